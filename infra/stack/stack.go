@@ -1,0 +1,216 @@
+// Package stack defines the product's CloudFormation stack, one per stage:
+// the DynamoDB table and the SQS queues, built from the shared definitions
+// in shared/table and shared/queues so that AWS, the local run and the tests
+// cannot drift apart.
+//
+// The stack is environment-agnostic (no account or region) and lets
+// CloudFormation name its resources; its outputs show the names and URLs.
+package stack
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/table"
+)
+
+// Context keys read by the app.
+const (
+	// ContextStage names the stage ("dev", "prod", ...) the stack is for.
+	ContextStage = "stage"
+)
+
+// DefaultStage is the stage when the context names none.
+const DefaultStage = "dev"
+
+// stagePattern keeps stack names valid for CloudFormation
+// ([A-Za-z][A-Za-z0-9-]*, at most 128 characters) and short enough for the
+// names CloudFormation derives from them.
+var stagePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+
+// Construct and output ids. The ids of the queues are derived from their
+// names by QueueID and DeadLetterQueueID.
+const (
+	TableID           = "Table"
+	TableNameOutputID = "TableName"
+)
+
+// Props configures the stack.
+type Props struct {
+	// Stage is the stage the stack is for; see Stage.
+	Stage string
+}
+
+// Name returns the stack name of a stage: "TwitterCases-<stage>".
+func Name(stage string) string {
+	return "TwitterCases-" + stage
+}
+
+// Stage returns the stage named by the context key "stage" of scope, or
+// DefaultStage when there is none. It fails on a stage that would not make
+// a valid stack name.
+func Stage(scope constructs.Construct) (string, error) {
+	v := scope.Node().TryGetContext(jsii.String(ContextStage))
+	if v == nil {
+		return DefaultStage, nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", fmt.Errorf("context %q: want a string, got %T", ContextStage, v)
+	}
+	if s == "" {
+		return DefaultStage, nil
+	}
+	if !stagePattern.MatchString(s) {
+		return "", fmt.Errorf("context %q: %q is not a stage name (lower-case letters, digits and hyphens, starting with a letter, at most 32)", ContextStage, s)
+	}
+	return s, nil
+}
+
+// New adds the stack of props.Stage to scope under id (use Name(stage)).
+func New(scope constructs.Construct, id string, props Props) awscdk.Stack {
+	st := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
+		Description: jsii.String(fmt.Sprintf("Twitter channel of the support console (stage %s)", props.Stage)),
+	})
+
+	tbl := newTable(st, TableID, table.Definition)
+	awscdk.NewCfnOutput(st, jsii.String(TableNameOutputID), &awscdk.CfnOutputProps{
+		Description: jsii.String("Name of the DynamoDB table"),
+		Value:       tbl.TableName(),
+	})
+
+	for _, q := range queues.Definitions {
+		queue, dlq := newQueue(st, q)
+		awscdk.NewCfnOutput(st, jsii.String(QueueURLOutputID(q)), &awscdk.CfnOutputProps{
+			Description: jsii.String(fmt.Sprintf("URL of the %s queue", q.Name)),
+			Value:       queue.QueueUrl(),
+		})
+		awscdk.NewCfnOutput(st, jsii.String(DeadLetterQueueURLOutputID(q)), &awscdk.CfnOutputProps{
+			Description: jsii.String(fmt.Sprintf("URL of the %s queue's dead-letter queue", q.Name)),
+			Value:       dlq.QueueUrl(),
+		})
+	}
+	return st
+}
+
+// newTable translates a table.Schema into a DynamoDB table: every key a
+// string, every index projecting all attributes, on-demand billing, point-in
+// time recovery, deletion protection, AWS-managed encryption, and kept when
+// the stack lets go of it.
+func newTable(scope constructs.Construct, id string, s table.Schema) awsdynamodb.Table {
+	partition, sort := keyAttributes(s.Key)
+	props := &awsdynamodb.TableProps{
+		PartitionKey: partition,
+		SortKey:      sort,
+		BillingMode:  awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		DeletionProtection: jsii.Bool(true),
+		Encryption:         awsdynamodb.TableEncryption_AWS_MANAGED,
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+	}
+	if s.TTLAttribute != "" {
+		props.TimeToLiveAttribute = jsii.String(s.TTLAttribute)
+	}
+	t := awsdynamodb.NewTable(scope, jsii.String(id), props)
+	for _, ix := range s.Indexes {
+		partition, sort := keyAttributes(ix.Key)
+		t.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+			IndexName:      jsii.String(ix.Name),
+			PartitionKey:   partition,
+			SortKey:        sort,
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		})
+	}
+	return t
+}
+
+// keyAttributes returns the string attributes of a key; sort is nil for a
+// key without a sort key.
+func keyAttributes(k table.Key) (partition, sort *awsdynamodb.Attribute) {
+	partition = &awsdynamodb.Attribute{Name: jsii.String(k.Partition), Type: awsdynamodb.AttributeType_STRING}
+	if k.Sort != "" {
+		sort = &awsdynamodb.Attribute{Name: jsii.String(k.Sort), Type: awsdynamodb.AttributeType_STRING}
+	}
+	return partition, sort
+}
+
+// newQueue translates a queues.Queue into a queue and its dead-letter queue,
+// both SQS-encrypted and refusing requests that do not use TLS. CloudFormation
+// names them (a FIFO queue's generated name ends in ".fifo"); FIFO queues
+// leave deduplication to the sender's deduplication ids.
+func newQueue(scope constructs.Construct, q queues.Queue) (queue, dlq awssqs.Queue) {
+	dlq = awssqs.NewQueue(scope, jsii.String(DeadLetterQueueID(q)), fifo(q.FIFO, &awssqs.QueueProps{
+		RetentionPeriod: seconds(queues.DLQRetention),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+	}))
+	queue = awssqs.NewQueue(scope, jsii.String(QueueID(q)), fifo(q.FIFO, &awssqs.QueueProps{
+		VisibilityTimeout: seconds(q.VisibilityTimeout),
+		RetentionPeriod:   seconds(q.Retention),
+		DeadLetterQueue: &awssqs.DeadLetterQueue{
+			Queue:           dlq,
+			MaxReceiveCount: jsii.Number(q.MaxReceiveCount),
+		},
+		Encryption: awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL: jsii.Bool(true),
+	}))
+	return queue, dlq
+}
+
+// fifo makes props a FIFO queue's, without content-based deduplication, when
+// isFIFO; a standard queue's props are left alone.
+func fifo(isFIFO bool, props *awssqs.QueueProps) *awssqs.QueueProps {
+	if isFIFO {
+		props.Fifo = jsii.Bool(true)
+		props.ContentBasedDeduplication = jsii.Bool(false)
+	}
+	return props
+}
+
+// seconds converts d to a CDK duration in whole seconds, the unit SQS counts in.
+func seconds(d time.Duration) awscdk.Duration {
+	if d%time.Second != 0 {
+		panic(fmt.Sprintf("stack: %v is not a whole number of seconds", d))
+	}
+	return awscdk.Duration_Seconds(jsii.Number(int64(d / time.Second)))
+}
+
+// QueueID returns the construct id of q's queue: "OutboundQueue" for
+// "outbound.fifo".
+func QueueID(q queues.Queue) string { return baseID(q) + "Queue" }
+
+// DeadLetterQueueID returns the construct id of q's dead-letter queue.
+func DeadLetterQueueID(q queues.Queue) string { return baseID(q) + "DeadLetterQueue" }
+
+// QueueURLOutputID returns the id of the stack output holding q's URL:
+// "OutboundQueueUrl" for "outbound.fifo".
+func QueueURLOutputID(q queues.Queue) string { return QueueID(q) + "Url" }
+
+// DeadLetterQueueURLOutputID returns the id of the stack output holding the
+// URL of q's dead-letter queue: "OutboundDeadLetterQueueUrl".
+func DeadLetterQueueURLOutputID(q queues.Queue) string { return DeadLetterQueueID(q) + "Url" }
+
+// baseID turns a queue name into PascalCase, without the ".fifo" suffix:
+// "outbound.fifo" → "Outbound", "x-events" → "XEvents".
+func baseID(q queues.Queue) string {
+	var b strings.Builder
+	for _, word := range strings.FieldsFunc(strings.TrimSuffix(q.Name, ".fifo"), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		rs := []rune(word)
+		b.WriteString(strings.ToUpper(string(rs[0])) + string(rs[1:]))
+	}
+	return b.String()
+}

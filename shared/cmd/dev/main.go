@@ -1,0 +1,58 @@
+// Command dev runs the whole product locally; `make dev` starts it.
+//
+// Settings come from the environment (see shared/config) plus PORT (default
+// 8080) and DEV_TOKEN (default "dev"). Data is kept in .data/ at the module
+// root; `make dev-reset` forgets it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localrun"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "dev:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	if os.Getenv("DEV_TOKEN") == "" {
+		os.Setenv("DEV_TOKEN", config.DefaultDevToken)
+	}
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	slog.SetDefault(logger)
+	root, err := localaws.ModuleRoot()
+	if err != nil {
+		return err
+	}
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	return localrun.Run(ctx, localrun.Options{
+		Addr:    net.JoinHostPort("127.0.0.1", port),
+		DataDir: filepath.Join(root, ".data"),
+		Config:  cfg,
+		Logger:  logger,
+		Banner:  os.Stdout,
+	})
+}

@@ -1,0 +1,114 @@
+// Package config reads a function's settings from its environment, with a
+// safe default for each so a local run needs none.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+)
+
+// Defaults and bounds of the settings.
+const (
+	DefaultTweetMaxLength = 140
+	MaxTweetMaxLength     = 280
+	DefaultTableName      = "twitter-cases-local"
+	DefaultDevToken       = "dev"
+)
+
+// Config holds every setting of a deployment that the functions read.
+type Config struct {
+	// TableName is the DynamoDB table (TABLE_NAME).
+	TableName string
+	// DynamoDBEndpoint and SQSEndpoint point the SDK at local servers
+	// (DYNAMODB_ENDPOINT, SQS_ENDPOINT); empty in AWS.
+	DynamoDBEndpoint string
+	SQSEndpoint      string
+	// OutboundQueueURL and InboundQueueURL are the queues' URLs
+	// (OUTBOUND_QUEUE_URL, INBOUND_QUEUE_URL).
+	OutboundQueueURL string
+	InboundQueueURL  string
+	// TweetMaxLength is the deployment's Tweet limit (TWEET_MAX_LENGTH):
+	// 140 by default, at most 280.
+	TweetMaxLength int
+	// AllowedOrigins are the console origins CORS allows (ALLOWED_ORIGINS, comma-separated).
+	AllowedOrigins []string
+	// DevToken, when set (DEV_TOKEN), is accepted as a bearer token standing
+	// for the development agent; only the local run sets it.
+	DevToken string
+	// XAPIBaseURL points the X client somewhere other than X itself, such as
+	// the simulator (X_API_BASE_URL).
+	XAPIBaseURL string
+	// XAppSecret names the Secrets Manager secret with the X app's consumer
+	// key and secret (X_APP_SECRET).
+	XAppSecret string
+	// LogLevel is debug, info, warn or error (LOG_LEVEL, default info).
+	LogLevel string
+}
+
+// FromEnv reads the configuration through getenv (os.Getenv, or a map's
+// lookup in tests) and reports every bad value at once.
+func FromEnv(getenv func(string) string) (Config, error) {
+	c := Config{
+		TableName:        or(getenv("TABLE_NAME"), DefaultTableName),
+		DynamoDBEndpoint: getenv("DYNAMODB_ENDPOINT"),
+		SQSEndpoint:      getenv("SQS_ENDPOINT"),
+		OutboundQueueURL: getenv("OUTBOUND_QUEUE_URL"),
+		InboundQueueURL:  getenv("INBOUND_QUEUE_URL"),
+		TweetMaxLength:   DefaultTweetMaxLength,
+		AllowedOrigins:   splitList(getenv("ALLOWED_ORIGINS")),
+		DevToken:         getenv("DEV_TOKEN"),
+		XAPIBaseURL:      getenv("X_API_BASE_URL"),
+		XAppSecret:       getenv("X_APP_SECRET"),
+		LogLevel:         or(getenv("LOG_LEVEL"), "info"),
+	}
+	var problems []string
+	if s := getenv("TWEET_MAX_LENGTH"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxTweetMaxLength {
+			problems = append(problems, fmt.Sprintf("TWEET_MAX_LENGTH=%q must be a whole number from 1 to %d", s, MaxTweetMaxLength))
+		} else {
+			c.TweetMaxLength = n
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Sprintf("LOG_LEVEL=%q must be debug, info, warn or error", c.LogLevel))
+	}
+	if len(problems) > 0 {
+		return c, fmt.Errorf("config: %s", strings.Join(problems, "; "))
+	}
+	return c, nil
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Level returns LogLevel as a slog level (info when unset or unknown).
+func (c Config) Level() slog.Level {
+	switch c.LogLevel {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}

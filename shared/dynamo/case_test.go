@@ -1,0 +1,267 @@
+package dynamo_test
+
+import (
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+func newCase(i int, customerID string, status support.CaseStatus, activity time.Time) *support.Case {
+	return &support.Case{
+		ID: idAt(i), CustomerID: customerID, HandleID: "handle-1", Channel: support.ChannelTweet, Status: status,
+		CreatedAt: base, UpdatedAt: activity, LastActivityAt: activity,
+	}
+}
+
+func caseIDs(cs []support.Case) []string {
+	out := []string{}
+	for _, c := range cs {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+func TestCasePutGet(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	c := newCase(1, "cust-1", support.CaseNew, base.Add(time.Hour))
+	must(t, s.PutCase(f.ctx, c))
+	got, err := s.GetCase(f.ctx, c.ID)
+	must(t, err)
+	if !reflect.DeepEqual(got, c) || got.Version != 1 {
+		t.Fatalf("got %+v\nwant %+v", got, c)
+	}
+	dup := *c
+	dup.Version = 0
+	wantCode(t, s.PutCase(f.ctx, &dup), support.EConflict)
+
+	must(t, c.MoveTo(support.CaseOpen, base.Add(2*time.Hour)))
+	must(t, s.PutCase(f.ctx, c))
+	stale := *got
+	must(t, stale.MoveTo(support.CaseClosed, base.Add(3*time.Hour)))
+	wantCode(t, s.PutCase(f.ctx, &stale), support.EConflict)
+	got, err = s.GetCase(f.ctx, c.ID)
+	must(t, err)
+	if got.Status != support.CaseOpen || got.Version != 2 {
+		t.Fatalf("after a stale write: %s version %d, want open 2", got.Status, got.Version)
+	}
+	// Updating a case that was never created is a conflict too.
+	ghost := newCase(2, "cust-1", support.CaseOpen, base)
+	ghost.Version = 3
+	wantCode(t, s.PutCase(f.ctx, ghost), support.EConflict)
+}
+
+// Ten writers change one case at once, each reading it, changing it and
+// writing it back, retrying on EConflict: no update is lost.
+func TestCaseConcurrentReadModifyWrite(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	c := newCase(1, "cust-1", support.CaseNew, base)
+	must(t, s.PutCase(f.ctx, c))
+	const writers = 10
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	conflicts := make(chan int, writers)
+	for i := range writers {
+		wg.Go(func() {
+			lost := 0
+			for {
+				cur, err := s.GetCase(f.ctx, c.ID)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if i == 0 {
+					if err := cur.MoveTo(support.CaseOpen, cur.UpdatedAt); err != nil {
+						errs <- err
+						return
+					}
+				}
+				cur.Touch(base.Add(time.Duration(i+1) * time.Minute))
+				err = s.PutCase(f.ctx, cur)
+				if support.ErrorCode(err) == support.EConflict {
+					lost++
+					continue
+				}
+				if err != nil {
+					errs <- err
+				}
+				conflicts <- lost
+				return
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	close(conflicts)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	total := 0
+	for n := range conflicts {
+		total += n
+	}
+	got, err := s.GetCase(f.ctx, c.ID)
+	must(t, err)
+	if got.Version != 1+writers {
+		t.Errorf("version %d, want %d", got.Version, 1+writers)
+	}
+	if got.Status != support.CaseOpen {
+		t.Errorf("status %s: the status change was lost", got.Status)
+	}
+	if want := base.Add(writers * time.Minute); !got.LastActivityAt.Equal(want) {
+		t.Errorf("last activity %v, want %v", got.LastActivityAt, want)
+	}
+	t.Logf("%d conflicts resolved by retrying", total)
+}
+
+func TestCasesOfCustomer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	dynamo.SetFilterChunk(s, 2) // make a filtered page need several calls
+	// Nine cases of one customer, activity rising with i (created out of
+	// order), every third one open; and cases of someone else.
+	var all, open []string // newest first
+	for _, i := range []int{4, 0, 8, 2, 6, 1, 3, 7, 5} {
+		st := support.CaseClosed
+		if i%3 == 0 {
+			st = support.CaseOpen
+		}
+		must(t, s.PutCase(f.ctx, newCase(i, "cust-1", st, base.Add(time.Duration(i)*time.Hour))))
+	}
+	for i := 8; i >= 0; i-- {
+		all = append(all, idAt(i))
+		if i%3 == 0 {
+			open = append(open, idAt(i))
+		}
+	}
+	for i := 10; i < 13; i++ {
+		must(t, s.PutCase(f.ctx, newCase(i, "cust-2", support.CaseOpen, base.Add(time.Duration(i)*time.Hour))))
+	}
+
+	read := func(status support.CaseStatus, limit int) (ids []string, sizes []int) {
+		t.Helper()
+		cursor := ""
+		for {
+			page, err := s.CasesOfCustomer(f.ctx, "cust-1", status, support.PageRequest{Limit: limit, Cursor: cursor})
+			must(t, err)
+			ids = append(ids, caseIDs(page.Items)...)
+			sizes = append(sizes, len(page.Items))
+			if page.NextCursor == "" {
+				return ids, sizes
+			}
+			if len(sizes) > 20 {
+				t.Fatal("pages never end")
+			}
+			cursor = page.NextCursor
+		}
+	}
+	ids, sizes := read("", 4)
+	if !slices.Equal(ids, all) || !slices.Equal(sizes, []int{4, 4, 1}) {
+		t.Fatalf("all cases: %v in pages %v, want %v in 4,4,1", ids, sizes, all)
+	}
+	ids, sizes = read(support.CaseOpen, 2)
+	if !slices.Equal(ids, open) || sizes[0] != 2 || sizes[1] != 1 {
+		t.Fatalf("open cases: %v in pages %v, want %v in 2,1", ids, sizes, open)
+	}
+	ids, _ = read(support.CasePending, 2)
+	if len(ids) != 0 {
+		t.Fatalf("pending cases: %v", ids)
+	}
+
+	// Activity moves a case to the front.
+	c, err := s.GetCase(f.ctx, idAt(0))
+	must(t, err)
+	c.Touch(base.Add(100 * time.Hour))
+	must(t, s.PutCase(f.ctx, c))
+	page, err := s.CasesOfCustomer(f.ctx, "cust-1", "", support.PageRequest{Limit: 1})
+	must(t, err)
+	if got := caseIDs(page.Items); !slices.Equal(got, []string{c.ID}) || page.NextCursor == "" {
+		t.Fatalf("newest case %v (cursor %q), want %s", got, page.NextCursor, c.ID)
+	}
+
+	// A cursor of another list is refused.
+	other, err := s.CasesOfCustomer(f.ctx, "cust-2", "", support.PageRequest{Limit: 1})
+	must(t, err)
+	_, err = s.CasesOfCustomer(f.ctx, "cust-1", "", support.PageRequest{Cursor: other.NextCursor})
+	wantCode(t, err, support.EValidation)
+	_, err = s.CasesOfCustomer(f.ctx, "cust-1", "", support.PageRequest{Cursor: "not a cursor"})
+	wantCode(t, err, support.EValidation)
+}
+
+func TestCasesByStatus(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	var cases []*support.Case
+	for i := range 5 {
+		c := newCase(i, "cust-"+string(rune('a'+i%2)), support.CaseNew, base.Add(time.Duration(i)*time.Minute))
+		must(t, s.PutCase(f.ctx, c))
+		cases = append(cases, c)
+	}
+	must(t, cases[3].MoveTo(support.CasePending, base.Add(time.Hour)))
+	must(t, s.PutCase(f.ctx, cases[3]))
+
+	page, err := s.CasesByStatus(f.ctx, support.CaseNew, support.PageRequest{Limit: 3})
+	must(t, err)
+	if got, want := caseIDs(page.Items), []string{idAt(4), idAt(2), idAt(1)}; !slices.Equal(got, want) || page.NextCursor == "" {
+		t.Fatalf("first page %v cursor %q, want %v and a cursor", got, page.NextCursor, want)
+	}
+	page, err = s.CasesByStatus(f.ctx, support.CaseNew, support.PageRequest{Limit: 3, Cursor: page.NextCursor})
+	must(t, err)
+	if got, want := caseIDs(page.Items), []string{idAt(0)}; !slices.Equal(got, want) || page.NextCursor != "" {
+		t.Fatalf("second page %v cursor %q, want %v and no cursor", got, page.NextCursor, want)
+	}
+	page, err = s.CasesByStatus(f.ctx, support.CasePending, support.PageRequest{})
+	must(t, err)
+	if got := caseIDs(page.Items); !slices.Equal(got, []string{idAt(3)}) {
+		t.Fatalf("pending %v", got)
+	}
+	_, err = s.CasesByStatus(f.ctx, "", support.PageRequest{})
+	wantCode(t, err, support.EValidation)
+}
+
+func TestDMCasePointer(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	c1 := newCase(1, "cust-1", support.CaseOpen, base)
+	c2 := newCase(2, "cust-1", support.CaseNew, base)
+	c1.Channel, c2.Channel = support.ChannelDM, support.ChannelDM
+	must(t, s.PutCase(f.ctx, c1))
+	must(t, s.PutCase(f.ctx, c2))
+
+	_, err := s.DMCase(f.ctx, "cust-1", "handle-1")
+	wantCode(t, err, support.ENotFound)
+	must(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c1.ID, ""))
+	got, err := s.DMCase(f.ctx, "cust-1", "handle-1")
+	must(t, err)
+	if got.ID != c1.ID {
+		t.Fatalf("DM case %s, want %s", got.ID, c1.ID)
+	}
+	// Someone else already pointed it somewhere: conflicts.
+	wantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, ""), support.EConflict)
+	wantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, idAt(77)), support.EConflict)
+	// Replacing with the right previous case works.
+	must(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, c1.ID))
+	got, err = s.DMCase(f.ctx, "cust-1", "handle-1")
+	must(t, err)
+	if got.ID != c2.ID {
+		t.Fatalf("DM case %s, want %s", got.ID, c2.ID)
+	}
+	// Other pairs are separate.
+	_, err = s.DMCase(f.ctx, "cust-1", "handle-2")
+	wantCode(t, err, support.ENotFound)
+	// A pointer at a case that does not exist reads as none.
+	must(t, s.SetDMCase(f.ctx, "cust-2", "handle-1", idAt(55), ""))
+	_, err = s.DMCase(f.ctx, "cust-2", "handle-1")
+	wantCode(t, err, support.ENotFound)
+}

@@ -1,0 +1,465 @@
+package dynamo_test
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+func newCustomer(i int, name string, emails, phones []string, handle, xid string) *support.Customer {
+	c := &support.Customer{
+		ID: idAt(i), Name: name, Emails: emails, Phones: phones,
+		CreatedAt: base.Add(time.Duration(i) * time.Minute), UpdatedAt: base.Add(time.Duration(i) * time.Minute),
+	}
+	if handle != "" || xid != "" {
+		c.Twitter = &support.TwitterAccount{Handle: handle, XUserID: xid}
+	}
+	c.Normalize()
+	return c
+}
+
+func ids(cs []support.Customer) []string {
+	out := []string{}
+	for _, c := range cs {
+		out = append(out, c.ID)
+	}
+	return out
+}
+
+func TestCustomerPutGet(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	c := newCustomer(1, "Alice Smith", []string{"alice@example.com"}, []string{"+1 555 010 0001"}, "AliceS", "100")
+	must(t, s.PutCustomer(f.ctx, c))
+	if c.Version != 1 {
+		t.Fatalf("version after create = %d, want 1", c.Version)
+	}
+	got, err := s.GetCustomer(f.ctx, c.ID)
+	must(t, err)
+	if !reflect.DeepEqual(got, c) {
+		t.Fatalf("got %+v\nwant %+v", got, c)
+	}
+
+	// Creating it again is a conflict.
+	again := *c
+	again.Version = 0
+	wantCode(t, s.PutCustomer(f.ctx, &again), support.EConflict)
+
+	// A stale version loses and changes nothing.
+	c.Name = "Alice Jones"
+	must(t, s.PutCustomer(f.ctx, c))
+	stale := *got // version 1
+	stale.Name = "Alice Stale"
+	wantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
+	got, err = s.GetCustomer(f.ctx, c.ID)
+	must(t, err)
+	if got.Name != "Alice Jones" || got.Version != 2 {
+		t.Fatalf("after a stale write: name %q version %d, want Alice Jones 2", got.Name, got.Version)
+	}
+	if page, err := s.CustomersByNamePrefix(f.ctx, "stale", support.PageRequest{}); err != nil || len(page.Items) != 0 {
+		t.Fatalf("the stale write's name is searchable: %v %v", ids(page.Items), err)
+	}
+
+	_, err = s.GetCustomer(f.ctx, idAt(999))
+	wantCode(t, err, support.ENotFound)
+}
+
+func TestCustomerSearch(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	alice := newCustomer(1, "Alice Smith", []string{"Alice@Example.com", "a.smith@work.example"}, []string{"15550100001"}, "", "")
+	bob := newCustomer(2, "Bob Smithers", []string{"bob@example.com"}, []string{"+44 20 7946 0000"}, "", "")
+	ali := newCustomer(3, "Ali Özdemir", []string{"ali@example.com"}, nil, "", "")
+	for _, c := range []*support.Customer{alice, bob, ali} {
+		must(t, s.PutCustomer(f.ctx, c))
+	}
+	tests := []struct {
+		name  string
+		find  func() ([]support.Customer, error)
+		wants []string
+	}{
+		{"e-mail in another case", func() ([]support.Customer, error) { return s.CustomersByEmail(f.ctx, "ALICE@example.COM") }, []string{alice.ID}},
+		{"second e-mail", func() ([]support.Customer, error) { return s.CustomersByEmail(f.ctx, " a.smith@work.example ") }, []string{alice.ID}},
+		{"unknown e-mail", func() ([]support.Customer, error) { return s.CustomersByEmail(f.ctx, "carol@example.com") }, nil},
+		{"e-mail prefix is no match", func() ([]support.Customer, error) { return s.CustomersByEmail(f.ctx, "alice@") }, nil},
+		{"phone formatted", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "+1 (555) 010-0001") }, []string{alice.ID}},
+		{"phone digits", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "442079460000") }, []string{bob.ID}},
+		{"phone unknown", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "15550100002") }, nil},
+		{"phone empty", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "()") }, nil},
+	}
+	prefix := func(p string) func() ([]support.Customer, error) {
+		return func() ([]support.Customer, error) {
+			page, err := s.CustomersByNamePrefix(f.ctx, p, support.PageRequest{})
+			if page.NextCursor != "" {
+				t.Errorf("prefix %q: cursor on the only page", p)
+			}
+			return page.Items, err
+		}
+	}
+	tests = append(tests, []struct {
+		name  string
+		find  func() ([]support.Customer, error)
+		wants []string
+	}{
+		{"first name prefix", prefix("ali"), []string{ali.ID, alice.ID}}, // by word: "ali" < "alice"
+		{"last name prefix", prefix("smi"), []string{alice.ID, bob.ID}},  // "smith" < "smithers"
+		{"whole word, upper case", prefix("SMITHERS"), []string{bob.ID}},
+		{"not a prefix", prefix("lice"), nil},
+		{"non-ASCII word", prefix("öz"), []string{ali.ID}},
+		{"two words are not a word", prefix("alice smith"), nil},
+		{"empty", prefix(" "), nil},
+	}...)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := tt.find()
+			must(t, err)
+			if want := append([]string{}, tt.wants...); !slices.Equal(ids(got), want) {
+				t.Fatalf("found %v, want %v", ids(got), want)
+			}
+		})
+	}
+}
+
+func TestCustomerChangedLookupsAreRemoved(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	c := newCustomer(1, "Carol Danvers", []string{"carol@old.example"}, []string{"15550100003"}, "", "")
+	must(t, s.PutCustomer(f.ctx, c))
+	c.Emails = []string{"carol@new.example"}
+	c.Phones = nil
+	c.Name = "Carol Marvel"
+	must(t, s.PutCustomer(f.ctx, c))
+
+	if got, err := s.CustomersByEmail(f.ctx, "carol@old.example"); err != nil || len(got) != 0 {
+		t.Fatalf("old e-mail still finds %v (%v)", ids(got), err)
+	}
+	if got, err := s.CustomersByEmail(f.ctx, "carol@new.example"); err != nil || !slices.Equal(ids(got), []string{c.ID}) {
+		t.Fatalf("new e-mail finds %v (%v)", ids(got), err)
+	}
+	if got, err := s.CustomersByPhone(f.ctx, "15550100003"); err != nil || len(got) != 0 {
+		t.Fatalf("dropped phone still finds %v (%v)", ids(got), err)
+	}
+	page, err := s.CustomersByNamePrefix(f.ctx, "marv", support.PageRequest{})
+	if err != nil || !slices.Equal(ids(page.Items), []string{c.ID}) {
+		t.Fatalf("new name word finds %v (%v)", ids(page.Items), err)
+	}
+	// The stale lookup items are gone from the table, not only filtered out.
+	for _, key := range [][2]string{
+		{"CEMAIL#carol@old.example", "CUST#" + c.ID},
+		{"CPHONE#15550100003", "CUST#" + c.ID},
+		{"CNAME#d", "danvers#" + c.ID},
+	} {
+		if f.rawItem(key[0], key[1]) != nil {
+			t.Errorf("stale lookup %v is still stored", key)
+		}
+	}
+	if f.rawItem("CNAME#c", "carol#"+c.ID) == nil {
+		t.Error("the lookup of the kept word carol is gone")
+	}
+}
+
+func TestCustomerStaleLookupsAreFiltered(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	c := newCustomer(1, "Dana Scully", []string{"dana@example.com"}, nil, "", "")
+	must(t, s.PutCustomer(f.ctx, c))
+	// A write that stopped after its lookups, before the customer item, left these.
+	f.putRaw(map[string]string{"PK": "CEMAIL#ghost@example.com", "SK": "CUST#" + c.ID, "customer_id": c.ID})
+	f.putRaw(map[string]string{"PK": "CPHONE#15550109999", "SK": "CUST#" + c.ID, "customer_id": c.ID})
+	f.putRaw(map[string]string{"PK": "CNAME#f", "SK": "fox#" + c.ID, "customer_id": c.ID})
+	f.putRaw(map[string]string{"PK": "CNAME#d", "SK": "dan#" + c.ID, "customer_id": c.ID}) // "dan" is not her word
+	missing := idAt(50)                                                                    // a customer that was never written
+	f.putRaw(map[string]string{"PK": "CEMAIL#dana@example.com", "SK": "CUST#" + missing, "customer_id": missing})
+	f.putRaw(map[string]string{"PK": "CNAME#d", "SK": "dana#" + missing, "customer_id": missing})
+
+	if got, err := s.CustomersByEmail(f.ctx, "ghost@example.com"); err != nil || len(got) != 0 {
+		t.Fatalf("stale e-mail lookup finds %v (%v)", ids(got), err)
+	}
+	if got, err := s.CustomersByPhone(f.ctx, "15550109999"); err != nil || len(got) != 0 {
+		t.Fatalf("stale phone lookup finds %v (%v)", ids(got), err)
+	}
+	if got, err := s.CustomersByEmail(f.ctx, "dana@example.com"); err != nil || !slices.Equal(ids(got), []string{c.ID}) {
+		t.Fatalf("e-mail finds %v (%v), want only the real customer", ids(got), err)
+	}
+	for _, p := range []string{"fo", "fox"} {
+		page, err := s.CustomersByNamePrefix(f.ctx, p, support.PageRequest{})
+		if err != nil || len(page.Items) != 0 {
+			t.Fatalf("stale name lookup %q finds %v (%v)", p, ids(page.Items), err)
+		}
+	}
+	// "da" matches the stale "dan", the real "dana" and the missing customer's
+	// "dana": Dana is listed once, under her real word.
+	page, err := s.CustomersByNamePrefix(f.ctx, "da", support.PageRequest{Limit: 1})
+	must(t, err)
+	var all []string
+	for {
+		all = append(all, ids(page.Items)...)
+		if page.NextCursor == "" {
+			break
+		}
+		page, err = s.CustomersByNamePrefix(f.ctx, "da", support.PageRequest{Limit: 1, Cursor: page.NextCursor})
+		must(t, err)
+	}
+	if !slices.Equal(all, []string{c.ID}) {
+		t.Fatalf("prefix da finds %v, want [%s]", all, c.ID)
+	}
+}
+
+func TestCustomerNamePrefixPages(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	names := []string{"Jo March", "John Johnson", "Joan Baez", "Jody Foster", "Joe Cocker", "Josephine Baker", "Mary Jones", "Kim Jo"}
+	want := map[string]bool{}
+	for i, n := range names {
+		c := newCustomer(i, n, nil, nil, "", "")
+		must(t, s.PutCustomer(f.ctx, c))
+		want[c.ID] = true
+	}
+	for _, limit := range []int{1, 3, 8, 0} {
+		t.Run(fmt.Sprint("limit ", limit), func(t *testing.T) {
+			seen := map[string]bool{}
+			cursor := ""
+			pages := 0
+			for {
+				page, err := s.CustomersByNamePrefix(f.ctx, "jo", support.PageRequest{Limit: limit, Cursor: cursor})
+				must(t, err)
+				pages++
+				if limit > 0 && len(page.Items) > limit {
+					t.Fatalf("page of %d, limit %d", len(page.Items), limit)
+				}
+				for _, c := range page.Items {
+					if seen[c.ID] {
+						t.Fatalf("customer %s (%s) listed twice", c.ID, c.Name)
+					}
+					seen[c.ID] = true
+				}
+				if page.NextCursor == "" {
+					break
+				}
+				cursor = page.NextCursor
+			}
+			if len(seen) != len(want) {
+				t.Fatalf("found %d customers, want %d", len(seen), len(want))
+			}
+			if limit == 3 && pages != 3 {
+				t.Errorf("8 customers at 3 a page took %d pages, want 3", pages)
+			}
+		})
+	}
+	for _, bad := range []string{"%%%", "bm90IGpzb24", "eyJQSyI6IkNOQU1FI3giLCJTSyI6InphcCJ9"} {
+		_, err := s.CustomersByNamePrefix(f.ctx, "jo", support.PageRequest{Cursor: bad})
+		wantCode(t, err, support.EValidation)
+	}
+}
+
+func TestCustomerXUserIDIsUnique(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	a := newCustomer(1, "Eve One", []string{"eve1@example.com"}, nil, "eve_one", "200")
+	must(t, s.PutCustomer(f.ctx, a))
+	b := newCustomer(2, "Frank Two", []string{"frank@example.com"}, nil, "frank_two", "200")
+	wantCode(t, s.PutCustomer(f.ctx, b), support.EConflict)
+	// Nothing of b was written.
+	_, err := s.GetCustomer(f.ctx, b.ID)
+	wantCode(t, err, support.ENotFound)
+	if f.rawItem("CEMAIL#frank@example.com", "CUST#"+b.ID) != nil || f.rawItem("CHANDLE#frank_two", "CUST") != nil {
+		t.Fatal("a refused customer left lookup or claim items")
+	}
+	got, err := s.CustomerByXUserID(f.ctx, "200")
+	must(t, err)
+	if got.ID != a.ID {
+		t.Fatalf("X user id 200 finds %s, want %s", got.ID, a.ID)
+	}
+
+	// Once a drops the X account, b can have it.
+	a.Twitter = nil
+	must(t, s.PutCustomer(f.ctx, a))
+	if f.rawItem("XUSER#200", "CUST") != nil || f.rawItem("CHANDLE#eve_one", "CUST") != nil {
+		t.Fatal("dropped X user id or handle is still claimed")
+	}
+	must(t, s.PutCustomer(f.ctx, b))
+	got, err = s.CustomerByXUserID(f.ctx, "200")
+	must(t, err)
+	if got.ID != b.ID {
+		t.Fatalf("X user id 200 finds %s, want %s", got.ID, b.ID)
+	}
+	// And a cannot take it back.
+	a.Twitter = &support.TwitterAccount{Handle: "eve_one", XUserID: "200"}
+	wantCode(t, s.PutCustomer(f.ctx, a), support.EConflict)
+	_, err = s.CustomerByHandle(f.ctx, "eve_one")
+	wantCode(t, err, support.ENotFound)
+	_, err = s.CustomerByXUserID(f.ctx, "201")
+	wantCode(t, err, support.ENotFound)
+}
+
+func TestCustomerStaleClaimIsTakenOver(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	ghost := idAt(90) // its write claimed the X user id and stopped there
+	f.putRaw(map[string]string{"PK": "XUSER#300", "SK": "CUST", "customer_id": ghost, "token": "t"})
+	_, err := client.UpdateItem(f.ctx, updateNumber(f.table, "XUSER#300", "CUST", "claimed_at", f.clock.Now().UnixNano()))
+	must(t, err)
+	if _, err := s.CustomerByXUserID(f.ctx, "300"); support.ErrorCode(err) != support.ENotFound {
+		t.Fatalf("a claim of a customer that doesn't exist finds %v", err)
+	}
+
+	c := newCustomer(1, "Gina Three", nil, nil, "gina", "300")
+	// While the claim is fresh, its write may still be under way.
+	wantCode(t, s.PutCustomer(f.ctx, c), support.EConflict)
+	f.clock.Advance(5 * time.Minute)
+	must(t, s.PutCustomer(f.ctx, c))
+	got, err := s.CustomerByXUserID(f.ctx, "300")
+	must(t, err)
+	if got.ID != c.ID {
+		t.Fatalf("X user id 300 finds %s, want %s", got.ID, c.ID)
+	}
+}
+
+func TestCustomerByHandle(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	c := newCustomer(1, "Hank Four", nil, nil, "@HankFour", "400")
+	must(t, s.PutCustomer(f.ctx, c))
+	for _, h := range []string{"HankFour", "hankfour", "@HANKFOUR"} {
+		got, err := s.CustomerByHandle(f.ctx, h)
+		must(t, err)
+		if got.ID != c.ID {
+			t.Fatalf("handle %s finds %s", h, got.ID)
+		}
+	}
+	// The handle belongs to one customer, whatever its case.
+	other := newCustomer(2, "Ivy Five", nil, nil, "hankFOUR", "401")
+	wantCode(t, s.PutCustomer(f.ctx, other), support.EConflict)
+	if _, err := s.CustomerByXUserID(f.ctx, "401"); support.ErrorCode(err) != support.ENotFound {
+		t.Fatalf("a refused customer's X user id was kept: %v", err)
+	}
+
+	// A changed handle is found under the new name only.
+	c.Twitter.Handle = "Hank_4"
+	must(t, s.PutCustomer(f.ctx, c))
+	_, err := s.CustomerByHandle(f.ctx, "hankfour")
+	wantCode(t, err, support.ENotFound)
+	got, err := s.CustomerByHandle(f.ctx, "HANK_4")
+	must(t, err)
+	if got.ID != c.ID {
+		t.Fatalf("new handle finds %s", got.ID)
+	}
+	must(t, s.PutCustomer(f.ctx, other))
+	_, err = s.CustomerByHandle(f.ctx, "")
+	wantCode(t, err, support.ENotFound)
+}
+
+func TestNotFound(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	id := idAt(1)
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"GetCustomer", func() error { _, err := s.GetCustomer(f.ctx, id); return err }},
+		{"CustomerByXUserID", func() error { _, err := s.CustomerByXUserID(f.ctx, "1"); return err }},
+		{"CustomerByHandle", func() error { _, err := s.CustomerByHandle(f.ctx, "nobody"); return err }},
+		{"GetHandle", func() error { _, err := s.GetHandle(f.ctx, id); return err }},
+		{"HandleByXUserID", func() error { _, err := s.HandleByXUserID(f.ctx, "1"); return err }},
+		{"GetCase", func() error { _, err := s.GetCase(f.ctx, id); return err }},
+		{"DMCase", func() error { _, err := s.DMCase(f.ctx, id, id); return err }},
+		{"GetMessage", func() error { _, err := s.GetMessage(f.ctx, id, id); return err }},
+		{"MessageByXID", func() error { _, err := s.MessageByXID(f.ctx, support.KindTweet, "1"); return err }},
+		{"AddRetweet", func() error { _, err := s.AddRetweet(f.ctx, id, id, "h"); return err }},
+		{"RemoveRetweet", func() error { _, err := s.RemoveRetweet(f.ctx, id, id, "h"); return err }},
+		{"AddFavorite", func() error { _, err := s.AddFavorite(f.ctx, id, id, "h"); return err }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.call(), support.ENotFound) })
+	}
+}
+
+// Five new customers race for one X user id and one handle: exactly one wins.
+func TestCustomerConcurrentClaims(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	const n = 5
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.PutCustomer(f.ctx, newCustomer(i, fmt.Sprintf("Racer %d", i), nil, nil, fmt.Sprintf("racer%d", i), "777"))
+		})
+	}
+	wg.Wait()
+	var winners []string
+	for i, err := range errs {
+		switch support.ErrorCode(err) {
+		case "":
+			winners = append(winners, idAt(i))
+		case support.EConflict:
+		default:
+			t.Fatalf("racer %d: %v", i, err)
+		}
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%d customers got X user id 777", len(winners))
+	}
+	got, err := s.CustomerByXUserID(f.ctx, "777")
+	must(t, err)
+	if got.ID != winners[0] {
+		t.Fatalf("X user id 777 finds %s, the winner is %s", got.ID, winners[0])
+	}
+	// The losers' handle claims were given back.
+	for i := range n {
+		if idAt(i) != winners[0] && f.rawItem(fmt.Sprintf("CHANDLE#racer%d", i), "CUST") != nil {
+			t.Errorf("racer %d's handle claim was left behind", i)
+		}
+	}
+}
+
+// A write that loses on its version gives back the claims it took, so the
+// value is free at once for someone else.
+func TestCustomerLostWriteReleasesClaims(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	a := newCustomer(1, "Kim Seven", nil, nil, "", "")
+	must(t, s.PutCustomer(f.ctx, a))
+	stale := *a
+	a.Name = "Kim Eight"
+	must(t, s.PutCustomer(f.ctx, a))
+	stale.Twitter = &support.TwitterAccount{Handle: "kim7", XUserID: "888"}
+	wantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
+	if f.rawItem("XUSER#888", "CUST") != nil || f.rawItem("CHANDLE#kim7", "CUST") != nil {
+		t.Fatal("a lost write kept its claims")
+	}
+	b := newCustomer(2, "Lee Nine", nil, nil, "kim7", "888")
+	must(t, s.PutCustomer(f.ctx, b))
+
+	// Re-writing a customer with the X user id it already has keeps it.
+	b.Name = "Lee Ten"
+	must(t, s.PutCustomer(f.ctx, b))
+	staleB := *b
+	staleB.Version = 1
+	wantCode(t, s.PutCustomer(f.ctx, &staleB), support.EConflict)
+	got, err := s.CustomerByXUserID(f.ctx, "888")
+	must(t, err)
+	if got.ID != b.ID {
+		t.Fatalf("X user id 888 finds %s", got.ID)
+	}
+	if _, err := s.CustomerByHandle(f.ctx, "KIM7"); err != nil {
+		t.Fatal(err)
+	}
+}

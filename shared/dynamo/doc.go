@@ -1,0 +1,50 @@
+// Package dynamo implements support.Store on the product's one DynamoDB
+// table (see package table): generic keys PK/SK, two GSIs and the TTL
+// attribute expires_at.
+//
+// Every request is a GetItem, a Query, a PutItem, UpdateItem or DeleteItem
+// (conditional where it matters), or a BatchGetItem: no table scans, and no
+// transactions (dynalite has none, and they cost double). A record that
+// needs several items is written in an order that keeps it correct when a
+// write stops half-way: unique values are claimed before the record is
+// written, lookup items are written before the record and removed after it,
+// and every reader checks a lookup or claim against the record it names.
+// Items are explicit structs with snake_case attributes, separate from the
+// domain types; times are RFC 3339 strings, and fixed-width sortable strings
+// (2006-01-02T15:04:05.000000000Z) inside sort keys.
+//
+// Keys (ids are ULIDs; <t> is the last activity time in the fixed-width
+// layout with each digit d written as 9-d, so that ascending order is newest
+// first):
+//
+//	item                   PK                            SK                  other keys / attributes
+//	---------------------  ----------------------------  ------------------  ------------------------------------------
+//	customer               CUST#<id>                     CUST                version
+//	 e-mail lookup         CEMAIL#<lower e-mail>         CUST#<id>           customer_id, version
+//	 phone lookup          CPHONE#<support.PhoneKey>     CUST#<id>           customer_id, version
+//	 name word lookup      CNAME#<first rune of word>    <word>#<id>         customer_id, version
+//	 X user id claim       XUSER#<x user id>             CUST                customer_id, token, claimed_at, version
+//	 handle claim          CHANDLE#<lower handle>        CUST                customer_id, token, claimed_at, version
+//	follow state           CUST#<customer id>            FOLLOW#<handle id>  customer_follows(_at), brand_follows(_at), pending
+//	brand handle           BRANDS                        BRAND#<id>          version
+//	 X user id claim       XUSER#<x user id>             BRAND               handle_id, token, claimed_at, version
+//	case                   CASE#<id>                     CASE                version; GSI1PK CUST#<customer id>, GSI1SK <t>#<id>;
+//	                                                                         GSI2PK CASES#<status>, GSI2SK <t>#<id>
+//	DM case pointer        DMCASE#<customer>#<handle>    DMCASE              case_id
+//	message                CASE#<case id>                MSG#<id>            version; retweeted_by, favorited_by (string sets)
+//	 X id claim            XMSG#<kind>#<x id>            XMSG                case_id, message_id, token, claimed_at, version
+//	idempotency record     IDEM#<key>                    IDEM                expires_at (TTL, unix seconds), body (binary)
+//	processed event        EVENT#<id>                    EVENT               expires_at (TTL, unix seconds)
+//
+// Access patterns: a customer's cases newest first (Query GSI1, status as a
+// filter), cases by status newest first (Query GSI2), a case's
+// messages oldest first (Query begins_with MSG#), customers by e-mail or
+// phone (Query one lookup partition, BatchGetItem the customers), by name
+// word prefix (Query begins_with on CNAME#<first rune>, BatchGetItem), by
+// X user id or handle (GetItem the claim, GetItem the customer), brand
+// handles (Query BRANDS), follow states (Query begins_with FOLLOW#).
+//
+// Readers treat an item whose expires_at has passed as missing, since TTL
+// deletes only eventually (and dynalite never). Each method's comment says
+// how many DynamoDB calls it makes.
+package dynamo

@@ -1,0 +1,162 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/table"
+)
+
+// followItem is the follow state of one customer and one brand handle.
+// Each direction keeps the time of the event that set it, in unix
+// nanoseconds, so a conditional write can refuse an older event.
+type followItem struct {
+	PK                string `dynamodbav:"PK"`
+	SK                string `dynamodbav:"SK"`
+	CustomerID        string `dynamodbav:"customer_id"`
+	HandleID          string `dynamodbav:"handle_id"`
+	CustomerFollows   bool   `dynamodbav:"customer_follows"`
+	CustomerFollowsAt int64  `dynamodbav:"customer_follows_at,omitempty"`
+	BrandFollows      bool   `dynamodbav:"brand_follows"`
+	BrandFollowsAt    int64  `dynamodbav:"brand_follows_at,omitempty"`
+	Pending           string `dynamodbav:"pending,omitempty"`
+}
+
+func followSK(handleID string) string { return "FOLLOW#" + handleID }
+
+func unixNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func (it *followItem) state() support.FollowState {
+	return support.FollowState{
+		CustomerID: it.CustomerID, HandleID: it.HandleID,
+		BrandFollowsCustomer: it.BrandFollows, CustomerFollowsBrand: it.CustomerFollows,
+		Pending:        support.FollowAction(it.Pending),
+		BrandFollowsAt: unixNanos(it.BrandFollowsAt), CustomerFollowsAt: unixNanos(it.CustomerFollowsAt),
+	}
+}
+
+// FollowsOf returns the follow state of a customer with every brand handle
+// there is a record for, by handle id. Calls: 1 Query.
+func (s *Store) FollowsOf(ctx context.Context, customerID string) ([]support.FollowState, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    aws.String("#PK = :pk AND begins_with(#SK, :follow)"),
+		ExpressionAttributeNames:  names(table.PK, table.SK),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(customerPK(customerID)), ":follow": str(followSK(""))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: follows of customer %s: %w", customerID, err)
+	}
+	out := make([]support.FollowState, 0, len(items))
+	for _, av := range items {
+		var it followItem
+		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+			return nil, fmt.Errorf("dynamo: follows of customer %s: %w", customerID, err)
+		}
+		out = append(out, it.state())
+	}
+	return out, nil
+}
+
+// Follow returns the follow state of one pair; with no record, the zero
+// state (nobody follows anybody). Calls: 1 GetItem.
+func (s *Store) Follow(ctx context.Context, customerID, handleID string) (support.FollowState, error) {
+	var it followItem
+	ok, err := s.getItem(ctx, customerPK(customerID), followSK(handleID), &it)
+	if err != nil {
+		return support.FollowState{}, fmt.Errorf("dynamo: follow of customer %s and brand handle %s: %w", customerID, handleID, err)
+	}
+	if !ok {
+		return support.FollowState{CustomerID: customerID, HandleID: handleID}, nil
+	}
+	return it.state(), nil
+}
+
+// SetCustomerFollowsBrand records a follow or unfollow by the customer at
+// at, unless an event as new or newer is already recorded; it reports
+// whether it changed the record. Calls: 1 UpdateItem.
+func (s *Store) SetCustomerFollowsBrand(ctx context.Context, customerID, handleID string, follows bool, at time.Time) (bool, error) {
+	return s.setFollows(ctx, "customer_follows", "", customerID, handleID, follows, at)
+}
+
+// SetBrandFollowsCustomer records a follow or unfollow by the brand handle
+// at at, unless an event as new or newer is already recorded, and clears
+// the pending action; it reports whether it changed the record.
+// Calls: 1 UpdateItem.
+func (s *Store) SetBrandFollowsCustomer(ctx context.Context, customerID, handleID string, follows bool, at time.Time) (bool, error) {
+	return s.setFollows(ctx, "brand_follows", " REMOVE #pending", customerID, handleID, follows, at)
+}
+
+// setFollows sets one direction (attr and attr_at) if at is newer than the
+// event recorded there; a lost condition is no change, not an error.
+func (s *Store) setFollows(ctx context.Context, attr, extra, customerID, handleID string, follows bool, at time.Time) (bool, error) {
+	what := fmt.Sprintf("dynamo: set %s of customer %s and brand handle %s", attr, customerID, handleID)
+	if at.IsZero() {
+		return false, fmt.Errorf("%s: %w", what, invalid("at", "A follow event needs its time."))
+	}
+	exprNames := names("customer_id", "handle_id")
+	exprNames["#f"], exprNames["#at"] = attr, attr+"_at"
+	if extra != "" {
+		exprNames["#pending"] = "pending"
+	}
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                s.table,
+		Key:                      itemKey(customerPK(customerID), followSK(handleID)),
+		UpdateExpression:         aws.String("SET #customer_id = :c, #handle_id = :h, #f = :f, #at = :at" + extra),
+		ConditionExpression:      aws.String("attribute_not_exists(#at) OR #at < :at"),
+		ExpressionAttributeNames: exprNames,
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":c": str(customerID), ":h": str(handleID), ":f": boolean(follows), ":at": num(at.UnixNano()),
+		},
+	})
+	if isConditionFailed(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", what, err)
+	}
+	return true, nil
+}
+
+// SetFollowPending records a follow or unfollow asked of X ("" clears it).
+// Calls: 1 UpdateItem.
+func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID string, action support.FollowAction) error {
+	what := fmt.Sprintf("dynamo: set pending follow of customer %s and brand handle %s", customerID, handleID)
+	in := &dynamodb.UpdateItemInput{
+		TableName: s.table,
+		Key:       itemKey(customerPK(customerID), followSK(handleID)),
+	}
+	switch action {
+	case "":
+		// Clearing needs no record; don't create one for it.
+		in.UpdateExpression = aws.String("REMOVE #pending")
+		in.ConditionExpression = aws.String("attribute_exists(#PK)")
+		in.ExpressionAttributeNames = names("pending", table.PK)
+	case support.ActionFollow, support.ActionUnfollow:
+		in.UpdateExpression = aws.String("SET #customer_id = :c, #handle_id = :h, #pending = :p")
+		in.ExpressionAttributeNames = names("customer_id", "handle_id", "pending")
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{
+			":c": str(customerID), ":h": str(handleID), ":p": str(string(action)),
+		}
+	default:
+		return fmt.Errorf("%s: %w", what, invalid("action", "A follow action is follow or unfollow."))
+	}
+	_, err := s.client.UpdateItem(ctx, in)
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}

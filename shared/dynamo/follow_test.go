@@ -1,0 +1,138 @@
+package dynamo_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+func TestFollowEventsInAnyOrder(t *testing.T) {
+	t.Parallel()
+	t1, t2, t3 := base, base.Add(time.Minute), base.Add(2*time.Minute)
+	type event struct {
+		brand   bool // the brand handle's direction, else the customer's
+		follows bool
+		at      time.Time
+		changed bool
+	}
+	tests := []struct {
+		name                string
+		events              []event
+		customerFollows     bool
+		brandFollows        bool
+		customerAt, brandAt time.Time
+	}{
+		{"customer follows", []event{{false, true, t1, true}}, true, false, t1, time.Time{}},
+		{"unfollow at t2, then a late follow at t1", []event{{false, false, t2, true}, {false, true, t1, false}}, false, false, t2, time.Time{}},
+		{"follow at t1, then unfollow at t2", []event{{false, true, t1, true}, {false, false, t2, true}}, false, false, t2, time.Time{}},
+		{"the same event twice", []event{{false, true, t1, true}, {false, true, t1, false}}, true, false, t1, time.Time{}},
+		{"brand follows, late unfollow ignored", []event{{true, true, t3, true}, {true, false, t2, false}}, false, true, time.Time{}, t3},
+		{"directions are independent", []event{{true, true, t2, true}, {false, true, t1, true}, {false, false, t3, true}}, false, true, t3, t2},
+	}
+	f := newFixture(t)
+	s := f.store
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			customer, handle := idAt(i), "handle-1"
+			for j, e := range tt.events {
+				var changed bool
+				var err error
+				if e.brand {
+					changed, err = s.SetBrandFollowsCustomer(f.ctx, customer, handle, e.follows, e.at)
+				} else {
+					changed, err = s.SetCustomerFollowsBrand(f.ctx, customer, handle, e.follows, e.at)
+				}
+				must(t, err)
+				if changed != e.changed {
+					t.Fatalf("event %d changed = %v, want %v", j, changed, e.changed)
+				}
+			}
+			got, err := s.Follow(f.ctx, customer, handle)
+			must(t, err)
+			want := support.FollowState{
+				CustomerID: customer, HandleID: handle,
+				CustomerFollowsBrand: tt.customerFollows, BrandFollowsCustomer: tt.brandFollows,
+				CustomerFollowsAt: tt.customerAt, BrandFollowsAt: tt.brandAt,
+			}
+			if !got.CustomerFollowsAt.Equal(want.CustomerFollowsAt) || !got.BrandFollowsAt.Equal(want.BrandFollowsAt) {
+				t.Fatalf("times %v %v, want %v %v", got.CustomerFollowsAt, got.BrandFollowsAt, want.CustomerFollowsAt, want.BrandFollowsAt)
+			}
+			got.CustomerFollowsAt, got.BrandFollowsAt = want.CustomerFollowsAt, want.BrandFollowsAt
+			if got != want {
+				t.Fatalf("state %+v, want %+v", got, want)
+			}
+			if got.AllowsDM() != tt.customerFollows {
+				t.Fatal("AllowsDM disagrees")
+			}
+		})
+	}
+	_, err := s.SetCustomerFollowsBrand(f.ctx, "c", "h", true, time.Time{})
+	wantCode(t, err, support.EValidation)
+}
+
+func TestFollowPendingAndList(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	customer := idAt(1)
+
+	// No record: the zero state, and clearing creates none.
+	got, err := s.Follow(f.ctx, customer, "h1")
+	must(t, err)
+	if got != (support.FollowState{CustomerID: customer, HandleID: "h1"}) {
+		t.Fatalf("zero state %+v", got)
+	}
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", ""))
+	list, err := s.FollowsOf(f.ctx, customer)
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("clearing made a record: %+v", list)
+	}
+
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionFollow))
+	if got, _ := s.Follow(f.ctx, customer, "h1"); got.Pending != support.ActionFollow {
+		t.Fatalf("pending %q", got.Pending)
+	}
+	// X confirms: the brand now follows, and nothing is pending.
+	changed, err := s.SetBrandFollowsCustomer(f.ctx, customer, "h1", true, base)
+	must(t, err)
+	got, err = s.Follow(f.ctx, customer, "h1")
+	must(t, err)
+	if !changed || !got.BrandFollowsCustomer || got.Pending != "" {
+		t.Fatalf("after confirmation %+v (changed %v)", got, changed)
+	}
+	// An unfollow asked and then given up.
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionUnfollow))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", ""))
+	got, err = s.Follow(f.ctx, customer, "h1")
+	must(t, err)
+	if got.Pending != "" || !got.BrandFollowsCustomer {
+		t.Fatalf("after clearing %+v", got)
+	}
+	wantCode(t, s.SetFollowPending(f.ctx, customer, "h1", "block"), support.EValidation)
+
+	// A late (older) brand event changes nothing, not even pending.
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionUnfollow))
+	changed, err = s.SetBrandFollowsCustomer(f.ctx, customer, "h1", false, base.Add(-time.Hour))
+	must(t, err)
+	got, _ = s.Follow(f.ctx, customer, "h1")
+	if changed || got.Pending != support.ActionUnfollow {
+		t.Fatalf("a late event changed %v, pending %q", changed, got.Pending)
+	}
+
+	_, err = s.SetCustomerFollowsBrand(f.ctx, customer, "h2", true, base)
+	must(t, err)
+	// The customer's own record shares the partition; it is not a follow.
+	must(t, s.PutCustomer(f.ctx, newCustomer(1, "Jo Six", nil, nil, "", "")))
+	list, err = s.FollowsOf(f.ctx, customer)
+	must(t, err)
+	if len(list) != 2 || list[0].HandleID != "h1" || list[1].HandleID != "h2" || !list[1].CustomerFollowsBrand {
+		t.Fatalf("follows %+v", list)
+	}
+	list, err = s.FollowsOf(f.ctx, idAt(2))
+	must(t, err)
+	if len(list) != 0 {
+		t.Fatalf("follows of a stranger %+v", list)
+	}
+}

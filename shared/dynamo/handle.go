@@ -1,0 +1,179 @@
+package dynamo
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/table"
+)
+
+type handleItem struct {
+	PK                string `dynamodbav:"PK"`
+	SK                string `dynamodbav:"SK"`
+	ID                string `dynamodbav:"id"`
+	ScreenName        string `dynamodbav:"screen_name"`
+	XUserID           string `dynamodbav:"x_user_id,omitempty"`
+	CredentialsSecret string `dynamodbav:"credentials_secret,omitempty"`
+	Status            string `dynamodbav:"status"`
+	Version           int64  `dynamodbav:"version"`
+	CreatedAt         string `dynamodbav:"created_at,omitempty"`
+	UpdatedAt         string `dynamodbav:"updated_at,omitempty"`
+}
+
+// All brand handles share one partition: a deployment has a handful.
+const (
+	handlesPK = "BRANDS"
+	brandSK   = "BRAND"
+)
+
+func handleSK(id string) string { return "BRAND#" + id }
+
+func toHandleItem(h *support.BrandHandle, version int64) handleItem {
+	return handleItem{
+		PK: handlesPK, SK: handleSK(h.ID), ID: h.ID, ScreenName: h.ScreenName, XUserID: h.XUserID,
+		CredentialsSecret: h.CredentialsSecret, Status: string(h.Status), Version: version,
+		CreatedAt: fmtTime(h.CreatedAt), UpdatedAt: fmtTime(h.UpdatedAt),
+	}
+}
+
+func (it *handleItem) handle() (*support.BrandHandle, error) {
+	h := &support.BrandHandle{
+		ID: it.ID, ScreenName: it.ScreenName, XUserID: it.XUserID, CredentialsSecret: it.CredentialsSecret,
+		Status: support.HandleStatus(it.Status), Version: it.Version,
+	}
+	if err := parseTimes(it.CreatedAt, &h.CreatedAt, it.UpdatedAt, &h.UpdatedAt); err != nil {
+		return nil, fmt.Errorf("brand handle %s: %w", it.ID, err)
+	}
+	return h, nil
+}
+
+func decodeHandle(av map[string]types.AttributeValue) (*support.BrandHandle, error) {
+	var it handleItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return nil, err
+	}
+	return it.handle()
+}
+
+func (s *Store) handleClaim(h *support.BrandHandle, version int64, token string) *claim {
+	xid := h.XUserID
+	return &claim{
+		pk: xUserClaimPK(xid), sk: brandSK, owner: map[string]string{"handle_id": h.ID},
+		version: version, token: token,
+		taken: fmt.Sprintf("The X user id %s belongs to another brand handle.", xid),
+		holds: func(ctx context.Context, owner map[string]string) (bool, error) {
+			other, err := s.getHandle(ctx, owner["handle_id"])
+			return other != nil && other.XUserID == xid, err
+		},
+	}
+}
+
+// PutHandle creates or updates a brand handle: it claims the X user id
+// first (EConflict when another brand handle holds it), writes the handle
+// on its version condition and releases the old X user id if it changed.
+// Calls: 1 PutItem for the claim, 1 PutItem, 1 DeleteItem when the X user id changed.
+func (s *Store) PutHandle(ctx context.Context, h *support.BrandHandle) error {
+	if h == nil || h.ID == "" {
+		return fmt.Errorf("dynamo: put brand handle: %w", invalid("id", "A brand handle needs an id."))
+	}
+	version := h.Version + 1
+	token := newToken()
+	var claims []*claim
+	if h.XUserID != "" {
+		claims = append(claims, s.handleClaim(h, version, token))
+	}
+	taken, err := s.acquireAll(ctx, claims)
+	if err != nil {
+		return fmt.Errorf("dynamo: put brand handle %s: %w", h.ID, err)
+	}
+	oldAV, err := s.putVersioned(ctx, toHandleItem(h, version), h.Version, "brand handle")
+	if err != nil {
+		s.rollback(ctx, claims, taken)
+		return fmt.Errorf("dynamo: put brand handle %s: %w", h.ID, err)
+	}
+	h.Version = version
+	if oldAV != nil {
+		if old, err := decodeHandle(oldAV); err == nil && old.XUserID != "" && old.XUserID != h.XUserID {
+			_ = s.releaseFn(s.handleClaim(old, version, token))(context.WithoutCancel(ctx)) // best effort
+		}
+	}
+	return nil
+}
+
+func (s *Store) getHandle(ctx context.Context, id string) (*support.BrandHandle, error) {
+	var it handleItem
+	ok, err := s.getItem(ctx, handlesPK, handleSK(id), &it)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return it.handle()
+}
+
+// GetHandle reads a brand handle. Calls: 1 GetItem.
+func (s *Store) GetHandle(ctx context.Context, id string) (*support.BrandHandle, error) {
+	h, err := s.getHandle(ctx, id)
+	if err == nil && h == nil {
+		err = notFound("No brand handle has the id %s.", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: get brand handle %s: %w", id, err)
+	}
+	return h, nil
+}
+
+// ListHandles returns every brand handle, by screen name (case-insensitively).
+// Calls: 1 Query.
+func (s *Store) ListHandles(ctx context.Context) ([]support.BrandHandle, error) {
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    aws.String("#PK = :pk AND begins_with(#SK, :sk)"),
+		ExpressionAttributeNames:  names(table.PK, table.SK),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(handlesPK), ":sk": str(handleSK(""))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: list brand handles: %w", err)
+	}
+	out := make([]support.BrandHandle, 0, len(items))
+	for _, av := range items {
+		h, err := decodeHandle(av)
+		if err != nil {
+			return nil, fmt.Errorf("dynamo: list brand handles: %w", err)
+		}
+		out = append(out, *h)
+	}
+	slices.SortFunc(out, func(a, b support.BrandHandle) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.ScreenName), strings.ToLower(b.ScreenName)), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+// HandleByXUserID finds the brand handle with this X user id. Calls: 2 GetItem.
+func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*support.BrandHandle, error) {
+	var h *support.BrandHandle
+	res, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: s.table, Key: itemKey(xUserClaimPK(xUserID), brandSK), ConsistentRead: aws.Bool(true),
+	})
+	if err == nil && res.Item != nil {
+		h, err = s.getHandle(ctx, strAttr(res.Item, "handle_id"))
+		if h != nil && h.XUserID != xUserID {
+			h = nil // a stale claim
+		}
+	}
+	if err == nil && h == nil {
+		err = notFound("No brand handle has the X user id %s.", xUserID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: brand handle by X user id %s: %w", xUserID, err)
+	}
+	return h, nil
+}

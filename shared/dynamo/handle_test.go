@@ -1,0 +1,89 @@
+package dynamo_test
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+func newHandle(i int, screenName, xid string) *support.BrandHandle {
+	h := &support.BrandHandle{
+		ID: idAt(i), ScreenName: screenName, XUserID: xid,
+		CredentialsSecret: "twitter/" + screenName, CreatedAt: base, UpdatedAt: base,
+	}
+	h.Normalize()
+	return h
+}
+
+func TestBrandHandles(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	zeta, acme, beta := newHandle(1, "Zeta", "501"), newHandle(2, "@acme", "502"), newHandle(3, "Beta", "503")
+	for _, h := range []*support.BrandHandle{zeta, acme, beta} {
+		must(t, s.PutHandle(f.ctx, h))
+	}
+	// Brand handles and customers are separate: a customer may share an X user id with nobody but customers.
+	must(t, s.PutCustomer(f.ctx, newCustomer(9, "Acme Fan", nil, nil, "acme", "502")))
+
+	list, err := s.ListHandles(f.ctx)
+	must(t, err)
+	var names []string
+	for _, h := range list {
+		names = append(names, h.ScreenName)
+	}
+	if !slices.Equal(names, []string{"acme", "Beta", "Zeta"}) {
+		t.Fatalf("handles %v, want by screen name", names)
+	}
+	got, err := s.GetHandle(f.ctx, beta.ID)
+	must(t, err)
+	if !reflect.DeepEqual(got, beta) || got.Version != 1 {
+		t.Fatalf("got %+v\nwant %+v", got, beta)
+	}
+	got, err = s.HandleByXUserID(f.ctx, "502")
+	must(t, err)
+	if got.ID != acme.ID {
+		t.Fatalf("X user id 502 finds %s", got.ID)
+	}
+
+	// An X user id belongs to one brand handle.
+	dup := newHandle(4, "AcmeToo", "502")
+	wantCode(t, s.PutHandle(f.ctx, dup), support.EConflict)
+	_, err = s.GetHandle(f.ctx, dup.ID)
+	wantCode(t, err, support.ENotFound)
+
+	// Disconnected, and then given a new X user id.
+	acme.Status = support.HandleDisconnected
+	acme.XUserID = "512"
+	must(t, s.PutHandle(f.ctx, acme))
+	_, err = s.HandleByXUserID(f.ctx, "502")
+	wantCode(t, err, support.ENotFound)
+	got, err = s.HandleByXUserID(f.ctx, "512")
+	must(t, err)
+	if got.ID != acme.ID || got.Status != support.HandleDisconnected || got.Version != 2 {
+		t.Fatalf("after update %+v", got)
+	}
+	must(t, s.PutHandle(f.ctx, dup)) // 502 is free now
+
+	stale := *zeta
+	stale.Version = 0
+	wantCode(t, s.PutHandle(f.ctx, &stale), support.EConflict)
+	zeta.ScreenName = "ZetaSupport"
+	must(t, s.PutHandle(f.ctx, zeta))
+	stale = *zeta
+	stale.Version = 1
+	stale.ScreenName = "Stale"
+	wantCode(t, s.PutHandle(f.ctx, &stale), support.EConflict)
+	got, err = s.GetHandle(f.ctx, zeta.ID)
+	must(t, err)
+	if got.ScreenName != "ZetaSupport" {
+		t.Fatalf("after a stale write: %s", got.ScreenName)
+	}
+	list, err = s.ListHandles(f.ctx)
+	must(t, err)
+	if len(list) != 4 {
+		t.Fatalf("%d handles, want 4", len(list))
+	}
+}

@@ -1,0 +1,164 @@
+package dynamo_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/table"
+)
+
+// client reaches the one dynalite that TestMain starts for every test.
+var client *dynamodb.Client
+
+func TestMain(m *testing.M) {
+	srv, err := localaws.StartDynamoDB(context.Background(), localaws.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "start dynalite:", err)
+		os.Exit(1)
+	}
+	client = localaws.DynamoDBClient(srv.Endpoint)
+	code := m.Run()
+	srv.Stop()
+	os.Exit(code)
+}
+
+var tableSeq atomic.Int64
+
+var notTableChars = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
+
+// fixture is one test's own table, store and clock.
+type fixture struct {
+	t     *testing.T
+	ctx   context.Context
+	table string
+	store *dynamo.Store
+	clock *clock
+}
+
+// newFixture creates a table of its own for the test, and a store on it
+// whose clock starts at 2025-03-01 12:00 UTC and moves only when told.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("t%d-%s", tableSeq.Add(1), notTableChars.ReplaceAllString(t.Name(), "-"))
+	if len(name) > 200 {
+		name = name[:200]
+	}
+	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
+		t.Fatal(err)
+	}
+	w := dynamodb.NewTableExistsWaiter(client)
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 10*time.Second,
+		func(o *dynamodb.TableExistsWaiterOptions) {
+			o.MinDelay, o.MaxDelay = 20*time.Millisecond, 100*time.Millisecond
+		}); err != nil {
+		t.Fatal(err)
+	}
+	c := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	return &fixture{t: t, ctx: ctx, table: name, store: dynamo.New(client, name, dynamo.WithClock(c.Now)), clock: c}
+}
+
+// clock is a settable clock for WithClock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// wantCode fails the test unless err carries the application error code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := support.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+	if code != "" && code != support.EInternal {
+		var e *support.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("error %v is not a *support.Error", err)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rawItem reads an item straight from the table, nil when missing.
+func (f *fixture) rawItem(pk, sk string) map[string]types.AttributeValue {
+	f.t.Helper()
+	out, err := client.GetItem(f.ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(f.table),
+		Key:       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}},
+	})
+	must(f.t, err)
+	return out.Item
+}
+
+// putRaw writes an item straight to the table, as a half-finished write would leave it.
+func (f *fixture) putRaw(attrs map[string]string) {
+	f.t.Helper()
+	item := map[string]types.AttributeValue{}
+	for k, v := range attrs {
+		item[k] = &types.AttributeValueMemberS{Value: v}
+	}
+	_, err := client.PutItem(f.ctx, &dynamodb.PutItemInput{TableName: aws.String(f.table), Item: item})
+	must(f.t, err)
+}
+
+// base is the time test records are created around.
+var base = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// idAt returns the ULID of time base+i milliseconds, the same for the same
+// i (ids made with rising i sort in that order).
+func idAt(i int) string {
+	return support.DerivedID(base.Add(time.Duration(i)*time.Millisecond), fmt.Sprint(i))
+}
+
+func TestPing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	must(t, f.store.Ping(f.ctx))
+	bad := dynamo.New(client, "no-such-table")
+	if err := bad.Ping(f.ctx); err == nil {
+		t.Fatal("Ping of a missing table succeeded")
+	}
+}
+
+// updateNumber sets a number attribute of an item, as another writer would.
+func updateNumber(tableName, pk, sk, attr string, n int64) *dynamodb.UpdateItemInput {
+	return &dynamodb.UpdateItemInput{
+		TableName:                 aws.String(tableName),
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: pk}, "SK": &types.AttributeValueMemberS{Value: sk}},
+		UpdateExpression:          aws.String("SET #a = :n"),
+		ExpressionAttributeNames:  map[string]string{"#a": attr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":n": &types.AttributeValueMemberN{Value: fmt.Sprint(n)}},
+	}
+}

@@ -1,0 +1,349 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/table"
+)
+
+type messageItem struct {
+	PK                 string            `dynamodbav:"PK"`
+	SK                 string            `dynamodbav:"SK"`
+	ID                 string            `dynamodbav:"id"`
+	CaseID             string            `dynamodbav:"case_id"`
+	Direction          string            `dynamodbav:"direction"`
+	Kind               string            `dynamodbav:"kind"`
+	Text               string            `dynamodbav:"text,omitempty"`
+	Status             string            `dynamodbav:"status"`
+	XID                string            `dynamodbav:"x_id,omitempty"`
+	InReplyToMessageID string            `dynamodbav:"in_reply_to_message_id,omitempty"`
+	InReplyToXID       string            `dynamodbav:"in_reply_to_x_id,omitempty"`
+	AuthorHandleID     string            `dynamodbav:"author_handle_id,omitempty"`
+	AuthorCustomerID   string            `dynamodbav:"author_customer_id,omitempty"`
+	AuthorScreenName   string            `dynamodbav:"author_screen_name,omitempty"`
+	RetweetedBy        []string          `dynamodbav:"retweeted_by,stringset,omitempty"`
+	FavoritedBy        []string          `dynamodbav:"favorited_by,stringset,omitempty"`
+	Error              *messageErrorItem `dynamodbav:"error,omitempty"`
+	Deleted            bool              `dynamodbav:"deleted,omitempty"`
+	Version            int64             `dynamodbav:"version"`
+	CreatedAt          string            `dynamodbav:"created_at,omitempty"`
+	SentAt             string            `dynamodbav:"sent_at,omitempty"`
+	DeletedAt          string            `dynamodbav:"deleted_at,omitempty"`
+}
+
+type messageErrorItem struct {
+	Code   string `dynamodbav:"code,omitempty"`
+	Detail string `dynamodbav:"detail,omitempty"`
+}
+
+// The string-set attributes of a message, changed only by AddRetweet,
+// RemoveRetweet and AddFavorite once the message exists.
+const (
+	retweetedByAttr = "retweeted_by"
+	favoritedByAttr = "favorited_by"
+)
+
+func messageSK(id string) string { return "MSG#" + id }
+
+const xMessageSK = "XMSG"
+
+func xMessageClaimPK(kind support.MessageKind, xid string) string {
+	return "XMSG#" + string(kind) + "#" + xid
+}
+
+func toMessageItem(m *support.Message, version int64) messageItem {
+	it := messageItem{
+		PK: casePK(m.CaseID), SK: messageSK(m.ID), ID: m.ID, CaseID: m.CaseID,
+		Direction: string(m.Direction), Kind: string(m.Kind), Text: m.Text, Status: string(m.Status),
+		XID: m.XID, InReplyToMessageID: m.InReplyToMessageID, InReplyToXID: m.InReplyToXID,
+		AuthorHandleID: m.Author.HandleID, AuthorCustomerID: m.Author.CustomerID, AuthorScreenName: m.Author.ScreenName,
+		RetweetedBy: nilIfEmpty(m.RetweetedBy), FavoritedBy: nilIfEmpty(m.FavoritedBy),
+		Deleted: m.Deleted, Version: version,
+		CreatedAt: fmtTime(m.CreatedAt), SentAt: fmtTime(m.SentAt), DeletedAt: fmtTime(m.DeletedAt),
+	}
+	if m.Error != nil {
+		it.Error = &messageErrorItem{Code: m.Error.Code, Detail: m.Error.Detail}
+	}
+	return it
+}
+
+func (it *messageItem) message() (*support.Message, error) {
+	m := &support.Message{
+		ID: it.ID, CaseID: it.CaseID, Direction: support.Direction(it.Direction), Kind: support.MessageKind(it.Kind),
+		Text: it.Text, Status: support.DeliveryStatus(it.Status), XID: it.XID,
+		InReplyToMessageID: it.InReplyToMessageID, InReplyToXID: it.InReplyToXID,
+		Author:      support.Author{HandleID: it.AuthorHandleID, CustomerID: it.AuthorCustomerID, ScreenName: it.AuthorScreenName},
+		RetweetedBy: it.RetweetedBy, FavoritedBy: it.FavoritedBy, Deleted: it.Deleted, Version: it.Version,
+	}
+	if it.Error != nil {
+		m.Error = &support.MessageError{Code: it.Error.Code, Detail: it.Error.Detail}
+	}
+	if err := parseTimes(it.CreatedAt, &m.CreatedAt, it.SentAt, &m.SentAt, it.DeletedAt, &m.DeletedAt); err != nil {
+		return nil, fmt.Errorf("message %s: %w", it.ID, err)
+	}
+	return m, nil
+}
+
+func decodeMessage(av map[string]types.AttributeValue) (*support.Message, error) {
+	var it messageItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		return nil, err
+	}
+	return it.message()
+}
+
+func (s *Store) messageClaim(m *support.Message, version int64, token string) *claim {
+	kind, xid := m.Kind, m.XID
+	return &claim{
+		pk: xMessageClaimPK(kind, xid), sk: xMessageSK,
+		owner:   map[string]string{"case_id": m.CaseID, "message_id": m.ID},
+		version: version, token: token,
+		taken: fmt.Sprintf("The X id %s belongs to another message.", xid),
+		holds: func(ctx context.Context, owner map[string]string) (bool, error) {
+			other, err := s.getMessage(ctx, owner["case_id"], owner["message_id"])
+			return other != nil && other.XID == xid && other.Kind == kind, err
+		},
+	}
+}
+
+// PutMessage creates or updates a message on its version condition. Once
+// the message has an XID, it first claims it (EConflict when another message
+// holds it). An update never changes RetweetedBy and FavoritedBy, which only
+// AddRetweet, RemoveRetweet and AddFavorite change; m gets the stored ones.
+// Calls: 1 UpdateItem, plus 1 PutItem to claim an XID and 1 DeleteItem
+// when an XID was replaced.
+func (s *Store) PutMessage(ctx context.Context, m *support.Message) error {
+	if m == nil || m.ID == "" || m.CaseID == "" {
+		return fmt.Errorf("dynamo: put message: %w", invalid("id", "A message needs an id and a case id."))
+	}
+	version := m.Version + 1
+	token := newToken()
+	var claims []*claim
+	if m.XID != "" {
+		claims = append(claims, s.messageClaim(m, version, token))
+	}
+	taken, err := s.acquireAll(ctx, claims)
+	if err != nil {
+		return fmt.Errorf("dynamo: put message %s: %w", m.ID, err)
+	}
+	in, err := s.messageUpdate(m, version)
+	if err == nil {
+		var out *dynamodb.UpdateItemOutput
+		out, err = s.client.UpdateItem(ctx, in)
+		if isConditionFailed(err) {
+			err = staleVersion("message")
+		}
+		if err == nil {
+			err = s.afterMessagePut(ctx, m, version, token, out.Attributes)
+		}
+	}
+	if err != nil {
+		s.rollback(ctx, claims, taken)
+		return fmt.Errorf("dynamo: put message %s: %w", m.ID, err)
+	}
+	return nil
+}
+
+// messageUpdate builds the UpdateItem that writes every attribute of m but
+// the sets (those too when creating), and removes the ones m leaves empty.
+func (s *Store) messageUpdate(m *support.Message, version int64) (*dynamodb.UpdateItemInput, error) {
+	av, err := attributevalue.MarshalMap(toMessageItem(m, version))
+	if err != nil {
+		return nil, err
+	}
+	creating := m.Version == 0
+	exprNames := map[string]string{}
+	values := map[string]types.AttributeValue{}
+	var set, remove []string
+	for _, a := range attrNames(messageItem{}) { // every attribute a message can have
+		if a == table.PK || a == table.SK || !creating && (a == retweetedByAttr || a == favoritedByAttr) {
+			continue
+		}
+		if v, ok := av[a]; ok {
+			exprNames["#"+a] = a
+			values[":"+a] = v
+			set = append(set, fmt.Sprintf("#%s = :%s", a, a))
+		} else if !creating {
+			exprNames["#"+a] = a
+			remove = append(remove, "#"+a)
+		}
+	}
+	expr := "SET " + strings.Join(set, ", ")
+	if len(remove) > 0 {
+		expr += " REMOVE " + strings.Join(remove, ", ")
+	}
+	in := &dynamodb.UpdateItemInput{
+		TableName:                 s.table,
+		Key:                       itemKey(casePK(m.CaseID), messageSK(m.ID)),
+		UpdateExpression:          aws.String(expr),
+		ExpressionAttributeNames:  exprNames,
+		ExpressionAttributeValues: values,
+		ReturnValues:              types.ReturnValueAllOld,
+	}
+	if creating {
+		in.ConditionExpression = aws.String("attribute_not_exists(#PK)")
+		exprNames["#"+table.PK] = table.PK
+	} else {
+		in.ConditionExpression = aws.String("#version = :expected")
+		values[":expected"] = num(m.Version)
+	}
+	return in, nil
+}
+
+// afterMessagePut updates m from the write and releases a replaced XID.
+func (s *Store) afterMessagePut(ctx context.Context, m *support.Message, version int64, token string, oldAV map[string]types.AttributeValue) error {
+	m.Version = version
+	if oldAV == nil {
+		return nil
+	}
+	old, err := decodeMessage(oldAV)
+	if err != nil {
+		return nil // written; only the sets in m may be out of date
+	}
+	m.RetweetedBy, m.FavoritedBy = old.RetweetedBy, old.FavoritedBy
+	if old.XID != "" && (old.XID != m.XID || old.Kind != m.Kind) {
+		_ = s.releaseFn(s.messageClaim(old, version, token))(context.WithoutCancel(ctx)) // best effort
+	}
+	return nil
+}
+
+func (s *Store) getMessage(ctx context.Context, caseID, id string) (*support.Message, error) {
+	var it messageItem
+	ok, err := s.getItem(ctx, casePK(caseID), messageSK(id), &it)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return it.message()
+}
+
+// GetMessage reads a message of a case. Calls: 1 GetItem.
+func (s *Store) GetMessage(ctx context.Context, caseID, id string) (*support.Message, error) {
+	m, err := s.getMessage(ctx, caseID, id)
+	if err == nil && m == nil {
+		err = notFound("Case %s has no message %s.", caseID, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: get message %s of case %s: %w", id, caseID, err)
+	}
+	return m, nil
+}
+
+// MessagesOfCase lists a case's messages, oldest first (message ids are
+// ULIDs, so key order is creation order). Calls per page: 1 Query.
+func (s *Store) MessagesOfCase(ctx context.Context, caseID string, page support.PageRequest) (support.Page[support.Message], error) {
+	pk := casePK(caseID)
+	q := pageQuery{
+		in: &dynamodb.QueryInput{
+			TableName:                 s.table,
+			KeyConditionExpression:    aws.String("#PK = :pk AND begins_with(#SK, :msg)"),
+			ExpressionAttributeNames:  names(table.PK, table.SK),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":msg": str(messageSK(""))},
+			ConsistentRead:            aws.Bool(true),
+		},
+		cursor: cursorSpec{attrs: []string{table.PK, table.SK}, valid: func(k map[string]string) bool {
+			return k[table.PK] == pk && strings.HasPrefix(k[table.SK], messageSK(""))
+		}},
+	}
+	items, next, err := s.queryPage(ctx, q, page)
+	if err != nil {
+		return support.Page[support.Message]{}, fmt.Errorf("dynamo: messages of case %s: %w", caseID, err)
+	}
+	out := support.Page[support.Message]{Items: make([]support.Message, 0, len(items)), NextCursor: next}
+	for _, av := range items {
+		m, err := decodeMessage(av)
+		if err != nil {
+			return support.Page[support.Message]{}, fmt.Errorf("dynamo: messages of case %s: %w", caseID, err)
+		}
+		out.Items = append(out.Items, *m)
+	}
+	return out, nil
+}
+
+// MessageByXID finds the message of a Tweet or Direct Message by its X id.
+// Calls: 2 GetItem.
+func (s *Store) MessageByXID(ctx context.Context, kind support.MessageKind, xid string) (*support.Message, error) {
+	var m *support.Message
+	res, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: s.table, Key: itemKey(xMessageClaimPK(kind, xid), xMessageSK), ConsistentRead: aws.Bool(true),
+	})
+	if err == nil && res.Item != nil {
+		m, err = s.getMessage(ctx, strAttr(res.Item, "case_id"), strAttr(res.Item, "message_id"))
+		if m != nil && (m.XID != xid || m.Kind != kind) {
+			m = nil // a stale claim
+		}
+	}
+	if err == nil && m == nil {
+		err = notFound("No %s has the X id %s.", kind, xid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: message by X id %s %s: %w", kind, xid, err)
+	}
+	return m, nil
+}
+
+// AddRetweet records that the brand handle Retweeted the message and
+// reports whether it was new, leaving the message's Version alone.
+// Calls: 1 UpdateItem (plus 1 GetItem when it changed nothing).
+func (s *Store) AddRetweet(ctx context.Context, caseID, id, handleID string) (bool, error) {
+	return s.changeSet(ctx, "add retweet", caseID, id, retweetedByAttr, handleID, true)
+}
+
+// RemoveRetweet forgets a Retweet and reports whether there was one.
+// Calls: 1 UpdateItem (plus 1 GetItem when it changed nothing).
+func (s *Store) RemoveRetweet(ctx context.Context, caseID, id, handleID string) (bool, error) {
+	return s.changeSet(ctx, "remove retweet", caseID, id, retweetedByAttr, handleID, false)
+}
+
+// AddFavorite records that the brand handle liked the message and reports
+// whether it was new. Calls: 1 UpdateItem (plus 1 GetItem when it changed nothing).
+func (s *Store) AddFavorite(ctx context.Context, caseID, id, handleID string) (bool, error) {
+	return s.changeSet(ctx, "add favorite", caseID, id, favoritedByAttr, handleID, true)
+}
+
+// changeSet adds member to, or deletes it from, a string set of a message
+// in one conditional UpdateItem that fails when there is nothing to change;
+// only then a GetItem tells a missing message (ENotFound) from no change.
+func (s *Store) changeSet(ctx context.Context, op, caseID, id, attr, member string, add bool) (bool, error) {
+	if member == "" {
+		return false, fmt.Errorf("dynamo: %s: %w", op, invalid("handle_id", "A brand handle id is needed."))
+	}
+	in := &dynamodb.UpdateItemInput{
+		TableName: s.table,
+		Key:       itemKey(casePK(caseID), messageSK(id)),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":m": strSet(member),
+			":h": str(member),
+		},
+	}
+	if add {
+		in.UpdateExpression = aws.String("ADD #set :m")
+		in.ConditionExpression = aws.String("attribute_exists(#PK) AND NOT contains(#set, :h)")
+		in.ExpressionAttributeNames = map[string]string{"#set": attr, "#PK": table.PK}
+	} else {
+		in.UpdateExpression = aws.String("DELETE #set :m")
+		in.ConditionExpression = aws.String("contains(#set, :h)")
+		in.ExpressionAttributeNames = map[string]string{"#set": attr}
+	}
+	_, err := s.client.UpdateItem(ctx, in)
+	if err == nil {
+		return true, nil
+	}
+	if isConditionFailed(err) {
+		var m *support.Message
+		if m, err = s.getMessage(ctx, caseID, id); err == nil {
+			if m != nil {
+				return false, nil
+			}
+			err = notFound("Case %s has no message %s.", caseID, id)
+		}
+	}
+	return false, fmt.Errorf("dynamo: %s on message %s of case %s: %w", op, id, caseID, err)
+}

@@ -1,0 +1,281 @@
+package dynamo_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+func newMessage(i int, caseID string, kind support.MessageKind, xid string) *support.Message {
+	return &support.Message{
+		ID: idAt(i), CaseID: caseID, Direction: support.DirectionIn, Kind: kind,
+		Text: "hello", Status: support.StatusReceived, XID: xid,
+		Author:    support.Author{CustomerID: "cust-1", ScreenName: "alice"},
+		CreatedAt: base.Add(time.Duration(i) * time.Millisecond),
+	}
+}
+
+func messageIDs(ms []support.Message) []string {
+	out := []string{}
+	for _, m := range ms {
+		out = append(out, m.ID)
+	}
+	return out
+}
+
+func TestMessagesOfCasePages(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	caseID := idAt(1000)
+	var want []string
+	for _, i := range []int{3, 0, 6, 1, 5, 2, 4} { // written out of order
+		must(t, s.PutMessage(f.ctx, newMessage(i, caseID, support.KindTweet, "")))
+	}
+	for i := range 7 {
+		want = append(want, idAt(i))
+	}
+	must(t, s.PutMessage(f.ctx, newMessage(50, idAt(1001), support.KindTweet, ""))) // another case
+	must(t, s.PutCase(f.ctx, newCase(1000, "cust-1", support.CaseOpen, base)))      // same partition, not a message
+
+	var got []string
+	var sizes []int
+	cursor := ""
+	for {
+		page, err := s.MessagesOfCase(f.ctx, caseID, support.PageRequest{Limit: 3, Cursor: cursor})
+		must(t, err)
+		got = append(got, messageIDs(page.Items)...)
+		sizes = append(sizes, len(page.Items))
+		if page.NextCursor == "" {
+			break
+		}
+		cursor = page.NextCursor
+		if len(sizes) > 5 {
+			t.Fatal("pages never end")
+		}
+	}
+	if !slices.Equal(got, want) || !slices.Equal(sizes, []int{3, 3, 1}) {
+		t.Fatalf("messages %v in pages %v, want %v in 3,3,1", got, sizes, want)
+	}
+
+	// A list that ends exactly at a page's end has no cursor on that page.
+	page, err := s.MessagesOfCase(f.ctx, caseID, support.PageRequest{Limit: 7})
+	must(t, err)
+	if len(page.Items) != 7 || page.NextCursor != "" {
+		t.Fatalf("limit 7: %d items, cursor %q", len(page.Items), page.NextCursor)
+	}
+	page, err = s.MessagesOfCase(f.ctx, idAt(4242), support.PageRequest{})
+	must(t, err)
+	if len(page.Items) != 0 || page.NextCursor != "" || page.Items == nil {
+		t.Fatalf("a case without messages: %+v", page)
+	}
+
+	first, err := s.MessagesOfCase(f.ctx, caseID, support.PageRequest{Limit: 1})
+	must(t, err)
+	otherCase, err := s.MessagesOfCase(f.ctx, idAt(1001), support.PageRequest{Limit: 1})
+	must(t, err)
+	if first.NextCursor == "" || otherCase.NextCursor != "" {
+		t.Fatalf("cursors %q %q", first.NextCursor, otherCase.NextCursor)
+	}
+	must(t, s.PutCase(f.ctx, newCase(1001, "cust-1", support.CaseOpen, base)))
+	foreign, err := s.CasesByStatus(f.ctx, support.CaseOpen, support.PageRequest{Limit: 1})
+	must(t, err)
+	bad := map[string]string{
+		"another list's cursor": foreign.NextCursor,
+		"not base64":            "***",
+		"not JSON":              base64.RawURLEncoding.EncodeToString([]byte("PK=CASE")),
+		"wrong case":            base64.RawURLEncoding.EncodeToString([]byte(`{"PK":"CASE#x","SK":"MSG#y"}`)),
+		"not a message key":     base64.RawURLEncoding.EncodeToString([]byte(`{"PK":"CASE#` + caseID + `","SK":"CASE"}`)),
+		"extra attributes":      base64.RawURLEncoding.EncodeToString([]byte(`{"PK":"CASE#` + caseID + `","SK":"MSG#1","X":"y"}`)),
+		"padded base64":         first.NextCursor + "==",
+		"JSON of wrong types":   base64.RawURLEncoding.EncodeToString([]byte(`{"PK":1,"SK":2}`)),
+	}
+	for name, cursor := range bad {
+		t.Run(name, func(t *testing.T) {
+			_, err := s.MessagesOfCase(f.ctx, caseID, support.PageRequest{Cursor: cursor})
+			wantCode(t, err, support.EValidation)
+		})
+	}
+}
+
+func TestMessagePutGet(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	caseID := idAt(1000)
+	m := newMessage(1, caseID, support.KindTweet, "")
+	m.Direction, m.Status, m.Author = support.DirectionOut, support.StatusQueued, support.Author{HandleID: "h1", ScreenName: "AcmeSupport"}
+	m.InReplyToMessageID, m.InReplyToXID = idAt(0), "900"
+	must(t, s.PutMessage(f.ctx, m))
+	got, err := s.GetMessage(f.ctx, caseID, m.ID)
+	must(t, err)
+	if !reflect.DeepEqual(got, m) || got.Version != 1 {
+		t.Fatalf("got %+v\nwant %+v", got, m)
+	}
+
+	// It fails on X: an error, then a retry clears it again.
+	m.Status, m.Error = support.StatusFailed, &support.MessageError{Code: "187", Detail: "Status is a duplicate."}
+	must(t, s.PutMessage(f.ctx, m))
+	got, err = s.GetMessage(f.ctx, caseID, m.ID)
+	must(t, err)
+	if !reflect.DeepEqual(got.Error, m.Error) || got.Status != support.StatusFailed {
+		t.Fatalf("error %+v status %s", got.Error, got.Status)
+	}
+	m.Status, m.Error = support.StatusSent, nil
+	m.XID, m.SentAt = "1001", base.Add(time.Minute)
+	must(t, s.PutMessage(f.ctx, m))
+	got, err = s.GetMessage(f.ctx, caseID, m.ID)
+	must(t, err)
+	if !reflect.DeepEqual(got, m) || got.Version != 3 {
+		t.Fatalf("got %+v\nwant %+v", got, m)
+	}
+
+	// Found by X id, per kind.
+	byX, err := s.MessageByXID(f.ctx, support.KindTweet, "1001")
+	must(t, err)
+	if byX.ID != m.ID {
+		t.Fatalf("X id 1001 finds %s", byX.ID)
+	}
+	_, err = s.MessageByXID(f.ctx, support.KindDM, "1001")
+	wantCode(t, err, support.ENotFound)
+
+	// Another message cannot have the same X id; a DM can (ids of different things).
+	other := newMessage(2, caseID, support.KindTweet, "1001")
+	wantCode(t, s.PutMessage(f.ctx, other), support.EConflict)
+	_, err = s.GetMessage(f.ctx, caseID, other.ID)
+	wantCode(t, err, support.ENotFound)
+	dm := newMessage(3, idAt(1001), support.KindDM, "1001")
+	must(t, s.PutMessage(f.ctx, dm))
+	byX, err = s.MessageByXID(f.ctx, support.KindDM, "1001")
+	must(t, err)
+	if byX.ID != dm.ID || byX.CaseID != dm.CaseID {
+		t.Fatalf("DM X id 1001 finds %s of %s", byX.ID, byX.CaseID)
+	}
+
+	// A stale version loses and changes nothing.
+	stale := *got
+	stale.Text = "stale"
+	stale.Version = 2
+	wantCode(t, s.PutMessage(f.ctx, &stale), support.EConflict)
+	again := *m
+	again.Version = 0
+	wantCode(t, s.PutMessage(f.ctx, &again), support.EConflict)
+	got, err = s.GetMessage(f.ctx, caseID, m.ID)
+	must(t, err)
+	if got.Text != "hello" || got.Version != 3 {
+		t.Fatalf("after stale writes: %q version %d", got.Text, got.Version)
+	}
+
+	// Deleted on X: the text goes.
+	m.MarkDeleted(base.Add(time.Hour))
+	must(t, s.PutMessage(f.ctx, m))
+	got, err = s.GetMessage(f.ctx, caseID, m.ID)
+	must(t, err)
+	if got.Text != "" || !got.Deleted || !got.DeletedAt.Equal(base.Add(time.Hour)) {
+		t.Fatalf("deleted message %+v", got)
+	}
+
+	// A changed X id moves the claim.
+	m.XID = "1002"
+	must(t, s.PutMessage(f.ctx, m))
+	_, err = s.MessageByXID(f.ctx, support.KindTweet, "1001")
+	wantCode(t, err, support.ENotFound)
+	if f.rawItem("XMSG#tweet#1001", "XMSG") != nil {
+		t.Fatal("the old X id claim is still stored")
+	}
+	must(t, s.PutMessage(f.ctx, other)) // now free
+}
+
+func TestRetweetsAndFavorites(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	caseID := idAt(1000)
+	m := newMessage(1, caseID, support.KindTweet, "2001")
+	must(t, s.PutMessage(f.ctx, m))
+
+	steps := []struct {
+		name string
+		call func() (bool, error)
+		want bool
+	}{
+		{"retweet", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, "h1") }, true},
+		{"retweet again", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, "h1") }, false},
+		{"retweet by another handle", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, "h2") }, true},
+		{"undo", func() (bool, error) { return s.RemoveRetweet(f.ctx, caseID, m.ID, "h1") }, true},
+		{"undo again", func() (bool, error) { return s.RemoveRetweet(f.ctx, caseID, m.ID, "h1") }, false},
+		{"undo one never made", func() (bool, error) { return s.RemoveRetweet(f.ctx, caseID, m.ID, "h3") }, false},
+		{"like", func() (bool, error) { return s.AddFavorite(f.ctx, caseID, m.ID, "h1") }, true},
+		{"like again", func() (bool, error) { return s.AddFavorite(f.ctx, caseID, m.ID, "h1") }, false},
+	}
+	for _, st := range steps {
+		got, err := st.call()
+		must(t, err)
+		if got != st.want {
+			t.Fatalf("%s: %v, want %v", st.name, got, st.want)
+		}
+	}
+	got, err := s.GetMessage(f.ctx, caseID, m.ID)
+	must(t, err)
+	if !slices.Equal(got.RetweetedBy, []string{"h2"}) || !slices.Equal(got.FavoritedBy, []string{"h1"}) {
+		t.Fatalf("retweeted by %v, favorited by %v", got.RetweetedBy, got.FavoritedBy)
+	}
+	if got.Version != 1 {
+		t.Fatalf("version %d: retweets must leave it alone", got.Version)
+	}
+	if !got.RetweetedByHandle("h2") || got.RetweetedByHandle("h1") {
+		t.Fatal("RetweetedByHandle disagrees with the store")
+	}
+
+	// A write of the message from an older copy keeps the Retweets and
+	// hands them back.
+	m.Status = support.StatusReceived
+	m.Text = "edited"
+	must(t, s.PutMessage(f.ctx, m))
+	if !slices.Equal(m.RetweetedBy, []string{"h2"}) || !slices.Equal(m.FavoritedBy, []string{"h1"}) {
+		t.Fatalf("after put: retweeted by %v, favorited by %v", m.RetweetedBy, m.FavoritedBy)
+	}
+	got, err = s.GetMessage(f.ctx, caseID, m.ID)
+	must(t, err)
+	if !slices.Equal(got.RetweetedBy, []string{"h2"}) || got.Text != "edited" {
+		t.Fatalf("after put: %+v", got)
+	}
+
+	_, err = s.AddRetweet(f.ctx, caseID, idAt(77), "h1")
+	wantCode(t, err, support.ENotFound)
+	_, err = s.AddRetweet(f.ctx, caseID, m.ID, "")
+	wantCode(t, err, support.EValidation)
+}
+
+// Ten brand handles Retweet one message at once: every Retweet is kept.
+func TestConcurrentRetweets(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	m := newMessage(1, idAt(1000), support.KindTweet, "3001")
+	must(t, s.PutMessage(f.ctx, m))
+	var wg sync.WaitGroup
+	var want []string
+	for i := range 10 {
+		h := fmt.Sprintf("h%02d", i)
+		want = append(want, h)
+		wg.Go(func() {
+			if added, err := s.AddRetweet(f.ctx, m.CaseID, m.ID, h); err != nil || !added {
+				t.Errorf("retweet by %s: %v %v", h, added, err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.GetMessage(f.ctx, m.CaseID, m.ID)
+	must(t, err)
+	slices.Sort(got.RetweetedBy)
+	if !slices.Equal(got.RetweetedBy, want) || got.Version != 1 {
+		t.Fatalf("retweeted by %v version %d", got.RetweetedBy, got.Version)
+	}
+}

@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+func TestDecode(t *testing.T) {
+	type req struct {
+		Text string `json:"text"`
+	}
+	tests := []struct {
+		name, body string
+		code       string
+	}{
+		{"ok", `{"text":"hi"}`, ""},
+		{"empty", ``, support.EInvalidJSON},
+		{"syntax", `{"text":`, support.EInvalidJSON},
+		{"wrong type", `{"text":1}`, support.EInvalidJSON},
+		{"unknown field", `{"text":"hi","txt":"x"}`, support.EInvalidJSON},
+		{"two values", `{"text":"a"}{"text":"b"}`, support.EInvalidJSON},
+		{"too large", `{"text":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, support.EPayloadTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			var v req
+			err := Decode(httptest.NewRecorder(), r, &v)
+			if got := support.ErrorCode(err); got != tt.code {
+				t.Fatalf("code = %q, want %q (err %v)", got, tt.code, err)
+			}
+			if tt.code == "" && v.Text != "hi" {
+				t.Errorf("decoded %+v", v)
+			}
+		})
+	}
+}
+
+func TestWriteErrorProblemDocument(t *testing.T) {
+	tests := []struct {
+		err    error
+		status int
+		code   string
+	}{
+		{support.Errorf(support.ECustomerHasNoTwitterHandle, "no handle"), 422, "customer_has_no_twitter_handle"},
+		{support.Errorf(support.EDMNotAllowed, "x"), 422, "dm_not_allowed"},
+		{support.Errorf(support.ETextEmpty, "x"), 422, "text_empty"},
+		{support.Errorf(support.ETwitterUserNotFound, "x"), 422, "twitter_user_not_found"},
+		{support.Errorf(support.EInvalidHandle, "x"), 400, "invalid_handle"},
+		{support.Errorf(support.EInvalidJSON, "x"), 400, "invalid_json"},
+		{support.Errorf(support.ENotFound, "x"), 404, "not_found"},
+		{support.Errorf(support.EConflict, "x"), 409, "conflict"},
+		{support.Errorf(support.EUnauthorized, "x"), 401, "unauthorized"},
+		{support.Errorf(support.EPayloadTooLarge, "x"), 413, "payload_too_large"},
+		{errors.New("connection refused to 10.0.0.1"), 500, "internal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			WriteError(w, httptest.NewRequest("GET", "/x", nil), tt.err)
+			if w.Code != tt.status {
+				t.Errorf("status = %d, want %d", w.Code, tt.status)
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "application/problem+json" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+			var p map[string]any
+			if err := json.Unmarshal(w.Body.Bytes(), &p); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range []string{"type", "title", "status", "detail", "code"} {
+				if _, ok := p[k]; !ok {
+					t.Errorf("problem lacks %q: %s", k, w.Body)
+				}
+			}
+			if p["code"] != tt.code || p["status"] != float64(tt.status) {
+				t.Errorf("problem = %s", w.Body)
+			}
+			if strings.Contains(w.Body.String(), "10.0.0.1") {
+				t.Error("an internal error's cause leaked to the client")
+			}
+		})
+	}
+}
+
+func TestProblemExtrasAndFields(t *testing.T) {
+	err := &support.Error{Code: support.ETextTooLong, Message: "too long",
+		Extra:  map[string]any{"weighted_length": 141, "max_length": 140, "code": "overridden?"},
+		Fields: []support.FieldError{{Name: "text", Code: "too_long", Detail: "141 > 140"}}}
+	b, _ := json.Marshal(ProblemFor(err))
+	var p struct {
+		Code           string               `json:"code"`
+		WeightedLength int                  `json:"weighted_length"`
+		MaxLength      int                  `json:"max_length"`
+		Fields         []support.FieldError `json:"fields"`
+	}
+	if err := json.Unmarshal(b, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Code != "text_too_long" || p.WeightedLength != 141 || p.MaxLength != 140 || len(p.Fields) != 1 {
+		t.Errorf("problem = %s", b)
+	}
+}
+
+type pinger struct{ err error }
+
+func (p pinger) Ping(context.Context) error { return p.err }
+
+func TestHealth(t *testing.T) {
+	for _, tt := range []struct {
+		err    error
+		status int
+	}{{nil, 200}, {errors.New("down"), 503}} {
+		w := httptest.NewRecorder()
+		Health(pinger{tt.err}).ServeHTTP(w, httptest.NewRequest("GET", "/healthz", nil))
+		if w.Code != tt.status {
+			t.Errorf("ping err %v: status %d, want %d", tt.err, w.Code, tt.status)
+		}
+		if tt.status == 200 && strings.TrimSpace(w.Body.String()) != `{"status":"ok"}` {
+			t.Errorf("body = %s", w.Body)
+		}
+	}
+}
+
+func TestStatusOfUnknownCode(t *testing.T) {
+	if StatusOf("no_such_code") != http.StatusInternalServerError {
+		t.Error("unknown codes must be 500s")
+	}
+}

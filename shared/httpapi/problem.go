@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// statusOf maps each application error code to its HTTP status; this is
+// the only place that knows the mapping. Unknown codes are 500s.
+var statusOf = map[string]int{
+	support.ECustomerHasNoTwitterHandle: http.StatusUnprocessableEntity,
+	support.EDMNotAllowed:               http.StatusUnprocessableEntity,
+	support.ETextTooLong:                http.StatusUnprocessableEntity,
+	support.ETextEmpty:                  http.StatusUnprocessableEntity,
+	support.ETwitterUserNotFound:        http.StatusUnprocessableEntity,
+	support.ENotRetweetable:             http.StatusUnprocessableEntity,
+	support.EInvalidTransition:          http.StatusUnprocessableEntity,
+	support.EHandleDisconnected:         http.StatusUnprocessableEntity,
+	support.EInvalidHandle:              http.StatusBadRequest,
+	support.EValidation:                 http.StatusBadRequest,
+	support.EInvalidJSON:                http.StatusBadRequest,
+	support.ENotFound:                   http.StatusNotFound,
+	support.EConflict:                   http.StatusConflict,
+	support.EUnauthorized:               http.StatusUnauthorized,
+	support.EPayloadTooLarge:            http.StatusRequestEntityTooLarge,
+	support.EUnavailable:                http.StatusServiceUnavailable,
+	support.EInternal:                   http.StatusInternalServerError,
+}
+
+// StatusOf returns the HTTP status for an application error code.
+func StatusOf(code string) int {
+	if s, ok := statusOf[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Problem is an RFC 9457 problem document with the API's extensions.
+type Problem struct {
+	Type   string               `json:"type"`
+	Title  string               `json:"title"`
+	Status int                  `json:"status"`
+	Detail string               `json:"detail"`
+	Code   string               `json:"code"`
+	Fields []support.FieldError `json:"fields,omitempty"`
+	Extra  map[string]any       `json:"-"`
+}
+
+// MarshalJSON writes the extension members (such as weighted_length) beside the standard ones.
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
+	b, err := json.Marshal(plain(p))
+	if err != nil || len(p.Extra) == 0 {
+		return b, err
+	}
+	m := map[string]any{}
+	for k, v := range p.Extra {
+		m[k] = v
+	}
+	if err := json.Unmarshal(b, &m); err != nil { // standard members win over extras
+		return nil, err
+	}
+	return json.Marshal(m)
+}
+
+// ProblemFor builds the problem document for an error.
+func ProblemFor(err error) Problem {
+	code := support.ErrorCode(err)
+	status := StatusOf(code)
+	p := Problem{
+		Type:   "/problems/" + code,
+		Title:  http.StatusText(status),
+		Status: status,
+		Detail: support.ErrorMessage(err),
+		Code:   code,
+	}
+	if e, ok := err.(*support.Error); ok {
+		p.Fields = e.Fields
+		p.Extra = e.Extra
+	}
+	return p
+}
+
+// WriteError answers with the problem document for err. Internal errors are
+// logged with their cause; the client only sees a generic message.
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
+	p := ProblemFor(err)
+	if p.Status >= 500 {
+		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}

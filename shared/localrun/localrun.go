@@ -1,0 +1,167 @@
+// Package localrun runs the whole product on one machine: local DynamoDB and
+// SQS servers, the table and queues, and every function's HTTP routes on one
+// server. `make dev` starts it through shared/cmd/dev.
+package localrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/table"
+)
+
+// Options configure a local run.
+type Options struct {
+	// Addr is where the API listens, e.g. 127.0.0.1:8080 (port 0 picks one).
+	Addr string
+	// DataDir keeps the local DynamoDB's data and the servers' logs.
+	DataDir string
+	// Config is the functions' configuration; the local run fills in the
+	// endpoints, table and queues it creates.
+	Config config.Config
+	// Logger receives structured logs.
+	Logger *slog.Logger
+	// Banner receives the human-readable start message (URLs, token, curl).
+	Banner io.Writer
+	// Ready, if set, is called once /healthz answers 200, with the API's
+	// base URL and the configuration the functions run with.
+	Ready func(baseURL string, cfg config.Config)
+}
+
+// Deps are the running parts that routes, workers and pollers are built from.
+type Deps struct {
+	Config config.Config
+	Store  *dynamo.Store
+	SQS    *sqs.Client
+	Queues localaws.QueueURLs
+	Logger *slog.Logger
+}
+
+// Run starts everything, serves until ctx is done, then stops every process
+// it started, whatever happened in between.
+func Run(ctx context.Context, opts Options) (err error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	logDir := filepath.Join(opts.DataDir, "logs")
+	ddb, err := localaws.StartDynamoDB(ctx, localaws.Options{DataDir: filepath.Join(opts.DataDir, "dynamodb"), LogDir: logDir})
+	if err != nil {
+		return fmt.Errorf("localrun: %w", err)
+	}
+	defer ddb.Stop()
+	sqsSrv, err := localaws.StartSQS(ctx, localaws.Options{LogDir: logDir})
+	if err != nil {
+		return fmt.Errorf("localrun: %w", err)
+	}
+	defer sqsSrv.Stop()
+	log.Info("local servers started", "dynamodb", ddb.Endpoint, "sqs", sqsSrv.Endpoint, "logs", logDir)
+
+	cfg := opts.Config
+	cfg.DynamoDBEndpoint, cfg.SQSEndpoint = ddb.Endpoint, sqsSrv.Endpoint
+	ddbClient := localaws.DynamoDBClient(ddb.Endpoint)
+	if err := localaws.EnsureTable(ctx, ddbClient, cfg.TableName, table.Definition); err != nil {
+		return fmt.Errorf("localrun: %w", err)
+	}
+	sqsClient := localaws.SQSClient(sqsSrv.Endpoint)
+	urls, err := localaws.EnsureQueues(ctx, sqsClient, "local-", queues.Definitions)
+	if err != nil {
+		return fmt.Errorf("localrun: %w", err)
+	}
+	cfg.OutboundQueueURL, cfg.InboundQueueURL = urls[queues.Outbound.Name], urls[queues.Inbound.Name]
+
+	deps := Deps{Config: cfg, Store: dynamo.New(ddbClient, cfg.TableName), SQS: sqsClient, Queues: urls, Logger: log}
+	if err := Seed(ctx, deps.Store); err != nil {
+		return fmt.Errorf("localrun: %w", err)
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return fmt.Errorf("localrun: listen on %s: %w", opts.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           Routes(deps),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	base := "http://" + ln.Addr().String()
+
+	if err := waitHealthy(ctx, base); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	if opts.Banner != nil {
+		printBanner(opts.Banner, base, cfg)
+	}
+	if opts.Ready != nil {
+		opts.Ready(base, cfg)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("localrun: serve: %w", err)
+	case <-ddb.Done():
+		err = errors.New("localrun: the local DynamoDB server exited; see " + ddb.LogPath)
+	case <-sqsSrv.Done():
+		err = errors.New("localrun: the local SQS server exited; see " + sqsSrv.LogPath)
+	}
+	log.Info("stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdownCtx)
+	return err
+}
+
+// waitHealthy polls /healthz until it answers 200.
+func waitHealthy(ctx context.Context, base string) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := client.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("localrun: %s/healthz did not answer 200 within 30s (last error: %v)", base, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func printBanner(w io.Writer, base string, cfg config.Config) {
+	fmt.Fprintf(w, `
+Twitter cases, local run
+  API and webhook   %[1]s
+  DynamoDB (local)  %[2]s   table %[3]s
+  SQS (local)       %[4]s
+  console token     Authorization: Bearer %[5]s
+  Tweet limit       %[6]d
+
+Try:
+  curl -s %[1]s/healthz
+
+Ctrl-C stops everything.
+`, base, cfg.DynamoDBEndpoint, cfg.TableName, cfg.SQSEndpoint, cfg.DevToken, cfg.TweetMaxLength)
+}

@@ -1,0 +1,140 @@
+package localrun
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/sample"
+)
+
+// start runs the local system in the background and returns its base URL,
+// its configuration, and a stop function that waits for Run to return.
+func start(t *testing.T, dataDir string) (string, config.Config, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	type ready struct {
+		base string
+		cfg  config.Config
+	}
+	readyc := make(chan ready, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Options{
+			Addr:    "127.0.0.1:0",
+			DataDir: dataDir,
+			Config:  config.Config{TableName: "local-run-test", TweetMaxLength: 140, DevToken: "dev"},
+			Banner:  io.Discard,
+			Ready:   func(base string, cfg config.Config) { readyc <- ready{base, cfg} },
+		})
+	}()
+	stopped := false
+	stop := func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(20 * time.Second):
+			t.Fatal("Run did not return after its context was cancelled")
+			return nil
+		}
+	}
+	t.Cleanup(func() { _ = stop() })
+	select {
+	case r := <-readyc:
+		return r.base, r.cfg, stop
+	case err := <-done:
+		t.Fatalf("Run returned before it was ready: %v", err)
+	case <-time.After(60 * time.Second):
+		t.Fatal("the local run was not ready within 60s")
+	}
+	return "", config.Config{}, stop
+}
+
+func TestRunServesHealthAndStopsEverything(t *testing.T) {
+	dataDir := t.TempDir()
+	base, cfg, stop := start(t, dataDir)
+
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.TrimSpace(string(body)) != `{"status":"ok"}` {
+		t.Fatalf("GET /healthz = %d %s", resp.StatusCode, body)
+	}
+	if cfg.OutboundQueueURL == "" || cfg.InboundQueueURL == "" || cfg.DynamoDBEndpoint == "" {
+		t.Errorf("the run's configuration lacks its resources: %+v", cfg)
+	}
+
+	checkSampleData(t, cfg)
+
+	if err := stop(); err != nil {
+		t.Fatalf("Run returned %v after a clean stop", err)
+	}
+	for _, u := range []string{base, cfg.DynamoDBEndpoint, cfg.SQSEndpoint} {
+		host := strings.TrimPrefix(u, "http://")
+		if c, err := net.DialTimeout("tcp", host, time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts connections after the run stopped", u)
+		}
+	}
+
+	// A second run on the same data starts again (the table already exists).
+	base2, cfg2, stop2 := start(t, dataDir)
+	resp, err = http.Get(base2 + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("second run: GET /healthz = %d", resp.StatusCode)
+	}
+	checkSampleData(t, cfg2) // seeding again duplicated nothing
+	if err := stop2(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkSampleData checks that the sample data is in the run's store, once.
+func checkSampleData(t *testing.T, cfg config.Config) {
+	t.Helper()
+	ctx := context.Background()
+	store := dynamo.New(localaws.DynamoDBClient(cfg.DynamoDBEndpoint), cfg.TableName)
+	handles, err := store.ListHandles(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(handles) != len(sample.Brands) {
+		t.Errorf("%d brand handles, want %d", len(handles), len(sample.Brands))
+	}
+	for _, sc := range sample.Customers {
+		found, err := store.CustomersByEmail(ctx, sc.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != 1 || found[0].ID != sc.ID {
+			t.Errorf("customers with %s: %+v, want exactly %s", sc.Email, found, sc.ID)
+		}
+	}
+	follower := sample.Customers[0]
+	f, err := store.Follow(ctx, follower.ID, sample.Brands[0].HandleID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.CustomerFollowsBrand {
+		t.Errorf("%s does not follow @%s", follower.Name, sample.Brands[0].ScreenName)
+	}
+}

@@ -1,0 +1,72 @@
+package localrun
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// seededAt is the time the sample data claims to have been created; fixed,
+// so seeding again writes nothing new and follow events from a real run
+// (always later) win over it.
+var seededAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Seed registers the sample brand handles and customers (package sample)
+// unless they exist; running it again changes nothing.
+func Seed(ctx context.Context, store support.Store) error {
+	for _, b := range sample.Brands {
+		h := support.BrandHandle{ID: b.HandleID, ScreenName: b.ScreenName, XUserID: b.XUserID,
+			CredentialsSecret: b.Secret, CreatedAt: seededAt, UpdatedAt: seededAt}
+		h.Normalize()
+		if err := h.Validate(); err != nil {
+			return fmt.Errorf("seed: brand handle %s: %w", b.ScreenName, err)
+		}
+		if err := createOnce(store.PutHandle(ctx, &h)); err != nil {
+			return fmt.Errorf("seed: brand handle %s: %w", b.ScreenName, err)
+		}
+	}
+	for _, sc := range sample.Customers {
+		c := support.Customer{ID: sc.ID, Name: sc.Name, Emails: []string{sc.Email}, Phones: []string{sc.Phone},
+			CreatedAt: seededAt, UpdatedAt: seededAt}
+		if sc.Handle != "" {
+			c.Twitter = &support.TwitterAccount{Handle: sc.Handle, XUserID: sc.XUser}
+		}
+		c.Normalize()
+		if err := c.Validate(); err != nil {
+			return fmt.Errorf("seed: customer %s: %w", sc.Name, err)
+		}
+		if err := createOnce(store.PutCustomer(ctx, &c)); err != nil {
+			return fmt.Errorf("seed: customer %s: %w", sc.Name, err)
+		}
+		for _, follows := range sc.Follows {
+			b, ok := brandByName(follows)
+			if !ok {
+				return fmt.Errorf("seed: customer %s follows unknown brand %s", sc.Name, follows)
+			}
+			if _, err := store.SetCustomerFollowsBrand(ctx, sc.ID, b.HandleID, true, seededAt); err != nil {
+				return fmt.Errorf("seed: follow: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// createOnce treats "already exists" as success: the sample record is there.
+func createOnce(err error) error {
+	if support.ErrorCode(err) == support.EConflict {
+		return nil
+	}
+	return err
+}
+
+func brandByName(screenName string) (sample.Brand, bool) {
+	for _, b := range sample.Brands {
+		if b.ScreenName == screenName {
+			return b, true
+		}
+	}
+	return sample.Brand{}, false
+}

@@ -1,0 +1,59 @@
+// Package queues is the one definition of the product's SQS queues: the
+// outbound FIFO queue of commands for X, the inbound queue of webhook
+// payloads, and their dead-letter queues.
+//
+// The local run, the tests and the CDK stack all build the queues from
+// Definitions. The package imports no AWS code.
+package queues
+
+import "time"
+
+// Queue describes one queue and its dead-letter queue.
+type Queue struct {
+	// Name is the queue's base name; a stage or test prefix is put in front
+	// of it, and FIFO queues end in ".fifo".
+	Name string
+	FIFO bool
+	// VisibilityTimeout must exceed the consuming function's timeout.
+	VisibilityTimeout time.Duration
+	// MaxReceiveCount is how many deliveries a message gets before it
+	// moves to the dead-letter queue.
+	MaxReceiveCount int
+	// Retention is how long an unconsumed message is kept.
+	Retention time.Duration
+}
+
+// DLQName returns the name of the queue's dead-letter queue.
+func (q Queue) DLQName() string {
+	if q.FIFO {
+		return q.Name[:len(q.Name)-len(".fifo")] + "-dlq.fifo"
+	}
+	return q.Name + "-dlq"
+}
+
+// The product's queues.
+var (
+	// Outbound carries commands for X (Tweets, replies, DMs, Retweets,
+	// follows), in order per case or customer.
+	Outbound = Queue{
+		Name:              "outbound.fifo",
+		FIFO:              true,
+		VisibilityTimeout: 60 * time.Second,
+		MaxReceiveCount:   8,
+		Retention:         4 * 24 * time.Hour,
+	}
+	// Inbound carries the webhook's payloads from X to the inbound worker.
+	Inbound = Queue{
+		Name:              "inbound",
+		VisibilityTimeout: 60 * time.Second,
+		MaxReceiveCount:   8,
+		Retention:         4 * 24 * time.Hour,
+	}
+)
+
+// Definitions lists every queue.
+var Definitions = []Queue{Outbound, Inbound}
+
+// DLQRetention is how long a dead-lettered message is kept: SQS's maximum,
+// so ops have time to look.
+const DLQRetention = 14 * 24 * time.Hour

@@ -1,0 +1,129 @@
+package support
+
+import (
+	"net/mail"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/acme/twitter-cases/shared/twtext"
+)
+
+// Customer is a person the team supports.
+type Customer struct {
+	ID      string
+	Name    string
+	Emails  []string
+	Phones  []string
+	Twitter *TwitterAccount
+	// Version counts the customer's writes, for optimistic concurrency.
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// TwitterAccount is a customer's X account: screen name and X user id.
+type TwitterAccount struct {
+	Handle  string
+	XUserID string
+}
+
+// Normalize trims the name, lower-cases e-mails, reduces phones to their
+// digits (keeping a leading '+') and drops duplicates, in place.
+func (c *Customer) Normalize() {
+	c.Name = strings.Join(strings.Fields(c.Name), " ")
+	c.Emails = normalizeAll(c.Emails, NormalizeEmail)
+	c.Phones = normalizeAll(c.Phones, NormalizePhone)
+	if c.Twitter != nil {
+		c.Twitter.Handle = strings.TrimPrefix(strings.TrimSpace(c.Twitter.Handle), "@")
+	}
+}
+
+// Validate reports what is wrong with a normalised customer.
+func (c *Customer) Validate() error {
+	var v validation
+	if c.Name == "" {
+		v.add("name", "required", "A customer needs a name.")
+	} else if len(c.Name) > 200 {
+		v.add("name", "invalid", "A name has at most 200 characters.")
+	}
+	for i, e := range c.Emails {
+		if !ValidEmail(e) {
+			v.add(fieldIndex("emails", i), "invalid", "%q is not an e-mail address.", e)
+		}
+	}
+	for i, p := range c.Phones {
+		if d := strings.TrimPrefix(p, "+"); len(d) < 5 || len(d) > 15 {
+			v.add(fieldIndex("phones", i), "invalid", "A phone number has 5 to 15 digits.")
+		}
+	}
+	if c.Twitter != nil {
+		if _, ok := twtext.NormalizeHandle(c.Twitter.Handle); !ok {
+			v.add("twitter_handle", EInvalidHandle, "A Twitter handle is an optional @ and 1 to 15 letters, digits or underscores.")
+		}
+	}
+	return v.err()
+}
+
+// HasTwitter reports whether the customer has a Twitter handle with a known X user id.
+func (c *Customer) HasTwitter() bool {
+	return c.Twitter != nil && c.Twitter.Handle != "" && c.Twitter.XUserID != ""
+}
+
+// NameWords returns the lower-cased words of the name, the keys of a name
+// search by word prefix.
+func (c *Customer) NameWords() []string {
+	words := strings.FieldsFunc(strings.ToLower(c.Name), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
+	})
+	slices.Sort(words)
+	return slices.Compact(words)
+}
+
+// NormalizeEmail trims and lower-cases an e-mail address.
+func NormalizeEmail(s string) string {
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+// ValidEmail reports whether s is a bare e-mail address (no display name).
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && a.Name == ""
+}
+
+// NormalizePhone keeps a phone number's digits, and a leading '+' if it had one.
+func NormalizePhone(s string) string {
+	s = strings.TrimSpace(s)
+	var b strings.Builder
+	if strings.HasPrefix(s, "+") {
+		b.WriteByte('+')
+	}
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// PhoneKey is the form phones are matched by: the digits alone, so
+// "+1 (555) 010-0001" and "15550100001" find each other.
+func PhoneKey(s string) string {
+	return strings.TrimPrefix(NormalizePhone(s), "+")
+}
+
+func normalizeAll(in []string, norm func(string) string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if n := norm(s); n != "" && n != "+" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func fieldIndex(name string, i int) string {
+	return name + "[" + strconv.Itoa(i) + "]"
+}

@@ -1,0 +1,92 @@
+package support
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestCustomerNormalize(t *testing.T) {
+	c := Customer{
+		Name:    "  Alice   van der  Berg ",
+		Emails:  []string{" Alice@Example.COM", "alice@example.com", ""},
+		Phones:  []string{"+1 (555) 010-0001", "555.010.0002", "  "},
+		Twitter: &TwitterAccount{Handle: " @alice_b"},
+	}
+	c.Normalize()
+	if c.Name != "Alice van der Berg" {
+		t.Errorf("Name = %q", c.Name)
+	}
+	if !slices.Equal(c.Emails, []string{"alice@example.com"}) {
+		t.Errorf("Emails = %q", c.Emails)
+	}
+	if !slices.Equal(c.Phones, []string{"+15550100001", "5550100002"}) {
+		t.Errorf("Phones = %q", c.Phones)
+	}
+	if c.Twitter.Handle != "alice_b" {
+		t.Errorf("Handle = %q", c.Twitter.Handle)
+	}
+	if got := c.NameWords(); !slices.Equal(got, []string{"alice", "berg", "der", "van"}) {
+		t.Errorf("NameWords = %q", got)
+	}
+}
+
+func TestCustomerValidate(t *testing.T) {
+	valid := func() Customer {
+		return Customer{Name: "Bob", Emails: []string{"bob@example.com"}, Phones: []string{"+4915550100"}}
+	}
+	tests := []struct {
+		name   string
+		change func(*Customer)
+		code   string
+		field  string
+	}{
+		{"valid", func(*Customer) {}, "", ""},
+		{"valid with handle", func(c *Customer) { c.Twitter = &TwitterAccount{Handle: "bob_1"} }, "", ""},
+		{"no name", func(c *Customer) { c.Name = "" }, EValidation, "name"},
+		{"bad email", func(c *Customer) { c.Emails = []string{"bob at example"} }, EValidation, "emails[0]"},
+		{"email with display name", func(c *Customer) { c.Emails = []string{"Bob <bob@example.com>"} }, EValidation, "emails[0]"},
+		{"short phone", func(c *Customer) { c.Phones = []string{"123"} }, EValidation, "phones[0]"},
+		{"handle too long", func(c *Customer) { c.Twitter = &TwitterAccount{Handle: "abcdefghijklmnop"} }, EInvalidHandle, "twitter_handle"},
+		{"handle with dash", func(c *Customer) { c.Twitter = &TwitterAccount{Handle: "bob-1"} }, EInvalidHandle, "twitter_handle"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid()
+			tt.change(&c)
+			c.Normalize()
+			err := c.Validate()
+			if got := ErrorCode(err); got != tt.code {
+				t.Fatalf("code = %q, want %q (err %v)", got, tt.code, err)
+			}
+			if tt.field != "" {
+				e := err.(*Error)
+				if len(e.Fields) == 0 || e.Fields[0].Name != tt.field {
+					t.Errorf("fields = %+v, want %s first", e.Fields, tt.field)
+				}
+			}
+		})
+	}
+}
+
+func TestPhoneKeyMatchesFormats(t *testing.T) {
+	a, b := PhoneKey("+1 (555) 010-0001"), PhoneKey("15550100001")
+	if a != b || a != "15550100001" {
+		t.Errorf("PhoneKey = %q and %q", a, b)
+	}
+}
+
+func TestHasTwitter(t *testing.T) {
+	for _, tt := range []struct {
+		tw   *TwitterAccount
+		want bool
+	}{
+		{nil, false},
+		{&TwitterAccount{Handle: "a"}, false},
+		{&TwitterAccount{Handle: "a", XUserID: "1"}, true},
+	} {
+		c := Customer{Twitter: tt.tw}
+		if got := c.HasTwitter(); got != tt.want {
+			t.Errorf("HasTwitter(%+v) = %v", tt.tw, got)
+		}
+	}
+}

@@ -1,0 +1,73 @@
+package support
+
+import (
+	"strings"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/twtext"
+)
+
+// HandleStatus says whether a brand handle can act on X.
+type HandleStatus string
+
+// Brand handle statuses.
+const (
+	HandleConnected    HandleStatus = "connected"
+	HandleDisconnected HandleStatus = "disconnected"
+)
+
+// BrandHandle is one of the company's own X accounts.
+type BrandHandle struct {
+	ID         string
+	ScreenName string
+	XUserID    string
+	// CredentialsSecret names the Secrets Manager secret (name or ARN) that
+	// holds the handle's OAuth 1.0a token and secret; never the values.
+	CredentialsSecret string
+	Status            HandleStatus
+	// Version counts the handle's writes, for optimistic concurrency.
+	Version   int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Normalize strips a leading '@' and surrounding space, in place.
+func (h *BrandHandle) Normalize() {
+	h.ScreenName = strings.TrimPrefix(strings.TrimSpace(h.ScreenName), "@")
+	h.XUserID = strings.TrimSpace(h.XUserID)
+	h.CredentialsSecret = strings.TrimSpace(h.CredentialsSecret)
+	if h.Status == "" {
+		h.Status = HandleConnected
+	}
+}
+
+// Validate reports what is wrong with a normalised brand handle.
+func (h *BrandHandle) Validate() error {
+	var v validation
+	if _, ok := twtext.NormalizeHandle(h.ScreenName); !ok {
+		v.add("screen_name", EInvalidHandle, "A screen name is 1 to 15 letters, digits or underscores.")
+	}
+	if !isXID(h.XUserID) {
+		v.add("x_user_id", "invalid", "An X user id is a string of digits.")
+	}
+	if h.CredentialsSecret == "" {
+		v.add("credentials_secret", "required", "Name the Secrets Manager secret that holds the handle's credentials.")
+	}
+	if h.Status != HandleConnected && h.Status != HandleDisconnected {
+		v.add("status", "invalid", "A status is connected or disconnected.")
+	}
+	return v.err()
+}
+
+// isXID reports whether s looks like an X id: 1 to 20 decimal digits.
+func isXID(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
