@@ -1,0 +1,70 @@
+// Package sqsqueue sends messages to an SQS queue: the outbound commands of
+// the console API (as a support.Outbox) and the webhook's payloads.
+package sqsqueue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// MaxMessageBytes is the largest message body SQS accepts (256 KiB).
+const MaxMessageBytes = 256 << 10
+
+// NewClient returns an SQS client from the SDK configuration, talking to
+// endpoint instead of AWS when it is not empty (a local server).
+func NewClient(cfg aws.Config, endpoint string) *sqs.Client {
+	return sqs.NewFromConfig(cfg, func(o *sqs.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	})
+}
+
+// Queue is one SQS queue.
+type Queue struct {
+	client *sqs.Client
+	url    string
+	fifo   bool
+}
+
+// New returns the queue at url; a URL ending in ".fifo" is a FIFO queue.
+func New(client *sqs.Client, url string) *Queue {
+	return &Queue{client: client, url: url, fifo: strings.HasSuffix(url, ".fifo")}
+}
+
+// Send queues one message and returns once SQS has stored it. On a FIFO
+// queue groupID orders messages and dedupID drops repeats; a standard queue
+// ignores both.
+func (q *Queue) Send(ctx context.Context, body, groupID, dedupID string) error {
+	if len(body) > MaxMessageBytes {
+		return fmt.Errorf("sqsqueue: message of %d bytes is over the %d-byte limit", len(body), MaxMessageBytes)
+	}
+	in := &sqs.SendMessageInput{QueueUrl: aws.String(q.url), MessageBody: aws.String(body)}
+	if q.fifo {
+		in.MessageGroupId = aws.String(groupID)
+		in.MessageDeduplicationId = aws.String(dedupID)
+	}
+	if _, err := q.client.SendMessage(ctx, in); err != nil {
+		return fmt.Errorf("sqsqueue: send to %s: %w", q.url, err)
+	}
+	return nil
+}
+
+// Enqueue queues an outbound command as JSON, grouped by GroupID and
+// deduplicated by the command's id.
+func (q *Queue) Enqueue(ctx context.Context, cmd support.Command) error {
+	body, err := json.Marshal(cmd)
+	if err != nil {
+		return fmt.Errorf("sqsqueue: encode command %s: %w", cmd.ID, err)
+	}
+	return q.Send(ctx, string(body), cmd.GroupID(), cmd.ID)
+}
+
+var _ support.Outbox = (*Queue)(nil)

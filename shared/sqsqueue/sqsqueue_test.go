@@ -1,0 +1,116 @@
+package sqsqueue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+var client *sqs.Client
+
+func TestMain(m *testing.M) {
+	srv, err := localaws.StartSQS(context.Background(), localaws.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	client = localaws.SQSClient(srv.Endpoint)
+	code := m.Run()
+	srv.Stop()
+	os.Exit(code)
+}
+
+func queueURLs(t *testing.T) localaws.QueueURLs {
+	t.Helper()
+	prefix := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")) + "-"
+	urls, err := localaws.EnsureQueues(context.Background(), client, prefix, queues.Definitions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return urls
+}
+
+func receive(t *testing.T, url string) []sqstypes.Message {
+	t.Helper()
+	out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameMessageGroupId},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out.Messages
+}
+
+func TestEnqueueCommand(t *testing.T) {
+	url := queueURLs(t)[queues.Outbound.Name]
+	q := New(client, url)
+	cmd := support.Command{ID: "01JDCMD", Kind: support.CmdTweet, HandleID: "h1", CaseID: "c1", MessageID: "m1",
+		CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+	for range 2 { // the repeat is deduplicated by the command id
+		if err := q.Enqueue(context.Background(), cmd); err != nil {
+			t.Fatal(err)
+		}
+	}
+	msgs := receive(t, url)
+	if len(msgs) != 1 {
+		t.Fatalf("received %d messages, want 1", len(msgs))
+	}
+	var got support.Command
+	if err := json.Unmarshal([]byte(aws.ToString(msgs[0].Body)), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got != cmd {
+		t.Errorf("command = %+v, want %+v", got, cmd)
+	}
+	if g := msgs[0].Attributes[string(sqstypes.MessageSystemAttributeNameMessageGroupId)]; g != "case-c1" {
+		t.Errorf("group = %q, want case-c1", g)
+	}
+}
+
+func TestSendToStandardQueue(t *testing.T) {
+	url := queueURLs(t)[queues.Inbound.Name]
+	q := New(client, url)
+	if err := q.Send(context.Background(), `{"for_user_id":"1"}`, "ignored", "ignored"); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := receive(t, url); len(msgs) != 1 || aws.ToString(msgs[0].Body) != `{"for_user_id":"1"}` {
+		t.Errorf("received %+v", msgs)
+	}
+}
+
+func TestSendRefusesOversizedBody(t *testing.T) {
+	q := New(client, queueURLs(t)[queues.Inbound.Name])
+	err := q.Send(context.Background(), strings.Repeat("x", MaxMessageBytes+1), "", "")
+	if err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("err = %v, want a size error", err)
+	}
+}
+
+func TestSendFailsWhenQueueIsMissing(t *testing.T) {
+	q := New(client, strings.Replace(queueURLs(t)[queues.Inbound.Name], "inbound", "nope", 1))
+	if err := q.Send(context.Background(), "x", "", ""); err == nil {
+		t.Fatal("sending to a missing queue succeeded")
+	}
+}
+
+func TestGroupID(t *testing.T) {
+	if g := (support.Command{CaseID: "c"}).GroupID(); g != "case-c" {
+		t.Errorf("GroupID = %q", g)
+	}
+	if g := (support.Command{CustomerID: "u"}).GroupID(); g != "customer-u" {
+		t.Errorf("GroupID = %q", g)
+	}
+}
