@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -248,6 +249,26 @@ func (s *Store) SetDMCase(ctx context.Context, customerID, handleID, caseID, pre
 	}
 	if err != nil {
 		return fmt.Errorf("dynamo: set DM case of customer %s and brand handle %s to %s: %w", customerID, handleID, caseID, err)
+	}
+	return nil
+}
+
+// DeleteCase removes a case that is still at version, such as a case just
+// created that lost a race and holds no messages; a changed case is an
+// EConflict. Calls: 1 DeleteItem.
+func (s *Store) DeleteCase(ctx context.Context, id string, version int64) error {
+	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 s.table,
+		Key:                       map[string]types.AttributeValue{table.PK: str(casePK(id)), table.SK: str(caseSK)},
+		ConditionExpression:       aws.String("#version = :v"),
+		ExpressionAttributeNames:  names("version"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(version, 10)}},
+	})
+	if isConditionFailed(err) {
+		err = conflict("The case %s changed or is gone.", id)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: delete case %s: %w", id, err)
 	}
 	return nil
 }

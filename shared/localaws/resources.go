@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -48,7 +49,7 @@ func SQSClient(endpoint string) *sqs.Client {
 func EnsureTable(ctx context.Context, client *dynamodb.Client, name string, def table.Schema) error {
 	_, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
 	if err == nil {
-		return nil
+		return waitActive(ctx, client, name)
 	}
 	var missing *ddbtypes.ResourceNotFoundException
 	if !errors.As(err, &missing) {
@@ -58,6 +59,18 @@ func EnsureTable(ctx context.Context, client *dynamodb.Client, name string, def 
 	var inUse *ddbtypes.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {
 		return fmt.Errorf("localaws: create table %s: %w", name, err)
+	}
+	return waitActive(ctx, client, name)
+}
+
+// waitActive waits until the table can take requests.
+func waitActive(ctx context.Context, client *dynamodb.Client, name string) error {
+	w := dynamodb.NewTableExistsWaiter(client, func(o *dynamodb.TableExistsWaiterOptions) {
+		o.MinDelay = 20 * time.Millisecond
+		o.MaxDelay = 200 * time.Millisecond
+	})
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)}, 30*time.Second); err != nil {
+		return fmt.Errorf("localaws: table %s not active: %w", name, err)
 	}
 	return nil
 }

@@ -78,6 +78,9 @@ type CaseStore interface {
 	// caseID, if they still point at prevCaseID ("" for nowhere); otherwise
 	// it fails with EConflict.
 	SetDMCase(ctx context.Context, customerID, handleID, caseID, prevCaseID string) error
+	// DeleteCase removes a case still at version (one that lost a race
+	// before any message joined it); otherwise it fails with EConflict.
+	DeleteCase(ctx context.Context, id string, version int64) error
 }
 
 // MessageStore keeps the messages of cases.

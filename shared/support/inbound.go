@@ -1,0 +1,449 @@
+package support
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/activity"
+	"github.com/acme/twitter-cases/shared/twtext"
+)
+
+// EventRetention is how long the record of an applied X event (and of a
+// deletion that arrived before its Tweet) is kept: far longer than X retries
+// a delivery.
+const EventRetention = 7 * 24 * time.Hour
+
+// Inbound applies what arrives from X to cases, customers, brand handles and
+// follow state: the rules of PRODUCT.md's "What arrives from X".
+//
+// Every event is applied exactly once in effect: each step is idempotent on
+// its own (ids derived from X's ids, conditional writes), so a redelivery or
+// a crash half-way changes nothing the second time, and a processed-event
+// record skips repeats cheaply. Decisions where X's behaviour leaves a choice:
+//   - A reply whose parent is unknown (not yet arrived, or never in a case)
+//     starts its own case; a parent arriving later does not merge them.
+//   - A reply to a Tweet of a case joins that case only if its author is the
+//     case's customer; anyone else's reply starts a case of their own.
+//   - Retweets are not recorded; a quote Tweet is treated like a reply to
+//     the quoted Tweet (it joins that Tweet's case, or starts one).
+//   - A Direct Message joins the customer's DM case with the brand handle
+//     unless that case is closed (a resolved one reopens); after a closed
+//     one it starts a new case.
+//   - X users unknown to us become customers when they Tweet at, DM, follow
+//     or are followed by a brand handle (a follow is what later allows DMs).
+//   - The brand handle's own Tweets and DMs only confirm an outgoing message
+//     (it becomes sent); one that matches no message is left alone.
+//   - A deletion that arrives before its Tweet leaves a tombstone, so the
+//     Tweet is not recorded when it comes.
+//   - Favorites are recorded on a message of a case, by brand handle id or
+//     customer id; others are ignored.
+type Inbound struct {
+	store Store
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// NewInbound returns an Inbound writing to store; now and log may be nil.
+func NewInbound(store Store, now func() time.Time, log *slog.Logger) *Inbound {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Inbound{store: store, now: now, log: log}
+}
+
+// Apply applies one event. An error means it should be tried again later.
+func (in *Inbound) Apply(ctx context.Context, ev activity.Event) error {
+	done, err := in.store.EventProcessed(ctx, ev.ID)
+	if err != nil {
+		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+	}
+	if done {
+		in.log.DebugContext(ctx, "event already applied", "event", ev.ID)
+		return nil
+	}
+	brand, err := in.brandFor(ctx, ev)
+	if err != nil {
+		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+	}
+	switch ev.Type {
+	case activity.TypeTweet:
+		err = in.applyTweet(ctx, brand, ev.Tweet)
+	case activity.TypeDM:
+		err = in.applyDM(ctx, brand, ev.DM)
+	case activity.TypeFollow, activity.TypeUnfollow:
+		err = in.applyFollow(ctx, brand, ev.Follow, ev.Type == activity.TypeFollow, ev.At)
+	case activity.TypeTweetDelete:
+		err = in.applyDelete(ctx, ev.Delete, ev.At)
+	case activity.TypeFavorite:
+		err = in.applyFavorite(ctx, ev.Favorite)
+	case activity.TypeRevoke:
+		err = in.applyRevoke(ctx, brand)
+	default:
+		in.log.WarnContext(ctx, "event type not handled", "event", ev.ID, "type", ev.Type)
+	}
+	if err != nil {
+		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+	}
+	if _, err := in.store.MarkEventProcessed(ctx, ev.ID, in.now().Add(EventRetention)); err != nil {
+		return fmt.Errorf("inbound: mark %s applied: %w", ev.ID, err)
+	}
+	in.log.InfoContext(ctx, "event applied", "event", ev.ID, "type", ev.Type, "brand", brand.ScreenName)
+	return nil
+}
+
+// brandFor finds the subscribed brand handle the event was delivered for.
+// An unknown one is an error: the subscription and the deployment disagree,
+// and the message must end in the dead-letter queue, not vanish.
+func (in *Inbound) brandFor(ctx context.Context, ev activity.Event) (*BrandHandle, error) {
+	h, err := in.store.HandleByXUserID(ctx, ev.ForUserID)
+	if ErrorCode(err) == ENotFound {
+		return nil, fmt.Errorf("no brand handle has X user id %q: %w", ev.ForUserID, err)
+	}
+	return h, err
+}
+
+func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activity.Tweet) error {
+	if tw.Author.ID == brand.XUserID {
+		return in.confirmOutgoing(ctx, KindTweet, tw.ID, tw.CreatedAt)
+	}
+	if tw.RetweetOfID != "" {
+		return nil
+	}
+	parentXID := tw.InReplyToID
+	if parentXID == "" {
+		parentXID = tw.QuotedID
+	}
+	if !tw.MentionsUser(brand.XUserID) && tw.InReplyToUserID != brand.XUserID && parentXID == "" {
+		return nil // not addressed to this brand handle
+	}
+	if known, err := in.messageExists(ctx, KindTweet, tw.ID); err != nil || known {
+		return err
+	}
+	if deleted, err := in.store.EventProcessed(ctx, tombstone(tw.ID)); err != nil || deleted {
+		return err
+	}
+	cust, err := in.customerFor(ctx, tw.Author)
+	if err != nil {
+		return err
+	}
+	var c *Case
+	var parent *Message
+	if parentXID != "" {
+		parent, err = in.store.MessageByXID(ctx, KindTweet, parentXID)
+		if err != nil && ErrorCode(err) != ENotFound {
+			return err
+		}
+		if parent != nil {
+			pc, err := in.store.GetCase(ctx, parent.CaseID)
+			if err != nil && ErrorCode(err) != ENotFound {
+				return err
+			}
+			if pc != nil && pc.CustomerID == cust.ID {
+				c = pc
+			} else {
+				parent = nil
+			}
+		}
+	}
+	if c == nil {
+		if c, err = in.createCase(ctx, DerivedID(tw.CreatedAt, "case:tweet:"+tw.ID), cust.ID, brand.ID, ChannelTweet, tw.CreatedAt); err != nil {
+			return err
+		}
+	}
+	m := &Message{
+		ID: DerivedID(tw.CreatedAt, "msg:tweet:"+tw.ID), CaseID: c.ID, Direction: DirectionIn, Kind: KindTweet,
+		Text: tw.Text, Status: StatusReceived, XID: tw.ID, InReplyToXID: parentXID,
+		Author: Author{CustomerID: cust.ID, ScreenName: tw.Author.ScreenName}, CreatedAt: tw.CreatedAt,
+	}
+	if parent != nil {
+		m.InReplyToMessageID = parent.ID
+	}
+	return in.addMessage(ctx, c.ID, m)
+}
+
+func (in *Inbound) applyDM(ctx context.Context, brand *BrandHandle, dm *activity.DM) error {
+	if dm.Sender.ID == brand.XUserID {
+		return in.confirmOutgoing(ctx, KindDM, dm.ID, dm.CreatedAt)
+	}
+	if dm.Recipient.ID != brand.XUserID {
+		return nil
+	}
+	if known, err := in.messageExists(ctx, KindDM, dm.ID); err != nil || known {
+		return err
+	}
+	cust, err := in.customerFor(ctx, dm.Sender)
+	if err != nil {
+		return err
+	}
+	c, err := in.dmCase(ctx, cust.ID, brand.ID, dm)
+	if err != nil {
+		return err
+	}
+	m := &Message{
+		ID: DerivedID(dm.CreatedAt, "msg:dm:"+dm.ID), CaseID: c.ID, Direction: DirectionIn, Kind: KindDM,
+		Text: dm.Text, Status: StatusReceived, XID: dm.ID,
+		Author: Author{CustomerID: cust.ID, ScreenName: dm.Sender.ScreenName}, CreatedAt: dm.CreatedAt,
+	}
+	return in.addMessage(ctx, c.ID, m)
+}
+
+// dmCase returns the case a customer's DM to the brand handle joins,
+// starting one when there is none or the last one is closed. The case is
+// written before the pointer to it; a case that loses the race for the
+// pointer is removed again while it is still empty.
+func (in *Inbound) dmCase(ctx context.Context, customerID, handleID string, dm *activity.DM) (*Case, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		current, err := in.store.DMCase(ctx, customerID, handleID)
+		if err != nil && ErrorCode(err) != ENotFound {
+			return nil, err
+		}
+		if current != nil && current.Status != CaseClosed {
+			return current, nil
+		}
+		prev := ""
+		if current != nil {
+			prev = current.ID
+		}
+		c, err := in.createCase(ctx, DerivedID(dm.CreatedAt, "case:dm:"+dm.ID), customerID, handleID, ChannelDM, dm.CreatedAt)
+		if err != nil {
+			return nil, err
+		}
+		err = in.store.SetDMCase(ctx, customerID, handleID, c.ID, prev)
+		if err == nil {
+			return c, nil
+		}
+		if ErrorCode(err) != EConflict {
+			return nil, err
+		}
+		// The pointer moved. If it moved to this very case (the same DM being
+		// applied twice at once), join it; otherwise another DM won: drop our
+		// case while it is still untouched, and look again.
+		winner, err := in.store.DMCase(ctx, customerID, handleID)
+		if err != nil && ErrorCode(err) != ENotFound {
+			return nil, err
+		}
+		if winner != nil && winner.ID == c.ID {
+			return winner, nil
+		}
+		if err := in.store.DeleteCase(ctx, c.ID, c.Version); err != nil && ErrorCode(err) != EConflict {
+			return nil, err
+		}
+	}
+	return nil, Errorf(EConflict, "The DM case of customer %s kept changing.", customerID)
+}
+
+func (in *Inbound) applyFollow(ctx context.Context, brand *BrandHandle, f *activity.Follow, follows bool, at time.Time) error {
+	switch {
+	case f.Target.ID == brand.XUserID && f.Source.ID != brand.XUserID:
+		cust, err := in.customerFor(ctx, f.Source)
+		if err != nil {
+			return err
+		}
+		_, err = in.store.SetCustomerFollowsBrand(ctx, cust.ID, brand.ID, follows, at)
+		return err
+	case f.Source.ID == brand.XUserID && f.Target.ID != brand.XUserID:
+		cust, err := in.customerFor(ctx, f.Target)
+		if err != nil {
+			return err
+		}
+		_, err = in.store.SetBrandFollowsCustomer(ctx, cust.ID, brand.ID, follows, at)
+		return err
+	}
+	return nil
+}
+
+func (in *Inbound) applyDelete(ctx context.Context, d *activity.TweetDelete, at time.Time) error {
+	m, err := in.store.MessageByXID(ctx, KindTweet, d.TweetID)
+	if ErrorCode(err) == ENotFound {
+		// The Tweet may still be on its way: remember the deletion.
+		_, err = in.store.MarkEventProcessed(ctx, tombstone(d.TweetID), in.now().Add(EventRetention))
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	return in.updateMessage(ctx, m, func(m *Message) bool {
+		if m.Deleted {
+			return false
+		}
+		m.MarkDeleted(at)
+		return true
+	})
+}
+
+func (in *Inbound) applyFavorite(ctx context.Context, f *activity.Favorite) error {
+	m, err := in.store.MessageByXID(ctx, KindTweet, f.TweetID)
+	if ErrorCode(err) == ENotFound {
+		return nil // not a Tweet of any case
+	}
+	if err != nil {
+		return err
+	}
+	by := ""
+	if h, err := in.store.HandleByXUserID(ctx, f.User.ID); err == nil {
+		by = h.ID
+	} else if ErrorCode(err) != ENotFound {
+		return err
+	} else if c, err := in.store.CustomerByXUserID(ctx, f.User.ID); err == nil {
+		by = c.ID
+	} else if ErrorCode(err) != ENotFound {
+		return err
+	}
+	if by == "" {
+		return nil
+	}
+	_, err = in.store.AddFavorite(ctx, m.CaseID, m.ID, by)
+	return err
+}
+
+func (in *Inbound) applyRevoke(ctx context.Context, brand *BrandHandle) error {
+	for attempt := 0; attempt < 5; attempt++ {
+		if brand.Status == HandleDisconnected {
+			return nil
+		}
+		brand.Status = HandleDisconnected
+		brand.UpdatedAt = in.now()
+		err := in.store.PutHandle(ctx, brand)
+		if ErrorCode(err) != EConflict {
+			return err
+		}
+		if brand, err = in.store.GetHandle(ctx, brand.ID); err != nil {
+			return err
+		}
+	}
+	return Errorf(EConflict, "The brand handle %s kept changing.", brand.ID)
+}
+
+// confirmOutgoing marks the outgoing message with this X id sent, if there is one.
+func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid string, at time.Time) error {
+	m, err := in.store.MessageByXID(ctx, kind, xid)
+	if ErrorCode(err) == ENotFound {
+		in.log.InfoContext(ctx, "own message matches no outgoing message", "kind", kind, "x_id", xid)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if m.Direction != DirectionOut {
+		return nil
+	}
+	return in.updateMessage(ctx, m, func(m *Message) bool {
+		if m.Status == StatusSent {
+			return false
+		}
+		m.Status, m.Error = StatusSent, nil
+		if m.SentAt.IsZero() {
+			m.SentAt = at
+		}
+		return true
+	})
+}
+
+// customerFor returns the customer with the X account, making one from what
+// X says of the user when there is none.
+func (in *Inbound) customerFor(ctx context.Context, u activity.User) (*Customer, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		c, err := in.store.CustomerByXUserID(ctx, u.ID)
+		if err == nil || ErrorCode(err) != ENotFound {
+			return c, err
+		}
+		now := in.now()
+		c = &Customer{ID: NewID(now), Name: u.Name, CreatedAt: now, UpdatedAt: now}
+		if c.Name == "" {
+			c.Name = u.ScreenName
+		}
+		if _, ok := twtext.NormalizeHandle(u.ScreenName); ok {
+			c.Twitter = &TwitterAccount{Handle: u.ScreenName, XUserID: u.ID}
+		}
+		c.Normalize()
+		if c.Name == "" || c.Twitter == nil {
+			return nil, fmt.Errorf("X user %q has no usable screen name", u.ID)
+		}
+		err = in.store.PutCustomer(ctx, c)
+		if ErrorCode(err) != EConflict {
+			return c, err
+		}
+		// Someone else made the customer at the same moment: read theirs.
+	}
+	return nil, Errorf(EConflict, "The customer for X user %s could not be created.", u.ID)
+}
+
+// createCase creates a case with a derived id, or returns the one a previous
+// attempt created.
+func (in *Inbound) createCase(ctx context.Context, id, customerID, handleID string, ch Channel, at time.Time) (*Case, error) {
+	now := in.now()
+	c := &Case{ID: id, CustomerID: customerID, HandleID: handleID, Channel: ch, Status: CaseNew,
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: at}
+	err := in.store.PutCase(ctx, c)
+	if ErrorCode(err) == EConflict {
+		return in.store.GetCase(ctx, id)
+	}
+	return c, err
+}
+
+// addMessage writes a customer's message (a repeat is a no-op) and records
+// the activity on its case, reopening a resolved or closed one.
+func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message) error {
+	if err := in.store.PutMessage(ctx, m); err != nil && ErrorCode(err) != EConflict {
+		return err
+	}
+	return in.updateCase(ctx, caseID, func(c *Case) bool {
+		before := *c
+		c.Reopen(in.now())
+		c.Touch(m.CreatedAt)
+		return c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt)
+	})
+}
+
+func (in *Inbound) messageExists(ctx context.Context, kind MessageKind, xid string) (bool, error) {
+	_, err := in.store.MessageByXID(ctx, kind, xid)
+	switch ErrorCode(err) {
+	case "":
+		return true, nil
+	case ENotFound:
+		return false, nil
+	}
+	return false, err
+}
+
+// updateCase applies change to the stored case, retrying on a lost race;
+// change reports whether it changed anything.
+func (in *Inbound) updateCase(ctx context.Context, id string, change func(*Case) bool) error {
+	for attempt := 0; attempt < 8; attempt++ {
+		c, err := in.store.GetCase(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !change(c) {
+			return nil
+		}
+		if err = in.store.PutCase(ctx, c); ErrorCode(err) != EConflict {
+			return err
+		}
+	}
+	return Errorf(EConflict, "The case %s kept changing.", id)
+}
+
+// updateMessage applies change to m, re-reading and retrying on a lost race.
+func (in *Inbound) updateMessage(ctx context.Context, m *Message, change func(*Message) bool) error {
+	for attempt := 0; attempt < 8; attempt++ {
+		if !change(m) {
+			return nil
+		}
+		err := in.store.PutMessage(ctx, m)
+		if ErrorCode(err) != EConflict {
+			return err
+		}
+		if m, err = in.store.GetMessage(ctx, m.CaseID, m.ID); err != nil {
+			return err
+		}
+	}
+	return Errorf(EConflict, "The message %s kept changing.", m.ID)
+}
+
+func tombstone(tweetID string) string { return "tombstone:tweet:" + tweetID }
