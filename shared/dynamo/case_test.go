@@ -265,3 +265,19 @@ func TestDMCasePointer(t *testing.T) {
 	_, err = s.DMCase(f.ctx, "cust-2", "handle-1")
 	wantCode(t, err, support.ENotFound)
 }
+
+func TestDeleteCaseOnlyWhenUnchanged(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	c := newCase(1, "cust-1", support.CaseNew, base)
+	must(t, s.PutCase(f.ctx, c))
+	wantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version+1), support.EConflict)
+	c.Status = support.CaseOpen
+	must(t, s.PutCase(f.ctx, c))
+	wantCode(t, s.DeleteCase(f.ctx, c.ID, 1), support.EConflict) // changed since version 1
+	must(t, s.DeleteCase(f.ctx, c.ID, c.Version))
+	_, err := s.GetCase(f.ctx, c.ID)
+	wantCode(t, err, support.ENotFound)
+	wantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version), support.EConflict) // gone
+}
