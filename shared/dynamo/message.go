@@ -36,6 +36,7 @@ type messageItem struct {
 	Version            int64             `dynamodbav:"version"`
 	CreatedAt          string            `dynamodbav:"created_at,omitempty"`
 	SentAt             string            `dynamodbav:"sent_at,omitempty"`
+	AttemptedAt        string            `dynamodbav:"attempted_at,omitempty"`
 	DeletedAt          string            `dynamodbav:"deleted_at,omitempty"`
 }
 
@@ -68,6 +69,7 @@ func toMessageItem(m *support.Message, version int64) messageItem {
 		RetweetedBy: nilIfEmpty(m.RetweetedBy), FavoritedBy: nilIfEmpty(m.FavoritedBy),
 		Deleted: m.Deleted, Version: version,
 		CreatedAt: fmtTime(m.CreatedAt), SentAt: fmtTime(m.SentAt), DeletedAt: fmtTime(m.DeletedAt),
+		AttemptedAt: fmtTime(m.AttemptedAt),
 	}
 	if m.Error != nil {
 		it.Error = &messageErrorItem{Code: m.Error.Code, Detail: m.Error.Detail}
@@ -86,7 +88,7 @@ func (it *messageItem) message() (*support.Message, error) {
 	if it.Error != nil {
 		m.Error = &support.MessageError{Code: it.Error.Code, Detail: it.Error.Detail}
 	}
-	if err := parseTimes(it.CreatedAt, &m.CreatedAt, it.SentAt, &m.SentAt, it.DeletedAt, &m.DeletedAt); err != nil {
+	if err := parseTimes(it.CreatedAt, &m.CreatedAt, it.SentAt, &m.SentAt, it.DeletedAt, &m.DeletedAt, it.AttemptedAt, &m.AttemptedAt); err != nil {
 		return nil, fmt.Errorf("message %s: %w", it.ID, err)
 	}
 	return m, nil

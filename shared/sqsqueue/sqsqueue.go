@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -68,3 +69,16 @@ func (q *Queue) Enqueue(ctx context.Context, cmd support.Command) error {
 }
 
 var _ support.Outbox = (*Queue)(nil)
+
+// Delay makes a received message visible again only after d (at most SQS's
+// 12 hours), so a retry waits for X's rate-limit reset or a backoff.
+func (q *Queue) Delay(ctx context.Context, receiptHandle string, d time.Duration) error {
+	secs := int32(min(max(d, 0), 12*time.Hour-time.Second).Round(time.Second) / time.Second)
+	_, err := q.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{
+		QueueUrl: aws.String(q.url), ReceiptHandle: aws.String(receiptHandle), VisibilityTimeout: secs,
+	})
+	if err != nil {
+		return fmt.Errorf("sqsqueue: delay message: %w", err)
+	}
+	return nil
+}

@@ -114,3 +114,31 @@ func TestGroupID(t *testing.T) {
 		t.Errorf("GroupID = %q", g)
 	}
 }
+
+func TestDelayHidesTheMessage(t *testing.T) {
+	url := queueURLs(t)[queues.Inbound.Name]
+	q := New(client, url)
+	ctx := context.Background()
+	if err := q.Send(ctx, "later", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	msgs := receive(t, url)
+	if len(msgs) != 1 {
+		t.Fatalf("received %d", len(msgs))
+	}
+	// Visible again almost at once...
+	if err := q.Delay(ctx, aws.ToString(msgs[0].ReceiptHandle), 0); err != nil {
+		t.Fatal(err)
+	}
+	msgs = receive(t, url)
+	if len(msgs) != 1 {
+		t.Fatalf("after Delay(0) received %d, want the message back", len(msgs))
+	}
+	// ...or hidden for a long while.
+	if err := q.Delay(ctx, aws.ToString(msgs[0].ReceiptHandle), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if msgs = receive(t, url); len(msgs) != 0 {
+		t.Errorf("after Delay(1h) received %d, want none", len(msgs))
+	}
+}

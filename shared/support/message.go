@@ -64,6 +64,9 @@ type Message struct {
 	CreatedAt time.Time
 	SentAt    time.Time
 	DeletedAt time.Time
+	// AttemptedAt is when the outbound worker last started sending the
+	// message to X; while the status is sending, X may or may not have it.
+	AttemptedAt time.Time
 }
 
 // Author is who wrote a message: a brand handle or a customer.
