@@ -1,10 +1,12 @@
 // Command console is the Lambda function for the console's reads and small
-// writes (customers, brand handles, cases, message pages) and the health
-// check, behind API Gateway's HTTP API.
+// writes (brand handles, customers, case lists and reads, case status) and
+// the health check, behind API Gateway's HTTP API. It queues nothing for
+// X, so it links no SQS client.
 package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"os"
@@ -14,8 +16,9 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/httpapi"
+	"github.com/acme/twitter-cases/shared/support"
 )
 
 func main() {
@@ -26,7 +29,13 @@ func main() {
 		logger.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
-	h, err := handler(context.Background(), cfg)
+	// TODO(x-integration): build the X adapter of shared/xapi here (a
+	// support.XUsers from cfg.XAPIBaseURL and the app's credentials secret,
+	// fetched on first use, not at init) and pass it instead of nil. Until
+	// then POST /v1/customers with a twitter_handle answers 503 unavailable
+	// rather than pretending to look the handle up.
+	var xusers support.XUsers
+	h, err := handler(context.Background(), cfg, xusers)
 	if err != nil {
 		logger.Error("init", "err", err)
 		os.Exit(1)
@@ -34,12 +43,22 @@ func main() {
 	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
 }
 
-// handler builds the function's http.Handler from its configuration.
-func handler(ctx context.Context, cfg config.Config) (http.Handler, error) {
+// handler builds the function's http.Handler from its configuration and
+// the X account lookup (nil: lookups answer 503); it does no network I/O.
+func handler(ctx context.Context, cfg config.Config, xusers support.XUsers) (http.Handler, error) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
 	store := dynamo.New(dynamo.NewClient(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
-	return httpapi.ConsoleRoutes(store), nil
+	svc := support.NewService(support.Deps{Store: store, Outbox: noOutbox{}, XUsers: xusers, TweetMaxLength: cfg.TweetMaxLength})
+	return consoleapi.ConsoleRoutes(svc, store, consoleapi.OptionsFrom(cfg)), nil
+}
+
+// noOutbox stands for the outbound queue in a function whose routes never
+// send anything to X.
+type noOutbox struct{}
+
+func (noOutbox) Enqueue(context.Context, support.Command) error {
+	return errors.New("console: this function queues nothing for X")
 }

@@ -15,7 +15,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -149,8 +151,13 @@ func Parse(body []byte) ([]Event, error) {
 		}
 		events = append(events, ev)
 	}
+	// X sends unfollows under follow_events too, told apart by their type.
 	for _, f := range p.Follows {
-		ev, err := f.event(p.ForUserID, TypeFollow)
+		typ := TypeFollow
+		if f.Type == "unfollow" {
+			typ = TypeUnfollow
+		}
+		ev, err := f.event(p.ForUserID, typ)
 		if err != nil {
 			return nil, err
 		}
@@ -261,6 +268,14 @@ type entities struct {
 	UserMentions []userJSON `json:"user_mentions"`
 }
 
+// unescape undoes the HTML escaping X applies to Tweet text (&amp; &lt; &gt;).
+func unescape(s string) string {
+	if !strings.Contains(s, "&") {
+		return s
+	}
+	return html.UnescapeString(s)
+}
+
 // twitterTime is the v1.1 created_at layout.
 const twitterTime = "Mon Jan 02 15:04:05 -0700 2006"
 
@@ -270,7 +285,7 @@ func (t tweetJSON) event(forUser string) (Event, error) {
 	}
 	tw := &Tweet{
 		ID:              t.IDStr,
-		Text:            t.Text,
+		Text:            unescape(t.Text),
 		Author:          t.User.user(),
 		InReplyToID:     t.InReplyToStatusIDStr,
 		InReplyToUserID: t.InReplyToUserIDStr,
@@ -278,10 +293,10 @@ func (t tweetJSON) event(forUser string) (Event, error) {
 	}
 	mentions := t.Entities.UserMentions
 	if t.FullText != "" {
-		tw.Text = t.FullText
+		tw.Text = unescape(t.FullText)
 	}
 	if t.ExtendedTweet != nil && t.ExtendedTweet.FullText != "" {
-		tw.Text = t.ExtendedTweet.FullText
+		tw.Text = unescape(t.ExtendedTweet.FullText)
 		if len(t.ExtendedTweet.Entities.UserMentions) > 0 {
 			mentions = t.ExtendedTweet.Entities.UserMentions
 		}

@@ -120,6 +120,20 @@ func TestParse(t *testing.T) {
 			},
 		},
 		{
+			name: "unfollow under follow_events, escaped text",
+			body: `{"for_user_id":"1000000000000000001",
+				"follow_events":[{"type":"unfollow","created_timestamp":"1795600800000","target":{"id":"1000000000000000001"},"source":{"id":"2"}}],
+				"tweet_create_events":[{"id_str":"7","text":"@AcmeSupport Q&amp;A &lt;3","timestamp_ms":"1795600800000","user":{"id_str":"2"}}]}`,
+			check: func(t *testing.T, evs []Event) {
+				if len(evs) != 2 || evs[1].Type != TypeUnfollow {
+					t.Fatalf("events = %+v", evs)
+				}
+				if evs[0].Tweet.Text != "@AcmeSupport Q&A <3" {
+					t.Errorf("text = %q, want X's escaping undone", evs[0].Tweet.Text)
+				}
+			},
+		},
+		{
 			name:  "only indicators",
 			body:  `{"for_user_id":"1","direct_message_mark_read_events":[{"created_timestamp":"1"}]}`,
 			check: func(t *testing.T, evs []Event) { expectNone(t, evs) },

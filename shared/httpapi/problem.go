@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -28,6 +29,8 @@ var statusOf = map[string]int{
 	support.EPayloadTooLarge:            http.StatusRequestEntityTooLarge,
 	support.EUnavailable:                http.StatusServiceUnavailable,
 	support.EInternal:                   http.StatusInternalServerError,
+	support.EIdempotencyKeyReused:       http.StatusUnprocessableEntity,
+	support.ERequestInProgress:          http.StatusConflict,
 }
 
 // StatusOf returns the HTTP status for an application error code.
@@ -77,7 +80,8 @@ func ProblemFor(err error) Problem {
 		Detail: support.ErrorMessage(err),
 		Code:   code,
 	}
-	if e, ok := err.(*support.Error); ok {
+	var e *support.Error
+	if errors.As(err, &e) {
 		p.Fields = e.Fields
 		p.Extra = e.Extra
 	}

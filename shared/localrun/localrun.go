@@ -20,6 +20,8 @@ import (
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -39,6 +41,9 @@ type Options struct {
 	// Ready, if set, is called once /healthz answers 200, with the API's
 	// base URL and the configuration the functions run with.
 	Ready func(baseURL string, cfg config.Config)
+	// XUsers looks accounts up on X (the simulator-backed adapter); nil
+	// makes the routes that need a lookup answer 503.
+	XUsers support.XUsers
 }
 
 // Deps are the running parts that routes, workers and pollers are built from.
@@ -48,6 +53,9 @@ type Deps struct {
 	SQS    *sqs.Client
 	Queues localaws.QueueURLs
 	Logger *slog.Logger
+	// XUsers looks accounts up on X; nil makes the routes that need a
+	// lookup (a customer's Twitter handle) answer 503.
+	XUsers support.XUsers
 }
 
 // Run starts everything, serves until ctx is done, then stops every process
@@ -71,6 +79,9 @@ func Run(ctx context.Context, opts Options) (err error) {
 	log.Info("local servers started", "dynamodb", ddb.Endpoint, "sqs", sqsSrv.Endpoint, "logs", logDir)
 
 	cfg := opts.Config
+	if cfg.DevToken == "" {
+		cfg.DevToken = config.DefaultDevToken
+	}
 	cfg.DynamoDBEndpoint, cfg.SQSEndpoint = ddb.Endpoint, sqsSrv.Endpoint
 	ddbClient := localaws.DynamoDBClient(ddb.Endpoint)
 	if err := localaws.EnsureTable(ctx, ddbClient, cfg.TableName, table.Definition); err != nil {
@@ -83,7 +94,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	cfg.OutboundQueueURL, cfg.InboundQueueURL = urls[queues.Outbound.Name], urls[queues.Inbound.Name]
 
-	deps := Deps{Config: cfg, Store: dynamo.New(ddbClient, cfg.TableName), SQS: sqsClient, Queues: urls, Logger: log}
+	deps := Deps{Config: cfg, Store: dynamo.New(ddbClient, cfg.TableName), SQS: sqsClient, Queues: urls, Logger: log, XUsers: opts.XUsers}
 	if err := Seed(ctx, deps.Store); err != nil {
 		return fmt.Errorf("localrun: %w", err)
 	}
@@ -161,7 +172,11 @@ Twitter cases, local run
 
 Try:
   curl -s %[1]s/healthz
+  curl -s -H 'Authorization: Bearer %[5]s' '%[1]s/v1/customers?q=alice'
+  curl -s -H 'Authorization: Bearer %[5]s' -H 'Content-Type: application/json' \
+    -d '{"customer_id":"%[7]s","handle_id":"%[8]s","text":"@%[9]s Hello from Acme"}' %[1]s/v1/cases
 
 Ctrl-C stops everything.
-`, base, cfg.DynamoDBEndpoint, cfg.TableName, cfg.SQSEndpoint, cfg.DevToken, cfg.TweetMaxLength)
+`, base, cfg.DynamoDBEndpoint, cfg.TableName, cfg.SQSEndpoint, cfg.DevToken, cfg.TweetMaxLength,
+		sample.Customers[0].ID, sample.Brands[0].HandleID, sample.Customers[0].Handle)
 }

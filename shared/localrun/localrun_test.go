@@ -80,6 +80,7 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	}
 
 	checkSampleData(t, cfg)
+	checkConsoleAPI(t, base)
 
 	if err := stop(); err != nil {
 		t.Fatalf("Run returned %v after a clean stop", err)
@@ -136,5 +137,39 @@ func checkSampleData(t *testing.T, cfg config.Config) {
 	}
 	if !f.CustomerFollowsBrand {
 		t.Errorf("%s does not follow @%s", follower.Name, sample.Brands[0].ScreenName)
+	}
+}
+
+// checkConsoleAPI checks the console API is mounted behind the development
+// token: the sample customers can be found, and the X lookup, which this
+// run was given none of, answers 503 rather than pretending.
+func checkConsoleAPI(t *testing.T, base string) {
+	t.Helper()
+	call := func(method, path, token, body string) (int, string) {
+		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	alice := sample.Customers[0]
+	if status, body := call("GET", "/v1/customers?q="+alice.Email, "dev", ""); status != 200 || !strings.Contains(body, alice.ID) {
+		t.Errorf("search %s = %d %s", alice.Email, status, body)
+	}
+	if status, _ := call("GET", "/v1/customers?q=alice", "", ""); status != 401 {
+		t.Errorf("search without the token = %d, want 401", status)
+	}
+	carol := sample.Customers[2]
+	if status, body := call("PUT", "/v1/customers/"+carol.ID+"/twitter", "dev", `{"handle":"carol"}`); status != 503 {
+		t.Errorf("twitter handle without an X lookup = %d %s, want 503", status, body)
 	}
 }

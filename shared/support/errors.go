@@ -25,6 +25,18 @@ const (
 	EHandleDisconnected         = "handle_disconnected"
 	EUnavailable                = "unavailable"
 	EInternal                   = "internal"
+	// EIdempotencyKeyReused: an Idempotency-Key sent again with a different request.
+	EIdempotencyKeyReused = "idempotency_key_reused"
+	// ERequestInProgress: the first request with this Idempotency-Key is still being answered.
+	ERequestInProgress = "request_in_progress"
+)
+
+// MessageError codes the console API itself gives outgoing messages (X's own
+// reasons come from the outbound worker).
+const (
+	// MsgEnqueueFailed: the message was written but its command could not
+	// be queued, so it was never handed to X.
+	MsgEnqueueFailed = "enqueue_failed"
 )
 
 // Error is an application error: a stable code, a message safe to show to

@@ -1,0 +1,61 @@
+// Command follow is the Lambda function for a customer's Twitter handle
+// (PUT and DELETE /v1/customers/{id}/twitter, looked up on X) and for the
+// brand handles' follows of the customer (PUT and DELETE
+// /v1/customers/{id}/follows/{handle_id}) behind API Gateway's HTTP API.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+func main() {
+	cfg, err := config.FromEnv(os.Getenv)
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.Level()}))
+	slog.SetDefault(logger)
+	if err != nil {
+		logger.Error("bad configuration", "err", err)
+		os.Exit(1)
+	}
+	// TODO(x-integration): build the X adapter of shared/xapi here (a
+	// support.XUsers from cfg.XAPIBaseURL and the app's credentials secret,
+	// fetched on first use, not at init) and pass it instead of nil. Until
+	// then PUT /v1/customers/{id}/twitter answers 503 unavailable rather
+	// than pretending to look the handle up.
+	var xusers support.XUsers
+	h, err := handler(context.Background(), cfg, xusers)
+	if err != nil {
+		logger.Error("init", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+}
+
+// handler builds the function's http.Handler from its configuration and
+// the X account lookup (nil: lookups answer 503); it does no network I/O.
+func handler(ctx context.Context, cfg config.Config, xusers support.XUsers) (http.Handler, error) {
+	if cfg.OutboundQueueURL == "" {
+		return nil, errors.New("OUTBOUND_QUEUE_URL is not set")
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	store := dynamo.New(dynamo.NewClient(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
+	outbox := sqsqueue.New(sqsqueue.NewClient(awsCfg, cfg.SQSEndpoint), cfg.OutboundQueueURL)
+	svc := support.NewService(support.Deps{Store: store, Outbox: outbox, XUsers: xusers, TweetMaxLength: cfg.TweetMaxLength})
+	return consoleapi.FollowRoutes(svc, store, consoleapi.OptionsFrom(cfg)), nil
+}

@@ -1,0 +1,109 @@
+package consoleapi
+
+import (
+	"net/http"
+
+	"github.com/acme/twitter-cases/shared/httpapi"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// handleCreateCase is POST /v1/cases: 201 {case, message} with the message queued.
+func (s *server) handleCreateCase() http.Handler {
+	type request struct {
+		CustomerID string `json:"customer_id"`
+		HandleID   string `json:"handle_id"`
+		Text       string `json:"text"`
+	}
+	type response struct {
+		Case    caseView    `json:"case"`
+		Message messageView `json:"message"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if !decode(w, r, &req) {
+			return
+		}
+		c, m, err := s.svc.CreateCase(r.Context(), support.NewCase{CustomerID: req.CustomerID, HandleID: req.HandleID, Text: req.Text})
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/v1/cases/"+c.ID)
+		httpapi.Encode(w, http.StatusCreated, response{newCaseView(c), newMessageView(m)})
+	})
+}
+
+// handleListCases is GET /v1/cases?customer_id=&status=&limit=&cursor=.
+func (s *server) handleListCases() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := page(w, r)
+		if !ok {
+			return
+		}
+		q := r.URL.Query()
+		f := support.CaseFilter{CustomerID: q.Get("customer_id"), Status: support.CaseStatus(q.Get("status"))}
+		cases, err := s.svc.Cases(r.Context(), f, p)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusOK, httpapi.ListOf(cases, newCaseView))
+	})
+}
+
+// handleGetCase is GET /v1/cases/{id}: the case and its first page of messages.
+func (s *server) handleGetCase() http.Handler {
+	type response struct {
+		Case       caseView      `json:"case"`
+		Messages   []messageView `json:"messages"`
+		NextCursor string        `json:"next_cursor,omitempty"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := page(w, r)
+		if !ok {
+			return
+		}
+		c, msgs, err := s.svc.Case(r.Context(), r.PathValue("id"), p)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		list := httpapi.ListOf(msgs, newMessageView)
+		httpapi.Encode(w, http.StatusOK, response{Case: newCaseView(c), Messages: list.Items, NextCursor: list.NextCursor})
+	})
+}
+
+// handleMessages is GET /v1/cases/{id}/messages?cursor=: further pages, oldest first.
+func (s *server) handleMessages() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, ok := page(w, r)
+		if !ok {
+			return
+		}
+		msgs, err := s.svc.Messages(r.Context(), r.PathValue("id"), p)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusOK, httpapi.ListOf(msgs, newMessageView))
+	})
+}
+
+// handlePatchCase is PATCH /v1/cases/{id} {status}: 200 with the case.
+func (s *server) handlePatchCase() http.Handler {
+	type request struct {
+		Status string `json:"status"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if !decode(w, r, &req) {
+			return
+		}
+		c, err := s.svc.SetCaseStatus(r.Context(), r.PathValue("id"), support.CaseStatus(req.Status))
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusOK, newCaseView(c))
+	})
+}

@@ -1,0 +1,266 @@
+package consoleapi_test
+
+import (
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+func TestSearchCustomers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tests := []struct {
+		q    string
+		want []string
+	}{
+		{"alice@example.com", []string{alice}},
+		{"ALICE@Example.COM", []string{alice}},
+		{"lice@example.com", nil}, // e-mails match exactly
+		{"+1 (555) 010-0002", []string{bob}},
+		{"15550100002", []string{bob}},
+		{"555 010", nil}, // phones match exactly
+		{"car", []string{carol}},
+		{"Offl", []string{carol}}, // any word of the name
+		{"alice follower", []string{alice}},
+		{"alice str", nil}, // every word must match
+		{"lice", nil},      // prefix only
+		{"ollower", nil},
+		{"@bob_stranger", []string{bob}},
+		{"@nobody", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			var l list[apiCustomer]
+			e.do("GET", "/v1/customers?q="+url.QueryEscape(tt.q), nil).want(t, 200, &l)
+			var got []string
+			for _, c := range l.Items {
+				got = append(got, c.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("found %v, want %v", got, tt.want)
+			}
+			if l.Items == nil {
+				t.Error("items is null, want []")
+			}
+		})
+	}
+	e.do("GET", "/v1/customers?q=", nil).wantProblem(t, 400, "validation_failed")
+	e.do("GET", "/v1/customers?q=a&limit=0", nil).wantProblem(t, 400, "validation_failed")
+
+	// Name search pages.
+	for _, n := range []string{"Alina One", "Alina Two", "Alina Three"} {
+		e.do("POST", "/v1/customers", map[string]any{"name": n}).want(t, 201, nil)
+	}
+	var p1, p2 list[apiCustomer]
+	e.do("GET", "/v1/customers?q=alina&limit=2", nil).want(t, 200, &p1)
+	if len(p1.Items) != 2 || p1.NextCursor == nil {
+		t.Fatalf("first page = %+v", p1)
+	}
+	e.do("GET", "/v1/customers?q=alina&limit=2&cursor="+url.QueryEscape(*p1.NextCursor), nil).want(t, 200, &p2)
+	if len(p2.Items) != 1 || p2.NextCursor != nil {
+		t.Errorf("second page = %+v", p2)
+	}
+}
+
+func TestCreateAndGetCustomer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var c apiCustomer
+	r := e.do("POST", "/v1/customers", map[string]any{
+		"name": "  Carol  Online ", "emails": []string{"Carol@Online.example"}, "phones": []string{"+44 20 7946 0000"}, "twitter_handle": "@carol_online",
+	})
+	r.want(t, 201, &c)
+	if r.header.Get("Location") != "/v1/customers/"+c.ID {
+		t.Errorf("Location = %q", r.header.Get("Location"))
+	}
+	if c.Name != "Carol Online" || !slices.Equal(c.Emails, []string{"carol@online.example"}) || !slices.Equal(c.Phones, []string{"+442079460000"}) ||
+		c.Twitter == nil || c.Twitter.Handle != "Carol_Online" || c.Twitter.XUserID != "2000000000000000003" {
+		t.Errorf("created %+v (twitter %+v)", c, c.Twitter)
+	}
+	if len(c.Follows) != 2 {
+		t.Errorf("follows = %+v, want one per brand handle", c.Follows)
+	}
+
+	var got apiCustomer
+	e.do("GET", "/v1/customers/"+alice, nil).want(t, 200, &got)
+	want := []apiFollow{
+		{HandleID: deals2, ScreenName: "AcmeDeals"},
+		{HandleID: support1, ScreenName: "AcmeSupport", CustomerFollowsBrand: true},
+	}
+	if got.Twitter == nil || got.Twitter.Handle != "alice_follows" || !slices.EqualFunc(got.Follows, want, sameFollow) {
+		t.Errorf("alice = %+v, follows %+v", got, got.Follows)
+	}
+
+	tests := []struct {
+		name   string
+		body   any
+		status int
+		code   string
+	}{
+		{"no name", map[string]any{"emails": []string{"x@example.com"}}, 400, "validation_failed"},
+		{"bad e-mail", map[string]any{"name": "X", "emails": []string{"not mail"}}, 400, "validation_failed"},
+		{"bad handle", map[string]any{"name": "X", "twitter_handle": "no-dashes"}, 400, "invalid_handle"},
+		{"handle X does not know", map[string]any{"name": "X", "twitter_handle": "ghost_user"}, 422, "twitter_user_not_found"},
+		{"handle of another customer", map[string]any{"name": "X", "twitter_handle": "bob_stranger"}, 409, "conflict"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.do("POST", "/v1/customers", tt.body).wantProblem(t, tt.status, tt.code)
+		})
+	}
+	e.do("GET", "/v1/customers/nope", nil).wantProblem(t, 404, "not_found")
+}
+
+func sameFollow(a, b apiFollow) bool {
+	return a.HandleID == b.HandleID && a.ScreenName == b.ScreenName && a.BrandFollowsCustomer == b.BrandFollowsCustomer &&
+		a.CustomerFollowsBrand == b.CustomerFollowsBrand && (a.Pending == nil) == (b.Pending == nil) &&
+		(a.Pending == nil || *a.Pending == *b.Pending)
+}
+
+func TestTwitterHandle(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tests := []struct {
+		name     string
+		customer string
+		handle   string
+		status   int
+		code     string
+		xid      string
+	}{
+		{"invalid", carol, "carol-online", 400, "invalid_handle", ""},
+		{"too long", carol, "abcdefghijklmnop", 400, "invalid_handle", ""},
+		{"empty", carol, "", 400, "invalid_handle", ""},
+		{"unknown on X", carol, "@ghost_user", 422, "twitter_user_not_found", ""},
+		{"another customer's", carol, "bob_stranger", 409, "conflict", ""},
+		{"unknown customer", "nope", "dave", 404, "not_found", ""},
+		{"known", carol, " @carol_online ", 200, "", "2000000000000000003"},
+		{"changed", carol, "dave", 200, "", "2000000000000000004"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("PUT", "/v1/customers/"+tt.customer+"/twitter", map[string]string{"handle": tt.handle})
+			if tt.code != "" {
+				r.wantProblem(t, tt.status, tt.code)
+				return
+			}
+			var c apiCustomer
+			r.want(t, 200, &c)
+			if c.Twitter == nil || c.Twitter.XUserID != tt.xid {
+				t.Fatalf("twitter = %+v, want X user id %s", c.Twitter, tt.xid)
+			}
+			stored, err := e.store.GetCustomer(e.ctx, tt.customer)
+			must(t, err)
+			if !stored.HasTwitter() || stored.Twitter.XUserID != tt.xid {
+				t.Errorf("stored twitter = %+v", stored.Twitter)
+			}
+		})
+	}
+
+	// Now Carol can have a case; after removing the handle she cannot.
+	e.createCase(carol, support1, "@dave hello")
+	var c apiCustomer
+	e.do("DELETE", "/v1/customers/"+carol+"/twitter", nil).want(t, 200, &c)
+	if c.Twitter != nil {
+		t.Errorf("twitter after removal = %+v", c.Twitter)
+	}
+	e.do("POST", "/v1/cases", map[string]string{"customer_id": carol, "handle_id": support1, "text": "@dave hi"}).
+		wantProblem(t, 422, "customer_has_no_twitter_handle")
+
+	// Changing Alice's X account forgets who followed whom.
+	e.do("PUT", "/v1/customers/"+alice+"/twitter", map[string]string{"handle": "@Carol_Online"}).want(t, 200, &c)
+	for _, f := range c.Follows {
+		if f.CustomerFollowsBrand || f.BrandFollowsCustomer {
+			t.Errorf("follow state kept across X accounts: %+v", f)
+		}
+	}
+}
+
+func TestTwitterLookupUnavailable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withoutXUsers())
+	e.do("PUT", "/v1/customers/"+carol+"/twitter", map[string]string{"handle": "carol_online"}).wantProblem(t, 503, "unavailable")
+	e.do("POST", "/v1/customers", map[string]any{"name": "X", "twitter_handle": "carol_online"}).wantProblem(t, 503, "unavailable")
+	// What needs no lookup still works.
+	e.do("POST", "/v1/customers", map[string]any{"name": "X"}).want(t, 201, nil)
+	e.do("DELETE", "/v1/customers/"+bob+"/twitter", nil).want(t, 200, nil)
+}
+
+func TestFollowAndUnfollow(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var f apiFollow
+	e.do("PUT", "/v1/customers/"+bob+"/follows/"+deals2, nil).want(t, 202, &f)
+	if f.HandleID != deals2 || f.Pending == nil || *f.Pending != "follow" || f.BrandFollowsCustomer {
+		t.Errorf("follow = %+v", f)
+	}
+	cmd := e.wantCommands(support.CmdFollow)[0]
+	if cmd.CustomerID != bob || cmd.HandleID != deals2 || cmd.CaseID != "" {
+		t.Errorf("command = %+v", cmd)
+	}
+	var c apiCustomer
+	e.do("GET", "/v1/customers/"+bob, nil).want(t, 200, &c)
+	follow := "follow"
+	if !slices.EqualFunc(c.Follows, []apiFollow{{HandleID: deals2, ScreenName: "AcmeDeals", Pending: &follow}, {HandleID: support1, ScreenName: "AcmeSupport"}}, sameFollow) {
+		t.Errorf("follows = %+v", c.Follows)
+	}
+
+	// X confirms (as the inbound worker records it), then the agent unfollows.
+	_, err := e.store.SetBrandFollowsCustomer(e.ctx, bob, deals2, true, time.Now())
+	must(t, err)
+	e.do("DELETE", "/v1/customers/"+bob+"/follows/"+deals2, nil).want(t, 202, &f)
+	if f.Pending == nil || *f.Pending != "unfollow" || !f.BrandFollowsCustomer {
+		t.Errorf("unfollow = %+v", f)
+	}
+	e.wantCommands(support.CmdUnfollow)
+
+	tests := []struct {
+		name, method, path string
+		status             int
+		code               string
+	}{
+		{"no handle", "PUT", "/v1/customers/" + carol + "/follows/" + support1, 422, "customer_has_no_twitter_handle"},
+		{"unknown customer", "PUT", "/v1/customers/nope/follows/" + support1, 404, "not_found"},
+		{"unknown handle", "DELETE", "/v1/customers/" + bob + "/follows/nope", 404, "not_found"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.do(tt.method, tt.path, nil).wantProblem(t, tt.status, tt.code)
+		})
+	}
+	e.wantCommands()
+}
+
+func TestHandles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var h struct {
+		ID         string `json:"id"`
+		ScreenName string `json:"screen_name"`
+		XUserID    string `json:"x_user_id"`
+		Status     string `json:"status"`
+	}
+	e.do("POST", "/v1/handles", map[string]string{"screen_name": "@AcmeNews", "x_user_id": "1000000000000000003", "credentials_secret": "x/AcmeNews"}).want(t, 201, &h)
+	if h.ScreenName != "AcmeNews" || h.Status != "connected" || h.XUserID != "1000000000000000003" {
+		t.Errorf("registered %+v", h)
+	}
+	r := e.do("GET", "/v1/handles", nil)
+	var l list[map[string]any]
+	r.want(t, 200, &l)
+	var names []string
+	for _, it := range l.Items {
+		names = append(names, it["screen_name"].(string))
+		if _, leaked := it["credentials_secret"]; leaked {
+			t.Errorf("credentials secret in the answer: %v", it)
+		}
+	}
+	if !slices.Equal(names, []string{"AcmeDeals", "AcmeNews", "AcmeSupport"}) {
+		t.Errorf("handles = %v", names)
+	}
+	e.do("POST", "/v1/handles", map[string]string{"screen_name": "Other", "x_user_id": "1000000000000000003", "credentials_secret": "s"}).wantProblem(t, 409, "conflict")
+	e.do("POST", "/v1/handles", map[string]string{"screen_name": "bad name", "x_user_id": "1", "credentials_secret": "s"}).wantProblem(t, 400, "invalid_handle")
+	e.do("POST", "/v1/handles", map[string]string{"screen_name": "ok", "x_user_id": "12a"}).wantProblem(t, 400, "validation_failed")
+}

@@ -1,0 +1,43 @@
+package consoleapi
+
+import (
+	"net/http"
+
+	"github.com/acme/twitter-cases/shared/httpapi"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// handleListHandles is GET /v1/handles: {items: [handle]}.
+func (s *server) handleListHandles() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hs, err := s.svc.Handles(r.Context())
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusOK, httpapi.ListOf(support.Page[support.BrandHandle]{Items: hs}, newHandleView))
+	})
+}
+
+// handleRegisterHandle is POST /v1/handles {screen_name, x_user_id, credentials_secret}: 201 with the handle.
+func (s *server) handleRegisterHandle() http.Handler {
+	type request struct {
+		ScreenName        string `json:"screen_name"`
+		XUserID           string `json:"x_user_id"`
+		CredentialsSecret string `json:"credentials_secret"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if !decode(w, r, &req) {
+			return
+		}
+		h, err := s.svc.RegisterHandle(r.Context(), support.NewHandle{
+			ScreenName: req.ScreenName, XUserID: req.XUserID, CredentialsSecret: req.CredentialsSecret,
+		})
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusCreated, newHandleView(h))
+	})
+}

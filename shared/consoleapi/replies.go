@@ -1,0 +1,69 @@
+package consoleapi
+
+import (
+	"net/http"
+
+	"github.com/acme/twitter-cases/shared/httpapi"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// handleReplyOptions is GET /v1/cases/{id}/reply-options.
+func (s *server) handleReplyOptions() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		o, err := s.svc.ReplyOptions(r.Context(), r.PathValue("id"))
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusOK, newReplyOptionsView(o))
+	})
+}
+
+// handleReply is POST /v1/cases/{id}/replies: 202 {message} with the message queued.
+func (s *server) handleReply() http.Handler {
+	type request struct {
+		Mode               string `json:"mode"`
+		HandleID           string `json:"handle_id"`
+		Text               string `json:"text"`
+		InReplyToMessageID string `json:"in_reply_to_message_id"`
+	}
+	type response struct {
+		Message messageView `json:"message"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if !decode(w, r, &req) {
+			return
+		}
+		m, err := s.svc.Reply(r.Context(), support.ReplyRequest{
+			CaseID: r.PathValue("id"), Mode: support.TextMode(req.Mode), HandleID: req.HandleID,
+			Text: req.Text, InReplyToMessageID: req.InReplyToMessageID,
+		})
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusAccepted, response{newMessageView(m)})
+	})
+}
+
+// handleTextCount is POST /v1/text/count {text, mode}: the counter, judged
+// exactly as a reply or a new case would be.
+func (s *server) handleTextCount() http.Handler {
+	type request struct {
+		Text string `json:"text"`
+		Mode string `json:"mode"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if !decode(w, r, &req) {
+			return
+		}
+		c, err := s.svc.CountText(support.TextMode(req.Mode), req.Text)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusOK, textCountView{Mode: string(c.Mode), WeightedLength: c.WeightedLength, MaxLength: c.MaxLength, Valid: c.Valid})
+	})
+}

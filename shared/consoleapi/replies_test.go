@@ -1,0 +1,198 @@
+package consoleapi_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+type apiReplyOptions struct {
+	Handles []struct {
+		HandleID   string `json:"handle_id"`
+		ScreenName string `json:"screen_name"`
+		Modes      []struct {
+			Mode      string `json:"mode"`
+			MaxLength int    `json:"max_length"`
+			Prefill   string `json:"prefill"`
+		} `json:"modes"`
+	} `json:"handles"`
+	InReplyTo *apiMessage `json:"in_reply_to"`
+}
+
+// modes returns "handle:mode/max/prefill" for every offered mode.
+func (o apiReplyOptions) modes() []string {
+	var out []string
+	for _, h := range o.Handles {
+		for _, m := range h.Modes {
+			out = append(out, h.ScreenName+":"+m.Mode+"/"+strconv.Itoa(m.MaxLength)+"/"+m.Prefill)
+		}
+	}
+	return out
+}
+
+func TestReplyOptions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	aliceCase, aliceTweet := e.inboundCase(alice, support1, "alice_follows", "7001")
+	bobCase, _ := e.inboundCase(bob, deals2, "bob_stranger", "7101")
+	bobLatest := e.addMessage(bobCase, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet, Status: support.StatusReceived,
+		XID: "7102", Text: "still waiting", Author: support.Author{CustomerID: bob, ScreenName: "bob_stranger"}})
+	// Neither a DM nor our own Tweet is what a mention replies to by default.
+	e.addMessage(bobCase, support.Message{Direction: support.DirectionIn, Kind: support.KindDM, Status: support.StatusReceived, XID: "7103", Text: "psst"})
+	e.addMessage(bobCase, support.Message{Direction: support.DirectionOut, Kind: support.KindTweet, Status: support.StatusSent, XID: "7104", Text: "@bob_stranger ok",
+		Author: support.Author{HandleID: deals2, ScreenName: "AcmeDeals"}})
+
+	tests := []struct {
+		name      string
+		caseID    string
+		modes     []string
+		inReplyTo string
+	}{
+		// Alice follows @AcmeSupport only: DM is offered there and not at @AcmeDeals.
+		{"follower", aliceCase, []string{
+			"AcmeSupport:mention/140/@alice_follows ", "AcmeSupport:dm/10000/", "AcmeDeals:mention/140/@alice_follows ",
+		}, aliceTweet},
+		// Bob follows nobody: mentions only, the case's own handle first.
+		{"non-follower", bobCase, []string{
+			"AcmeDeals:mention/140/@bob_stranger ", "AcmeSupport:mention/140/@bob_stranger ",
+		}, bobLatest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var o apiReplyOptions
+			e.do("GET", "/v1/cases/"+tt.caseID+"/reply-options", nil).want(t, 200, &o)
+			if got := o.modes(); strings.Join(got, "|") != strings.Join(tt.modes, "|") {
+				t.Errorf("modes = %q, want %q", got, tt.modes)
+			}
+			if o.InReplyTo == nil || o.InReplyTo.ID != tt.inReplyTo {
+				t.Errorf("in_reply_to = %+v, want %s", o.InReplyTo, tt.inReplyTo)
+			}
+		})
+	}
+
+	// A case with no customer Tweet yet has nothing to reply to.
+	c, _ := e.createCase(alice, support1, "@alice_follows hi")
+	r := e.do("GET", "/v1/cases/"+c.ID+"/reply-options", nil)
+	var raw map[string]any
+	r.want(t, 200, &raw)
+	if v, ok := raw["in_reply_to"]; !ok || v != nil {
+		t.Errorf("in_reply_to = %v (present %v), want null", v, ok)
+	}
+	e.do("GET", "/v1/cases/nope/reply-options", nil).wantProblem(t, 404, "not_found")
+}
+
+func TestReplyMentionAndDM(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	aliceCase, aliceTweet := e.inboundCase(alice, support1, "alice_follows", "8001")
+	older := aliceTweet
+	latest := e.addMessage(aliceCase, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet, Status: support.StatusReceived,
+		XID: "8002", Text: "hello?", Author: support.Author{CustomerID: alice, ScreenName: "alice_follows"}})
+
+	// A mention replies to the customer's latest Tweet by default...
+	var out struct {
+		Message apiMessage `json:"message"`
+	}
+	e.do("POST", "/v1/cases/"+aliceCase+"/replies", map[string]string{"mode": "mention", "text": "@alice_follows on it"}).want(t, 202, &out)
+	if m := out.Message; m.Status != "queued" || m.Kind != "tweet" || m.Direction != "out" || m.InReplyToMessageID == nil ||
+		*m.InReplyToMessageID != latest || m.Author.HandleID != support1 {
+		t.Errorf("mention = %+v, want queued in reply to %s", m, latest)
+	}
+	cmd := e.wantCommands(support.CmdTweet)[0]
+	if cmd.CaseID != aliceCase || cmd.MessageID != out.Message.ID || cmd.HandleID != support1 {
+		t.Errorf("command = %+v", cmd)
+	}
+	// ...or to the one the agent picks, from another brand handle.
+	e.do("POST", "/v1/cases/"+aliceCase+"/replies", map[string]string{"mode": "mention", "handle_id": deals2,
+		"text": "@alice_follows about that", "in_reply_to_message_id": older}).want(t, 202, &out)
+	if m := out.Message; *m.InReplyToMessageID != older || m.Author.HandleID != deals2 || m.Author.ScreenName != "AcmeDeals" {
+		t.Errorf("picked mention = %+v", m)
+	}
+	e.wantCommands(support.CmdTweet)
+
+	// A DM to a follower of the brand handle.
+	e.do("POST", "/v1/cases/"+aliceCase+"/replies", map[string]string{"mode": "dm", "handle_id": support1, "text": "details by DM"}).want(t, 202, &out)
+	if m := out.Message; m.Kind != "dm" || m.Status != "queued" || m.InReplyToMessageID != nil {
+		t.Errorf("dm = %+v", m)
+	}
+	cmd = e.wantCommands(support.CmdDM)[0]
+	if cmd.CustomerID != alice || cmd.MessageID != out.Message.ID || cmd.HandleID != support1 {
+		t.Errorf("dm command = %+v", cmd)
+	}
+
+	// A reply makes a new case open.
+	var got struct {
+		Case     apiCase      `json:"case"`
+		Messages []apiMessage `json:"messages"`
+	}
+	e.do("GET", "/v1/cases/"+aliceCase, nil).want(t, 200, &got)
+	if got.Case.Status != "open" || len(got.Messages) != 5 {
+		t.Errorf("after replies: case %+v with %d messages", got.Case, len(got.Messages))
+	}
+}
+
+func TestReplyRefusals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	aliceCase, _ := e.inboundCase(alice, support1, "alice_follows", "9001")
+	bobCase, _ := e.inboundCase(bob, support1, "bob_stranger", "9101")
+	dm := e.addMessage(aliceCase, support.Message{Direction: support.DirectionIn, Kind: support.KindDM, Status: support.StatusReceived, XID: "9002", Text: "dm"})
+	queued := e.addMessage(aliceCase, support.Message{Direction: support.DirectionOut, Kind: support.KindTweet, Status: support.StatusQueued, Text: "@alice_follows x",
+		Author: support.Author{HandleID: support1, ScreenName: "AcmeSupport"}})
+	noTweetCase, _ := e.createCase(bob, support1, "@bob_stranger hello")
+	e.wantCommands(support.CmdTweet)
+
+	cjk := func(n int) string { return strings.Repeat("漢", n) }
+	tests := []struct {
+		name     string
+		caseID   string
+		body     map[string]string
+		status   int
+		code     string
+		weighted int
+		max      int
+	}{
+		{"dm to a non-follower", bobCase, map[string]string{"mode": "dm", "text": "hi"}, 422, "dm_not_allowed", 0, 0},
+		{"dm from a handle not followed", aliceCase, map[string]string{"mode": "dm", "handle_id": deals2, "text": "hi"}, 422, "dm_not_allowed", 0, 0},
+		{"dm over 10000", aliceCase, map[string]string{"mode": "dm", "text": strings.Repeat("a", 10001)}, 422, "text_too_long", 10001, 10000},
+		{"empty dm", aliceCase, map[string]string{"mode": "dm", "text": ""}, 422, "text_empty", 0, 0},
+		{"mention 141", aliceCase, map[string]string{"mode": "mention", "text": strings.Repeat("b", 141)}, 422, "text_too_long", 141, 140},
+		{"mention 71 CJK", aliceCase, map[string]string{"mode": "mention", "text": cjk(71)}, 422, "text_too_long", 142, 140},
+		{"empty mention", aliceCase, map[string]string{"mode": "mention", "text": "  "}, 422, "text_empty", 0, 0},
+		{"unknown mode", aliceCase, map[string]string{"mode": "fax", "text": "hi"}, 400, "validation_failed", 0, 0},
+		{"no mode", aliceCase, map[string]string{"text": "hi"}, 400, "validation_failed", 0, 0},
+		{"reply to a DM", aliceCase, map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": dm}, 400, "validation_failed", 0, 0},
+		{"reply to a Tweet not on X", aliceCase, map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": queued}, 400, "validation_failed", 0, 0},
+		{"reply to another case's Tweet", bobCase, map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": dm}, 400, "validation_failed", 0, 0},
+		{"dm with in_reply_to", aliceCase, map[string]string{"mode": "dm", "text": "hi", "in_reply_to_message_id": dm}, 400, "validation_failed", 0, 0},
+		{"nothing to reply to, no mention", noTweetCase.ID, map[string]string{"mode": "mention", "text": "hello again"}, 400, "validation_failed", 0, 0},
+		{"unknown case", "nope", map[string]string{"mode": "mention", "text": "hi"}, 404, "not_found", 0, 0},
+		{"unknown handle", aliceCase, map[string]string{"mode": "mention", "handle_id": "nope", "text": "hi"}, 404, "not_found", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := e.do("POST", "/v1/cases/"+tt.caseID+"/replies", tt.body).wantProblem(t, tt.status, tt.code)
+			if tt.weighted != 0 && (p.WeightedLength == nil || *p.WeightedLength != tt.weighted || *p.MaxLength != tt.max) {
+				t.Errorf("problem = %+v, want weighted_length %d max_length %d", p, tt.weighted, tt.max)
+			}
+		})
+	}
+	e.wantCommands() // nothing refused was queued
+
+	// At the limits: accepted.
+	for _, body := range []map[string]string{
+		{"mode": "mention", "text": cjk(70)},
+		{"mode": "mention", "text": strings.Repeat("b", 140)},
+		{"mode": "dm", "text": strings.Repeat("😀", 10000)},
+		{"mode": "mention", "text": "@bob_stranger hello again"},
+	} {
+		id := aliceCase
+		if strings.HasPrefix(body["text"], "@bob") {
+			id = noTweetCase.ID
+		}
+		e.do("POST", "/v1/cases/"+id+"/replies", body).want(t, 202, nil)
+	}
+	e.wantCommands(support.CmdTweet, support.CmdTweet, support.CmdDM, support.CmdTweet)
+}

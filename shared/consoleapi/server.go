@@ -1,0 +1,62 @@
+package consoleapi
+
+import (
+	"net/http"
+
+	"github.com/acme/twitter-cases/shared/httpapi"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// server holds the dependencies the handlers share.
+type server struct {
+	svc   *support.Service
+	store support.Store
+	opts  Options
+	// agent lets only an authenticated agent through.
+	agent func(http.Handler) http.Handler
+	// idempotent honours Idempotency-Key (after agent).
+	idempotent func(http.Handler) http.Handler
+}
+
+func newServer(svc *support.Service, store support.Store, o Options) *server {
+	if svc == nil || store == nil {
+		panic("consoleapi: a service and a store are required")
+	}
+	return &server{
+		svc: svc, store: store, opts: o,
+		agent:      httpapi.Authenticate(o.DevToken),
+		idempotent: httpapi.Idempotent(store, o.Clock),
+	}
+}
+
+// handler mounts the route groups on one mux, answers unknown routes with
+// a not_found problem, and puts CORS around everything.
+func (s *server) handler(groups ...func(*server, *http.ServeMux)) http.Handler {
+	mux := http.NewServeMux()
+	for _, g := range groups {
+		g(s, mux)
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpapi.WriteError(w, r, support.Errorf(support.ENotFound, "There is no route %s %s.", r.Method, r.URL.Path))
+	}))
+	return httpapi.CORS(s.opts.AllowedOrigins)(mux)
+}
+
+// decode reads the JSON body into v, answering the error itself when it fails.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := httpapi.Decode(w, r, v); err != nil {
+		httpapi.WriteError(w, r, err)
+		return false
+	}
+	return true
+}
+
+// page reads ?limit= and ?cursor=, answering the error itself when they are bad.
+func page(w http.ResponseWriter, r *http.Request) (support.PageRequest, bool) {
+	p, err := httpapi.PageFromQuery(r)
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return p, false
+	}
+	return p, true
+}

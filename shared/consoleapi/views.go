@@ -1,0 +1,207 @@
+package consoleapi
+
+import (
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// The JSON shapes of the API (API.md): snake_case, times in RFC 3339 UTC
+// with milliseconds, lists never null.
+
+// timeLayout is RFC 3339 in UTC with milliseconds.
+const timeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+func jsonTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// optional is nil for "", so the field shows as null.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+type messageView struct {
+	ID                 string            `json:"id"`
+	CaseID             string            `json:"case_id"`
+	Direction          string            `json:"direction"`
+	Kind               string            `json:"kind"`
+	Text               string            `json:"text"`
+	Status             string            `json:"status"`
+	XID                *string           `json:"x_id"`
+	InReplyToMessageID *string           `json:"in_reply_to_message_id"`
+	Author             authorView        `json:"author"`
+	RetweetedBy        []string          `json:"retweeted_by"`
+	Error              *messageErrorView `json:"error,omitempty"`
+	Deleted            bool              `json:"deleted,omitempty"`
+	CreatedAt          string            `json:"created_at"`
+	SentAt             string            `json:"sent_at,omitempty"`
+}
+
+type authorView struct {
+	HandleID   string `json:"handle_id,omitempty"`
+	CustomerID string `json:"customer_id,omitempty"`
+	ScreenName string `json:"screen_name"`
+}
+
+type messageErrorView struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+}
+
+func newMessageView(m *support.Message) messageView {
+	status := m.Status
+	if status == support.StatusSending {
+		status = support.StatusQueued // the worker's step is not the console's business
+	}
+	v := messageView{
+		ID: m.ID, CaseID: m.CaseID, Direction: string(m.Direction), Kind: string(m.Kind), Text: m.Text,
+		Status: string(status), XID: optional(m.XID), InReplyToMessageID: optional(m.InReplyToMessageID),
+		Author:      authorView{HandleID: m.Author.HandleID, CustomerID: m.Author.CustomerID, ScreenName: m.Author.ScreenName},
+		RetweetedBy: nonNil(m.RetweetedBy), Deleted: m.Deleted,
+		CreatedAt: jsonTime(m.CreatedAt), SentAt: jsonTime(m.SentAt),
+	}
+	if m.Error != nil {
+		v.Error = &messageErrorView{Code: m.Error.Code, Detail: m.Error.Detail}
+	}
+	return v
+}
+
+type caseView struct {
+	ID             string `json:"id"`
+	CustomerID     string `json:"customer_id"`
+	HandleID       string `json:"handle_id"`
+	Channel        string `json:"channel"`
+	Status         string `json:"status"`
+	CreatedAt      string `json:"created_at"`
+	UpdatedAt      string `json:"updated_at"`
+	LastActivityAt string `json:"last_activity_at"`
+}
+
+func newCaseView(c *support.Case) caseView {
+	return caseView{
+		ID: c.ID, CustomerID: c.CustomerID, HandleID: c.HandleID, Channel: string(c.Channel), Status: string(c.Status),
+		CreatedAt: jsonTime(c.CreatedAt), UpdatedAt: jsonTime(c.UpdatedAt), LastActivityAt: jsonTime(c.LastActivityAt),
+	}
+}
+
+type handleView struct {
+	ID         string `json:"id"`
+	ScreenName string `json:"screen_name"`
+	XUserID    string `json:"x_user_id"`
+	Status     string `json:"status"`
+	CreatedAt  string `json:"created_at,omitempty"`
+}
+
+// newHandleView leaves out the credentials secret's name: the console has no use for it.
+func newHandleView(h *support.BrandHandle) handleView {
+	return handleView{ID: h.ID, ScreenName: h.ScreenName, XUserID: h.XUserID, Status: string(h.Status), CreatedAt: jsonTime(h.CreatedAt)}
+}
+
+type twitterView struct {
+	Handle  string `json:"handle"`
+	XUserID string `json:"x_user_id"`
+}
+
+type customerView struct {
+	ID        string       `json:"id"`
+	Name      string       `json:"name"`
+	Emails    []string     `json:"emails"`
+	Phones    []string     `json:"phones"`
+	Twitter   *twitterView `json:"twitter"`
+	CreatedAt string       `json:"created_at"`
+	UpdatedAt string       `json:"updated_at"`
+}
+
+func newCustomerView(c *support.Customer) customerView {
+	v := customerView{
+		ID: c.ID, Name: c.Name, Emails: nonNil(c.Emails), Phones: nonNil(c.Phones),
+		CreatedAt: jsonTime(c.CreatedAt), UpdatedAt: jsonTime(c.UpdatedAt),
+	}
+	if c.Twitter != nil && c.Twitter.Handle != "" {
+		v.Twitter = &twitterView{Handle: c.Twitter.Handle, XUserID: c.Twitter.XUserID}
+	}
+	return v
+}
+
+type followView struct {
+	HandleID             string  `json:"handle_id"`
+	ScreenName           string  `json:"screen_name"`
+	BrandFollowsCustomer bool    `json:"brand_follows_customer"`
+	CustomerFollowsBrand bool    `json:"customer_follows_brand"`
+	Pending              *string `json:"pending"` // "follow", "unfollow" or null
+}
+
+func newFollowView(f *support.BrandFollow) followView {
+	return followView{
+		HandleID: f.Handle.ID, ScreenName: f.Handle.ScreenName,
+		BrandFollowsCustomer: f.State.BrandFollowsCustomer, CustomerFollowsBrand: f.State.CustomerFollowsBrand,
+		Pending: optional(string(f.State.Pending)),
+	}
+}
+
+type customerDetailsView struct {
+	customerView
+	Follows []followView `json:"follows"`
+}
+
+func newCustomerDetailsView(d *support.CustomerDetails) customerDetailsView {
+	v := customerDetailsView{customerView: newCustomerView(&d.Customer), Follows: make([]followView, 0, len(d.Follows))}
+	for i := range d.Follows {
+		v.Follows = append(v.Follows, newFollowView(&d.Follows[i]))
+	}
+	return v
+}
+
+type modeView struct {
+	Mode      string `json:"mode"`
+	MaxLength int    `json:"max_length"`
+	Prefill   string `json:"prefill"`
+}
+
+type handleOptionsView struct {
+	HandleID   string     `json:"handle_id"`
+	ScreenName string     `json:"screen_name"`
+	Modes      []modeView `json:"modes"`
+}
+
+type replyOptionsView struct {
+	Handles   []handleOptionsView `json:"handles"`
+	InReplyTo *messageView        `json:"in_reply_to"`
+}
+
+func newReplyOptionsView(o *support.ReplyOptions) replyOptionsView {
+	v := replyOptionsView{Handles: make([]handleOptionsView, 0, len(o.Handles))}
+	for _, h := range o.Handles {
+		hv := handleOptionsView{HandleID: h.Handle.ID, ScreenName: h.Handle.ScreenName, Modes: make([]modeView, 0, len(h.Modes))}
+		for _, m := range h.Modes {
+			hv.Modes = append(hv.Modes, modeView{Mode: string(m.Mode), MaxLength: m.MaxLength, Prefill: m.Prefill})
+		}
+		v.Handles = append(v.Handles, hv)
+	}
+	if o.InReplyTo != nil {
+		mv := newMessageView(o.InReplyTo)
+		v.InReplyTo = &mv
+	}
+	return v
+}
+
+type textCountView struct {
+	Mode           string `json:"mode"`
+	WeightedLength int    `json:"weighted_length"`
+	MaxLength      int    `json:"max_length"`
+	Valid          bool   `json:"valid"`
+}

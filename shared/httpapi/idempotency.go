@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// Idempotency-Key settings.
+const (
+	// IdempotencyHeader is the request header that carries the client's key.
+	IdempotencyHeader = "Idempotency-Key"
+	// ReplayedHeader marks an answer repeated from an earlier request.
+	ReplayedHeader = "Idempotent-Replayed"
+	// IdempotencyTTL is how long a key and its answer are kept.
+	IdempotencyTTL = 24 * time.Hour
+	// MaxIdempotencyKeyLength bounds the client's key.
+	MaxIdempotencyKeyLength = 255
+)
+
+// Idempotent makes a route safe to retry: a request with an
+// Idempotency-Key header reserves the key (scoped to the agent, the method
+// and the path) with the SHA-256 of its body, for IdempotencyTTL.
+//
+//   - A repeat of a request that was answered gets the first answer again
+//     (status and body, with Idempotent-Replayed: true); the handler does
+//     not run, so nothing is queued again.
+//   - A repeat while the first is still being answered is refused: 409
+//     request_in_progress.
+//   - The same key with a different body is refused: 422
+//     idempotency_key_reused (as the IETF Idempotency-Key draft says).
+//   - An answer that a retry could change (5xx, 409, 429) is not kept: the
+//     key is released so the client can try again.
+//
+// Requests without the header pass through untouched. It must run after
+// Authenticate (the agent scopes the key).
+func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.Handler) http.Handler {
+	if now == nil {
+		now = time.Now
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			key := r.Header.Get(IdempotencyHeader)
+			if key == "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if !validIdempotencyKey(key) {
+				WriteError(w, r, &support.Error{Code: support.EValidation, Message: "The Idempotency-Key header is not valid.",
+					Fields: []support.FieldError{{Name: IdempotencyHeader, Code: "invalid",
+						Detail: "An Idempotency-Key is 1 to " + strconv.Itoa(MaxIdempotencyKeyLength) + " visible ASCII characters."}}})
+				return
+			}
+			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+			if err != nil {
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					WriteError(w, r, support.Errorf(support.EPayloadTooLarge, "The body is larger than %d bytes.", tooLarge.Limit))
+				} else {
+					WriteError(w, r, support.Errorf(support.EInvalidJSON, "The body could not be read."))
+				}
+				return
+			}
+			sum := sha256.Sum256(body)
+			rec := support.IdempotencyRecord{
+				Key:         idempotencyScope(r, key),
+				RequestHash: hex.EncodeToString(sum[:]),
+				ExpiresAt:   now().Add(IdempotencyTTL).UTC(),
+			}
+			existing, err := store.ReserveIdempotencyKey(r.Context(), rec)
+			if err != nil {
+				WriteError(w, r, err)
+				return
+			}
+			if existing != nil {
+				replay(w, r, rec, existing)
+				return
+			}
+
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			out := &recorder{header: http.Header{}}
+			next.ServeHTTP(out, r)
+			out.WriteHeader(http.StatusOK) // a handler that wrote nothing answered 200
+
+			ctx := context.WithoutCancel(r.Context())
+			switch out.status {
+			case http.StatusConflict, http.StatusTooManyRequests:
+				err = store.ReleaseIdempotencyKey(ctx, rec.Key)
+			default:
+				if out.status >= 500 {
+					err = store.ReleaseIdempotencyKey(ctx, rec.Key)
+					break
+				}
+				rec.Done, rec.StatusCode, rec.Body = true, out.status, out.body.Bytes()
+				err = store.CompleteIdempotencyKey(ctx, rec)
+			}
+			if err != nil {
+				// The request's effect happened: answer it. A key left
+				// reserved answers request_in_progress until it expires,
+				// which is safer than letting a repeat act twice.
+				slog.ErrorContext(ctx, "idempotency record not updated", "key", rec.Key, "status", out.status, "err", err)
+			}
+			for k, v := range out.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(out.status)
+			_, _ = w.Write(out.body.Bytes())
+		})
+	}
+}
+
+// replay answers a repeat of a request whose key is already reserved.
+func replay(w http.ResponseWriter, r *http.Request, rec support.IdempotencyRecord, existing *support.IdempotencyRecord) {
+	switch {
+	case existing.RequestHash != rec.RequestHash:
+		WriteError(w, r, support.Errorf(support.EIdempotencyKeyReused,
+			"This Idempotency-Key was used for a different request; use a new key for a new request."))
+	case !existing.Done:
+		w.Header().Set("Retry-After", "1")
+		WriteError(w, r, support.Errorf(support.ERequestInProgress,
+			"The first request with this Idempotency-Key is still being answered; try again shortly."))
+	default:
+		ct := "application/json"
+		if existing.StatusCode >= 400 {
+			ct = "application/problem+json"
+		}
+		w.Header().Set("Content-Type", ct)
+		w.Header().Set(ReplayedHeader, "true")
+		w.WriteHeader(existing.StatusCode)
+		_, _ = w.Write(existing.Body)
+	}
+}
+
+// idempotencyScope is the stored key: the agent, the method, the path and
+// the client's key, each length-prefixed (so no two scopes run together)
+// and hashed to a fixed length.
+func idempotencyScope(r *http.Request, key string) string {
+	agent := "anonymous"
+	if a, ok := AgentFrom(r.Context()); ok {
+		agent = a.ID
+	}
+	h := sha256.New()
+	for _, part := range []string{agent, r.Method, r.URL.Path, key} {
+		h.Write([]byte(strconv.Itoa(len(part)) + ":" + part))
+	}
+	return "v1:" + hex.EncodeToString(h.Sum(nil))
+}
+
+func validIdempotencyKey(k string) bool {
+	if len(k) == 0 || len(k) > MaxIdempotencyKeyLength {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 0x20 || k[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// recorder keeps a handler's answer so it can be stored before it is sent.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
+}

@@ -1,0 +1,257 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// whoami answers with the agent Authenticate found.
+var whoami = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	a, _ := AgentFrom(r.Context())
+	Encode(w, 200, map[string]string{"id": a.ID, "email": a.Email})
+})
+
+func TestAuthenticateThroughAPIGateway(t *testing.T) {
+	event := func(claims map[string]string, authz string) events.APIGatewayV2HTTPRequest {
+		ev := events.APIGatewayV2HTTPRequest{
+			Version: "2.0", RawPath: "/v1/handles", Headers: map[string]string{},
+			RequestContext: events.APIGatewayV2HTTPRequestContext{
+				DomainName: "abc.execute-api.eu-west-1.amazonaws.com",
+				HTTP:       events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "GET", Path: "/v1/handles"},
+			},
+		}
+		if claims != nil {
+			ev.RequestContext.Authorizer = &events.APIGatewayV2HTTPRequestContextAuthorizerDescription{
+				JWT: &events.APIGatewayV2HTTPRequestContextAuthorizerJWTDescription{Claims: claims},
+			}
+		}
+		if authz != "" {
+			ev.Headers["authorization"] = authz
+		}
+		return ev
+	}
+	tests := []struct {
+		name     string
+		devToken string
+		ev       events.APIGatewayV2HTTPRequest
+		status   int
+		agent    string
+	}{
+		{"JWT claims", "", event(map[string]string{"sub": "agent-42", "email": "a@example.com"}, "Bearer jwt"), 200, `{"email":"a@example.com","id":"agent-42"}`},
+		{"claims without sub", "", event(map[string]string{"email": "a@example.com"}, "Bearer jwt"), 401, ""},
+		{"no authorizer", "", event(nil, "Bearer jwt"), 401, ""},
+		{"dev token is not accepted when not configured", "", event(nil, "Bearer dev"), 401, ""},
+		{"dev token", "dev", event(nil, "Bearer dev"), 200, `{"email":"dev@example.com","id":"dev"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := httpadapter.NewV2(Authenticate(tt.devToken)(whoami)).ProxyWithContext(context.Background(), tt.ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, tt.status, resp.Body)
+			}
+			if tt.agent != "" && strings.TrimSpace(resp.Body) != tt.agent {
+				t.Errorf("agent = %s, want %s", resp.Body, tt.agent)
+			}
+		})
+	}
+}
+
+func TestPageFromQuery(t *testing.T) {
+	tests := []struct {
+		query string
+		limit int
+		ok    bool
+	}{
+		{"", 50, true},
+		{"limit=1", 1, true},
+		{"limit=200&cursor=abc", 200, true},
+		{"limit=201", 0, false},
+		{"limit=0", 0, false},
+		{"limit=-3", 0, false},
+		{"limit=1.5", 0, false},
+		{"limit=", 0, false},
+	}
+	for _, tt := range tests {
+		p, err := PageFromQuery(httptest.NewRequest("GET", "/x?"+tt.query, nil))
+		if (err == nil) != tt.ok {
+			t.Errorf("%q: err %v", tt.query, err)
+			continue
+		}
+		if tt.ok && p.Limit != tt.limit {
+			t.Errorf("%q: limit %d, want %d", tt.query, p.Limit, tt.limit)
+		}
+		if !tt.ok && support.ErrorCode(err) != support.EValidation {
+			t.Errorf("%q: code %s", tt.query, support.ErrorCode(err))
+		}
+	}
+	p, _ := PageFromQuery(httptest.NewRequest("GET", "/x?cursor=abc", nil))
+	if p.Cursor != "abc" {
+		t.Errorf("cursor = %q", p.Cursor)
+	}
+}
+
+func TestCORSWildcard(t *testing.T) {
+	h := CORS([]string{"*"})(whoami)
+	r := httptest.NewRequest("OPTIONS", "/x", nil)
+	r.Header.Set("Origin", "https://any.example")
+	r.Header.Set("Access-Control-Request-Method", "DELETE")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != 204 || w.Header().Get("Access-Control-Allow-Origin") != "https://any.example" {
+		t.Errorf("preflight = %d %v", w.Code, w.Header())
+	}
+	// No origins configured: no CORS headers at all.
+	w = httptest.NewRecorder()
+	CORS(nil)(whoami).ServeHTTP(w, r)
+	if w.Header().Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("headers = %v", w.Header())
+	}
+}
+
+// memIdem is an in-memory IdempotencyStore.
+type memIdem struct {
+	mu   sync.Mutex
+	recs map[string]support.IdempotencyRecord
+	fail error
+}
+
+func (m *memIdem) ReserveIdempotencyKey(_ context.Context, rec support.IdempotencyRecord) (*support.IdempotencyRecord, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fail != nil {
+		return nil, m.fail
+	}
+	if old, ok := m.recs[rec.Key]; ok {
+		return &old, nil
+	}
+	m.recs[rec.Key] = rec
+	return nil, nil
+}
+
+func (m *memIdem) CompleteIdempotencyKey(_ context.Context, rec support.IdempotencyRecord) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.recs[rec.Key] = rec
+	return nil
+}
+
+func (m *memIdem) ReleaseIdempotencyKey(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.recs, key)
+	return nil
+}
+
+func TestIdempotent(t *testing.T) {
+	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	calls := 0
+	status := 201
+	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		b, _ := io.ReadAll(r.Body)
+		if status >= 400 {
+			WriteError(w, r, support.Errorf(map[int]string{500: support.EInternal, 409: support.EConflict}[status], "no"))
+			return
+		}
+		Encode(w, status, map[string]any{"call": calls, "body": string(b)})
+	})))
+	send := func(method, path, key, body, token string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer "+token)
+		if key != "" {
+			r.Header.Set(IdempotencyHeader, key)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+
+	first := send("POST", "/v1/cases", "k", `{"a":1}`, "dev")
+	again := send("POST", "/v1/cases", "k", `{"a":1}`, "dev")
+	if first.Code != 201 || again.Code != 201 || again.Body.String() != first.Body.String() || calls != 1 {
+		t.Fatalf("first %d %s, again %d %s, %d calls", first.Code, first.Body, again.Code, again.Body, calls)
+	}
+	if again.Header().Get(ReplayedHeader) != "true" || again.Header().Get("Content-Type") != "application/json" {
+		t.Errorf("replay headers = %v", again.Header())
+	}
+	if w := send("POST", "/v1/cases", "k", `{"a":2}`, "dev"); w.Code != 422 || !strings.Contains(w.Body.String(), support.EIdempotencyKeyReused) {
+		t.Errorf("different body: %d %s", w.Code, w.Body)
+	}
+	// Another path, or no key, is another request.
+	send("POST", "/v1/other", "k", `{"a":1}`, "dev")
+	send("POST", "/v1/cases", "", `{"a":1}`, "dev")
+	if calls != 3 {
+		t.Errorf("calls = %d, want 3", calls)
+	}
+
+	// In flight: a reserved, unfinished record.
+	for k, rec := range store.recs {
+		if !rec.Done {
+			t.Errorf("record %s not done", k)
+		}
+		rec.Done = false
+		store.recs[k] = rec
+	}
+	if w := send("POST", "/v1/cases", "k", `{"a":1}`, "dev"); w.Code != 409 || !strings.Contains(w.Body.String(), support.ERequestInProgress) {
+		t.Errorf("in flight: %d %s", w.Code, w.Body)
+	}
+
+	// 5xx and 409 answers release the key; 4xx answers are kept.
+	for _, tt := range []struct {
+		status int
+		kept   bool
+	}{{500, false}, {409, false}, {201, true}} {
+		status = tt.status
+		before := calls
+		send("PUT", fmt.Sprintf("/v1/s%d", tt.status), "r", `{}`, "dev")
+		send("PUT", fmt.Sprintf("/v1/s%d", tt.status), "r", `{}`, "dev")
+		if ran := calls - before; (ran == 1) != tt.kept {
+			t.Errorf("status %d: the handler ran %d times", tt.status, ran)
+		}
+	}
+
+	// The store failing is a 500, and the handler does not run.
+	store.fail = fmt.Errorf("dynamodb down")
+	before := calls
+	if w := send("POST", "/v1/cases", "z", `{}`, "dev"); w.Code != 500 || calls != before {
+		t.Errorf("store down: %d, %d calls", w.Code, calls-before)
+	}
+
+	// Bad keys.
+	store.fail = nil
+	for _, key := range []string{strings.Repeat("k", 256), "tab\there"} {
+		w := send("POST", "/v1/cases", key, `{}`, "dev")
+		var p Problem
+		_ = json.Unmarshal(w.Body.Bytes(), &p)
+		if w.Code != 400 || p.Code != support.EValidation {
+			t.Errorf("key %q: %d %s", key, w.Code, w.Body)
+		}
+	}
+}
+
+func TestIdempotencyKeysAreScopedToTheAgent(t *testing.T) {
+	a := httptest.NewRequest("POST", "/v1/cases", nil)
+	b := a.Clone(WithAgent(context.Background(), Agent{ID: "other"}))
+	a = a.WithContext(WithAgent(context.Background(), DevAgent))
+	if idempotencyScope(a, "k") == idempotencyScope(b, "k") {
+		t.Error("two agents share a key")
+	}
+	if idempotencyScope(a, "k") != idempotencyScope(a.Clone(a.Context()), "k") {
+		t.Error("the scope is not stable")
+	}
+}

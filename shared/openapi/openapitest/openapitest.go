@@ -1,0 +1,205 @@
+// Package openapitest checks HTTP responses against the API's OpenAPI
+// document (package openapi), for tests: a Validator, an http.RoundTripper
+// that checks every response a test's client receives, and a handler wrapper
+// that checks every response a handler writes.
+//
+// A response conforms when its request's method and path match a documented
+// operation, its status is documented for that operation, and its body has
+// the documented media type and matches the documented schema. Only
+// responses are checked; requests are the test's business (a test may send a
+// malformed request on purpose, as long as the answer is documented).
+//
+// Only tests import this package: it links libopenapi and package testing.
+package openapitest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pb33f/libopenapi"
+	validator "github.com/pb33f/libopenapi-validator"
+	vErrors "github.com/pb33f/libopenapi-validator/errors"
+
+	"github.com/acme/twitter-cases/shared/openapi"
+)
+
+// Validator checks responses against the OpenAPI document. It is safe for
+// concurrent use.
+type Validator struct {
+	mu sync.Mutex
+	v  validator.Validator
+}
+
+// NewValidator builds a validator from openapi.Document. It fails when the
+// document does not build as an OpenAPI 3.1 model.
+func NewValidator() (*Validator, error) {
+	doc, err := libopenapi.NewDocument(openapi.Document())
+	if err != nil {
+		return nil, fmt.Errorf("openapitest: parse the document: %w", err)
+	}
+	v, errs := validator.NewValidator(doc)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("openapitest: build the document: %w", errors.Join(errs...))
+	}
+	return &Validator{v: v}, nil
+}
+
+var shared struct {
+	once sync.Once
+	v    *Validator
+	err  error
+}
+
+// Default returns a validator shared by the whole test binary (building one
+// takes a moment).
+func Default() (*Validator, error) {
+	shared.once.Do(func() { shared.v, shared.err = NewValidator() })
+	return shared.v, shared.err
+}
+
+// ValidateResponse reports how resp, the answer to req, departs from the
+// document, or nil when it conforms. It reads resp.Body and puts an
+// equivalent reader back, so the caller can still read it.
+func (v *Validator) ValidateResponse(req *http.Request, resp *http.Response) error {
+	if req == nil || resp == nil {
+		return errors.New("openapitest: a request and a response are needed")
+	}
+	var body []byte
+	if resp.Body != nil {
+		var err error
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		if err != nil {
+			return fmt.Errorf("openapitest: read the body of %s %s: %w", req.Method, req.URL.Path, err)
+		}
+	}
+	// The validator reads the body too; give it its own copy.
+	check := *resp
+	check.Body = io.NopCloser(bytes.NewReader(body))
+	v.mu.Lock()
+	ok, errs := v.v.ValidateHttpResponse(req, &check)
+	v.mu.Unlock()
+	if ok && len(errs) == 0 {
+		return nil
+	}
+	return &Error{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Body: body, Problems: describe(errs)}
+}
+
+// ValidateRecorder is ValidateResponse for a response recorded by httptest.
+func (v *Validator) ValidateRecorder(req *http.Request, rec *httptest.ResponseRecorder) error {
+	return v.ValidateResponse(req, rec.Result())
+}
+
+// Error says how one response departs from the document.
+type Error struct {
+	Method, Path string
+	Status       int
+	Body         []byte
+	// Problems lists what is wrong, one line each.
+	Problems []string
+}
+
+func (e *Error) Error() string {
+	body := string(e.Body)
+	if len(body) > 2000 {
+		body = body[:2000] + "..."
+	}
+	return fmt.Sprintf("openapi: %s %s answered %d, which the document does not allow:\n  - %s\n  body: %s",
+		e.Method, e.Path, e.Status, strings.Join(e.Problems, "\n  - "), body)
+}
+
+func describe(errs []*vErrors.ValidationError) []string {
+	if len(errs) == 0 {
+		return []string{"rejected without a reason"}
+	}
+	var out []string
+	for _, e := range errs {
+		line := e.Message
+		if e.Reason != "" && e.Reason != e.Message {
+			line += ": " + e.Reason
+		}
+		for _, f := range e.SchemaValidationErrors {
+			where := f.FieldPath
+			if where == "" {
+				where = f.KeywordLocation
+			}
+			line += fmt.Sprintf("\n      %s: %s", where, f.Reason)
+		}
+		out = append(out, line)
+	}
+	return out
+}
+
+// CheckingTransport returns a RoundTripper that sends requests through base
+// (http.DefaultTransport when nil) and checks every response against the
+// document, failing t (with t.Errorf) for each one that does not conform.
+// The caller still gets the response, body intact.
+func CheckingTransport(t testing.TB, base http.RoundTripper) http.RoundTripper {
+	t.Helper()
+	v, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{t: t, v: v, base: base}
+}
+
+// Client returns an HTTP client whose transport is CheckingTransport(t, nil).
+func Client(t testing.TB) *http.Client {
+	t.Helper()
+	return &http.Client{Transport: CheckingTransport(t, nil)}
+}
+
+type transport struct {
+	t    testing.TB
+	v    *Validator
+	base http.RoundTripper
+}
+
+func (tr *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := tr.base.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	if err := tr.v.ValidateResponse(req, resp); err != nil {
+		// Errorf, not Fatalf: a transport may run outside the test's goroutine.
+		tr.t.Errorf("%v", err)
+	}
+	return resp, nil
+}
+
+// Handler wraps h so that every response it writes is checked against the
+// document, failing t (with t.Errorf) for each one that does not conform.
+// The response is buffered, checked, then written to the real writer as it
+// was. Use it around the handler of an httptest.Server, before
+// httpadapter, or directly with httptest.NewRecorder.
+func Handler(t testing.TB, h http.Handler) http.Handler {
+	t.Helper()
+	v, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		resp := rec.Result()
+		if err := v.ValidateResponse(r, resp); err != nil {
+			t.Errorf("%v", err)
+		}
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(rec.Body.Bytes())
+	})
+}

@@ -1,0 +1,220 @@
+package support
+
+import (
+	"context"
+	"slices"
+)
+
+// ModeOption is one way a brand handle can reply: its mode, its limit and
+// the text the reply box starts with.
+type ModeOption struct {
+	Mode      TextMode
+	MaxLength int
+	Prefill   string
+}
+
+// HandleOptions are the reply modes one brand handle offers.
+type HandleOptions struct {
+	Handle BrandHandle
+	Modes  []ModeOption
+}
+
+// ReplyOptions is everything the console needs to draw a case's reply box.
+type ReplyOptions struct {
+	// Handles are the connected brand handles, the case's own first.
+	Handles []HandleOptions
+	// InReplyTo is the customer's latest Tweet in the case, which a mention
+	// replies to unless the agent picks another; nil when there is none.
+	InReplyTo *Message
+}
+
+// ReplyOptions tells, for each connected brand handle, which modes a reply
+// in the case may use: a mention always (the deployment's Tweet limit,
+// prefilled with "@handle "), a Direct Message only where the customer
+// follows that brand handle (MaxDMLength, no prefill).
+func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOptions, error) {
+	c, err := s.store.GetCase(ctx, caseID)
+	if err != nil {
+		return nil, err
+	}
+	cust, err := s.twitterCustomer(ctx, c.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	handles, err := s.store.ListHandles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	follows, err := s.store.FollowsOf(ctx, cust.ID)
+	if err != nil {
+		return nil, err
+	}
+	latest, err := s.latestCustomerTweet(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	// The case's own brand handle first, then the others in store order.
+	slices.SortStableFunc(handles, func(a, b BrandHandle) int {
+		switch {
+		case a.ID == c.HandleID && b.ID != c.HandleID:
+			return -1
+		case b.ID == c.HandleID && a.ID != c.HandleID:
+			return 1
+		}
+		return 0
+	})
+	out := &ReplyOptions{Handles: []HandleOptions{}, InReplyTo: latest}
+	for _, h := range handles {
+		if h.Status != HandleConnected {
+			continue
+		}
+		ho := HandleOptions{Handle: h, Modes: []ModeOption{
+			{Mode: ModeMention, MaxLength: s.tweetMax, Prefill: "@" + cust.Twitter.Handle + " "},
+		}}
+		i := slices.IndexFunc(follows, func(f FollowState) bool { return f.HandleID == h.ID })
+		if i >= 0 && follows[i].AllowsDM() {
+			ho.Modes = append(ho.Modes, ModeOption{Mode: ModeDM, MaxLength: MaxDMLength})
+		}
+		out.Handles = append(out.Handles, ho)
+	}
+	return out, nil
+}
+
+// ReplyRequest asks for a reply in a case.
+type ReplyRequest struct {
+	CaseID string
+	Mode   TextMode
+	// HandleID is the brand handle that replies; "" means the case's own.
+	HandleID string
+	Text     string
+	// InReplyToMessageID picks the Tweet of the case a mention replies to;
+	// "" means the customer's latest Tweet in the case. Not for DMs.
+	InReplyToMessageID string
+}
+
+// Reply queues a reply in a case. A mention is a Tweet in reply to the
+// customer's latest Tweet in the case or to the Tweet the agent picked
+// (which must be a Tweet of the case that is on X); when the case has no
+// Tweet to reply to, the mention is a new Tweet and must mention the
+// customer. A Direct Message is allowed only when the customer follows the
+// brand handle, up to MaxDMLength characters. Text is judged before
+// anything is written. The case's activity moves to now (and a new case
+// becomes open); then the message is written queued and its command queued.
+func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) {
+	if !in.Mode.Valid() {
+		return nil, fieldError("mode", "invalid", "A reply's mode is mention or dm.")
+	}
+	if in.Mode == ModeDM && in.InReplyToMessageID != "" {
+		return nil, fieldError("in_reply_to_message_id", "invalid", "A Direct Message does not reply to a Tweet.")
+	}
+	if _, err := s.judgeText(in.Mode, in.Text); err != nil {
+		return nil, err
+	}
+	c, err := s.store.GetCase(ctx, in.CaseID)
+	if err != nil {
+		return nil, err
+	}
+	cust, err := s.twitterCustomer(ctx, c.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	handleID := in.HandleID
+	if handleID == "" {
+		handleID = c.HandleID
+	}
+	h, err := s.connectedHandle(ctx, handleID)
+	if err != nil {
+		return nil, err
+	}
+
+	now := s.clock()
+	m := &Message{
+		ID: NewID(now), CaseID: c.ID, Direction: DirectionOut, Kind: KindTweet, Text: in.Text, Status: StatusQueued,
+		Author: Author{HandleID: h.ID, ScreenName: h.ScreenName}, CreatedAt: now,
+	}
+	cmd := Command{ID: m.ID, Kind: CmdTweet, HandleID: h.ID, CaseID: c.ID, MessageID: m.ID, CreatedAt: now}
+	switch in.Mode {
+	case ModeDM:
+		f, err := s.store.Follow(ctx, cust.ID, h.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !f.AllowsDM() {
+			return nil, Errorf(EDMNotAllowed, "@%s does not follow @%s, so it cannot send them a Direct Message.", cust.Twitter.Handle, h.ScreenName)
+		}
+		m.Kind, cmd.Kind, cmd.CustomerID = KindDM, CmdDM, cust.ID
+	case ModeMention:
+		target, err := s.replyTarget(ctx, c.ID, in.InReplyToMessageID)
+		if err != nil {
+			return nil, err
+		}
+		if target != nil {
+			m.InReplyToMessageID, m.InReplyToXID = target.ID, target.XID
+		} else if !Mentions(in.Text, cust.Twitter.Handle) {
+			return nil, fieldError("text", "customer_not_mentioned",
+				"The case has no Tweet to reply to, so the Tweet must mention the customer: start it with @"+cust.Twitter.Handle+".")
+		}
+	}
+
+	if _, err := s.updateCase(ctx, c, func(c *Case) error {
+		if c.Status == CaseNew {
+			c.Status = CaseOpen
+		}
+		c.Touch(now)
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	if err := s.store.PutMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := s.queueMessage(ctx, m, cmd); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// replyTarget returns the Tweet a mention replies to: the one picked (it
+// must be a Tweet of the case that is on X), or the customer's latest Tweet
+// in the case, or nil when there is none.
+func (s *Service) replyTarget(ctx context.Context, caseID, pickedID string) (*Message, error) {
+	if pickedID == "" {
+		return s.latestCustomerTweet(ctx, caseID)
+	}
+	m, err := s.store.GetMessage(ctx, caseID, pickedID)
+	if ErrorCode(err) == ENotFound {
+		return nil, fieldError("in_reply_to_message_id", "invalid", "The case has no message "+pickedID+".")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.Kind != KindTweet || m.XID == "" || m.Deleted || m.Status == StatusFailed {
+		return nil, fieldError("in_reply_to_message_id", "invalid", "A mention can only reply to a Tweet of the case that is on X.")
+	}
+	return m, nil
+}
+
+// latestCustomerTweet returns the customer's latest Tweet in the case that
+// is on X (not deleted), or nil. It reads the case's messages page by page:
+// the store lists them oldest first only.
+func (s *Service) latestCustomerTweet(ctx context.Context, caseID string) (*Message, error) {
+	var latest *Message
+	page := PageRequest{Limit: MaxPageLimit}
+	for {
+		p, err := s.store.MessagesOfCase(ctx, caseID, page)
+		if err != nil {
+			return nil, err
+		}
+		for i := range p.Items {
+			m := &p.Items[i]
+			if m.Direction == DirectionIn && m.Kind == KindTweet && m.XID != "" && !m.Deleted &&
+				(latest == nil || !m.CreatedAt.Before(latest.CreatedAt)) {
+				latest = m
+			}
+		}
+		if p.NextCursor == "" {
+			return latest, nil
+		}
+		page.Cursor = p.NextCursor
+	}
+}

@@ -1,0 +1,87 @@
+package support
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+)
+
+// Retweet has the brand handle Retweet a customer's Tweet in a case. The
+// Retweet is recorded at once (AddRetweet, atomic), so the message shows it
+// and a second request, even a concurrent one, changes nothing and queues
+// nothing (queued false). The outbound worker removes the record if X
+// refuses the Retweet. Only a customer's Tweet that is on X can be
+// Retweeted (Message.Retweetable).
+func (s *Service) Retweet(ctx context.Context, caseID, messageID, handleID string) (m *Message, queued bool, err error) {
+	m, h, err := s.retweetable(ctx, caseID, messageID, handleID)
+	if err != nil {
+		return nil, false, err
+	}
+	added, err := s.store.AddRetweet(ctx, caseID, messageID, h.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if !m.RetweetedByHandle(h.ID) {
+		m.RetweetedBy = append(m.RetweetedBy, h.ID)
+	}
+	if !added {
+		return m, false, nil
+	}
+	now := s.clock()
+	cmd := Command{ID: NewID(now), Kind: CmdRetweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
+	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
+		if _, uerr := s.store.RemoveRetweet(context.WithoutCancel(ctx), caseID, messageID, h.ID); uerr != nil {
+			slog.ErrorContext(ctx, "Retweet left recorded after its command could not be queued",
+				"case_id", caseID, "message_id", messageID, "handle_id", h.ID, "enqueue_err", err, "undo_err", uerr)
+		}
+		return nil, false, enqueueFailed("Retweet", err)
+	}
+	return m, true, nil
+}
+
+// Unretweet undoes a brand handle's Retweet: the record goes at once and
+// an unretweet command is queued, always, even when no Retweet was
+// recorded: Retweets made on X directly are not recorded, and undoing on X
+// is harmless when there is nothing to undo. If queuing fails, a record
+// that was removed is put back.
+func (s *Service) Unretweet(ctx context.Context, caseID, messageID, handleID string) (*Message, error) {
+	m, h, err := s.retweetable(ctx, caseID, messageID, handleID)
+	if err != nil {
+		return nil, err
+	}
+	removed, err := s.store.RemoveRetweet(ctx, caseID, messageID, h.ID)
+	if err != nil {
+		return nil, err
+	}
+	m.RetweetedBy = slices.DeleteFunc(m.RetweetedBy, func(id string) bool { return id == h.ID })
+	now := s.clock()
+	cmd := Command{ID: NewID(now), Kind: CmdUnretweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
+	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
+		if removed {
+			if _, uerr := s.store.AddRetweet(context.WithoutCancel(ctx), caseID, messageID, h.ID); uerr != nil {
+				slog.ErrorContext(ctx, "Retweet left removed after the unretweet could not be queued",
+					"case_id", caseID, "message_id", messageID, "handle_id", h.ID, "enqueue_err", err, "undo_err", uerr)
+			}
+		}
+		return nil, enqueueFailed("undoing of the Retweet", err)
+	}
+	return m, nil
+}
+
+// retweetable reads the message and the brand handle of a (un)Retweet and
+// checks that the message can be Retweeted and the handle can act on X.
+// DynamoDB calls: 2 GetItem (a missing case is a missing message).
+func (s *Service) retweetable(ctx context.Context, caseID, messageID, handleID string) (*Message, *BrandHandle, error) {
+	m, err := s.store.GetMessage(ctx, caseID, messageID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.Retweetable(); err != nil {
+		return nil, nil, err
+	}
+	h, err := s.connectedHandle(ctx, handleID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, h, nil
+}

@@ -1,0 +1,171 @@
+package support
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/twtext"
+)
+
+// Deps are what the Service needs from the outside.
+type Deps struct {
+	// Store keeps everything (required).
+	Store Store
+	// Outbox queues the commands for X (required).
+	Outbox Outbox
+	// XUsers looks accounts up on X; nil makes every request that needs a
+	// lookup fail with EUnavailable (503) instead of pretending.
+	XUsers XUsers
+	// Clock tells the time; nil means time.Now.
+	Clock func() time.Time
+	// TweetMaxLength is the deployment's Tweet limit: 0 means 140, at most 280.
+	TweetMaxLength int
+}
+
+// Default and largest Tweet limit of a deployment.
+const (
+	DefaultTweetMaxLength = 140
+	MaxTweetMaxLength     = 280
+)
+
+// Service holds every rule of the console's Twitter channel once: creating
+// cases, replying, Retweeting, following, the customers, brand handles and
+// cases the console reads and edits. The HTTP handlers only translate to
+// and from it.
+//
+// Outbound consistency: a request that sends something to X writes its
+// records first (a message as queued, a Retweet or a pending follow), then
+// queues the command. When queuing fails the request fails with
+// EUnavailable and the records are undone: a message is marked failed with
+// the code MsgEnqueueFailed, a Retweet or pending follow is removed. So
+// nothing looks queued that was never handed to the outbound queue.
+type Service struct {
+	store       Store
+	outbox      Outbox
+	xusers      XUsers
+	now         func() time.Time
+	tweetMax    int
+	tweetConfig twtext.Config
+}
+
+// NewService returns the service on its dependencies. It panics when Store
+// or Outbox is missing or TweetMaxLength is out of range: those are wiring
+// mistakes, caught by config.FromEnv before they get here.
+func NewService(d Deps) *Service {
+	if d.Store == nil || d.Outbox == nil {
+		panic("support.NewService: Store and Outbox are required")
+	}
+	if d.TweetMaxLength == 0 {
+		d.TweetMaxLength = DefaultTweetMaxLength
+	}
+	if d.TweetMaxLength < 1 || d.TweetMaxLength > MaxTweetMaxLength {
+		panic(fmt.Sprintf("support.NewService: TweetMaxLength %d is not within 1 to %d", d.TweetMaxLength, MaxTweetMaxLength))
+	}
+	if d.Clock == nil {
+		d.Clock = time.Now
+	}
+	return &Service{
+		store: d.Store, outbox: d.Outbox, xusers: d.XUsers, now: d.Clock,
+		tweetMax: d.TweetMaxLength, tweetConfig: TweetConfig(d.TweetMaxLength),
+	}
+}
+
+// TweetMaxLength returns the deployment's Tweet limit.
+func (s *Service) TweetMaxLength() int { return s.tweetMax }
+
+// Ping checks that the store answers.
+func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
+
+func (s *Service) clock() time.Time { return s.now().UTC() }
+
+// enqueueFailed is the error of a request whose command could not be queued.
+func enqueueFailed(what string, cause error) error {
+	return fmt.Errorf("%w: %w", Errorf(EUnavailable, "The %s could not be queued for X, so nothing was sent; try again.", what), cause)
+}
+
+// queueMessage hands the command of a freshly written queued message to the
+// outbox; when that fails it marks the message failed (MsgEnqueueFailed) so
+// it never looks queued, and returns EUnavailable.
+func (s *Service) queueMessage(ctx context.Context, m *Message, cmd Command) error {
+	err := s.outbox.Enqueue(ctx, cmd)
+	if err == nil {
+		return nil
+	}
+	failed := *m
+	failed.Status = StatusFailed
+	failed.Error = &MessageError{Code: MsgEnqueueFailed, Detail: "The message could not be queued for X and was not sent."}
+	if perr := s.store.PutMessage(context.WithoutCancel(ctx), &failed); perr != nil {
+		// The message stays queued without a command: say so loudly.
+		slog.ErrorContext(ctx, "message left queued after its command could not be queued",
+			"case_id", m.CaseID, "message_id", m.ID, "enqueue_err", err, "mark_err", perr)
+	} else {
+		*m = failed
+	}
+	return enqueueFailed("message", err)
+}
+
+// connectedHandle reads a brand handle that must be able to act on X.
+func (s *Service) connectedHandle(ctx context.Context, id string) (*BrandHandle, error) {
+	h, err := s.store.GetHandle(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if h.Status != HandleConnected {
+		return nil, Errorf(EHandleDisconnected, "The brand handle @%s is disconnected from X; reconnect it first.", h.ScreenName)
+	}
+	return h, nil
+}
+
+// twitterCustomer reads a customer who must have a Twitter handle.
+func (s *Service) twitterCustomer(ctx context.Context, id string) (*Customer, error) {
+	c, err := s.store.GetCustomer(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !c.HasTwitter() {
+		return nil, Errorf(ECustomerHasNoTwitterHandle, "%s has no Twitter handle; add one first.", c.Name)
+	}
+	return c, nil
+}
+
+// updateCase applies change to the case and writes it, reading it again
+// and retrying (three attempts in all) when someone else wrote it meanwhile.
+func (s *Service) updateCase(ctx context.Context, c *Case, change func(*Case) error) (*Case, error) {
+	for attempt := 1; ; attempt++ {
+		if err := change(c); err != nil {
+			return nil, err
+		}
+		err := s.store.PutCase(ctx, c)
+		if err == nil {
+			return c, nil
+		}
+		if ErrorCode(err) != EConflict || attempt == 3 {
+			return nil, err
+		}
+		if c, err = s.store.GetCase(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// lookupXUser finds an account on X through XUsers.
+func (s *Service) lookupXUser(ctx context.Context, username string) (XUser, error) {
+	if s.xusers == nil {
+		return XUser{}, Errorf(EUnavailable, "Looking up accounts on X is not available in this deployment yet.")
+	}
+	u, err := s.xusers.LookupUser(ctx, username)
+	if err != nil {
+		var appErr *Error
+		if errors.As(err, &appErr) {
+			return XUser{}, err
+		}
+		return XUser{}, fmt.Errorf("%w: %w", Errorf(EUnavailable, "X did not answer the lookup of @%s; try again.", username), err)
+	}
+	if u.ID == "" || !isXID(u.ID) {
+		return XUser{}, fmt.Errorf("%w: lookup of @%s gave X user id %q", Errorf(EUnavailable, "X gave an unusable answer for @%s.", username), username, u.ID)
+	}
+	return u, nil
+}

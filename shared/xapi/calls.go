@@ -1,0 +1,412 @@
+package xapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/michimani/gotwi"
+	"github.com/michimani/gotwi/fields"
+	"github.com/michimani/gotwi/resources"
+	"github.com/michimani/gotwi/tweet/managetweet"
+	mtypes "github.com/michimani/gotwi/tweet/managetweet/types"
+	"github.com/michimani/gotwi/tweet/retweet"
+	rtypes "github.com/michimani/gotwi/tweet/retweet/types"
+	"github.com/michimani/gotwi/tweet/timeline"
+	tmtypes "github.com/michimani/gotwi/tweet/timeline/types"
+	"github.com/michimani/gotwi/tweet/tweetlookup"
+	tltypes "github.com/michimani/gotwi/tweet/tweetlookup/types"
+	"github.com/michimani/gotwi/user/follow"
+	ftypes "github.com/michimani/gotwi/user/follow/types"
+	"github.com/michimani/gotwi/user/userlookup"
+	ultypes "github.com/michimani/gotwi/user/userlookup/types"
+
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/twtext"
+)
+
+// Endpoints called through gotwi's CallAPI with the adapter's own types
+// (gotwi keeps its endpoint constants unexported).
+const (
+	tweetEndpoint   = "https://api.twitter.com/2/tweets/:id"
+	retweetEndpoint = "https://api.twitter.com/2/users/:id/retweets"
+	followEndpoint  = "https://api.twitter.com/2/users/:id/following"
+	dmEndpoint      = "https://api.twitter.com/2/dm_conversations/with/:participant_id/messages"
+)
+
+// TweetResult is a Tweet X has created.
+type TweetResult struct {
+	ID string
+	// Text is the text as X keeps it, with X's HTML entities (&amp; &lt;
+	// &gt;) decoded.
+	Text string
+	// CreatedAt is read from the Tweet's id (a snowflake), since X's answer
+	// to POST /2/tweets carries no time.
+	CreatedAt time.Time
+}
+
+// CreateTweet posts text as the brand handle, as a reply to
+// inReplyToTweetID when it is not empty (POST /2/tweets).
+func (c *Client) CreateTweet(ctx context.Context, auth BrandAuth, text, inReplyToTweetID string) (TweetResult, error) {
+	p := &mtypes.CreateInput{Text: gotwi.String(text)}
+	if inReplyToTweetID != "" {
+		p.Reply = &mtypes.CreateInputReply{InReplyToTweetID: inReplyToTweetID}
+	}
+	var out *mtypes.CreateOutput
+	err := c.do(ctx, "create tweet", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		var err error
+		out, err = managetweet.Create(ctx, gc, p)
+		return err
+	})
+	if err != nil {
+		return TweetResult{}, err
+	}
+	id := gotwi.StringValue(out.Data.ID)
+	if id == "" {
+		return TweetResult{}, errors.New("xapi: create tweet: X's answer has no Tweet id")
+	}
+	res := TweetResult{ID: id, Text: html.UnescapeString(gotwi.StringValue(out.Data.Text))}
+	res.CreatedAt, _ = SnowflakeTime(id)
+	return res, nil
+}
+
+// DeleteTweet deletes one of the brand handle's Tweets (DELETE /2/tweets/:id).
+func (c *Client) DeleteTweet(ctx context.Context, auth BrandAuth, tweetID string) error {
+	if tweetID == "" {
+		return errors.New("xapi: delete tweet: no Tweet id")
+	}
+	return c.do(ctx, "delete tweet", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		var out struct {
+			Data *struct {
+				Deleted bool `json:"deleted"`
+			} `json:"data"`
+			partialErrors
+		}
+		if err := gc.CallAPI(ctx, tweetEndpoint, "DELETE", &mtypes.DeleteInput{ID: tweetID}, &out); err != nil {
+			return err
+		}
+		if out.Data == nil || !out.Data.Deleted {
+			return partialError("delete tweet", out.Errors)
+		}
+		return nil
+	})
+}
+
+// Tweet is a Tweet as a lookup finds it.
+type Tweet struct {
+	ID string
+	// Text has X's HTML entities (&amp; &lt; &gt;) decoded.
+	Text      string
+	AuthorID  string
+	CreatedAt time.Time
+}
+
+// LookupTweet finds a Tweet as the brand handle sees it (GET /2/tweets/:id).
+// A Tweet that does not exist (or was deleted) is an *Error for which
+// IsNotFound is true.
+func (c *Client) LookupTweet(ctx context.Context, auth BrandAuth, tweetID string) (Tweet, error) {
+	if tweetID == "" {
+		return Tweet{}, errors.New("xapi: lookup tweet: no Tweet id")
+	}
+	p := &tltypes.GetInput{ID: tweetID, TweetFields: fields.TweetFieldList{fields.TweetFieldAuthorID, fields.TweetFieldCreatedAt}}
+	var out *tltypes.GetOutput
+	err := c.do(ctx, "lookup tweet", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		var err error
+		out, err = tweetlookup.Get(ctx, gc, p)
+		if err == nil && out.Data.ID == nil {
+			return partialError("lookup tweet", out.Errors)
+		}
+		return err
+	})
+	if err != nil {
+		return Tweet{}, err
+	}
+	t := Tweet{ID: gotwi.StringValue(out.Data.ID), Text: html.UnescapeString(gotwi.StringValue(out.Data.Text)), AuthorID: gotwi.StringValue(out.Data.AuthorID)}
+	if out.Data.CreatedAt != nil {
+		t.CreatedAt = out.Data.CreatedAt.UTC()
+	}
+	return t, nil
+}
+
+// Retweet Retweets the Tweet as the brand handle (POST /2/users/:id/retweets).
+// Retweeting a Tweet again changes nothing.
+func (c *Client) Retweet(ctx context.Context, auth BrandAuth, tweetID string) error {
+	if auth.XUserID == "" || tweetID == "" {
+		return errors.New("xapi: retweet: need the handle's user id and the Tweet id")
+	}
+	return c.do(ctx, "retweet", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		var out struct {
+			Data *struct {
+				Retweeted bool `json:"retweeted"`
+			} `json:"data"`
+			partialErrors
+		}
+		if err := gc.CallAPI(ctx, retweetEndpoint, "POST", &rtypes.CreateInput{ID: auth.XUserID, TweetID: tweetID}, &out); err != nil {
+			return err
+		}
+		if out.Data == nil || !out.Data.Retweeted {
+			return partialError("retweet", out.Errors)
+		}
+		return nil
+	})
+}
+
+// UndoRetweet removes the brand handle's Retweet of the Tweet (DELETE
+// /2/users/:id/retweets/:source_tweet_id); without one, it changes nothing.
+func (c *Client) UndoRetweet(ctx context.Context, auth BrandAuth, tweetID string) error {
+	if auth.XUserID == "" || tweetID == "" {
+		return errors.New("xapi: undo retweet: need the handle's user id and the Tweet id")
+	}
+	return c.do(ctx, "undo retweet", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		_, err := retweet.Delete(ctx, gc, &rtypes.DeleteInput{ID: auth.XUserID, SourceTweetID: tweetID})
+		return err
+	})
+}
+
+// FollowResult is X's answer to a follow.
+type FollowResult struct {
+	Following bool
+	// PendingFollow is set when the user is protected: X sent a follow
+	// request instead.
+	PendingFollow bool
+}
+
+// Follow makes the brand handle follow the user (POST /2/users/:id/following).
+func (c *Client) Follow(ctx context.Context, auth BrandAuth, targetUserID string) (FollowResult, error) {
+	if auth.XUserID == "" || targetUserID == "" {
+		return FollowResult{}, errors.New("xapi: follow: need the handle's user id and the target's")
+	}
+	var res FollowResult
+	err := c.do(ctx, "follow", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		var out struct {
+			Data *struct {
+				Following     bool `json:"following"`
+				PendingFollow bool `json:"pending_follow"`
+			} `json:"data"`
+			partialErrors
+		}
+		if err := gc.CallAPI(ctx, followEndpoint, "POST", &ftypes.CreateFollowingInput{ID: auth.XUserID, TargetID: targetUserID}, &out); err != nil {
+			return err
+		}
+		if out.Data == nil {
+			return partialError("follow", out.Errors)
+		}
+		res = FollowResult{Following: out.Data.Following, PendingFollow: out.Data.PendingFollow}
+		return nil
+	})
+	return res, err
+}
+
+// Unfollow makes the brand handle stop following the user (DELETE
+// /2/users/:source_user_id/following/:target_user_id); if it did not
+// follow them, nothing changes.
+func (c *Client) Unfollow(ctx context.Context, auth BrandAuth, targetUserID string) error {
+	if auth.XUserID == "" || targetUserID == "" {
+		return errors.New("xapi: unfollow: need the handle's user id and the target's")
+	}
+	return c.do(ctx, "unfollow", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		_, err := follow.DeleteFollowing(ctx, gc, &ftypes.DeleteFollowingInput{SourceUserID: auth.XUserID, TargetID: targetUserID})
+		return err
+	})
+}
+
+// Client implements support.XUsers through LookupUser.
+var _ support.XUsers = (*Client)(nil)
+
+// LookupUser finds the X account with the username (no '@'), signing as the
+// brand handle Config.LookupAs (GET /2/users/by/username/:username). An
+// account X does not know is a *support.Error with code
+// ETwitterUserNotFound.
+func (c *Client) LookupUser(ctx context.Context, username string) (support.XUser, error) {
+	return c.LookupUserAs(ctx, c.lookupAs, username)
+}
+
+// LookupUserAs is LookupUser signing as the given brand handle.
+func (c *Client) LookupUserAs(ctx context.Context, auth BrandAuth, username string) (support.XUser, error) {
+	username = strings.TrimPrefix(strings.TrimSpace(username), "@")
+	if username == "" {
+		return support.XUser{}, support.Errorf(support.EInvalidHandle, "A screen name is 1 to 15 letters, digits or underscores.")
+	}
+	var out *ultypes.GetByUsernameOutput
+	err := c.do(ctx, "lookup user", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		var err error
+		out, err = userlookup.GetByUsername(ctx, gc, &ultypes.GetByUsernameInput{Username: username})
+		if err == nil && out.Data.ID == nil {
+			return partialError("lookup user", out.Errors)
+		}
+		return err
+	})
+	if IsNotFound(err) {
+		return support.XUser{}, support.Errorf(support.ETwitterUserNotFound, "X has no account @%s.", username)
+	}
+	if err != nil {
+		return support.XUser{}, err
+	}
+	return support.XUser{ID: gotwi.StringValue(out.Data.ID), Username: gotwi.StringValue(out.Data.Username), Name: gotwi.StringValue(out.Data.Name)}, nil
+}
+
+// DMResult is a Direct Message X has sent.
+type DMResult struct {
+	EventID        string
+	ConversationID string
+}
+
+// SendDM sends text as a Direct Message from the brand handle to the user
+// (POST /2/dm_conversations/with/:participant_id/messages). X refuses it
+// (403, IsPermanent) when the user does not accept messages from the handle.
+func (c *Client) SendDM(ctx context.Context, auth BrandAuth, participantID, text string) (DMResult, error) {
+	if participantID == "" {
+		return DMResult{}, errors.New("xapi: send dm: no participant id")
+	}
+	var res DMResult
+	err := c.do(ctx, "send dm", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		var out struct {
+			Data *struct {
+				ConversationID string `json:"dm_conversation_id"`
+				EventID        string `json:"dm_event_id"`
+			} `json:"data"`
+			partialErrors
+		}
+		if err := gc.CallAPI(ctx, dmEndpoint, "POST", &dmInput{ParticipantID: participantID, Text: text}, &out); err != nil {
+			return err
+		}
+		if out.Data == nil || out.Data.EventID == "" {
+			return partialError("send dm", out.Errors)
+		}
+		res = DMResult{EventID: out.Data.EventID, ConversationID: out.Data.ConversationID}
+		return nil
+	})
+	return res, err
+}
+
+// dmInput is the parameters of POST
+// /2/dm_conversations/with/:participant_id/messages, in the shape gotwi's
+// CallAPI takes (its util.Parameters interface): a path parameter and a
+// JSON body, which OAuth 1.0a does not sign.
+type dmInput struct {
+	accessToken   string
+	ParticipantID string `json:"-"`
+	Text          string `json:"text"`
+}
+
+func (p *dmInput) SetAccessToken(token string) { p.accessToken = token }
+func (p *dmInput) AccessToken() string         { return p.accessToken }
+
+func (p *dmInput) ResolveEndpoint(endpointBase string) string {
+	if p.ParticipantID == "" {
+		return ""
+	}
+	return strings.Replace(endpointBase, ":participant_id", url.PathEscape(p.ParticipantID), 1)
+}
+
+func (p *dmInput) Body() (io.Reader, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return strings.NewReader(string(b)), nil
+}
+
+func (p *dmInput) ParameterMap() map[string]string { return map[string]string{} }
+
+// partialErrors is X's errors array in a 200 answer (gotwi's Response
+// interface needs HasPartialError).
+type partialErrors struct {
+	Errors []resources.PartialError `json:"errors"`
+}
+
+func (p *partialErrors) HasPartialError() bool { return len(p.Errors) > 0 }
+
+// partialError turns a 200 answer without data into an *Error, from its
+// errors array (X's way of saying a Tweet or user does not exist).
+func partialError(op string, errs []resources.PartialError) error {
+	e := &Error{Op: op, StatusCode: 200}
+	for _, pe := range errs {
+		e.Errors = append(e.Errors, ErrorDetail{Title: gotwi.StringValue(pe.Title), Detail: gotwi.StringValue(pe.Detail),
+			Type: gotwi.StringValue(pe.Type), Parameter: gotwi.StringValue(pe.Parameter), Value: gotwi.StringValue(pe.Value),
+			ResourceType: gotwi.StringValue(pe.ResourceType)})
+	}
+	if len(e.Errors) == 0 {
+		e.Err = fmt.Errorf("X answered without data or errors")
+		return e
+	}
+	e.Title, e.Detail, e.Type = e.Errors[0].Title, e.Errors[0].Detail, e.Errors[0].Type
+	return e
+}
+
+// maxTimelinePages bounds how far RecentTweets reads back (100 Tweets a page).
+const maxTimelinePages = 3
+
+// RecentTweets returns the brand handle's own Tweets (replies included,
+// Retweets left out) created at or after since, newest first: at most 300
+// (GET /2/users/:id/tweets).
+func (c *Client) RecentTweets(ctx context.Context, auth BrandAuth, since time.Time) ([]Tweet, error) {
+	if auth.XUserID == "" {
+		return nil, errors.New("xapi: recent tweets: no user id")
+	}
+	start := since.UTC().Truncate(time.Second)
+	var tweets []Tweet
+	token := ""
+	for page := 0; page < maxTimelinePages; page++ {
+		p := &tmtypes.ListTweetsInput{ID: auth.XUserID, StartTime: &start, MaxResults: 100, PaginationToken: token,
+			Exclude:     fields.ExcludeList{fields.ExcludeRetweets},
+			TweetFields: fields.TweetFieldList{fields.TweetFieldAuthorID, fields.TweetFieldCreatedAt}}
+		var out *tmtypes.ListTweetsOutput
+		err := c.do(ctx, "recent tweets", auth, func(ctx context.Context, gc *gotwi.Client) error {
+			var err error
+			out, err = timeline.ListTweets(ctx, gc, p)
+			if err == nil && len(out.Data) == 0 && len(out.Errors) > 0 {
+				return partialError("recent tweets", out.Errors)
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range out.Data {
+			t := Tweet{ID: gotwi.StringValue(d.ID), Text: html.UnescapeString(gotwi.StringValue(d.Text)), AuthorID: gotwi.StringValue(d.AuthorID)}
+			if d.CreatedAt != nil {
+				t.CreatedAt = d.CreatedAt.UTC()
+			}
+			tweets = append(tweets, t)
+		}
+		token = gotwi.StringValue(out.Meta.NextToken)
+		if token == "" {
+			break
+		}
+	}
+	return tweets, nil
+}
+
+// FindTweet looks among the brand handle's Tweets since a time for one with
+// this text and returns the newest one's id, or "" when there is none. It
+// lets a worker that may have posted a Tweet before it crashed adopt it
+// instead of posting again. Every URL counts as equal to any other, since X
+// shows links as t.co URLs.
+func (c *Client) FindTweet(ctx context.Context, auth BrandAuth, text string, since time.Time) (string, error) {
+	tweets, err := c.RecentTweets(ctx, auth, since)
+	if err != nil {
+		return "", err
+	}
+	want := matchText(text)
+	for _, t := range tweets {
+		if matchText(t.Text) == want {
+			return t.ID, nil
+		}
+	}
+	return "", nil
+}
+
+// matchText replaces the URLs of a Tweet's text by one placeholder.
+func matchText(text string) string {
+	for _, u := range twtext.ExtractURLs(text) {
+		text = strings.Replace(text, u, "\x00url\x00", 1)
+	}
+	return strings.TrimSpace(text)
+}

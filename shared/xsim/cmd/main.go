@@ -1,0 +1,65 @@
+// Command cmd runs the X simulator on its own (go run ./shared/xsim/cmd),
+// configured like the local run (LOCAL.md):
+//
+//	X_SIM_PORT          port on 127.0.0.1 (default 8081)
+//	X_CONSUMER_KEY      the simulated app's consumer key (default local-consumer-key)
+//	X_CONSUMER_SECRET   its consumer secret (default local-consumer-secret)
+//	X_SIM_WEBHOOK_URL   where events go (default http://127.0.0.1:${PORT:-8080}/webhooks/twitter;
+//	                    "none" delivers nothing)
+//	LOG_LEVEL           debug, info, warn or error (default info)
+//
+// Ctrl-C (SIGINT or SIGTERM) stops it.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/xsim"
+)
+
+func main() {
+	level := slog.LevelInfo
+	_ = level.UnmarshalText([]byte(os.Getenv("LOG_LEVEL")))
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	webhook := env("X_SIM_WEBHOOK_URL", "http://127.0.0.1:"+env("PORT", "8080")+"/webhooks/twitter")
+	if webhook == "none" {
+		webhook = ""
+	}
+	sim := xsim.New(xsim.Options{
+		ConsumerKey:    env("X_CONSUMER_KEY", sample.ConsumerKey),
+		ConsumerSecret: env("X_CONSUMER_SECRET", sample.ConsumerSecret),
+		WebhookURL:     webhook,
+		Logger:         log,
+	})
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	base, err := sim.Start(ctx, "127.0.0.1:"+env("X_SIM_PORT", "8081"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	fmt.Printf("X simulator on %s (webhook: %s)\n  curl -s %s/sim/timeline/AcmeSupport\n", base, or(webhook, "none"), base)
+	<-ctx.Done()
+	sim.Close()
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

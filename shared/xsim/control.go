@@ -1,0 +1,333 @@
+package xsim
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// routes is every route of the simulator, in one place.
+func (s *Sim) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	// The X API v2 endpoints the product uses.
+	mux.Handle("POST /2/tweets", s.api(EndpointCreateTweet, s.createTweetAPI))
+	mux.Handle("GET /2/tweets/{id}", s.api(EndpointLookupTweet, s.lookupTweetAPI))
+	mux.Handle("DELETE /2/tweets/{id}", s.api(EndpointDeleteTweet, s.deleteTweetAPI))
+	mux.Handle("POST /2/users/{id}/retweets", s.api(EndpointRetweet, s.retweetAPI))
+	mux.Handle("DELETE /2/users/{id}/retweets/{source_tweet_id}", s.api(EndpointUndoRetweet, s.undoRetweetAPI))
+	mux.Handle("POST /2/users/{id}/following", s.api(EndpointFollow, s.followAPI))
+	mux.Handle("DELETE /2/users/{source_user_id}/following/{target_user_id}", s.api(EndpointUnfollow, s.unfollowAPI))
+	mux.Handle("GET /2/users/by/username/{username}", s.api(EndpointLookupUser, s.lookupUserAPI))
+	mux.Handle("GET /2/users/{id}/tweets", s.api(EndpointUserTweets, s.userTweetsAPI))
+	mux.Handle("POST /2/dm_conversations/with/{participant_id}/messages", s.api(EndpointSendDM, s.sendDMAPI))
+	mux.HandleFunc("/2/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, pageNotFound.status, pageNotFound.body)
+	})
+
+	// Control routes (LOCAL.md).
+	mux.HandleFunc("POST /sim/users", s.ctlCreateUser)
+	mux.HandleFunc("POST /sim/users/{username}/tweets", s.ctlTweet)
+	mux.HandleFunc("POST /sim/users/{username}/dms", s.ctlDM)
+	mux.HandleFunc("PUT /sim/users/{username}/following/{target}", s.ctlFollow(true))
+	mux.HandleFunc("DELETE /sim/users/{username}/following/{target}", s.ctlFollow(false))
+	mux.HandleFunc("DELETE /sim/tweets/{id}", s.ctlDeleteTweet)
+	mux.HandleFunc("GET /sim/requests", s.ctlRequests)
+	mux.HandleFunc("GET /sim/timeline/{username}", s.ctlTimeline)
+	mux.HandleFunc("POST /sim/faults", s.ctlFault)
+	mux.HandleFunc("POST /sim/reset", s.ctlReset)
+	mux.HandleFunc("GET /sim/deliveries", s.ctlDeliveries)
+	return mux
+}
+
+// ctlError answers a control route's bad request: {"title","status","detail"}.
+func ctlError(w http.ResponseWriter, status int, detail string) {
+	writeJSON(w, status, map[string]any{"title": http.StatusText(status), "status": status, "detail": detail})
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	if err == nil {
+		err = json.Unmarshal(body, v)
+	}
+	if err != nil {
+		ctlError(w, http.StatusBadRequest, "The body must be a JSON object.")
+		return false
+	}
+	return true
+}
+
+// userFromPath returns the path's {username} user or answers 404.
+func (s *Sim) userFromPath(w http.ResponseWriter, r *http.Request, param string) *user {
+	u := s.st.userByName(r.PathValue(param))
+	if u == nil {
+		ctlError(w, http.StatusNotFound, "No simulated user @"+trimAt(r.PathValue(param))+".")
+	}
+	return u
+}
+
+// POST /sim/users {username, name?} → 201 {id, username}
+func (s *Sim) ctlCreateUser(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Username string `json:"username"`
+		Name     string `json:"name"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	name := trimAt(in.Username)
+	if !isUsername(name) {
+		ctlError(w, http.StatusBadRequest, "A username is 1 to 15 letters, digits or underscores.")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.st.userByName(name) != nil {
+		ctlError(w, http.StatusConflict, "@"+name+" exists.")
+		return
+	}
+	if in.Name == "" {
+		in.Name = name
+	}
+	now := s.stamp()
+	u := &user{ID: s.ids.next(now), Username: name, Name: in.Name, CreatedAt: now}
+	s.st.add(u)
+	writeJSON(w, http.StatusCreated, map[string]string{"id": u.ID, "username": u.Username})
+}
+
+// POST /sim/users/{username}/tweets {text, in_reply_to_tweet_id?} → 201 {id}
+func (s *Sim) ctlTweet(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Text             string `json:"text"`
+		InReplyToTweetID string `json:"in_reply_to_tweet_id"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userFromPath(w, r, "username")
+	if u == nil {
+		return
+	}
+	if in.InReplyToTweetID != "" && !isID(in.InReplyToTweetID) {
+		xe := invalidID("in_reply_to_tweet_id", in.InReplyToTweetID)
+		writeJSON(w, xe.status, xe.body)
+		return
+	}
+	t, xe := s.createTweet(u, in.Text, in.InReplyToTweetID, false)
+	if xe != nil {
+		writeJSON(w, xe.status, xe.body)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"id": t.ID})
+}
+
+// POST /sim/users/{username}/dms {to, text} → 201 {id, dm_conversation_id}
+func (s *Sim) ctlDM(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		To   string `json:"to"`
+		Text string `json:"text"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userFromPath(w, r, "username")
+	if u == nil {
+		return
+	}
+	to := s.st.userByName(in.To)
+	if to == nil {
+		ctlError(w, http.StatusNotFound, "No simulated user @"+trimAt(in.To)+".")
+		return
+	}
+	m, xe := s.sendDM(u, to, in.Text, false)
+	if xe != nil {
+		writeJSON(w, xe.status, xe.body)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"id": m.ID, "dm_conversation_id": m.ConversationID})
+}
+
+// PUT|DELETE /sim/users/{username}/following/{target} → 200 {following, changed}
+func (s *Sim) ctlFollow(follow bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		u := s.userFromPath(w, r, "username")
+		if u == nil {
+			return
+		}
+		target := s.userFromPath(w, r, "target")
+		if target == nil {
+			return
+		}
+		if u == target {
+			ctlError(w, http.StatusBadRequest, "A user cannot follow themselves.")
+			return
+		}
+		changed := s.setFollow(u, target, follow)
+		writeJSON(w, http.StatusOK, map[string]bool{"following": follow, "changed": changed})
+	}
+}
+
+// DELETE /sim/tweets/{id} → 200 {deleted: true}
+func (s *Sim) ctlDeleteTweet(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.st.liveTweet(r.PathValue("id"))
+	if t == nil {
+		ctlError(w, http.StatusNotFound, "No live Tweet "+r.PathValue("id")+".")
+		return
+	}
+	s.deleteTweet(t)
+	writeJSON(w, http.StatusOK, map[string]bool{"deleted": true})
+}
+
+// GET /sim/requests[?path_prefix=&since=] → {requests: [...]}, oldest first.
+func (s *Sim) ctlRequests(w http.ResponseWriter, r *http.Request) {
+	prefix := r.URL.Query().Get("path_prefix")
+	since, _ := strconv.Atoi(r.URL.Query().Get("since"))
+	calls := []APICall{}
+	for _, c := range s.Calls() {
+		if c.Seq > since && strings.HasPrefix(c.Path, prefix) {
+			calls = append(calls, c)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"requests": calls})
+}
+
+// Calls returns the API calls made since the start or the last reset,
+// oldest first.
+func (s *Sim) Calls() []APICall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]APICall, len(s.calls))
+	for i, c := range s.calls {
+		out[i] = *c
+	}
+	return out
+}
+
+// GET /sim/deliveries → {deliveries: [...]}, oldest first.
+func (s *Sim) ctlDeliveries(w http.ResponseWriter, r *http.Request) {
+	d := s.Deliveries()
+	if d == nil {
+		d = []Delivery{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"deliveries": d})
+}
+
+type timelineUser struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	Name     string `json:"name"`
+}
+
+type timelineTweet struct {
+	ID               string    `json:"id"`
+	Text             string    `json:"text"`
+	CreatedAt        time.Time `json:"created_at"`
+	InReplyToTweetID string    `json:"in_reply_to_tweet_id,omitempty"`
+	InReplyToUserID  string    `json:"in_reply_to_user_id,omitempty"`
+	Mentions         []string  `json:"mentions,omitempty"`
+}
+
+type timelineRetweet struct {
+	ID               string    `json:"id"`
+	RetweetedTweetID string    `json:"retweeted_tweet_id"`
+	CreatedAt        time.Time `json:"created_at"`
+}
+
+type timelineDM struct {
+	ID             string    `json:"id"`
+	ConversationID string    `json:"dm_conversation_id"`
+	SenderID       string    `json:"sender_id"`
+	RecipientID    string    `json:"recipient_id"`
+	Text           string    `json:"text"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// Timeline is what X holds for one user, as GET /sim/timeline/{username}
+// shows it: live Tweets and Retweets, DMs sent and received, follows.
+type Timeline struct {
+	User      timelineUser      `json:"user"`
+	Tweets    []timelineTweet   `json:"tweets"`
+	Retweets  []timelineRetweet `json:"retweets"`
+	DMs       []timelineDM      `json:"dms"`
+	Following []timelineUser    `json:"following"`
+	Followers []timelineUser    `json:"followers"`
+}
+
+// GET /sim/timeline/{username}
+func (s *Sim) ctlTimeline(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userFromPath(w, r, "username")
+	if u == nil {
+		return
+	}
+	tl := Timeline{User: tlUser(u), Tweets: []timelineTweet{}, Retweets: []timelineRetweet{}, DMs: []timelineDM{},
+		Following: []timelineUser{}, Followers: []timelineUser{}}
+	for _, t := range s.st.order {
+		if t.Deleted || t.AuthorID != u.ID {
+			continue
+		}
+		if t.RetweetOfID != "" {
+			tl.Retweets = append(tl.Retweets, timelineRetweet{ID: t.ID, RetweetedTweetID: t.RetweetOfID, CreatedAt: t.CreatedAt})
+			continue
+		}
+		tt := timelineTweet{ID: t.ID, Text: t.Text, CreatedAt: t.CreatedAt, InReplyToTweetID: t.InReplyToID, InReplyToUserID: t.InReplyToUserID}
+		for _, m := range t.Mentions {
+			tt.Mentions = append(tt.Mentions, s.st.users[m.UserID].Username)
+		}
+		tl.Tweets = append(tl.Tweets, tt)
+	}
+	for _, m := range s.st.dms {
+		if m.SenderID == u.ID || m.RecipientID == u.ID {
+			tl.DMs = append(tl.DMs, timelineDM{ID: m.ID, ConversationID: m.ConversationID, SenderID: m.SenderID, RecipientID: m.RecipientID, Text: m.Text, CreatedAt: m.CreatedAt})
+		}
+	}
+	for _, f := range s.st.followingOf(u) {
+		tl.Following = append(tl.Following, tlUser(f))
+	}
+	for _, f := range s.st.followers(u.ID) {
+		tl.Followers = append(tl.Followers, tlUser(f))
+	}
+	writeJSON(w, http.StatusOK, tl)
+}
+
+func tlUser(u *user) timelineUser { return timelineUser{ID: u.ID, Username: u.Username, Name: u.Name} }
+
+// POST /sim/faults {path_prefix, status, count, retry_after_s?} → 201
+func (s *Sim) ctlFault(w http.ResponseWriter, r *http.Request) {
+	var f fault
+	if !readJSON(w, r, &f) {
+		return
+	}
+	if !strings.HasPrefix(f.PathPrefix, "/") || f.Status < 400 || f.Status > 599 || f.Count < 1 {
+		ctlError(w, http.StatusBadRequest, "A fault needs a path_prefix starting with '/', a status from 400 to 599 and a count of at least 1.")
+		return
+	}
+	s.AddFault(f.PathPrefix, f.Status, f.Count, time.Duration(f.RetryAfterS)*time.Second)
+	writeJSON(w, http.StatusCreated, f)
+}
+
+// AddFault makes the next count API calls whose path starts with prefix
+// fail with status; a 429 says the limit resets after retryAfter (a minute
+// when zero).
+func (s *Sim) AddFault(prefix string, status, count int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = append(s.faults, &fault{PathPrefix: prefix, Status: status, Count: count, RetryAfterS: int(retryAfter / time.Second)})
+}
+
+// POST /sim/reset → 200 {"status":"reset"}
+func (s *Sim) ctlReset(w http.ResponseWriter, r *http.Request) {
+	s.Reset()
+	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
+}

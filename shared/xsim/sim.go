@@ -1,0 +1,284 @@
+// Package xsim simulates the part of the X API v2 the product uses, for the
+// local run and for tests that drive the real client code (gotwi) against
+// it: Tweets, replies, Retweets, follows, user and Tweet lookups, a user's
+// Tweets and Direct Messages, with X's response and error bodies (Tweet text
+// with '&', '<' and '>' as HTML entities, as X returns it), OAuth 1.0a
+// signature checks, per-user rate limits with X's headers, and Account
+// Activity webhook deliveries signed as X signs them.
+//
+// # Users
+//
+// The simulator starts with the users of package sample: the brand handles
+// (with the OAuth tokens their secrets hold, open to Direct Messages from
+// anyone, and subscribed to the webhook) and the customers with an X account
+// (closed to Direct Messages except from accounts they follow), following
+// whom sample says they follow. POST /sim/reset returns to exactly that.
+//
+// # OAuth 1.0a
+//
+// Every /2/ request must carry an OAuth 1.0a Authorization header signed
+// with HMAC-SHA1 (RFC 5849) by the simulated app's consumer secret and the
+// user's token secret. The client signs the URL it addresses, which is X's
+// (https://api.twitter.com/...): gotwi's endpoints are fixed to that host,
+// and the product reaches the simulator through a transport that rewrites
+// only the scheme and host of the request after it has been signed. So the
+// simulator rebuilds the signature base string with the canonical base URI
+// https://api.twitter.com and the request's path, never its own host.
+// Query parameters, the oauth_ parameters of the header and, for form
+// bodies, the body's parameters are signed; JSON bodies are not (as on X).
+//
+// # Control routes
+//
+// The /sim/ routes (LOCAL.md) stand for what users do in X's own apps and
+// let tests and scripts look inside: create users, Tweet, send DMs, follow,
+// delete Tweets, read the API calls made and the webhook deliveries, inject
+// faults and reset.
+package xsim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/sample"
+)
+
+// CanonicalBaseURL is the base URI the simulator verifies OAuth signatures
+// against, whatever host it is reached at.
+const CanonicalBaseURL = "https://api.twitter.com"
+
+// Endpoint keys name the simulated endpoints, e.g. in Options.RateLimits.
+const (
+	EndpointCreateTweet = "POST /2/tweets"
+	EndpointDeleteTweet = "DELETE /2/tweets/:id"
+	EndpointLookupTweet = "GET /2/tweets/:id"
+	EndpointRetweet     = "POST /2/users/:id/retweets"
+	EndpointUndoRetweet = "DELETE /2/users/:id/retweets/:source_tweet_id"
+	EndpointFollow      = "POST /2/users/:id/following"
+	EndpointUnfollow    = "DELETE /2/users/:source_user_id/following/:target_user_id"
+	EndpointLookupUser  = "GET /2/users/by/username/:username"
+	EndpointUserTweets  = "GET /2/users/:id/tweets"
+	EndpointSendDM      = "POST /2/dm_conversations/with/:participant_id/messages"
+)
+
+// DefaultRateLimit is each endpoint's default number of requests per user
+// and window: far above X's own, so only tests that lower it meet it.
+const DefaultRateLimit = 1000
+
+// Options configure a simulator. The zero value is the local run's: the
+// sample app's consumer key and secret, no webhook, the real clock.
+type Options struct {
+	// ConsumerKey and ConsumerSecret are the simulated app's; the secret
+	// verifies OAuth signatures and signs webhook deliveries. Empty means
+	// sample.ConsumerKey and sample.ConsumerSecret.
+	ConsumerKey    string
+	ConsumerSecret string
+	// WebhookURL, when set, receives the Account Activity events of the
+	// brand handles (the product's POST /webhooks/twitter).
+	WebhookURL string
+	// Clock gives the time of Tweets, DMs and events; nil means time.Now.
+	// Webhook retries and OAuth timestamp checks use the real time.
+	Clock func() time.Time
+	// Logger receives the simulator's logs; nil means slog.Default().
+	Logger *slog.Logger
+	// WebhookClient delivers webhook events; nil means a client with a
+	// 3-second timeout (X's limit for a webhook's answer).
+	WebhookClient *http.Client
+	// DeliveryAttempts is how often an event is tried before it is given
+	// up (default 4: the first try and three retries). DeliveryBackoff is
+	// the wait before the first retry, doubled after each (default 1s).
+	DeliveryAttempts int
+	DeliveryBackoff  time.Duration
+	// RateLimits overrides per-user request limits by endpoint key
+	// (EndpointCreateTweet...); other endpoints allow DefaultRateLimit.
+	// RateLimitWindow is the window's length (default 15 minutes).
+	RateLimits      map[string]int
+	RateLimitWindow time.Duration
+	// TimestampWindow, when positive, refuses OAuth timestamps further than
+	// that from the real time, as X does; zero accepts any timestamp.
+	TimestampWindow time.Duration
+}
+
+// Sim is a running X simulator. It is safe for concurrent use.
+type Sim struct {
+	opts   Options
+	log    *slog.Logger
+	now    func() time.Time
+	hooks  *deliverer
+	mux    *http.ServeMux
+	closer sync.Once
+
+	mu       sync.Mutex
+	st       *state
+	ids      idGen
+	calls    []*APICall
+	callSeq  int
+	faults   []*fault
+	limits   map[limitKey]*limitWindow
+	nonces   map[string]time.Time
+	lastSeen time.Time
+}
+
+// New returns a simulator holding the sample users. It starts no goroutine
+// and opens no connection until it has something to deliver.
+func New(opts Options) *Sim {
+	if opts.ConsumerKey == "" {
+		opts.ConsumerKey = sample.ConsumerKey
+	}
+	if opts.ConsumerSecret == "" {
+		opts.ConsumerSecret = sample.ConsumerSecret
+	}
+	if opts.DeliveryAttempts <= 0 {
+		opts.DeliveryAttempts = 4
+	}
+	if opts.DeliveryBackoff <= 0 {
+		opts.DeliveryBackoff = time.Second
+	}
+	if opts.RateLimitWindow <= 0 {
+		opts.RateLimitWindow = 15 * time.Minute
+	}
+	s := &Sim{opts: opts, log: opts.Logger, now: opts.Clock}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	client := opts.WebhookClient
+	if client == nil {
+		client = &http.Client{Timeout: 3 * time.Second}
+	}
+	s.hooks = newDeliverer(opts.WebhookURL, opts.ConsumerSecret, client, opts.DeliveryAttempts, opts.DeliveryBackoff, s.log)
+	s.resetLocked()
+	s.mux = s.routes()
+	return s
+}
+
+// Handler returns the simulator's HTTP handler: the /2/ API and the /sim/
+// control routes.
+func (s *Sim) Handler() http.Handler { return s.mux }
+
+// Start listens on addr (e.g. "127.0.0.1:8081"; port 0 picks a free one) and
+// serves until ctx is done, then shuts the server down and closes the
+// simulator. It returns the base URL once it is listening.
+func (s *Sim) Start(ctx context.Context, addr string) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("xsim: listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("xsim: serve", "err", err)
+		}
+	}()
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+		s.Close()
+	}()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops webhook deliveries; events not yet delivered are dropped.
+func (s *Sim) Close() {
+	s.closer.Do(s.hooks.close)
+}
+
+// Reset forgets everything but the sample users and their follows: Tweets,
+// DMs, other users, recorded calls, deliveries, faults and rate-limit
+// counters. Ids keep increasing, so none is ever reused.
+func (s *Sim) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.resetLocked()
+	s.hooks.reset()
+}
+
+func (s *Sim) resetLocked() {
+	s.st = newState()
+	s.calls = nil
+	s.faults = nil
+	s.limits = map[limitKey]*limitWindow{}
+	s.nonces = map[string]time.Time{}
+}
+
+// UserID returns the id of the user with that username (any case, optional
+// '@'), or "" when there is none.
+func (s *Sim) UserID(username string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.st.userByName(username); u != nil {
+		return u.ID
+	}
+	return ""
+}
+
+// stamp is the simulated time, in UTC, to the millisecond as X keeps it.
+func (s *Sim) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// twepoch is the start of X's snowflake ids (2010-11-04T01:42:54.657Z).
+const twepoch = 1288834974657
+
+// idGen makes snowflake-like ids: milliseconds since twepoch shifted left by
+// 22 bits, always increasing, whatever the clock says.
+type idGen struct{ last uint64 }
+
+func (g *idGen) next(now time.Time) string {
+	ms := now.UnixMilli() - twepoch
+	if ms < 0 {
+		ms = 0
+	}
+	id := uint64(ms) << 22
+	if id <= g.last {
+		id = g.last + 1
+	}
+	g.last = id
+	return strconv.FormatUint(id, 10)
+}
+
+// isID reports whether s is an X id as X validates path ids: 1 to 19 digits.
+func isID(s string) bool {
+	if s == "" || len(s) > 19 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isUsername reports whether s matches X's ^[A-Za-z0-9_]{1,15}$.
+func isUsername(s string) bool {
+	if s == "" || len(s) > 15 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func trimAt(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "@")
+	return strings.TrimPrefix(s, "＠")
+}

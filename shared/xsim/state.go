@@ -1,0 +1,180 @@
+package xsim
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/sample"
+)
+
+// sampleCreatedAt is when the sample accounts claim to have been created.
+var sampleCreatedAt = time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// user is a simulated X account.
+type user struct {
+	ID, Username, Name string
+	// Token and TokenSecret are the OAuth 1.0a access token and secret the
+	// app holds for the user (brand handles only).
+	Token, TokenSecret string
+	// Subscribed users' activity is delivered to the webhook.
+	Subscribed bool
+	// OpenDMs users accept Direct Messages from anyone; others only from
+	// accounts they follow.
+	OpenDMs   bool
+	CreatedAt time.Time
+	following map[string]bool // ids
+}
+
+// tweet is a Tweet or a Retweet (RetweetOfID set).
+type tweet struct {
+	ID, AuthorID, Text string
+	InReplyToID        string
+	InReplyToUserID    string
+	RetweetOfID        string
+	Mentions           []mention
+	CreatedAt          time.Time
+	ViaAPI             bool
+	Deleted            bool
+	// deliveredTo are the subscribed users whose webhook got its creation.
+	deliveredTo []string
+}
+
+// mention is an @mention of an existing user; Start and End are in code
+// points, as in v1.1 entities.
+type mention struct {
+	UserID     string
+	Start, End int
+}
+
+// dm is a one-to-one Direct Message.
+type dm struct {
+	ID, ConversationID    string
+	SenderID, RecipientID string
+	Text                  string
+	CreatedAt             time.Time
+	ViaAPI                bool
+}
+
+// state is everything the simulated X holds.
+type state struct {
+	users   map[string]*user // by id
+	byName  map[string]*user // by lower-case username
+	byToken map[string]*user
+	tweets  map[string]*tweet
+	order   []*tweet // creation order
+	dms     []*dm
+}
+
+// newState returns the sample users and follows.
+func newState() *state {
+	st := &state{
+		users:   map[string]*user{},
+		byName:  map[string]*user{},
+		byToken: map[string]*user{},
+		tweets:  map[string]*tweet{},
+	}
+	for _, b := range sample.Brands {
+		st.add(&user{ID: b.XUserID, Username: b.ScreenName, Name: b.Name,
+			Token: b.Credentials.AccessToken, TokenSecret: b.Credentials.AccessTokenSecret,
+			Subscribed: true, OpenDMs: true, CreatedAt: sampleCreatedAt})
+	}
+	for _, c := range sample.Customers {
+		if c.Handle == "" {
+			continue
+		}
+		st.add(&user{ID: c.XUser, Username: c.Handle, Name: c.Name, CreatedAt: sampleCreatedAt})
+	}
+	for _, c := range sample.Customers {
+		for _, name := range c.Follows {
+			if u, t := st.users[c.XUser], st.userByName(name); u != nil && t != nil {
+				u.following[t.ID] = true
+			}
+		}
+	}
+	return st
+}
+
+func (st *state) add(u *user) {
+	if u.following == nil {
+		u.following = map[string]bool{}
+	}
+	st.users[u.ID] = u
+	st.byName[strings.ToLower(u.Username)] = u
+	if u.Token != "" {
+		st.byToken[u.Token] = u
+	}
+}
+
+func (st *state) userByName(name string) *user {
+	return st.byName[strings.ToLower(trimAt(name))]
+}
+
+// liveTweet returns the Tweet with that id unless it is unknown or deleted.
+func (st *state) liveTweet(id string) *tweet {
+	if t := st.tweets[id]; t != nil && !t.Deleted {
+		return t
+	}
+	return nil
+}
+
+// retweetBy returns u's live Retweet of the Tweet, if any.
+func (st *state) retweetBy(userID, tweetID string) *tweet {
+	for _, t := range st.order {
+		if !t.Deleted && t.AuthorID == userID && t.RetweetOfID == tweetID {
+			return t
+		}
+	}
+	return nil
+}
+
+// follows reports whether a follows b.
+func (st *state) follows(a, b string) bool {
+	u := st.users[a]
+	return u != nil && u.following[b]
+}
+
+func (st *state) followers(id string) []*user {
+	var out []*user
+	for _, u := range st.users {
+		if u.following[id] {
+			out = append(out, u)
+		}
+	}
+	sortUsers(out)
+	return out
+}
+
+func (st *state) followingOf(u *user) []*user {
+	var out []*user
+	for id := range u.following {
+		if f := st.users[id]; f != nil {
+			out = append(out, f)
+		}
+	}
+	sortUsers(out)
+	return out
+}
+
+func (st *state) statusesCount(id string) int {
+	n := 0
+	for _, t := range st.order {
+		if t.AuthorID == id && !t.Deleted {
+			n++
+		}
+	}
+	return n
+}
+
+func sortUsers(us []*user) {
+	sort.Slice(us, func(i, j int) bool { return us[i].Username < us[j].Username })
+}
+
+// conversationID is X's id of the one-to-one conversation of a and b: the
+// two user ids, smaller first.
+func conversationID(a, b string) string {
+	if len(a) > len(b) || len(a) == len(b) && a > b {
+		a, b = b, a
+	}
+	return a + "-" + b
+}
