@@ -17,8 +17,8 @@ import (
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi"
-	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/wire"
 )
 
 func main() {
@@ -29,13 +29,7 @@ func main() {
 		logger.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
-	// TODO(x-integration): build the X adapter of shared/xapi here (a
-	// support.XUsers from cfg.XAPIBaseURL and the app's credentials secret,
-	// fetched on first use, not at init) and pass it instead of nil. Until
-	// then POST /v1/customers with a twitter_handle answers 503 unavailable
-	// rather than pretending to look the handle up.
-	var xusers support.XUsers
-	h, err := handler(context.Background(), cfg, xusers)
+	h, err := handler(context.Background(), cfg, nil)
 	if err != nil {
 		logger.Error("init", "err", err)
 		os.Exit(1)
@@ -44,13 +38,19 @@ func main() {
 }
 
 // handler builds the function's http.Handler from its configuration and
-// the X account lookup (nil: lookups answer 503); it does no network I/O.
+// the X account lookup (nil: the X adapter, signing lookups as a connected
+// brand handle, when an X app secret is configured); it does no network I/O.
 func handler(ctx context.Context, cfg config.Config, xusers support.XUsers) (http.Handler, error) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
-	store := dynamo.New(dynamo.NewClient(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
+	store := wire.Store(awsCfg, cfg)
+	if xusers == nil {
+		if xusers, err = wire.XUsers(awsCfg, cfg, store); err != nil {
+			return nil, err
+		}
+	}
 	svc := support.NewService(support.Deps{Store: store, Outbox: noOutbox{}, XUsers: xusers, TweetMaxLength: cfg.TweetMaxLength})
 	return consoleapi.ConsoleRoutes(svc, store, consoleapi.OptionsFrom(cfg)), nil
 }

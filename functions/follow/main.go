@@ -17,9 +17,8 @@ import (
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi"
-	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/wire"
 )
 
 func main() {
@@ -30,13 +29,7 @@ func main() {
 		logger.Error("bad configuration", "err", err)
 		os.Exit(1)
 	}
-	// TODO(x-integration): build the X adapter of shared/xapi here (a
-	// support.XUsers from cfg.XAPIBaseURL and the app's credentials secret,
-	// fetched on first use, not at init) and pass it instead of nil. Until
-	// then PUT /v1/customers/{id}/twitter answers 503 unavailable rather
-	// than pretending to look the handle up.
-	var xusers support.XUsers
-	h, err := handler(context.Background(), cfg, xusers)
+	h, err := handler(context.Background(), cfg, nil)
 	if err != nil {
 		logger.Error("init", "err", err)
 		os.Exit(1)
@@ -45,7 +38,8 @@ func main() {
 }
 
 // handler builds the function's http.Handler from its configuration and
-// the X account lookup (nil: lookups answer 503); it does no network I/O.
+// the X account lookup (nil: the X adapter, signing lookups as a connected
+// brand handle, when an X app secret is configured); it does no network I/O.
 func handler(ctx context.Context, cfg config.Config, xusers support.XUsers) (http.Handler, error) {
 	if cfg.OutboundQueueURL == "" {
 		return nil, errors.New("OUTBOUND_QUEUE_URL is not set")
@@ -54,8 +48,16 @@ func handler(ctx context.Context, cfg config.Config, xusers support.XUsers) (htt
 	if err != nil {
 		return nil, err
 	}
-	store := dynamo.New(dynamo.NewClient(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
-	outbox := sqsqueue.New(sqsqueue.NewClient(awsCfg, cfg.SQSEndpoint), cfg.OutboundQueueURL)
+	store := wire.Store(awsCfg, cfg)
+	outbox, err := wire.Queue(awsCfg, cfg, cfg.OutboundQueueURL)
+	if err != nil {
+		return nil, err
+	}
+	if xusers == nil {
+		if xusers, err = wire.XUsers(awsCfg, cfg, store); err != nil {
+			return nil, err
+		}
+	}
 	svc := support.NewService(support.Deps{Store: store, Outbox: outbox, XUsers: xusers, TweetMaxLength: cfg.TweetMaxLength})
 	return consoleapi.FollowRoutes(svc, store, consoleapi.OptionsFrom(cfg)), nil
 }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	"github.com/acme/twitter-cases/shared/consoleapi/lambdatest"
 	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 var local *lambdatest.Local
@@ -32,6 +36,7 @@ func build(t *testing.T, xusers support.XUsers) http.Handler {
 
 func TestFollowThroughAPIGateway(t *testing.T) {
 	d := local.Deploy(t)
+	t.Setenv("SECRETS_SOURCE", "sample")
 	h := build(t, nil)
 	ev := lambdatest.Event(t, "follow.json")
 
@@ -47,31 +52,51 @@ func TestFollowThroughAPIGateway(t *testing.T) {
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, lambdatest.WithoutAuthorizer(ev)), 401)
 }
 
-// oneUser is an X that knows one account.
-type oneUser struct{ u support.XUser }
-
-func (x oneUser) LookupUser(_ context.Context, name string) (support.XUser, error) {
-	if strings.EqualFold(name, x.u.Username) {
-		return x.u, nil
-	}
-	return support.XUser{}, support.Errorf(support.ETwitterUserNotFound, "X has no user @%s.", name)
-}
-
-// TestTwitterHandleNeedsTheXLookup: until the X adapter is wired the route
-// answers 503; with a lookup it stores the handle and its X user id.
-func TestTwitterHandleNeedsTheXLookup(t *testing.T) {
+// TestTwitterHandleLookedUpOnX: the function's own wiring (the X adapter
+// through gotwi, signing as a connected brand handle with credentials from
+// the sample source) against the X simulator.
+func TestTwitterHandleLookedUpOnX(t *testing.T) {
 	local.Deploy(t)
 	carol := sample.Customers[2]
+	noX := lambdatest.Event(t, "follow.json")
+	noX.RawPath = "/v1/customers/" + carol.ID + "/twitter"
+	noX.RequestContext.HTTP.Path = noX.RawPath
+	noX.Headers["content-type"] = "application/json"
+	noX.Body = `{"handle":"@carol_online"}`
+	// Without an X app secret the lookup is unavailable, not pretended.
+	lambdatest.WantStatus(t, lambdatest.Invoke(t, build(t, nil), noX), 503)
+
+	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	t.Setenv("SECRETS_SOURCE", "sample")
+	t.Setenv("X_API_BASE_URL", srv.URL)
+	resp, err := http.Post(srv.URL+"/sim/users", "application/json", strings.NewReader(`{"username":"carol_online","name":"Carol"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil || created.ID == "" {
+		t.Fatalf("sim user: %v %+v", err, created)
+	}
+	resp.Body.Close()
+
 	ev := lambdatest.Event(t, "follow.json")
 	ev.RawPath = "/v1/customers/" + carol.ID + "/twitter"
 	ev.RequestContext.HTTP.Path = ev.RawPath
-	ev.Body = `{"handle":"@carol_online"}`
 	ev.Headers["content-type"] = "application/json"
+	h := build(t, nil)
 
-	lambdatest.WantStatus(t, lambdatest.Invoke(t, build(t, nil), ev), 503)
-	resp := lambdatest.Invoke(t, build(t, oneUser{support.XUser{ID: "2000000000000000003", Username: "carol_online"}}), ev)
-	lambdatest.WantStatus(t, resp, 200)
-	if !strings.Contains(resp.Body, `"x_user_id":"2000000000000000003"`) {
-		t.Errorf("body = %s", resp.Body)
+	ev.Body = `{"handle":"@nobody_here"}`
+	got := lambdatest.Invoke(t, h, ev)
+	lambdatest.WantStatus(t, got, 422)
+	if !strings.Contains(got.Body, `"twitter_user_not_found"`) {
+		t.Errorf("unknown handle: %s", got.Body)
+	}
+	ev.Body = `{"handle":"@carol_online"}`
+	got = lambdatest.Invoke(t, h, ev)
+	lambdatest.WantStatus(t, got, 200)
+	if !strings.Contains(got.Body, `"x_user_id":"`+created.ID+`"`) {
+		t.Errorf("body = %s, want X user id %s", got.Body, created.ID)
 	}
 }

@@ -17,6 +17,12 @@ const (
 	DefaultDevToken       = "dev"
 )
 
+// Where credentials come from (SECRETS_SOURCE).
+const (
+	SecretsManager = "secretsmanager"
+	SampleSecrets  = "sample"
+)
+
 // Config holds every setting of a deployment that the functions read.
 type Config struct {
 	// TableName is the DynamoDB table (TABLE_NAME).
@@ -43,6 +49,10 @@ type Config struct {
 	// XAppSecret names the Secrets Manager secret with the X app's consumer
 	// key and secret (X_APP_SECRET).
 	XAppSecret string
+	// SecretsSource says where credentials come from (SECRETS_SOURCE):
+	// "secretsmanager" (the default, AWS) or "sample" (the local run's
+	// stand-in holding shared/sample's credentials).
+	SecretsSource string
 	// LogLevel is debug, info, warn or error (LOG_LEVEL, default info).
 	LogLevel string
 }
@@ -62,6 +72,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		XAPIBaseURL:      getenv("X_API_BASE_URL"),
 		XAppSecret:       getenv("X_APP_SECRET"),
 		LogLevel:         or(getenv("LOG_LEVEL"), "info"),
+		SecretsSource:    or(getenv("SECRETS_SOURCE"), SecretsManager),
 	}
 	var problems []string
 	if s := getenv("TWEET_MAX_LENGTH"); s != "" {
@@ -71,6 +82,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		} else {
 			c.TweetMaxLength = n
 		}
+	}
+	if c.SecretsSource != SecretsManager && c.SecretsSource != SampleSecrets {
+		problems = append(problems, fmt.Sprintf("SECRETS_SOURCE=%q must be %s or %s", c.SecretsSource, SecretsManager, SampleSecrets))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -1,0 +1,58 @@
+// Command twitter-webhook is the Lambda function behind X's Account Activity
+// webhook (GET and POST /webhooks/twitter on API Gateway's HTTP API, no
+// JWT): it answers X's challenge-response checks, verifies each delivery's
+// signature and queues the payload on the inbound SQS queue. It never
+// touches DynamoDB.
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
+	"github.com/acme/twitter-cases/shared/webhook"
+	"github.com/acme/twitter-cases/shared/wire"
+)
+
+func main() {
+	cfg, err := config.FromEnv(os.Getenv)
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.Level()}))
+	slog.SetDefault(logger)
+	if err != nil {
+		logger.Error("bad configuration", "err", err)
+		os.Exit(1)
+	}
+	h, err := handler(context.Background(), cfg, os.Getenv, logger)
+	if err != nil {
+		logger.Error("init", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+}
+
+// handler builds the function's http.Handler from its configuration. It
+// does no network I/O.
+func handler(ctx context.Context, cfg config.Config, getenv func(string) string, logger *slog.Logger) (http.Handler, error) {
+	if cfg.InboundQueueURL == "" {
+		return nil, errors.New("INBOUND_QUEUE_URL is not set")
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	queue := sqsqueue.New(sqsqueue.NewClient(awsCfg, cfg.SQSEndpoint), cfg.InboundQueueURL)
+	// The consumer secret: from the X app's secret (X_APP_SECRET) in AWS,
+	// read on first use and cached; from X_CONSUMER_SECRET where no secret
+	// is named. When neither is set every request answers 503, never a
+	// check against an empty or a well-known key.
+	secret := wire.ConsumerSecret(wire.Secrets(awsCfg, cfg), cfg, getenv("X_CONSUMER_SECRET"))
+	return webhook.Handler(secret, queue, webhook.Options{Logger: logger}), nil
+}

@@ -1,0 +1,441 @@
+package outbound
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localrun"
+	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/secrets"
+	"github.com/acme/twitter-cases/shared/sqspoll"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/table"
+	"github.com/acme/twitter-cases/shared/xapi"
+	"github.com/acme/twitter-cases/shared/xsim"
+)
+
+var (
+	dynamoEndpoint string
+	sqsClient      *sqs.Client
+	envCount       atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	ctx := context.Background()
+	ddb, err := localaws.StartDynamoDB(ctx, localaws.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sq, err := localaws.StartSQS(ctx, localaws.Options{})
+	if err != nil {
+		ddb.Stop()
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dynamoEndpoint, sqsClient = ddb.Endpoint, localaws.SQSClient(sq.Endpoint)
+	code := m.Run()
+	sq.Stop()
+	ddb.Stop()
+	os.Exit(code)
+}
+
+// env is the whole outbound path: the console service queues on a real
+// FIFO queue, a poller feeds the worker as Lambda would, the worker calls
+// the X simulator through gotwi and records in DynamoDB.
+type env struct {
+	t        *testing.T
+	store    *dynamo.Store
+	svc      *support.Service
+	sim      *xsim.Sim
+	x        *xapi.Client
+	queue    *sqsqueue.Queue
+	poller   *sqspoll.Poller
+	worker   *Worker
+	simURL   string
+	queueURL string
+}
+
+type options struct {
+	wrapX func(X) X
+}
+
+func newEnv(t *testing.T, opts options) *env {
+	t.Helper()
+	ctx := context.Background()
+	n := envCount.Add(1)
+	client := localaws.DynamoDBClient(dynamoEndpoint)
+	name := fmt.Sprintf("outbound-%d", n)
+	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
+		t.Fatal(err)
+	}
+	store := dynamo.New(client, name)
+	if err := localrun.Seed(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	// The real definition, but a crashed batch comes back after a second
+	// instead of a minute.
+	q := queues.Outbound
+	q.VisibilityTimeout = time.Second
+	urls, err := localaws.EnsureQueues(ctx, sqsClient, fmt.Sprintf("ob%d-", n), []queues.Queue{q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := sqsqueue.New(sqsClient, urls[queues.Outbound.Name])
+	quiet := slog.New(slog.DiscardHandler)
+	sim := xsim.New(xsim.Options{Logger: quiet})
+	srv := httptest.NewServer(sim.Handler())
+	t.Cleanup(srv.Close)
+	brand := sample.Brands[0]
+	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(secrets.SampleSource()), AppSecret: secrets.LocalAppSecret,
+		BaseURL: srv.URL, Logger: quiet, LookupAs: xapi.BrandAuth{XUserID: brand.XUserID, CredentialsSecret: brand.Secret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wx X = x
+	if opts.wrapX != nil {
+		wx = opts.wrapX(x)
+	}
+	w := New(Deps{Store: store, X: wx, Delayer: queue, Logger: quiet,
+		Backoff: func(int) time.Duration { return 0 }})
+	return &env{
+		t: t, store: store, sim: sim, x: x, queue: queue, worker: w, simURL: srv.URL, queueURL: urls[queues.Outbound.Name],
+		svc:    support.NewService(support.Deps{Store: store, Outbox: queue, XUsers: x}),
+		poller: sqspoll.New(sqsClient, urls[queues.Outbound.Name], w.Handle, sqspoll.WithLogger(quiet), sqspoll.WithWaitTime(1)),
+	}
+}
+
+// createCase starts a case with the follower sample customer from @AcmeSupport.
+func (e *env) createCase(text string) *support.Message {
+	e.t.Helper()
+	_, m, err := e.svc.CreateCase(context.Background(), support.NewCase{
+		CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID, Text: text})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return m
+}
+
+// runUntil polls the queue until done reports true or the time is up.
+func (e *env) runUntil(limit time.Duration, done func() bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(limit)
+	for !done() {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("not done after %s", limit)
+		}
+		if _, err := e.poller.PollOnce(context.Background()); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
+
+func (e *env) message(m *support.Message) *support.Message {
+	e.t.Helper()
+	got, err := e.store.GetMessage(context.Background(), m.CaseID, m.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return got
+}
+
+func (e *env) final(m *support.Message) func() bool {
+	return func() bool {
+		s := e.message(m).Status
+		return s == support.StatusSent || s == support.StatusFailed
+	}
+}
+
+// tweetsPosted counts the successful Tweets the simulator received.
+func (e *env) tweetsPosted() int {
+	n := 0
+	for _, c := range e.sim.Calls() {
+		if c.Method == "POST" && c.Path == "/2/tweets" && c.Status == 201 {
+			n++
+		}
+	}
+	return n
+}
+
+func TestQueuedTweetIsSent(t *testing.T) {
+	e := newEnv(t, options{})
+	m := e.createCase("@alice_follows hello from support")
+	e.runUntil(10*time.Second, e.final(m))
+	got := e.message(m)
+	if got.Status != support.StatusSent || got.XID == "" || got.SentAt.IsZero() {
+		t.Fatalf("message = %+v, want sent with X's id", got)
+	}
+	if byX, err := e.store.MessageByXID(context.Background(), support.KindTweet, got.XID); err != nil || byX.ID != m.ID {
+		t.Errorf("MessageByXID(%s) = %v, %v", got.XID, byX, err)
+	}
+	if n := e.tweetsPosted(); n != 1 {
+		t.Errorf("%d Tweets posted, want 1", n)
+	}
+}
+
+func TestRateLimitThenSuccessAfterReset(t *testing.T) {
+	e := newEnv(t, options{})
+	e.sim.AddFault("/2/tweets", 429, 1, time.Second)
+	m := e.createCase("@alice_follows rate limited at first")
+	start := time.Now()
+	e.runUntil(15*time.Second, e.final(m))
+	if got := e.message(m); got.Status != support.StatusSent {
+		t.Fatalf("status = %s (%+v)", got.Status, got.Error)
+	}
+	if waited := time.Since(start); waited < 900*time.Millisecond {
+		t.Errorf("sent again after %s, before X's reset", waited)
+	}
+	if n := e.tweetsPosted(); n != 1 {
+		t.Errorf("%d Tweets posted, want 1", n)
+	}
+}
+
+func TestServerErrorsTwiceThenSuccess(t *testing.T) {
+	e := newEnv(t, options{})
+	e.sim.AddFault("/2/tweets", 500, 2, 0)
+	m := e.createCase("@alice_follows after two 500s")
+	e.runUntil(20*time.Second, e.final(m))
+	if got := e.message(m); got.Status != support.StatusSent {
+		t.Fatalf("status = %s (%+v)", got.Status, got.Error)
+	}
+	if n := e.tweetsPosted(); n != 1 {
+		t.Errorf("%d Tweets posted, want exactly 1 after the retries", n)
+	}
+}
+
+func TestDuplicateContentFailsWithXsReason(t *testing.T) {
+	e := newEnv(t, options{})
+	first := e.createCase("@alice_follows same words")
+	e.runUntil(10*time.Second, e.final(first))
+	second := e.createCase("@alice_follows same words")
+	e.runUntil(10*time.Second, e.final(second))
+	got := e.message(second)
+	if got.Status != support.StatusFailed || got.Error == nil || got.Error.Code != "x_duplicate" ||
+		!strings.Contains(strings.ToLower(got.Error.Detail), "duplicate") {
+		t.Fatalf("second message = %+v %+v, want failed with X's duplicate reason", got, got.Error)
+	}
+}
+
+func TestTransientFailuresGiveUpAfterMaxAttempts(t *testing.T) {
+	e := newEnv(t, options{})
+	e.sim.AddFault("/2/tweets", 503, MaxAttempts, 0)
+	m := e.createCase("@alice_follows X is down")
+	e.runUntil(30*time.Second, e.final(m))
+	got := e.message(m)
+	if got.Status != support.StatusFailed || got.Error == nil || got.Error.Code != "x_unavailable" {
+		t.Fatalf("message = %+v %+v, want failed x_unavailable", got, got.Error)
+	}
+}
+
+func TestSameCommandThreeTimesMakesOneTweet(t *testing.T) {
+	e := newEnv(t, options{})
+	m := e.createCase("@alice_follows delivered thrice")
+	// Take the command off the queue and hand it to the worker three times,
+	// as SQS may on redelivery.
+	out, err := sqsClient.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: urlOf(e), MaxNumberOfMessages: 1, WaitTimeSeconds: 1})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("receive: %v, %d messages", err, len(out.Messages))
+	}
+	rec := events.SQSMessage{MessageId: *out.Messages[0].MessageId, Body: *out.Messages[0].Body,
+		Attributes: map[string]string{"ApproximateReceiveCount": "1"}}
+	for i := range 3 {
+		resp, err := e.worker.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{rec}})
+		if err != nil || len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("delivery %d: %v %+v", i+1, err, resp)
+		}
+	}
+	if n := e.tweetsPosted(); n != 1 {
+		t.Errorf("%d Tweets posted, want 1", n)
+	}
+	if got := e.message(m); got.Status != support.StatusSent {
+		t.Errorf("status = %s", got.Status)
+	}
+}
+
+// crashingX posts the Tweet, then dies before the worker can record it.
+type crashingX struct {
+	X
+	crashed atomic.Bool
+}
+
+func (c *crashingX) CreateTweet(ctx context.Context, a xapi.BrandAuth, text, inReplyTo string) (xapi.TweetResult, error) {
+	r, err := c.X.CreateTweet(ctx, a, text, inReplyTo)
+	if err == nil && c.crashed.CompareAndSwap(false, true) {
+		panic("worker killed between X's answer and the DynamoDB write")
+	}
+	return r, err
+}
+
+func TestCrashBetweenXAndStoreStillOneTweet(t *testing.T) {
+	var cx *crashingX
+	e := newEnv(t, options{wrapX: func(x X) X { cx = &crashingX{X: x}; return cx }})
+	m := e.createCase("@alice_follows survive the crash")
+	e.runUntil(15*time.Second, e.final(m))
+	if !cx.crashed.Load() {
+		t.Fatal("the worker never crashed; the test proves nothing")
+	}
+	got := e.message(m)
+	if got.Status != support.StatusSent || got.XID == "" {
+		t.Fatalf("message = %+v", got)
+	}
+	if n := e.tweetsPosted(); n != 1 {
+		t.Errorf("%d Tweets posted after a crash, want 1", n)
+	}
+}
+
+func TestMentionReplyAndDM(t *testing.T) {
+	e := newEnv(t, options{})
+	ctx := context.Background()
+	first := e.createCase("@alice_follows first")
+	e.runUntil(10*time.Second, e.final(first))
+
+	posted := e.customerTweet(first.CaseID, e.message(first).XID)
+	mention, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("mention"), Text: "@alice_follows glad to help"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dm, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("dm"), Text: "a private word"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.runUntil(10*time.Second, func() bool { return e.final(mention)() && e.final(dm)() })
+	for _, m := range []*support.Message{mention, dm} {
+		if got := e.message(m); got.Status != support.StatusSent || got.XID == "" {
+			t.Errorf("%s reply = %+v %+v", m.Kind, got, got.Error)
+		}
+	}
+	var replyCalls, dmCalls int
+	for _, c := range e.sim.Calls() {
+		if c.Path == "/2/tweets" && c.Status == 201 && strings.Contains(string(c.Body), posted.XID) {
+			replyCalls++
+		}
+		if strings.HasPrefix(c.Path, "/2/dm_conversations/with/"+sample.Customers[0].XUser) && c.Status == 201 {
+			dmCalls++
+		}
+	}
+	if replyCalls != 1 || dmCalls != 1 {
+		t.Errorf("simulator saw %d replies to the customer's Tweet and %d DMs, want 1 and 1", replyCalls, dmCalls)
+	}
+}
+
+func urlOf(e *env) *string { return &e.queueURL }
+
+// customerTweet makes the follower customer Tweet on X (in reply to
+// inReplyTo) and records it in the case as the inbound worker would.
+func (e *env) customerTweet(caseID, inReplyTo string) *support.Message {
+	e.t.Helper()
+	resp, err := http.Post(e.simURL+"/sim/users/alice_follows/tweets", "application/json",
+		strings.NewReader(fmt.Sprintf(`{"text":"@AcmeSupport thanks","in_reply_to_tweet_id":%q}`, inReplyTo)))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var posted struct{ ID string }
+	if err := json.NewDecoder(resp.Body).Decode(&posted); err != nil || posted.ID == "" {
+		e.t.Fatalf("customer Tweet: %v %+v", err, posted)
+	}
+	in := &support.Message{ID: support.NewID(time.Now()), CaseID: caseID, Direction: support.DirectionIn, Kind: support.KindTweet,
+		Text: "@AcmeSupport thanks", Status: support.StatusReceived, XID: posted.ID,
+		Author: support.Author{CustomerID: sample.Customers[0].ID, ScreenName: "alice_follows"}, CreatedAt: time.Now()}
+	if err := e.store.PutMessage(context.Background(), in); err != nil {
+		e.t.Fatal(err)
+	}
+	return in
+}
+
+// drain polls until the queue has given nothing for one poll.
+func (e *env) drain() {
+	e.t.Helper()
+	for range 20 {
+		n, err := e.poller.PollOnce(context.Background())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+	e.t.Fatal("the queue did not drain")
+}
+
+func TestRetweetAndItsRefusal(t *testing.T) {
+	e := newEnv(t, options{})
+	ctx := context.Background()
+	first := e.createCase("@alice_follows hi")
+	e.runUntil(10*time.Second, e.final(first))
+	tw := e.customerTweet(first.CaseID, "")
+	brand := sample.Brands[0]
+	if _, queued, err := e.svc.Retweet(ctx, tw.CaseID, tw.ID, brand.HandleID); err != nil || !queued {
+		t.Fatalf("Retweet: queued %v, %v", queued, err)
+	}
+	e.drain()
+	retweets := 0
+	for _, c := range e.sim.Calls() {
+		if c.Method == "POST" && c.Path == "/2/users/"+brand.XUserID+"/retweets" && c.Status == 200 {
+			retweets++
+		}
+	}
+	if got := e.message(tw); retweets != 1 || !got.RetweetedByHandle(brand.HandleID) {
+		t.Errorf("%d Retweets at X; retweeted_by = %v", retweets, got.RetweetedBy)
+	}
+
+	// A Tweet X does not have: the Retweet is refused and taken back.
+	ghost := &support.Message{ID: support.NewID(time.Now()), CaseID: first.CaseID, Direction: support.DirectionIn, Kind: support.KindTweet,
+		Text: "gone", Status: support.StatusReceived, XID: "1999999999999999999", Author: support.Author{CustomerID: sample.Customers[0].ID}}
+	if err := e.store.PutMessage(ctx, ghost); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.svc.Retweet(ctx, ghost.CaseID, ghost.ID, brand.HandleID); err != nil {
+		t.Fatal(err)
+	}
+	if !e.message(ghost).RetweetedByHandle(brand.HandleID) {
+		t.Fatal("the console API did not record the Retweet")
+	}
+	e.drain()
+	if got := e.message(ghost); got.RetweetedByHandle(brand.HandleID) {
+		t.Errorf("a Retweet X refused is still shown: %v", got.RetweetedBy)
+	}
+}
+
+func TestFollowRecordsTheNewState(t *testing.T) {
+	e := newEnv(t, options{})
+	ctx := context.Background()
+	bob, brand := sample.Customers[1], sample.Brands[0]
+	if _, err := e.svc.Follow(ctx, bob.ID, brand.HandleID); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := e.store.Follow(ctx, bob.ID, brand.HandleID); f.Pending != support.ActionFollow {
+		t.Fatalf("before the worker: %+v", f)
+	}
+	e.drain()
+	f, err := e.store.Follow(ctx, bob.ID, brand.HandleID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.BrandFollowsCustomer || f.Pending != "" {
+		t.Errorf("after the worker: %+v, want following and nothing pending", f)
+	}
+	if _, err := e.svc.Unfollow(ctx, bob.ID, brand.HandleID); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if f, _ = e.store.Follow(ctx, bob.ID, brand.HandleID); f.BrandFollowsCustomer || f.Pending != "" {
+		t.Errorf("after unfollow: %+v", f)
+	}
+}

@@ -1,0 +1,194 @@
+package webhook
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/httpapi"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// Path is the webhook's route, for both the CRC (GET) and deliveries (POST).
+const Path = "/webhooks/twitter"
+
+// Defaults of Options.
+const (
+	DefaultMaxBodyBytes = 1 << 20
+	DefaultSendTimeout  = 10 * time.Second
+)
+
+// SecretFunc returns the X app's consumer secret. In AWS it comes from
+// Secrets Manager (fetched on first use and cached by the caller); in a
+// local run from X_CONSUMER_SECRET.
+type SecretFunc func(ctx context.Context) (string, error)
+
+// StaticSecret returns a SecretFunc that always returns secret.
+func StaticSecret(secret string) SecretFunc {
+	return func(context.Context) (string, error) { return secret, nil }
+}
+
+// Sender queues one message and returns once the queue has stored it;
+// *sqsqueue.Queue is one.
+type Sender interface {
+	Send(ctx context.Context, body, groupID, dedupID string) error
+}
+
+// Options tune the handler; the zero value is the product's configuration.
+type Options struct {
+	// MaxBodyBytes is the largest delivery accepted (DefaultMaxBodyBytes).
+	MaxBodyBytes int64
+	// MaxMessageBytes is the largest queue message; larger payloads are
+	// split per event (DefaultMaxMessageBytes).
+	MaxMessageBytes int
+	// SendTimeout bounds the queueing of one delivery (DefaultSendTimeout).
+	SendTimeout time.Duration
+	// Logger receives the handler's logs (slog.Default()).
+	Logger *slog.Logger
+}
+
+// Handler returns the webhook's routes: GET and POST Path.
+func Handler(secret SecretFunc, q Sender, opts Options) http.Handler {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if opts.SendTimeout <= 0 {
+		opts.SendTimeout = DefaultSendTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	h := &handler{secret: secret, queue: q, opts: opts, log: opts.Logger}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+Path, h.crc)
+	mux.HandleFunc("POST "+Path, h.receive)
+	return mux
+}
+
+type handler struct {
+	secret SecretFunc
+	queue  Sender
+	opts   Options
+	log    *slog.Logger
+}
+
+// consumerSecret returns the app's consumer secret, refusing an empty one:
+// an empty HMAC key would let anyone sign.
+func (h *handler) consumerSecret(ctx context.Context) (string, error) {
+	s, err := h.secret(ctx)
+	if err == nil && s == "" {
+		err = errors.New("the consumer secret is empty")
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "webhook: no consumer secret", "err", err)
+		return "", support.Errorf(support.EUnavailable, "The webhook cannot reach its secret; try again.")
+	}
+	return s, nil
+}
+
+// crc answers X's challenge-response check.
+func (h *handler) crc(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("crc_token")
+	if token == "" {
+		writeProblem(w, &support.Error{Code: support.EValidation, Message: "The crc_token parameter is missing.",
+			Fields: []support.FieldError{{Name: "crc_token", Code: "required", Detail: "X sends a crc_token to check the webhook."}}})
+		return
+	}
+	secret, err := h.consumerSecret(r.Context())
+	if err != nil {
+		writeProblem(w, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpapi.Encode(w, http.StatusOK, map[string]string{"response_token": ResponseToken(secret, token)})
+	h.log.InfoContext(r.Context(), "webhook: crc answered")
+}
+
+// receive verifies and queues one delivery.
+func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	header := r.Header.Get(SignatureHeader)
+	if _, err := parseSignature(header); err != nil {
+		h.refuse(w, r, err, -1)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			h.log.WarnContext(ctx, "webhook: delivery too large", "limit", h.opts.MaxBodyBytes)
+			writeProblem(w, support.Errorf(support.EPayloadTooLarge, "The body is larger than %d bytes.", h.opts.MaxBodyBytes))
+			return
+		}
+		h.log.WarnContext(ctx, "webhook: body not read", "err", err)
+		writeProblem(w, support.Errorf(support.EInvalidJSON, "The body could not be read."))
+		return
+	}
+	secret, err := h.consumerSecret(ctx)
+	if err != nil {
+		writeProblem(w, err)
+		return
+	}
+	if err := Verify(secret, header, body); err != nil {
+		h.refuse(w, r, err, len(body))
+		return
+	}
+	p, err := parsePayload(body)
+	if err != nil {
+		h.log.WarnContext(ctx, "webhook: signed delivery is not a JSON object", "bytes", len(body), "err", err)
+		writeProblem(w, support.Errorf(support.EInvalidJSON, "The body is not a JSON object."))
+		return
+	}
+	forUser, counts := p.forUserID(), p.eventCounts()
+	parts, err := split(p, body, h.opts.MaxMessageBytes)
+	if err != nil {
+		h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
+		writeProblem(w, support.Errorf(support.EPayloadTooLarge, "An event of this payload is larger than a queue message."))
+		return
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, h.opts.SendTimeout)
+	defer cancel()
+	group := forUser
+	if group == "" {
+		group = "webhook"
+	}
+	for i, part := range parts {
+		sum := sha256.Sum256(part)
+		if err := h.queue.Send(sendCtx, string(part), group, hex.EncodeToString(sum[:])); err != nil {
+			h.log.ErrorContext(ctx, "webhook: queueing failed; X will deliver again", "bytes", len(body), "for_user_id", forUser,
+				"events", counts, "message", i+1, "messages", len(parts), "err", err)
+			writeProblem(w, support.Errorf(support.EUnavailable, "The payload could not be queued; deliver it again."))
+			return
+		}
+	}
+	h.log.InfoContext(ctx, "webhook: delivery queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "messages", len(parts))
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+}
+
+// writeProblem answers with err's problem document. Unlike
+// httpapi.WriteError it does not log: the handler has logged the cause
+// already, with its own logger.
+func writeProblem(w http.ResponseWriter, err error) {
+	p := httpapi.ProblemFor(err)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// refuse answers 401 for a missing or wrong signature; bytes is the body's
+// size when it was read, -1 when it was not.
+func (h *handler) refuse(w http.ResponseWriter, r *http.Request, why error, bytes int) {
+	h.log.WarnContext(r.Context(), "webhook: signature refused", "reason", why.Error(), "bytes", bytes)
+	writeProblem(w, support.Errorf(support.EUnauthorized, "The x-twitter-webhooks-signature header is missing or wrong."))
+}
