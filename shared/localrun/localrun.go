@@ -1,6 +1,8 @@
 // Package localrun runs the whole product on one machine: local DynamoDB and
-// SQS servers, the table and queues, and every function's HTTP routes on one
-// server. `make dev` starts it through shared/cmd/dev.
+// SQS servers, the table and queues, every function's HTTP routes on one
+// server, the two workers fed by pollers that behave like Lambda's SQS event
+// source mapping, and the X simulator delivering signed webhook events to
+// that server. `make dev` starts it through shared/cmd/dev.
 package localrun
 
 import (
@@ -12,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -21,8 +24,13 @@ import (
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
+	"github.com/acme/twitter-cases/shared/webhook"
+	"github.com/acme/twitter-cases/shared/wire"
+	"github.com/acme/twitter-cases/shared/xapi"
+	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 // Options configure a local run.
@@ -41,9 +49,13 @@ type Options struct {
 	// Ready, if set, is called once /healthz answers 200, with the API's
 	// base URL and the configuration the functions run with.
 	Ready func(baseURL string, cfg config.Config)
-	// XUsers looks accounts up on X (the simulator-backed adapter); nil
-	// makes the routes that need a lookup answer 503.
-	XUsers support.XUsers
+	// XSimAddr is where the X simulator listens, e.g. 127.0.0.1:8081
+	// ("" picks a free port).
+	XSimAddr string
+	// ConsumerKey and ConsumerSecret are the simulated X app's (default
+	// sample.ConsumerKey and sample.ConsumerSecret): the simulator checks
+	// OAuth with them and signs webhook deliveries, the webhook verifies.
+	ConsumerKey, ConsumerSecret string
 }
 
 // Deps are the running parts that routes, workers and pollers are built from.
@@ -56,6 +68,10 @@ type Deps struct {
 	// XUsers looks accounts up on X; nil makes the routes that need a
 	// lookup (a customer's Twitter handle) answer 503.
 	XUsers support.XUsers
+	// X is the X adapter the outbound worker sends with.
+	X *xapi.Client
+	// ConsumerSecret is the X app's, for the webhook's checks.
+	ConsumerSecret string
 }
 
 // Run starts everything, serves until ctx is done, then stops every process
@@ -94,14 +110,39 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	cfg.OutboundQueueURL, cfg.InboundQueueURL = urls[queues.Outbound.Name], urls[queues.Inbound.Name]
 
-	deps := Deps{Config: cfg, Store: dynamo.New(ddbClient, cfg.TableName), SQS: sqsClient, Queues: urls, Logger: log, XUsers: opts.XUsers}
-	if err := Seed(ctx, deps.Store); err != nil {
+	store := dynamo.New(ddbClient, cfg.TableName)
+	if err := sample.Seed(ctx, store); err != nil {
 		return fmt.Errorf("localrun: %w", err)
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("localrun: listen on %s: %w", opts.Addr, err)
 	}
+	base := "http://" + ln.Addr().String()
+
+	// The X simulator, delivering the brand handles' events to our webhook.
+	app := secrets.AppCredentials{ConsumerKey: or(opts.ConsumerKey, sample.ConsumerKey), ConsumerSecret: or(opts.ConsumerSecret, sample.ConsumerSecret)}
+	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSim()
+	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
+		WebhookURL: base + webhook.Path, Logger: log.With("part", "xsim")})
+	simURL, err := sim.Start(simCtx, or(opts.XSimAddr, "127.0.0.1:0"))
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("localrun: %w", err)
+	}
+	cfg.XAPIBaseURL, cfg.SecretsSource = simURL, config.SampleSecrets
+	source := secrets.SampleSource()
+	if err := source.SetJSON(secrets.LocalAppSecret, app); err != nil {
+		return fmt.Errorf("localrun: %w", err)
+	}
+	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(source), AppSecret: secrets.LocalAppSecret, BaseURL: simURL, Logger: log})
+	if err != nil {
+		return fmt.Errorf("localrun: %w", err)
+	}
+
+	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
+		XUsers: wire.Lookup{X: x, Handles: store}, X: x, ConsumerSecret: app.ConsumerSecret}
 	srv := &http.Server{
 		Handler:           Routes(deps),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -109,14 +150,24 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	base := "http://" + ln.Addr().String()
+
+	// The workers, fed as Lambda's event source mappings feed them.
+	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
+	var pollers sync.WaitGroup
+	for _, p := range Pollers(deps) {
+		pollers.Go(func() { p.Run(pollCtx) })
+	}
+	defer func() {
+		stopPolling()
+		pollers.Wait()
+	}()
 
 	if err := waitHealthy(ctx, base); err != nil {
 		_ = srv.Close()
 		return err
 	}
 	if opts.Banner != nil {
-		printBanner(opts.Banner, base, cfg)
+		printBanner(opts.Banner, base, simURL, cfg)
 	}
 	if opts.Ready != nil {
 		opts.Ready(base, cfg)
@@ -132,6 +183,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		err = errors.New("localrun: the local SQS server exited; see " + sqsSrv.LogPath)
 	}
 	log.Info("stopping")
+	stopSim()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
@@ -161,12 +213,20 @@ func waitHealthy(ctx context.Context, base string) error {
 	}
 }
 
-func printBanner(w io.Writer, base string, cfg config.Config) {
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func printBanner(w io.Writer, base, simURL string, cfg config.Config) {
 	fmt.Fprintf(w, `
 Twitter cases, local run
   API and webhook   %[1]s
   DynamoDB (local)  %[2]s   table %[3]s
   SQS (local)       %[4]s
+  X simulator       %[10]s   (control routes under /sim, see LOCAL.md)
   console token     Authorization: Bearer %[5]s
   Tweet limit       %[6]d
 
@@ -175,8 +235,10 @@ Try:
   curl -s -H 'Authorization: Bearer %[5]s' '%[1]s/v1/customers?q=alice'
   curl -s -H 'Authorization: Bearer %[5]s' -H 'Content-Type: application/json' \
     -d '{"customer_id":"%[7]s","handle_id":"%[8]s","text":"@%[9]s Hello from Acme"}' %[1]s/v1/cases
+  curl -s %[10]s/sim/timeline/%[11]s
+  curl -s -H 'Content-Type: application/json' -d '{"text":"@%[11]s my order is late"}' %[10]s/sim/users/%[9]s/tweets
 
 Ctrl-C stops everything.
 `, base, cfg.DynamoDBEndpoint, cfg.TableName, cfg.SQSEndpoint, cfg.DevToken, cfg.TweetMaxLength,
-		sample.Customers[0].ID, sample.Brands[0].HandleID, sample.Customers[0].Handle)
+		sample.Customers[0].ID, sample.Brands[0].HandleID, sample.Customers[0].Handle, simURL, sample.Brands[0].ScreenName)
 }

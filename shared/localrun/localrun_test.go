@@ -2,6 +2,8 @@ package localrun
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -80,12 +82,13 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	}
 
 	checkSampleData(t, cfg)
-	checkConsoleAPI(t, base)
+	checkConsoleAPI(t, base, cfg)
+	checkTheLoop(t, base, cfg)
 
 	if err := stop(); err != nil {
 		t.Fatalf("Run returned %v after a clean stop", err)
 	}
-	for _, u := range []string{base, cfg.DynamoDBEndpoint, cfg.SQSEndpoint} {
+	for _, u := range []string{base, cfg.DynamoDBEndpoint, cfg.SQSEndpoint, cfg.XAPIBaseURL} {
 		host := strings.TrimPrefix(u, "http://")
 		if c, err := net.DialTimeout("tcp", host, time.Second); err == nil {
 			c.Close()
@@ -140,36 +143,109 @@ func checkSampleData(t *testing.T, cfg config.Config) {
 	}
 }
 
-// checkConsoleAPI checks the console API is mounted behind the development
-// token: the sample customers can be found, and the X lookup, which this
-// run was given none of, answers 503 rather than pretending.
-func checkConsoleAPI(t *testing.T, base string) {
+// call makes one request to the run and returns the status and body.
+func call(t *testing.T, method, url, token, body string) (int, string) {
 	t.Helper()
-	call := func(method, path, token, body string) (int, string) {
-		req, err := http.NewRequest(method, base+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
 	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// eventually retries check for up to 20 seconds.
+func eventually(t *testing.T, what string, check func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !check() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 20s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// checkConsoleAPI checks the console API is mounted behind the development
+// token and looks handles up on the X simulator.
+func checkConsoleAPI(t *testing.T, base string, cfg config.Config) {
+	t.Helper()
 	alice := sample.Customers[0]
-	if status, body := call("GET", "/v1/customers?q="+alice.Email, "dev", ""); status != 200 || !strings.Contains(body, alice.ID) {
+	if status, body := call(t, "GET", base+"/v1/customers?q="+alice.Email, "dev", ""); status != 200 || !strings.Contains(body, alice.ID) {
 		t.Errorf("search %s = %d %s", alice.Email, status, body)
 	}
-	if status, _ := call("GET", "/v1/customers?q=alice", "", ""); status != 401 {
+	if status, _ := call(t, "GET", base+"/v1/customers?q=alice", "", ""); status != 401 {
 		t.Errorf("search without the token = %d, want 401", status)
 	}
 	carol := sample.Customers[2]
-	if status, body := call("PUT", "/v1/customers/"+carol.ID+"/twitter", "dev", `{"handle":"carol"}`); status != 503 {
-		t.Errorf("twitter handle without an X lookup = %d %s, want 503", status, body)
+	if status, body := call(t, "PUT", base+"/v1/customers/"+carol.ID+"/twitter", "dev", `{"handle":"carol_online"}`); status != 422 ||
+		!strings.Contains(body, "twitter_user_not_found") {
+		t.Errorf("a handle X does not know = %d %s, want 422 twitter_user_not_found", status, body)
 	}
+	if status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users", "", `{"username":"carol_online"}`); status != 200 && status != 201 {
+		t.Fatalf("simulated user: %d %s", status, body)
+	}
+	if status, body := call(t, "PUT", base+"/v1/customers/"+carol.ID+"/twitter", "dev", `{"handle":"carol_online"}`); status != 200 {
+		t.Errorf("a handle X knows = %d %s, want 200", status, body)
+	}
+	if status, body := call(t, "GET", base+"/openapi.json", "", ""); status != 200 || !strings.Contains(body, `"openapi"`) {
+		t.Errorf("GET /openapi.json = %d", status)
+	}
+	if status, body := call(t, "GET", base+"/webhooks/twitter?crc_token=abc", "", ""); status != 200 || !strings.Contains(body, "sha256=") {
+		t.Errorf("CRC = %d %s", status, body)
+	}
+}
+
+// checkTheLoop runs the whole product: a case created in the console is
+// Tweeted to the simulator by the outbound worker and shows sent; a
+// customer's Tweet and follow on the simulator reach the webhook, the
+// inbound worker, and the console.
+func checkTheLoop(t *testing.T, base string, cfg config.Config) {
+	t.Helper()
+	alice, bob, brand := sample.Customers[0], sample.Customers[1], sample.Brands[0]
+	status, body := call(t, "POST", base+"/v1/cases", "dev",
+		fmt.Sprintf(`{"customer_id":%q,"handle_id":%q,"text":"@%s your parcel left the depot"}`, alice.ID, brand.HandleID, alice.Handle))
+	if status != 201 {
+		t.Fatalf("create case = %d %s", status, body)
+	}
+	var created struct {
+		Case struct{ ID string } `json:"case"`
+	}
+	if err := json.Unmarshal([]byte(body), &created); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the first Tweet shows sent", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases/"+created.Case.ID, "dev", "")
+		return strings.Contains(body, `"status":"sent"`)
+	})
+	if _, body := call(t, "GET", cfg.XAPIBaseURL+"/sim/timeline/"+brand.ScreenName, "", ""); !strings.Contains(body, "your parcel left the depot") {
+		t.Errorf("the simulator's timeline of @%s lacks the Tweet: %s", brand.ScreenName, body)
+	}
+
+	if status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/tweets", "",
+		`{"text":"@`+brand.ScreenName+` where is my refund?"}`); status != 200 && status != 201 {
+		t.Fatalf("simulated Tweet: %d %s", status, body)
+	}
+	eventually(t, "the customer's Tweet starts a case", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases?customer_id="+bob.ID, "dev", "")
+		return strings.Contains(body, `"customer_id":"`+bob.ID+`"`)
+	})
+	if status, body := call(t, "PUT", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/following/"+brand.ScreenName, "", ""); status >= 300 {
+		t.Fatalf("simulated follow: %d %s", status, body)
+	}
+	eventually(t, "the follow lets the brand DM the customer", func() bool {
+		_, body := call(t, "GET", base+"/v1/customers/"+bob.ID, "dev", "")
+		return strings.Contains(body, `"customer_follows_brand":true`)
+	})
 }

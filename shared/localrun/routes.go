@@ -4,14 +4,20 @@ import (
 	"net/http"
 
 	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/inbound"
+	"github.com/acme/twitter-cases/shared/openapi"
+	"github.com/acme/twitter-cases/shared/outbound"
+	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/sqspoll"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/webhook"
 )
 
 // Routes mounts every function's handlers on one mux, exactly the handlers
 // the Lambda functions serve: the console API (every group, with the
-// development token and the configured CORS origins) and, as they land,
-// the webhook's.
+// development token and the configured CORS origins), the webhook, and the
+// OpenAPI document.
 func Routes(d Deps) http.Handler {
 	outbox := sqsqueue.New(d.SQS, d.Config.OutboundQueueURL)
 	svc := support.NewService(support.Deps{
@@ -19,5 +25,20 @@ func Routes(d Deps) http.Handler {
 	})
 	mux := http.NewServeMux()
 	mux.Handle("/", consoleapi.All(svc, d.Store, consoleapi.OptionsFrom(d.Config)))
+	mux.Handle(webhook.Path, webhook.Handler(webhook.StaticSecret(d.ConsumerSecret),
+		sqsqueue.New(d.SQS, d.Config.InboundQueueURL), webhook.Options{Logger: d.Logger}))
+	mux.Handle("GET "+openapi.Path, openapi.Handler())
 	return mux
+}
+
+// Pollers feed the two workers from their queues, as Lambda's event source
+// mappings do in AWS.
+func Pollers(d Deps) []*sqspoll.Poller {
+	outboundQueue := sqsqueue.New(d.SQS, d.Config.OutboundQueueURL)
+	out := outbound.New(outbound.Deps{Store: d.Store, X: d.X, Delayer: outboundQueue, Logger: d.Logger.With("worker", "outbound")})
+	in := inbound.New(support.NewInbound(d.Store, nil, d.Logger.With("worker", "inbound")), d.Logger.With("worker", "inbound"))
+	return []*sqspoll.Poller{
+		sqspoll.New(d.SQS, d.Queues[queues.Outbound.Name], out.Handle, sqspoll.WithLogger(d.Logger), sqspoll.WithWaitTime(1)),
+		sqspoll.New(d.SQS, d.Queues[queues.Inbound.Name], in.Handle, sqspoll.WithLogger(d.Logger), sqspoll.WithWaitTime(1)),
+	}
 }

@@ -18,7 +18,6 @@ import (
 
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
-	"github.com/acme/twitter-cases/shared/localrun"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/secrets"
@@ -86,7 +85,7 @@ func newEnv(t *testing.T, opts options) *env {
 		t.Fatal(err)
 	}
 	store := dynamo.New(client, name)
-	if err := localrun.Seed(ctx, store); err != nil {
+	if err := sample.Seed(ctx, store); err != nil {
 		t.Fatal(err)
 	}
 	// The real definition, but a crashed batch comes back after a second

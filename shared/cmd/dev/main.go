@@ -1,7 +1,9 @@
 // Command dev runs the whole product locally; `make dev` starts it.
 //
 // Settings come from the environment (see shared/config) plus PORT (default
-// 8080) and DEV_TOKEN (default "dev"). Data is kept in .data/ at the module
+// 8080), X_SIM_PORT (default 8081), DEV_TOKEN (default "dev") and the
+// simulated X app's X_CONSUMER_KEY and X_CONSUMER_SECRET (defaults in
+// shared/sample). Data is kept in .data/ at the module
 // root; `make dev-reset` forgets it.
 package main
 
@@ -38,7 +40,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.Level()}))
 	slog.SetDefault(logger)
 	root, err := localaws.ModuleRoot()
 	if err != nil {
@@ -48,11 +50,18 @@ func run() error {
 	if port == "" {
 		port = "8080"
 	}
+	simPort := os.Getenv("X_SIM_PORT")
+	if simPort == "" {
+		simPort = "8081"
+	}
 	return localrun.Run(ctx, localrun.Options{
-		Addr:    net.JoinHostPort("127.0.0.1", port),
-		DataDir: filepath.Join(root, ".data"),
-		Config:  cfg,
-		Logger:  logger,
-		Banner:  os.Stdout,
+		Addr:           net.JoinHostPort("127.0.0.1", port),
+		XSimAddr:       net.JoinHostPort("127.0.0.1", simPort),
+		ConsumerKey:    os.Getenv("X_CONSUMER_KEY"),
+		ConsumerSecret: os.Getenv("X_CONSUMER_SECRET"),
+		DataDir:        filepath.Join(root, ".data"),
+		Config:         cfg,
+		Logger:         logger,
+		Banner:         os.Stdout,
 	})
 }

@@ -26,7 +26,6 @@ import (
 
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
-	"github.com/acme/twitter-cases/shared/localrun"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/support"
@@ -105,7 +104,7 @@ func (l *Local) Deploy(t *testing.T) *Deployment {
 		t.Fatal(err)
 	}
 	store := dynamo.New(l.DynamoDB, name)
-	if err := localrun.Seed(ctx, store); err != nil {
+	if err := sample.Seed(ctx, store); err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range map[string]string{

@@ -1,11 +1,10 @@
-package localrun
+package sample
 
 import (
 	"context"
 	"fmt"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/support"
 )
 
@@ -14,10 +13,10 @@ import (
 // (always later) win over it.
 var seededAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// Seed registers the sample brand handles and customers (package sample)
+// Seed registers the sample brand handles and customers in the store
 // unless they exist; running it again changes nothing.
 func Seed(ctx context.Context, store support.Store) error {
-	for _, b := range sample.Brands {
+	for _, b := range Brands {
 		h := support.BrandHandle{ID: b.HandleID, ScreenName: b.ScreenName, XUserID: b.XUserID,
 			CredentialsSecret: b.Secret, CreatedAt: seededAt, UpdatedAt: seededAt}
 		h.Normalize()
@@ -28,7 +27,7 @@ func Seed(ctx context.Context, store support.Store) error {
 			return fmt.Errorf("seed: brand handle %s: %w", b.ScreenName, err)
 		}
 	}
-	for _, sc := range sample.Customers {
+	for _, sc := range Customers {
 		c := support.Customer{ID: sc.ID, Name: sc.Name, Emails: []string{sc.Email}, Phones: []string{sc.Phone},
 			CreatedAt: seededAt, UpdatedAt: seededAt}
 		if sc.Handle != "" {
@@ -62,11 +61,11 @@ func createOnce(err error) error {
 	return err
 }
 
-func brandByName(screenName string) (sample.Brand, bool) {
-	for _, b := range sample.Brands {
+func brandByName(screenName string) (Brand, bool) {
+	for _, b := range Brands {
 		if b.ScreenName == screenName {
 			return b, true
 		}
 	}
-	return sample.Brand{}, false
+	return Brand{}, false
 }
