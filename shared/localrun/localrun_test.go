@@ -233,13 +233,33 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config) {
 		t.Errorf("the simulator's timeline of @%s lacks the Tweet: %s", brand.ScreenName, body)
 	}
 
-	if status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/tweets", "",
-		`{"text":"@`+brand.ScreenName+` where is my refund?"}`); status != 200 && status != 201 {
+	status, body = call(t, "POST", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/tweets", "",
+		`{"text":"@`+brand.ScreenName+` where is my refund?"}`)
+	if status != 200 && status != 201 {
 		t.Fatalf("simulated Tweet: %d %s", status, body)
 	}
+	var tweet struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &tweet); err != nil || tweet.ID == "" {
+		t.Fatalf("simulated Tweet: %s", body)
+	}
+	var bobsCase string
 	eventually(t, "the customer's Tweet starts a case", func() bool {
 		_, body := call(t, "GET", base+"/v1/cases?customer_id="+bob.ID, "dev", "")
-		return strings.Contains(body, `"customer_id":"`+bob.ID+`"`)
+		var list struct {
+			Items []struct{ ID string } `json:"items"`
+		}
+		_ = json.Unmarshal([]byte(body), &list)
+		if len(list.Items) == 1 {
+			bobsCase = list.Items[0].ID
+		}
+		return bobsCase != ""
+	})
+	if status, body := call(t, "DELETE", cfg.XAPIBaseURL+"/sim/tweets/"+tweet.ID, "", ""); status >= 300 {
+		t.Fatalf("simulated deletion: %d %s", status, body)
+	}
+	eventually(t, "the deletion removes the text", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases/"+bobsCase, "dev", "")
+		return !strings.Contains(body, "where is my refund") && strings.Contains(body, `"deleted":true`)
 	})
 	if status, body := call(t, "PUT", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/following/"+brand.ScreenName, "", ""); status >= 300 {
 		t.Fatalf("simulated follow: %d %s", status, body)
@@ -247,5 +267,32 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config) {
 	eventually(t, "the follow lets the brand DM the customer", func() bool {
 		_, body := call(t, "GET", base+"/v1/customers/"+bob.ID, "dev", "")
 		return strings.Contains(body, `"customer_follows_brand":true`)
+	})
+	if status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/dms", "",
+		`{"to":"`+brand.ScreenName+`","text":"here is my order number"}`); status != 200 && status != 201 {
+		t.Fatalf("simulated DM: %d %s", status, body)
+	}
+	eventually(t, "the DM starts a DM case", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases?customer_id="+bob.ID, "dev", "")
+		return strings.Contains(body, `"channel":"dm"`)
+	})
+	if status, body := call(t, "DELETE", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/following/"+brand.ScreenName, "", ""); status >= 300 {
+		t.Fatalf("simulated unfollow: %d %s", status, body)
+	}
+	eventually(t, "the unfollow takes DMs away", func() bool {
+		_, body := call(t, "GET", base+"/v1/customers/"+bob.ID, "dev", "")
+		var c struct {
+			Follows []struct {
+				HandleID             string `json:"handle_id"`
+				CustomerFollowsBrand bool   `json:"customer_follows_brand"`
+			} `json:"follows"`
+		}
+		_ = json.Unmarshal([]byte(body), &c)
+		for _, f := range c.Follows {
+			if f.HandleID == brand.HandleID {
+				return !f.CustomerFollowsBrand
+			}
+		}
+		return false
 	})
 }

@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/table"
+)
+
+var dynamoEndpoint string
+
+func TestMain(m *testing.M) {
+	srv, err := localaws.StartDynamoDB(context.Background(), localaws.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dynamoEndpoint = srv.Endpoint
+	code := m.Run()
+	srv.Stop()
+	os.Exit(code)
+}
+
+// deploy makes a seeded table and the function's worker, configured from
+// the environment as Lambda configures it.
+func deploy(t *testing.T, name string) (*dynamo.Store, func(events.SQSEvent) events.SQSEventResponse) {
+	t.Helper()
+	ctx := context.Background()
+	client := localaws.DynamoDBClient(dynamoEndpoint)
+	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
+		t.Fatal(err)
+	}
+	store := dynamo.New(client, name)
+	if err := sample.Seed(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "local")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
+	t.Setenv("AWS_REGION", localaws.Region)
+	t.Setenv("TABLE_NAME", name)
+	t.Setenv("DYNAMODB_ENDPOINT", dynamoEndpoint)
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := worker(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store, func(ev events.SQSEvent) events.SQSEventResponse {
+		resp, err := w.Handle(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+}
+
+func TestInboundBatchSample(t *testing.T) {
+	store, handle := deploy(t, "inbound-fn-batch")
+	raw, err := os.ReadFile("../../events/sqs/inbound-batch.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev events.SQSEvent
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if resp := handle(ev); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("failures: %+v", resp.BatchItemFailures)
+	}
+	cases, err := store.CasesOfCustomer(context.Background(), sample.Customers[0].ID, "", support.PageRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases.Items) == 0 {
+		t.Error("the sample batch made no case for alice_follows")
+	}
+	// Delivered again: nothing changes, nothing fails.
+	if resp := handle(ev); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("redelivery failures: %+v", resp.BatchItemFailures)
+	}
+	again, _ := store.CasesOfCustomer(context.Background(), sample.Customers[0].ID, "", support.PageRequest{})
+	if len(again.Items) != len(cases.Items) {
+		t.Errorf("redelivery changed the cases: %d then %d", len(cases.Items), len(again.Items))
+	}
+}
+
+// TestEverySamplePayloadApplies feeds each of events/x through the worker.
+func TestEverySamplePayloadApplies(t *testing.T) {
+	files, err := filepath.Glob("../../events/x/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no samples: %v", err)
+	}
+	_, handle := deploy(t, "inbound-fn-samples")
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			body, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := handle(events.SQSEvent{Records: []events.SQSMessage{{MessageId: f, Body: string(body)}}})
+			if len(resp.BatchItemFailures) != 0 {
+				t.Errorf("%s was not applied", f)
+			}
+		})
+	}
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/table"
+	"github.com/acme/twitter-cases/shared/xsim"
+)
+
+var dynamoEndpoint, sqsEndpoint string
+
+func TestMain(m *testing.M) {
+	ctx := context.Background()
+	ddb, err := localaws.StartDynamoDB(ctx, localaws.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	sq, err := localaws.StartSQS(ctx, localaws.Options{})
+	if err != nil {
+		ddb.Stop()
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	dynamoEndpoint, sqsEndpoint = ddb.Endpoint, sq.Endpoint
+	code := m.Run()
+	sq.Stop()
+	ddb.Stop()
+	os.Exit(code)
+}
+
+// TestQueuedCaseIsTweeted runs the function's own wiring (configuration
+// from the environment, the sample credentials source, the X adapter
+// pointed at the simulator) on a command the console API queued.
+func TestQueuedCaseIsTweeted(t *testing.T) {
+	ctx := context.Background()
+	ddb := localaws.DynamoDBClient(dynamoEndpoint)
+	if err := localaws.EnsureTable(ctx, ddb, "outbound-fn", table.Definition); err != nil {
+		t.Fatal(err)
+	}
+	store := dynamo.New(ddb, "outbound-fn")
+	if err := sample.Seed(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	sqsClient := localaws.SQSClient(sqsEndpoint)
+	urls, err := localaws.EnsureQueues(ctx, sqsClient, "fn-", queues.Definitions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := urls[queues.Outbound.Name]
+	svc := support.NewService(support.Deps{Store: store, Outbox: sqsqueue.New(sqsClient, url)})
+	_, msg, err := svc.CreateCase(ctx, support.NewCase{CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID,
+		Text: "@" + sample.Customers[0].Handle + " from the function"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": localaws.Region,
+		"TABLE_NAME": "outbound-fn", "DYNAMODB_ENDPOINT": dynamoEndpoint, "SQS_ENDPOINT": sqsEndpoint,
+		"OUTBOUND_QUEUE_URL": url, "SECRETS_SOURCE": "sample", "X_API_BASE_URL": srv.URL,
+	} {
+		t.Setenv(k, v)
+	}
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := worker(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sqsClient.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("receive: %v (%d messages)", err, len(out.Messages))
+	}
+	m := out.Messages[0]
+	resp, err := w.Handle(ctx, events.SQSEvent{Records: []events.SQSMessage{{
+		MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
+		Attributes: map[string]string{"ApproximateReceiveCount": "1"},
+	}}})
+	if err != nil || len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("Handle: %v %+v", err, resp)
+	}
+	got, err := store.GetMessage(ctx, msg.CaseID, msg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != support.StatusSent || got.XID == "" {
+		t.Errorf("message = %+v %+v, want sent", got, got.Error)
+	}
+}
