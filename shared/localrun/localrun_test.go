@@ -268,6 +268,9 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config) {
 		_, body := call(t, "GET", base+"/v1/customers/"+bob.ID, "dev", "")
 		return strings.Contains(body, `"customer_follows_brand":true`)
 	})
+	if _, body := call(t, "GET", base+"/v1/cases/"+bobsCase+"/reply-options", "dev", ""); !strings.Contains(body, `"mode":"dm"`) {
+		t.Errorf("after the follow the reply options lack dm: %s", body)
+	}
 	if status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/dms", "",
 		`{"to":"`+brand.ScreenName+`","text":"here is my order number"}`); status != 200 && status != 201 {
 		t.Fatalf("simulated DM: %d %s", status, body)
@@ -295,4 +298,7 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config) {
 		}
 		return false
 	})
+	if _, body := call(t, "GET", base+"/v1/cases/"+bobsCase+"/reply-options", "dev", ""); strings.Contains(body, `"mode":"dm"`) {
+		t.Errorf("after the unfollow the reply options still offer dm: %s", body)
+	}
 }
