@@ -241,6 +241,16 @@ func (s *Store) GetMessage(ctx context.Context, caseID, id string) (*support.Mes
 // MessagesOfCase lists a case's messages, oldest first (message ids are
 // ULIDs, so key order is creation order). Calls per page: 1 Query.
 func (s *Store) MessagesOfCase(ctx context.Context, caseID string, page support.PageRequest) (support.Page[support.Message], error) {
+	return s.messagesOfCase(ctx, caseID, page, true)
+}
+
+// RecentMessagesOfCase lists a case's messages, newest first, so the
+// latest ones cost the same however long the case. Calls per page: 1 Query.
+func (s *Store) RecentMessagesOfCase(ctx context.Context, caseID string, page support.PageRequest) (support.Page[support.Message], error) {
+	return s.messagesOfCase(ctx, caseID, page, false)
+}
+
+func (s *Store) messagesOfCase(ctx context.Context, caseID string, page support.PageRequest, oldestFirst bool) (support.Page[support.Message], error) {
 	pk := casePK(caseID)
 	q := pageQuery{
 		in: &dynamodb.QueryInput{
@@ -249,6 +259,7 @@ func (s *Store) MessagesOfCase(ctx context.Context, caseID string, page support.
 			ExpressionAttributeNames:  names(table.PK, table.SK),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk), ":msg": str(messageSK(""))},
 			ConsistentRead:            aws.Bool(true),
+			ScanIndexForward:          aws.Bool(oldestFirst), // a Query's key order, not a table scan
 		},
 		cursor: cursorSpec{attrs: []string{table.PK, table.SK}, valid: func(k map[string]string) bool {
 			return k[table.PK] == pk && strings.HasPrefix(k[table.SK], messageSK(""))

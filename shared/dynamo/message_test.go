@@ -279,3 +279,27 @@ func TestConcurrentRetweets(t *testing.T) {
 		t.Fatalf("retweeted by %v version %d", got.RetweetedBy, got.Version)
 	}
 }
+
+func TestRecentMessagesOfCaseNewestFirst(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	caseID := idAt(2000)
+	for _, i := range []int{2, 0, 4, 1, 3} {
+		must(t, s.PutMessage(f.ctx, newMessage(i, caseID, support.KindTweet, "")))
+	}
+	must(t, s.PutCase(f.ctx, newCase(2000, "cust-1", support.CaseOpen, base))) // same partition, not a message
+	var got []string
+	cursor := ""
+	for range 5 {
+		page, err := s.RecentMessagesOfCase(f.ctx, caseID, support.PageRequest{Limit: 2, Cursor: cursor})
+		must(t, err)
+		got = append(got, messageIDs(page.Items)...)
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if want := []string{idAt(4), idAt(3), idAt(2), idAt(1), idAt(0)}; !slices.Equal(got, want) {
+		t.Fatalf("newest first = %v, want %v", got, want)
+	}
+}

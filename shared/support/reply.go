@@ -195,26 +195,23 @@ func (s *Service) replyTarget(ctx context.Context, caseID, pickedID string) (*Me
 }
 
 // latestCustomerTweet returns the customer's latest Tweet in the case that
-// is on X (not deleted), or nil. It reads the case's messages page by page:
-// the store lists them oldest first only.
+// is on X (not deleted), or nil. It reads the case's messages newest first,
+// so it usually stops at the first page however long the case.
 func (s *Service) latestCustomerTweet(ctx context.Context, caseID string) (*Message, error) {
-	var latest *Message
-	page := PageRequest{Limit: MaxPageLimit}
+	page := PageRequest{Limit: 20}
 	for {
-		p, err := s.store.MessagesOfCase(ctx, caseID, page)
+		p, err := s.store.RecentMessagesOfCase(ctx, caseID, page)
 		if err != nil {
 			return nil, err
 		}
 		for i := range p.Items {
-			m := &p.Items[i]
-			if m.Direction == DirectionIn && m.Kind == KindTweet && m.XID != "" && !m.Deleted &&
-				(latest == nil || !m.CreatedAt.Before(latest.CreatedAt)) {
-				latest = m
+			if m := &p.Items[i]; m.Direction == DirectionIn && m.Kind == KindTweet && m.XID != "" && !m.Deleted {
+				return m, nil
 			}
 		}
 		if p.NextCursor == "" {
-			return latest, nil
+			return nil, nil
 		}
-		page.Cursor = p.NextCursor
+		page.Cursor, page.Limit = p.NextCursor, MaxPageLimit
 	}
 }

@@ -92,6 +92,8 @@ type MessageStore interface {
 	GetMessage(ctx context.Context, caseID, id string) (*Message, error)
 	// MessagesOfCase lists a case's messages, oldest first.
 	MessagesOfCase(ctx context.Context, caseID string, page PageRequest) (Page[Message], error)
+	// RecentMessagesOfCase lists a case's messages, newest first.
+	RecentMessagesOfCase(ctx context.Context, caseID string, page PageRequest) (Page[Message], error)
 	// MessageByXID finds the message of a Tweet or Direct Message by its X id.
 	MessageByXID(ctx context.Context, kind MessageKind, xid string) (*Message, error)
 	// AddRetweet records that the brand handle Retweeted the message and
