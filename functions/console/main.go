@@ -6,59 +6,36 @@ package main
 
 import (
 	"context"
-	"errors"
-	"log/slog"
 	"net/http"
-	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
+	"github.com/acme/twitter-cases/shared/xwire"
 )
 
 func main() {
-	cfg, err := config.FromEnv(os.Getenv)
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.Level()}))
-	slog.SetDefault(logger)
-	if err != nil {
-		logger.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
-	h, err := handler(context.Background(), cfg, nil)
-	if err != nil {
-		logger.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+	wire.ServeHTTP(func(ctx context.Context, cfg config.Config) (http.Handler, error) { return handler(ctx, cfg, nil) })
 }
 
 // handler builds the function's http.Handler from its configuration and
 // the X account lookup (nil: the X adapter, signing lookups as a connected
 // brand handle, when an X app secret is configured); it does no network I/O.
 func handler(ctx context.Context, cfg config.Config, xusers support.XUsers) (http.Handler, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	svc, store, err := wire.ConsoleService(ctx, cfg, wire.Needs{XUsers: lookups(xusers)})
 	if err != nil {
 		return nil, err
 	}
-	store := wire.Store(awsCfg, cfg)
-	if xusers == nil {
-		if xusers, err = wire.XUsers(awsCfg, cfg, store); err != nil {
-			return nil, err
-		}
-	}
-	svc := support.NewService(support.Deps{Store: store, Outbox: noOutbox{}, XUsers: xusers, TweetMaxLength: cfg.TweetMaxLength})
 	return consoleapi.ConsoleRoutes(svc, store, consoleapi.OptionsFrom(cfg)), nil
 }
 
-// noOutbox stands for the outbound queue in a function whose routes never
-// send anything to X.
-type noOutbox struct{}
-
-func (noOutbox) Enqueue(context.Context, support.Command) error {
-	return errors.New("console: this function queues nothing for X")
+// lookups is the X lookup: xusers when given (tests), else the X adapter.
+func lookups(xusers support.XUsers) func(aws.Config, config.Config, support.HandleStore) (support.XUsers, error) {
+	if xusers != nil {
+		return func(aws.Config, config.Config, support.HandleStore) (support.XUsers, error) { return xusers, nil }
+	}
+	return xwire.XUsers
 }

@@ -7,30 +7,23 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/wire"
+	"github.com/acme/twitter-cases/shared/xwire"
 )
 
 func main() {
-	cfg, err := config.FromEnv(os.Getenv)
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.Level()}))
-	slog.SetDefault(logger)
-	if err != nil {
-		logger.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
-	w, err := worker(context.Background(), cfg, logger)
-	if err != nil {
-		logger.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(w.Handle)
+	wire.ServeSQS(func(ctx context.Context, cfg config.Config, log *slog.Logger) (wire.SQSHandler, error) {
+		w, err := worker(ctx, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		return w.Handle, nil
+	})
 }
 
 // worker builds the function's worker from its configuration; it does no
@@ -44,7 +37,7 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (*outbo
 	if err != nil {
 		return nil, err
 	}
-	x, err := wire.X(wire.Secrets(awsCfg, cfg), cfg)
+	x, err := xwire.X(xwire.Secrets(awsCfg, cfg), cfg)
 	if err != nil {
 		return nil, err
 	}

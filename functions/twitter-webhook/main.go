@@ -12,30 +12,19 @@ import (
 	"net/http"
 	"os"
 
-	"github.com/aws/aws-lambda-go/lambda"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/wire"
+	"github.com/acme/twitter-cases/shared/xwire"
 )
 
 func main() {
-	cfg, err := config.FromEnv(os.Getenv)
-	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.Level()}))
-	slog.SetDefault(logger)
-	if err != nil {
-		logger.Error("bad configuration", "err", err)
-		os.Exit(1)
-	}
-	h, err := handler(context.Background(), cfg, os.Getenv, logger)
-	if err != nil {
-		logger.Error("init", "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+	wire.ServeHTTP(func(ctx context.Context, cfg config.Config) (http.Handler, error) {
+		return handler(ctx, cfg, os.Getenv, slog.Default())
+	})
 }
 
 // handler builds the function's http.Handler from its configuration. It
@@ -53,6 +42,6 @@ func handler(ctx context.Context, cfg config.Config, getenv func(string) string,
 	// read on first use and cached; from X_CONSUMER_SECRET where no secret
 	// is named. When neither is set every request answers 503, never a
 	// check against an empty or a well-known key.
-	secret := wire.ConsumerSecret(wire.Secrets(awsCfg, cfg), cfg, getenv("X_CONSUMER_SECRET"))
+	secret := xwire.ConsumerSecret(xwire.Secrets(awsCfg, cfg), cfg, getenv("X_CONSUMER_SECRET"))
 	return webhook.Handler(secret, queue, webhook.Options{Logger: logger}), nil
 }

@@ -28,9 +28,9 @@ import (
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/webhook"
-	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xapi"
 	"github.com/acme/twitter-cases/shared/xsim"
+	"github.com/acme/twitter-cases/shared/xwire"
 )
 
 // Options configure a local run.
@@ -142,7 +142,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 
 	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
-		XUsers: wire.Lookup{X: x, Handles: store}, X: x, ConsumerSecret: app.ConsumerSecret}
+		XUsers: xwire.Lookup{X: x, Handles: store}, X: x, ConsumerSecret: app.ConsumerSecret}
 	srv := &http.Server{
 		Handler:           Routes(deps),
 		ReadHeaderTimeout: 10 * time.Second,

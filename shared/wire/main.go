@@ -1,0 +1,104 @@
+package wire
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"os"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// SQSHandler is what an SQS-triggered function hands to Lambda.
+type SQSHandler func(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error)
+
+// ServeHTTP is an HTTP function's main: configuration from the environment,
+// JSON logs, the handler built once at init, served to API Gateway through
+// api-proxy. A bad configuration or a failed build ends the process, so the
+// init error shows in the function's logs.
+func ServeHTTP(build func(ctx context.Context, cfg config.Config) (http.Handler, error)) {
+	cfg, log := initFunction()
+	h, err := build(context.Background(), cfg)
+	if err != nil {
+		log.Error("init", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContext)
+}
+
+// ServeSQS is an SQS-triggered function's main, as ServeHTTP.
+func ServeSQS(build func(ctx context.Context, cfg config.Config, log *slog.Logger) (SQSHandler, error)) {
+	cfg, log := initFunction()
+	h, err := build(context.Background(), cfg, log)
+	if err != nil {
+		log.Error("init", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+func initFunction() (config.Config, *slog.Logger) {
+	cfg, err := config.FromEnv(os.Getenv)
+	log := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.Level()}))
+	slog.SetDefault(log)
+	if err != nil {
+		log.Error("bad configuration", "err", err)
+		os.Exit(1)
+	}
+	return cfg, log
+}
+
+// Needs says what of the outside an HTTP function's routes use, so it
+// builds (and links) nothing more.
+type Needs struct {
+	// Sends: the routes queue commands for X (OUTBOUND_QUEUE_URL is then
+	// required); otherwise the service refuses to queue.
+	Sends bool
+	// XUsers builds the X lookup of routes that look accounts up on X
+	// (xwire.Lookups); nil for functions that never do.
+	XUsers func(awsCfg aws.Config, cfg config.Config, handles support.HandleStore) (support.XUsers, error)
+}
+
+// ConsoleService builds the console service of an HTTP function and the
+// store under it.
+func ConsoleService(ctx context.Context, cfg config.Config, needs Needs) (*support.Service, *dynamo.Store, error) {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	store := Store(awsCfg, cfg)
+	var outbox support.Outbox = noOutbox{}
+	if needs.Sends {
+		if cfg.OutboundQueueURL == "" {
+			return nil, nil, errors.New("OUTBOUND_QUEUE_URL is not set")
+		}
+		if outbox, err = Queue(awsCfg, cfg, cfg.OutboundQueueURL); err != nil {
+			return nil, nil, err
+		}
+	}
+	var xusers support.XUsers
+	if needs.XUsers != nil {
+		if xusers, err = needs.XUsers(awsCfg, cfg, store); err != nil {
+			return nil, nil, err
+		}
+	}
+	svc := support.NewService(support.Deps{Store: store, Outbox: outbox, XUsers: xusers, TweetMaxLength: cfg.TweetMaxLength})
+	return svc, store, nil
+}
+
+// noOutbox stands for the outbound queue in a function whose routes never
+// send anything to X.
+type noOutbox struct{}
+
+func (noOutbox) Enqueue(context.Context, support.Command) error {
+	return errors.New("wire: this function queues nothing for X")
+}
