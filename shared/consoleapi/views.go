@@ -45,6 +45,7 @@ type messageView struct {
 	InReplyToMessageID *string           `json:"in_reply_to_message_id"`
 	Author             authorView        `json:"author"`
 	RetweetedBy        []string          `json:"retweeted_by"`
+	FavoritedBy        []string          `json:"favorited_by,omitempty"`
 	Error              *messageErrorView `json:"error,omitempty"`
 	Deleted            bool              `json:"deleted,omitempty"`
 	CreatedAt          string            `json:"created_at"`
@@ -71,7 +72,7 @@ func newMessageView(m *support.Message) messageView {
 		ID: m.ID, CaseID: m.CaseID, Direction: string(m.Direction), Kind: string(m.Kind), Text: m.Text,
 		Status: string(status), XID: optional(m.XID), InReplyToMessageID: optional(m.InReplyToMessageID),
 		Author:      authorView{HandleID: m.Author.HandleID, CustomerID: m.Author.CustomerID, ScreenName: m.Author.ScreenName},
-		RetweetedBy: nonNil(m.RetweetedBy), Deleted: m.Deleted,
+		RetweetedBy: nonNil(m.RetweetedBy), FavoritedBy: m.FavoritedBy, Deleted: m.Deleted,
 		CreatedAt: jsonTime(m.CreatedAt), SentAt: jsonTime(m.SentAt),
 	}
 	if m.Error != nil {

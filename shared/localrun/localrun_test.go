@@ -15,6 +15,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/webhook"
 )
 
 // start runs the local system in the background and returns its base URL,
@@ -300,5 +301,48 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config) {
 	})
 	if _, body := call(t, "GET", base+"/v1/cases/"+bobsCase+"/reply-options", "dev", ""); strings.Contains(body, `"mode":"dm"`) {
 		t.Errorf("after the unfollow the reply options still offer dm: %s", body)
+	}
+
+	// Events the simulator does not make, posted as X posts them: a like of
+	// our first Tweet, then the brand handle revoking the app.
+	var first struct {
+		Messages []struct {
+			XID string `json:"x_id"`
+		} `json:"messages"`
+	}
+	_, body = call(t, "GET", base+"/v1/cases/"+created.Case.ID, "dev", "")
+	if err := json.Unmarshal([]byte(body), &first); err != nil || len(first.Messages) == 0 {
+		t.Fatalf("case: %v %s", err, body)
+	}
+	postSigned(t, base, cfg, fmt.Sprintf(`{"for_user_id":%q,"favorite_events":[{"id":"fav-1","created_at":"Wed Nov 25 10:00:00 +0000 2026","timestamp_ms":1795600800000,"favorited_status":{"id_str":%q,"user":{"id_str":%q}},"user":{"id_str":%q,"screen_name":%q}}]}`,
+		brand.XUserID, first.Messages[0].XID, brand.XUserID, alice.XUser, alice.Handle))
+	eventually(t, "the like is on the message", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases/"+created.Case.ID, "dev", "")
+		return strings.Contains(body, `"favorited_by":["`+alice.ID+`"]`)
+	})
+	postSigned(t, base, cfg, fmt.Sprintf(`{"user_event":{"revoke":{"date_time":"2026-11-25T10:00:00+00:00","target":{"app_id":"1"},"source":{"user_id":%q}}}}`, brand.XUserID))
+	eventually(t, "the revocation disconnects the brand handle", func() bool {
+		_, body := call(t, "GET", base+"/v1/handles", "dev", "")
+		return strings.Contains(body, `"id":"`+brand.HandleID+`","screen_name":"`+brand.ScreenName+`","x_user_id":"`+brand.XUserID+`","status":"disconnected"`)
+	})
+}
+
+// postSigned posts an Account Activity payload to the run's webhook, signed
+// as X signs it.
+func postSigned(t *testing.T, base string, cfg config.Config, payload string) {
+	t.Helper()
+	req, err := http.NewRequest("POST", base+webhook.Path, strings.NewReader(payload))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-twitter-webhooks-signature", webhook.Sign(sample.ConsumerSecret, []byte(payload)))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("webhook POST = %d", resp.StatusCode)
 	}
 }
