@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,31 +13,22 @@ import (
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
-var dynamoEndpoint string
+var local = &localawstest.Servers{DynamoDB: true}
 
-func TestMain(m *testing.M) {
-	srv, err := localaws.StartDynamoDB(context.Background(), localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	dynamoEndpoint = srv.Endpoint
-	code := m.Run()
-	srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
 // deploy makes a seeded table and the function's worker, configured from
 // the environment as Lambda configures it.
 func deploy(t *testing.T, name string) (*dynamo.Store, func(events.SQSEvent) events.SQSEventResponse) {
 	t.Helper()
 	ctx := context.Background()
-	client := localaws.DynamoDBClient(dynamoEndpoint)
+	client := localaws.DynamoDBClient(local.DynamoDBEndpoint)
 	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +40,7 @@ func deploy(t *testing.T, name string) (*dynamo.Store, func(events.SQSEvent) eve
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
 	t.Setenv("AWS_REGION", localaws.Region)
 	t.Setenv("TABLE_NAME", name)
-	t.Setenv("DYNAMODB_ENDPOINT", dynamoEndpoint)
+	t.Setenv("DYNAMODB_ENDPOINT", local.DynamoDBEndpoint)
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
@@ -23,34 +23,16 @@ import (
 	"github.com/acme/twitter-cases/shared/xsim"
 )
 
-var dynamoEndpoint, sqsEndpoint string
+var local = &localawstest.Servers{DynamoDB: true, SQS: true}
 
-func TestMain(m *testing.M) {
-	ctx := context.Background()
-	ddb, err := localaws.StartDynamoDB(ctx, localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	sq, err := localaws.StartSQS(ctx, localaws.Options{})
-	if err != nil {
-		ddb.Stop()
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	dynamoEndpoint, sqsEndpoint = ddb.Endpoint, sq.Endpoint
-	code := m.Run()
-	sq.Stop()
-	ddb.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
 // TestQueuedCaseIsTweeted runs the function's own wiring (configuration
 // from the environment, the sample credentials source, the X adapter
 // pointed at the simulator) on a command the console API queued.
 func TestQueuedCaseIsTweeted(t *testing.T) {
 	ctx := context.Background()
-	ddb := localaws.DynamoDBClient(dynamoEndpoint)
+	ddb := localaws.DynamoDBClient(local.DynamoDBEndpoint)
 	if err := localaws.EnsureTable(ctx, ddb, "outbound-fn", table.Definition); err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +40,7 @@ func TestQueuedCaseIsTweeted(t *testing.T) {
 	if err := sample.Seed(ctx, store); err != nil {
 		t.Fatal(err)
 	}
-	sqsClient := localaws.SQSClient(sqsEndpoint)
+	sqsClient := localaws.SQSClient(local.SQSEndpoint)
 	urls, err := localaws.EnsureQueues(ctx, sqsClient, "fn-", queues.Definitions)
 	if err != nil {
 		t.Fatal(err)
@@ -76,7 +58,7 @@ func TestQueuedCaseIsTweeted(t *testing.T) {
 
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": localaws.Region,
-		"TABLE_NAME": "outbound-fn", "DYNAMODB_ENDPOINT": dynamoEndpoint, "SQS_ENDPOINT": sqsEndpoint,
+		"TABLE_NAME": "outbound-fn", "DYNAMODB_ENDPOINT": local.DynamoDBEndpoint, "SQS_ENDPOINT": local.SQSEndpoint,
 		"OUTBOUND_QUEUE_URL": url, "SECRETS_SOURCE": "sample", "X_API_BASE_URL": srv.URL,
 	} {
 		t.Setenv(k, v)

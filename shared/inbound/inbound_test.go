@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -15,23 +14,14 @@ import (
 
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
-var dynamoEndpoint string
+var local = &localawstest.Servers{DynamoDB: true}
 
-func TestMain(m *testing.M) {
-	srv, err := localaws.StartDynamoDB(context.Background(), localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	dynamoEndpoint = srv.Endpoint
-	code := m.Run()
-	srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
 const (
 	brandX    = "1000000000000000001"
@@ -53,7 +43,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	name := fmt.Sprintf("inbound-%d", tableCount.Add(1))
-	client := localaws.DynamoDBClient(dynamoEndpoint)
+	client := localaws.DynamoDBClient(local.DynamoDBEndpoint)
 	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
 		t.Fatal(err)
 	}

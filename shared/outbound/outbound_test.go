@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/secrets"
@@ -30,30 +30,11 @@ import (
 )
 
 var (
-	dynamoEndpoint string
-	sqsClient      *sqs.Client
-	envCount       atomic.Int64
+	local    = &localawstest.Servers{DynamoDB: true, SQS: true}
+	envCount atomic.Int64
 )
 
-func TestMain(m *testing.M) {
-	ctx := context.Background()
-	ddb, err := localaws.StartDynamoDB(ctx, localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	sq, err := localaws.StartSQS(ctx, localaws.Options{})
-	if err != nil {
-		ddb.Stop()
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	dynamoEndpoint, sqsClient = ddb.Endpoint, localaws.SQSClient(sq.Endpoint)
-	code := m.Run()
-	sq.Stop()
-	ddb.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
 // env is the whole outbound path: the console service queues on a real
 // FIFO queue, a poller feeds the worker as Lambda would, the worker calls
@@ -79,7 +60,8 @@ func newEnv(t *testing.T, opts options) *env {
 	t.Helper()
 	ctx := context.Background()
 	n := envCount.Add(1)
-	client := localaws.DynamoDBClient(dynamoEndpoint)
+	sqsClient := localaws.SQSClient(local.SQSEndpoint)
+	client := localaws.DynamoDBClient(local.DynamoDBEndpoint)
 	name := fmt.Sprintf("outbound-%d", n)
 	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
 		t.Fatal(err)
@@ -247,7 +229,7 @@ func TestSameCommandThreeTimesMakesOneTweet(t *testing.T) {
 	m := e.createCase("@alice_follows delivered thrice")
 	// Take the command off the queue and hand it to the worker three times,
 	// as SQS may on redelivery.
-	out, err := sqsClient.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: urlOf(e), MaxNumberOfMessages: 1, WaitTimeSeconds: 1})
+	out, err := localaws.SQSClient(local.SQSEndpoint).ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: urlOf(e), MaxNumberOfMessages: 1, WaitTimeSeconds: 1})
 	if err != nil || len(out.Messages) != 1 {
 		t.Fatalf("receive: %v, %d messages", err, len(out.Messages))
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -16,29 +15,23 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/queues"
 )
 
-var client *sqs.Client
+var local = &localawstest.Servers{SQS: true}
 
-func TestMain(m *testing.M) {
-	srv, err := localaws.StartSQS(context.Background(), localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	client = localaws.SQSClient(srv.Endpoint)
-	code := m.Run()
-	srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
+
+// client talks to the test binary's SQS server.
+func client() *sqs.Client { return localaws.SQSClient(local.SQSEndpoint) }
 
 // testQueue makes a standard queue that redelivers after one second and
 // dead-letters after two receives.
 func testQueue(t *testing.T, name string) (url, dlq string) {
 	t.Helper()
 	q := queues.Queue{Name: name, VisibilityTimeout: time.Second, MaxReceiveCount: 2, Retention: time.Hour}
-	urls, err := localaws.EnsureQueues(context.Background(), client, "", []queues.Queue{q})
+	urls, err := localaws.EnsureQueues(context.Background(), client(), "", []queues.Queue{q})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +41,7 @@ func testQueue(t *testing.T, name string) (url, dlq string) {
 func send(t *testing.T, url string, bodies ...string) {
 	t.Helper()
 	for _, b := range bodies {
-		if _, err := client.SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(b)}); err != nil {
+		if _, err := client().SendMessage(context.Background(), &sqs.SendMessageInput{QueueUrl: &url, MessageBody: aws.String(b)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -56,7 +49,7 @@ func send(t *testing.T, url string, bodies ...string) {
 
 func depth(t *testing.T, url string) int {
 	t.Helper()
-	out, err := client.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
+	out, err := client().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: &url,
 		AttributeNames: []sqstypes.QueueAttributeName{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"}})
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +84,7 @@ func TestPartialFailuresComeBackThenDeadLetter(t *testing.T) {
 		}
 		return resp, nil
 	}
-	p := New(client, url, handler, WithWaitTime(1), WithLogger(slog.New(slog.DiscardHandler)))
+	p := New(client(), url, handler, WithWaitTime(1), WithLogger(slog.New(slog.DiscardHandler)))
 	ctx := context.Background()
 	deadline := time.Now().Add(15 * time.Second)
 	for depth(t, dlq) == 0 && time.Now().Before(deadline) {
@@ -128,7 +121,7 @@ func TestHandlerErrorOrPanicKeepsTheBatch(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			url, _ := testQueue(t, "poll-"+tt.name)
 			send(t, url, "a", "b")
-			p := New(client, url, tt.handler, WithLogger(slog.New(slog.DiscardHandler)))
+			p := New(client(), url, tt.handler, WithLogger(slog.New(slog.DiscardHandler)))
 			n, err := p.PollOnce(context.Background())
 			if err != nil || n == 0 {
 				t.Fatalf("PollOnce = %d, %v", n, err)
@@ -144,7 +137,7 @@ func TestRunStopsWithContext(t *testing.T) {
 	url, _ := testQueue(t, "poll-run")
 	send(t, url, "x")
 	got := make(chan string, 1)
-	p := New(client, url, func(_ context.Context, b events.SQSEvent) (events.SQSEventResponse, error) {
+	p := New(client(), url, func(_ context.Context, b events.SQSEvent) (events.SQSEventResponse, error) {
 		got <- b.Records[0].Body
 		return events.SQSEventResponse{}, nil
 	}, WithLogger(slog.New(slog.DiscardHandler)))

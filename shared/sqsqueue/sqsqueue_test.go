@@ -3,8 +3,6 @@ package sqsqueue
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,28 +12,22 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/support"
 )
 
-var client *sqs.Client
+var local = &localawstest.Servers{SQS: true}
 
-func TestMain(m *testing.M) {
-	srv, err := localaws.StartSQS(context.Background(), localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	client = localaws.SQSClient(srv.Endpoint)
-	code := m.Run()
-	srv.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
+
+// client talks to the test binary's SQS server.
+func client() *sqs.Client { return localaws.SQSClient(local.SQSEndpoint) }
 
 func queueURLs(t *testing.T) localaws.QueueURLs {
 	t.Helper()
 	prefix := strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")) + "-"
-	urls, err := localaws.EnsureQueues(context.Background(), client, prefix, queues.Definitions)
+	urls, err := localaws.EnsureQueues(context.Background(), client(), prefix, queues.Definitions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +36,7 @@ func queueURLs(t *testing.T) localaws.QueueURLs {
 
 func receive(t *testing.T, url string) []sqstypes.Message {
 	t.Helper()
-	out, err := client.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
+	out, err := client().ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
 		QueueUrl: aws.String(url), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
 		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameMessageGroupId},
 	})
@@ -56,7 +48,7 @@ func receive(t *testing.T, url string) []sqstypes.Message {
 
 func TestEnqueueCommand(t *testing.T) {
 	url := queueURLs(t)[queues.Outbound.Name]
-	q := New(client, url)
+	q := New(client(), url)
 	cmd := support.Command{ID: "01JDCMD", Kind: support.CmdTweet, HandleID: "h1", CaseID: "c1", MessageID: "m1",
 		CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	for range 2 { // the repeat is deduplicated by the command id
@@ -82,7 +74,7 @@ func TestEnqueueCommand(t *testing.T) {
 
 func TestSendToStandardQueue(t *testing.T) {
 	url := queueURLs(t)[queues.Inbound.Name]
-	q := New(client, url)
+	q := New(client(), url)
 	if err := q.Send(context.Background(), `{"for_user_id":"1"}`, "ignored", "ignored"); err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +84,7 @@ func TestSendToStandardQueue(t *testing.T) {
 }
 
 func TestSendRefusesOversizedBody(t *testing.T) {
-	q := New(client, queueURLs(t)[queues.Inbound.Name])
+	q := New(client(), queueURLs(t)[queues.Inbound.Name])
 	err := q.Send(context.Background(), strings.Repeat("x", MaxMessageBytes+1), "", "")
 	if err == nil || !strings.Contains(err.Error(), "limit") {
 		t.Fatalf("err = %v, want a size error", err)
@@ -100,7 +92,7 @@ func TestSendRefusesOversizedBody(t *testing.T) {
 }
 
 func TestSendFailsWhenQueueIsMissing(t *testing.T) {
-	q := New(client, strings.Replace(queueURLs(t)[queues.Inbound.Name], "inbound", "nope", 1))
+	q := New(client(), strings.Replace(queueURLs(t)[queues.Inbound.Name], "inbound", "nope", 1))
 	if err := q.Send(context.Background(), "x", "", ""); err == nil {
 		t.Fatal("sending to a missing queue succeeded")
 	}
@@ -117,7 +109,7 @@ func TestGroupID(t *testing.T) {
 
 func TestDelayHidesTheMessage(t *testing.T) {
 	url := queueURLs(t)[queues.Inbound.Name]
-	q := New(client, url)
+	q := New(client(), url)
 	ctx := context.Background()
 	if err := q.Send(ctx, "later", "", ""); err != nil {
 		t.Fatal(err)
