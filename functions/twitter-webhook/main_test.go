@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/openapi/openapitest"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sample"
@@ -25,17 +25,9 @@ import (
 
 var sqsEndpoint string
 
-func TestMain(m *testing.M) {
-	srv, err := localaws.StartSQS(context.Background(), localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	sqsEndpoint = srv.Endpoint
-	code := m.Run()
-	srv.Stop()
-	os.Exit(code)
-}
+var local = &localawstest.Servers{SQS: true, Setup: func(s *localawstest.Servers) { sqsEndpoint = s.SQSEndpoint }}
+
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
 func apiEvent(t *testing.T, name string) events.APIGatewayV2HTTPRequest {
 	t.Helper()

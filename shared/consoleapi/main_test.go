@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -25,6 +24,7 @@ import (
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/openapi/openapitest"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
@@ -38,25 +38,11 @@ var (
 	sqsClient *sqs.Client
 )
 
-func TestMain(m *testing.M) {
-	ctx := context.Background()
-	ddb, err := localaws.StartDynamoDB(ctx, localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start dynalite:", err)
-		os.Exit(1)
-	}
-	q, err := localaws.StartSQS(ctx, localaws.Options{})
-	if err != nil {
-		ddb.Stop()
-		fmt.Fprintln(os.Stderr, "start fauxqs:", err)
-		os.Exit(1)
-	}
-	ddbClient, sqsClient = localaws.DynamoDBClient(ddb.Endpoint), localaws.SQSClient(q.Endpoint)
-	code := m.Run()
-	q.Stop()
-	ddb.Stop()
-	os.Exit(code)
-}
+var local = &localawstest.Servers{DynamoDB: true, SQS: true, Setup: func(s *localawstest.Servers) {
+	ddbClient, sqsClient = localaws.DynamoDBClient(s.DynamoDBEndpoint), localaws.SQSClient(s.SQSEndpoint)
+}}
+
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
 const devToken = "test-dev-token"
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"sync"
 	"sync/atomic"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
@@ -24,17 +24,11 @@ import (
 // client reaches the one dynalite that TestMain starts for every test.
 var client *dynamodb.Client
 
-func TestMain(m *testing.M) {
-	srv, err := localaws.StartDynamoDB(context.Background(), localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start dynalite:", err)
-		os.Exit(1)
-	}
-	client = localaws.DynamoDBClient(srv.Endpoint)
-	code := m.Run()
-	srv.Stop()
-	os.Exit(code)
-}
+var local = &localawstest.Servers{DynamoDB: true, Setup: func(s *localawstest.Servers) {
+	client = localaws.DynamoDBClient(s.DynamoDBEndpoint)
+}}
+
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
 var tableSeq atomic.Int64
 

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/openapi/openapitest"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sample"
@@ -30,17 +31,11 @@ import (
 
 var sqsClient *sqs.Client
 
-func TestMain(m *testing.M) {
-	srv, err := localaws.StartSQS(context.Background(), localaws.Options{})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	sqsClient = localaws.SQSClient(srv.Endpoint)
-	code := m.Run()
-	srv.Stop()
-	os.Exit(code)
-}
+var local = &localawstest.Servers{SQS: true, Setup: func(s *localawstest.Servers) {
+	sqsClient = localaws.SQSClient(s.SQSEndpoint)
+}}
+
+func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
 var queueSeq atomic.Int64
 

@@ -17,6 +17,9 @@ type Servers struct {
 	DynamoDB, SQS bool
 	// DynamoDBEndpoint and SQSEndpoint are set by Main.
 	DynamoDBEndpoint, SQSEndpoint string
+	// Setup, if set, runs once the servers are up and before the tests,
+	// e.g. to make the clients the tests share.
+	Setup func(s *Servers)
 }
 
 // Main starts the servers s asks for, runs the tests, stops the servers
@@ -47,6 +50,9 @@ func run(m *testing.M, s *Servers) int {
 		}
 		defer srv.Stop()
 		s.SQSEndpoint = srv.Endpoint
+	}
+	if s.Setup != nil {
+		s.Setup(s)
 	}
 	return m.Run()
 }
