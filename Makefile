@@ -12,11 +12,28 @@ BUILD_DIR := build
 GOARCH_LAMBDA ?= arm64
 TEST_TIMEOUT  ?= 30m
 
+# The CDK CLI (from package.json), the stage to synthesise or deploy (cdk.json's
+# "stage" unless STAGE=... is given) and its stack.
+CDK       := node node_modules/aws-cdk/bin/cdk
+CDK_FLAGS ?= --no-notices
+STAGE     ?= $(shell node -p "require('./cdk.json').context.stage || 'dev'")
+STACK     = TwitterCases-$(STAGE)
+# Extra flags for `cdk deploy`, e.g. CDK_DEPLOY_FLAGS='-c alarmEmail=ops@example.com'.
+CDK_DEPLOY_FLAGS ?=
+# `make diff` compares against this template instead of the deployed stack.
+DIFF_TEMPLATE ?=
+
+# AWS's Lambda Runtime Interface Emulator, for the tests that run the built
+# functions as Lambda does (infra/rie); installed into the project.
+RIE_VERSION := v0.0.0-20261030222936-bef5c4ba774d
+RIE         := .cache/bin/rie-$(RIE_VERSION)/aws-lambda-rie
+
 # Keep tool caches inside the project folder's ignored .cache, never in $HOME.
 export JSII_RUNTIME_PACKAGE_CACHE_ROOT := $(CURDIR)/.cache/jsii
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := 1
+export CDK_HOME := $(CURDIR)/.cache/cdk
 
 .PHONY: help
 help: ## List the targets.
@@ -32,6 +49,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 deps: node_modules/.package-lock.json ## Install Go modules and Node packages.
 	$(GO) mod download
 
+$(RIE):
+	GOBIN=$(CURDIR)/$(dir $(RIE)) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
 # --- the two commands ---------------------------------------------------
 
 .PHONY: dev
@@ -40,8 +60,8 @@ dev: deps ## Run the whole system locally (Ctrl-C stops everything).
 	exec $(BUILD_DIR)/local/dev
 
 .PHONY: test
-test: deps lint ## Run every test, unit and integration (starts and stops its own servers).
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+test: deps lint build $(RIE) ## Run every test, unit and integration (starts and stops its own servers).
+	LAMBDA_RIE=$(CURDIR)/$(RIE) $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # --- the rest ---------------------------------------------------------
 
@@ -63,6 +83,37 @@ lint: deps ## gofmt on tracked Go files, then go vet.
 .PHONY: bench
 bench: deps ## Run the benchmarks.
 	$(GO) test -run='^$$' -bench=. -benchmem ./...
+
+# --- AWS ----------------------------------------------------------------
+
+.PHONY: synth
+synth: deps build ## Synthesise the stack offline into cdk.out, checked by cdk-nag (STAGE=... picks the stage).
+	$(CDK) synth $(CDK_FLAGS) --quiet -c stage=$(STAGE) $(STACK)
+	@echo "template:      cdk.out/$(STACK).template.json"
+	@echo "cdk-nag report: $$(ls cdk.out/AwsSolutions-*$(STACK)-NagReport.csv)"
+	@if grep -q '"Non-Compliant"' cdk.out/AwsSolutions-*$(STACK)-NagReport.csv; then \
+	  echo "cdk-nag: non-compliant rules above"; exit 1; else echo "cdk-nag: no non-compliant rule"; fi
+
+.PHONY: diff
+diff: deps build ## Show what a deploy would change: against the deployed stack, or offline (no AWS credentials, or DIFF_TEMPLATE=file) against the last synth.
+	@base='$(DIFF_TEMPLATE)'; \
+	if [ -z "$$base" ] && ! { [ -n "$${AWS_PROFILE:-}$${AWS_ACCESS_KEY_ID:-}$${AWS_WEB_IDENTITY_TOKEN_FILE:-}$${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}$${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-}" ] || \
+	    [ -f "$${AWS_SHARED_CREDENTIALS_FILE:-$$HOME/.aws/credentials}" ] || [ -f "$${AWS_CONFIG_FILE:-$$HOME/.aws/config}" ]; }; then \
+	  base=.cache/diff/$(STACK).template.json; mkdir -p .cache/diff; \
+	  if [ -f cdk.out/$(STACK).template.json ]; then cp cdk.out/$(STACK).template.json "$$base"; else echo '{}' > "$$base"; fi; \
+	  echo "No AWS credentials: diff against $$base (the last synth; empty if none). DIFF_TEMPLATE=file picks another."; \
+	fi; \
+	if [ -n "$$base" ]; then \
+	  $(CDK) diff $(CDK_FLAGS) -c stage=$(STAGE) --template "$$base" $(STACK); \
+	else \
+	  $(CDK) diff $(CDK_FLAGS) -c stage=$(STAGE) $(STACK); \
+	fi
+
+.PHONY: deploy
+deploy: deps build ## Build every function, then `cdk deploy` the stage's stack (needs AWS credentials and `cdk bootstrap`).
+	$(CDK) deploy $(CDK_FLAGS) -c stage=$(STAGE) $(CDK_DEPLOY_FLAGS) $(STACK)
+
+# --- local data -----------------------------------------------------------
 
 .PHONY: dev-reset
 dev-reset: ## Forget the local run's data (.data/).

@@ -1,17 +1,19 @@
 // Command infra is the project's CDK app: it synthesises the stack of one
-// stage, TwitterCases-<stage>, into a cloud assembly.
+// stage, TwitterCases-<stage>, into a cloud assembly, checked by cdk-nag.
 //
 // `cdk synth` runs it (cdk.json: "app": "go run ./infra"), and so can
-// `go run ./infra` directly: either way it reads cdk.json's context (the CLI's
-// context, e.g. `cdk synth -c stage=prod`, overrides it) and writes to
-// $CDK_OUTDIR, or to cdk.json's output folder ("cdk.out") when that is unset.
+// `go run ./infra` directly: either way it reads cdk.json's context and
+// settings (the CLI's context, e.g. `cdk synth -c stage=prod`, overrides
+// them), takes the functions' Lambda builds from build/ next to cdk.json
+// (`make build`), and writes to $CDK_OUTDIR, or to cdk.json's output folder
+// ("cdk.out") when that is unset.
 package main
 
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/acme/twitter-cases/infra/cdkjson"
@@ -36,16 +38,14 @@ func run() error {
 	if outdir == "" {
 		outdir = cfg.OutputDir()
 	}
-
-	app := awscdk.NewApp(&awscdk.AppProps{
-		Outdir:  jsii.String(outdir),
-		Context: &cfg.Context,
+	app, _, err := stack.NewApp(stack.AppProps{
+		Context:  cfg.AppContext(),
+		Outdir:   outdir,
+		BuildDir: filepath.Join(cfg.Dir, stack.BuildDir),
 	})
-	stage, err := stack.Stage(app)
 	if err != nil {
 		return err
 	}
-	stack.New(app, stack.Name(stage), stack.Props{Stage: stage})
 	app.Synth(nil)
 	return nil
 }

@@ -29,6 +29,39 @@ type Config struct {
 	Output string
 	// Context is cdk.json's "context" object.
 	Context map[string]any
+	// VersionReporting, PathMetadata and AssetMetadata are cdk.json's
+	// settings of the same names (the CLI's defaults, true, when absent).
+	VersionReporting, PathMetadata, AssetMetadata bool
+}
+
+// Context keys the CDK CLI adds to cdk.json's context for the app (see
+// AppContext).
+const (
+	PathMetadataKey            = "aws:cdk:enable-path-metadata"
+	AssetMetadataKey           = "aws:cdk:enable-asset-metadata"
+	VersionReportingKey        = "aws:cdk:version-reporting"
+	DisableVersionReportingKey = "aws:cdk:disable-version-reporting"
+	BundlingStacksKey          = "aws:cdk:bundling-stacks"
+)
+
+// AppContext returns the context `cdk synth` hands the app: cdk.json's
+// context plus the keys the CLI derives from cdk.json's settings. An app
+// given it synthesises the same template whether `cdk synth`, `go run
+// ./infra` or a test starts it. The map is a copy.
+func (c Config) AppContext() map[string]any {
+	ctx := make(map[string]any, len(c.Context)+4)
+	for k, v := range c.Context {
+		ctx[k] = v
+	}
+	ctx[PathMetadataKey] = c.PathMetadata
+	ctx[AssetMetadataKey] = c.AssetMetadata
+	if c.VersionReporting {
+		ctx[VersionReportingKey] = true
+	} else {
+		ctx[DisableVersionReportingKey] = true
+	}
+	ctx[BundlingStacksKey] = []any{"**"}
+	return ctx
 }
 
 // OutputDir returns the cloud assembly folder as a path usable from the
@@ -66,13 +99,18 @@ func Read(path string) (Config, error) {
 		return Config{}, err
 	}
 	var raw struct {
-		Output  string         `json:"output"`
-		Context map[string]any `json:"context"`
+		Output           string         `json:"output"`
+		Context          map[string]any `json:"context"`
+		VersionReporting *bool          `json:"versionReporting"`
+		PathMetadata     *bool          `json:"pathMetadata"`
+		AssetMetadata    *bool          `json:"assetMetadata"`
 	}
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
-	cfg := Config{Dir: filepath.Dir(path), Output: raw.Output, Context: raw.Context}
+	orTrue := func(b *bool) bool { return b == nil || *b }
+	cfg := Config{Dir: filepath.Dir(path), Output: raw.Output, Context: raw.Context,
+		VersionReporting: orTrue(raw.VersionReporting), PathMetadata: orTrue(raw.PathMetadata), AssetMetadata: orTrue(raw.AssetMetadata)}
 	if cfg.Output == "" {
 		cfg.Output = "cdk.out"
 	}

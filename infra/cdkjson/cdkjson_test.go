@@ -74,3 +74,32 @@ func TestProjectFile(t *testing.T) {
 		t.Errorf("project cdk.json context has no stage: %v", cfg.Context["stage"])
 	}
 }
+
+// AppContext adds what the CDK CLI adds, from cdk.json's settings.
+func TestAppContext(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cdk.json")
+	write(t, path, `{"app":"x","context":{"stage":"dev"}}`)
+	cfg, err := cdkjson.Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := cfg.AppContext()
+	if ctx["stage"] != "dev" || ctx[cdkjson.PathMetadataKey] != true || ctx[cdkjson.AssetMetadataKey] != true ||
+		ctx[cdkjson.VersionReportingKey] != true || ctx[cdkjson.DisableVersionReportingKey] != nil {
+		t.Errorf("defaults: %v", ctx)
+	}
+	ctx["stage"] = "changed"
+	if cfg.Context["stage"] != "dev" {
+		t.Error("AppContext shares cdk.json's map")
+	}
+
+	write(t, path, `{"app":"x","versionReporting":false,"pathMetadata":false,"assetMetadata":false}`)
+	if cfg, err = cdkjson.Read(path); err != nil {
+		t.Fatal(err)
+	}
+	ctx = cfg.AppContext()
+	if ctx[cdkjson.PathMetadataKey] != false || ctx[cdkjson.AssetMetadataKey] != false ||
+		ctx[cdkjson.VersionReportingKey] != nil || ctx[cdkjson.DisableVersionReportingKey] != true {
+		t.Errorf("all off: %v", ctx)
+	}
+}

@@ -1,14 +1,23 @@
 // Package stack defines the product's CloudFormation stack, one per stage:
 // the DynamoDB table and the SQS queues, built from the shared definitions
 // in shared/table and shared/queues so that AWS, the local run and the tests
-// cannot drift apart.
+// cannot drift apart; the X app's credentials secret; every Lambda function
+// of lambdas.All with its own least-privilege role, log group and trigger;
+// the HTTP API with a JWT authorizer (the stack's Cognito user pool, or an
+// external issuer); and CloudWatch alarms on an SNS topic.
 //
 // The stack is environment-agnostic (no account or region) and lets
-// CloudFormation name its resources; its outputs show the names and URLs.
+// CloudFormation name its resources, except the X app secret, whose name
+// ops need to know; its outputs show the names and URLs. NewApp adds the
+// cdk-nag AwsSolutions checks; every suppression sits next to the resource
+// it is about, with its reason.
 package stack
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -16,10 +25,12 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/acme/twitter-cases/infra/lambdas"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/table"
 )
@@ -39,16 +50,39 @@ const DefaultStage = "dev"
 var stagePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 
 // Construct and output ids. The ids of the queues are derived from their
-// names by QueueID and DeadLetterQueueID.
+// names by QueueID and DeadLetterQueueID, those of the functions from
+// theirs by FunctionID.
 const (
-	TableID           = "Table"
-	TableNameOutputID = "TableName"
+	TableID               = "Table"
+	XAppSecretID          = "XAppSecret"
+	UserPoolID            = "UserPool"
+	UserPoolClientID      = "ConsoleClient"
+	APIID                 = "Api"
+	APIAccessLogsID       = "ApiAccessLogs"
+	AlarmTopicID          = "AlarmTopic"
+	WebhookFailuresID     = "WebhookFailures"
+	TableNameOutputID     = "TableName"
+	APIURLOutputID        = "ApiUrl"
+	WebhookURLOutputID    = "WebhookUrl"
+	UserPoolIDOutputID    = "UserPoolId"
+	UserPoolClientOutput  = "UserPoolClientId"
+	JWTIssuerOutputID     = "JwtIssuer"
+	AlarmTopicOutputID    = "AlarmTopicArn"
+	XAppSecretOutputID    = "XAppSecretName"
+	HandlePrefixOutputID  = "BrandHandleSecretPrefix"
+	MetricNamespacePrefix = "TwitterCases/"
 )
 
 // Props configures the stack.
 type Props struct {
 	// Stage is the stage the stack is for; see Stage.
 	Stage string
+	// Settings are the deployment's choices (see SettingsFrom); none
+	// means DefaultSettings.
+	Settings Settings
+	// BuildDir holds each function's Lambda build, <BuildDir>/<name>/bootstrap
+	// (`make build` writes them to build/).
+	BuildDir string
 }
 
 // Name returns the stack name of a stage: "TwitterCases-<stage>".
@@ -77,30 +111,67 @@ func Stage(scope constructs.Construct) (string, error) {
 	return s, nil
 }
 
-// New adds the stack of props.Stage to scope under id (use Name(stage)).
-func New(scope constructs.Construct, id string, props Props) awscdk.Stack {
+// New adds the stack of props.Stage to scope under id (use Name(stage)):
+// the table, the queues, the X app secret, every function of lambdas.All
+// with its least-privilege role, log group and triggers, the HTTP API with
+// its JWT authorizer, and the alarms. It fails when a function's build is
+// missing.
+func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, error) {
+	for _, f := range lambdas.All {
+		bootstrap := filepath.Join(props.BuildDir, f.Name, "bootstrap")
+		if info, err := os.Stat(bootstrap); err != nil || !info.Mode().IsRegular() {
+			return nil, fmt.Errorf("stack: no Lambda build of %s at %s: run `make build` first", f.Name, bootstrap)
+		}
+	}
 	st := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
 		Description: jsii.String(fmt.Sprintf("Twitter channel of the support console (stage %s)", props.Stage)),
 	})
+	s := props.Settings
+	if reflect.ValueOf(s).IsZero() {
+		s = DefaultSettings
+	}
+	out := func(id, description string, value *string) {
+		awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Description: jsii.String(description), Value: value})
+	}
 
 	tbl := newTable(st, TableID, table.Definition)
-	awscdk.NewCfnOutput(st, jsii.String(TableNameOutputID), &awscdk.CfnOutputProps{
-		Description: jsii.String("Name of the DynamoDB table"),
-		Value:       tbl.TableName(),
-	})
+	out(TableNameOutputID, "Name of the DynamoDB table", tbl.TableName())
 
+	queueOf := map[string]awssqs.Queue{}
+	dlqOf := map[string]awssqs.Queue{}
 	for _, q := range queues.Definitions {
 		queue, dlq := newQueue(st, q)
-		awscdk.NewCfnOutput(st, jsii.String(QueueURLOutputID(q)), &awscdk.CfnOutputProps{
-			Description: jsii.String(fmt.Sprintf("URL of the %s queue", q.Name)),
-			Value:       queue.QueueUrl(),
-		})
-		awscdk.NewCfnOutput(st, jsii.String(DeadLetterQueueURLOutputID(q)), &awscdk.CfnOutputProps{
-			Description: jsii.String(fmt.Sprintf("URL of the %s queue's dead-letter queue", q.Name)),
-			Value:       dlq.QueueUrl(),
+		queueOf[q.Name], dlqOf[q.Name] = queue, dlq
+		out(QueueURLOutputID(q), fmt.Sprintf("URL of the %s queue", q.Name), queue.QueueUrl())
+		out(DeadLetterQueueURLOutputID(q), fmt.Sprintf("URL of the %s queue's dead-letter queue", q.Name), dlq.QueueUrl())
+	}
+
+	app := newXAppSecret(st, props.Stage, s)
+	out(XAppSecretOutputID, "Name of the Secrets Manager secret with the X app's consumer key and secret (JSON: consumer_key, consumer_secret)", jsii.String(app.name))
+	out(HandlePrefixOutputID, "Brand handles' credentials secrets must be named with this prefix (JSON: access_token, access_token_secret)", jsii.String(HandleSecretPrefix(props.Stage)))
+
+	res := lambdas.Resources{
+		TableName:        *tbl.TableName(),
+		OutboundQueueURL: *queueOf[queues.Outbound.Name].QueueUrl(),
+		InboundQueueURL:  *queueOf[queues.Inbound.Name].QueueUrl(),
+		XAppSecret:       app.name,
+	}
+	fns := map[string]awslambda.Function{}
+	for _, f := range lambdas.All {
+		fns[f.Name] = newFunction(st, f, functionDeps{
+			stage: props.Stage, settings: s, buildDir: props.BuildDir, resources: res,
+			table: tbl, queues: queueOf, xApp: app,
 		})
 	}
-	return st
+
+	api, accessLogs := newAPI(st, props.Stage, s, fns)
+	out(APIURLOutputID, "Base URL of the HTTP API (console routes under /v1/, GET /healthz)", api.ApiEndpoint())
+	out(WebhookURLOutputID, "URL to register as the X Account Activity webhook", webhookURL(api))
+
+	newAlarms(st, props.Stage, s, alarmSources{
+		functions: fns, queues: queueOf, dlqs: dlqOf, api: api, accessLogs: accessLogs,
+	})
+	return st, nil
 }
 
 // newTable translates a table.Schema into a DynamoDB table: every key a

@@ -1,8 +1,10 @@
 package stack_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,71 +21,131 @@ import (
 	"github.com/acme/twitter-cases/shared/table"
 )
 
-// outdir receives the test's cloud assembly; TestMain removes it.
-var outdir string
+// The tests share one synthesis of one app holding two stacks: the stack
+// of cdk.json's stage with cdk.json's settings, exactly as `cdk synth`
+// builds it (TestTemplateEqualsCDKSynth checks that), and a variant stack
+// with every other choice the settings offer (an external JWT issuer, an
+// existing X app secret, an alarm e-mail, ...). Starting jsii and
+// synthesising cost seconds; looking at the result, milliseconds.
+var synthesized struct {
+	once sync.Once
+	err  error
+	// outdir receives the cloud assembly; TestMain removes it.
+	outdir  string
+	root    string // the module root (cdk.json's folder)
+	stack   awscdk.Stack
+	variant awscdk.Stack
+	// template and variantTemplate are the stacks' templates for the
+	// assertions package; tpl and variantTpl the same, decoded.
+	template, variantTemplate assertions.Template
+	tpl, variantTpl           *cfnTemplate
+}
+
+// The variant stack's stage and settings: each differs from cdk.json's.
+const variantStage = "prod"
+
+var variantSettings = stack.Settings{
+	TweetMaxLength:      280,
+	AllowedOrigins:      []string{"https://console.example.com", "https://admin.example.com"},
+	AlarmEmail:          "oncall@example.com",
+	JWTIssuer:           "https://login.example.com/",
+	JWTAudience:         []string{"console", "console-admin"},
+	XAppSecretName:      "acme/x-app",
+	OutboundConcurrency: 3,
+	LogRetentionDays:    365,
+	LogLevel:            "debug",
+	APIRateLimit:        20,
+	APIBurstLimit:       40,
+}
 
 func TestMain(m *testing.M) {
-	var err error
-	outdir, err = os.MkdirTemp("", "infra-stack-test-")
+	dir, err := os.MkdirTemp("", "infra-stack-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	synthesized.outdir = filepath.Join(dir, "test.out")
+	// `cdk synth` runs in the background while the tests synthesise their own.
+	startCDKSynth(filepath.Join(dir, "cli.out"))
 	code := m.Run()
+	stopCDKSynth()
 	jsii.Close()
-	os.RemoveAll(outdir)
+	os.RemoveAll(dir)
 	os.Exit(code)
 }
 
-// synthesized is the one synthesis the tests share: starting jsii and
-// synthesising cost seconds, looking at the result milliseconds.
-var synthesized struct {
-	once     sync.Once
-	stack    awscdk.Stack
-	template assertions.Template
-	err      error
-}
-
-// newApp builds an App the way `cdk synth` does: cdk.json's context, here
-// read by the same code as the app's main, plus extra context on top.
-func newApp(t *testing.T, extra map[string]any) awscdk.App {
+// projectConfig returns the project's cdk.json.
+func projectConfig(t testing.TB) cdkjson.Config {
 	t.Helper()
 	cfg, err := cdkjson.Find(".")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for k, v := range extra {
-		cfg.Context[k] = v
-	}
-	return awscdk.NewApp(&awscdk.AppProps{
-		Context: &cfg.Context,
-		Outdir:  jsii.String(outdir),
-	})
+	return cfg
 }
 
 // synth returns the stack of cdk.json's stage and its template.
 func synth(t *testing.T) (awscdk.Stack, assertions.Template) {
 	t.Helper()
 	s := &synthesized
-	s.once.Do(func() {
-		defer func() {
-			if r := recover(); r != nil {
-				s.err = fmt.Errorf("synthesis panicked: %v", r)
-			}
-		}()
-		app := newApp(t, nil)
-		stage, err := stack.Stage(app)
-		if err != nil {
-			s.err = err
-			return
-		}
-		s.stack = stack.New(app, stack.Name(stage), stack.Props{Stage: stage})
-		s.template = assertions.Template_FromStack(s.stack, nil)
-	})
+	s.once.Do(func() { s.err = synthesize(projectConfig(t)) })
 	if s.err != nil {
 		t.Fatal(s.err)
 	}
 	return s.stack, s.template
+}
+
+// tmpl returns the decoded template of cdk.json's stage.
+func tmpl(t *testing.T) *cfnTemplate {
+	t.Helper()
+	synth(t)
+	return synthesized.tpl
+}
+
+// variant returns the variant stack, its template and its decoded template.
+func variant(t *testing.T) (awscdk.Stack, assertions.Template, *cfnTemplate) {
+	t.Helper()
+	synth(t)
+	return synthesized.variant, synthesized.variantTemplate, synthesized.variantTpl
+}
+
+func synthesize(cfg cdkjson.Config) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis panicked: %v", r)
+		}
+	}()
+	s := &synthesized
+	s.root = cfg.Dir
+	buildDir := filepath.Join(cfg.Dir, stack.BuildDir)
+	app, st, err := stack.NewApp(stack.AppProps{Context: cfg.AppContext(), Outdir: s.outdir, BuildDir: buildDir})
+	if err != nil {
+		return err
+	}
+	s.stack = st
+	s.variant, err = stack.New(app, stack.Name(variantStage), stack.Props{Stage: variantStage, Settings: variantSettings, BuildDir: buildDir})
+	if err != nil {
+		return err
+	}
+	assembly := app.Synth(nil)
+	load := func(st awscdk.Stack) (assertions.Template, *cfnTemplate, error) {
+		path := *assembly.GetStackArtifact(st.ArtifactId()).TemplateFullPath()
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		var decoded cfnTemplate
+		if err := json.Unmarshal(raw, &decoded); err != nil {
+			return nil, nil, err
+		}
+		decoded.stack = *st.StackName()
+		return assertions.Template_FromString(jsii.String(string(raw)), nil), &decoded, nil
+	}
+	if s.template, s.tpl, err = load(s.stack); err != nil {
+		return err
+	}
+	s.variantTemplate, s.variantTpl, err = load(s.variant)
+	return err
 }
 
 // reporter is the part of testing.T that check uses.
@@ -177,9 +239,9 @@ func TestStackIsEnvironmentAgnosticAndNamedAfterStage(t *testing.T) {
 	if got, want := *st.Environment(), "aws://unknown-account/unknown-region"; got != want {
 		t.Errorf("environment = %q, want %q (no account or region)", got, want)
 	}
-	annotations := assertions.Annotations_FromStack(st)
-	check(t, "no errors", func() { annotations.HasNoError(jsii.String("*"), assertions.Match_AnyValue()) })
-	check(t, "no warnings", func() { annotations.HasNoWarning(jsii.String("*"), assertions.Match_AnyValue()) })
+	for _, m := range synthesisMessages(t, *st.StackName()) {
+		t.Error(m)
+	}
 }
 
 func TestTableFollowsDefinition(t *testing.T) {

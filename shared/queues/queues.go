@@ -14,7 +14,13 @@ type Queue struct {
 	// of it, and FIFO queues end in ".fifo".
 	Name string
 	FIFO bool
-	// VisibilityTimeout must exceed the consuming function's timeout.
+	// ConsumerTimeout is the timeout of the Lambda function that consumes
+	// the queue (the CDK stack sets it from here).
+	ConsumerTimeout time.Duration
+	// VisibilityTimeout is how long a received message stays hidden. AWS
+	// asks for at least six times the consumer's timeout, so a batch that
+	// Lambda retries after throttling is not redelivered meanwhile; see
+	// VisibilityFactor.
 	VisibilityTimeout time.Duration
 	// MaxReceiveCount is how many deliveries a message gets before it
 	// moves to the dead-letter queue.
@@ -31,6 +37,19 @@ func (q Queue) DLQName() string {
 	return q.Name + "-dlq"
 }
 
+// VisibilityFactor is how many consumer timeouts a queue's visibility
+// timeout lasts, as AWS recommends for queues that invoke Lambda.
+const VisibilityFactor = 6
+
+// Timeouts of the queues' consumers: the outbound worker calls X (15 s per
+// call, see shared/xapi) a few times per command for a batch of up to five
+// commands; the inbound worker writes a batch of webhook payloads to
+// DynamoDB.
+const (
+	outboundConsumerTimeout = 60 * time.Second
+	inboundConsumerTimeout  = 30 * time.Second
+)
+
 // The product's queues.
 var (
 	// Outbound carries commands for X (Tweets, replies, DMs, Retweets,
@@ -38,14 +57,16 @@ var (
 	Outbound = Queue{
 		Name:              "outbound.fifo",
 		FIFO:              true,
-		VisibilityTimeout: 60 * time.Second,
+		ConsumerTimeout:   outboundConsumerTimeout,
+		VisibilityTimeout: VisibilityFactor * outboundConsumerTimeout,
 		MaxReceiveCount:   8,
 		Retention:         4 * 24 * time.Hour,
 	}
 	// Inbound carries the webhook's payloads from X to the inbound worker.
 	Inbound = Queue{
 		Name:              "inbound",
-		VisibilityTimeout: 60 * time.Second,
+		ConsumerTimeout:   inboundConsumerTimeout,
+		VisibilityTimeout: VisibilityFactor * inboundConsumerTimeout,
 		MaxReceiveCount:   8,
 		Retention:         4 * 24 * time.Hour,
 	}

@@ -1,0 +1,263 @@
+// Package lambdas lists the product's Lambda functions as the CDK stack
+// deploys them: for each, what starts it (HTTP routes or a queue), what it
+// may use (which decides its IAM policy and its environment) and its size.
+// The stack (infra/stack) builds every function from All, and the emulator
+// tests (infra/rie) run each built function with the environment Env gives
+// it, so a function that works there gets everything it needs in AWS.
+//
+// The package imports no AWS or CDK code.
+package lambdas
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/queues"
+)
+
+// Function describes one Lambda function of functions/<Name>: what starts
+// it, what it may touch and how much it gets. The stack's tests check the
+// list against the code (the functions in functions/, the routes each one
+// serves, the environment variables shared/config reads).
+type Function struct {
+	// Name is the folder under functions/ and under build/ (build/<Name>/bootstrap).
+	Name        string
+	Description string
+	// MemoryMB and Timeout size the function. A queue consumer's timeout is
+	// its queue's ConsumerTimeout (see shared/queues), not set here.
+	MemoryMB int
+	Timeout  time.Duration
+	// Routes are the HTTP API routes ("METHOD /path") the function serves.
+	// Routes under /v1/ need a JWT; the others (the webhook, the health
+	// check) are public.
+	Routes []string
+	// Consumes is the queue whose event source mapping invokes the
+	// function, if any, with BatchSize messages at most per invocation,
+	// gathered for up to BatchWindow (standard queues only: FIFO queues
+	// take no window).
+	Consumes    *queues.Queue
+	BatchSize   int
+	BatchWindow time.Duration
+	// CallsX marks a function that acts on X for every message it handles:
+	// the stack caps its concurrency (the outboundConcurrency setting: reserved
+	// concurrency, and the same maximum on its event source so the poller
+	// never runs into the cap), so a burst of commands cannot exhaust the
+	// brand handles' X rate limits.
+	CallsX bool
+	// Access says what the function reads and writes; it decides both the
+	// function's IAM policy and its environment.
+	Access Access
+}
+
+// Access is what a function is allowed to use.
+type Access struct {
+	// Table: read and write items of the DynamoDB table (TABLE_NAME).
+	Table bool
+	// SendOutbound, SendInbound: send to the outbound or inbound queue
+	// (OUTBOUND_QUEUE_URL, INBOUND_QUEUE_URL).
+	SendOutbound bool
+	SendInbound  bool
+	// DelaysMessages: a queue consumer that holds received messages back
+	// (ChangeMessageVisibility, until X's rate-limit reset or a backoff)
+	// needs its queue's URL. The right to call it comes, with receive and
+	// delete, with the event source mapping.
+	DelaysMessages bool
+	// XApp: read the X app's credentials secret (X_APP_SECRET).
+	XApp bool
+	// BrandHandles: read the brand handles' credentials secrets, every
+	// secret under the stage's prefix (stack.HandleSecretPrefix).
+	BrandHandles bool
+	// ConsoleAPI: the console API's settings (TWEET_MAX_LENGTH, ALLOWED_ORIGINS).
+	ConsoleAPI bool
+}
+
+// Sizes shared by the functions.
+const (
+	// httpMemoryMB: Go needs little memory, but Lambda's CPU share grows
+	// with it; 256 MB keeps cold starts and TLS handshakes short.
+	httpMemoryMB = 256
+	// httpTimeout bounds a console API request: a few DynamoDB calls and
+	// one SQS send.
+	httpTimeout = 10 * time.Second
+	// lookupTimeout is for functions that may look a user up on X during
+	// the request: X calls time out after 15 s (shared/xapi), and API
+	// Gateway gives up after 30 s.
+	lookupTimeout = 25 * time.Second
+)
+
+// All is every function of the product.
+var All = []Function{
+	{
+		Name:        "console",
+		Description: "Console API: brand handles, customers, case lists and reads, case status, health check",
+		MemoryMB:    httpMemoryMB,
+		Timeout:     lookupTimeout,
+		Routes: []string{
+			"GET /healthz",
+			"GET /v1/handles", "POST /v1/handles",
+			"GET /v1/customers", "POST /v1/customers",
+			"GET /v1/customers/{id}",
+			"GET /v1/cases",
+			"GET /v1/cases/{id}", "PATCH /v1/cases/{id}",
+			"GET /v1/cases/{id}/messages",
+		},
+		Access: Access{Table: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
+	},
+	{
+		Name:        "create-case",
+		Description: "Console API: create a Twitter case and queue its first Tweet",
+		MemoryMB:    httpMemoryMB,
+		Timeout:     httpTimeout,
+		Routes:      []string{"POST /v1/cases"},
+		Access:      Access{Table: true, SendOutbound: true, ConsoleAPI: true},
+	},
+	{
+		Name:        "reply",
+		Description: "Console API: reply options, replies (mention or Direct Message) and the character counter",
+		MemoryMB:    httpMemoryMB,
+		Timeout:     httpTimeout,
+		Routes: []string{
+			"GET /v1/cases/{id}/reply-options",
+			"POST /v1/cases/{id}/replies",
+			"POST /v1/text/count",
+		},
+		Access: Access{Table: true, SendOutbound: true, ConsoleAPI: true},
+	},
+	{
+		Name:        "retweet",
+		Description: "Console API: Retweet a customer's Tweet with a brand handle, and undo it",
+		MemoryMB:    httpMemoryMB,
+		Timeout:     httpTimeout,
+		Routes: []string{
+			"PUT /v1/cases/{id}/messages/{message_id}/retweets/{handle_id}",
+			"DELETE /v1/cases/{id}/messages/{message_id}/retweets/{handle_id}",
+		},
+		Access: Access{Table: true, SendOutbound: true, ConsoleAPI: true},
+	},
+	{
+		Name:        "follow",
+		Description: "Console API: a customer's Twitter handle (looked up on X) and the brand handles' follows",
+		MemoryMB:    httpMemoryMB,
+		Timeout:     lookupTimeout,
+		Routes: []string{
+			"PUT /v1/customers/{id}/twitter", "DELETE /v1/customers/{id}/twitter",
+			"PUT /v1/customers/{id}/follows/{handle_id}", "DELETE /v1/customers/{id}/follows/{handle_id}",
+		},
+		Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
+	},
+	{
+		Name:        "twitter-webhook",
+		Description: "X Account Activity webhook: CRC checks, signature verification, payloads onto the inbound queue",
+		MemoryMB:    httpMemoryMB,
+		Timeout:     httpTimeout,
+		Routes:      []string{"GET /webhooks/twitter", "POST /webhooks/twitter"},
+		Access:      Access{SendInbound: true, XApp: true},
+	},
+	{
+		Name:        "inbound-worker",
+		Description: "Inbound queue consumer: X events into cases, customers and follow state",
+		MemoryMB:    httpMemoryMB,
+		Consumes:    &queues.Inbound,
+		// Payloads are independent and the worker is idempotent: up to ten
+		// per invocation, waiting at most a second to fill a batch.
+		BatchSize:   10,
+		BatchWindow: time.Second,
+		Access:      Access{Table: true},
+	},
+	{
+		Name:        "outbound-worker",
+		Description: "Outbound queue consumer: Tweets, replies, Direct Messages, Retweets and follows on X",
+		MemoryMB:    httpMemoryMB,
+		Consumes:    &queues.Outbound,
+		// A FIFO batch is handled in order and stops at the first failure;
+		// five commands keep a batch well inside the timeout even when X
+		// is slow.
+		BatchSize: 5,
+		CallsX:    true,
+		Access:    Access{Table: true, XApp: true, BrandHandles: true, DelaysMessages: true},
+	},
+}
+
+// Environment variable names Env sets (see shared/config).
+const (
+	EnvTableName        = "TABLE_NAME"
+	EnvOutboundQueueURL = "OUTBOUND_QUEUE_URL"
+	EnvInboundQueueURL  = "INBOUND_QUEUE_URL"
+	EnvXAppSecret       = "X_APP_SECRET"
+	EnvTweetMaxLength   = "TWEET_MAX_LENGTH"
+	EnvAllowedOrigins   = "ALLOWED_ORIGINS"
+	EnvLogLevel         = "LOG_LEVEL"
+)
+
+// Resources are the values a function's environment is made of: names
+// and URLs in AWS (CloudFormation tokens), or a test's local stand-ins.
+type Resources struct {
+	TableName        string
+	OutboundQueueURL string
+	InboundQueueURL  string
+	XAppSecret       string
+}
+
+// Config is the part of a deployment's settings that reaches the
+// functions' environment.
+type Config struct {
+	LogLevel       string
+	TweetMaxLength int
+	AllowedOrigins []string
+}
+
+// Env returns the function's environment: exactly the variables its
+// Access calls for, so the emulator tests can run a function with the
+// same environment the stack gives it.
+func (f Function) Env(r Resources, s Config) map[string]string {
+	env := map[string]string{EnvLogLevel: s.LogLevel}
+	a := f.Access
+	if a.Table {
+		env[EnvTableName] = r.TableName
+	}
+	delays := func(q queues.Queue) bool { return a.DelaysMessages && f.Consumes != nil && f.Consumes.Name == q.Name }
+	if a.SendOutbound || delays(queues.Outbound) {
+		env[EnvOutboundQueueURL] = r.OutboundQueueURL
+	}
+	if a.SendInbound || delays(queues.Inbound) {
+		env[EnvInboundQueueURL] = r.InboundQueueURL
+	}
+	if a.XApp {
+		env[EnvXAppSecret] = r.XAppSecret
+	}
+	if a.ConsoleAPI {
+		env[EnvTweetMaxLength] = strconv.Itoa(s.TweetMaxLength)
+		env[EnvAllowedOrigins] = strings.Join(s.AllowedOrigins, ",")
+	}
+	return env
+}
+
+// FunctionTimeout returns how long f may run: its own Timeout, or its
+// queue's ConsumerTimeout for a queue consumer.
+func (f Function) FunctionTimeout() time.Duration {
+	if f.Consumes != nil {
+		return f.Consumes.ConsumerTimeout
+	}
+	return f.Timeout
+}
+
+// Route splits "METHOD /path" into its parts.
+func Route(r string) (method, path string) {
+	method, path, _ = strings.Cut(r, " ")
+	return method, path
+}
+
+// NeedsJWT reports whether a route's path is a console API route, which
+// only agents with a valid JWT may call.
+func NeedsJWT(path string) bool { return strings.HasPrefix(path, "/v1/") }
+
+// ByName returns the function called name.
+func ByName(name string) (Function, bool) {
+	for _, f := range All {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}

@@ -1,0 +1,12 @@
+//go:build !linux
+
+package rie
+
+import "syscall"
+
+// sysProcAttr: no parent-death signal outside Linux; Stop still kills the
+// emulator.
+func sysProcAttr() *syscall.SysProcAttr { return nil }
+
+// killGroup does nothing outside Linux; Stop kills the emulator itself.
+func killGroup(int) {}

@@ -1,0 +1,86 @@
+package stack
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// secretName is what Secrets Manager accepts as a secret's name.
+var secretName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
+
+// SecretPrefix is the start of the name of every secret of a stage.
+func SecretPrefix(stage string) string { return "twitter-cases/" + stage + "/" }
+
+// XAppSecretName is the name of the X app's credentials secret the stack
+// creates (unless the context names an existing one).
+func XAppSecretName(stage string) string { return SecretPrefix(stage) + "x-app" }
+
+// HandleSecretPrefix is how the names of the brand handles' credentials
+// secrets must start: ops create one secret per brand handle, named
+// HandleSecretPrefix(stage)+<screen name>, and register that name with
+// POST /v1/handles; the functions that act on X may read every secret
+// under the prefix and no other.
+func HandleSecretPrefix(stage string) string { return SecretPrefix(stage) + "handles/" }
+
+// XAppPlaceholder is the value the stack gives the X app secret it
+// creates: the right shape with empty values (and a generated filler, as
+// CloudFormation generates something), which the functions refuse
+// ("app credentials need consumer_key and consumer_secret") until ops put
+// the real consumer key and secret in.
+const XAppPlaceholder = `{"consumer_key":"","consumer_secret":""}`
+
+// xAppSecret is the X app's credentials secret as the functions see it.
+type xAppSecret struct {
+	// name is what X_APP_SECRET holds.
+	name string
+	// arn is what IAM grants GetSecretValue on.
+	arn *string
+}
+
+// newXAppSecret creates the X app secret, with a placeholder value and
+// kept when the stack goes, or refers to the existing one the context names.
+func newXAppSecret(st awscdk.Stack, stage string, s Settings) xAppSecret {
+	if s.XAppSecretName != "" {
+		// Secret ARNs end in "-" and six random characters.
+		return xAppSecret{name: s.XAppSecretName, arn: st.FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("secretsmanager"),
+			Resource:     jsii.String("secret"),
+			ResourceName: jsii.String(s.XAppSecretName + "-??????"),
+			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})}
+	}
+	name := XAppSecretName(stage)
+	sec := awssecretsmanager.NewSecret(st, jsii.String(XAppSecretID), &awssecretsmanager.SecretProps{
+		SecretName: jsii.String(name),
+		Description: jsii.String(fmt.Sprintf("X app consumer key and secret of twitter-cases %s. Ops replace the placeholder with "+
+			`{"consumer_key":"...","consumer_secret":"..."}`+" from X's developer portal.", stage)),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			SecretStringTemplate: jsii.String(XAppPlaceholder),
+			GenerateStringKey:    jsii.String("placeholder"),
+			ExcludePunctuation:   jsii.Bool(true),
+		},
+		RemovalPolicy: awscdk.RemovalPolicy_RETAIN,
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(sec, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-SMG4"),
+		Reason: jsii.String("The X app's consumer key and secret are issued in X's developer portal, which has no API " +
+			"a rotation function could call; ops rotate them by hand (regenerate in the portal, then put-secret-value), " +
+			"as the README's Deploy section describes."),
+	}}, jsii.Bool(true))
+	return xAppSecret{name: name, arn: sec.SecretArn()}
+}
+
+// handleSecretsARN is the ARN pattern of every brand handle secret of the stage.
+func handleSecretsARN(st awscdk.Stack, stage string) *string {
+	return st.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("secretsmanager"),
+		Resource:     jsii.String("secret"),
+		ResourceName: jsii.String(HandleSecretPrefix(stage) + "*"),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+}

@@ -1,0 +1,262 @@
+package stack
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/mail"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/shared/config"
+)
+
+// Context keys of the settings a deployment chooses (cdk.json's "context",
+// or `cdk deploy -c key=value`). ContextStage is read by Stage.
+const (
+	ContextTweetMaxLength      = "tweetMaxLength"
+	ContextAllowedOrigins      = "allowedOrigins"
+	ContextAlarmEmail          = "alarmEmail"
+	ContextJWTIssuer           = "jwtIssuer"
+	ContextJWTAudience         = "jwtAudience"
+	ContextXAppSecretName      = "xAppSecretName"
+	ContextOutboundConcurrency = "outboundConcurrency"
+	ContextLogRetentionDays    = "logRetentionDays"
+	ContextLogLevel            = "logLevel"
+	ContextAPIRateLimit        = "apiRateLimit"
+	ContextAPIBurstLimit       = "apiBurstLimit"
+)
+
+// Settings are a deployment's choices; SettingsFrom reads them from the
+// context, DefaultSettings holds what an empty context means.
+type Settings struct {
+	// TweetMaxLength is the Tweet limit the console API enforces (1–280).
+	TweetMaxLength int
+	// AllowedOrigins are the console origins CORS lets in ("*" for any);
+	// none means no CORS at all (the console is served from the API's own
+	// origin or is not a browser).
+	AllowedOrigins []string
+	// AlarmEmail, when set, is subscribed to the alarm topic.
+	AlarmEmail string
+	// JWTIssuer and JWTAudience name an external identity provider whose
+	// tokens the API accepts instead of the stack's own Cognito user pool.
+	// Both or neither.
+	JWTIssuer   string
+	JWTAudience []string
+	// XAppSecretName, when set, is an existing Secrets Manager secret with
+	// the X app's consumer key and secret; when empty the stack creates
+	// the secret XAppSecretName(stage) with a placeholder value.
+	XAppSecretName string
+	// OutboundConcurrency caps the outbound worker (reserved concurrency and
+	// the event source's maximum concurrency), so bursts of commands cannot
+	// exhaust the brand handles' X rate limits (2–1000).
+	OutboundConcurrency int
+	// LogRetentionDays is how long every log group keeps its events; one of
+	// CloudWatch Logs' retention periods.
+	LogRetentionDays int
+	// LogLevel is the functions' LOG_LEVEL: debug, info, warn or error.
+	LogLevel string
+	// APIRateLimit (requests per second, steady) and APIBurstLimit are the
+	// HTTP API stage's default throttling, for every route.
+	APIRateLimit  int
+	APIBurstLimit int
+}
+
+// DefaultSettings are the settings of an empty context.
+var DefaultSettings = Settings{
+	TweetMaxLength:      config.DefaultTweetMaxLength,
+	OutboundConcurrency: 5,
+	LogRetentionDays:    90,
+	LogLevel:            "info",
+	APIRateLimit:        50,
+	APIBurstLimit:       100,
+}
+
+// FunctionConfig is what of the settings reaches the functions' environment.
+func (s Settings) FunctionConfig() lambdas.Config {
+	return lambdas.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins}
+}
+
+// ExternalJWT reports whether the API trusts an external issuer instead
+// of the stack's Cognito user pool.
+func (s Settings) ExternalJWT() bool { return s.JWTIssuer != "" }
+
+// retentionPeriods are the retention periods CloudWatch Logs accepts, in days.
+var retentionPeriods = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// SettingsFrom reads the settings from scope's context and checks them,
+// reporting every bad value at once. A context value may be given as JSON
+// (cdk.json) or as the string `cdk -c key=value` passes: numbers as
+// digits, lists as JSON arrays or comma-separated.
+func SettingsFrom(scope constructs.Construct) (Settings, error) {
+	s := DefaultSettings
+	var problems []string
+	bad := func(key string, v any, want string) {
+		problems = append(problems, fmt.Sprintf("context %q: %s, not %s", key, want, show(v)))
+	}
+	get := func(key string) (any, bool) {
+		v := scope.Node().TryGetContext(jsii.String(key))
+		if v == nil {
+			return nil, false
+		}
+		if str, ok := v.(string); ok && strings.TrimSpace(str) == "" {
+			return nil, false
+		}
+		return v, true
+	}
+	intIn := func(key string, dst *int, lo, hi int) {
+		if v, ok := get(key); ok {
+			n, ok := toInt(v)
+			if !ok || n < lo || n > hi {
+				bad(key, v, fmt.Sprintf("want a whole number from %d to %d", lo, hi))
+				return
+			}
+			*dst = n
+		}
+	}
+	str := func(key string, dst *string) {
+		if v, ok := get(key); ok {
+			x, ok := v.(string)
+			if !ok {
+				bad(key, v, "want a string")
+				return
+			}
+			*dst = strings.TrimSpace(x)
+		}
+	}
+
+	intIn(ContextTweetMaxLength, &s.TweetMaxLength, 1, config.MaxTweetMaxLength)
+	if v, ok := get(ContextAllowedOrigins); ok {
+		list, ok := toStrings(v)
+		if !ok {
+			bad(ContextAllowedOrigins, v, "want a list of origins")
+		}
+		for _, o := range list {
+			if !validOrigin(o) {
+				bad(ContextAllowedOrigins, o, `want origins such as "https://console.example.com" (scheme://host[:port], no path) or "*"`)
+			}
+		}
+		s.AllowedOrigins = list
+	}
+	str(ContextAlarmEmail, &s.AlarmEmail)
+	if s.AlarmEmail != "" {
+		if a, err := mail.ParseAddress(s.AlarmEmail); err != nil || a.Address != s.AlarmEmail {
+			bad(ContextAlarmEmail, s.AlarmEmail, "want an e-mail address")
+		}
+	}
+	str(ContextJWTIssuer, &s.JWTIssuer)
+	if v, ok := get(ContextJWTAudience); ok {
+		list, ok := toStrings(v)
+		if !ok {
+			bad(ContextJWTAudience, v, "want a list of audiences")
+		}
+		s.JWTAudience = list
+	}
+	switch {
+	case s.JWTIssuer == "" && len(s.JWTAudience) > 0:
+		problems = append(problems, fmt.Sprintf("context %q is set but %q is not: give both or neither", ContextJWTAudience, ContextJWTIssuer))
+	case s.JWTIssuer != "" && len(s.JWTAudience) == 0:
+		problems = append(problems, fmt.Sprintf("context %q is set but %q is not: give both or neither", ContextJWTIssuer, ContextJWTAudience))
+	}
+	if s.JWTIssuer != "" {
+		if u, err := url.Parse(s.JWTIssuer); err != nil || u.Scheme != "https" || u.Host == "" {
+			bad(ContextJWTIssuer, s.JWTIssuer, "want the issuer's https URL")
+		}
+	}
+	str(ContextXAppSecretName, &s.XAppSecretName)
+	if s.XAppSecretName != "" && !secretName.MatchString(s.XAppSecretName) {
+		bad(ContextXAppSecretName, s.XAppSecretName, "want a Secrets Manager secret name (letters, digits and /_+=.@-), not an ARN")
+	}
+	intIn(ContextOutboundConcurrency, &s.OutboundConcurrency, 2, 1000)
+	intIn(ContextLogRetentionDays, &s.LogRetentionDays, 1, math.MaxInt32)
+	if !slices.Contains(retentionPeriods, s.LogRetentionDays) {
+		bad(ContextLogRetentionDays, s.LogRetentionDays, fmt.Sprintf("want one of CloudWatch Logs' retention periods %v", retentionPeriods))
+	}
+	str(ContextLogLevel, &s.LogLevel)
+	if _, err := config.FromEnv(func(k string) string {
+		if k == "LOG_LEVEL" {
+			return s.LogLevel
+		}
+		return ""
+	}); err != nil {
+		bad(ContextLogLevel, s.LogLevel, "want debug, info, warn or error")
+	}
+	intIn(ContextAPIRateLimit, &s.APIRateLimit, 1, 10000)
+	intIn(ContextAPIBurstLimit, &s.APIBurstLimit, 1, 5000)
+
+	if len(problems) > 0 {
+		return s, fmt.Errorf("%s", strings.Join(problems, "; "))
+	}
+	return s, nil
+}
+
+// toInt accepts a JSON number or a string of digits.
+func toInt(v any) (int, bool) {
+	switch x := v.(type) {
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) > math.MaxInt32 {
+			return 0, false
+		}
+		return int(x), true
+	case string:
+		n, err := strconv.Atoi(strings.TrimSpace(x))
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// toStrings accepts a JSON array of strings, a JSON array in a string, or
+// a comma-separated string; blank items are dropped.
+func toStrings(v any) ([]string, bool) {
+	var items []any
+	switch x := v.(type) {
+	case []any:
+		items = x
+	case string:
+		x = strings.TrimSpace(x)
+		if strings.HasPrefix(x, "[") {
+			if err := json.Unmarshal([]byte(x), &items); err != nil {
+				return nil, false
+			}
+			break
+		}
+		for _, p := range strings.Split(x, ",") {
+			items = append(items, p)
+		}
+	default:
+		return nil, false
+	}
+	var out []string
+	for _, it := range items {
+		s, ok := it.(string)
+		if !ok {
+			return nil, false
+		}
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out, true
+}
+
+func validOrigin(o string) bool {
+	if o == "*" {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" &&
+		u.Path == "" && u.RawQuery == "" && u.Fragment == "" && u.User == nil
+}
+
+func show(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
