@@ -12,6 +12,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xwire"
@@ -25,7 +26,7 @@ func main() {
 // the X account lookup (nil: the X adapter, signing lookups as a connected
 // brand handle, when an X app secret is configured); it does no network I/O.
 func handler(ctx context.Context, cfg config.Config, xusers support.XUsers) (http.Handler, error) {
-	svc, store, err := wire.ConsoleService(ctx, cfg, wire.Needs{Sends: true, XUsers: lookups(xusers)})
+	svc, store, err := wire.ConsoleService(ctx, cfg, wire.Needs{Outbox: sqsqueue.Outbound, XUsers: lookups(xusers)})
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/outbound"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
@@ -33,7 +34,7 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (*outbo
 	if err != nil {
 		return nil, err
 	}
-	queue, err := wire.Queue(awsCfg, cfg, cfg.OutboundQueueURL)
+	queue, err := sqsqueue.FromConfig(awsCfg, cfg, cfg.OutboundQueueURL)
 	if err != nil {
 		return nil, err
 	}

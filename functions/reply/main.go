@@ -10,6 +10,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/wire"
 )
 
@@ -18,7 +19,7 @@ func main() { wire.ServeHTTP(handler) }
 // handler builds the function's http.Handler from its configuration; it
 // does no network I/O.
 func handler(ctx context.Context, cfg config.Config) (http.Handler, error) {
-	svc, store, err := wire.ConsoleService(ctx, cfg, wire.Needs{Sends: true})
+	svc, store, err := wire.ConsoleService(ctx, cfg, wire.Needs{Outbox: sqsqueue.Outbound})
 	if err != nil {
 		return nil, err
 	}

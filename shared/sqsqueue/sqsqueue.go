@@ -5,6 +5,7 @@ package sqsqueue
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/support"
 )
 
@@ -26,6 +28,23 @@ func NewClient(cfg aws.Config, endpoint string) *sqs.Client {
 			o.BaseEndpoint = aws.String(endpoint)
 		}
 	})
+}
+
+// FromConfig returns the queue at url, with a client from the SDK and the
+// function's configuration.
+func FromConfig(awsCfg aws.Config, cfg config.Config, url string) (*Queue, error) {
+	if url == "" {
+		return nil, errors.New("sqsqueue: a queue URL is not set")
+	}
+	return New(NewClient(awsCfg, cfg.SQSEndpoint), url), nil
+}
+
+// Outbound returns the outbound queue of the configuration as an Outbox.
+func Outbound(awsCfg aws.Config, cfg config.Config) (support.Outbox, error) {
+	if cfg.OutboundQueueURL == "" {
+		return nil, errors.New("OUTBOUND_QUEUE_URL is not set")
+	}
+	return FromConfig(awsCfg, cfg, cfg.OutboundQueueURL)
 }
 
 // Queue is one SQS queue.

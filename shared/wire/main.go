@@ -60,9 +60,10 @@ func initFunction() (config.Config, *slog.Logger) {
 // Needs says what of the outside an HTTP function's routes use, so it
 // builds (and links) nothing more.
 type Needs struct {
-	// Sends: the routes queue commands for X (OUTBOUND_QUEUE_URL is then
-	// required); otherwise the service refuses to queue.
-	Sends bool
+	// Outbox builds the outbound queue of routes that send to X
+	// (sqsqueue.Outbound); nil for functions that never do, whose service
+	// then refuses to queue.
+	Outbox func(awsCfg aws.Config, cfg config.Config) (support.Outbox, error)
 	// XUsers builds the X lookup of routes that look accounts up on X
 	// (xwire.Lookups); nil for functions that never do.
 	XUsers func(awsCfg aws.Config, cfg config.Config, handles support.HandleStore) (support.XUsers, error)
@@ -77,11 +78,8 @@ func ConsoleService(ctx context.Context, cfg config.Config, needs Needs) (*suppo
 	}
 	store := Store(awsCfg, cfg)
 	var outbox support.Outbox = noOutbox{}
-	if needs.Sends {
-		if cfg.OutboundQueueURL == "" {
-			return nil, nil, errors.New("OUTBOUND_QUEUE_URL is not set")
-		}
-		if outbox, err = Queue(awsCfg, cfg, cfg.OutboundQueueURL); err != nil {
+	if needs.Outbox != nil {
+		if outbox, err = needs.Outbox(awsCfg, cfg); err != nil {
 			return nil, nil, err
 		}
 	}
