@@ -23,6 +23,10 @@ const (
 	ReplayedHeader = "Idempotent-Replayed"
 	// IdempotencyTTL is how long a key and its answer are kept.
 	IdempotencyTTL = 24 * time.Hour
+	// InProgressTTL is how long a key stays reserved while its first
+	// request runs: far longer than any function's timeout, so a request
+	// whose function died does not lock its key for a day.
+	InProgressTTL = 5 * time.Minute
 	// MaxIdempotencyKeyLength bounds the client's key.
 	MaxIdempotencyKeyLength = 255
 )
@@ -35,7 +39,8 @@ const (
 //     (status and body, with Idempotent-Replayed: true); the handler does
 //     not run, so nothing is queued again.
 //   - A repeat while the first is still being answered is refused: 409
-//     request_in_progress.
+//     request_in_progress (for InProgressTTL at most, should the first
+//     never finish).
 //   - The same key with a different body is refused: 422
 //     idempotency_key_reused (as the IETF Idempotency-Key draft says).
 //   - An answer that a retry could change (5xx, 409, 429) is not kept: the
@@ -74,7 +79,7 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 			rec := support.IdempotencyRecord{
 				Key:         idempotencyScope(r, key),
 				RequestHash: hex.EncodeToString(sum[:]),
-				ExpiresAt:   now().Add(IdempotencyTTL).UTC(),
+				ExpiresAt:   now().Add(InProgressTTL).UTC(),
 			}
 			existing, err := store.ReserveIdempotencyKey(r.Context(), rec)
 			if err != nil {
@@ -101,6 +106,7 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 					break
 				}
 				rec.Done, rec.StatusCode, rec.Body = true, out.status, out.body.Bytes()
+				rec.ExpiresAt = now().Add(IdempotencyTTL).UTC()
 				err = store.CompleteIdempotencyKey(ctx, rec)
 			}
 			if err != nil {

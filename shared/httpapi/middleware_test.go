@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
@@ -253,5 +254,32 @@ func TestIdempotencyKeysAreScopedToTheAgent(t *testing.T) {
 	}
 	if idempotencyScope(a, "k") != idempotencyScope(a.Clone(a.Context()), "k") {
 		t.Error("the scope is not stable")
+	}
+}
+
+// TestIdempotentExpiry: a key is reserved briefly while its request runs
+// (so a request whose function died frees it soon) and kept a day once
+// answered.
+func TestIdempotentExpiry(t *testing.T) {
+	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	var during time.Time
+	h := Authenticate("dev")(Idempotent(store, func() time.Time { return now })(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, rec := range store.recs {
+			during = rec.ExpiresAt
+		}
+		Encode(w, 202, map[string]string{"ok": "yes"})
+	})))
+	r := httptest.NewRequest("POST", "/v1/cases/c/replies", strings.NewReader(`{}`))
+	r.Header.Set("Authorization", "Bearer dev")
+	r.Header.Set(IdempotencyHeader, "key-1")
+	h.ServeHTTP(httptest.NewRecorder(), r)
+	if want := now.Add(InProgressTTL); !during.Equal(want) {
+		t.Errorf("while running the key expires at %s, want %s", during, want)
+	}
+	for _, rec := range store.recs {
+		if want := now.Add(IdempotencyTTL); !rec.Done || !rec.ExpiresAt.Equal(want) {
+			t.Errorf("answered record = %+v, want done, expiring at %s", rec, want)
+		}
 	}
 }
