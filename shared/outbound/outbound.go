@@ -6,10 +6,11 @@
 //
 // Delivery rules:
 //   - Idempotent: a command whose work is recorded as done does nothing.
-//   - No second Tweet: before calling X the message is marked sending (with
-//     the time). A command that finds its message still sending may have
-//     reached X before the worker died, so it first asks X for the brand
-//     handle's recent Tweets and adopts a match instead of posting again.
+//   - No second Tweet or DM: before calling X the message is marked sending
+//     (with the time). A command that finds its message still sending may
+//     have reached X before the worker died, so it first asks X for the
+//     brand handle's recent Tweets (or its DMs with the customer) and
+//     adopts a match instead of sending again.
 //   - 429: the SQS message comes back after X's x-rate-limit-reset (its
 //     visibility is changed) and is reported as a batch item failure.
 //   - 5xx and timeouts: retried with exponential backoff (through the
@@ -55,6 +56,8 @@ type X interface {
 	// FindTweet returns the id of the brand handle's Tweet with this text
 	// posted since a time, or "".
 	FindTweet(ctx context.Context, auth xapi.BrandAuth, text string, since time.Time) (string, error)
+	// FindDM does the same for a Direct Message to the participant.
+	FindDM(ctx context.Context, auth xapi.BrandAuth, participantID, text string, since time.Time) (string, error)
 }
 
 // outcome is what a failed call to X means for the command.
@@ -232,9 +235,25 @@ func (w *Worker) send(ctx context.Context, cmd support.Command) error {
 	if err != nil {
 		return w.fail(ctx, m, err)
 	}
-	if m.Status == support.StatusSending && m.Kind == support.KindTweet {
-		// A previous attempt may have reached X: look before posting again.
-		xid, err := w.x.FindTweet(ctx, brand, m.Text, m.AttemptedAt.Add(-time.Minute))
+	var to string // a DM's recipient
+	switch m.Kind {
+	case support.KindTweet:
+	case support.KindDM:
+		if to, err = w.customerXID(ctx, m.CaseID); err != nil {
+			return w.xFailure(ctx, m, err)
+		}
+	default:
+		return w.fail(ctx, m, support.Errorf(support.EValidation, "A %s message cannot be sent.", m.Kind))
+	}
+	if m.Status == support.StatusSending {
+		// A previous attempt may have reached X: look before sending again.
+		since := m.AttemptedAt.Add(-time.Minute)
+		var xid string
+		if m.Kind == support.KindTweet {
+			xid, err = w.x.FindTweet(ctx, brand, m.Text, since)
+		} else {
+			xid, err = w.x.FindDM(ctx, brand, to, m.Text, since)
+		}
 		if err != nil {
 			return w.xFailure(ctx, m, err)
 		}
@@ -247,20 +266,14 @@ func (w *Worker) send(ctx context.Context, cmd support.Command) error {
 		return err
 	}
 	var xid string
-	switch m.Kind {
-	case support.KindTweet:
+	if m.Kind == support.KindTweet {
 		var tw xapi.TweetResult
 		tw, err = w.x.CreateTweet(ctx, brand, m.Text, m.InReplyToXID)
 		xid = tw.ID
-	case support.KindDM:
-		var to string
-		if to, err = w.customerXID(ctx, m.CaseID); err == nil {
-			var dm xapi.DMResult
-			dm, err = w.x.SendDM(ctx, brand, to, m.Text)
-			xid = dm.EventID
-		}
-	default:
-		err = support.Errorf(support.EValidation, "A %s message cannot be sent.", m.Kind)
+	} else {
+		var dm xapi.DMResult
+		dm, err = w.x.SendDM(ctx, brand, to, m.Text)
+		xid = dm.EventID
 	}
 	if err != nil {
 		return w.xFailure(ctx, m, err)

@@ -263,6 +263,44 @@ func (c *crashingX) CreateTweet(ctx context.Context, a xapi.BrandAuth, text, inR
 	return r, err
 }
 
+func (c *crashingX) SendDM(ctx context.Context, a xapi.BrandAuth, to, text string) (xapi.DMResult, error) {
+	r, err := c.X.SendDM(ctx, a, to, text)
+	if err == nil && c.crashed.CompareAndSwap(false, true) {
+		panic("worker killed between X's answer and the DynamoDB write")
+	}
+	return r, err
+}
+
+func TestCrashBetweenXAndStoreStillOneDM(t *testing.T) {
+	var cx *crashingX
+	e := newEnv(t, options{wrapX: func(x X) X { cx = &crashingX{X: x}; return cx }})
+	ctx := context.Background()
+	first := e.createCase("@alice_follows before the DM")
+	cx.crashed.Store(true) // let the first Tweet through
+	e.runUntil(10*time.Second, e.final(first))
+	cx.crashed.Store(false)
+	dm, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("dm"), Text: "only once, please"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.runUntil(15*time.Second, e.final(dm))
+	if !cx.crashed.Load() {
+		t.Fatal("the worker never crashed; the test proves nothing")
+	}
+	if got := e.message(dm); got.Status != support.StatusSent || got.XID == "" {
+		t.Fatalf("DM = %+v", got)
+	}
+	sent := 0
+	for _, c := range e.sim.Calls() {
+		if c.Method == "POST" && strings.HasPrefix(c.Path, "/2/dm_conversations/") && c.Status == 201 {
+			sent++
+		}
+	}
+	if sent != 1 {
+		t.Errorf("%d DMs sent after a crash, want 1", sent)
+	}
+}
+
 func TestCrashBetweenXAndStoreStillOneTweet(t *testing.T) {
 	var cx *crashingX
 	e := newEnv(t, options{wrapX: func(x X) X { cx = &crashingX{X: x}; return cx }})

@@ -410,3 +410,66 @@ func matchText(text string) string {
 	}
 	return strings.TrimSpace(text)
 }
+
+const dmEventsEndpoint = "https://api.twitter.com/2/dm_conversations/with/:participant_id/dm_events"
+
+// FindDM returns the id of the brand handle's Direct Message to the user
+// with this text sent since a time, or "": the outbound worker's check,
+// after a crash, for a DM X may already have sent
+// (GET /2/dm_conversations/with/:participant_id/dm_events, newest first).
+func (c *Client) FindDM(ctx context.Context, auth BrandAuth, participantID, text string, since time.Time) (string, error) {
+	if participantID == "" {
+		return "", errors.New("xapi: find dm: no participant id")
+	}
+	var found string
+	err := c.do(ctx, "find dm", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		var out struct {
+			Data []struct {
+				ID        string `json:"id"`
+				EventType string `json:"event_type"`
+				Text      string `json:"text"`
+				SenderID  string `json:"sender_id"`
+				CreatedAt string `json:"created_at"`
+			} `json:"data"`
+			partialErrors
+		}
+		in := &dmEventsInput{ParticipantID: participantID}
+		if err := gc.CallAPI(ctx, dmEventsEndpoint, "GET", in, &out); err != nil {
+			return err
+		}
+		want := matchText(text)
+		for _, e := range out.Data {
+			at, err := time.Parse(time.RFC3339, e.CreatedAt)
+			if err == nil && at.Before(since) {
+				break // newest first: the rest are older still
+			}
+			if e.EventType == "MessageCreate" && e.SenderID == auth.XUserID && matchText(html.UnescapeString(e.Text)) == want {
+				found = e.ID
+				return nil
+			}
+		}
+		return nil
+	})
+	return found, err
+}
+
+// dmEventsInput is the parameters of GET
+// /2/dm_conversations/with/:participant_id/dm_events for gotwi's CallAPI.
+type dmEventsInput struct {
+	accessToken   string
+	ParticipantID string
+}
+
+func (p *dmEventsInput) SetAccessToken(token string) { p.accessToken = token }
+func (p *dmEventsInput) AccessToken() string         { return p.accessToken }
+
+func (p *dmEventsInput) ResolveEndpoint(endpointBase string) string {
+	return strings.Replace(endpointBase, ":participant_id", url.PathEscape(p.ParticipantID), 1) +
+		"?dm_event.fields=id,event_type,text,sender_id,created_at&max_results=100"
+}
+
+func (p *dmEventsInput) Body() (io.Reader, error) { return nil, nil }
+
+func (p *dmEventsInput) ParameterMap() map[string]string {
+	return map[string]string{"dm_event.fields": "id,event_type,text,sender_id,created_at", "max_results": "100"}
+}

@@ -661,3 +661,31 @@ func TestRecentTweetsAndFindTweet(t *testing.T) {
 		})
 	}
 }
+
+func TestFindDM(t *testing.T) {
+	f := newFixture(t, xsim.Options{})
+	ctx := context.Background()
+	since := time.Now().Add(-time.Minute)
+	sent, err := f.client.SendDM(ctx, acmeSupport, alice.XUser, "your refund of 5 < 10 & more is on its way")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ctl("POST", "/sim/users/alice_follows/dms", `{"to":"AcmeSupport","text":"thanks"}`)
+	for _, tt := range []struct {
+		name, text string
+		since      time.Time
+		want       string
+	}{
+		{"ours", "your refund of 5 < 10 & more is on its way", since, sent.EventID},
+		{"the customer's words are not ours", "thanks", since, ""},
+		{"never sent", "something else", since, ""},
+		{"sent before since", "your refund of 5 < 10 & more is on its way", time.Now().Add(time.Hour), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			id, err := f.client.FindDM(ctx, acmeSupport, alice.XUser, tt.text, tt.since)
+			if err != nil || id != tt.want {
+				t.Errorf("FindDM = %q, %v; want %q", id, err, tt.want)
+			}
+		})
+	}
+}

@@ -524,6 +524,44 @@ func (s *Sim) sendDMAPI(c *call) (int, any) {
 	return http.StatusCreated, map[string]any{"data": map[string]string{"dm_conversation_id": m.ConversationID, "dm_event_id": m.ID}}
 }
 
+// GET /2/dm_conversations/with/:participant_id/dm_events: the Direct
+// Messages between the authenticated user and the participant, newest
+// first, with X's dm_event fields (at most max_results, default 100).
+func (s *Sim) dmEventsAPI(c *call) (int, any) {
+	pid := c.r.PathValue("participant_id")
+	if !isID(pid) {
+		return fail(invalidID("participant_id", pid))
+	}
+	if s.st.users[pid] == nil {
+		return fail(notFound("user", "participant_id", pid))
+	}
+	limit := 100
+	if v := c.r.URL.Query().Get("max_results"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			return fail(invalidRequest("max_results", v, "The `max_results` query parameter value ["+v+"] is not between 1 and 100"))
+		}
+		limit = n
+	}
+	conv := conversationID(c.user.ID, pid)
+	type event struct {
+		ID               string `json:"id"`
+		EventType        string `json:"event_type"`
+		Text             string `json:"text"`
+		SenderID         string `json:"sender_id"`
+		DMConversationID string `json:"dm_conversation_id"`
+		CreatedAt        string `json:"created_at"`
+	}
+	data := []event{}
+	for i := len(s.st.dms) - 1; i >= 0 && len(data) < limit; i-- {
+		if m := s.st.dms[i]; m.ConversationID == conv {
+			data = append(data, event{ID: m.ID, EventType: "MessageCreate", Text: m.Text, SenderID: m.SenderID,
+				DMConversationID: m.ConversationID, CreatedAt: m.CreatedAt.Format("2006-01-02T15:04:05.000Z")})
+		}
+	}
+	return http.StatusOK, map[string]any{"data": data, "meta": map[string]int{"result_count": len(data)}}
+}
+
 // sendDM applies X's rules to a Direct Message and stores it: the recipient
 // must accept messages from anyone or follow the sender. Called with s.mu
 // held.

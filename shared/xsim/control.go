@@ -23,6 +23,7 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.Handle("GET /2/users/by/username/{username}", s.api(EndpointLookupUser, s.lookupUserAPI))
 	mux.Handle("GET /2/users/{id}/tweets", s.api(EndpointUserTweets, s.userTweetsAPI))
 	mux.Handle("POST /2/dm_conversations/with/{participant_id}/messages", s.api(EndpointSendDM, s.sendDMAPI))
+	mux.Handle("GET /2/dm_conversations/with/{participant_id}/dm_events", s.api(EndpointDMEvents, s.dmEventsAPI))
 	mux.HandleFunc("/2/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, pageNotFound.status, pageNotFound.body)
 	})

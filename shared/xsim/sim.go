@@ -66,6 +66,7 @@ const (
 	EndpointLookupUser  = "GET /2/users/by/username/:username"
 	EndpointUserTweets  = "GET /2/users/:id/tweets"
 	EndpointSendDM      = "POST /2/dm_conversations/with/:participant_id/messages"
+	EndpointDMEvents    = "GET /2/dm_conversations/with/:participant_id/dm_events"
 )
 
 // DefaultRateLimit is each endpoint's default number of requests per user
