@@ -440,3 +440,19 @@ func TestUndeliverableMessagesFail(t *testing.T) {
 		t.Errorf("malformed bodies: %+v, want both reported", resp.BatchItemFailures)
 	}
 }
+
+func TestRenamedCustomerGetsTheNewHandle(t *testing.T) {
+	e := newEnv(t)
+	e.mustDeliver(tweet(tweetOpts{id: "7001", text: "@AcmeSupport hello", at: ts(0)}))
+	e.mustDeliver(tweet(tweetOpts{id: "7002", text: "@AcmeSupport new name, same me", at: ts(1), author: aliceX, authorName: "alice_renamed"}))
+	c := e.customer(aliceX)
+	if c.Twitter.Handle != "alice_renamed" {
+		t.Errorf("handle = %q, want the new screen name", c.Twitter.Handle)
+	}
+	if got, err := e.store.CustomerByHandle(context.Background(), "alice_renamed"); err != nil || got.ID != c.ID {
+		t.Errorf("by new handle: %v, %v", got, err)
+	}
+	if n := len(e.cases(c.ID)); n != 2 {
+		t.Errorf("%d cases, want both Tweets with the one customer", n)
+	}
+}

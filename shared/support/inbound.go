@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/acme/twitter-cases/shared/activity"
@@ -32,7 +33,8 @@ const EventRetention = 7 * 24 * time.Hour
 //     unless that case is closed (a resolved one reopens); after a closed
 //     one it starts a new case.
 //   - X users unknown to us become customers when they Tweet at, DM, follow
-//     or are followed by a brand handle (a follow is what later allows DMs).
+//     or are followed by a brand handle (a follow is what later allows DMs);
+//     a known customer whose screen name changed on X gets the new handle.
 //   - The brand handle's own Tweets and DMs only confirm an outgoing message
 //     (it becomes sent); one that matches no message is left alone.
 //   - A deletion that arrives before its Tweet leaves a tombstone, so the
@@ -349,8 +351,12 @@ func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid st
 func (in *Inbound) customerFor(ctx context.Context, u activity.User) (*Customer, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		c, err := in.store.CustomerByXUserID(ctx, u.ID)
-		if err == nil || ErrorCode(err) != ENotFound {
-			return c, err
+		if err == nil {
+			in.followRename(ctx, c, u)
+			return c, nil
+		}
+		if ErrorCode(err) != ENotFound {
+			return nil, err
 		}
 		now := in.now()
 		c = &Customer{ID: NewID(now), Name: u.Name, CreatedAt: now, UpdatedAt: now}
@@ -371,6 +377,27 @@ func (in *Inbound) customerFor(ctx context.Context, u activity.User) (*Customer,
 		// Someone else made the customer at the same moment: read theirs.
 	}
 	return nil, Errorf(EConflict, "The customer for X user %s could not be created.", u.ID)
+}
+
+// followRename updates the customer's handle when X says the account now
+// has another screen name, so replies mention the name that reaches them.
+// It is best effort: a lost race or a handle still recorded for someone
+// else leaves the customer as it was, for the next event to try again.
+func (in *Inbound) followRename(ctx context.Context, c *Customer, u activity.User) {
+	if u.ScreenName == "" || c.Twitter == nil || strings.EqualFold(c.Twitter.Handle, u.ScreenName) {
+		return
+	}
+	if _, ok := twtext.NormalizeHandle(u.ScreenName); !ok {
+		return
+	}
+	old := c.Twitter.Handle
+	c.Twitter.Handle, c.UpdatedAt = u.ScreenName, in.now()
+	if err := in.store.PutCustomer(ctx, c); err != nil {
+		c.Twitter.Handle = old
+		in.log.WarnContext(ctx, "customer's new screen name not recorded", "customer", c.ID, "code", ErrorCode(err), "err", err)
+		return
+	}
+	in.log.InfoContext(ctx, "customer renamed on X", "customer", c.ID)
 }
 
 // createCase creates a case with a derived id, or returns the one a previous
