@@ -54,22 +54,14 @@ func casesByStatusPK(status support.CaseStatus) string { return "CASES#" + strin
 
 func dmCasePK(customerID, handleID string) string { return "DMCASE#" + customerID + "#" + handleID }
 
-// newestFirstKey is the index sort key of a case: its last activity time,
-// fixed-width, with every digit d replaced by 9-d, then its id. Ascending key
-// order is thus newest activity first (ties by id), so the lists need no
-// reversed Query.
-func newestFirstKey(t time.Time, id string) string {
-	b := []byte(sortTime(t))
-	for i, c := range b {
-		if c >= '0' && c <= '9' {
-			b[i] = '9' - (c - '0')
-		}
-	}
-	return string(b) + "#" + id
+// activityKey is the index sort key of a case: its last activity time,
+// fixed-width, then its id. The lists read it in descending order.
+func activityKey(t time.Time, id string) string {
+	return sortTime(t) + "#" + id
 }
 
 func toCaseItem(c *support.Case, version int64) caseItem {
-	activity := newestFirstKey(c.LastActivityAt, c.ID)
+	activity := activityKey(c.LastActivityAt, c.ID)
 	return caseItem{
 		PK: casePK(c.ID), SK: caseSK,
 		GSI1PK: customerPK(c.CustomerID), GSI1SK: activity,
@@ -152,6 +144,7 @@ func (s *Store) casesPage(ctx context.Context, index, pkAttr, skAttr, pk string,
 		KeyConditionExpression:    aws.String(fmt.Sprintf("#%s = :pk", pkAttr)),
 		ExpressionAttributeNames:  names(pkAttr),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		ScanIndexForward:          aws.Bool(false), // newest activity first (a Query's key order, not a table scan)
 	}
 	q := pageQuery{
 		in: in,

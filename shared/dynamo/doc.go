@@ -14,8 +14,7 @@
 // (2006-01-02T15:04:05.000000000Z) inside sort keys.
 //
 // Keys (ids are ULIDs; <t> is the last activity time in the fixed-width
-// layout with each digit d written as 9-d, so that ascending order is newest
-// first):
+// layout, read in descending order so the newest activity comes first):
 //
 //	item                   PK                            SK                  other keys / attributes
 //	---------------------  ----------------------------  ------------------  ------------------------------------------
