@@ -3,6 +3,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -61,7 +62,7 @@ type Config struct {
 // lookup in tests) and reports every bad value at once.
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		TableName:        or(getenv("TABLE_NAME"), DefaultTableName),
+		TableName:        cmp.Or(getenv("TABLE_NAME"), DefaultTableName),
 		DynamoDBEndpoint: getenv("DYNAMODB_ENDPOINT"),
 		SQSEndpoint:      getenv("SQS_ENDPOINT"),
 		OutboundQueueURL: getenv("OUTBOUND_QUEUE_URL"),
@@ -71,8 +72,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DevToken:         getenv("DEV_TOKEN"),
 		XAPIBaseURL:      getenv("X_API_BASE_URL"),
 		XAppSecret:       getenv("X_APP_SECRET"),
-		LogLevel:         or(getenv("LOG_LEVEL"), "info"),
-		SecretsSource:    or(getenv("SECRETS_SOURCE"), SecretsManager),
+		LogLevel:         cmp.Or(getenv("LOG_LEVEL"), "info"),
+		SecretsSource:    cmp.Or(getenv("SECRETS_SOURCE"), SecretsManager),
 	}
 	var problems []string
 	if s := getenv("TWEET_MAX_LENGTH"); s != "" {
@@ -95,13 +96,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("config: %s", strings.Join(problems, "; "))
 	}
 	return c, nil
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func splitList(s string) []string {

@@ -6,6 +6,7 @@
 package localrun
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -121,12 +122,12 @@ func Run(ctx context.Context, opts Options) (err error) {
 	base := "http://" + ln.Addr().String()
 
 	// The X simulator, delivering the brand handles' events to our webhook.
-	app := secrets.AppCredentials{ConsumerKey: or(opts.ConsumerKey, sample.ConsumerKey), ConsumerSecret: or(opts.ConsumerSecret, sample.ConsumerSecret)}
+	app := secrets.AppCredentials{ConsumerKey: cmp.Or(opts.ConsumerKey, sample.ConsumerKey), ConsumerSecret: cmp.Or(opts.ConsumerSecret, sample.ConsumerSecret)}
 	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSim()
 	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
 		WebhookURL: base + webhook.Path, Logger: log.With("part", "xsim")})
-	simURL, err := sim.Start(simCtx, or(opts.XSimAddr, "127.0.0.1:0"))
+	simURL, err := sim.Start(simCtx, cmp.Or(opts.XSimAddr, "127.0.0.1:0"))
 	if err != nil {
 		ln.Close()
 		return fmt.Errorf("localrun: %w", err)
@@ -211,13 +212,6 @@ func waitHealthy(ctx context.Context, base string) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func printBanner(w io.Writer, base, simURL string, cfg config.Config) {

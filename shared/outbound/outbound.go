@@ -30,11 +30,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
@@ -181,10 +181,7 @@ func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage) error {
 		// It will never parse: after the retries it lands in the DLQ.
 		return fmt.Errorf("outbound: unreadable command in message %s: %v", rec.MessageId, err)
 	}
-	attempt, _ := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
-	if attempt < 1 {
-		attempt = 1
-	}
+	attempt := sqsqueue.ReceiveCount(rec)
 	ctx = withAttempt(ctx, attempt)
 	log := w.log.With("command", cmd.ID, "kind", cmd.Kind, "attempt", attempt)
 	var err error

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -140,10 +139,4 @@ func (p *Poller) invoke(ctx context.Context, batch events.SQSEvent) (resp events
 		}
 	}()
 	return p.handler(ctx, batch)
-}
-
-// ReceiveCount returns how many times SQS has delivered the message.
-func ReceiveCount(m events.SQSMessage) int {
-	n, _ := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
-	return n
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 )
 
 var local = &localawstest.Servers{SQS: true}
@@ -73,7 +74,7 @@ func TestPartialFailuresComeBackThenDeadLetter(t *testing.T) {
 		var resp events.SQSEventResponse
 		for _, r := range batch.Records {
 			mu.Lock()
-			seen[r.Body] = append(seen[r.Body], ReceiveCount(r))
+			seen[r.Body] = append(seen[r.Body], sqsqueue.ReceiveCount(r))
 			mu.Unlock()
 			if r.EventSource != "aws:sqs" || r.EventSourceARN == "" || r.ReceiptHandle == "" {
 				t.Errorf("record lacks Lambda's fields: %+v", r)

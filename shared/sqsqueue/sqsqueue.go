@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
@@ -100,4 +102,14 @@ func (q *Queue) Delay(ctx context.Context, receiptHandle string, d time.Duration
 		return fmt.Errorf("sqsqueue: delay message: %w", err)
 	}
 	return nil
+}
+
+// ReceiveCount returns how many times SQS has delivered a message to an
+// SQS-triggered function (its ApproximateReceiveCount; 1 when absent).
+func ReceiveCount(m events.SQSMessage) int {
+	n, err := strconv.Atoi(m.Attributes["ApproximateReceiveCount"])
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
 }

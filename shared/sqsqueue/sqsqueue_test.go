@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -132,5 +133,17 @@ func TestDelayHidesTheMessage(t *testing.T) {
 	}
 	if msgs = receive(t, url); len(msgs) != 0 {
 		t.Errorf("after Delay(1h) received %d, want none", len(msgs))
+	}
+}
+
+func TestReceiveCount(t *testing.T) {
+	for _, tt := range []struct {
+		attr string
+		want int
+	}{{"3", 3}, {"1", 1}, {"", 1}, {"x", 1}, {"0", 1}} {
+		m := events.SQSMessage{Attributes: map[string]string{"ApproximateReceiveCount": tt.attr}}
+		if got := ReceiveCount(m); got != tt.want {
+			t.Errorf("ReceiveCount(%q) = %d, want %d", tt.attr, got, tt.want)
+		}
 	}
 }

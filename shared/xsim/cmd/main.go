@@ -12,6 +12,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -45,7 +46,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Printf("X simulator on %s (webhook: %s)\n  curl -s %s/sim/timeline/AcmeSupport\n", base, or(webhook, "none"), base)
+	fmt.Printf("X simulator on %s (webhook: %s)\n  curl -s %s/sim/timeline/AcmeSupport\n", base, cmp.Or(webhook, "none"), base)
 	<-ctx.Done()
 	sim.Close()
 }
@@ -55,11 +56,4 @@ func env(name, def string) string {
 		return v
 	}
 	return def
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
