@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"net/http"
 	"os"
 	"testing"
 
@@ -16,25 +15,12 @@ var local *lambdatest.Local
 
 func TestMain(m *testing.M) { os.Exit(lambdatest.Run(m, &local)) }
 
-func build(t *testing.T) http.Handler {
-	t.Helper()
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := handler(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
 // TestCreateCaseThroughAPIGateway feeds the sample event through the
 // function's wiring: the case is created, the Tweet queued once however
 // often the event is retried, and without JWT claims nothing happens.
 func TestCreateCaseThroughAPIGateway(t *testing.T) {
 	d := local.Deploy(t)
-	h := build(t)
+	h := lambdatest.Build(t, handler)
 	ev := lambdatest.Event(t, "create-case.json")
 
 	resp := lambdatest.Invoke(t, h, ev)

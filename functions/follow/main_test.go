@@ -23,15 +23,7 @@ func TestMain(m *testing.M) { os.Exit(lambdatest.Run(m, &local)) }
 
 func build(t *testing.T, xusers support.XUsers) http.Handler {
 	t.Helper()
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := handler(context.Background(), cfg, xusers)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	return lambdatest.Build(t, func(ctx context.Context, cfg config.Config) (http.Handler, error) { return handler(ctx, cfg, xusers) })
 }
 
 func TestFollowThroughAPIGateway(t *testing.T) {

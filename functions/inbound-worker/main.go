@@ -15,19 +15,11 @@ import (
 	"github.com/acme/twitter-cases/shared/wire"
 )
 
-func main() {
-	wire.ServeSQS(func(ctx context.Context, cfg config.Config, log *slog.Logger) (wire.SQSHandler, error) {
-		w, err := worker(ctx, cfg, log)
-		if err != nil {
-			return nil, err
-		}
-		return w.Handle, nil
-	})
-}
+func main() { wire.ServeSQS(worker) }
 
 // worker builds the function's worker from its configuration; it does no
 // network I/O.
-func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (*inbound.Worker, error) {
+func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.SQSWorker, error) {
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, err

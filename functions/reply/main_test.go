@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi/lambdatest"
 	"github.com/acme/twitter-cases/shared/support"
 )
@@ -17,23 +14,10 @@ var local *lambdatest.Local
 
 func TestMain(m *testing.M) { os.Exit(lambdatest.Run(m, &local)) }
 
-func build(t *testing.T) http.Handler {
-	t.Helper()
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := handler(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
 func TestReplyThroughAPIGateway(t *testing.T) {
 	d := local.Deploy(t)
 	d.SampleCase(t)
-	h := build(t)
+	h := lambdatest.Build(t, handler)
 
 	ev := lambdatest.Event(t, "reply.json")
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, ev), 202)
@@ -65,7 +49,7 @@ func TestTweetLimitFromTheEnvironment(t *testing.T) {
 	d := local.Deploy(t)
 	d.SampleCase(t)
 	t.Setenv("TWEET_MAX_LENGTH", "280")
-	h := build(t)
+	h := lambdatest.Build(t, handler)
 	ev := lambdatest.Event(t, "reply.json")
 	ev.Headers["idempotency-key"] = "tweet-limit-280"
 	ev.Body = `{"mode":"mention","text":"` + strings.Repeat("a", 141) + `"}`

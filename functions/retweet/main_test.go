@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
-	"net/http"
 	"os"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi/lambdatest"
 	"github.com/acme/twitter-cases/shared/support"
 )
@@ -15,23 +12,10 @@ var local *lambdatest.Local
 
 func TestMain(m *testing.M) { os.Exit(lambdatest.Run(m, &local)) }
 
-func build(t *testing.T) http.Handler {
-	t.Helper()
-	cfg, err := config.FromEnv(os.Getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := handler(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
-}
-
 func TestRetweetThroughAPIGateway(t *testing.T) {
 	d := local.Deploy(t)
 	d.SampleCase(t)
-	h := build(t)
+	h := lambdatest.Build(t, handler)
 	ev := lambdatest.Event(t, "retweet.json")
 
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, lambdatest.WithoutAuthorizer(ev)), 401)

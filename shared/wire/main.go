@@ -18,8 +18,11 @@ import (
 	"github.com/acme/twitter-cases/shared/support"
 )
 
-// SQSHandler is what an SQS-triggered function hands to Lambda.
-type SQSHandler func(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error)
+// SQSWorker is what an SQS-triggered function hands to Lambda: a batch in,
+// the messages to deliver again out.
+type SQSWorker interface {
+	Handle(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error)
+}
 
 // ServeHTTP is an HTTP function's main: configuration from the environment,
 // JSON logs, the handler built once at init, served to API Gateway through
@@ -36,14 +39,14 @@ func ServeHTTP(build func(ctx context.Context, cfg config.Config) (http.Handler,
 }
 
 // ServeSQS is an SQS-triggered function's main, as ServeHTTP.
-func ServeSQS(build func(ctx context.Context, cfg config.Config, log *slog.Logger) (SQSHandler, error)) {
+func ServeSQS(build func(ctx context.Context, cfg config.Config, log *slog.Logger) (SQSWorker, error)) {
 	cfg, log := initFunction()
 	h, err := build(context.Background(), cfg, log)
 	if err != nil {
 		log.Error("init", "err", err)
 		os.Exit(1)
 	}
-	lambda.Start(h)
+	lambda.Start(h.Handle)
 }
 
 func initFunction() (config.Config, *slog.Logger) {

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/queues"
@@ -215,4 +216,19 @@ func WantStatus(t *testing.T, resp events.APIGatewayV2HTTPResponse, status int) 
 	if ct := resp.Headers["Content-Type"]; status != http.StatusNoContent && !strings.HasPrefix(ct, "application/") {
 		t.Errorf("Content-Type = %q", ct)
 	}
+}
+
+// Build builds a function's handler as its main does: configuration from
+// the environment (which Deploy set), then the function's own build.
+func Build(t *testing.T, build func(ctx context.Context, cfg config.Config) (http.Handler, error)) http.Handler {
+	t.Helper()
+	cfg, err := config.FromEnv(os.Getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := build(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
