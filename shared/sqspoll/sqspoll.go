@@ -37,9 +37,6 @@ type Poller struct {
 // Option changes a Poller.
 type Option func(*Poller)
 
-// WithBatchSize sets the most messages per batch (1 to 10; default 10).
-func WithBatchSize(n int32) Option { return func(p *Poller) { p.batchSize = n } }
-
 // WithWaitTime sets the long-poll wait in seconds (0 to 20; default 1).
 func WithWaitTime(s int32) Option { return func(p *Poller) { p.waitTime = s } }
 

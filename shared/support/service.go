@@ -73,12 +73,6 @@ func NewService(d Deps) *Service {
 	}
 }
 
-// TweetMaxLength returns the deployment's Tweet limit.
-func (s *Service) TweetMaxLength() int { return s.tweetMax }
-
-// Ping checks that the store answers.
-func (s *Service) Ping(ctx context.Context) error { return s.store.Ping(ctx) }
-
 func (s *Service) clock() time.Time { return s.now().UTC() }
 
 // enqueueFailed is the error of a request whose command could not be queued.

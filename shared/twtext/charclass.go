@@ -61,8 +61,6 @@ func isASCIIAlnum(c rune) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
 
-func isASCIIDigit(c rune) bool { return c >= '0' && c <= '9' }
-
 // isSpace reports whether c is in twitter-text's spacesGroup.
 func isSpace(c rune) bool {
 	switch {

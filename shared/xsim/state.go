@@ -128,12 +128,6 @@ func (st *state) retweetBy(userID, tweetID string) *tweet {
 	return nil
 }
 
-// follows reports whether a follows b.
-func (st *state) follows(a, b string) bool {
-	u := st.users[a]
-	return u != nil && u.following[b]
-}
-
 func (st *state) followers(id string) []*user {
 	var out []*user
 	for _, u := range st.users {
