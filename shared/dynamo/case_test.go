@@ -281,3 +281,40 @@ func TestDeleteCaseOnlyWhenUnchanged(t *testing.T) {
 	wantCode(t, err, support.ENotFound)
 	wantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version), support.EConflict) // gone
 }
+
+// TestUpdateCaseLosesNoUpdate runs the domain's own read-modify-write
+// (support.UpdateCase) from several writers at once against dynalite.
+func TestUpdateCaseLosesNoUpdate(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	c := newCase(2, "cust-1", support.CaseNew, base)
+	must(t, s.PutCase(f.ctx, c))
+	const writers = 4
+	var wg sync.WaitGroup
+	for i := range writers {
+		wg.Go(func() {
+			mine, err := s.GetCase(f.ctx, c.ID)
+			if err == nil {
+				_, err = support.UpdateCase(f.ctx, s, mine, func(cur *support.Case) (bool, error) {
+					if i == 0 {
+						if err := cur.MoveTo(support.CaseOpen, base); err != nil {
+							return false, err
+						}
+					}
+					cur.Touch(base.Add(time.Duration(i+1) * time.Minute))
+					return true, nil
+				})
+			}
+			if err != nil {
+				t.Errorf("writer %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.GetCase(f.ctx, c.ID)
+	must(t, err)
+	if got.Status != support.CaseOpen || !got.LastActivityAt.Equal(base.Add(writers*time.Minute)) || got.Version != writers+1 {
+		t.Errorf("after %d writers: status %s, activity %s, version %d", writers, got.Status, got.LastActivityAt, got.Version)
+	}
+}

@@ -280,7 +280,7 @@ func (w *Worker) send(ctx context.Context, cmd support.Command) error {
 
 // sent records X's id and time on the message, whatever raced it.
 func (w *Worker) sent(ctx context.Context, m *support.Message, xid string) error {
-	return w.update(ctx, m, func(m *support.Message) bool {
+	_, err := support.UpdateMessage(ctx, w.store, m, func(m *support.Message) bool {
 		if m.Status == support.StatusSent {
 			return false
 		}
@@ -288,6 +288,7 @@ func (w *Worker) sent(ctx context.Context, m *support.Message, xid string) error
 		m.SentAt = w.now()
 		return true
 	})
+	return err
 }
 
 // xFailure decides what a failed call to X means for the message: a retry
@@ -300,7 +301,7 @@ func (w *Worker) xFailure(ctx context.Context, m *support.Message, err error) er
 	}
 	if o == rateLimited {
 		// X did nothing, so the next attempt need not look for the Tweet.
-		if err := w.update(ctx, m, func(m *support.Message) bool {
+		if _, err := support.UpdateMessage(ctx, w.store, m, func(m *support.Message) bool {
 			changed := m.Status == support.StatusSending
 			m.Status = support.StatusQueued
 			return changed
@@ -315,30 +316,14 @@ func (w *Worker) xFailure(ctx context.Context, m *support.Message, err error) er
 func (w *Worker) fail(ctx context.Context, m *support.Message, reason error) error {
 	code, detail := support.ErrorCode(reason), support.ErrorMessage(reason)
 	w.log.InfoContext(ctx, "message failed", "message", m.ID, "code", code)
-	return w.update(ctx, m, func(m *support.Message) bool {
+	_, err := support.UpdateMessage(ctx, w.store, m, func(m *support.Message) bool {
 		if m.Status == support.StatusSent || m.Status == support.StatusFailed {
 			return false
 		}
 		m.Status, m.Error = support.StatusFailed, &support.MessageError{Code: code, Detail: detail}
 		return true
 	})
-}
-
-// update applies change to the stored message, re-reading on a lost race.
-func (w *Worker) update(ctx context.Context, m *support.Message, change func(*support.Message) bool) error {
-	for range 8 {
-		if !change(m) {
-			return nil
-		}
-		err := w.store.PutMessage(ctx, m)
-		if support.ErrorCode(err) != support.EConflict {
-			return err
-		}
-		if m, err = w.store.GetMessage(ctx, m.CaseID, m.ID); err != nil {
-			return err
-		}
-	}
-	return support.Errorf(support.EConflict, "The message %s kept changing.", m.ID)
+	return err
 }
 
 func (w *Worker) brand(ctx context.Context, handleID string) (xapi.BrandAuth, error) {

@@ -59,5 +59,5 @@ func (s *Service) SetCaseStatus(ctx context.Context, id string, status CaseStatu
 		return nil, err
 	}
 	now := s.clock()
-	return s.updateCase(ctx, c, func(c *Case) error { return c.MoveTo(status, now) })
+	return UpdateCase(ctx, s.store, c, func(c *Case) (bool, error) { return true, c.MoveTo(status, now) })
 }

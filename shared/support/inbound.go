@@ -269,13 +269,14 @@ func (in *Inbound) applyDelete(ctx context.Context, d *activity.TweetDelete, at 
 	if err != nil {
 		return err
 	}
-	return in.updateMessage(ctx, m, func(m *Message) bool {
+	_, err = UpdateMessage(ctx, in.store, m, func(m *Message) bool {
 		if m.Deleted {
 			return false
 		}
 		m.MarkDeleted(at)
 		return true
 	})
+	return err
 }
 
 func (in *Inbound) applyFavorite(ctx context.Context, f *activity.Favorite) error {
@@ -334,7 +335,7 @@ func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid st
 	if m.Direction != DirectionOut {
 		return nil
 	}
-	return in.updateMessage(ctx, m, func(m *Message) bool {
+	_, err = UpdateMessage(ctx, in.store, m, func(m *Message) bool {
 		if m.Status == StatusSent {
 			return false
 		}
@@ -344,6 +345,7 @@ func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid st
 		}
 		return true
 	})
+	return err
 }
 
 // customerFor returns the customer with the X account, making one from what
@@ -419,12 +421,17 @@ func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message) er
 	if err := in.store.PutMessage(ctx, m); err != nil && ErrorCode(err) != EConflict {
 		return err
 	}
-	return in.updateCase(ctx, caseID, func(c *Case) bool {
+	c, err := in.store.GetCase(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	_, err = UpdateCase(ctx, in.store, c, func(c *Case) (bool, error) {
 		before := *c
 		c.Reopen(in.now())
 		c.Touch(m.CreatedAt)
-		return c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt)
+		return c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt), nil
 	})
+	return err
 }
 
 func (in *Inbound) messageExists(ctx context.Context, kind MessageKind, xid string) (bool, error) {
@@ -436,41 +443,6 @@ func (in *Inbound) messageExists(ctx context.Context, kind MessageKind, xid stri
 		return false, nil
 	}
 	return false, err
-}
-
-// updateCase applies change to the stored case, retrying on a lost race;
-// change reports whether it changed anything.
-func (in *Inbound) updateCase(ctx context.Context, id string, change func(*Case) bool) error {
-	for attempt := 0; attempt < 8; attempt++ {
-		c, err := in.store.GetCase(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !change(c) {
-			return nil
-		}
-		if err = in.store.PutCase(ctx, c); ErrorCode(err) != EConflict {
-			return err
-		}
-	}
-	return Errorf(EConflict, "The case %s kept changing.", id)
-}
-
-// updateMessage applies change to m, re-reading and retrying on a lost race.
-func (in *Inbound) updateMessage(ctx context.Context, m *Message, change func(*Message) bool) error {
-	for attempt := 0; attempt < 8; attempt++ {
-		if !change(m) {
-			return nil
-		}
-		err := in.store.PutMessage(ctx, m)
-		if ErrorCode(err) != EConflict {
-			return err
-		}
-		if m, err = in.store.GetMessage(ctx, m.CaseID, m.ID); err != nil {
-			return err
-		}
-	}
-	return Errorf(EConflict, "The message %s kept changing.", m.ID)
 }
 
 func tombstone(tweetID string) string { return "tombstone:tweet:" + tweetID }

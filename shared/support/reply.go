@@ -156,12 +156,12 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 		}
 	}
 
-	if _, err := s.updateCase(ctx, c, func(c *Case) error {
+	if _, err := UpdateCase(ctx, s.store, c, func(c *Case) (bool, error) {
 		if c.Status == CaseNew {
 			c.Status = CaseOpen
 		}
 		c.Touch(now)
-		return nil
+		return true, nil
 	}); err != nil {
 		return nil, err
 	}

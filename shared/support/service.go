@@ -125,26 +125,6 @@ func (s *Service) twitterCustomer(ctx context.Context, id string) (*Customer, er
 	return c, nil
 }
 
-// updateCase applies change to the case and writes it, reading it again
-// and retrying (three attempts in all) when someone else wrote it meanwhile.
-func (s *Service) updateCase(ctx context.Context, c *Case, change func(*Case) error) (*Case, error) {
-	for attempt := 1; ; attempt++ {
-		if err := change(c); err != nil {
-			return nil, err
-		}
-		err := s.store.PutCase(ctx, c)
-		if err == nil {
-			return c, nil
-		}
-		if ErrorCode(err) != EConflict || attempt == 3 {
-			return nil, err
-		}
-		if c, err = s.store.GetCase(ctx, c.ID); err != nil {
-			return nil, err
-		}
-	}
-}
-
 // lookupXUser finds an account on X through XUsers.
 func (s *Service) lookupXUser(ctx context.Context, username string) (XUser, error) {
 	if s.xusers == nil {
