@@ -17,9 +17,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/localaws/localawstest"
@@ -53,21 +55,38 @@ func inboundQueue(t *testing.T) string {
 // received drains the queue and returns the bodies of its messages.
 func received(t *testing.T, url string) []string {
 	t.Helper()
+	ctx := context.Background()
 	var bodies []string
-	for {
-		out, err := sqsClient.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, VisibilityTimeout: 60,
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := sqsClient.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, VisibilityTimeout: 2, WaitTimeSeconds: 1,
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(out.Messages) == 0 {
-			return bodies
-		}
 		for _, m := range out.Messages {
 			bodies = append(bodies, aws.ToString(m.Body))
+			if _, err := sqsClient.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: m.ReceiptHandle}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(out.Messages) > 0 {
+			continue
+		}
+		// Empty: done, unless a batch whose answer was lost (the SDK retried
+		// a slow receive) is still in flight; it comes back after 2 s.
+		attrs, err := sqsClient.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+			AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if attrs.Attributes[string(sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible)] == "0" {
+			return bodies
 		}
 	}
+	t.Fatal("the queue did not drain within 20s")
+	return nil
 }
 
 // server serves the webhook over HTTP with sender q; its client checks
