@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	support.EInvalidHandle:              http.StatusBadRequest,
 	support.EValidation:                 http.StatusBadRequest,
 	support.EInvalidJSON:                http.StatusBadRequest,
+	support.EInvalidCRCToken:            http.StatusBadRequest,
 	support.ENotFound:                   http.StatusNotFound,
 	support.EConflict:                   http.StatusConflict,
 	support.EUnauthorized:               http.StatusUnauthorized,

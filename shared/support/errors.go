@@ -19,12 +19,15 @@ const (
 	EUnauthorized               = "unauthorized"
 	EPayloadTooLarge            = "payload_too_large"
 	EInvalidJSON                = "invalid_json"
-	EValidation                 = "validation_failed"
-	ENotRetweetable             = "not_retweetable"
-	EInvalidTransition          = "invalid_status_transition"
-	EHandleDisconnected         = "handle_disconnected"
-	EUnavailable                = "unavailable"
-	EInternal                   = "internal"
+	// EInvalidCRCToken: a webhook CRC whose crc_token is not shaped as X
+	// sends them (shared/webhook.ValidCRCToken).
+	EInvalidCRCToken    = "invalid_crc_token"
+	EValidation         = "validation_failed"
+	ENotRetweetable     = "not_retweetable"
+	EInvalidTransition  = "invalid_status_transition"
+	EHandleDisconnected = "handle_disconnected"
+	EUnavailable        = "unavailable"
+	EInternal           = "internal"
 	// EIdempotencyKeyReused: an Idempotency-Key sent again with a different request.
 	EIdempotencyKeyReused = "idempotency_key_reused"
 	// ERequestInProgress: the first request with this Idempotency-Key is still being answered.

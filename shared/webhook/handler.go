@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -98,9 +99,11 @@ func (h *handler) consumerSecret(ctx context.Context) (string, error) {
 // crc answers X's challenge-response check.
 func (h *handler) crc(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("crc_token")
-	if token == "" {
-		writeProblem(w, &support.Error{Code: support.EValidation, Message: "The crc_token parameter is missing.",
-			Fields: []support.FieldError{{Name: "crc_token", Code: "required", Detail: "X sends a crc_token to check the webhook."}}})
+	if !ValidCRCToken(token) {
+		h.log.WarnContext(r.Context(), "webhook: crc_token refused", "bytes", len(token))
+		writeProblem(w, &support.Error{Code: support.EInvalidCRCToken,
+			Message: fmt.Sprintf("The crc_token must be 1 to %d letters, digits or - _ . = + /, as X sends them.", MaxCRCTokenLength),
+			Fields:  []support.FieldError{{Name: "crc_token", Code: "invalid", Detail: "Not a token X sends."}}})
 		return
 	}
 	secret, err := h.consumerSecret(r.Context())

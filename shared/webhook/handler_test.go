@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -188,12 +189,94 @@ func TestCRC(t *testing.T) {
 			t.Error("a CRC answer must not be cached")
 		}
 	}
-	for _, q := range []string{"", "?crc_token=", "?other=1"} {
+	for _, q := range []string{"", "?crc_token=", "?other=1", "?crc_token=" + url.QueryEscape(`{"for_user_id":"1"}`),
+		"?crc_token=" + strings.Repeat("a", MaxCRCTokenLength+1), "?crc_token=a%20b", "?crc_token=a%0A"} {
 		resp, body := do(t, s.client, mustRequest(t, "GET", s.url+q))
-		if resp.StatusCode != 400 || problemCode(t, resp, body) != "validation_failed" {
-			t.Errorf("GET %q = %d %s, want 400", q, resp.StatusCode, body)
+		if resp.StatusCode != 400 || problemCode(t, resp, body) != "invalid_crc_token" {
+			t.Errorf("GET %.60q = %d %s, want 400 invalid_crc_token", q, resp.StatusCode, body)
 		}
 	}
+}
+
+// TestCRCIsNotASigningOracle replays the forgery of issue 9: ask the CRC
+// to "answer" an event body, then deliver that body with the answer as its
+// signature. The CRC refuses the body, and so the forged delivery has no
+// signature to carry and is refused too; nothing is queued.
+func TestCRCIsNotASigningOracle(t *testing.T) {
+	q := &fakeSender{}
+	s := newServer(t, StaticSecret(sample.ConsumerSecret), q, Options{})
+	for _, name := range []string{"dm-received.json", "user-event-revoke.json", "tweet-delete.json"} {
+		body := sampleBody(t, name)
+		for _, b := range [][]byte{body, bytes.TrimSpace(body), compact(t, body)} {
+			resp, crc := do(t, s.client, mustRequest(t, "GET", s.url+"?crc_token="+url.QueryEscape(string(b))))
+			if resp.StatusCode != 400 || problemCode(t, resp, crc) != "invalid_crc_token" {
+				t.Fatalf("%s: CRC of the body = %d %s, want 400 invalid_crc_token", name, resp.StatusCode, crc)
+			}
+			var answer struct {
+				ResponseToken string `json:"response_token"`
+			}
+			_ = json.Unmarshal(crc, &answer) // empty: the problem has none
+			if resp, _ := s.post(t, b, answer.ResponseToken); resp.StatusCode != 401 {
+				t.Errorf("%s: the forged delivery = %d, want 401", name, resp.StatusCode)
+			}
+		}
+	}
+	if n := len(q.sent()); n != 0 {
+		t.Errorf("%d forged messages queued", n)
+	}
+}
+
+// TestValidCRCToken: X's own examples pass; nothing a JSON body needs does.
+func TestValidCRCToken(t *testing.T) {
+	for token, want := range map[string]bool{
+		"challenge_string":                                     true,
+		"9b4507b3-9040-4669-9ca3-6b94edb50553":                 true,
+		"Y3JjLXRva2VuLWZyb20teA":                               true,
+		"OWI0NTA3YjMtOTA0MC00NjY5LTljYTMtNmI5NGVkYjUwNTUz+/==": true,
+		strings.Repeat("z", MaxCRCTokenLength):                 true,
+		strings.Repeat("z", MaxCRCTokenLength+1):               false,
+		"":                                                     false,
+		"{}":                                                   false,
+		`"a"`:                                                  false,
+		"a:b":                                                  false,
+		"a b":                                                  false,
+		"a\n":                                                  false,
+		"é":                                                    false,
+		"a\x00":                                                false,
+	} {
+		if got := ValidCRCToken(token); got != want {
+			t.Errorf("ValidCRCToken(%q) = %v, want %v", token, got, want)
+		}
+	}
+}
+
+// FuzzCRCToken: whatever the token, an accepted one cannot be a JSON
+// object, so its answer never signs an event body.
+func FuzzCRCToken(f *testing.F) {
+	f.Add("challenge_string")
+	f.Add(`{"a":1}`)
+	f.Add(" {}")
+	f.Fuzz(func(t *testing.T, token string) {
+		if !ValidCRCToken(token) {
+			return
+		}
+		var obj map[string]any
+		if json.Unmarshal([]byte(token), &obj) == nil {
+			t.Fatalf("accepted token %q is a JSON object", token)
+		}
+		if strings.ContainsAny(token, "{}\":, \t\r\n") {
+			t.Fatalf("accepted token %q holds a JSON structural character", token)
+		}
+	})
+}
+
+func compact(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.Compact(&b, body); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func mustRequest(t *testing.T, method, url string) *http.Request {

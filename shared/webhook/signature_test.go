@@ -61,6 +61,13 @@ func TestVerify(t *testing.T) {
 		{"unpadded", "sha256=" + strings.TrimRight(raw, "="), body, ErrMalformedSignature},
 		{"hex instead of base64", "sha256=" + strings.Repeat("ab", 32), body, ErrMalformedSignature},
 		{"trailing space", good + " ", body, ErrMalformedSignature},
+		// Go's base64 decoder skips CR and LF even in strict mode; FuzzVerify
+		// found this one accepted.
+		{"CR LF inside", "sha256=" + raw[:10] + "\r\n" + raw[10:], body, ErrMalformedSignature},
+		{"LF at the end", good + "\n", body, ErrMalformedSignature},
+		{"CR at the start", "sha256=\r" + raw, body, ErrMalformedSignature},
+		{"tab inside", "sha256=" + raw[:10] + "\t" + raw[10:], body, ErrMalformedSignature},
+		{"URL-safe alphabet", "sha256=" + base64.URLEncoding.EncodeToString(mac(sample.ConsumerSecret, body)), body, urlSafeWant(raw)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -72,6 +79,15 @@ func TestVerify(t *testing.T) {
 	if Sign(sample.ConsumerSecret, body) != good {
 		t.Error("Sign disagrees with X's definition")
 	}
+}
+
+// urlSafeWant: the URL-safe spelling of raw is refused unless it is the
+// same string (no + or / in it).
+func urlSafeWant(raw string) error {
+	if strings.ContainsAny(raw, "+/") {
+		return ErrMalformedSignature
+	}
+	return nil
 }
 
 // FuzzVerify: whatever the header and body, Verify never panics and

@@ -57,7 +57,7 @@ func TestValidatorAcceptsConformingAnswers(t *testing.T) {
 		{"health down", "GET", "/healthz", 503, pj, problem(503, "unavailable")},
 		{"crc", "GET", "/webhooks/twitter?crc_token=abc", 200, js + "; charset=utf-8", `{"response_token":"sha256=Xe6kKaPXeA/NBbnQBRZvQgODhvTK0bYhkMqy9EqdSZQ="}`},
 		{"crc without token", "GET", "/webhooks/twitter", 400, pj,
-			`{"type":"/problems/validation_failed","title":"Bad Request","status":400,"detail":"d","code":"validation_failed","fields":[{"name":"crc_token","code":"required","detail":"x"}]}`},
+			`{"type":"/problems/invalid_crc_token","title":"Bad Request","status":400,"detail":"d","code":"invalid_crc_token","fields":[{"name":"crc_token","code":"invalid","detail":"x"}]}`},
 		{"webhook queued", "POST", "/webhooks/twitter", 200, "", ""},
 		{"webhook bad signature", "POST", "/webhooks/twitter", 401, pj, problem(401, "unauthorized")},
 		{"webhook too large", "POST", "/webhooks/twitter", 413, pj, problem(413, "payload_too_large")},
