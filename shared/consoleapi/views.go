@@ -125,11 +125,15 @@ type customerView struct {
 	Twitter   *twitterView `json:"twitter"`
 	CreatedAt string       `json:"created_at"`
 	UpdatedAt string       `json:"updated_at"`
+
+	// PreviousHandles are the screen names the customer's X account had
+	// before (renamed, or recycled to another account), most recent first.
+	PreviousHandles []string `json:"previous_handles"`
 }
 
 func newCustomerView(c *support.Customer) customerView {
 	v := customerView{
-		ID: c.ID, Name: c.Name, Emails: nonNil(c.Emails), Phones: nonNil(c.Phones),
+		ID: c.ID, Name: c.Name, Emails: nonNil(c.Emails), Phones: nonNil(c.Phones), PreviousHandles: nonNil(c.PreviousHandles),
 		CreatedAt: jsonTime(c.CreatedAt), UpdatedAt: jsonTime(c.UpdatedAt),
 	}
 	if c.Twitter != nil && c.Twitter.Handle != "" {

@@ -27,6 +27,9 @@ type customerItem struct {
 	Version   int64        `dynamodbav:"version"`
 	CreatedAt string       `dynamodbav:"created_at,omitempty"`
 	UpdatedAt string       `dynamodbav:"updated_at,omitempty"`
+
+	// PreviousHandles are the customer's earlier screen names, most recent first.
+	PreviousHandles []string `dynamodbav:"previous_handles,omitempty"`
 }
 
 type twitterItem struct {
@@ -52,7 +55,7 @@ const customerSK = "CUST"
 func toCustomerItem(c *support.Customer, version int64) customerItem {
 	it := customerItem{
 		PK: customerPK(c.ID), SK: customerSK, ID: c.ID, Name: c.Name,
-		Emails: nilIfEmpty(c.Emails), Phones: nilIfEmpty(c.Phones),
+		Emails: nilIfEmpty(c.Emails), Phones: nilIfEmpty(c.Phones), PreviousHandles: nilIfEmpty(c.PreviousHandles),
 		Version: version, CreatedAt: fmtTime(c.CreatedAt), UpdatedAt: fmtTime(c.UpdatedAt),
 	}
 	if c.Twitter != nil {
@@ -62,7 +65,8 @@ func toCustomerItem(c *support.Customer, version int64) customerItem {
 }
 
 func (it *customerItem) customer() (*support.Customer, error) {
-	c := &support.Customer{ID: it.ID, Name: it.Name, Emails: it.Emails, Phones: it.Phones, Version: it.Version}
+	c := &support.Customer{ID: it.ID, Name: it.Name, Emails: it.Emails, Phones: it.Phones,
+		PreviousHandles: it.PreviousHandles, Version: it.Version}
 	if it.Twitter != nil {
 		c.Twitter = &support.TwitterAccount{Handle: it.Twitter.Handle, XUserID: it.Twitter.XUserID}
 	}

@@ -18,6 +18,10 @@ type Customer struct {
 	Emails  []string
 	Phones  []string
 	Twitter *TwitterAccount
+	// PreviousHandles are screen names the customer's X account had before,
+	// most recent first (at most MaxPreviousHandles): renamed on X, or given
+	// up when X passed the name on to another account.
+	PreviousHandles []string
 	// Version counts the customer's writes, for optimistic concurrency.
 	Version   int64
 	CreatedAt time.Time
@@ -65,6 +69,33 @@ func (c *Customer) Validate() error {
 		}
 	}
 	return v.err()
+}
+
+// MaxPreviousHandles is how many earlier screen names a customer keeps.
+const MaxPreviousHandles = 10
+
+// SetTwitter gives the customer the X account t. When it is the same X
+// account under another screen name (a rename on X), or the screen name is
+// lost (t.Handle ""), the old screen name becomes the most recent of
+// PreviousHandles; a different X account starts with none.
+func (c *Customer) SetTwitter(t *TwitterAccount) {
+	old := c.Twitter
+	c.Twitter = t
+	if old == nil || old.Handle == "" {
+		return
+	}
+	if t == nil || t.XUserID != old.XUserID {
+		c.PreviousHandles = nil
+		return
+	}
+	if strings.EqualFold(old.Handle, t.Handle) {
+		return
+	}
+	prev := slices.DeleteFunc(slices.Clone(c.PreviousHandles), func(h string) bool {
+		return strings.EqualFold(h, old.Handle) || strings.EqualFold(h, t.Handle)
+	})
+	prev = append([]string{old.Handle}, prev...)
+	c.PreviousHandles = prev[:min(len(prev), MaxPreviousHandles)]
 }
 
 // HasTwitter reports whether the customer has a Twitter handle with a known X user id.

@@ -51,7 +51,7 @@ func (s *Service) CreateCustomer(ctx context.Context, in NewCustomer) (*Customer
 		}
 		c.Twitter = twitterAccountOf(u, c.Twitter.Handle)
 	}
-	if err := s.store.PutCustomer(ctx, c); err != nil {
+	if err := putCustomerFromX(ctx, s.store, c, now); err != nil {
 		return nil, err
 	}
 	return s.details(ctx, c)
@@ -88,7 +88,7 @@ func (s *Service) details(ctx context.Context, c *Customer) (*CustomerDetails, e
 }
 
 // SearchCustomers finds customers by what q looks like: a Twitter handle
-// ("@" and a valid handle) exactly, an e-mail (contains "@") exactly and
+// ("@" and a screen name of up to 20 characters) exactly, an e-mail (contains "@") exactly and
 // case-insensitively, a phone number (only digits and + - ( ) . and spaces)
 // by its digits, and otherwise a name: every word of q must start a word
 // of the customer's name, case-insensitively. Only name searches have more
@@ -100,7 +100,7 @@ func (s *Service) SearchCustomers(ctx context.Context, q string, page PageReques
 	switch {
 	case q == "":
 		return Page[Customer]{}, fieldError("q", "required", "Search by name, e-mail, phone or @handle.")
-	case strings.HasPrefix(q, "@") && twtext.IsValidUsername(q):
+	case strings.HasPrefix(q, "@") && isXHandle(q):
 		var c *Customer
 		c, err = s.store.CustomerByHandle(ctx, q)
 		if ErrorCode(err) == ENotFound {
@@ -149,6 +149,13 @@ func (s *Service) customersByName(ctx context.Context, q string, page PageReques
 	return p, nil
 }
 
+// isXHandle reports whether q is a screen name as X may send it, up to 20
+// characters: customers with older accounts are found by handle too.
+func isXHandle(q string) bool {
+	_, ok := twtext.NormalizeXScreenName(q)
+	return ok
+}
+
 // looksLikePhone reports whether q is written like a phone number.
 func looksLikePhone(q string) bool {
 	digits := 0
@@ -166,9 +173,11 @@ func looksLikePhone(q string) bool {
 
 // SetTwitterHandle adds or changes a customer's Twitter handle: the handle
 // must be valid (EInvalidHandle), X must know it (ETwitterUserNotFound), and
-// no other customer may have that X account (EConflict). When the X account
-// changes, the follow states recorded for the old one are reset to nobody
-// follows anybody.
+// no other customer may have that X account (EConflict). Another customer
+// still showing the handle under another X user id gives it up (X recycled
+// the screen name; see putCustomerFromX). When the X account changes, the
+// follow states recorded for the old one are reset to nobody follows
+// anybody; when it stays, the old screen name becomes a previous handle.
 func (s *Service) SetTwitterHandle(ctx context.Context, customerID, handle string) (*CustomerDetails, error) {
 	name, ok := twtext.NormalizeHandle(handle)
 	if !ok {
@@ -184,9 +193,9 @@ func (s *Service) SetTwitterHandle(ctx context.Context, customerID, handle strin
 		return nil, err
 	}
 	oldXID, _ := twitterIDs(c)
-	c.Twitter = twitterAccountOf(u, name)
+	c.SetTwitter(twitterAccountOf(u, name))
 	c.UpdatedAt = s.clock()
-	if err := s.store.PutCustomer(ctx, c); err != nil {
+	if err := putCustomerFromX(ctx, s.store, c, c.UpdatedAt); err != nil {
 		return nil, err
 	}
 	if oldXID != "" && oldXID != u.ID {
@@ -205,7 +214,7 @@ func (s *Service) RemoveTwitterHandle(ctx context.Context, customerID string) (*
 		return nil, err
 	}
 	if c.Twitter != nil {
-		c.Twitter = nil
+		c.SetTwitter(nil)
 		c.UpdatedAt = s.clock()
 		if err := s.store.PutCustomer(ctx, c); err != nil {
 			return nil, err
@@ -245,8 +254,8 @@ func twitterIDs(c *Customer) (xid, handle string) {
 
 // twitterAccountOf is the account X found, under X's spelling of the handle.
 func twitterAccountOf(u XUser, asked string) *TwitterAccount {
-	handle := u.Username
-	if _, ok := twtext.NormalizeHandle(handle); !ok {
+	handle, ok := twtext.NormalizeXScreenName(u.Username)
+	if !ok {
 		handle = asked
 	}
 	return &TwitterAccount{Handle: handle, XUserID: u.ID}

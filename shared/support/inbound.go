@@ -1,10 +1,10 @@
 package support
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/acme/twitter-cases/shared/activity"
@@ -34,11 +34,28 @@ const EventRetention = 7 * 24 * time.Hour
 //     one it starts a new case.
 //   - X users unknown to us become customers when they Tweet at, DM, follow
 //     or are followed by a brand handle (a follow is what later allows DMs);
-//     a known customer whose screen name changed on X gets the new handle.
-//   - The brand handle's own Tweets and DMs only confirm an outgoing message
-//     (it becomes sent); one that matches no message is left alone.
-//   - A deletion that arrives before its Tweet leaves a tombstone, so the
-//     Tweet is not recorded when it comes.
+//     a known customer whose screen name changed on X gets the new handle
+//     (the old one kept as a previous handle). Screen names are taken as X
+//     sends them (older accounts have up to 20 characters); one X cannot
+//     give leaves the customer without a handle rather than the event lost.
+//   - X user ids are the identity: a screen name X has passed on to another
+//     account makes a customer of its own, and the customer who held it
+//     gives it up (see putCustomerFromX).
+//   - No brand handle is ever a customer. A Tweet or DM by any registered
+//     brand handle (not only the one a copy was delivered for) only
+//     confirms an outgoing message (it becomes sent); one that matches no
+//     message is left alone. Follows between brand handles are ignored.
+//   - X delivers a copy of an event per brand handle it concerns, under one
+//     event id; the result never depends on which copy comes first. A
+//     customer's Tweet addressing several brand handles makes one case, not
+//     one per brand handle: it joins the case of the Tweet it replies to,
+//     else starts a case with the brand handle it replies to, else the
+//     first brand handle it mentions (see addressedBrand). Agents may
+//     answer it from any brand handle.
+//   - A deletion records a tombstone before it looks for the Tweet's
+//     message, and a Tweet looks for the tombstone before and after it
+//     writes its message, so a deleted Tweet's text is gone whatever the
+//     interleaving; a deletion that arrives first keeps the Tweet out.
 //   - Favorites are recorded on a message of a case, by brand handle id or
 //     customer id; others are ignored.
 type Inbound struct {
@@ -110,7 +127,11 @@ func (in *Inbound) brandFor(ctx context.Context, ev activity.Event) (*BrandHandl
 }
 
 func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activity.Tweet) error {
-	if tw.Author.ID == brand.XUserID {
+	brands, err := in.brandsOf(ctx)
+	if err != nil {
+		return err
+	}
+	if brands.of(tw.Author.ID) != nil {
 		return in.confirmOutgoing(ctx, KindTweet, tw.ID, tw.CreatedAt)
 	}
 	if tw.RetweetOfID != "" {
@@ -120,10 +141,13 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activ
 	if parentXID == "" {
 		parentXID = tw.QuotedID
 	}
-	if !tw.MentionsUser(brand.XUserID) && tw.InReplyToUserID != brand.XUserID && parentXID == "" {
-		return nil // not addressed to this brand handle
+	addressed := brands.addressedBrand(tw, brand)
+	if addressed == nil {
+		return nil // addressed to no brand handle
 	}
-	if known, err := in.messageExists(ctx, KindTweet, tw.ID); err != nil || known {
+	if known, err := in.store.MessageByXID(ctx, KindTweet, tw.ID); err == nil {
+		return in.honourTombstone(ctx, known)
+	} else if ErrorCode(err) != ENotFound {
 		return err
 	}
 	if deleted, err := in.store.EventProcessed(ctx, tombstone(tw.ID)); err != nil || deleted {
@@ -153,7 +177,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activ
 		}
 	}
 	if c == nil {
-		if c, err = in.createCase(ctx, DerivedID(tw.CreatedAt, "case:tweet:"+tw.ID), cust.ID, brand.ID, ChannelTweet, tw.CreatedAt); err != nil {
+		if c, err = in.createCase(ctx, DerivedID(tw.CreatedAt, "case:tweet:"+tw.ID), cust.ID, addressed.ID, ChannelTweet, tw.CreatedAt); err != nil {
 			return err
 		}
 	}
@@ -165,14 +189,22 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activ
 	if parent != nil {
 		m.InReplyToMessageID = parent.ID
 	}
-	return in.addMessage(ctx, c.ID, m)
+	if err := in.addMessage(ctx, c.ID, m); err != nil {
+		return err
+	}
+	return in.honourTombstone(ctx, m)
 }
 
-func (in *Inbound) applyDM(ctx context.Context, brand *BrandHandle, dm *activity.DM) error {
-	if dm.Sender.ID == brand.XUserID {
+func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *activity.DM) error {
+	brands, err := in.brandsOf(ctx)
+	if err != nil {
+		return err
+	}
+	if brands.of(dm.Sender.ID) != nil {
 		return in.confirmOutgoing(ctx, KindDM, dm.ID, dm.CreatedAt)
 	}
-	if dm.Recipient.ID != brand.XUserID {
+	brand := brands.of(dm.Recipient.ID)
+	if brand == nil {
 		return nil
 	}
 	if known, err := in.messageExists(ctx, KindDM, dm.ID); err != nil || known {
@@ -239,32 +271,42 @@ func (in *Inbound) dmCase(ctx context.Context, customerID, handleID string, dm *
 	return nil, Errorf(EConflict, "The DM case of customer %s kept changing.", customerID)
 }
 
-func (in *Inbound) applyFollow(ctx context.Context, brand *BrandHandle, f *activity.Follow, follows bool, at time.Time) error {
+func (in *Inbound) applyFollow(ctx context.Context, _ *BrandHandle, f *activity.Follow, follows bool, at time.Time) error {
+	brands, err := in.brandsOf(ctx)
+	if err != nil {
+		return err
+	}
+	source, target := brands.of(f.Source.ID), brands.of(f.Target.ID)
 	switch {
-	case f.Target.ID == brand.XUserID && f.Source.ID != brand.XUserID:
+	case target != nil && source == nil:
 		cust, err := in.customerFor(ctx, f.Source)
 		if err != nil {
 			return err
 		}
-		_, err = in.store.SetCustomerFollowsBrand(ctx, cust.ID, brand.ID, follows, at)
+		_, err = in.store.SetCustomerFollowsBrand(ctx, cust.ID, target.ID, follows, at)
 		return err
-	case f.Source.ID == brand.XUserID && f.Target.ID != brand.XUserID:
+	case source != nil && target == nil:
 		cust, err := in.customerFor(ctx, f.Target)
 		if err != nil {
 			return err
 		}
-		_, err = in.store.SetBrandFollowsCustomer(ctx, cust.ID, brand.ID, follows, at)
+		_, err = in.store.SetBrandFollowsCustomer(ctx, cust.ID, source.ID, follows, at)
 		return err
 	}
-	return nil
+	return nil // between two brand handles, or concerning none
 }
 
+// applyDelete records the deletion (a tombstone) first and only then looks
+// for the Tweet's message, so a Tweet being applied at the same moment
+// either is found here or finds the tombstone after writing its message
+// (honourTombstone); the tombstone also keeps a Tweet still on its way out.
 func (in *Inbound) applyDelete(ctx context.Context, d *activity.TweetDelete, at time.Time) error {
+	if _, err := in.store.MarkEventProcessed(ctx, tombstone(d.TweetID), in.now().Add(EventRetention)); err != nil {
+		return err
+	}
 	m, err := in.store.MessageByXID(ctx, KindTweet, d.TweetID)
 	if ErrorCode(err) == ENotFound {
-		// The Tweet may still be on its way: remember the deletion.
-		_, err = in.store.MarkEventProcessed(ctx, tombstone(d.TweetID), in.now().Add(EventRetention))
-		return err
+		return nil
 	}
 	if err != nil {
 		return err
@@ -361,18 +403,12 @@ func (in *Inbound) customerFor(ctx context.Context, u activity.User) (*Customer,
 			return nil, err
 		}
 		now := in.now()
-		c = &Customer{ID: NewID(now), Name: u.Name, CreatedAt: now, UpdatedAt: now}
-		if c.Name == "" {
-			c.Name = u.ScreenName
-		}
-		if _, ok := twtext.NormalizeHandle(u.ScreenName); ok {
-			c.Twitter = &TwitterAccount{Handle: u.ScreenName, XUserID: u.ID}
-		}
+		c = &Customer{ID: NewID(now), Name: u.Name, CreatedAt: now, UpdatedAt: now, Twitter: xAccountOf(u)}
 		c.Normalize()
-		if c.Name == "" || c.Twitter == nil {
-			return nil, fmt.Errorf("X user %q has no usable screen name", u.ID)
+		if c.Name == "" {
+			c.Name = cmp.Or(c.Twitter.Handle, "X user "+u.ID)
 		}
-		err = in.store.PutCustomer(ctx, c)
+		err = putCustomerFromX(ctx, in.store, c, now)
 		if ErrorCode(err) != EConflict {
 			return c, err
 		}
@@ -386,16 +422,15 @@ func (in *Inbound) customerFor(ctx context.Context, u activity.User) (*Customer,
 // It is best effort: a lost race or a handle still recorded for someone
 // else leaves the customer as it was, for the next event to try again.
 func (in *Inbound) followRename(ctx context.Context, c *Customer, u activity.User) {
-	if u.ScreenName == "" || c.Twitter == nil || strings.EqualFold(c.Twitter.Handle, u.ScreenName) {
+	acct := xAccountOf(u)
+	if acct.Handle == "" || c.Twitter == nil || c.Twitter.XUserID != u.ID || c.Twitter.Handle == acct.Handle {
 		return
 	}
-	if _, ok := twtext.NormalizeHandle(u.ScreenName); !ok {
-		return
-	}
-	old := c.Twitter.Handle
-	c.Twitter.Handle, c.UpdatedAt = u.ScreenName, in.now()
-	if err := in.store.PutCustomer(ctx, c); err != nil {
-		c.Twitter.Handle = old
+	before := *c
+	c.SetTwitter(acct)
+	c.UpdatedAt = in.now()
+	if err := putCustomerFromX(ctx, in.store, c, c.UpdatedAt); err != nil {
+		*c = before
 		in.log.WarnContext(ctx, "customer's new screen name not recorded", "customer", c.ID, "code", ErrorCode(err), "err", err)
 		return
 	}
@@ -443,6 +478,14 @@ func (in *Inbound) messageExists(ctx context.Context, kind MessageKind, xid stri
 		return false, nil
 	}
 	return false, err
+}
+
+// xAccountOf is the X account of a user as an event names it: the screen
+// name as X sends it, or none when X sent nothing usable (the customer is
+// still found by X user id, and an agent can add the handle).
+func xAccountOf(u activity.User) *TwitterAccount {
+	handle, _ := twtext.NormalizeXScreenName(u.ScreenName)
+	return &TwitterAccount{Handle: handle, XUserID: u.ID}
 }
 
 func tombstone(tweetID string) string { return "tombstone:tweet:" + tweetID }

@@ -52,3 +52,23 @@ func UpdateMessage(ctx context.Context, store MessageStore, m *Message, change f
 	}
 	return nil, Errorf(EConflict, "The message %s kept changing.", m.ID)
 }
+
+// UpdateCustomer is UpdateCase for a customer.
+func UpdateCustomer(ctx context.Context, store CustomerStore, c *Customer, change func(*Customer) bool) (*Customer, error) {
+	for range maxUpdateAttempts {
+		if !change(c) {
+			return c, nil
+		}
+		err := store.PutCustomer(ctx, c)
+		if ErrorCode(err) != EConflict {
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		}
+		if c, err = store.GetCustomer(ctx, c.ID); err != nil {
+			return nil, err
+		}
+	}
+	return nil, Errorf(EConflict, "The customer %s kept changing.", c.ID)
+}

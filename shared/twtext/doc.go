@@ -26,7 +26,9 @@
 //   - ExtractReplyScreenName also skips leading directional marks, as the
 //     Java reference does.
 //   - IsValidUsername and NormalizeHandle apply X's 15-character limit for
-//     handles (mentions may be up to 20), and the leading '@' is optional.
+//     handles (mentions may be up to 20), and the leading '@' is optional;
+//     NormalizeXScreenName takes the up to 20 characters of older accounts,
+//     for names that come from X rather than from a person typing.
 //   - ParseResult.ValidRangeEnd is kept within the text.
 //
 // The TLD lists (tlds.go) and the emoji property tables (emoji_tables.go) are

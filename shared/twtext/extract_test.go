@@ -186,4 +186,25 @@ func TestUsernames(t *testing.T) {
 			t.Errorf("NormalizeHandle(%q) = %q, %v, want %q, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
+
+	fromX := []struct {
+		in, want  string
+		ok, typed bool // typed: what NormalizeHandle says
+	}{
+		{"@abcdefghijklmno", "abcdefghijklmno", true, true},
+		{"abcdefghijklmnop", "abcdefghijklmnop", true, false},
+		{" abcdefghij_klmnopqrs ", "abcdefghij_klmnopqrs", true, false},
+		{"abcdefghijklmnopqrstu", "", false, false},
+		{"", "", false, false},
+		{"@bad-name", "", false, false},
+	}
+	for _, tc := range fromX {
+		got, ok := NormalizeXScreenName(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("NormalizeXScreenName(%q) = %q, %v, want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+		if _, typed := NormalizeHandle(tc.in); typed != tc.typed {
+			t.Errorf("NormalizeHandle(%q) ok = %v, want %v", tc.in, typed, tc.typed)
+		}
+	}
 }

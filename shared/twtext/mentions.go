@@ -9,6 +9,10 @@ import (
 // maxScreenNameLength is the longest screen name X allows when registering a handle.
 const maxScreenNameLength = 15
 
+// maxLegacyScreenNameLength is the longest screen name X still sends: older
+// accounts kept names of up to 20 characters, as long as a mention can be.
+const maxLegacyScreenNameLength = 20
+
 // Mention is an @mention, or an @user/list reference, found in a text.
 type Mention struct {
 	// ScreenName is the mentioned handle without the '@'.
@@ -127,14 +131,27 @@ func NormalizeHandle(s string) (string, bool) {
 	return screenName(strings.TrimFunc(s, isSpace))
 }
 
+// NormalizeXScreenName is NormalizeHandle for a screen name that comes from
+// X itself (an event, a user look-up): older accounts have up to 20
+// characters, so it accepts 1 to 20 of [A-Za-z0-9_]. What agents type is
+// judged by NormalizeHandle.
+func NormalizeXScreenName(s string) (string, bool) {
+	return screenNameOfLength(strings.TrimFunc(s, isSpace), maxLegacyScreenNameLength)
+}
+
 // screenName strips one leading at sign from s and validates the rest.
 func screenName(s string) (string, bool) {
+	return screenNameOfLength(s, maxScreenNameLength)
+}
+
+// screenNameOfLength is screenName with at most max characters.
+func screenNameOfLength(s string, max int) (string, bool) {
 	if rest, ok := strings.CutPrefix(s, "@"); ok {
 		s = rest
 	} else if rest, ok := strings.CutPrefix(s, "＠"); ok {
 		s = rest
 	}
-	if len(s) == 0 || len(s) > maxScreenNameLength {
+	if len(s) == 0 || len(s) > max {
 		return "", false
 	}
 	for i := 0; i < len(s); i++ {
