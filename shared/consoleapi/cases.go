@@ -2,6 +2,8 @@ package consoleapi
 
 import (
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/acme/twitter-cases/shared/httpapi"
 	"github.com/acme/twitter-cases/shared/support"
@@ -33,7 +35,9 @@ func (s *server) handleCreateCase() http.Handler {
 	})
 }
 
-// handleListCases is GET /v1/cases?customer_id=&status=&limit=&cursor=.
+// handleListCases is GET /v1/cases?customer_id=&status=&updated_since=&limit=&cursor=:
+// status may name several statuses separated by commas, and updated_since
+// (RFC 3339) keeps the cases active after that moment.
 func (s *server) handleListCases() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := page(w, r)
@@ -41,7 +45,21 @@ func (s *server) handleListCases() http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		f := support.CaseFilter{CustomerID: q.Get("customer_id"), Status: support.CaseStatus(q.Get("status"))}
+		f := support.CaseFilter{CustomerID: q.Get("customer_id")}
+		for st := range strings.SplitSeq(q.Get("status"), ",") {
+			if st = strings.TrimSpace(st); st != "" {
+				f.Statuses = append(f.Statuses, support.CaseStatus(st))
+			}
+		}
+		if since := q.Get("updated_since"); since != "" {
+			t, err := time.Parse(time.RFC3339Nano, since)
+			if err != nil {
+				httpapi.WriteError(w, r, &support.Error{Code: support.EValidation, Message: "updated_since is not a time.",
+					Fields: []support.FieldError{{Name: "updated_since", Code: "invalid", Detail: "Give an RFC 3339 time, e.g. 2026-01-02T15:04:05.000Z."}}})
+				return
+			}
+			f.ActiveAfter = t
+		}
 		cases, err := s.svc.Cases(r.Context(), f, p)
 		if err != nil {
 			httpapi.WriteError(w, r, err)

@@ -111,7 +111,7 @@ func TestMessageShape(t *testing.T) {
 	if len(got.Messages) != 3 {
 		t.Fatalf("%d messages", len(got.Messages))
 	}
-	base := []string{"id", "case_id", "direction", "kind", "text", "status", "x_id", "in_reply_to_message_id", "author", "retweeted_by", "created_at"}
+	base := []string{"id", "case_id", "direction", "kind", "text", "status", "x_id", "in_reply_to_message_id", "author", "retweeted_by", "retweets", "created_at"}
 	rfc3339UTC := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$`)
 	tests := []struct {
 		id     string

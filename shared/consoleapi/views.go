@@ -44,12 +44,42 @@ type messageView struct {
 	XID                *string           `json:"x_id"`
 	InReplyToMessageID *string           `json:"in_reply_to_message_id"`
 	Author             authorView        `json:"author"`
+	SentBy             *agentView        `json:"sent_by,omitempty"`
 	RetweetedBy        []string          `json:"retweeted_by"`
+	Retweets           []retweetView     `json:"retweets"`
+	RetweetRefusals    []refusalView     `json:"retweet_refusals,omitempty"`
 	FavoritedBy        []string          `json:"favorited_by,omitempty"`
 	Error              *messageErrorView `json:"error,omitempty"`
 	Deleted            bool              `json:"deleted,omitempty"`
 	CreatedAt          string            `json:"created_at"`
 	SentAt             string            `json:"sent_at,omitempty"`
+}
+
+// agentView is who did something: the agent's token subject and e-mail.
+type agentView struct {
+	Sub   string `json:"sub"`
+	Email string `json:"email"`
+}
+
+func newAgentView(a support.Agent) *agentView {
+	if a.IsZero() {
+		return nil
+	}
+	return &agentView{Sub: a.ID, Email: a.Email}
+}
+
+// retweetView is one brand handle's Retweet of a message: who asked and when.
+type retweetView struct {
+	HandleID string     `json:"handle_id"`
+	By       *agentView `json:"by"`
+	At       string     `json:"at,omitempty"`
+}
+
+// refusalView is X's refusal of a brand handle's Retweet.
+type refusalView struct {
+	HandleID string           `json:"handle_id"`
+	Error    messageErrorView `json:"error"`
+	At       string           `json:"at,omitempty"`
 }
 
 type authorView struct {
@@ -73,7 +103,15 @@ func newMessageView(m *support.Message) messageView {
 		Status: string(status), XID: optional(m.XID), InReplyToMessageID: optional(m.InReplyToMessageID),
 		Author:      authorView{HandleID: m.Author.HandleID, CustomerID: m.Author.CustomerID, ScreenName: m.Author.ScreenName},
 		RetweetedBy: nonNil(m.RetweetedBy), FavoritedBy: m.FavoritedBy, Deleted: m.Deleted,
-		CreatedAt: jsonTime(m.CreatedAt), SentAt: jsonTime(m.SentAt),
+		CreatedAt: jsonTime(m.CreatedAt), SentAt: jsonTime(m.SentAt), SentBy: newAgentView(m.SentBy),
+		Retweets: make([]retweetView, 0, len(m.Retweets)),
+	}
+	for _, r := range m.RetweetRefusals {
+		v.RetweetRefusals = append(v.RetweetRefusals, refusalView{HandleID: r.HandleID,
+			Error: messageErrorView{Code: r.Error.Code, Detail: r.Error.Detail}, At: jsonTime(r.At)})
+	}
+	for _, rt := range m.Retweets {
+		v.Retweets = append(v.Retweets, retweetView{HandleID: rt.HandleID, By: newAgentView(rt.By), At: jsonTime(rt.At)})
 	}
 	if m.Error != nil {
 		v.Error = &messageErrorView{Code: m.Error.Code, Detail: m.Error.Detail}
@@ -90,13 +128,37 @@ type caseView struct {
 	CreatedAt      string `json:"created_at"`
 	UpdatedAt      string `json:"updated_at"`
 	LastActivityAt string `json:"last_activity_at"`
+	// The inbox row (support.CaseSummary), kept on the case.
+	CustomerName     string           `json:"customer_name"`
+	CustomerHandle   *string          `json:"customer_handle"`
+	HandleScreenName string           `json:"handle_screen_name"`
+	LastMessage      *lastMessageView `json:"last_message"`
+	StatusChangedBy  *agentView       `json:"status_changed_by,omitempty"`
+	StatusChangedAt  string           `json:"status_changed_at,omitempty"`
+}
+
+// lastMessageView is a case's newest message, shortened for a list.
+type lastMessageView struct {
+	ID        string `json:"id"`
+	Direction string `json:"direction"`
+	Kind      string `json:"kind"`
+	FirstLine string `json:"first_line"`
+	CreatedAt string `json:"created_at"`
 }
 
 func newCaseView(c *support.Case) caseView {
-	return caseView{
+	v := caseView{
 		ID: c.ID, CustomerID: c.CustomerID, HandleID: c.HandleID, Channel: string(c.Channel), Status: string(c.Status),
 		CreatedAt: jsonTime(c.CreatedAt), UpdatedAt: jsonTime(c.UpdatedAt), LastActivityAt: jsonTime(c.LastActivityAt),
+		CustomerName: c.Summary.CustomerName, CustomerHandle: optional(c.Summary.CustomerHandle),
+		HandleScreenName: c.Summary.BrandScreenName,
+		StatusChangedBy:  newAgentView(c.StatusChangedBy), StatusChangedAt: jsonTime(c.StatusChangedAt),
 	}
+	if lm := c.Summary.LastMessage; lm != nil {
+		v.LastMessage = &lastMessageView{ID: lm.ID, Direction: string(lm.Direction), Kind: string(lm.Kind),
+			FirstLine: lm.FirstLine, CreatedAt: jsonTime(lm.CreatedAt)}
+	}
+	return v
 }
 
 type handleView struct {
@@ -148,13 +210,19 @@ type followView struct {
 	BrandFollowsCustomer bool    `json:"brand_follows_customer"`
 	CustomerFollowsBrand bool    `json:"customer_follows_brand"`
 	Pending              *string `json:"pending"` // "follow", "unfollow" or null
+	// Who last asked for a follow or unfollow, what, and when.
+	RequestedBy     *agentView `json:"requested_by,omitempty"`
+	RequestedAction string     `json:"requested_action,omitempty"`
+	RequestedAt     string     `json:"requested_at,omitempty"`
 }
 
 func newFollowView(f *support.BrandFollow) followView {
 	return followView{
 		HandleID: f.Handle.ID, ScreenName: f.Handle.ScreenName,
 		BrandFollowsCustomer: f.State.BrandFollowsCustomer, CustomerFollowsBrand: f.State.CustomerFollowsBrand,
-		Pending: optional(string(f.State.Pending)),
+		Pending:     optional(string(f.State.Pending)),
+		RequestedBy: newAgentView(f.State.RequestedBy), RequestedAction: string(f.State.RequestedAction),
+		RequestedAt: jsonTime(f.State.RequestedAt),
 	}
 }
 

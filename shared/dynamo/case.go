@@ -2,7 +2,11 @@ package dynamo
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,6 +36,43 @@ type caseItem struct {
 	CreatedAt      string `dynamodbav:"created_at,omitempty"`
 	UpdatedAt      string `dynamodbav:"updated_at,omitempty"`
 	LastActivityAt string `dynamodbav:"last_activity_at,omitempty"`
+	// Who last set the status, and when.
+	StatusChangedBy *agentItem `dynamodbav:"status_changed_by,omitempty"`
+	StatusChangedAt string     `dynamodbav:"status_changed_at,omitempty"`
+	// The summary a case list shows (support.CaseSummary).
+	CustomerName    string           `dynamodbav:"customer_name,omitempty"`
+	CustomerHandle  string           `dynamodbav:"customer_handle,omitempty"`
+	BrandScreenName string           `dynamodbav:"brand_screen_name,omitempty"`
+	LastMessage     *lastMessageItem `dynamodbav:"last_message,omitempty"`
+}
+
+// agentItem is a support.Agent.
+type agentItem struct {
+	Sub   string `dynamodbav:"sub,omitempty"`
+	Email string `dynamodbav:"email,omitempty"`
+}
+
+func toAgentItem(a support.Agent) *agentItem {
+	if a.IsZero() {
+		return nil
+	}
+	return &agentItem{Sub: a.ID, Email: a.Email}
+}
+
+func (a *agentItem) agent() support.Agent {
+	if a == nil {
+		return support.Agent{}
+	}
+	return support.Agent{ID: a.Sub, Email: a.Email}
+}
+
+// lastMessageItem is a support.LastMessage.
+type lastMessageItem struct {
+	ID        string `dynamodbav:"id"`
+	Direction string `dynamodbav:"direction"`
+	Kind      string `dynamodbav:"kind"`
+	FirstLine string `dynamodbav:"first_line"`
+	CreatedAt string `dynamodbav:"created_at"`
 }
 
 // dmCaseItem points the DMs between a customer and a brand handle at a case.
@@ -69,15 +110,33 @@ func toCaseItem(c *support.Case, version int64) caseItem {
 		ID: c.ID, CustomerID: c.CustomerID, HandleID: c.HandleID, Channel: string(c.Channel),
 		Status: string(c.Status), Version: version,
 		CreatedAt: fmtTime(c.CreatedAt), UpdatedAt: fmtTime(c.UpdatedAt), LastActivityAt: fmtTime(c.LastActivityAt),
+		StatusChangedBy: toAgentItem(c.StatusChangedBy), StatusChangedAt: fmtTime(c.StatusChangedAt),
+		CustomerName: c.Summary.CustomerName, CustomerHandle: c.Summary.CustomerHandle, BrandScreenName: c.Summary.BrandScreenName,
+		LastMessage: toLastMessageItem(c.Summary.LastMessage),
 	}
+}
+
+func toLastMessageItem(m *support.LastMessage) *lastMessageItem {
+	if m == nil {
+		return nil
+	}
+	return &lastMessageItem{ID: m.ID, Direction: string(m.Direction), Kind: string(m.Kind), FirstLine: m.FirstLine, CreatedAt: fmtTime(m.CreatedAt)}
 }
 
 func (it *caseItem) toCase() (*support.Case, error) {
 	c := &support.Case{
 		ID: it.ID, CustomerID: it.CustomerID, HandleID: it.HandleID, Channel: support.Channel(it.Channel),
-		Status: support.CaseStatus(it.Status), Version: it.Version,
+		Status: support.CaseStatus(it.Status), Version: it.Version, StatusChangedBy: it.StatusChangedBy.agent(),
+		Summary: support.CaseSummary{CustomerName: it.CustomerName, CustomerHandle: it.CustomerHandle, BrandScreenName: it.BrandScreenName},
 	}
-	err := parseTimes(it.CreatedAt, &c.CreatedAt, it.UpdatedAt, &c.UpdatedAt, it.LastActivityAt, &c.LastActivityAt)
+	err := parseTimes(it.CreatedAt, &c.CreatedAt, it.UpdatedAt, &c.UpdatedAt, it.LastActivityAt, &c.LastActivityAt,
+		it.StatusChangedAt, &c.StatusChangedAt)
+	if err == nil && it.LastMessage != nil {
+		lm := &support.LastMessage{ID: it.LastMessage.ID, Direction: support.Direction(it.LastMessage.Direction),
+			Kind: support.MessageKind(it.LastMessage.Kind), FirstLine: it.LastMessage.FirstLine}
+		err = parseTimes(it.LastMessage.CreatedAt, &lm.CreatedAt)
+		c.Summary.LastMessage = lm
+	}
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", it.ID, err)
 	}
@@ -264,4 +323,145 @@ func (s *Store) DeleteCase(ctx context.Context, id string, version int64) error 
 		return fmt.Errorf("dynamo: delete case %s: %w", id, err)
 	}
 	return nil
+}
+
+// recentCursor is the cursor of RecentCases: the index sort key of the last
+// case of the page, before which the next page starts in every status.
+type recentCursor struct {
+	Before string `json:"before"`
+}
+
+// validActivityKey reports whether k is shaped as activityKey makes them.
+func validActivityKey(k string) bool {
+	t, id, ok := strings.Cut(k, "#")
+	if !ok || id == "" || len(t) != len(sortableTime) {
+		return false
+	}
+	_, err := time.Parse(sortableTime, t)
+	return err == nil
+}
+
+func decodeRecentCursor(cursor string) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	bad := invalid("cursor", "The cursor is not valid for this list; start again without it.")
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil {
+		return "", bad
+	}
+	var c recentCursor
+	if err := json.Unmarshal(b, &c); err != nil || !validActivityKey(c.Before) {
+		return "", bad
+	}
+	return c.Before, nil
+}
+
+func encodeRecentCursor(before string) string {
+	b, _ := json.Marshal(recentCursor{Before: before}) // a struct of one string always marshals
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// RecentCases lists the cases in any of statuses, newest activity first,
+// only those active in activeAfter's millisecond or later when it is not zero. It reads the
+// status index (GSI2) of each status at once, each from the cursor's
+// position down, and merges them; the cursor is the activity key of the
+// page's last case, so it serves every status alike. Calls per page: 1
+// Query per status (more only for pages over 1 MB).
+func (s *Store) RecentCases(ctx context.Context, statuses []support.CaseStatus, activeAfter time.Time, page support.PageRequest) (support.Page[support.Case], error) {
+	what := fmt.Sprintf("dynamo: recent cases %v", statuses)
+	if len(statuses) == 0 {
+		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, invalid("status", "Name at least one status."))
+	}
+	for _, st := range statuses {
+		if !st.Valid() {
+			return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what,
+				invalid("status", "A status is one of new, open, pending, resolved, closed."))
+		}
+	}
+	limit := pageLimit(page.Limit)
+	before, err := decodeRecentCursor(page.Cursor)
+	if err != nil {
+		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, err)
+	}
+	// Key range: from activeAfter's millisecond on (times in the API have
+	// milliseconds, so a poll with the newest time it saw gets that case
+	// again rather than miss one active in the same millisecond), and
+	// before the cursor's key.
+	lo := sortTime(activeAfter.Truncate(time.Millisecond))
+	cond, values := "#pk = :pk", map[string]types.AttributeValue{}
+	switch {
+	case before != "" && !activeAfter.IsZero():
+		if before <= lo {
+			return support.Page[support.Case]{Items: []support.Case{}}, nil // an empty range
+		}
+		cond += " AND #sk BETWEEN :lo AND :hi"
+		values[":lo"], values[":hi"] = str(lo), str(before)
+	case before != "":
+		cond += " AND #sk < :hi"
+		values[":hi"] = str(before)
+	case !activeAfter.IsZero():
+		cond += " AND #sk >= :lo"
+		values[":lo"] = str(lo)
+	}
+	found := make([][]map[string]types.AttributeValue, len(statuses))
+	fns := make([]func(context.Context) error, len(statuses))
+	for i, st := range statuses {
+		fns[i] = func(ctx context.Context) error {
+			vals := maps.Clone(values)
+			vals[":pk"] = str(casesByStatusPK(st))
+			in := &dynamodb.QueryInput{
+				TableName:                 s.table,
+				IndexName:                 aws.String(table.GSI2),
+				KeyConditionExpression:    aws.String(cond),
+				ExpressionAttributeNames:  map[string]string{"#pk": table.GSI2PK},
+				ExpressionAttributeValues: vals,
+				ScanIndexForward:          aws.Bool(false), // newest activity first (a Query's key order)
+			}
+			for {
+				if len(vals) > 1 {
+					in.ExpressionAttributeNames["#sk"] = table.GSI2SK
+				}
+				in.Limit = aws.Int32(int32(limit + 1 - len(found[i])))
+				out, err := s.client.Query(ctx, in)
+				if err != nil {
+					return err
+				}
+				for _, item := range out.Items {
+					if k, _ := item[table.GSI2SK].(*types.AttributeValueMemberS); k == nil || k.Value != before {
+						found[i] = append(found[i], item) // BETWEEN includes the cursor's own key
+					}
+				}
+				if out.LastEvaluatedKey == nil || len(found[i]) > limit {
+					return nil
+				}
+				in.ExclusiveStartKey = out.LastEvaluatedKey
+			}
+		}
+	}
+	if err := parallel(ctx, fns); err != nil {
+		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, err)
+	}
+	var all []map[string]types.AttributeValue
+	for _, items := range found {
+		all = append(all, items...)
+	}
+	key := func(item map[string]types.AttributeValue) string {
+		k, _ := item[table.GSI2SK].(*types.AttributeValueMemberS)
+		if k == nil {
+			return ""
+		}
+		return k.Value
+	}
+	slices.SortFunc(all, func(a, b map[string]types.AttributeValue) int { return strings.Compare(key(b), key(a)) })
+	next := ""
+	if len(all) > limit {
+		all = all[:limit]
+		next = encodeRecentCursor(key(all[limit-1]))
+	}
+	cases, err := decodeCases(all)
+	if err != nil {
+		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, err)
+	}
+	return support.Page[support.Case]{Items: cases, NextCursor: next}, nil
 }

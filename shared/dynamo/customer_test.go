@@ -380,7 +380,7 @@ func TestNotFound(t *testing.T) {
 		{"DMCase", func() error { _, err := s.DMCase(f.ctx, id, id); return err }},
 		{"GetMessage", func() error { _, err := s.GetMessage(f.ctx, id, id); return err }},
 		{"MessageByXID", func() error { _, err := s.MessageByXID(f.ctx, support.KindTweet, "1"); return err }},
-		{"AddRetweet", func() error { _, err := s.AddRetweet(f.ctx, id, id, "h"); return err }},
+		{"AddRetweet", func() error { _, err := s.AddRetweet(f.ctx, id, id, support.Retweet{HandleID: "h"}); return err }},
 		{"RemoveRetweet", func() error { _, err := s.RemoveRetweet(f.ctx, id, id, "h"); return err }},
 		{"AddFavorite", func() error { _, err := s.AddFavorite(f.ctx, id, id, "h"); return err }},
 	}

@@ -27,6 +27,10 @@ type followItem struct {
 	BrandFollows      bool   `dynamodbav:"brand_follows"`
 	BrandFollowsAt    int64  `dynamodbav:"brand_follows_at,omitempty"`
 	Pending           string `dynamodbav:"pending,omitempty"`
+	// Who last asked for a follow or unfollow, what, and when.
+	RequestedBy     *agentItem `dynamodbav:"requested_by,omitempty"`
+	RequestedAction string     `dynamodbav:"requested_action,omitempty"`
+	RequestedAt     int64      `dynamodbav:"requested_at,omitempty"`
 }
 
 func followSK(handleID string) string { return "FOLLOW#" + handleID }
@@ -44,6 +48,8 @@ func (it *followItem) state() support.FollowState {
 		BrandFollowsCustomer: it.BrandFollows, CustomerFollowsBrand: it.CustomerFollows,
 		Pending:        support.FollowAction(it.Pending),
 		BrandFollowsAt: unixNanos(it.BrandFollowsAt), CustomerFollowsAt: unixNanos(it.CustomerFollowsAt),
+		RequestedBy: it.RequestedBy.agent(), RequestedAction: support.FollowAction(it.RequestedAction),
+		RequestedAt: unixNanos(it.RequestedAt),
 	}
 }
 
@@ -131,9 +137,10 @@ func (s *Store) setFollows(ctx context.Context, attr, extra, customerID, handleI
 	return true, nil
 }
 
-// SetFollowPending records a follow or unfollow asked of X ("" clears it).
+// SetFollowPending records a follow or unfollow asked of X by the agent
+// by, and when (the store's clock); "" clears the pending action only.
 // Calls: 1 UpdateItem.
-func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID string, action support.FollowAction) error {
+func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID string, action support.FollowAction, by support.Agent) error {
 	what := fmt.Sprintf("dynamo: set pending follow of customer %s and brand handle %s", customerID, handleID)
 	in := &dynamodb.UpdateItemInput{
 		TableName: s.table,
@@ -146,10 +153,16 @@ func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID strin
 		in.ConditionExpression = aws.String("attribute_exists(#PK)")
 		in.ExpressionAttributeNames = names("pending", table.PK)
 	case support.ActionFollow, support.ActionUnfollow:
-		in.UpdateExpression = aws.String("SET #customer_id = :c, #handle_id = :h, #pending = :p")
-		in.ExpressionAttributeNames = names("customer_id", "handle_id", "pending")
+		in.UpdateExpression = aws.String("SET #customer_id = :c, #handle_id = :h, #pending = :p, " +
+			"#requested_action = :p, #requested_at = :at, #requested_by = :by")
+		in.ExpressionAttributeNames = names("customer_id", "handle_id", "pending", "requested_action", "requested_at", "requested_by")
+		byAV, err := attributevalue.Marshal(agentItem{Sub: by.ID, Email: by.Email})
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
 		in.ExpressionAttributeValues = map[string]types.AttributeValue{
 			":c": str(customerID), ":h": str(handleID), ":p": str(string(action)),
+			":at": num(s.now().UnixNano()), ":by": byAV,
 		}
 	default:
 		return fmt.Errorf("%s: %w", what, invalid("action", "A follow action is follow or unfollow."))

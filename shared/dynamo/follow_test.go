@@ -83,14 +83,14 @@ func TestFollowPendingAndList(t *testing.T) {
 	if got != (support.FollowState{CustomerID: customer, HandleID: "h1"}) {
 		t.Fatalf("zero state %+v", got)
 	}
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", ""))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", "", support.Agent{}))
 	list, err := s.FollowsOf(f.ctx, customer)
 	must(t, err)
 	if len(list) != 0 {
 		t.Fatalf("clearing made a record: %+v", list)
 	}
 
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionFollow))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionFollow, support.Agent{}))
 	if got, _ := s.Follow(f.ctx, customer, "h1"); got.Pending != support.ActionFollow {
 		t.Fatalf("pending %q", got.Pending)
 	}
@@ -103,17 +103,17 @@ func TestFollowPendingAndList(t *testing.T) {
 		t.Fatalf("after confirmation %+v (changed %v)", got, changed)
 	}
 	// An unfollow asked and then given up.
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionUnfollow))
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", ""))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionUnfollow, support.Agent{}))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", "", support.Agent{}))
 	got, err = s.Follow(f.ctx, customer, "h1")
 	must(t, err)
 	if got.Pending != "" || !got.BrandFollowsCustomer {
 		t.Fatalf("after clearing %+v", got)
 	}
-	wantCode(t, s.SetFollowPending(f.ctx, customer, "h1", "block"), support.EValidation)
+	wantCode(t, s.SetFollowPending(f.ctx, customer, "h1", "block", support.Agent{}), support.EValidation)
 
 	// A late (older) brand event changes nothing, not even pending.
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionUnfollow))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionUnfollow, support.Agent{}))
 	changed, err = s.SetBrandFollowsCustomer(f.ctx, customer, "h1", false, base.Add(-time.Hour))
 	must(t, err)
 	got, _ = s.Follow(f.ctx, customer, "h1")

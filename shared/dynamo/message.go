@@ -3,7 +3,9 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -29,7 +31,9 @@ type messageItem struct {
 	AuthorHandleID     string            `dynamodbav:"author_handle_id,omitempty"`
 	AuthorCustomerID   string            `dynamodbav:"author_customer_id,omitempty"`
 	AuthorScreenName   string            `dynamodbav:"author_screen_name,omitempty"`
+	SentBy             *agentItem        `dynamodbav:"sent_by,omitempty"`
 	RetweetedBy        []string          `dynamodbav:"retweeted_by,stringset,omitempty"`
+	RetweetLog         []retweetItem     `dynamodbav:"retweet_log,omitempty"`
 	FavoritedBy        []string          `dynamodbav:"favorited_by,stringset,omitempty"`
 	Error              *messageErrorItem `dynamodbav:"error,omitempty"`
 	Deleted            bool              `dynamodbav:"deleted,omitempty"`
@@ -40,16 +44,30 @@ type messageItem struct {
 	DeletedAt          string            `dynamodbav:"deleted_at,omitempty"`
 }
 
+// retweetItem is one entry of a message's Retweet log: a Retweet asked
+// for, appended by AddRetweet. The latest entry of a handle says who asked
+// for its current Retweet.
+type retweetItem struct {
+	HandleID string `dynamodbav:"handle_id"`
+	Sub      string `dynamodbav:"sub,omitempty"`
+	Email    string `dynamodbav:"email,omitempty"`
+	At       string `dynamodbav:"at,omitempty"`
+	// Code and Detail are X's refusal (RefuseRetweet), when it refused.
+	Code   string `dynamodbav:"code,omitempty"`
+	Detail string `dynamodbav:"detail,omitempty"`
+}
+
 type messageErrorItem struct {
 	Code   string `dynamodbav:"code,omitempty"`
 	Detail string `dynamodbav:"detail,omitempty"`
 }
 
-// The string-set attributes of a message, changed only by AddRetweet,
-// RemoveRetweet and AddFavorite once the message exists.
+// The string-set attributes of a message, and the Retweet log, changed
+// only by AddRetweet, RemoveRetweet and AddFavorite once the message exists.
 const (
 	retweetedByAttr = "retweeted_by"
 	favoritedByAttr = "favorited_by"
+	retweetLogAttr  = "retweet_log"
 )
 
 func messageSK(id string) string { return "MSG#" + id }
@@ -67,7 +85,7 @@ func toMessageItem(m *support.Message, version int64) messageItem {
 		XID: m.XID, InReplyToMessageID: m.InReplyToMessageID, InReplyToXID: m.InReplyToXID,
 		AuthorHandleID: m.Author.HandleID, AuthorCustomerID: m.Author.CustomerID, AuthorScreenName: m.Author.ScreenName,
 		RetweetedBy: nilIfEmpty(m.RetweetedBy), FavoritedBy: nilIfEmpty(m.FavoritedBy),
-		Deleted: m.Deleted, Version: version,
+		Deleted: m.Deleted, Version: version, SentBy: toAgentItem(m.SentBy),
 		CreatedAt: fmtTime(m.CreatedAt), SentAt: fmtTime(m.SentAt), DeletedAt: fmtTime(m.DeletedAt),
 		AttemptedAt: fmtTime(m.AttemptedAt),
 	}
@@ -84,7 +102,31 @@ func (it *messageItem) message() (*support.Message, error) {
 		InReplyToMessageID: it.InReplyToMessageID, InReplyToXID: it.InReplyToXID,
 		Author:      support.Author{HandleID: it.AuthorHandleID, CustomerID: it.AuthorCustomerID, ScreenName: it.AuthorScreenName},
 		RetweetedBy: it.RetweetedBy, FavoritedBy: it.FavoritedBy, Deleted: it.Deleted, Version: it.Version,
+		SentBy: it.SentBy.agent(),
 	}
+	// The latest log entry of each brand handle: who asked for its current
+	// Retweet, or why X refused the last one.
+	var seen []string
+	for i := len(it.RetweetLog) - 1; i >= 0; i-- {
+		e := it.RetweetLog[i]
+		if slices.Contains(seen, e.HandleID) {
+			continue
+		}
+		seen = append(seen, e.HandleID)
+		var at time.Time
+		if err := parseTimes(e.At, &at); err != nil {
+			return nil, fmt.Errorf("message %s: %w", it.ID, err)
+		}
+		switch retweeted := slices.Contains(it.RetweetedBy, e.HandleID); {
+		case retweeted && e.Code == "":
+			m.Retweets = append(m.Retweets, support.Retweet{HandleID: e.HandleID, By: support.Agent{ID: e.Sub, Email: e.Email}, At: at})
+		case !retweeted && e.Code != "":
+			m.RetweetRefusals = append(m.RetweetRefusals, support.RetweetRefusal{HandleID: e.HandleID,
+				Error: support.MessageError{Code: e.Code, Detail: e.Detail}, At: at})
+		}
+	}
+	slices.Reverse(m.Retweets)
+	slices.Reverse(m.RetweetRefusals)
 	if it.Error != nil {
 		m.Error = &support.MessageError{Code: it.Error.Code, Detail: it.Error.Detail}
 	}
@@ -166,7 +208,7 @@ func (s *Store) messageUpdate(m *support.Message, version int64) (*dynamodb.Upda
 	values := map[string]types.AttributeValue{}
 	var set, remove []string
 	for _, a := range attrNames(messageItem{}) { // every attribute a message can have
-		if a == table.PK || a == table.SK || !creating && (a == retweetedByAttr || a == favoritedByAttr) {
+		if a == table.PK || a == table.SK || !creating && (a == retweetedByAttr || a == favoritedByAttr || a == retweetLogAttr) {
 			continue
 		}
 		if v, ok := av[a]; ok {
@@ -210,7 +252,7 @@ func (s *Store) afterMessagePut(ctx context.Context, m *support.Message, version
 	if err != nil {
 		return nil // written; only the sets in m may be out of date
 	}
-	m.RetweetedBy, m.FavoritedBy = old.RetweetedBy, old.FavoritedBy
+	m.RetweetedBy, m.FavoritedBy, m.Retweets, m.RetweetRefusals = old.RetweetedBy, old.FavoritedBy, old.Retweets, old.RetweetRefusals
 	if old.XID != "" && (old.XID != m.XID || old.Kind != m.Kind) {
 		_ = s.releaseFn(s.messageClaim(old, version, token))(context.WithoutCancel(ctx)) // best effort
 	}
@@ -302,29 +344,46 @@ func (s *Store) MessageByXID(ctx context.Context, kind support.MessageKind, xid 
 	return m, nil
 }
 
-// AddRetweet records that the brand handle Retweeted the message and
-// reports whether it was new, leaving the message's Version alone.
-// Calls: 1 UpdateItem (plus 1 GetItem when it changed nothing).
-func (s *Store) AddRetweet(ctx context.Context, caseID, id, handleID string) (bool, error) {
-	return s.changeSet(ctx, "add retweet", caseID, id, retweetedByAttr, handleID, true)
+// AddRetweet records that the brand handle rt.HandleID Retweeted the
+// message, appending rt to its Retweet log, and reports whether it was
+// new, leaving the message's Version alone. Calls: 1 UpdateItem (plus 1
+// GetItem when it changed nothing).
+func (s *Store) AddRetweet(ctx context.Context, caseID, id string, rt support.Retweet) (bool, error) {
+	entry, err := attributevalue.Marshal([]retweetItem{{HandleID: rt.HandleID, Sub: rt.By.ID, Email: rt.By.Email, At: fmtTime(rt.At)}})
+	if err != nil {
+		return false, fmt.Errorf("dynamo: add retweet on message %s of case %s: %w", id, caseID, err)
+	}
+	return s.changeSet(ctx, "add retweet", caseID, id, retweetedByAttr, rt.HandleID, true, entry)
 }
 
 // RemoveRetweet forgets a Retweet and reports whether there was one.
 // Calls: 1 UpdateItem (plus 1 GetItem when it changed nothing).
 func (s *Store) RemoveRetweet(ctx context.Context, caseID, id, handleID string) (bool, error) {
-	return s.changeSet(ctx, "remove retweet", caseID, id, retweetedByAttr, handleID, false)
+	return s.changeSet(ctx, "remove retweet", caseID, id, retweetedByAttr, handleID, false, nil)
+}
+
+// RefuseRetweet forgets a Retweet X refused, appending the refusal to the
+// Retweet log, and reports whether there was one. Calls: 1 UpdateItem
+// (plus 1 GetItem when it changed nothing).
+func (s *Store) RefuseRetweet(ctx context.Context, caseID, id string, r support.RetweetRefusal) (bool, error) {
+	entry, err := attributevalue.Marshal([]retweetItem{{HandleID: r.HandleID, At: fmtTime(r.At), Code: r.Error.Code, Detail: r.Error.Detail}})
+	if err != nil {
+		return false, fmt.Errorf("dynamo: refuse retweet on message %s of case %s: %w", id, caseID, err)
+	}
+	return s.changeSet(ctx, "refuse retweet", caseID, id, retweetedByAttr, r.HandleID, false, entry)
 }
 
 // AddFavorite records that the brand handle liked the message and reports
 // whether it was new. Calls: 1 UpdateItem (plus 1 GetItem when it changed nothing).
 func (s *Store) AddFavorite(ctx context.Context, caseID, id, handleID string) (bool, error) {
-	return s.changeSet(ctx, "add favorite", caseID, id, favoritedByAttr, handleID, true)
+	return s.changeSet(ctx, "add favorite", caseID, id, favoritedByAttr, handleID, true, nil)
 }
 
 // changeSet adds member to, or deletes it from, a string set of a message
 // in one conditional UpdateItem that fails when there is nothing to change;
 // only then a GetItem tells a missing message (ENotFound) from no change.
-func (s *Store) changeSet(ctx context.Context, op, caseID, id, attr, member string, add bool) (bool, error) {
+// A log entry (a list of one), when given, is appended to the Retweet log.
+func (s *Store) changeSet(ctx context.Context, op, caseID, id, attr, member string, add bool, logEntry types.AttributeValue) (bool, error) {
 	if member == "" {
 		return false, fmt.Errorf("dynamo: %s: %w", op, invalid("handle_id", "A brand handle id is needed."))
 	}
@@ -344,6 +403,12 @@ func (s *Store) changeSet(ctx context.Context, op, caseID, id, attr, member stri
 		in.UpdateExpression = aws.String("DELETE #set :m")
 		in.ConditionExpression = aws.String("contains(#set, :h)")
 		in.ExpressionAttributeNames = map[string]string{"#set": attr}
+	}
+	if logEntry != nil {
+		*in.UpdateExpression += " SET #log = list_append(if_not_exists(#log, :empty), :entry)"
+		in.ExpressionAttributeNames["#log"] = retweetLogAttr
+		in.ExpressionAttributeValues[":entry"] = logEntry
+		in.ExpressionAttributeValues[":empty"] = &types.AttributeValueMemberL{Value: []types.AttributeValue{}}
 	}
 	_, err := s.client.UpdateItem(ctx, in)
 	if err == nil {

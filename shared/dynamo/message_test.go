@@ -205,9 +205,9 @@ func TestRetweetsAndFavorites(t *testing.T) {
 		call func() (bool, error)
 		want bool
 	}{
-		{"retweet", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, "h1") }, true},
-		{"retweet again", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, "h1") }, false},
-		{"retweet by another handle", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, "h2") }, true},
+		{"retweet", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h1"}) }, true},
+		{"retweet again", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h1"}) }, false},
+		{"retweet by another handle", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h2"}) }, true},
 		{"undo", func() (bool, error) { return s.RemoveRetweet(f.ctx, caseID, m.ID, "h1") }, true},
 		{"undo again", func() (bool, error) { return s.RemoveRetweet(f.ctx, caseID, m.ID, "h1") }, false},
 		{"undo one never made", func() (bool, error) { return s.RemoveRetweet(f.ctx, caseID, m.ID, "h3") }, false},
@@ -247,9 +247,9 @@ func TestRetweetsAndFavorites(t *testing.T) {
 		t.Fatalf("after put: %+v", got)
 	}
 
-	_, err = s.AddRetweet(f.ctx, caseID, idAt(77), "h1")
+	_, err = s.AddRetweet(f.ctx, caseID, idAt(77), support.Retweet{HandleID: "h1"})
 	wantCode(t, err, support.ENotFound)
-	_, err = s.AddRetweet(f.ctx, caseID, m.ID, "")
+	_, err = s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: ""})
 	wantCode(t, err, support.EValidation)
 }
 
@@ -266,7 +266,7 @@ func TestConcurrentRetweets(t *testing.T) {
 		h := fmt.Sprintf("h%02d", i)
 		want = append(want, h)
 		wg.Go(func() {
-			if added, err := s.AddRetweet(f.ctx, m.CaseID, m.ID, h); err != nil || !added {
+			if added, err := s.AddRetweet(f.ctx, m.CaseID, m.ID, support.Retweet{HandleID: h}); err != nil || !added {
 				t.Errorf("retweet by %s: %v %v", h, added, err)
 			}
 		})
@@ -301,5 +301,55 @@ func TestRecentMessagesOfCaseNewestFirst(t *testing.T) {
 	}
 	if want := []string{idAt(4), idAt(3), idAt(2), idAt(1), idAt(0)}; !slices.Equal(got, want) {
 		t.Fatalf("newest first = %v, want %v", got, want)
+	}
+}
+
+func TestRetweetLog(t *testing.T) {
+	f := newFixture(t)
+	s := f.store
+	caseID := "case-rtlog"
+	m := &support.Message{ID: idAt(501), CaseID: caseID, Direction: support.DirectionIn, Kind: support.KindTweet,
+		Status: support.StatusReceived, XID: "9501", Text: "hi", CreatedAt: time.Now().UTC()}
+	must(t, s.PutMessage(f.ctx, m))
+	agent := support.Agent{ID: "sub-1", Email: "a@example.com"}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	get := func() *support.Message {
+		t.Helper()
+		got, err := s.GetMessage(f.ctx, caseID, m.ID)
+		must(t, err)
+		return got
+	}
+
+	added, err := s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h1", By: agent, At: at})
+	must(t, err)
+	if got := get(); !added || len(got.Retweets) != 1 || got.Retweets[0] != (support.Retweet{HandleID: "h1", By: agent, At: at}) {
+		t.Errorf("after a Retweet: added %v, retweets %+v", added, got.Retweets)
+	}
+	// An update of the message keeps the log.
+	m = get()
+	m.Status = support.StatusReceived
+	must(t, s.PutMessage(f.ctx, m))
+	if got := get(); len(got.Retweets) != 1 {
+		t.Errorf("after an update: %+v", got.Retweets)
+	}
+
+	refusal := support.RetweetRefusal{HandleID: "h1", Error: support.MessageError{Code: "x_forbidden", Detail: "You cannot Retweet this."}, At: at.Add(time.Minute)}
+	removed, err := s.RefuseRetweet(f.ctx, caseID, m.ID, refusal)
+	must(t, err)
+	if got := get(); !removed || len(got.RetweetedBy) != 0 || len(got.Retweets) != 0 ||
+		len(got.RetweetRefusals) != 1 || got.RetweetRefusals[0] != refusal {
+		t.Errorf("after a refusal: %+v", got)
+	}
+
+	// Retweeting again clears the refusal; undoing leaves neither.
+	_, err = s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h1", By: agent, At: at.Add(time.Hour)})
+	must(t, err)
+	if got := get(); len(got.RetweetRefusals) != 0 || len(got.Retweets) != 1 || !got.Retweets[0].At.Equal(at.Add(time.Hour)) {
+		t.Errorf("after a second Retweet: %+v %+v", got.Retweets, got.RetweetRefusals)
+	}
+	_, err = s.RemoveRetweet(f.ctx, caseID, m.ID, "h1")
+	must(t, err)
+	if got := get(); len(got.RetweetRefusals) != 0 || len(got.Retweets) != 0 {
+		t.Errorf("after undo: %+v %+v", got.Retweets, got.RetweetRefusals)
 	}
 }

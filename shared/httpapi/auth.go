@@ -11,27 +11,22 @@ import (
 	"github.com/acme/twitter-cases/shared/support"
 )
 
-// Agent is the console user a request is made by.
-type Agent struct {
-	// ID is the JWT's subject (sub), or "dev" for the development token.
-	ID    string
-	Email string
-}
+// Agent is the console user a request is made by: ID is the JWT's subject
+// (sub), or "dev" for the development token.
+type Agent = support.Agent
 
 // DevAgent is the agent the development token stands for.
 var DevAgent = Agent{ID: "dev", Email: "dev@example.com"}
 
-type agentKey struct{}
-
-// WithAgent returns ctx carrying the agent.
+// WithAgent returns ctx carrying the agent (support.WithAgent: the service
+// records it as who did what).
 func WithAgent(ctx context.Context, a Agent) context.Context {
-	return context.WithValue(ctx, agentKey{}, a)
+	return support.WithAgent(ctx, a)
 }
 
 // AgentFrom returns the agent Authenticate found for the request.
 func AgentFrom(ctx context.Context) (Agent, bool) {
-	a, ok := ctx.Value(agentKey{}).(Agent)
-	return a, ok
+	return support.AgentFrom(ctx)
 }
 
 // Authenticate lets a request through only when it comes from an agent,

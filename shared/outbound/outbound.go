@@ -382,7 +382,9 @@ func (w *Worker) retweet(ctx context.Context, cmd support.Command) error {
 		return nil
 	}
 	w.log.InfoContext(ctx, "retweet refused; taking it back", "message", m.ID, "err", err)
-	_, err = w.store.RemoveRetweet(ctx, cmd.CaseID, cmd.MessageID, cmd.HandleID)
+	_, code, detail, _ := classify(err, w.now())
+	_, err = w.store.RefuseRetweet(ctx, cmd.CaseID, cmd.MessageID, support.RetweetRefusal{
+		HandleID: cmd.HandleID, Error: support.MessageError{Code: code, Detail: detail}, At: w.now()})
 	return err
 }
 
@@ -409,7 +411,7 @@ func (w *Worker) follow(ctx context.Context, cmd support.Command) error {
 			return r
 		}
 		w.log.InfoContext(ctx, "follow refused", "customer", cust.ID, "follow", follows, "code", support.ErrorCode(err))
-		return w.store.SetFollowPending(ctx, cust.ID, cmd.HandleID, "")
+		return w.store.SetFollowPending(ctx, cust.ID, cmd.HandleID, "", support.Agent{})
 	}
 	_, err = w.store.SetBrandFollowsCustomer(ctx, cust.ID, cmd.HandleID, follows, w.now())
 	return err

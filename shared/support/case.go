@@ -2,7 +2,9 @@ package support
 
 import (
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // CaseStatus is where a case stands.
@@ -64,10 +66,99 @@ type Case struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	LastActivityAt time.Time
+	// StatusChangedBy is the agent who last set the status, and
+	// StatusChangedAt when; zero when no agent has.
+	StatusChangedBy Agent
+	StatusChangedAt time.Time
+	// Summary is what a list of cases shows of the case, kept on the case
+	// (denormalised) so that a list needs no read per row.
+	Summary CaseSummary
+}
+
+// CaseSummary is what an inbox row shows of a case: its customer, its
+// brand handle and its latest message. It is copied onto the case when a
+// message is added, so it shows the names as they were then.
+type CaseSummary struct {
+	CustomerName    string
+	CustomerHandle  string
+	BrandScreenName string
+	// LastMessage is the newest message of the case; nil before the first.
+	LastMessage *LastMessage
+}
+
+// LastMessage is the newest message of a case, shortened for a list.
+type LastMessage struct {
+	ID        string
+	Direction Direction
+	Kind      MessageKind
+	// FirstLine is the first non-empty line of the text, at most
+	// FirstLineMax characters (an ellipsis marks a cut).
+	FirstLine string
+	CreatedAt time.Time
+}
+
+// FirstLineMax is the most characters (code points) of a LastMessage's FirstLine.
+const FirstLineMax = 120
+
+// FirstLine returns the first non-empty line of text, cut to FirstLineMax
+// characters with an ellipsis.
+func FirstLine(text string) string {
+	line := ""
+	for l := range strings.Lines(text) {
+		if l = strings.TrimSpace(l); l != "" {
+			line = l
+			break
+		}
+	}
+	if utf8.RuneCountInString(line) <= FirstLineMax {
+		return line
+	}
+	r := []rune(line)
+	return strings.TrimRightFunc(string(r[:FirstLineMax-1]), func(c rune) bool { return c == ' ' }) + "…"
+}
+
+// NoteMessage makes m the case's last message if it is the newest one
+// (messages applied out of order leave the newest) and reports whether the
+// summary changed. A deleted message keeps its place with an empty line.
+func (c *Case) NoteMessage(m *Message) bool {
+	lm := c.Summary.LastMessage
+	if lm != nil && lm.ID != m.ID && (m.CreatedAt.Before(lm.CreatedAt) || m.CreatedAt.Equal(lm.CreatedAt) && m.ID < lm.ID) {
+		return false
+	}
+	next := &LastMessage{ID: m.ID, Direction: m.Direction, Kind: m.Kind, FirstLine: FirstLine(m.Text), CreatedAt: m.CreatedAt}
+	if lm != nil && *lm == *next {
+		return false
+	}
+	c.Summary.LastMessage = next
+	return true
+}
+
+// NoteParties copies the customer's name and handle and the case's brand
+// handle's screen name onto the summary (either may be nil; a brand handle
+// other than the case's is ignored) and reports whether anything changed.
+func (c *Case) NoteParties(cust *Customer, brand *BrandHandle) bool {
+	before := c.Summary
+	if cust != nil && cust.ID == c.CustomerID {
+		c.Summary.CustomerName = cust.Name
+		c.Summary.CustomerHandle = ""
+		if cust.Twitter != nil {
+			c.Summary.CustomerHandle = cust.Twitter.Handle
+		}
+	}
+	if brand != nil && brand.ID == c.HandleID {
+		c.Summary.BrandScreenName = brand.ScreenName
+	}
+	return c.Summary.CustomerName != before.CustomerName || c.Summary.CustomerHandle != before.CustomerHandle ||
+		c.Summary.BrandScreenName != before.BrandScreenName
 }
 
 // MoveTo changes the case's status if the transition is allowed.
 func (c *Case) MoveTo(to CaseStatus, now time.Time) error {
+	return c.MoveToBy(to, now, Agent{})
+}
+
+// MoveToBy is MoveTo at an agent's request: a change records the agent.
+func (c *Case) MoveToBy(to CaseStatus, now time.Time, by Agent) error {
 	if !to.Valid() {
 		return &Error{Code: EValidation, Message: "Unknown case status.",
 			Fields: []FieldError{{Name: "status", Code: "invalid", Detail: "A status is one of new, open, pending, resolved, closed."}}}
@@ -78,6 +169,9 @@ func (c *Case) MoveTo(to CaseStatus, now time.Time) error {
 	if c.Status != to {
 		c.Status = to
 		c.UpdatedAt = now
+		if !by.IsZero() {
+			c.StatusChangedBy, c.StatusChangedAt = by, now
+		}
 	}
 	return nil
 }

@@ -2,28 +2,52 @@ package support
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"time"
 )
 
-// CaseFilter narrows a list of cases: to one customer's, to one status, or both.
+// CaseFilter narrows a list of cases: to one customer's, to some statuses,
+// or both; and to the cases active after a moment.
 type CaseFilter struct {
 	CustomerID string
-	Status     CaseStatus
+	// Statuses are the statuses listed (any of them); none means every
+	// status, which needs a customer.
+	Statuses []CaseStatus
+	// ActiveAfter, when not zero, keeps only the cases whose last activity
+	// is in its millisecond or later: what a console polling its inbox asks
+	// for (it gets the newest case it saw again, and whatever is newer).
+	ActiveAfter time.Time
 }
 
-// Cases lists cases, newest activity first. Without a customer the status
-// is required: the store has an index per customer and per status, and no
-// list of every case.
+// Cases lists cases, newest activity first. Without a customer at least
+// one status is required (the store has an index per customer and per
+// status, and no list of every case); a customer's cases take at most one
+// status and no ActiveAfter.
 func (s *Service) Cases(ctx context.Context, f CaseFilter, page PageRequest) (Page[Case], error) {
 	f.CustomerID = strings.TrimSpace(f.CustomerID)
-	if f.Status != "" && !f.Status.Valid() {
-		return Page[Case]{}, fieldError("status", "invalid", "A status is one of new, open, pending, resolved, closed.")
+	for _, st := range f.Statuses {
+		if !st.Valid() {
+			return Page[Case]{}, fieldError("status", "invalid", "A status is one of new, open, pending, resolved, closed (several separated by commas).")
+		}
 	}
+	slices.Sort(f.Statuses)
+	f.Statuses = slices.Compact(f.Statuses)
 	switch {
 	case f.CustomerID != "":
-		return s.store.CasesOfCustomer(ctx, f.CustomerID, f.Status, page)
-	case f.Status != "":
-		return s.store.CasesByStatus(ctx, f.Status, page)
+		if len(f.Statuses) > 1 {
+			return Page[Case]{}, fieldError("status", "invalid", "A customer's cases are listed with at most one status.")
+		}
+		if !f.ActiveAfter.IsZero() {
+			return Page[Case]{}, fieldError("updated_since", "invalid", "updated_since lists cases by status, not a customer's.")
+		}
+		var st CaseStatus
+		if len(f.Statuses) == 1 {
+			st = f.Statuses[0]
+		}
+		return s.store.CasesOfCustomer(ctx, f.CustomerID, st, page)
+	case len(f.Statuses) > 0:
+		return s.store.RecentCases(ctx, f.Statuses, f.ActiveAfter, page)
 	}
 	return Page[Case]{}, fieldError("status", "required", "List cases by customer_id, by status, or both.")
 }
@@ -59,5 +83,6 @@ func (s *Service) SetCaseStatus(ctx context.Context, id string, status CaseStatu
 		return nil, err
 	}
 	now := s.clock()
-	return UpdateCase(ctx, s.store, c, func(c *Case) (bool, error) { return true, c.MoveTo(status, now) })
+	by := agentOf(ctx)
+	return UpdateCase(ctx, s.store, c, func(c *Case) (bool, error) { return true, c.MoveToBy(status, now, by) })
 }

@@ -50,8 +50,10 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 	}
 	m := &Message{
 		ID: NewID(now), CaseID: c.ID, Direction: DirectionOut, Kind: KindTweet, Text: in.Text, Status: StatusQueued,
-		Author: Author{HandleID: h.ID, ScreenName: h.ScreenName}, CreatedAt: now,
+		Author: Author{HandleID: h.ID, ScreenName: h.ScreenName}, SentBy: agentOf(ctx), CreatedAt: now,
 	}
+	c.NoteParties(cust, h)
+	c.NoteMessage(m)
 	if err := s.store.PutCase(ctx, c); err != nil {
 		return nil, nil, err
 	}

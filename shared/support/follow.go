@@ -13,6 +13,11 @@ type FollowState struct {
 	CustomerFollowsBrand bool
 	// Pending is a follow or unfollow the team asked for that X has not yet confirmed.
 	Pending FollowAction
+	// RequestedBy is the agent who last asked for a follow or unfollow,
+	// RequestedAction what they asked and RequestedAt when.
+	RequestedBy     Agent
+	RequestedAction FollowAction
+	RequestedAt     time.Time
 	// BrandFollowsAt and CustomerFollowsAt are the times of the events that
 	// set each direction, so an older event arriving late changes nothing.
 	BrandFollowsAt    time.Time

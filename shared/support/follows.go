@@ -27,7 +27,7 @@ func (s *Service) changeFollow(ctx context.Context, customerID, handleID string,
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.SetFollowPending(ctx, cust.ID, h.ID, action); err != nil {
+	if err := s.store.SetFollowPending(ctx, cust.ID, h.ID, action, agentOf(ctx)); err != nil {
 		return nil, err
 	}
 	now := s.clock()
@@ -37,7 +37,7 @@ func (s *Service) changeFollow(ctx context.Context, customerID, handleID string,
 	}
 	cmd := Command{ID: NewID(now), Kind: kind, HandleID: h.ID, CustomerID: cust.ID, CreatedAt: now}
 	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
-		if cerr := s.store.SetFollowPending(context.WithoutCancel(ctx), cust.ID, h.ID, ""); cerr != nil {
+		if cerr := s.store.SetFollowPending(context.WithoutCancel(ctx), cust.ID, h.ID, "", Agent{}); cerr != nil {
 			slog.ErrorContext(ctx, "pending follow left recorded after its command could not be queued",
 				"customer_id", cust.ID, "handle_id", h.ID, "enqueue_err", err, "undo_err", cerr)
 		}

@@ -189,7 +189,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activ
 	if parent != nil {
 		m.InReplyToMessageID = parent.ID
 	}
-	if err := in.addMessage(ctx, c.ID, m); err != nil {
+	if err := in.addMessage(ctx, c.ID, m, cust, addressed); err != nil {
 		return err
 	}
 	return in.honourTombstone(ctx, m)
@@ -223,7 +223,7 @@ func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *activity.DM)
 		Text: dm.Text, Status: StatusReceived, XID: dm.ID,
 		Author: Author{CustomerID: cust.ID, ScreenName: dm.Sender.ScreenName}, CreatedAt: dm.CreatedAt,
 	}
-	return in.addMessage(ctx, c.ID, m)
+	return in.addMessage(ctx, c.ID, m, cust, brand)
 }
 
 // dmCase returns the case a customer's DM to the brand handle joins,
@@ -311,12 +311,31 @@ func (in *Inbound) applyDelete(ctx context.Context, d *activity.TweetDelete, at 
 	if err != nil {
 		return err
 	}
-	_, err = UpdateMessage(ctx, in.store, m, func(m *Message) bool {
+	return in.markDeleted(ctx, m, at)
+}
+
+// markDeleted removes the text of a message deleted on X at at, and from
+// its case's summary when it is the case's last message.
+func (in *Inbound) markDeleted(ctx context.Context, m *Message, at time.Time) error {
+	m, err := UpdateMessage(ctx, in.store, m, func(m *Message) bool {
 		if m.Deleted {
 			return false
 		}
 		m.MarkDeleted(at)
 		return true
+	})
+	if err != nil {
+		return err
+	}
+	c, err := in.store.GetCase(ctx, m.CaseID)
+	if err != nil {
+		return err
+	}
+	_, err = UpdateCase(ctx, in.store, c, func(c *Case) (bool, error) {
+		if lm := c.Summary.LastMessage; lm == nil || lm.ID != m.ID {
+			return false, nil
+		}
+		return c.NoteMessage(m), nil
 	})
 	return err
 }
@@ -451,8 +470,9 @@ func (in *Inbound) createCase(ctx context.Context, id, customerID, handleID stri
 }
 
 // addMessage writes a customer's message (a repeat is a no-op) and records
-// the activity on its case, reopening a resolved or closed one.
-func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message) error {
+// the activity on its case, reopening a resolved or closed one, and the
+// message and the customer's name and handle on its summary.
+func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message, cust *Customer, brand *BrandHandle) error {
 	if err := in.store.PutMessage(ctx, m); err != nil && ErrorCode(err) != EConflict {
 		return err
 	}
@@ -464,7 +484,9 @@ func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message) er
 		before := *c
 		c.Reopen(in.now())
 		c.Touch(m.CreatedAt)
-		return c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt), nil
+		summarised := c.NoteParties(cust, brand)
+		summarised = c.NoteMessage(m) || summarised
+		return summarised || c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt), nil
 	})
 	return err
 }

@@ -73,12 +73,5 @@ func (in *Inbound) honourTombstone(ctx context.Context, m *Message) error {
 	if err != nil || !deleted {
 		return err
 	}
-	_, err = UpdateMessage(ctx, in.store, m, func(m *Message) bool {
-		if m.Deleted {
-			return false
-		}
-		m.MarkDeleted(in.now())
-		return true
-	})
-	return err
+	return in.markDeleted(ctx, m, in.now())
 }

@@ -53,8 +53,17 @@ type Message struct {
 	// not (yet) be a message of any case.
 	InReplyToXID string
 	Author       Author
+	// SentBy is the agent who asked for an outgoing message; zero for a
+	// customer's message.
+	SentBy Agent
 	// RetweetedBy holds the ids of the brand handles that Retweeted this message.
 	RetweetedBy []string
+	// Retweets says, for the brand handles of RetweetedBy, which agent asked
+	// for each Retweet and when (none for a Retweet made on X directly).
+	Retweets []Retweet
+	// RetweetRefusals are the Retweets X refused, per brand handle that has
+	// not Retweeted it since.
+	RetweetRefusals []RetweetRefusal
 	// FavoritedBy holds the ids of the brand handles that liked this message.
 	FavoritedBy []string
 	Error       *MessageError

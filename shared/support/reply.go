@@ -130,7 +130,7 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 	now := s.clock()
 	m := &Message{
 		ID: NewID(now), CaseID: c.ID, Direction: DirectionOut, Kind: KindTweet, Text: in.Text, Status: StatusQueued,
-		Author: Author{HandleID: h.ID, ScreenName: h.ScreenName}, CreatedAt: now,
+		Author: Author{HandleID: h.ID, ScreenName: h.ScreenName}, SentBy: agentOf(ctx), CreatedAt: now,
 	}
 	cmd := Command{ID: m.ID, Kind: CmdTweet, HandleID: h.ID, CaseID: c.ID, MessageID: m.ID, CreatedAt: now}
 	switch in.Mode {
@@ -161,6 +161,8 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 			c.Status = CaseOpen
 		}
 		c.Touch(now)
+		c.NoteParties(cust, h)
+		c.NoteMessage(m)
 		return true, nil
 	}); err != nil {
 		return nil, err

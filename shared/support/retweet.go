@@ -17,17 +17,20 @@ func (s *Service) Retweet(ctx context.Context, caseID, messageID, handleID strin
 	if err != nil {
 		return nil, false, err
 	}
-	added, err := s.store.AddRetweet(ctx, caseID, messageID, h.ID)
+	now := s.clock()
+	rt := Retweet{HandleID: h.ID, By: agentOf(ctx), At: now}
+	added, err := s.store.AddRetweet(ctx, caseID, messageID, rt)
 	if err != nil {
 		return nil, false, err
 	}
-	if !m.RetweetedByHandle(h.ID) {
-		m.RetweetedBy = append(m.RetweetedBy, h.ID)
-	}
 	if !added {
+		if m, err = s.store.GetMessage(ctx, caseID, messageID); err != nil {
+			return nil, false, err
+		}
 		return m, false, nil
 	}
-	now := s.clock()
+	m.RetweetedBy = append(m.RetweetedBy, h.ID)
+	m.Retweets = append(slices.DeleteFunc(m.Retweets, func(r Retweet) bool { return r.HandleID == h.ID }), rt)
 	cmd := Command{ID: NewID(now), Kind: CmdRetweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
 	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
 		if _, uerr := s.store.RemoveRetweet(context.WithoutCancel(ctx), caseID, messageID, h.ID); uerr != nil {
@@ -54,11 +57,12 @@ func (s *Service) Unretweet(ctx context.Context, caseID, messageID, handleID str
 		return nil, err
 	}
 	m.RetweetedBy = slices.DeleteFunc(m.RetweetedBy, func(id string) bool { return id == h.ID })
+	m.Retweets = slices.DeleteFunc(m.Retweets, func(r Retweet) bool { return r.HandleID == h.ID })
 	now := s.clock()
 	cmd := Command{ID: NewID(now), Kind: CmdUnretweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
 	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
 		if removed {
-			if _, uerr := s.store.AddRetweet(context.WithoutCancel(ctx), caseID, messageID, h.ID); uerr != nil {
+			if _, uerr := s.store.AddRetweet(context.WithoutCancel(ctx), caseID, messageID, Retweet{HandleID: h.ID, By: agentOf(ctx), At: now}); uerr != nil {
 				slog.ErrorContext(ctx, "Retweet left removed after the unretweet could not be queued",
 					"case_id", caseID, "message_id", messageID, "handle_id", h.ID, "enqueue_err", err, "undo_err", uerr)
 			}

@@ -71,6 +71,11 @@ type CaseStore interface {
 	CasesOfCustomer(ctx context.Context, customerID string, status CaseStatus, page PageRequest) (Page[Case], error)
 	// CasesByStatus lists every case in a status, newest activity first.
 	CasesByStatus(ctx context.Context, status CaseStatus, page PageRequest) (Page[Case], error)
+	// RecentCases lists every case in any of statuses (at least one),
+	// newest activity first; with activeAfter not zero, only the cases
+	// whose last activity is in its millisecond or later (what changed
+	// since a poll, and the newest case that poll saw).
+	RecentCases(ctx context.Context, statuses []CaseStatus, activeAfter time.Time, page PageRequest) (Page[Case], error)
 	// DMCase returns the case that DMs between the customer and the brand
 	// handle currently go to, whatever its status.
 	DMCase(ctx context.Context, customerID, handleID string) (*Case, error)
@@ -96,11 +101,15 @@ type MessageStore interface {
 	RecentMessagesOfCase(ctx context.Context, caseID string, page PageRequest) (Page[Message], error)
 	// MessageByXID finds the message of a Tweet or Direct Message by its X id.
 	MessageByXID(ctx context.Context, kind MessageKind, xid string) (*Message, error)
-	// AddRetweet records that the brand handle Retweeted the message and
-	// reports whether it was new; it leaves the message's Version alone.
-	AddRetweet(ctx context.Context, caseID, id, handleID string) (bool, error)
+	// AddRetweet records that rt.HandleID Retweeted the message (and who
+	// asked, when) and reports whether it was new; it leaves the message's
+	// Version alone.
+	AddRetweet(ctx context.Context, caseID, id string, rt Retweet) (bool, error)
 	// RemoveRetweet forgets a Retweet and reports whether there was one.
 	RemoveRetweet(ctx context.Context, caseID, id, handleID string) (bool, error)
+	// RefuseRetweet forgets a Retweet X refused and records why, and
+	// reports whether there was one.
+	RefuseRetweet(ctx context.Context, caseID, id string, r RetweetRefusal) (bool, error)
 	// AddFavorite records that the brand handle liked the message and reports whether it was new.
 	AddFavorite(ctx context.Context, caseID, id, handleID string) (bool, error)
 }
@@ -120,8 +129,9 @@ type FollowStore interface {
 	// SetBrandFollowsCustomer is SetCustomerFollowsBrand the other way
 	// round; it also clears a pending action.
 	SetBrandFollowsCustomer(ctx context.Context, customerID, handleID string, follows bool, at time.Time) (bool, error)
-	// SetFollowPending records a follow or unfollow asked of X ("" clears it).
-	SetFollowPending(ctx context.Context, customerID, handleID string, action FollowAction) error
+	// SetFollowPending records a follow or unfollow asked of X by the
+	// agent by ("" clears the pending action and leaves who asked).
+	SetFollowPending(ctx context.Context, customerID, handleID string, action FollowAction, by Agent) error
 }
 
 // IdempotencyRecord remembers the answer to a request sent with an
