@@ -52,15 +52,39 @@ deps: node_modules/.package-lock.json ## Install Go modules and Node packages.
 $(RIE):
 	GOBIN=$(CURDIR)/$(dir $(RIE)) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
 
+# --- the agent console ---------------------------------------------------
+
+# The console (web/console) is static files: our own ES modules plus three
+# vendored from node_modules (Preact, its hooks, htm), copied here with no
+# bundler. hooks.mjs imports the bare name "preact", which browsers cannot
+# resolve without an import map (an inline script the CSP would have to
+# allow), so the copy points it at the file next to it, and the step fails
+# if any bare import is left.
+CONSOLE_DIR := $(BUILD_DIR)/web
+CONSOLE_SRC := $(shell find web/console/index.html web/console/app -type f 2>/dev/null)
+
+$(CONSOLE_DIR)/.built: $(CONSOLE_SRC) node_modules/.package-lock.json
+	rm -rf $(CONSOLE_DIR) && mkdir -p $(CONSOLE_DIR)/app/vendor
+	cp web/console/index.html $(CONSOLE_DIR)/
+	cp -R web/console/app/. $(CONSOLE_DIR)/app/
+	cp node_modules/preact/dist/preact.mjs node_modules/htm/dist/htm.mjs $(CONSOLE_DIR)/app/vendor/
+	sed 's#from"preact"#from"./preact.mjs"#g' node_modules/preact/hooks/dist/hooks.mjs > $(CONSOLE_DIR)/app/vendor/hooks.mjs
+	@if grep -HoE '(from|import)[ ]*"[^./][^"]*"' $(CONSOLE_DIR)/app/vendor/*.mjs; then \
+	  echo "console: a vendored module still imports a bare name (above)"; exit 1; fi
+	@touch $@
+
+.PHONY: console
+console: $(CONSOLE_DIR)/.built ## Assemble the agent console into build/web (served by make dev, deployed by the stack).
+
 # --- the two commands ---------------------------------------------------
 
 .PHONY: dev
-dev: deps ## Run the whole system locally (Ctrl-C stops everything).
+dev: deps console ## Run the whole system locally (Ctrl-C stops everything).
 	$(GO) build -o $(BUILD_DIR)/local/dev ./shared/cmd/dev
 	exec $(BUILD_DIR)/local/dev
 
 .PHONY: test
-test: deps lint build $(RIE) ## Run every test, unit and integration (starts and stops its own servers).
+test: deps lint build console $(RIE) ## Run every test, unit and integration (starts and stops its own servers; the browser tests need Chromium, see web/console).
 	LAMBDA_RIE=$(CURDIR)/$(RIE) $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # --- the rest ---------------------------------------------------------
@@ -87,7 +111,7 @@ bench: deps ## Run the benchmarks.
 # --- AWS ----------------------------------------------------------------
 
 .PHONY: synth
-synth: deps build ## Synthesise the stack offline into cdk.out, checked by cdk-nag (STAGE=... picks the stage).
+synth: deps build console ## Synthesise the stack offline into cdk.out, checked by cdk-nag (STAGE=... picks the stage).
 	$(CDK) synth $(CDK_FLAGS) --quiet -c stage=$(STAGE) $(STACK)
 	@echo "template:      cdk.out/$(STACK).template.json"
 	@echo "cdk-nag report: $$(ls cdk.out/AwsSolutions-*$(STACK)-NagReport.csv)"
@@ -95,7 +119,7 @@ synth: deps build ## Synthesise the stack offline into cdk.out, checked by cdk-n
 	  echo "cdk-nag: non-compliant rules above"; exit 1; else echo "cdk-nag: no non-compliant rule"; fi
 
 .PHONY: diff
-diff: deps build ## Show what a deploy would change: against the deployed stack, or offline (no AWS credentials, or DIFF_TEMPLATE=file) against the last synth.
+diff: deps build console ## Show what a deploy would change: against the deployed stack, or offline (no AWS credentials, or DIFF_TEMPLATE=file) against the last synth.
 	@base='$(DIFF_TEMPLATE)'; \
 	if [ -z "$$base" ] && ! { [ -n "$${AWS_PROFILE:-}$${AWS_ACCESS_KEY_ID:-}$${AWS_WEB_IDENTITY_TOKEN_FILE:-}$${AWS_CONTAINER_CREDENTIALS_FULL_URI:-}$${AWS_CONTAINER_CREDENTIALS_RELATIVE_URI:-}" ] || \
 	    [ -f "$${AWS_SHARED_CREDENTIALS_FILE:-$$HOME/.aws/credentials}" ] || [ -f "$${AWS_CONFIG_FILE:-$$HOME/.aws/config}" ]; }; then \
@@ -110,7 +134,7 @@ diff: deps build ## Show what a deploy would change: against the deployed stack,
 	fi
 
 .PHONY: deploy
-deploy: deps build ## Build every function, then `cdk deploy` the stage's stack (needs AWS credentials and `cdk bootstrap`).
+deploy: deps build console ## Build every function and the console, then `cdk deploy` the stage's stack (needs AWS credentials and `cdk bootstrap`).
 	$(CDK) deploy $(CDK_FLAGS) -c stage=$(STAGE) $(CDK_DEPLOY_FLAGS) $(STACK)
 
 # --- local data -----------------------------------------------------------

@@ -53,6 +53,9 @@ type Options struct {
 	// XSimAddr is where the X simulator listens, e.g. 127.0.0.1:8081
 	// ("" picks a free port).
 	XSimAddr string
+	// ConsoleDir holds the built agent console (`make console`: build/web),
+	// served at /; "" serves no console.
+	ConsoleDir string
 	// ConsumerKey and ConsumerSecret are the simulated X app's (default
 	// sample.ConsumerKey and sample.ConsumerSecret): the simulator checks
 	// OAuth with them and signs webhook deliveries, the webhook verifies.
@@ -73,6 +76,8 @@ type Deps struct {
 	X *xapi.Client
 	// ConsumerSecret is the X app's, for the webhook's checks.
 	ConsumerSecret string
+	// ConsoleDir holds the built agent console; "" serves none.
+	ConsoleDir string
 }
 
 // Run starts everything, serves until ctx is done, then stops every process
@@ -143,7 +148,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 
 	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
-		XUsers: xwire.Lookup{X: x, Handles: store}, X: x, ConsumerSecret: app.ConsumerSecret}
+		XUsers: xwire.Lookup{X: x, Handles: store}, X: x, ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir}
 	srv := &http.Server{
 		Handler:           Routes(deps),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -217,6 +222,7 @@ func waitHealthy(ctx context.Context, base string) error {
 func printBanner(w io.Writer, base, simURL string, cfg config.Config) {
 	fmt.Fprintf(w, `
 Twitter cases, local run
+  agent console     %[1]s/
   API and webhook   %[1]s
   DynamoDB (local)  %[2]s   table %[3]s
   SQS (local)       %[4]s

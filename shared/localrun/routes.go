@@ -16,8 +16,8 @@ import (
 
 // Routes mounts every function's handlers on one mux, exactly the handlers
 // the Lambda functions serve: the console API (every group, with the
-// development token and the configured CORS origins), the webhook, and the
-// OpenAPI document.
+// development token and the configured CORS origins), the webhook, the
+// OpenAPI document, and the agent console at / when Deps.ConsoleDir is set.
 func Routes(d Deps) http.Handler {
 	outbox := sqsqueue.New(d.SQS, d.Config.OutboundQueueURL)
 	svc := support.NewService(support.Deps{
@@ -28,6 +28,9 @@ func Routes(d Deps) http.Handler {
 	mux.Handle(webhook.Path, webhook.Handler(webhook.StaticSecret(d.ConsumerSecret),
 		sqsqueue.New(d.SQS, d.Config.InboundQueueURL), webhook.Options{Logger: d.Logger}))
 	mux.Handle("GET "+openapi.Path, openapi.Handler())
+	if d.ConsoleDir != "" {
+		mountConsole(mux, d.ConsoleDir, d.Config.DevToken)
+	}
 	return mux
 }
 

@@ -60,6 +60,7 @@ func run() error {
 		ConsumerKey:    os.Getenv("X_CONSUMER_KEY"),
 		ConsumerSecret: os.Getenv("X_CONSUMER_SECRET"),
 		DataDir:        filepath.Join(root, ".data"),
+		ConsoleDir:     filepath.Join(root, "build", "web"),
 		Config:         cfg,
 		Logger:         logger,
 		Banner:         os.Stdout,

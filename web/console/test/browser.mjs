@@ -1,0 +1,209 @@
+// The agent console's browser test: it walks the seed against a running
+// local run with Debian's Chromium driven by playwright-core, runs axe-core
+// on every screen and saves a screenshot of each. Started by the Go test
+// next to it (console_test.go), which starts the local run and passes:
+//
+//   BASE_URL     the local run (console at /, API, webhook)
+//   SIM_URL      the X simulator
+//   CHROMIUM     the browser binary
+//   SCREENSHOTS  the folder for the screenshots
+//   AXE          axe-core's axe.min.js
+//
+// It prints one line per step and exits non-zero at the first failure.
+
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const { BASE_URL, SIM_URL, CHROMIUM, SCREENSHOTS, AXE } = process.env;
+const STEP_MS = 15_000;
+
+function fail(msg) {
+  throw new Error(msg);
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  await fn();
+  console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+}
+
+async function sim(method, path, body) {
+  const res = await fetch(SIM_URL + path, {
+    method, headers: { 'Content-Type': 'application/json' }, body: body && JSON.stringify(body),
+  });
+  if (!res.ok) fail(`simulator ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.json().catch(() => ({}));
+}
+
+/** check runs axe on the page and fails on serious or critical violations. */
+async function check(page, screen) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of result) console.log(`     axe ${screen}: ${v.impact} ${v.id}: ${v.help} at ${v.nodes.join(', ')}`);
+  if (bad.length) fail(`axe found ${bad.length} serious or critical violations on the ${screen} screen`);
+  await page.screenshot({ path: join(SCREENSHOTS, `${screen}.png`), fullPage: true });
+}
+
+async function pressed(locator) {
+  return locator.getAttribute('aria-pressed');
+}
+
+async function waitPressed(locator, want, ms = STEP_MS) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if ((await pressed(locator)) === want) return;
+    if (Date.now() > deadline) fail(`aria-pressed stayed ${await pressed(locator)}, want ${want}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function main() {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM, headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-dev-shm-usage'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(STEP_MS);
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    let replies = 0;
+    page.on('request', (r) => { if (r.method() === 'POST' && /\/replies$/.test(r.url())) replies++; });
+
+    await step('the console opens on the inbox', async () => {
+      await page.goto(BASE_URL + '/');
+      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+      await page.getByText(/No open cases|Open cases/).first().waitFor();
+      await check(page, 'inbox');
+    });
+
+    await step('a customer without a handle cannot be picked, and says why', async () => {
+      await page.getByRole('link', { name: 'New case' }).click();
+      await page.getByRole('radio', { name: 'Tweet' }).waitFor();
+      await page.getByLabel('Find customer').fill('carol@example.com');
+      await page.getByRole('button', { name: 'Search' }).click();
+      const carol = page.getByRole('radio', { name: /Carol Offline/ });
+      await carol.waitFor();
+      if (!(await carol.isDisabled())) fail('Carol, who has no Twitter handle, can be picked');
+      await page.getByText(/No Twitter handle/).waitFor();
+    });
+
+    await step('find a customer by e-mail and open the composer prefilled', async () => {
+      await page.getByLabel('Find customer').fill('alice@example.com');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('radio', { name: /Alice Follower/ }).check();
+      await check(page, 'new-case');
+      await page.getByRole('button', { name: 'Create case' }).click();
+      const text = page.getByLabel('Tweet text');
+      if ((await text.inputValue()) !== '@alice_follows ') fail(`the Tweet starts as ${JSON.stringify(await text.inputValue())}`);
+      await page.getByLabel('From').selectOption({ label: '@AcmeSupport' });
+      await text.pressSequentially('Hello from the browser test');
+      await page.getByText('42 / 140').waitFor();
+      await check(page, 'composer');
+    });
+
+    await step('create the Tweet case and see it turn sent', async () => {
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.waitForURL(/#\/cases\//);
+      await page.getByText('Hello from the browser test').waitFor();
+      await page.locator('.message.out .delivery-sent').first().waitFor();
+      await page.getByText('Sent by dev@example.com').first().waitFor();
+    });
+
+    await step('Direct message is offered for a follower and only from the handle followed', async () => {
+      const mode = page.getByLabel('Reply as');
+      await page.getByLabel('From', { exact: true }).selectOption({ label: '@AcmeSupport' });
+      await mode.locator('option', { hasText: 'Direct message' }).waitFor({ state: 'attached' });
+      await page.getByLabel('From', { exact: true }).selectOption({ label: '@AcmeDeals' });
+      await page.getByText('Direct message is not offered').waitFor();
+      if (await mode.locator('option', { hasText: 'Direct message' }).count()) fail('Direct message offered from @AcmeDeals, which Alice does not follow');
+      await page.getByLabel('From', { exact: true }).selectOption({ label: '@AcmeSupport' });
+    });
+
+    await step('a 141-character mention is refused before sending', async () => {
+      await page.getByLabel('Reply as').selectOption({ label: 'Mention' });
+      const text = '@alice_follows ' + 'a'.repeat(126);
+      await page.getByLabel('Reply text').fill(text);
+      await page.getByText('141 / 140').waitFor();
+      const before = replies;
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Too long: 141 characters' }).first().waitFor();
+      if (replies !== before) fail('a reply over the limit was sent to the API');
+      await page.getByLabel('Reply text').fill('@alice_follows thanks!');
+    });
+
+    let bobCase;
+    await step("a simulated customer's Tweet appears in the inbox within 5 seconds", async () => {
+      await page.getByRole('link', { name: 'Inbox' }).click();
+      await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+      await page.locator('table.inbox').waitFor();
+      const words = `my parcel ${Date.now()} is late`;
+      const t0 = Date.now();
+      await sim('POST', '/sim/users/bob_stranger/tweets', { text: `@AcmeSupport ${words}` });
+      await page.getByRole('row', { name: new RegExp(words) }).waitFor({ timeout: 5000 });
+      console.log(`     the Tweet showed in the inbox after ${Date.now() - t0} ms`);
+      await check(page, 'inbox');
+      await page.getByRole('row', { name: new RegExp(words) }).getByRole('link', { name: /Bob Stranger/ }).click();
+      await page.waitForURL(/#\/cases\//);
+      bobCase = page.url();
+      await page.getByText(words).waitFor();
+    });
+
+    await step('no Direct message for a customer who follows no brand handle', async () => {
+      await page.getByLabel('Reply as').waitFor();
+      await page.getByText('Direct message is not offered').waitFor();
+      if (await page.getByLabel('Reply as').locator('option', { hasText: 'Direct message' }).count()) fail('Direct message offered to bob_stranger');
+    });
+
+    await step('Retweet turns pressed and green, and can be undone', async () => {
+      const rt = page.getByRole('button', { name: 'Retweet', exact: true });
+      await rt.click();
+      await page.getByRole('button', { name: 'Retweet as @AcmeSupport' }).click();
+      await waitPressed(rt, 'true');
+      const color = await rt.evaluate((el) => getComputedStyle(el).color);
+      if (color !== 'rgb(17, 99, 41)') fail(`a pressed Retweet is ${color}, not green`);
+      await page.getByText(/Retweeted by @AcmeSupport/).waitFor();
+      await check(page, 'case');
+      await rt.click();
+      await page.getByRole('button', { name: /Undo Retweet/ }).click();
+      await waitPressed(rt, 'false');
+    });
+
+    await step('add a Twitter handle, follow, then unfollow', async () => {
+      await sim('POST', '/sim/users', { username: 'carol_online', name: 'Carol Online' });
+      await page.getByRole('link', { name: 'New case' }).click();
+      await page.getByLabel('Find customer').fill('carol@example.com');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('link', { name: "customer's details" }).click();
+      await page.getByRole('heading', { name: 'Carol Offline' }).waitFor();
+      await page.getByLabel('Twitter handle').fill('@carol_online');
+      await page.getByRole('button', { name: 'Save handle' }).click();
+      const follow = page.getByRole('button', { name: /^Follow .*from @AcmeSupport$/ });
+      await follow.waitFor();
+      await waitPressed(follow, 'false');
+      await follow.click();
+      await waitPressed(follow, 'true');
+      await page.getByText('asked to follow by dev@example.com').waitFor();
+      await check(page, 'customer');
+      await follow.click();
+      await waitPressed(follow, 'false');
+    });
+
+    if (errors.length) fail(`the page threw: ${errors.join('; ')}`);
+    void bobCase;
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(() => console.log('PASS'), (e) => {
+  console.log(`FAIL ${e.message}`);
+  process.exitCode = 1;
+});
