@@ -1,7 +1,11 @@
-// Package activity parses the payloads of X's Account Activity API (what the
-// webhook receives) into a flat list of events the inbound worker applies.
+// Package activity parses what X's webhook delivers into a flat list of
+// events the inbound worker applies: the payloads of the Account Activity
+// API (AAA, until 1 January 2027; this file) and the deliveries of the X
+// Activity API (XAA, xaa.go). Both formats produce the same events, with
+// the same ids for the same Tweet or DM, so the rules (support.Inbound)
+// never know which format an event came in.
 //
-// It understands the v1.1-style formats X documents: tweet_create_events
+// For AAA it understands the v1.1-style formats X documents: tweet_create_events
 // (Tweet objects with id_str, text, extended_tweet, user, entities,
 // in_reply_to_status_id_str, retweeted_status, quoted_status),
 // direct_message_events (message_create, with the payload's users map),
@@ -33,6 +37,9 @@ const (
 	TypeTweetDelete Type = "tweet_delete"
 	TypeFavorite    Type = "favorite"
 	TypeRevoke      Type = "revoke"
+	// TypeHandleRename: a subscribed user (a brand handle) changed its
+	// @handle (X Activity's profile.update.handle; AAA has no such event).
+	TypeHandleRename Type = "handle_rename"
 )
 
 // Event is one thing that happened on X, for one subscribed brand handle.
@@ -51,6 +58,15 @@ type Event struct {
 	Delete   *TweetDelete // TypeTweetDelete
 	Favorite *Favorite    // TypeFavorite
 	Revoke   *Revoke      // TypeRevoke
+	Rename   *Rename      // TypeHandleRename
+}
+
+// Rename says the user UserID now has the screen name After (Before was
+// the previous one, when X says).
+type Rename struct {
+	UserID string
+	Before string
+	After  string
 }
 
 // User is an X account as a payload describes it.
@@ -75,6 +91,28 @@ type Tweet struct {
 	// QuotedID is set on a quote Tweet: the id of the quoted Tweet.
 	QuotedID  string
 	CreatedAt time.Time
+	// URLs are the links of Text as X shortened them, each with the address
+	// it leads to. Text keeps X's t.co links: what the customer posted, as
+	// X counts it; a console shows ExpandedURL beside (or over) each.
+	URLs []URL
+	// Media are the photos, videos and GIFs attached to the Tweet.
+	Media []Media
+}
+
+// URL is one link of a Tweet: the t.co URL in its text and the address
+// the author wrote.
+type URL struct {
+	URL         string
+	ExpandedURL string
+}
+
+// Media is one attachment: X's media key (e.g. "3_1861..."), its type
+// (photo, video, animated_gif) and, when X gives one, a URL of the image
+// (for a video, its preview image).
+type Media struct {
+	Key  string
+	Type string
+	URL  string
 }
 
 // MentionsUser reports whether the Tweet mentions the user id.
@@ -123,75 +161,194 @@ type Revoke struct {
 // ErrNotObject is returned for a payload that is not a JSON object.
 var ErrNotObject = errors.New("activity: payload is not a JSON object")
 
-// Parse turns one Account Activity payload into its events, in payload
-// order. Unknown keys are ignored; a malformed known key is an error.
-func Parse(body []byte) ([]Event, error) {
-	if !isObject(body) {
-		return nil, ErrNotObject
+// BadEvent is one event of a payload that could not be parsed: where it is
+// ("tweet_create_events[1]", "data" for an X Activity delivery) and why.
+type BadEvent struct {
+	Where string
+	Err   error
+}
+
+// Parsed is what one queue message holds.
+type Parsed struct {
+	// Events are the events that parsed, in payload order.
+	Events []Event
+	// Bad are the events that did not parse; the others are still usable.
+	Bad []BadEvent
+	// Format is FormatAAA or FormatXAA.
+	Format Format
+	// Ignored is the event type of an X Activity delivery the product does
+	// not use ("" otherwise); such a delivery has no events.
+	Ignored string
+}
+
+// Err returns the bad events as one error, or nil when there are none.
+func (p Parsed) Err() error {
+	var errs []error
+	for _, b := range p.Bad {
+		errs = append(errs, fmt.Errorf("%s: %w", b.Where, b.Err))
 	}
+	return errors.Join(errs...)
+}
+
+// Format says which of X's APIs a payload comes from.
+type Format string
+
+// Payload formats: Account Activity (until 1 January 2027) and X Activity.
+const (
+	FormatAAA Format = "aaa"
+	FormatXAA Format = "xaa"
+)
+
+// Parse turns one payload, in either format, into its events. Any event
+// that does not parse makes it fail; ParseMessage keeps the others.
+func Parse(body []byte) ([]Event, error) {
+	p, err := ParseMessage(body, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.Err(); err != nil {
+		return nil, err
+	}
+	return p.Events, nil
+}
+
+// ParseMessage turns one queue message into its events: an Account
+// Activity payload (a JSON object with for_user_id and event arrays) or an
+// X Activity delivery (the {"data": {...}} envelope, see xaa.go).
+// receivedAt is when the webhook received it (the SQS message's
+// SentTimestamp); it dates the X Activity events that carry no time of
+// their own (follows, deletions, handle changes), and the zero time means
+// now. Unknown keys are ignored; a known event that is malformed is listed
+// in Bad while the others are returned. Only a body that is not a JSON
+// object (or whose top level does not decode) is an error.
+func ParseMessage(body []byte, receivedAt time.Time) (Parsed, error) {
+	if !isObject(body) {
+		return Parsed{}, ErrNotObject
+	}
+	var top struct {
+		ForUserID *string         `json:"for_user_id"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &top); err != nil {
+		return Parsed{}, fmt.Errorf("activity: %w", err)
+	}
+	if top.ForUserID == nil && len(top.Data) > 0 {
+		if receivedAt.IsZero() {
+			receivedAt = time.Now()
+		}
+		return parseXAA(top.Data, receivedAt.UTC())
+	}
+	return parseAAA(body)
+}
+
+// parseAAA parses an Account Activity payload event by event, so that a
+// malformed event does not hide its siblings.
+func parseAAA(body []byte) (Parsed, error) {
 	var p payload
 	if err := json.Unmarshal(body, &p); err != nil {
-		return nil, fmt.Errorf("activity: %w", err)
+		return Parsed{}, fmt.Errorf("activity: %w", err)
 	}
-	var events []Event
-	for _, t := range p.TweetCreate {
-		ev, err := t.event(p.ForUserID)
-		if err != nil {
-			return nil, err
+	out := Parsed{Format: FormatAAA}
+	add := func(key string, i int, raw json.RawMessage, parse func(json.RawMessage) (Event, bool, error)) {
+		ev, ok, err := parse(raw)
+		switch {
+		case err != nil:
+			out.Bad = append(out.Bad, BadEvent{Where: fmt.Sprintf("%s[%d]", key, i), Err: err})
+		case ok:
+			out.Events = append(out.Events, ev)
 		}
-		events = append(events, ev)
 	}
-	for _, d := range p.DirectMessages {
-		if d.Type != "message_create" {
-			continue
-		}
-		ev, err := d.event(p.ForUserID, p.Users)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
+	for i, raw := range p.TweetCreate {
+		add("tweet_create_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
+			var t tweetJSON
+			if err := strictUnmarshal(raw, &t); err != nil {
+				return Event{}, false, err
+			}
+			ev, err := t.event(p.ForUserID)
+			return ev, true, err
+		})
+	}
+	for i, raw := range p.DirectMessages {
+		add("direct_message_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
+			var d dmEventJSON
+			if err := strictUnmarshal(raw, &d); err != nil {
+				return Event{}, false, err
+			}
+			if d.Type != "message_create" {
+				return Event{}, false, nil
+			}
+			ev, err := d.event(p.ForUserID, p.users())
+			return ev, true, err
+		})
 	}
 	// X sends unfollows under follow_events too, told apart by their type.
-	for _, f := range p.Follows {
-		typ := TypeFollow
-		if f.Type == "unfollow" {
-			typ = TypeUnfollow
-		}
-		ev, err := f.event(p.ForUserID, typ)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
+	for i, raw := range p.Follows {
+		add("follow_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
+			var f followJSON
+			if err := strictUnmarshal(raw, &f); err != nil {
+				return Event{}, false, err
+			}
+			typ := TypeFollow
+			if f.Type == "unfollow" {
+				typ = TypeUnfollow
+			}
+			ev, err := f.event(p.ForUserID, typ)
+			return ev, true, err
+		})
 	}
-	for _, f := range p.Unfollows {
-		ev, err := f.event(p.ForUserID, TypeUnfollow)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
+	for i, raw := range p.Unfollows {
+		add("unfollow_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
+			var f followJSON
+			if err := strictUnmarshal(raw, &f); err != nil {
+				return Event{}, false, err
+			}
+			ev, err := f.event(p.ForUserID, TypeUnfollow)
+			return ev, true, err
+		})
 	}
-	for _, d := range p.TweetDeletes {
-		ev, err := d.event(p.ForUserID)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
+	for i, raw := range p.TweetDeletes {
+		add("tweet_delete_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
+			var d deleteJSON
+			if err := strictUnmarshal(raw, &d); err != nil {
+				return Event{}, false, err
+			}
+			ev, err := d.event(p.ForUserID)
+			return ev, true, err
+		})
 	}
-	for _, f := range p.Favorites {
-		ev, err := f.event(p.ForUserID)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
+	for i, raw := range p.Favorites {
+		add("favorite_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
+			var f favoriteJSON
+			if err := strictUnmarshal(raw, &f); err != nil {
+				return Event{}, false, err
+			}
+			ev, err := f.event(p.ForUserID)
+			return ev, true, err
+		})
 	}
-	if p.UserEvent != nil && p.UserEvent.Revoke != nil {
-		ev, err := p.UserEvent.Revoke.event(p.ForUserID)
-		if err != nil {
-			return nil, err
-		}
-		events = append(events, ev)
+	if len(p.UserEvent) > 0 && string(p.UserEvent) != "null" {
+		add("user_event", 0, p.UserEvent, func(raw json.RawMessage) (Event, bool, error) {
+			var u userEventJSON
+			if err := strictUnmarshal(raw, &u); err != nil {
+				return Event{}, false, err
+			}
+			if u.Revoke == nil {
+				return Event{}, false, nil
+			}
+			ev, err := u.Revoke.event(p.ForUserID)
+			return ev, true, err
+		})
 	}
-	return events, nil
+	return out, nil
+}
+
+// strictUnmarshal decodes one event, wrapping a type mismatch as an error
+// about that event.
+func strictUnmarshal(raw json.RawMessage, v any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("activity: %w", err)
+	}
+	return nil
 }
 
 func isObject(b []byte) bool {
@@ -210,16 +367,30 @@ func isObject(b []byte) bool {
 
 // payload is the JSON shape X posts to the webhook. Typing and read
 // indicators and the apps map are not needed and not decoded.
+// Each event stays raw until it is parsed on its own.
 type payload struct {
-	ForUserID      string                `json:"for_user_id"`
-	TweetCreate    []tweetJSON           `json:"tweet_create_events"`
-	DirectMessages []dmEventJSON         `json:"direct_message_events"`
-	Follows        []followJSON          `json:"follow_events"`
-	Unfollows      []followJSON          `json:"unfollow_events"`
-	TweetDeletes   []deleteJSON          `json:"tweet_delete_events"`
-	Favorites      []favoriteJSON        `json:"favorite_events"`
-	UserEvent      *userEventJSON        `json:"user_event"`
-	Users          map[string]dmUserJSON `json:"users"`
+	ForUserID      string                     `json:"for_user_id"`
+	TweetCreate    []json.RawMessage          `json:"tweet_create_events"`
+	DirectMessages []json.RawMessage          `json:"direct_message_events"`
+	Follows        []json.RawMessage          `json:"follow_events"`
+	Unfollows      []json.RawMessage          `json:"unfollow_events"`
+	TweetDeletes   []json.RawMessage          `json:"tweet_delete_events"`
+	Favorites      []json.RawMessage          `json:"favorite_events"`
+	UserEvent      json.RawMessage            `json:"user_event"`
+	Users          map[string]json.RawMessage `json:"users"`
+}
+
+// users decodes the users map, skipping an entry that does not decode (a
+// DM whose sender or recipient is then missing fails on its own).
+func (p payload) users() map[string]dmUserJSON {
+	out := make(map[string]dmUserJSON, len(p.Users))
+	for id, raw := range p.Users {
+		var u dmUserJSON
+		if json.Unmarshal(raw, &u) == nil {
+			out[id] = u
+		}
+	}
+	return out
 }
 
 type userJSON struct {
@@ -253,6 +424,7 @@ type tweetJSON struct {
 	InReplyToStatusIDStr string     `json:"in_reply_to_status_id_str"`
 	InReplyToUserIDStr   string     `json:"in_reply_to_user_id_str"`
 	Entities             entities   `json:"entities"`
+	ExtendedEntities     entities   `json:"extended_entities"`
 	ExtendedTweet        *extended  `json:"extended_tweet"`
 	RetweetedStatus      *tweetJSON `json:"retweeted_status"`
 	QuotedStatus         *tweetJSON `json:"quoted_status"`
@@ -260,12 +432,43 @@ type tweetJSON struct {
 }
 
 type extended struct {
-	FullText string   `json:"full_text"`
-	Entities entities `json:"entities"`
+	FullText         string   `json:"full_text"`
+	Entities         entities `json:"entities"`
+	ExtendedEntities entities `json:"extended_entities"`
 }
 
 type entities struct {
-	UserMentions []userJSON `json:"user_mentions"`
+	UserMentions []userJSON  `json:"user_mentions"`
+	URLs         []urlJSON   `json:"urls"`
+	Media        []mediaJSON `json:"media"`
+}
+
+type urlJSON struct {
+	URL         string `json:"url"`
+	ExpandedURL string `json:"expanded_url"`
+	// MediaKey marks, in a v2 Post, the link of an attachment.
+	MediaKey string `json:"media_key"`
+}
+
+func (u urlJSON) url() URL { return URL{URL: u.URL, ExpandedURL: u.ExpandedURL} }
+
+// mediaJSON is a v1.1 media entity.
+type mediaJSON struct {
+	IDStr         string `json:"id_str"`
+	MediaKey      string `json:"media_key"`
+	Type          string `json:"type"`
+	MediaURLHTTPS string `json:"media_url_https"`
+}
+
+// mediaKeyPrefix is the prefix of a v2 media key by media type.
+var mediaKeyPrefix = map[string]string{"photo": "3_", "video": "7_", "animated_gif": "16_"}
+
+func (m mediaJSON) media() Media {
+	key := m.MediaKey
+	if key == "" && m.IDStr != "" {
+		key = mediaKeyPrefix[m.Type] + m.IDStr
+	}
+	return Media{Key: key, Type: m.Type, URL: m.MediaURLHTTPS}
 }
 
 // unescape undoes the HTML escaping X applies to Tweet text (&amp; &lt; &gt;).
@@ -291,18 +494,33 @@ func (t tweetJSON) event(forUser string) (Event, error) {
 		InReplyToUserID: t.InReplyToUserIDStr,
 		QuotedID:        t.QuotedStatusIDStr,
 	}
-	mentions := t.Entities.UserMentions
+	ents, media := t.Entities, t.ExtendedEntities.Media
 	if t.FullText != "" {
 		tw.Text = unescape(t.FullText)
 	}
 	if t.ExtendedTweet != nil && t.ExtendedTweet.FullText != "" {
 		tw.Text = unescape(t.ExtendedTweet.FullText)
 		if len(t.ExtendedTweet.Entities.UserMentions) > 0 {
-			mentions = t.ExtendedTweet.Entities.UserMentions
+			ents.UserMentions = t.ExtendedTweet.Entities.UserMentions
+		}
+		// The truncated text's links are not all in the full text (its
+		// last one points at the Tweet itself): only the full text's count.
+		ents.URLs = t.ExtendedTweet.Entities.URLs
+		if len(t.ExtendedTweet.ExtendedEntities.Media) > 0 {
+			media = t.ExtendedTweet.ExtendedEntities.Media
 		}
 	}
-	for _, m := range mentions {
+	if len(media) == 0 {
+		media = ents.Media
+	}
+	for _, m := range ents.UserMentions {
 		tw.Mentions = append(tw.Mentions, m.user())
+	}
+	for _, u := range ents.URLs {
+		tw.URLs = append(tw.URLs, u.url())
+	}
+	for _, m := range media {
+		tw.Media = append(tw.Media, m.media())
 	}
 	if t.RetweetedStatus != nil {
 		tw.RetweetOfID = t.RetweetedStatus.IDStr

@@ -49,6 +49,8 @@ type messageView struct {
 	Retweets           []retweetView     `json:"retweets"`
 	RetweetRefusals    []refusalView     `json:"retweet_refusals,omitempty"`
 	FavoritedBy        []string          `json:"favorited_by,omitempty"`
+	URLs               []linkView        `json:"urls,omitempty"`
+	Media              []mediaView       `json:"media,omitempty"`
 	Error              *messageErrorView `json:"error,omitempty"`
 	Deleted            bool              `json:"deleted,omitempty"`
 	CreatedAt          string            `json:"created_at"`
@@ -82,6 +84,17 @@ type refusalView struct {
 	At       string           `json:"at,omitempty"`
 }
 
+type linkView struct {
+	URL         string `json:"url"`
+	ExpandedURL string `json:"expanded_url"`
+}
+
+type mediaView struct {
+	MediaKey string `json:"media_key"`
+	Type     string `json:"type,omitempty"`
+	URL      string `json:"url,omitempty"`
+}
+
 type authorView struct {
 	HandleID   string `json:"handle_id,omitempty"`
 	CustomerID string `json:"customer_id,omitempty"`
@@ -112,6 +125,12 @@ func newMessageView(m *support.Message) messageView {
 	}
 	for _, rt := range m.Retweets {
 		v.Retweets = append(v.Retweets, retweetView{HandleID: rt.HandleID, By: newAgentView(rt.By), At: jsonTime(rt.At)})
+	}
+	for _, l := range m.URLs {
+		v.URLs = append(v.URLs, linkView{URL: l.URL, ExpandedURL: l.ExpandedURL})
+	}
+	for _, md := range m.Media {
+		v.Media = append(v.Media, mediaView{MediaKey: md.Key, Type: md.Type, URL: md.URL})
 	}
 	if m.Error != nil {
 		v.Error = &messageErrorView{Code: m.Error.Code, Detail: m.Error.Detail}

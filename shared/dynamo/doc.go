@@ -30,7 +30,7 @@
 //	case                   CASE#<id>                     CASE                version; GSI1PK CUST#<customer id>, GSI1SK <t>#<id>;
 //	                                                                         GSI2PK CASES#<status>, GSI2SK <t>#<id>
 //	DM case pointer        DMCASE#<customer>#<handle>    DMCASE              case_id
-//	message                CASE#<case id>                MSG#<id>            version; retweeted_by, favorited_by (string sets)
+//	message                CASE#<case id>                MSG#<id>            version; retweeted_by, favorited_by (string sets); urls, media (lists of maps)
 //	 X id claim            XMSG#<kind>#<x id>            XMSG                case_id, message_id, token, claimed_at, version
 //	idempotency record     IDEM#<key>                    IDEM                expires_at (TTL, unix seconds), body (binary)
 //	processed event        EVENT#<id>                    EVENT               expires_at (TTL, unix seconds)

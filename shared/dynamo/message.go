@@ -35,6 +35,8 @@ type messageItem struct {
 	RetweetedBy        []string          `dynamodbav:"retweeted_by,stringset,omitempty"`
 	RetweetLog         []retweetItem     `dynamodbav:"retweet_log,omitempty"`
 	FavoritedBy        []string          `dynamodbav:"favorited_by,stringset,omitempty"`
+	URLs               []linkItem        `dynamodbav:"urls,omitempty"`
+	Media              []mediaItem       `dynamodbav:"media,omitempty"`
 	Error              *messageErrorItem `dynamodbav:"error,omitempty"`
 	Deleted            bool              `dynamodbav:"deleted,omitempty"`
 	Version            int64             `dynamodbav:"version"`
@@ -55,6 +57,17 @@ type retweetItem struct {
 	// Code and Detail are X's refusal (RefuseRetweet), when it refused.
 	Code   string `dynamodbav:"code,omitempty"`
 	Detail string `dynamodbav:"detail,omitempty"`
+}
+
+type linkItem struct {
+	URL         string `dynamodbav:"url"`
+	ExpandedURL string `dynamodbav:"expanded_url,omitempty"`
+}
+
+type mediaItem struct {
+	Key  string `dynamodbav:"key,omitempty"`
+	Type string `dynamodbav:"type,omitempty"`
+	URL  string `dynamodbav:"url,omitempty"`
 }
 
 type messageErrorItem struct {
@@ -88,6 +101,12 @@ func toMessageItem(m *support.Message, version int64) messageItem {
 		Deleted: m.Deleted, Version: version, SentBy: toAgentItem(m.SentBy),
 		CreatedAt: fmtTime(m.CreatedAt), SentAt: fmtTime(m.SentAt), DeletedAt: fmtTime(m.DeletedAt),
 		AttemptedAt: fmtTime(m.AttemptedAt),
+	}
+	for _, l := range m.URLs {
+		it.URLs = append(it.URLs, linkItem{URL: l.URL, ExpandedURL: l.ExpandedURL})
+	}
+	for _, md := range m.Media {
+		it.Media = append(it.Media, mediaItem{Key: md.Key, Type: md.Type, URL: md.URL})
 	}
 	if m.Error != nil {
 		it.Error = &messageErrorItem{Code: m.Error.Code, Detail: m.Error.Detail}
@@ -127,6 +146,12 @@ func (it *messageItem) message() (*support.Message, error) {
 	}
 	slices.Reverse(m.Retweets)
 	slices.Reverse(m.RetweetRefusals)
+	for _, l := range it.URLs {
+		m.URLs = append(m.URLs, support.Link{URL: l.URL, ExpandedURL: l.ExpandedURL})
+	}
+	for _, md := range it.Media {
+		m.Media = append(m.Media, support.Media{Key: md.Key, Type: md.Type, URL: md.URL})
+	}
 	if it.Error != nil {
 		m.Error = &support.MessageError{Code: it.Error.Code, Detail: it.Error.Detail}
 	}

@@ -58,6 +58,10 @@ const EventRetention = 7 * 24 * time.Hour
 //     interleaving; a deletion that arrives first keeps the Tweet out.
 //   - Favorites are recorded on a message of a case, by brand handle id or
 //     customer id; others are ignored.
+//   - A brand handle's change of @handle (X Activity only) renames it.
+//   - Events carry the same ids in both of X's formats (the Tweet's or
+//     DM's id), so a Tweet delivered as AAA and as XAA, or as a mention and
+//     a reply, or replayed, is applied once.
 type Inbound struct {
 	store Store
 	now   func() time.Time
@@ -102,6 +106,8 @@ func (in *Inbound) Apply(ctx context.Context, ev activity.Event) error {
 		err = in.applyFavorite(ctx, ev.Favorite)
 	case activity.TypeRevoke:
 		err = in.applyRevoke(ctx, brand)
+	case activity.TypeHandleRename:
+		err = in.applyRename(ctx, brand, ev.Rename)
 	default:
 		in.log.WarnContext(ctx, "event type not handled", "event", ev.ID, "type", ev.Type)
 	}
@@ -185,6 +191,12 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activ
 		ID: DerivedID(tw.CreatedAt, "msg:tweet:"+tw.ID), CaseID: c.ID, Direction: DirectionIn, Kind: KindTweet,
 		Text: tw.Text, Status: StatusReceived, XID: tw.ID, InReplyToXID: parentXID,
 		Author: Author{CustomerID: cust.ID, ScreenName: tw.Author.ScreenName}, CreatedAt: tw.CreatedAt,
+	}
+	for _, u := range tw.URLs {
+		m.URLs = append(m.URLs, Link{URL: u.URL, ExpandedURL: u.ExpandedURL})
+	}
+	for _, md := range tw.Media {
+		m.Media = append(m.Media, Media{Key: md.Key, Type: md.Type, URL: md.URL})
 	}
 	if parent != nil {
 		m.InReplyToMessageID = parent.ID
@@ -373,6 +385,35 @@ func (in *Inbound) applyRevoke(ctx context.Context, brand *BrandHandle) error {
 		brand.Status = HandleDisconnected
 		brand.UpdatedAt = in.now()
 		err := in.store.PutHandle(ctx, brand)
+		if ErrorCode(err) != EConflict {
+			return err
+		}
+		if brand, err = in.store.GetHandle(ctx, brand.ID); err != nil {
+			return err
+		}
+	}
+	return Errorf(EConflict, "The brand handle %s kept changing.", brand.ID)
+}
+
+// applyRename gives the brand handle the screen name X says it now has
+// (X Activity's profile.update.handle), so replies and the console show
+// the handle that reaches it. Renames carry no time: the last received
+// wins.
+func (in *Inbound) applyRename(ctx context.Context, brand *BrandHandle, r *activity.Rename) error {
+	if r == nil || r.UserID != brand.XUserID || r.After == "" {
+		return nil
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		if brand.ScreenName == r.After {
+			return nil
+		}
+		old := brand.ScreenName
+		brand.ScreenName, brand.UpdatedAt = r.After, in.now()
+		err := in.store.PutHandle(ctx, brand)
+		if err == nil {
+			in.log.InfoContext(ctx, "brand handle renamed on X", "handle", brand.ID, "from", old, "to", r.After)
+			return nil
+		}
 		if ErrorCode(err) != EConflict {
 			return err
 		}

@@ -66,8 +66,14 @@ type Message struct {
 	RetweetRefusals []RetweetRefusal
 	// FavoritedBy holds the ids of the brand handles that liked this message.
 	FavoritedBy []string
-	Error       *MessageError
-	Deleted     bool
+	// URLs are the links of a customer's Tweet: Text keeps X's t.co links
+	// as posted, each listed here with the address it leads to, for the
+	// console to show beside (or in place of) the short link.
+	URLs []Link
+	// Media are the attachments of a customer's Tweet, as X describes them.
+	Media   []Media
+	Error   *MessageError
+	Deleted bool
 	// Version counts the message's writes, for optimistic concurrency.
 	Version   int64
 	CreatedAt time.Time
@@ -76,6 +82,22 @@ type Message struct {
 	// AttemptedAt is when the outbound worker last started sending the
 	// message to X; while the status is sending, X may or may not have it.
 	AttemptedAt time.Time
+}
+
+// Link is one link of a Tweet: the t.co URL in its text and the address
+// its author wrote (X's entities.urls[].expanded_url).
+type Link struct {
+	URL         string
+	ExpandedURL string
+}
+
+// Media is one attachment of a Tweet: X's media key, its type (photo,
+// video, animated_gif) and, when X gives one, a URL of the image (a
+// video's preview image).
+type Media struct {
+	Key  string
+	Type string
+	URL  string
 }
 
 // Author is who wrote a message: a brand handle or a customer.
@@ -119,6 +141,7 @@ func (m *Message) RetweetedByHandle(handleID string) bool {
 // rule) and records when.
 func (m *Message) MarkDeleted(now time.Time) {
 	m.Text = ""
+	m.URLs, m.Media = nil, nil
 	m.Deleted = true
 	m.DeletedAt = now
 }

@@ -1,0 +1,465 @@
+package activity
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// X Activity API event types the product applies (docs.x.com, "X Activity
+// API", and ../spec/XAA.md). A brand handle is subscribed to exactly these,
+// with filter.user_id = its X user id.
+const (
+	XAAPostMention   = "post.mention.create"
+	XAAPostReply     = "post.reply.create"
+	XAAPostQuote     = "post.quote.create"
+	XAAPostRepost    = "post.repost.create"
+	XAAPostCreate    = "post.create"
+	XAAPostDelete    = "post.delete"
+	XAADMReceived    = "dm.received"
+	XAADMSent        = "dm.sent"
+	XAAFollow        = "follow.follow"
+	XAAUnfollow      = "follow.unfollow"
+	XAALike          = "like.create"
+	XAAOAuthRevoke   = "oauth.revoke"
+	XAAHandleChanged = "profile.update.handle"
+)
+
+// XAAEventTypes lists the X Activity event types the product applies, in
+// a stable order; every other type (profile updates but the handle, DM
+// read receipts and typing, spaces, mutes, blocks, news, XChat) is
+// acknowledged and dropped.
+var XAAEventTypes = []string{
+	XAAPostMention, XAAPostReply, XAAPostQuote, XAAPostRepost, XAAPostCreate, XAAPostDelete,
+	XAADMReceived, XAADMSent, XAAFollow, XAAUnfollow, XAALike, XAAOAuthRevoke, XAAHandleChanged,
+}
+
+// XAAUsed reports whether the product applies X Activity events of this type.
+func XAAUsed(eventType string) bool { return slices.Contains(XAAEventTypes, eventType) }
+
+// ErrNotEnvelope: a delivery in the X Activity format lacks its data
+// object, event_type or payload.
+var ErrNotEnvelope = errors.New(`activity: not an X Activity delivery ({"data": {"event_type", "payload", ...}})`)
+
+// Envelope is the part of an X Activity delivery the webhook needs to
+// route it: {"data": {"event_uuid", "filter", "event_type", "tag",
+// "payload", "includes"}}; one event per delivery.
+type Envelope struct {
+	EventType string
+	// UserID is filter.user_id: the subscribed user (a brand handle); empty
+	// for oauth.revoke, whose payload names the user.
+	UserID string
+}
+
+// xaaData is the envelope's data object.
+type xaaData struct {
+	EventUUID json.RawMessage `json:"event_uuid"` // a decimal string, possibly negative; or a number
+	EventType string          `json:"event_type"`
+	Filter    struct {
+		UserID    string `json:"user_id"`
+		Direction string `json:"direction"`
+	} `json:"filter"`
+	Tag      string          `json:"tag"`
+	Payload  json.RawMessage `json:"payload"`
+	Includes xaaIncludes     `json:"includes"`
+}
+
+type xaaIncludes struct {
+	Users  []v2User  `json:"users"`
+	Tweets []v2Post  `json:"tweets"`
+	Media  []v2Media `json:"media"`
+}
+
+// ReadEnvelope decodes the data member of an X Activity delivery (its raw
+// JSON value) and checks it is an envelope: an object with an event_type
+// and a payload.
+func ReadEnvelope(data json.RawMessage) (Envelope, error) {
+	d, err := readData(data)
+	if err != nil {
+		return Envelope{}, err
+	}
+	return Envelope{EventType: d.EventType, UserID: d.Filter.UserID}, nil
+}
+
+func readData(data json.RawMessage) (*xaaData, error) {
+	if !isObject(data) {
+		return nil, ErrNotEnvelope
+	}
+	var d xaaData
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNotEnvelope, err)
+	}
+	if d.EventType == "" || !isObject(d.Payload) {
+		return nil, ErrNotEnvelope
+	}
+	return &d, nil
+}
+
+// uuid is the delivery's event_uuid as text.
+func (d *xaaData) uuid() string {
+	var s string
+	if json.Unmarshal(d.EventUUID, &s) == nil {
+		return s
+	}
+	return strings.TrimSpace(string(d.EventUUID))
+}
+
+// v2User is a user as X API v2 (and so XAA) shows it.
+type v2User struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Username string `json:"username"`
+	// ScreenName is accepted too, in case X sends the v1.1 name.
+	ScreenName string `json:"screen_name"`
+}
+
+func (u v2User) user() User {
+	sn := u.Username
+	if sn == "" {
+		sn = u.ScreenName
+	}
+	return User{ID: u.ID, ScreenName: sn, Name: u.Name}
+}
+
+// wrappedUser is a user under {"data": user}, as dm.* users maps and
+// follow.* source and target hold them; an unwrapped user is accepted too.
+type wrappedUser struct {
+	Data *v2User `json:"data"`
+	v2User
+}
+
+func (w wrappedUser) user() User {
+	if w.Data != nil {
+		return w.Data.user()
+	}
+	return w.v2User.user()
+}
+
+// v2Post is a v2 Post object.
+type v2Post struct {
+	ID               string `json:"id"`
+	Text             string `json:"text"`
+	AuthorID         string `json:"author_id"`
+	CreatedAt        string `json:"created_at"`
+	InReplyToUserID  string `json:"in_reply_to_user_id"`
+	ReferencedTweets []struct {
+		Type string `json:"type"`
+		ID   string `json:"id"`
+	} `json:"referenced_tweets"`
+	Entities struct {
+		Mentions []struct {
+			ID       string `json:"id"`
+			Username string `json:"username"`
+		} `json:"mentions"`
+		URLs []urlJSON `json:"urls"`
+	} `json:"entities"`
+	Attachments struct {
+		MediaKeys []string `json:"media_keys"`
+	} `json:"attachments"`
+	NoteTweet *struct {
+		Text     string `json:"text"`
+		Entities struct {
+			URLs []urlJSON `json:"urls"`
+		} `json:"entities"`
+	} `json:"note_tweet"`
+}
+
+// v2Media is a media object of includes.media.
+type v2Media struct {
+	MediaKey        string `json:"media_key"`
+	Type            string `json:"type"`
+	URL             string `json:"url"`
+	PreviewImageURL string `json:"preview_image_url"`
+}
+
+// parseXAA parses one X Activity delivery: its data object. An event type
+// the product does not use gives no events and is named in Ignored.
+func parseXAA(data json.RawMessage, receivedAt time.Time) (Parsed, error) {
+	out := Parsed{Format: FormatXAA}
+	d, err := readData(data)
+	if err != nil {
+		return Parsed{}, err
+	}
+	if !XAAUsed(d.EventType) {
+		out.Ignored = d.EventType
+		return out, nil
+	}
+	evs, err := d.events(receivedAt)
+	if err != nil {
+		out.Bad = append(out.Bad, BadEvent{Where: "data (" + d.EventType + ")", Err: err})
+		return out, nil
+	}
+	out.Events = evs
+	return out, nil
+}
+
+func (d *xaaData) events(receivedAt time.Time) ([]Event, error) {
+	forUser := d.Filter.UserID
+	switch d.EventType {
+	case XAAPostMention, XAAPostReply, XAAPostQuote, XAAPostRepost, XAAPostCreate:
+		var p v2Post
+		if err := json.Unmarshal(d.Payload, &p); err != nil {
+			return nil, fmt.Errorf("activity: %s: %w", d.EventType, err)
+		}
+		ev, err := d.postEvent(p)
+		if err != nil {
+			return nil, err
+		}
+		return []Event{ev}, nil
+	case XAAPostDelete:
+		var p struct {
+			ID       string `json:"id"`
+			AuthorID string `json:"author_id"`
+		}
+		if err := json.Unmarshal(d.Payload, &p); err != nil || p.ID == "" {
+			return nil, fmt.Errorf("activity: a %s has no Post id (%v)", d.EventType, err)
+		}
+		return []Event{{ID: "delete:" + p.ID, Type: TypeTweetDelete, ForUserID: forUser, At: receivedAt,
+			Delete: &TweetDelete{TweetID: p.ID, UserID: p.AuthorID}}}, nil
+	case XAADMReceived, XAADMSent:
+		return d.dmEvents()
+	case XAAFollow, XAAUnfollow:
+		return d.followEvent(receivedAt)
+	case XAALike:
+		return d.likeEvent(receivedAt)
+	case XAAOAuthRevoke:
+		var p struct {
+			DateTime string `json:"date_time"`
+			UserID   string `json:"user_id"`
+		}
+		if err := json.Unmarshal(d.Payload, &p); err != nil {
+			return nil, fmt.Errorf("activity: %s: %w", d.EventType, err)
+		}
+		if forUser == "" {
+			forUser = p.UserID
+		}
+		var r revokeJSON
+		r.DateTime, r.Source.UserID = p.DateTime, p.UserID
+		ev, err := r.event(forUser)
+		if err != nil {
+			return nil, err
+		}
+		return []Event{ev}, nil
+	case XAAHandleChanged:
+		var p struct {
+			Before string `json:"before"`
+			After  string `json:"after"`
+		}
+		if err := json.Unmarshal(d.Payload, &p); err != nil || p.After == "" || forUser == "" {
+			return nil, fmt.Errorf("activity: a %s lacks its user or new handle (%v)", d.EventType, err)
+		}
+		after := strings.TrimPrefix(p.After, "@")
+		return []Event{{ID: "handle:" + forUser + ":" + after + ":" + d.uuid(), Type: TypeHandleRename, ForUserID: forUser,
+			At: receivedAt, Rename: &Rename{UserID: forUser, Before: strings.TrimPrefix(p.Before, "@"), After: after}}}, nil
+	}
+	return nil, fmt.Errorf("activity: event type %q is not applied", d.EventType)
+}
+
+// user returns the user with id from includes.users ({ID: id} when absent).
+func (d *xaaData) user(id string) User {
+	for _, u := range d.Includes.Users {
+		if u.ID == id {
+			return u.user()
+		}
+	}
+	return User{ID: id}
+}
+
+func (d *xaaData) userNamed(username string) (User, bool) {
+	for _, u := range d.Includes.Users {
+		if strings.EqualFold(u.user().ScreenName, username) {
+			return u.user(), true
+		}
+	}
+	return User{}, false
+}
+
+// postEvent is the event of a v2 Post: the same as its AAA twin's, with
+// the same id ("tweet:" + the Post id) so any number of deliveries, in
+// either format, for any event type, apply it once.
+func (d *xaaData) postEvent(p v2Post) (Event, error) {
+	if p.ID == "" || p.AuthorID == "" {
+		return Event{}, fmt.Errorf("activity: a %s Post lacks its id or author_id", d.EventType)
+	}
+	at, err := time.Parse(time.RFC3339Nano, p.CreatedAt)
+	if err != nil {
+		return Event{}, fmt.Errorf("activity: Post %s: created_at %q: %w", p.ID, p.CreatedAt, err)
+	}
+	at = at.UTC()
+	// XAA.md says v2 text is not HTML-escaped, X's v2 API answers escape
+	// '&', '<' and '>' as AAA does: undoing that escaping reads both.
+	tw := &Tweet{ID: p.ID, Text: unescape(p.Text), Author: d.user(p.AuthorID), InReplyToUserID: p.InReplyToUserID, CreatedAt: at}
+	urls := p.Entities.URLs
+	if p.NoteTweet != nil && p.NoteTweet.Text != "" {
+		tw.Text = unescape(p.NoteTweet.Text)
+		if len(p.NoteTweet.Entities.URLs) > 0 {
+			urls = p.NoteTweet.Entities.URLs
+		}
+	}
+	for _, r := range p.ReferencedTweets {
+		switch r.Type {
+		case "replied_to":
+			tw.InReplyToID = r.ID
+		case "quoted":
+			tw.QuotedID = r.ID
+		case "retweeted":
+			tw.RetweetOfID = r.ID
+		}
+	}
+	for _, m := range p.Entities.Mentions {
+		u := User{ID: m.ID, ScreenName: m.Username}
+		if m.ID == "" {
+			u, _ = d.userNamed(m.Username)
+		} else if full := d.user(m.ID); full.ScreenName != "" {
+			u = full
+		}
+		if u.ID != "" {
+			tw.Mentions = append(tw.Mentions, u)
+		}
+	}
+	for _, u := range urls {
+		if u.MediaKey == "" { // an attachment's link; the attachment is in Media
+			tw.URLs = append(tw.URLs, u.url())
+		}
+	}
+	for _, key := range p.Attachments.MediaKeys {
+		m := Media{Key: key}
+		for _, im := range d.Includes.Media {
+			if im.MediaKey == key {
+				m.Type, m.URL = im.Type, im.URL
+				if m.URL == "" {
+					m.URL = im.PreviewImageURL
+				}
+			}
+		}
+		tw.Media = append(tw.Media, m)
+	}
+	return Event{ID: "tweet:" + p.ID, Type: TypeTweet, ForUserID: d.Filter.UserID, At: at, Tweet: tw}, nil
+}
+
+// dmEvents reads dm.received and dm.sent: AAA's direct_message_events with
+// a users map whose entries are wrapped in {"data": user}.
+func (d *xaaData) dmEvents() ([]Event, error) {
+	var p struct {
+		Events []dmEventJSON          `json:"direct_message_events"`
+		Users  map[string]wrappedUser `json:"users"`
+	}
+	if err := json.Unmarshal(d.Payload, &p); err != nil {
+		return nil, fmt.Errorf("activity: %s: %w", d.EventType, err)
+	}
+	users := make(map[string]dmUserJSON, len(p.Users))
+	for id, w := range p.Users {
+		u := w.user()
+		users[id] = dmUserJSON{ID: id, Name: u.Name, ScreenName: u.ScreenName}
+	}
+	var evs []Event
+	for _, e := range p.Events {
+		if e.Type != "" && e.Type != "message_create" {
+			continue
+		}
+		ev, err := e.event(d.Filter.UserID, users)
+		if err != nil {
+			return nil, err
+		}
+		evs = append(evs, ev)
+	}
+	if len(evs) == 0 {
+		return nil, fmt.Errorf("activity: a %s holds no message", d.EventType)
+	}
+	return evs, nil
+}
+
+// followEvent reads follow.follow and follow.unfollow. They carry no time,
+// so they are dated by their receipt (or by created_at or timestamp_ms,
+// should X add one) and ordered by it: of two changes of one follow, the
+// later received wins. Their id is the delivery's event_uuid, so a
+// duplicate delivery is skipped while a later follow of the same pair (a
+// new event) is applied.
+func (d *xaaData) followEvent(receivedAt time.Time) ([]Event, error) {
+	var p struct {
+		Source      wrappedUser `json:"source"`
+		Target      wrappedUser `json:"target"`
+		CreatedAt   string      `json:"created_at"`
+		TimestampMS json.Number `json:"timestamp_ms"`
+	}
+	if err := json.Unmarshal(d.Payload, &p); err != nil {
+		return nil, fmt.Errorf("activity: %s: %w", d.EventType, err)
+	}
+	typ := TypeFollow
+	if d.EventType == XAAUnfollow {
+		typ = TypeUnfollow
+	}
+	f := &Follow{Source: p.Source.user(), Target: p.Target.user()}
+	if f.Source.ID == "" || f.Target.ID == "" {
+		return nil, fmt.Errorf("activity: a %s lacks its source or target", d.EventType)
+	}
+	at := receivedAt
+	if t, err := eventTime(p.CreatedAt, p.TimestampMS.String()); err == nil {
+		at = t
+	}
+	uuid := d.uuid()
+	if uuid == "" {
+		uuid = fmt.Sprint(at.UnixMilli())
+	}
+	return []Event{{ID: fmt.Sprintf("%s:%s:%s:%s", typ, f.Source.ID, f.Target.ID, uuid), Type: typ, ForUserID: d.Filter.UserID,
+		At: at, Follow: f}}, nil
+}
+
+// likeEvent reads like.create: {id, liked_tweet_id, liked_tweet_author_id,
+// created_at?, timestamp_ms?}. Who liked: the payload's liking_user_id or
+// user_id when present; else the subscribed user when the like is theirs
+// (filter direction "outbound", or a Post by someone else); else the one
+// user of includes.users who is not the Post's author.
+func (d *xaaData) likeEvent(receivedAt time.Time) ([]Event, error) {
+	var p struct {
+		ID                 string      `json:"id"`
+		LikedTweetID       string      `json:"liked_tweet_id"`
+		LikedTweetAuthorID string      `json:"liked_tweet_author_id"`
+		LikingUserID       string      `json:"liking_user_id"`
+		UserID             string      `json:"user_id"`
+		CreatedAt          string      `json:"created_at"`
+		TimestampMS        json.Number `json:"timestamp_ms"`
+	}
+	if err := json.Unmarshal(d.Payload, &p); err != nil {
+		return nil, fmt.Errorf("activity: %s: %w", d.EventType, err)
+	}
+	if p.LikedTweetID == "" {
+		return nil, fmt.Errorf("activity: a %s has no liked_tweet_id", d.EventType)
+	}
+	liker := p.LikingUserID
+	if liker == "" {
+		liker = p.UserID
+	}
+	if liker == "" && (d.Filter.Direction == "outbound" || p.LikedTweetAuthorID != "" && p.LikedTweetAuthorID != d.Filter.UserID) {
+		liker = d.Filter.UserID
+	}
+	if liker == "" {
+		for _, u := range d.Includes.Users {
+			if u.ID != p.LikedTweetAuthorID && u.ID != "" {
+				liker = u.ID
+				break
+			}
+		}
+	}
+	if liker == "" {
+		return nil, fmt.Errorf("activity: a %s does not say who liked Post %s", d.EventType, p.LikedTweetID)
+	}
+	at := receivedAt
+	if t, err := eventTime(p.CreatedAt, p.TimestampMS.String()); err == nil {
+		at = t
+	}
+	return []Event{{ID: "favorite:" + liker + ":" + p.LikedTweetID, Type: TypeFavorite, ForUserID: d.Filter.UserID, At: at,
+		Favorite: &Favorite{ID: p.ID, TweetID: p.LikedTweetID, User: d.user(liker)}}}, nil
+}
+
+// eventTime reads an optional RFC 3339 created_at or a timestamp_ms.
+func eventTime(createdAt, timestampMS string) (time.Time, error) {
+	if timestampMS != "" {
+		return millis(timestampMS)
+	}
+	t, err := time.Parse(time.RFC3339Nano, createdAt)
+	return t.UTC(), err
+}
