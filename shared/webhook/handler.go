@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/activity"
 	"github.com/acme/twitter-cases/shared/httpapi"
 	"github.com/acme/twitter-cases/shared/support"
 )
@@ -151,12 +152,36 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, support.Errorf(support.EInvalidJSON, "The body is not a JSON object."))
 		return
 	}
-	forUser, counts := p.forUserID(), p.eventCounts()
-	parts, err := split(p, body, h.opts.MaxMessageBytes)
-	if err != nil {
-		h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
-		writeProblem(w, support.Errorf(support.EPayloadTooLarge, "An event of this payload is larger than a queue message."))
-		return
+	var forUser, counts string
+	var parts [][]byte
+	if data, ok := p.xaaData(); ok {
+		env, err := activity.ReadEnvelope(data)
+		if err != nil {
+			h.log.WarnContext(ctx, "webhook: signed delivery is not an X Activity envelope", "bytes", len(body), "err", err)
+			writeProblem(w, support.Errorf(support.EInvalidJSON, `The body is not an X Activity delivery ({"data": {"event_type", "payload", ...}}).`))
+			return
+		}
+		if !activity.XAAUsed(env.EventType) {
+			// Acknowledged, so X neither retries it nor disables the webhook.
+			h.log.InfoContext(ctx, "webhook: X Activity event type not used; acknowledged", "bytes", len(body),
+				"for_user_id", env.UserID, "event_type", env.EventType, "ignored", 1)
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		forUser, counts = env.UserID, env.EventType
+		if parts, err = whole(body, h.opts.MaxMessageBytes); err != nil {
+			h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
+			writeProblem(w, support.Errorf(support.EPayloadTooLarge, "This delivery is larger than a queue message."))
+			return
+		}
+	} else {
+		forUser, counts = p.forUserID(), p.eventCounts()
+		if parts, err = split(p, body, h.opts.MaxMessageBytes); err != nil {
+			h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
+			writeProblem(w, support.Errorf(support.EPayloadTooLarge, "An event of this payload is larger than a queue message."))
+			return
+		}
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, h.opts.SendTimeout)
 	defer cancel()

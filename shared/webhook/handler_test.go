@@ -205,7 +205,7 @@ func TestCRC(t *testing.T) {
 func TestCRCIsNotASigningOracle(t *testing.T) {
 	q := &fakeSender{}
 	s := newServer(t, StaticSecret(sample.ConsumerSecret), q, Options{})
-	for _, name := range []string{"dm-received.json", "user-event-revoke.json", "tweet-delete.json"} {
+	for _, name := range []string{"dm-received.json", "user-event-revoke.json", "tweet-delete.json", "xaa/dm-received.json", "xaa/oauth-revoke.json"} {
 		body := sampleBody(t, name)
 		for _, b := range [][]byte{body, bytes.TrimSpace(body), []byte(compact(t, body))} {
 			resp, crc := do(t, s.client, mustRequest(t, "GET", s.url+"?crc_token="+url.QueryEscape(string(b))))

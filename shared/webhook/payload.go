@@ -40,6 +40,7 @@ const (
 	appsKey      = "apps"
 	userEventKey = "user_event"
 	forUserKey   = "for_user_id"
+	dataKey      = "data"
 )
 
 // parsePayload reads body as one JSON object in UTF-8, keeping its members'
@@ -100,6 +101,46 @@ func (m member) events() []json.RawMessage {
 	return out
 }
 
+// xaaData returns the data member of an X Activity delivery: a payload
+// with a data member and no for_user_id (which every Account Activity
+// payload but a revocation has, and a revocation has no data).
+func (p payload) xaaData() (json.RawMessage, bool) {
+	var data json.RawMessage
+	for _, m := range p {
+		switch m.key {
+		case forUserKey:
+			return nil, false
+		case dataKey:
+			data = m.value
+		}
+	}
+	return data, data != nil
+}
+
+// whole returns an X Activity delivery as its one queue message (X sends
+// one event per delivery), made SQS-safe; ErrEventTooLarge beyond max.
+func whole(body []byte, max int) ([][]byte, error) {
+	body = sqsSafe(body)
+	if len(body) > max {
+		return nil, fmt.Errorf("%w: a delivery of %d bytes (limit %d)", ErrEventTooLarge, len(body), max)
+	}
+	return [][]byte{body}, nil
+}
+
+// eventCount is how many events the payload holds.
+func (p payload) eventCount() int {
+	n := 0
+	for _, m := range p {
+		switch {
+		case m.isEventArray():
+			n += len(m.events())
+		case m.key == userEventKey:
+			n++
+		}
+	}
+	return n
+}
+
 // forUserID returns the payload's for_user_id, or "".
 func (p payload) forUserID() string {
 	for _, m := range p {
@@ -141,9 +182,12 @@ func (p payload) eventCounts() string {
 }
 
 // Split returns the queue messages for one payload: the payload itself,
-// byte for byte, when it is at most max bytes; otherwise one payload per
-// event, each with the payload's other top-level members and the users and
-// apps entries its event refers to. Raw U+FFFE and U+FFFF, which SQS
+// byte for byte, when it holds at most one event and is at most max bytes;
+// otherwise one payload per event, each with the payload's other top-level
+// members and the users and apps entries its event refers to. One event
+// per message keeps a malformed event from holding its siblings back: it
+// alone fails and reaches the dead-letter queue (X Activity deliveries
+// hold one event each anyway). Raw U+FFFE and U+FFFF, which SQS
 // refuses, are escaped first. It fails with ErrNotObject for a body that is
 // not a JSON object, and with ErrEventTooLarge when the payload cannot be
 // split into messages of at most max bytes.
@@ -157,7 +201,7 @@ func Split(body []byte, max int) ([][]byte, error) {
 
 func split(p payload, body []byte, max int) ([][]byte, error) {
 	body = sqsSafe(body)
-	if len(body) <= max {
+	if len(body) <= max && p.eventCount() <= 1 {
 		return [][]byte{body}, nil
 	}
 	if safe := sqsSafeMembers(p); safe != nil {
@@ -184,6 +228,9 @@ func split(p payload, body []byte, max int) ([][]byte, error) {
 		}
 	}
 	if len(parts) == 0 {
+		if len(body) <= max {
+			return [][]byte{body}, nil // cannot happen: a payload of several events has parts
+		}
 		return nil, fmt.Errorf("%w: %d bytes and no events to split it by", ErrEventTooLarge, len(body))
 	}
 	return parts, nil
