@@ -56,6 +56,10 @@ type Options struct {
 	// ConsoleDir holds the built agent console (`make console`: build/web),
 	// served at /; "" serves no console.
 	ConsoleDir string
+	// XSimFormat is the simulator's delivery format: X Activity envelopes
+	// (xsim.FormatXAA, the default) or Account Activity payloads
+	// (xsim.FormatAAA); X_SIM_FORMAT in `make dev`.
+	XSimFormat xsim.Format
 	// ConsumerKey and ConsumerSecret are the simulated X app's (default
 	// sample.ConsumerKey and sample.ConsumerSecret): the simulator checks
 	// OAuth with them and signs webhook deliveries, the webhook verifies.
@@ -131,7 +135,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSim()
 	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
-		WebhookURL: base + webhook.Path, Logger: log.With("part", "xsim")})
+		WebhookURL: base + webhook.Path, Format: opts.XSimFormat, Logger: log.With("part", "xsim")})
 	simURL, err := sim.Start(simCtx, cmp.Or(opts.XSimAddr, "127.0.0.1:0"))
 	if err != nil {
 		ln.Close()
@@ -173,7 +177,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		return err
 	}
 	if opts.Banner != nil {
-		printBanner(opts.Banner, base, simURL, cfg)
+		printBanner(opts.Banner, base, simURL, cfg, cmp.Or(opts.XSimFormat, xsim.FormatXAA))
 	}
 	if opts.Ready != nil {
 		opts.Ready(base, cfg)
@@ -219,14 +223,14 @@ func waitHealthy(ctx context.Context, base string) error {
 	}
 }
 
-func printBanner(w io.Writer, base, simURL string, cfg config.Config) {
+func printBanner(w io.Writer, base, simURL string, cfg config.Config, format xsim.Format) {
 	fmt.Fprintf(w, `
 Twitter cases, local run
   agent console     %[1]s/
   API and webhook   %[1]s
   DynamoDB (local)  %[2]s   table %[3]s
   SQS (local)       %[4]s
-  X simulator       %[10]s   (control routes under /sim, see LOCAL.md)
+  X simulator       %[10]s   (control routes under /sim, see LOCAL.md; %[12]s deliveries, X_SIM_FORMAT=xaa|aaa)
   console token     Authorization: Bearer %[5]s
   Tweet limit       %[6]d
 
@@ -240,5 +244,5 @@ Try:
 
 Ctrl-C stops everything.
 `, base, cfg.DynamoDBEndpoint, cfg.TableName, cfg.SQSEndpoint, cfg.DevToken, cfg.TweetMaxLength,
-		sample.Customers[0].ID, sample.Brands[0].HandleID, sample.Customers[0].Handle, simURL, sample.Brands[0].ScreenName)
+		sample.Customers[0].ID, sample.Brands[0].HandleID, sample.Customers[0].Handle, simURL, sample.Brands[0].ScreenName, format)
 }

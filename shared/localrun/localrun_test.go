@@ -16,11 +16,12 @@ import (
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/webhook"
+	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 // start runs the local system in the background and returns its base URL,
 // its configuration, and a stop function that waits for Run to return.
-func start(t *testing.T, dataDir string) (string, config.Config, func() error) {
+func start(t *testing.T, dataDir string, format xsim.Format) (string, config.Config, func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	type ready struct {
@@ -31,11 +32,12 @@ func start(t *testing.T, dataDir string) (string, config.Config, func() error) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, Options{
-			Addr:    "127.0.0.1:0",
-			DataDir: dataDir,
-			Config:  config.Config{TableName: "local-run-test", TweetMaxLength: 140, DevToken: "dev"},
-			Banner:  io.Discard,
-			Ready:   func(base string, cfg config.Config) { readyc <- ready{base, cfg} },
+			Addr:       "127.0.0.1:0",
+			DataDir:    dataDir,
+			XSimFormat: format,
+			Config:     config.Config{TableName: "local-run-test", TweetMaxLength: 140, DevToken: "dev"},
+			Banner:     io.Discard,
+			Ready:      func(base string, cfg config.Config) { readyc <- ready{base, cfg} },
 		})
 	}()
 	stopped := false
@@ -67,7 +69,7 @@ func start(t *testing.T, dataDir string) (string, config.Config, func() error) {
 
 func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	dataDir := t.TempDir()
-	base, cfg, stop := start(t, dataDir)
+	base, cfg, stop := start(t, dataDir, "") // X Activity deliveries, the default
 
 	resp, err := http.Get(base + "/healthz")
 	if err != nil {
@@ -84,7 +86,7 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 
 	checkSampleData(t, cfg)
 	checkConsoleAPI(t, base, cfg)
-	checkTheLoop(t, base, cfg)
+	checkTheLoop(t, base, cfg, xsim.FormatXAA)
 
 	if err := stop(); err != nil {
 		t.Fatalf("Run returned %v after a clean stop", err)
@@ -97,8 +99,9 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 		}
 	}
 
-	// A second run on the same data starts again (the table already exists).
-	base2, cfg2, stop2 := start(t, dataDir)
+	// A second run on the same data starts again (the table already exists),
+	// here with Account Activity deliveries.
+	base2, cfg2, stop2 := start(t, dataDir, xsim.FormatAAA)
 	resp, err = http.Get(base2 + "/healthz")
 	if err != nil {
 		t.Fatal(err)
@@ -108,6 +111,7 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 		t.Errorf("second run: GET /healthz = %d", resp.StatusCode)
 	}
 	checkSampleData(t, cfg2) // seeding again duplicated nothing
+	checkAAASmoke(t, base2, cfg2)
 	if err := stop2(); err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +216,7 @@ func checkConsoleAPI(t *testing.T, base string, cfg config.Config) {
 // Tweeted to the simulator by the outbound worker and shows sent; a
 // customer's Tweet and follow on the simulator reach the webhook, the
 // inbound worker, and the console.
-func checkTheLoop(t *testing.T, base string, cfg config.Config) {
+func checkTheLoop(t *testing.T, base string, cfg config.Config, format xsim.Format) {
 	t.Helper()
 	alice, bob, brand := sample.Customers[0], sample.Customers[1], sample.Brands[0]
 	status, body := call(t, "POST", base+"/v1/cases", "dev",
@@ -255,13 +259,16 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config) {
 		}
 		return bobsCase != ""
 	})
-	if status, body := call(t, "DELETE", cfg.XAPIBaseURL+"/sim/tweets/"+tweet.ID, "", ""); status >= 300 {
-		t.Fatalf("simulated deletion: %d %s", status, body)
+	if format == xsim.FormatAAA {
+		// X Activity does not deliver a customer's deletion (XAA.md).
+		if status, body := call(t, "DELETE", cfg.XAPIBaseURL+"/sim/tweets/"+tweet.ID, "", ""); status >= 300 {
+			t.Fatalf("simulated deletion: %d %s", status, body)
+		}
+		eventually(t, "the deletion removes the text", func() bool {
+			_, body := call(t, "GET", base+"/v1/cases/"+bobsCase, "dev", "")
+			return !strings.Contains(body, "where is my refund") && strings.Contains(body, `"deleted":true`)
+		})
 	}
-	eventually(t, "the deletion removes the text", func() bool {
-		_, body := call(t, "GET", base+"/v1/cases/"+bobsCase, "dev", "")
-		return !strings.Contains(body, "where is my refund") && strings.Contains(body, `"deleted":true`)
-	})
 	if status, body := call(t, "PUT", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/following/"+brand.ScreenName, "", ""); status >= 300 {
 		t.Fatalf("simulated follow: %d %s", status, body)
 	}
@@ -314,20 +321,61 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config) {
 	if err := json.Unmarshal([]byte(body), &first); err != nil || len(first.Messages) == 0 {
 		t.Fatalf("case: %v %s", err, body)
 	}
-	postSigned(t, base, cfg, fmt.Sprintf(`{"for_user_id":%q,"favorite_events":[{"id":"fav-1","created_at":"Wed Nov 25 10:00:00 +0000 2026","timestamp_ms":1795600800000,"favorited_status":{"id_str":%q,"user":{"id_str":%q}},"user":{"id_str":%q,"screen_name":%q}}]}`,
-		brand.XUserID, first.Messages[0].XID, brand.XUserID, alice.XUser, alice.Handle))
+	like := fmt.Sprintf(`{"for_user_id":%q,"favorite_events":[{"id":"fav-1","created_at":"Wed Nov 25 10:00:00 +0000 2026","timestamp_ms":1795600800000,"favorited_status":{"id_str":%q,"user":{"id_str":%q}},"user":{"id_str":%q,"screen_name":%q}}]}`,
+		brand.XUserID, first.Messages[0].XID, brand.XUserID, alice.XUser, alice.Handle)
+	revoke := fmt.Sprintf(`{"user_event":{"revoke":{"date_time":"2026-11-25T10:00:00+00:00","target":{"app_id":"1"},"source":{"user_id":%q}}}}`, brand.XUserID)
+	if format == xsim.FormatXAA {
+		like = fmt.Sprintf(`{"data":{"event_uuid":"-17","event_type":"like.create","filter":{"user_id":%q,"direction":"inbound"},"tag":"t","payload":{"id":"fav-1","liked_tweet_id":%q,"liked_tweet_author_id":%q,"created_at":"2026-11-25T10:00:00.000Z"},"includes":{"users":[{"id":%q,"username":%q,"name":"Alice"}]}}}`,
+			brand.XUserID, first.Messages[0].XID, brand.XUserID, alice.XUser, alice.Handle)
+		revoke = fmt.Sprintf(`{"data":{"event_uuid":"-18","event_type":"oauth.revoke","filter":{},"tag":"t","payload":{"date_time":"2026-11-25T10:00:00.000Z","user_id":%q,"app_id":"1"}}}`, brand.XUserID)
+	}
+	postSigned(t, base, cfg, like)
 	eventually(t, "the like is on the message", func() bool {
 		_, body := call(t, "GET", base+"/v1/cases/"+created.Case.ID, "dev", "")
 		return strings.Contains(body, `"favorited_by":["`+alice.ID+`"]`)
 	})
-	postSigned(t, base, cfg, fmt.Sprintf(`{"user_event":{"revoke":{"date_time":"2026-11-25T10:00:00+00:00","target":{"app_id":"1"},"source":{"user_id":%q}}}}`, brand.XUserID))
+	postSigned(t, base, cfg, revoke)
 	eventually(t, "the revocation disconnects the brand handle", func() bool {
 		_, body := call(t, "GET", base+"/v1/handles", "dev", "")
 		return strings.Contains(body, `"id":"`+brand.HandleID+`","screen_name":"`+brand.ScreenName+`","x_user_id":"`+brand.XUserID+`","status":"disconnected"`)
 	})
 }
 
-// postSigned posts an Account Activity payload to the run's webhook, signed
+// checkAAASmoke: with X_SIM_FORMAT=aaa a customer's Tweet still reaches a
+// case, and a deletion its text.
+func checkAAASmoke(t *testing.T, base string, cfg config.Config) {
+	t.Helper()
+	bob, brand := sample.Customers[1], sample.Brands[0]
+	status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users/"+bob.Handle+"/tweets", "", `{"text":"@`+brand.ScreenName+` account activity smoke"}`)
+	if status != 200 && status != 201 {
+		t.Fatalf("simulated Tweet: %d %s", status, body)
+	}
+	var tweet struct{ ID string }
+	_ = json.Unmarshal([]byte(body), &tweet)
+	var caseID string
+	eventually(t, "the AAA Tweet reaches a case", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases?customer_id="+bob.ID, "dev", "")
+		var list struct {
+			Items []struct{ ID string } `json:"items"`
+		}
+		_ = json.Unmarshal([]byte(body), &list)
+		for _, c := range list.Items {
+			if _, b := call(t, "GET", base+"/v1/cases/"+c.ID, "dev", ""); strings.Contains(b, "account activity smoke") {
+				caseID = c.ID
+			}
+		}
+		return caseID != ""
+	})
+	if status, body := call(t, "DELETE", cfg.XAPIBaseURL+"/sim/tweets/"+tweet.ID, "", ""); status >= 300 {
+		t.Fatalf("simulated deletion: %d %s", status, body)
+	}
+	eventually(t, "the AAA deletion removes the text", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases/"+caseID, "dev", "")
+		return !strings.Contains(body, "account activity smoke") && strings.Contains(body, `"deleted":true`)
+	})
+}
+
+// postSigned posts a payload (either format) to the run's webhook, signed
 // as X signs it.
 func postSigned(t *testing.T, base string, cfg config.Config, payload string) {
 	t.Helper()

@@ -81,9 +81,13 @@ type Options struct {
 	// sample.ConsumerKey and sample.ConsumerSecret.
 	ConsumerKey    string
 	ConsumerSecret string
-	// WebhookURL, when set, receives the Account Activity events of the
-	// brand handles (the product's POST /webhooks/twitter).
+	// WebhookURL, when set, receives the events of the brand handles (the
+	// product's POST /webhooks/twitter).
 	WebhookURL string
+	// Format is how events are delivered: FormatXAA (the default, X
+	// Activity envelopes) or FormatAAA (Account Activity payloads), as
+	// X_SIM_FORMAT says (ParseFormat).
+	Format Format
 	// Clock gives the time of Tweets, DMs and events; nil means time.Now.
 	// Webhook retries and OAuth timestamp checks use the real time.
 	Clock func() time.Time
@@ -125,6 +129,7 @@ type Sim struct {
 	limits   map[limitKey]*limitWindow
 	nonces   map[string]time.Time
 	lastSeen time.Time
+	xaaSeq   int64
 }
 
 // New returns a simulator holding the sample users. It starts no goroutine

@@ -2,6 +2,7 @@ package xsim
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -17,8 +18,9 @@ import (
 	"time"
 )
 
-// The webhook payloads follow X's Account Activity API (v1.1 formats, as
-// X documents them in "Account Activity data objects"):
+// The webhook deliveries are X Activity API envelopes by default (xaa.go;
+// Options.Format) or, with FormatAAA, Account Activity API payloads (v1.1
+// formats, as X documents them in "Account Activity data objects"):
 //
 //   - tweet_create_events: v1.1 Tweet objects (id, id_str, text with '&',
 //     '<' and '>' escaped as HTML entities, as X sends it, user,
@@ -217,6 +219,10 @@ func (s *Sim) v1Tweet(t *tweet) *v1Tweet {
 // mentioning the users the Retweeted Tweet mentions (X's mentions leave
 // Retweets out). Called with s.mu held.
 func (s *Sim) deliverTweet(t *tweet) {
+	if s.opts.Format != FormatAAA {
+		s.deliverTweetXAA(t)
+		return
+	}
 	involved := []string{t.AuthorID}
 	if t.RetweetOfID == "" {
 		for _, m := range t.Mentions {
@@ -233,7 +239,7 @@ func (s *Sim) deliverTweet(t *tweet) {
 	var obj *v1Tweet
 	for _, id := range involved {
 		u := s.st.users[id]
-		if seen[id] || u == nil || !u.Subscribed {
+		if seen[id] || u == nil || !s.wants(u, cmp.Or(s.postEventType(t, u), xaaPostMention)) {
 			continue
 		}
 		seen[id] = true
@@ -251,8 +257,15 @@ func (s *Sim) deliverTweet(t *tweet) {
 
 // deliverDelete tells the subscribed users that got a Tweet that it is gone.
 func (s *Sim) deliverDelete(t *tweet) {
+	if s.opts.Format != FormatAAA {
+		s.deliverDeleteXAA(t)
+		return
+	}
 	ev := map[string]any{"status": map[string]string{"id": t.ID, "user_id": t.AuthorID}, "timestamp_ms": millis(s.now())}
 	for _, id := range t.deliveredTo {
+		if !s.wants(s.st.users[id], xaaPostDelete) {
+			continue
+		}
 		s.enqueue(id, "tweet_delete_events", map[string]any{"for_user_id": id, "tweet_delete_events": []any{ev}})
 	}
 }
@@ -269,9 +282,17 @@ func (s *Sim) deliverDM(m *dm) {
 		create["source_app_id"] = appID
 	}
 	ev := map[string]any{"type": "message_create", "id": m.ID, "created_timestamp": millis(m.CreatedAt), "message_create": create}
+	if s.opts.Format != FormatAAA {
+		s.deliverDMXAA(m, ev)
+		return
+	}
 	users := map[string]aaUser{from.ID: s.aaUser(from), to.ID: s.aaUser(to)}
 	for _, u := range []*user{from, to} {
-		if !u.Subscribed || (u == to && from == to) {
+		typ := xaaDMSent
+		if u == to {
+			typ = xaaDMReceived
+		}
+		if !s.wants(u, typ) || (u == to && from == to) {
 			continue
 		}
 		payload := map[string]any{"for_user_id": u.ID, "direct_message_events": []any{ev}, "users": users}
@@ -285,13 +306,17 @@ func (s *Sim) deliverDM(m *dm) {
 // deliverFollow sends a follow or unfollow to its subscribed source and
 // target, under follow_events with type "follow" or "unfollow" as X does.
 func (s *Sim) deliverFollow(src, target *user, follow bool) {
-	typ := "unfollow"
+	if s.opts.Format != FormatAAA {
+		s.deliverFollowXAA(src, target, follow)
+		return
+	}
+	typ, xtyp := "unfollow", xaaUnfollow
 	if follow {
-		typ = "follow"
+		typ, xtyp = "follow", xaaFollow
 	}
 	ev := map[string]any{"type": typ, "created_timestamp": millis(s.now()), "target": s.aaUser(target), "source": s.aaUser(src)}
 	for _, u := range []*user{src, target} {
-		if u.Subscribed {
+		if s.wants(u, xtyp) {
 			s.enqueue(u.ID, "follow_events", map[string]any{"for_user_id": u.ID, "follow_events": []any{ev}})
 		}
 	}

@@ -11,7 +11,7 @@ import (
 )
 
 func TestWebhookTweetEvents(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{Format: FormatAAA})
 	// A customer mentions @AcmeSupport: delivered to @AcmeSupport only.
 	mention := f.ctl("POST", "/sim/users/alice_follows/tweets", `{"text":"hey @AcmeSupport my order 🚚 is late"}`)
 	mentionID := str(mention.body, "id")
@@ -89,7 +89,7 @@ func TestWebhookTweetEvents(t *testing.T) {
 }
 
 func TestWebhookTextIsEscapedAsX(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{Format: FormatAAA})
 	f.ctl("POST", "/sim/users/bob_stranger/tweets", `{"text":"@AcmeDeals fish & chips <3"}`)
 	f.flush()
 	ps := only(f.hook.take(), acmeDeals.XUserID, "tweet_create_events")
@@ -103,7 +103,7 @@ func TestWebhookTextIsEscapedAsX(t *testing.T) {
 }
 
 func TestWebhookLongTweetIsExtended(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{Format: FormatAAA})
 	text := "@AcmeSupport " + strings.Repeat("long complaint ", 15) + "@AcmeDeals"
 	f.ctl("POST", "/sim/users/bob_stranger/tweets", `{"text":"`+text+`"}`)
 	f.flush()
@@ -121,7 +121,7 @@ func TestWebhookLongTweetIsExtended(t *testing.T) {
 }
 
 func TestWebhookDMAndFollowEvents(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{Format: FormatAAA})
 	f.ctl("POST", "/sim/users/bob_stranger/dms", `{"to":"AcmeSupport","text":"can you help?"}`)
 	f.ctl("PUT", "/sim/users/bob_stranger/following/AcmeSupport", "")
 	dmOut := f.api(acmeSupport, "POST", "/2/dm_conversations/with/"+bob.XUser+"/messages", `{"text":"Sure, what is your order number?"}`)
@@ -172,7 +172,7 @@ func TestWebhookDMAndFollowEvents(t *testing.T) {
 }
 
 func TestWebhookRetriesAndRecordsDeliveries(t *testing.T) {
-	f := newFixture(t, Options{DeliveryAttempts: 3})
+	f := newFixture(t, Options{Format: FormatAAA, DeliveryAttempts: 3})
 	f.hook.failNext = 2
 	f.ctl("PUT", "/sim/users/bob_stranger/following/AcmeDeals", "")
 	f.flush()
@@ -223,7 +223,7 @@ func TestWebhookUnreachableAndNoWebhook(t *testing.T) {
 }
 
 func TestCheckCRC(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{Format: FormatAAA})
 	if err := f.sim.CheckCRC(context.Background()); err != nil {
 		t.Errorf("CRC against a correct webhook: %v", err)
 	}

@@ -3,7 +3,8 @@
 // Settings come from the environment (see shared/config) plus PORT (default
 // 8080), X_SIM_PORT (default 8081), DEV_TOKEN (default "dev") and the
 // simulated X app's X_CONSUMER_KEY and X_CONSUMER_SECRET (defaults in
-// shared/sample). Data is kept in .data/ at the module
+// shared/sample), and X_SIM_FORMAT, the simulator's delivery format ("xaa",
+// the default, or "aaa"). Data is kept in .data/ at the module
 // root; `make dev-reset` forgets it.
 package main
 
@@ -20,6 +21,7 @@ import (
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/localrun"
+	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 func main() {
@@ -54,7 +56,12 @@ func run() error {
 	if simPort == "" {
 		simPort = "8081"
 	}
+	format, err := xsim.ParseFormat(os.Getenv("X_SIM_FORMAT"))
+	if err != nil {
+		return err
+	}
 	return localrun.Run(ctx, localrun.Options{
+		XSimFormat:     format,
 		Addr:           net.JoinHostPort("127.0.0.1", port),
 		XSimAddr:       net.JoinHostPort("127.0.0.1", simPort),
 		ConsumerKey:    os.Getenv("X_CONSUMER_KEY"),

@@ -6,6 +6,7 @@
 //	X_CONSUMER_SECRET   its consumer secret (default local-consumer-secret)
 //	X_SIM_WEBHOOK_URL   where events go (default http://127.0.0.1:${PORT:-8080}/webhooks/twitter;
 //	                    "none" delivers nothing)
+//	X_SIM_FORMAT        how events are delivered: xaa (X Activity, the default) or aaa (Account Activity)
 //	LOG_LEVEL           debug, info, warn or error (default info)
 //
 // Ctrl-C (SIGINT or SIGTERM) stops it.
@@ -33,7 +34,13 @@ func main() {
 	if webhook == "none" {
 		webhook = ""
 	}
+	format, err := xsim.ParseFormat(os.Getenv("X_SIM_FORMAT"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
 	sim := xsim.New(xsim.Options{
+		Format:         format,
 		ConsumerKey:    env("X_CONSUMER_KEY", sample.ConsumerKey),
 		ConsumerSecret: env("X_CONSUMER_SECRET", sample.ConsumerSecret),
 		WebhookURL:     webhook,
@@ -46,7 +53,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	fmt.Printf("X simulator on %s (webhook: %s)\n  curl -s %s/sim/timeline/AcmeSupport\n", base, cmp.Or(webhook, "none"), base)
+	fmt.Printf("X simulator on %s (webhook: %s, %s deliveries)\n  curl -s %s/sim/timeline/AcmeSupport\n", base, cmp.Or(webhook, "none"), format, base)
 	<-ctx.Done()
 	sim.Close()
 }
