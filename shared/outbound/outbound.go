@@ -271,11 +271,32 @@ func (w *Worker) send(ctx context.Context, cmd support.Command) error {
 		var dm xapi.DMResult
 		dm, err = w.x.SendDM(ctx, brand, to, m.Text)
 		xid = dm.EventID
+		if xapi.IsDMNotFollowing(err) {
+			w.noLongerFollows(ctx, m.CaseID, cmd.HandleID)
+		}
 	}
 	if err != nil {
 		return w.xFailure(ctx, m, err)
 	}
 	return w.sent(ctx, m, xid)
+}
+
+// noLongerFollows corrects the follow state after X refused a DM because
+// the customer does not follow the brand handle: an unfollow was lost, or
+// X Activity's follow events (which carry no time) were applied out of
+// order. X's refusal is the newest fact there is, so it is recorded as of
+// now; the reply options then stop offering DM. Best effort: the message
+// fails with X's reason whatever happens here.
+func (w *Worker) noLongerFollows(ctx context.Context, caseID, handleID string) {
+	c, err := w.store.GetCase(ctx, caseID)
+	if err == nil {
+		_, err = w.store.SetCustomerFollowsBrand(ctx, c.CustomerID, handleID, false, w.now())
+	}
+	if err != nil {
+		w.log.WarnContext(ctx, "follow state not corrected after X refused a DM", "case", caseID, "code", support.ErrorCode(err), "err", err)
+		return
+	}
+	w.log.InfoContext(ctx, "X refused a DM: the customer does not follow the brand handle", "case", caseID, "customer", c.CustomerID)
 }
 
 // sent records X's id and time on the message, whatever raced it.

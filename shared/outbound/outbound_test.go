@@ -458,3 +458,37 @@ func TestFollowRecordsTheNewState(t *testing.T) {
 		t.Errorf("after unfollow: %+v", f)
 	}
 }
+
+// TestRefusedDMCorrectsTheFollowState: the store says the customer follows
+// @AcmeSupport, but on X she no longer does (the unfollow never reached
+// us, or X Activity's untimed follow events were applied out of order). X
+// refuses the DM; the message fails with X's reason and the follow state
+// is corrected, so DM is no longer offered.
+func TestRefusedDMCorrectsTheFollowState(t *testing.T) {
+	e := newEnv(t, options{})
+	ctx := context.Background()
+	alice, brand := sample.Customers[0], sample.Brands[0]
+	first := e.createCase("@alice_follows first")
+	e.runUntil(10*time.Second, e.final(first))
+	req, _ := http.NewRequest("DELETE", e.simURL+"/sim/users/alice_follows/following/AcmeSupport", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode >= 300 {
+		t.Fatalf("unfollow on X: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	dm, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("dm"), Text: "a private word"})
+	if err != nil {
+		t.Fatalf("the store still says she follows, so DM is offered: %v", err)
+	}
+	e.runUntil(10*time.Second, e.final(dm))
+	if got := e.message(dm); got.Status != support.StatusFailed || got.Error == nil {
+		t.Errorf("refused DM = %+v", got)
+	}
+	f, err := e.store.Follow(ctx, alice.ID, brand.HandleID)
+	if err != nil || f.CustomerFollowsBrand {
+		t.Errorf("follow state %+v (%v), want corrected to not following", f, err)
+	}
+	if _, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("dm"), Text: "again"}); support.ErrorCode(err) != support.EDMNotAllowed {
+		t.Errorf("a second DM = %v, want dm_not_allowed", err)
+	}
+}
