@@ -7,9 +7,14 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
@@ -87,6 +92,7 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	checkSampleData(t, cfg)
 	checkConsoleAPI(t, base, cfg)
 	checkTheLoop(t, base, cfg, xsim.FormatXAA)
+	checkXAAShow(t, base, cfg)
 
 	if err := stop(); err != nil {
 		t.Fatalf("Run returned %v after a clean stop", err)
@@ -339,6 +345,75 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config, format xsim.Form
 		_, body := call(t, "GET", base+"/v1/handles", "dev", "")
 		return strings.Contains(body, `"id":"`+brand.HandleID+`","screen_name":"`+brand.ScreenName+`","x_user_id":"`+brand.XUserID+`","status":"disconnected"`)
 	})
+}
+
+// checkXAAShow is issue 9's "Show" through the whole run: a signed X
+// Activity post.mention.create from a user nobody knows makes a customer
+// and a case; delivered three times it is one message; an event type the
+// product does not use is answered 200 and leaves the dead-letter queue
+// empty.
+func checkXAAShow(t *testing.T, base string, cfg config.Config) {
+	t.Helper()
+	brand := sample.Brands[0]
+	mention := fmt.Sprintf(`{"data":{"event_uuid":"-4242","event_type":"post.mention.create","filter":{"user_id":%q},"tag":"t",`+
+		`"payload":{"id":"1999000000000000001","author_id":"2999000000000000001","created_at":"2026-11-30T09:00:00.000Z","text":"@%s is anyone there?",`+
+		`"entities":{"mentions":[{"start":0,"end":12,"username":%q,"id":%q}]},"edit_history_tweet_ids":["1999000000000000001"]},`+
+		`"includes":{"users":[{"id":"2999000000000000001","username":"new_on_x","name":"New On X"}]}}}`,
+		brand.XUserID, brand.ScreenName, brand.ScreenName, brand.XUserID)
+	for range 3 {
+		postSigned(t, base, cfg, mention)
+	}
+	postSigned(t, base, cfg, fmt.Sprintf(`{"data":{"event_uuid":"-4243","event_type":"dm.read","filter":{"user_id":%q},"tag":"t","payload":{"last_read_event_id":"1"}}}`, brand.XUserID))
+	var customerID string
+	eventually(t, "the unknown author becomes a customer", func() bool {
+		_, body := call(t, "GET", base+"/v1/customers?q=@new_on_x", "dev", "")
+		var list struct {
+			Items []struct{ ID string } `json:"items"`
+		}
+		_ = json.Unmarshal([]byte(body), &list)
+		if len(list.Items) == 1 {
+			customerID = list.Items[0].ID
+		}
+		return customerID != ""
+	})
+	sqsClient := localaws.SQSClient(cfg.SQSEndpoint)
+	eventually(t, "the inbound queue drains", func() bool {
+		return queueDepth(t, sqsClient, cfg.InboundQueueURL) == 0
+	})
+	_, body := call(t, "GET", base+"/v1/cases?customer_id="+customerID, "dev", "")
+	var cases struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(body), &cases); err != nil || len(cases.Items) != 1 {
+		t.Fatalf("cases of the new customer: %s", body)
+	}
+	_, body = call(t, "GET", base+"/v1/cases/"+cases.Items[0].ID, "dev", "")
+	var detail struct {
+		Messages []struct{ Text string } `json:"messages"`
+	}
+	if err := json.Unmarshal([]byte(body), &detail); err != nil || len(detail.Messages) != 1 || !strings.Contains(detail.Messages[0].Text, "is anyone there?") {
+		t.Errorf("three deliveries of one mention: %s, want one message", body)
+	}
+	if n := queueDepth(t, sqsClient, cfg.InboundQueueURL+"-dlq"); n != 0 {
+		t.Errorf("%d messages in the inbound dead-letter queue", n)
+	}
+}
+
+// queueDepth is how many messages a queue holds, visible or in flight.
+func queueDepth(t *testing.T, client *sqs.Client, url string) int {
+	t.Helper()
+	out, err := client.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameApproximateNumberOfMessages,
+			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, v := range out.Attributes {
+		k, _ := strconv.Atoi(v)
+		n += k
+	}
+	return n
 }
 
 // checkAAASmoke: with X_SIM_FORMAT=aaa a customer's Tweet still reaches a
