@@ -59,6 +59,12 @@ const EventRetention = 7 * 24 * time.Hour
 //   - Favorites are recorded on a message of a case, by brand handle id or
 //     customer id; others are ignored.
 //   - A brand handle's change of @handle (X Activity only) renames it.
+//   - X Activity's follows, unfollows and handle changes carry no time:
+//     they are dated by when the webhook received them, so of two changes
+//     of one follow the later received wins (a duplicate delivery, same
+//     event_uuid, is skipped). Should that be wrong after a lost or
+//     reordered event, a DM X refuses for lack of a follow corrects it
+//     (the outbound worker).
 //   - Events carry the same ids in both of X's formats (the Tweet's or
 //     DM's id), so a Tweet delivered as AAA and as XAA, or as a mention and
 //     a reply, or replayed, is applied once.
