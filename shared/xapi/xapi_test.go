@@ -605,8 +605,11 @@ func TestOwnTweetsComeBackThroughTheWebhook(t *testing.T) {
 	}
 	select {
 	case p := <-got:
-		events, _ := p["tweet_create_events"].([]any)
-		if p["for_user_id"] != sample.Brands[0].XUserID || len(events) != 1 || events[0].(map[string]any)["id_str"] != tw.ID {
+		// The simulator speaks X Activity by default: one post.create.
+		data, _ := p["data"].(map[string]any)
+		filter, _ := data["filter"].(map[string]any)
+		payload, _ := data["payload"].(map[string]any)
+		if data["event_type"] != "post.create" || filter["user_id"] != sample.Brands[0].XUserID || payload["id"] != tw.ID {
 			t.Errorf("payload %v", p)
 		}
 	case <-time.After(3 * time.Second):
