@@ -249,106 +249,86 @@ func parseAAA(body []byte) (Parsed, error) {
 		return Parsed{}, fmt.Errorf("activity: %w", err)
 	}
 	out := Parsed{Format: FormatAAA}
-	add := func(key string, i int, raw json.RawMessage, parse func(json.RawMessage) (Event, bool, error)) {
-		ev, ok, err := parse(raw)
-		switch {
-		case err != nil:
-			out.Bad = append(out.Bad, BadEvent{Where: fmt.Sprintf("%s[%d]", key, i), Err: err})
-		case ok:
-			out.Events = append(out.Events, ev)
-		}
-	}
-	for i, raw := range p.TweetCreate {
-		add("tweet_create_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
-			var t tweetJSON
-			if err := strictUnmarshal(raw, &t); err != nil {
-				return Event{}, false, err
-			}
+	for _, arr := range []struct {
+		key   string
+		raws  []json.RawMessage
+		parse func(json.RawMessage) (Event, bool, error)
+	}{
+		{"tweet_create_events", p.TweetCreate, each(func(t tweetJSON) (Event, bool, error) {
 			ev, err := t.event(p.ForUserID)
 			return ev, true, err
-		})
-	}
-	for i, raw := range p.DirectMessages {
-		add("direct_message_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
-			var d dmEventJSON
-			if err := strictUnmarshal(raw, &d); err != nil {
-				return Event{}, false, err
-			}
+		})},
+		{"direct_message_events", p.DirectMessages, each(func(d dmEventJSON) (Event, bool, error) {
 			if d.Type != "message_create" {
 				return Event{}, false, nil
 			}
 			ev, err := d.event(p.ForUserID, p.users())
 			return ev, true, err
-		})
-	}
-	// X sends unfollows under follow_events too, told apart by their type.
-	for i, raw := range p.Follows {
-		add("follow_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
-			var f followJSON
-			if err := strictUnmarshal(raw, &f); err != nil {
-				return Event{}, false, err
-			}
+		})},
+		// X sends unfollows under follow_events too, told apart by their type.
+		{"follow_events", p.Follows, each(func(f followJSON) (Event, bool, error) {
 			typ := TypeFollow
 			if f.Type == "unfollow" {
 				typ = TypeUnfollow
 			}
 			ev, err := f.event(p.ForUserID, typ)
 			return ev, true, err
-		})
-	}
-	for i, raw := range p.Unfollows {
-		add("unfollow_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
-			var f followJSON
-			if err := strictUnmarshal(raw, &f); err != nil {
-				return Event{}, false, err
-			}
+		})},
+		{"unfollow_events", p.Unfollows, each(func(f followJSON) (Event, bool, error) {
 			ev, err := f.event(p.ForUserID, TypeUnfollow)
 			return ev, true, err
-		})
-	}
-	for i, raw := range p.TweetDeletes {
-		add("tweet_delete_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
-			var d deleteJSON
-			if err := strictUnmarshal(raw, &d); err != nil {
-				return Event{}, false, err
-			}
+		})},
+		{"tweet_delete_events", p.TweetDeletes, each(func(d deleteJSON) (Event, bool, error) {
 			ev, err := d.event(p.ForUserID)
 			return ev, true, err
-		})
-	}
-	for i, raw := range p.Favorites {
-		add("favorite_events", i, raw, func(raw json.RawMessage) (Event, bool, error) {
-			var f favoriteJSON
-			if err := strictUnmarshal(raw, &f); err != nil {
-				return Event{}, false, err
-			}
+		})},
+		{"favorite_events", p.Favorites, each(func(f favoriteJSON) (Event, bool, error) {
 			ev, err := f.event(p.ForUserID)
 			return ev, true, err
-		})
-	}
-	if len(p.UserEvent) > 0 && string(p.UserEvent) != "null" {
-		add("user_event", 0, p.UserEvent, func(raw json.RawMessage) (Event, bool, error) {
-			var u userEventJSON
-			if err := strictUnmarshal(raw, &u); err != nil {
-				return Event{}, false, err
-			}
+		})},
+		{"user_event", p.userEvent(), each(func(u userEventJSON) (Event, bool, error) {
 			if u.Revoke == nil {
 				return Event{}, false, nil
 			}
 			ev, err := u.Revoke.event(p.ForUserID)
 			return ev, true, err
-		})
+		})},
+	} {
+		for i, raw := range arr.raws {
+			ev, ok, err := arr.parse(raw)
+			switch {
+			case err != nil:
+				where := fmt.Sprintf("%s[%d]", arr.key, i)
+				if arr.key == "user_event" {
+					where = arr.key
+				}
+				out.Bad = append(out.Bad, BadEvent{Where: where, Err: err})
+			case ok:
+				out.Events = append(out.Events, ev)
+			}
+		}
 	}
 	return out, nil
 }
 
-// strictUnmarshal decodes one event, wrapping a type mismatch as an error
-// about that event.
-func strictUnmarshal(raw json.RawMessage, v any) error {
-	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("activity: %w", err)
+// each decodes one event as a T and parses it with parse, which says
+// whether it is an event at all (typing indicators and the like are not).
+func each[T any](parse func(T) (Event, bool, error)) func(json.RawMessage) (Event, bool, error) {
+	return func(raw json.RawMessage) (Event, bool, error) {
+		var v T
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return Event{}, false, fmt.Errorf("activity: %w", err)
+		}
+		return parse(v)
 	}
-	return nil
+}
+
+// userEvent is the user_event member as a list of zero or one.
+func (p payload) userEvent() []json.RawMessage {
+	if len(p.UserEvent) == 0 || string(p.UserEvent) == "null" {
+		return nil
+	}
+	return []json.RawMessage{p.UserEvent}
 }
 
 func isObject(b []byte) bool {

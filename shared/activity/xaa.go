@@ -204,11 +204,7 @@ func (d *xaaData) events(receivedAt time.Time) ([]Event, error) {
 		if err := json.Unmarshal(d.Payload, &p); err != nil {
 			return nil, fmt.Errorf("activity: %s: %w", d.EventType, err)
 		}
-		ev, err := d.postEvent(p)
-		if err != nil {
-			return nil, err
-		}
-		return []Event{ev}, nil
+		return oneEvent(d.postEvent(p))
 	case XAAPostDelete:
 		var p struct {
 			ID       string `json:"id"`
@@ -238,11 +234,7 @@ func (d *xaaData) events(receivedAt time.Time) ([]Event, error) {
 		}
 		var r revokeJSON
 		r.DateTime, r.Source.UserID = p.DateTime, p.UserID
-		ev, err := r.event(forUser)
-		if err != nil {
-			return nil, err
-		}
-		return []Event{ev}, nil
+		return oneEvent(r.event(forUser))
 	case XAAHandleChanged:
 		var p struct {
 			Before string `json:"before"`
@@ -256,6 +248,14 @@ func (d *xaaData) events(receivedAt time.Time) ([]Event, error) {
 			At: receivedAt, Rename: &Rename{UserID: forUser, Before: strings.TrimPrefix(p.Before, "@"), After: after}}}, nil
 	}
 	return nil, fmt.Errorf("activity: event type %q is not applied", d.EventType)
+}
+
+// oneEvent is ev alone, or err.
+func oneEvent(ev Event, err error) ([]Event, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []Event{ev}, nil
 }
 
 // user returns the user with id from includes.users ({ID: id} when absent).
