@@ -204,6 +204,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"follow_events":[{"created_timestamp":"5","target":{"id":"1"},"source":{"id":"2"}}],"user_event":{"revoke":{"date_time":"2026-11-25T10:00:00Z","source":{"user_id":"1"}}}}`))
 	f.Add([]byte(`{"favorite_events":[{"timestamp_ms":1,"favorited_status":{"id_str":"1"},"user":{"id":3}}],"tweet_delete_events":[{"status":{"id":"1"},"timestamp_ms":"1"}]}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"data":{"event_uuid":"-1","event_type":"post.reply.create","filter":{"user_id":"1"},"payload":{"id":"5","author_id":"2","created_at":"2026-11-25T10:00:00.000Z","text":"hi","referenced_tweets":[{"type":"replied_to","id":"4"}],"note_tweet":{"text":"hi there"}},"includes":{"users":[{"id":"2","username":"b"}]}}}`))
+	f.Add([]byte(`{"data":{"event_type":"dm.received","filter":{"user_id":"1"},"payload":{"direct_message_events":[{"type":"message_create","id":"9","created_timestamp":"1","message_create":{"target":{"recipient_id":"1"},"sender_id":"2","message_data":{"text":"x"}}}],"users":{"2":{"data":{"id":"2","username":"b"}}}}}}`))
+	f.Add([]byte(`{"data":{"event_type":"like.create","filter":{"user_id":"1","direction":"outbound"},"payload":{"liked_tweet_id":"3"}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		evs, err := Parse(body)
 		if err != nil {
