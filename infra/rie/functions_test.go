@@ -324,7 +324,11 @@ func TestMissingConfigurationFailsInit(t *testing.T) {
 	if err == nil || rie.IsFunctionError(err) || !strings.Contains(err.Error(), "502") {
 		t.Fatalf("invoke = %v, want the emulator's 502 for a failed init", err)
 	}
-	if !strings.Contains(fn.Logs(), "OUTBOUND_QUEUE_URL is not set") {
-		t.Errorf("the logs do not say why:\n%s", fn.Logs())
+	// The function's output reaches the logs through a pipe, possibly after
+	// the emulator has answered: wait for it.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if logs, err := fn.WaitForLogs(ctx, "OUTBOUND_QUEUE_URL is not set"); err != nil {
+		t.Errorf("the logs do not say why: %v\n%s", err, logs)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -183,6 +184,30 @@ func (e *Emulator) Stop() {
 // Logs returns everything the emulator and the function have written.
 func (e *Emulator) Logs() string { return e.logs.String() }
 
+// WaitForLogs waits until the emulator's and the function's output contains
+// substr (their output reaches the logs through pipes, so it may arrive after
+// the invocation that caused it has been answered), and returns the logs. It
+// fails when ctx ends or both processes have exited without writing substr.
+func (e *Emulator) WaitForLogs(ctx context.Context, substr string) (string, error) {
+	for {
+		logs, changed := e.logs.snapshot()
+		if strings.Contains(logs, substr) {
+			return logs, nil
+		}
+		select {
+		case <-changed:
+		case <-e.done:
+			// The process is gone; its pipes are drained once Wait returned.
+			if logs := e.logs.String(); strings.Contains(logs, substr) {
+				return logs, nil
+			}
+			return e.logs.String(), fmt.Errorf("rie: %s exited without logging %q", e.Name, substr)
+		case <-ctx.Done():
+			return e.logs.String(), fmt.Errorf("rie: %s has not logged %q: %w", e.Name, substr, ctx.Err())
+		}
+	}
+}
+
 // initReport matches the emulator's log line with the real init time.
 var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
@@ -283,16 +308,32 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// lockedBuffer collects a process's output safely.
+// lockedBuffer collects a process's output safely and tells waiters when
+// it grows.
 type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+	mu      sync.Mutex
+	buf     bytes.Buffer
+	changed chan struct{} // closed and replaced on every write
 }
 
 func (b *lockedBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.changed != nil {
+		close(b.changed)
+		b.changed = nil
+	}
 	return b.buf.Write(p)
+}
+
+// snapshot returns the output so far and a channel closed by the next write.
+func (b *lockedBuffer) snapshot() (string, <-chan struct{}) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.changed == nil {
+		b.changed = make(chan struct{})
+	}
+	return b.buf.String(), b.changed
 }
 
 func (b *lockedBuffer) String() string {
