@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/acme/twitter-cases/shared/config"
@@ -49,5 +50,32 @@ func TestHandlerNeedsTheQueue(t *testing.T) {
 	}
 	if _, err := handler(context.Background(), cfg); err == nil {
 		t.Error("handler built without an outbound queue")
+	}
+}
+
+// TestIdempotencyKeyWithACommaThroughAPIGateway: api-proxy splits the
+// header at commas, so `order-5521,attempt-1` and `order-5521,attempt-2`
+// would both be read as `order-5521`, the second case silently replayed.
+// Both are refused, nothing is queued, and a key of the alphabet works.
+func TestIdempotencyKeyWithACommaThroughAPIGateway(t *testing.T) {
+	d := local.Deploy(t)
+	h := lambdatest.Build(t, handler)
+	for _, key := range []string{"order-5521,attempt-1", "order-5521,attempt-2", "order-5521, attempt-3", "order 5521"} {
+		ev := lambdatest.Event(t, "create-case.json")
+		ev.Headers["idempotency-key"] = key
+		resp := lambdatest.Invoke(t, h, ev)
+		lambdatest.WantStatus(t, resp, 400)
+		if !strings.Contains(resp.Body, `"code":"invalid_idempotency_key"`) {
+			t.Errorf("key %q: %s", key, resp.Body)
+		}
+	}
+	if cmds := d.Commands(t); len(cmds) != 0 {
+		t.Fatalf("refused keys queued %+v", cmds)
+	}
+	ev := lambdatest.Event(t, "create-case.json")
+	ev.Headers["idempotency-key"] = "order-5521:attempt-1"
+	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, ev), 201)
+	if cmds := d.Commands(t); len(cmds) != 1 {
+		t.Fatalf("commands = %+v", cmds)
 	}
 }

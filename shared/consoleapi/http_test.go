@@ -205,7 +205,52 @@ func TestIdempotencyKey(t *testing.T) {
 	e.wantCommands(support.CmdFollow)
 
 	// A key too long to be one.
-	e.do("POST", "/v1/cases", body, "Idempotency-Key", strings.Repeat("x", 256)).wantProblem(t, 400, "validation_failed")
+	e.do("POST", "/v1/cases", body, "Idempotency-Key", strings.Repeat("x", 256)).wantProblem(t, 400, "invalid_idempotency_key")
+}
+
+// TestIdempotencyKeysBothHostsReadAlike: a key with a comma is two keys
+// through API Gateway and api-proxy (which split header values at commas)
+// and one here, so every idempotent route refuses it, and keys with spaces,
+// before anything is done (functions/create-case tests the Lambda host).
+func TestIdempotencyKeysBothHostsReadAlike(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	caseID, tweet := e.inboundCase(alice, support1, "alice_follows", "3101")
+	routes := []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/v1/cases", map[string]string{"customer_id": alice, "handle_id": support1, "text": "@alice_follows hi"}},
+		{"POST", "/v1/cases/" + caseID + "/replies", map[string]string{"mode": "mention", "text": "hi"}},
+		{"PUT", retweetPath(caseID, tweet, support1), nil},
+		{"DELETE", retweetPath(caseID, tweet, support1), nil},
+		{"PUT", "/v1/customers/" + bob + "/follows/" + support1, nil},
+		{"DELETE", "/v1/customers/" + alice + "/follows/" + support1, nil},
+	}
+	for _, rt := range routes {
+		for _, key := range []string{"order-5521,attempt-1", "order-5521, attempt-2", "order 5521", `"order-5521"`} {
+			e.do(rt.method, rt.path, rt.body, "Idempotency-Key", key).wantProblem(t, 400, "invalid_idempotency_key")
+		}
+	}
+	e.wantCommands()
+	// A key of the alphabet works on every route.
+	e.do("POST", "/v1/cases", routes[0].body, "Idempotency-Key", "order-5521:attempt-1").want(t, 201, nil)
+	e.wantCommands(support.CmdTweet)
+}
+
+// TestIdempotencyKeyReplaysTheSameJSON: the same request with its JSON
+// members in another order is a repeat, not a reused key.
+func TestIdempotencyKeyReplaysTheSameJSON(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	first := e.do("POST", "/v1/cases", `{"customer_id":"`+alice+`","handle_id":"`+support1+`","text":"@alice_follows in order"}`, "Idempotency-Key", "order-1")
+	first.want(t, 201, nil)
+	again := e.do("POST", "/v1/cases", `{ "text": "@alice_follows in order", "handle_id": "`+support1+`", "customer_id": "`+alice+`" }`, "Idempotency-Key", "order-1")
+	again.want(t, 201, nil)
+	if string(again.body) != string(first.body) || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("reordered JSON: %s (replayed %q), want the replay of %s", again.body, again.header.Get("Idempotent-Replayed"), first.body)
+	}
+	e.wantCommands(support.CmdTweet)
 }
 
 func mustLatestTweet(t *testing.T, e *env, caseID string) string {

@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/acme/twitter-cases/shared/support"
@@ -29,6 +31,14 @@ const (
 	InProgressTTL = 5 * time.Minute
 	// MaxIdempotencyKeyLength bounds the client's key.
 	MaxIdempotencyKeyLength = 255
+	// IdempotencyKeyAlphabet is what a key may be made of: the characters
+	// both hosts read alike. Through API Gateway, aws-lambda-go-api-proxy
+	// splits every header value at commas into several values and trims
+	// spaces, while net/http (the local run) keeps one value, so a key with
+	// a comma or a space would be another key in AWS; the alphabet also
+	// leaves out quotes, semicolons and other separators a proxy might
+	// read. It holds UUIDs, ULIDs, base64 and base64url.
+	IdempotencyKeyAlphabet = "A-Z a-z 0-9 - _ . : ~ + / ="
 )
 
 // Idempotent makes a route safe to retry: a request with an
@@ -54,15 +64,14 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			key := r.Header.Get(IdempotencyHeader)
-			if key == "" {
+			values := r.Header.Values(IdempotencyHeader)
+			if len(values) == 0 {
 				next.ServeHTTP(w, r)
 				return
 			}
-			if !validIdempotencyKey(key) {
-				WriteError(w, r, &support.Error{Code: support.EValidation, Message: "The Idempotency-Key header is not valid.",
-					Fields: []support.FieldError{{Name: IdempotencyHeader, Code: "invalid",
-						Detail: "An Idempotency-Key is 1 to " + strconv.Itoa(MaxIdempotencyKeyLength) + " visible ASCII characters."}}})
+			key := values[0]
+			if len(values) > 1 || !validIdempotencyKey(key) {
+				WriteError(w, r, invalidIdempotencyKey)
 				return
 			}
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -75,10 +84,9 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 				}
 				return
 			}
-			sum := sha256.Sum256(body)
 			rec := support.IdempotencyRecord{
 				Key:         idempotencyScope(r, key),
-				RequestHash: hex.EncodeToString(sum[:]),
+				RequestHash: requestHash(body),
 				ExpiresAt:   now().Add(InProgressTTL).UTC(),
 			}
 			existing, err := store.ReserveIdempotencyKey(r.Context(), rec)
@@ -87,7 +95,7 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 				return
 			}
 			if existing != nil {
-				replay(w, r, rec, existing)
+				replay(w, r, rec, existing, body)
 				return
 			}
 
@@ -124,10 +132,60 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 	}
 }
 
+// invalidIdempotencyKey answers a key the hosts may read differently, or
+// more than one key.
+var invalidIdempotencyKey = &support.Error{Code: support.EInvalidIdempotencyKey,
+	Message: "The Idempotency-Key header is not valid.",
+	Fields: []support.FieldError{{Name: IdempotencyHeader, Code: "invalid",
+		Detail: "Send one Idempotency-Key of 1 to " + strconv.Itoa(MaxIdempotencyKeyLength) +
+			" characters from " + IdempotencyKeyAlphabet + " (no commas or spaces)."}}}
+
+// requestHash is what tells a repeat from another request under the same
+// key: the SHA-256 of the body's JSON value written canonically (object
+// members sorted by name, no insignificant space, numbers as written), so
+// the same JSON with its members in another order is the same request. A
+// body that is not JSON is hashed as it is (the handler refuses it, and the
+// refusal is what a repeat gets).
+func requestHash(body []byte) string {
+	if canon, ok := canonicalJSON(body); ok {
+		sum := sha256.Sum256(canon)
+		return "json:" + hex.EncodeToString(sum[:])
+	}
+	return rawHash(body)
+}
+
+// rawHash is the SHA-256 of the body's bytes, as records written before
+// requestHash compared JSON values hold.
+func rawHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:])
+}
+
+// canonicalJSON re-encodes one JSON value with sorted object members; ok is
+// false when body is not exactly one JSON value.
+func canonicalJSON(body []byte) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, false
+	}
+	return out.Bytes(), true
+}
+
 // replay answers a repeat of a request whose key is already reserved.
-func replay(w http.ResponseWriter, r *http.Request, rec support.IdempotencyRecord, existing *support.IdempotencyRecord) {
+func replay(w http.ResponseWriter, r *http.Request, rec support.IdempotencyRecord, existing *support.IdempotencyRecord, body []byte) {
 	switch {
-	case existing.RequestHash != rec.RequestHash:
+	case existing.RequestHash != rec.RequestHash && existing.RequestHash != rawHash(body):
 		WriteError(w, r, support.Errorf(support.EIdempotencyKeyReused,
 			"This Idempotency-Key was used for a different request; use a new key for a new request."))
 	case !existing.Done:
@@ -161,12 +219,17 @@ func idempotencyScope(r *http.Request, key string) string {
 	return "v1:" + hex.EncodeToString(h.Sum(nil))
 }
 
+// validIdempotencyKey reports whether k is 1 to MaxIdempotencyKeyLength
+// characters of IdempotencyKeyAlphabet.
 func validIdempotencyKey(k string) bool {
 	if len(k) == 0 || len(k) > MaxIdempotencyKeyLength {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
-		if k[i] < 0x20 || k[i] > 0x7e {
+		switch c := k[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("-_.:~+/=", c) >= 0:
+		default:
 			return false
 		}
 	}

@@ -235,13 +235,110 @@ func TestIdempotent(t *testing.T) {
 
 	// Bad keys.
 	store.fail = nil
-	for _, key := range []string{strings.Repeat("k", 256), "tab\there"} {
+	before = calls
+	for _, key := range []string{strings.Repeat("k", 256), "tab\there", "order-5521,attempt-1", "two words", `"quoted"`, "semi;colon", "ünïcode"} {
 		w := send("POST", "/v1/cases", key, `{}`, "dev")
 		var p Problem
 		_ = json.Unmarshal(w.Body.Bytes(), &p)
-		if w.Code != 400 || p.Code != support.EValidation {
+		if w.Code != 400 || p.Code != support.EInvalidIdempotencyKey || len(p.Fields) != 1 || p.Fields[0].Name != IdempotencyHeader {
 			t.Errorf("key %q: %d %s", key, w.Code, w.Body)
 		}
+	}
+	if calls != before {
+		t.Errorf("the handler ran %d times for bad keys", calls-before)
+	}
+	// Keys made of the whole alphabet, and the longest, are taken.
+	for _, key := range []string{"0f8fad5b-d9cb-469f-a165-70867728950e", "01JDSAMPLECASE000000000001", "order-5521:attempt_1.v2~x", "aGVsbG8+/w==", strings.Repeat("k", 255)} {
+		if w := send("POST", "/v1/good", key, `{}`, "dev"); w.Code != 201 {
+			t.Errorf("key %q: %d %s", key, w.Code, w.Body)
+		}
+	}
+}
+
+// TestIdempotencyKeyHeaderTwice: two Idempotency-Key headers (which API
+// Gateway joins with a comma) are refused, not one of them picked.
+func TestIdempotencyKeyHeaderTwice(t *testing.T) {
+	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the handler ran")
+	})))
+	r := httptest.NewRequest("POST", "/v1/cases", strings.NewReader(`{}`))
+	r.Header.Set("Authorization", "Bearer dev")
+	r.Header.Add(IdempotencyHeader, "order-5521")
+	r.Header.Add(IdempotencyHeader, "attempt-1")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != 400 || !strings.Contains(w.Body.String(), support.EInvalidIdempotencyKey) {
+		t.Errorf("two keys: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestIdempotencyComparesTheDecodedRequest: the same JSON written another
+// way (members in another order, other spacing) is a repeat; another value
+// is not.
+func TestIdempotencyComparesTheDecodedRequest(t *testing.T) {
+	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	calls := 0
+	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		Encode(w, 201, map[string]int{"call": calls})
+	})))
+	send := func(key, body string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("POST", "/v1/cases", strings.NewReader(body))
+		r.Header.Set("Authorization", "Bearer dev")
+		r.Header.Set(IdempotencyHeader, key)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	first := `{"customer_id":"c1","handle_id":"h1","text":"hi <b> \u00e9","n":[1,{"y":2,"x":1}]}`
+	tests := []struct {
+		name, body string
+		status     int
+	}{
+		{"the same bytes", first, 201},
+		{"members reordered", `{"text":"hi <b> é","handle_id":"h1","n":[1,{"x":1,"y":2}],"customer_id":"c1"}`, 201},
+		{"other spacing", "{ \"customer_id\" : \"c1\",\n \"handle_id\":\"h1\", \"text\":\"hi <b> é\", \"n\":[ 1 , {\"y\":2,\"x\":1} ] }\n", 201},
+		{"another value", `{"customer_id":"c1","handle_id":"h1","text":"hi <b> é!","n":[1,{"y":2,"x":1}]}`, 422},
+		{"array order matters", `{"customer_id":"c1","handle_id":"h1","text":"hi <b> é","n":[{"y":2,"x":1},1]}`, 422},
+		{"a member more", `{"customer_id":"c1","handle_id":"h1","text":"hi <b> é","n":[1,{"y":2,"x":1}],"z":null}`, 422},
+		{"not JSON", `{"customer_id":`, 422},
+	}
+	w0 := send("k", first)
+	for _, tt := range tests {
+		w := send("k", tt.body)
+		if w.Code != tt.status {
+			t.Errorf("%s: %d %s, want %d", tt.name, w.Code, w.Body, tt.status)
+		}
+		if tt.status == 201 && (w.Body.String() != w0.Body.String() || w.Header().Get(ReplayedHeader) != "true") {
+			t.Errorf("%s: %s, not the replay of %s", tt.name, w.Body, w0.Body)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("the handler ran %d times, want 1", calls)
+	}
+}
+
+// TestIdempotencyRecordsHashedAsBytes: a record written when bodies were
+// compared byte for byte still replays the same bytes.
+func TestIdempotencyRecordsHashedAsBytes(t *testing.T) {
+	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t.Error("the handler ran")
+	})))
+	body := `{"b":1,"a":2}`
+	r := httptest.NewRequest("POST", "/v1/cases", strings.NewReader(body))
+	r.Header.Set("Authorization", "Bearer dev")
+	r.Header.Set(IdempotencyHeader, "old-key")
+	w := httptest.NewRecorder()
+	// Write the old record under the scope the request will have.
+	Authenticate("dev")(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		store.recs[idempotencyScope(r, "old-key")] = support.IdempotencyRecord{Key: idempotencyScope(r, "old-key"),
+			RequestHash: rawHash([]byte(body)), Done: true, StatusCode: 201, Body: []byte(`{"old":true}`)}
+	})).ServeHTTP(httptest.NewRecorder(), r.Clone(r.Context()))
+	h.ServeHTTP(w, r)
+	if w.Code != 201 || w.Body.String() != `{"old":true}` {
+		t.Errorf("old record: %d %s", w.Code, w.Body)
 	}
 }
 

@@ -31,6 +31,7 @@ var statusOf = map[string]int{
 	support.EUnavailable:                http.StatusServiceUnavailable,
 	support.EInternal:                   http.StatusInternalServerError,
 	support.EIdempotencyKeyReused:       http.StatusUnprocessableEntity,
+	support.EInvalidIdempotencyKey:      http.StatusBadRequest,
 	support.ERequestInProgress:          http.StatusConflict,
 }
 

@@ -30,6 +30,9 @@ const (
 	EInternal           = "internal"
 	// EIdempotencyKeyReused: an Idempotency-Key sent again with a different request.
 	EIdempotencyKeyReused = "idempotency_key_reused"
+	// EInvalidIdempotencyKey: an Idempotency-Key header outside the alphabet
+	// every host reads alike, or more than one.
+	EInvalidIdempotencyKey = "invalid_idempotency_key"
 	// ERequestInProgress: the first request with this Idempotency-Key is still being answered.
 	ERequestInProgress = "request_in_progress"
 )
