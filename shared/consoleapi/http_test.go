@@ -463,3 +463,58 @@ func TestHealth(t *testing.T) {
 		t.Errorf("health = %s", b)
 	}
 }
+
+// TestIdsThatCannotExist: ids far over any id's length (2,044 A's, as a
+// client sent) or outside the id alphabet answer 404 (400 for a picked
+// Tweet, a field of the body) on every route, never 500, with short
+// answers; a search of that size is refused too.
+func TestIdsThatCannotExist(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	caseID, tweet := e.inboundCase(alice, support1, "alice_follows", "3201")
+	long := strings.Repeat("A", 2044)
+	for _, bad := range []string{long, strings.Repeat("A", support.MaxIDLength+1), "a%20b", "%C3%A9t%C3%A9"} {
+		tests := []struct {
+			method, path string
+			body         any
+			status       int
+			code         string
+		}{
+			{"GET", "/v1/cases/" + bad, nil, 404, "not_found"},
+			{"GET", "/v1/cases/" + bad + "/messages", nil, 404, "not_found"},
+			{"PATCH", "/v1/cases/" + bad, map[string]string{"status": "open"}, 404, "not_found"},
+			{"GET", "/v1/cases/" + bad + "/reply-options", nil, 404, "not_found"},
+			{"POST", "/v1/cases/" + bad + "/replies", map[string]string{"mode": "mention", "text": "hi"}, 404, "not_found"},
+			{"GET", "/v1/customers/" + bad, nil, 404, "not_found"},
+			{"PUT", "/v1/customers/" + bad + "/twitter", map[string]string{"handle": "dave"}, 404, "not_found"},
+			{"DELETE", "/v1/customers/" + bad + "/twitter", nil, 404, "not_found"},
+			{"PUT", "/v1/customers/" + alice + "/follows/" + bad, nil, 404, "not_found"},
+			{"DELETE", "/v1/customers/" + alice + "/follows/" + bad, nil, 404, "not_found"},
+			{"PUT", retweetPath(caseID, bad, support1), nil, 404, "not_found"},
+			{"DELETE", retweetPath(caseID, tweet, bad), nil, 404, "not_found"},
+			{"POST", "/v1/cases", map[string]string{"customer_id": bad, "handle_id": support1, "text": "@alice_follows hi"}, 404, "not_found"},
+			{"POST", "/v1/cases", map[string]string{"customer_id": alice, "handle_id": bad, "text": "@alice_follows hi"}, 404, "not_found"},
+			{"POST", "/v1/cases/" + caseID + "/replies", map[string]string{"mode": "dm", "handle_id": bad, "text": "hi"}, 404, "not_found"},
+			{"POST", "/v1/cases/" + caseID + "/replies", map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": bad}, 400, "validation_failed"},
+		}
+		for _, tt := range tests {
+			r := e.do(tt.method, tt.path, tt.body)
+			r.wantProblem(t, tt.status, tt.code)
+			if len(r.body) > 1024 {
+				t.Errorf("%s %.60s…: a %d-byte answer", tt.method, tt.path, len(r.body))
+			}
+		}
+		var cases list[apiCase]
+		e.do("GET", "/v1/cases?customer_id="+bad, nil).want(t, 200, &cases)
+		if len(cases.Items) != 0 {
+			t.Errorf("cases of customer %.20s…: %+v", bad, cases.Items)
+		}
+	}
+	e.wantCommands()
+	e.do("GET", "/v1/customers?q="+long, nil).wantProblem(t, 400, "validation_failed")
+	e.do("GET", "/v1/customers?q="+long+"@example.com", nil).wantProblem(t, 400, "validation_failed")
+	// An unknown route echoes its path cut short.
+	if r := e.doUnchecked("GET", "/v1/nothing/"+long, nil); r.status != 404 || len(r.body) > 1024 {
+		t.Errorf("unknown route: %d, %d bytes", r.status, len(r.body))
+	}
+}

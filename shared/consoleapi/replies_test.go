@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acme/twitter-cases/shared/support"
 )
@@ -16,17 +17,23 @@ type apiReplyOptions struct {
 			Mode      string `json:"mode"`
 			MaxLength int    `json:"max_length"`
 			Prefill   string `json:"prefill"`
+			Reason    string `json:"reason"`
 		} `json:"modes"`
 	} `json:"handles"`
 	InReplyTo *apiMessage `json:"in_reply_to"`
 }
 
-// modes returns "handle:mode/max/prefill" for every offered mode.
+// modes returns "handle:mode/max/prefill" for every offered mode, and
+// "/reason" after a DM's.
 func (o apiReplyOptions) modes() []string {
 	var out []string
 	for _, h := range o.Handles {
 		for _, m := range h.Modes {
-			out = append(out, h.ScreenName+":"+m.Mode+"/"+strconv.Itoa(m.MaxLength)+"/"+m.Prefill)
+			s := h.ScreenName + ":" + m.Mode + "/" + strconv.Itoa(m.MaxLength) + "/" + m.Prefill
+			if m.Reason != "" {
+				s += "/" + m.Reason
+			}
+			out = append(out, s)
 		}
 	}
 	return out
@@ -52,7 +59,7 @@ func TestReplyOptions(t *testing.T) {
 	}{
 		// Alice follows @AcmeSupport only: DM is offered there and not at @AcmeDeals.
 		{"follower", aliceCase, []string{
-			"AcmeSupport:mention/140/@alice_follows ", "AcmeSupport:dm/10000/", "AcmeDeals:mention/140/@alice_follows ",
+			"AcmeSupport:mention/140/@alice_follows ", "AcmeSupport:dm/10000//customer_follows", "AcmeDeals:mention/140/@alice_follows ",
 		}, aliceTweet},
 		// Bob follows nobody: mentions only, the case's own handle first.
 		{"non-follower", bobCase, []string{
@@ -81,6 +88,44 @@ func TestReplyOptions(t *testing.T) {
 		t.Errorf("in_reply_to = %v (present %v), want null", v, ok)
 	}
 	e.do("GET", "/v1/cases/nope/reply-options", nil).wantProblem(t, 404, "not_found")
+}
+
+// TestDMToACustomerWhoWroteByDM: a customer who does not follow a brand
+// handle but wrote to it by DM may be answered by DM from that handle (and
+// the options say why); not from another handle, and the refusal says why.
+func TestDMToACustomerWhoWroteByDM(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	bobCase, _ := e.inboundCase(bob, support1, "bob_stranger", "7201")
+	var o apiReplyOptions
+	e.do("GET", "/v1/cases/"+bobCase+"/reply-options", nil).want(t, 200, &o)
+	if got := strings.Join(o.modes(), "|"); strings.Contains(got, ":dm/") {
+		t.Fatalf("before bob wrote: modes %s offer dm", got)
+	}
+	p := e.do("POST", "/v1/cases/"+bobCase+"/replies", map[string]string{"mode": "dm", "text": "hi"}).wantProblem(t, 422, "dm_not_allowed")
+	if !strings.Contains(p.Detail, "does not follow @AcmeSupport and has not written to it by Direct Message") {
+		t.Errorf("detail = %q, want the reason", p.Detail)
+	}
+
+	// Bob writes to @AcmeSupport by DM (as the inbound worker records it).
+	must(t, e.store.SetCustomerWroteByDM(e.ctx, bob, support1, time.Now().Add(-30*24*time.Hour)))
+	e.do("GET", "/v1/cases/"+bobCase+"/reply-options", nil).want(t, 200, &o)
+	want := []string{"AcmeSupport:mention/140/@bob_stranger ", "AcmeSupport:dm/10000//customer_wrote_by_dm", "AcmeDeals:mention/140/@bob_stranger "}
+	if got := o.modes(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("modes = %q, want %q", got, want)
+	}
+	var out struct {
+		Message apiMessage `json:"message"`
+	}
+	e.do("POST", "/v1/cases/"+bobCase+"/replies", map[string]string{"mode": "dm", "text": "Which order is it?"}).want(t, 202, &out)
+	if out.Message.Kind != "dm" || out.Message.Status != "queued" {
+		t.Errorf("dm = %+v", out.Message)
+	}
+	if cmd := e.wantCommands(support.CmdDM)[0]; cmd.CustomerID != bob || cmd.HandleID != support1 {
+		t.Errorf("command = %+v", cmd)
+	}
+	e.do("POST", "/v1/cases/"+bobCase+"/replies", map[string]string{"mode": "dm", "handle_id": deals2, "text": "hi"}).wantProblem(t, 422, "dm_not_allowed")
+	e.wantCommands()
 }
 
 func TestReplyMentionAndDM(t *testing.T) {

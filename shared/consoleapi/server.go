@@ -22,11 +22,29 @@ func newServer(svc *support.Service, store support.Store, o Options) *server {
 	if svc == nil || store == nil {
 		panic("consoleapi: a service and a store are required")
 	}
+	authenticate := httpapi.Authenticate(o.DevToken)
 	return &server{
 		svc: svc, store: store, opts: o,
-		agent:      httpapi.Authenticate(o.DevToken),
+		agent:      func(h http.Handler) http.Handler { return authenticate(pathIDs(h)) },
 		idempotent: httpapi.Idempotent(store, o.Clock),
 	}
+}
+
+// pathIDs answers 404 not_found, before the handler asks the store, for a
+// route whose {id}, {message_id} or {handle_id} cannot be an id of ours
+// (support.ValidID): a 2 KB "id" would otherwise reach DynamoDB's key size
+// limit and answer 500.
+func pathIDs(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, name := range []string{"id", "message_id", "handle_id"} {
+			if v := r.PathValue(name); v != "" && !support.ValidID(v) {
+				httpapi.WriteError(w, r, support.Errorf(support.ENotFound,
+					"Nothing has the %s in this path: ids are 1 to %d letters, digits, '-' or '_'.", name, support.MaxIDLength))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // handler mounts the route groups on one mux, answers unknown routes with
@@ -37,7 +55,7 @@ func (s *server) handler(groups ...func(*server, *http.ServeMux)) http.Handler {
 		g(s, mux)
 	}
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		httpapi.WriteError(w, r, support.Errorf(support.ENotFound, "There is no route %s %s.", r.Method, r.URL.Path))
+		httpapi.WriteError(w, r, support.Errorf(support.ENotFound, "There is no route %s %s.", r.Method, httpapi.ShortPath(r.URL.Path)))
 	}))
 	return httpapi.CORS(s.opts.AllowedOrigins)(mux)
 }

@@ -262,6 +262,7 @@ type modeView struct {
 	Mode      string `json:"mode"`
 	MaxLength int    `json:"max_length"`
 	Prefill   string `json:"prefill"`
+	Reason    string `json:"reason,omitempty"`
 }
 
 type handleOptionsView struct {
@@ -280,7 +281,7 @@ func newReplyOptionsView(o *support.ReplyOptions) replyOptionsView {
 	for _, h := range o.Handles {
 		hv := handleOptionsView{HandleID: h.Handle.ID, ScreenName: h.Handle.ScreenName, Modes: make([]modeView, 0, len(h.Modes))}
 		for _, m := range h.Modes {
-			hv.Modes = append(hv.Modes, modeView{Mode: string(m.Mode), MaxLength: m.MaxLength, Prefill: m.Prefill})
+			hv.Modes = append(hv.Modes, modeView{Mode: string(m.Mode), MaxLength: m.MaxLength, Prefill: m.Prefill, Reason: string(m.Reason)})
 		}
 		v.Handles = append(v.Handles, hv)
 	}

@@ -31,6 +31,8 @@ type followItem struct {
 	RequestedBy     *agentItem `dynamodbav:"requested_by,omitempty"`
 	RequestedAction string     `dynamodbav:"requested_action,omitempty"`
 	RequestedAt     int64      `dynamodbav:"requested_at,omitempty"`
+	// CustomerDMAt: the customer's latest DM to the brand handle.
+	CustomerDMAt int64 `dynamodbav:"customer_dm_at,omitempty"`
 }
 
 func followSK(handleID string) string { return "FOLLOW#" + handleID }
@@ -49,7 +51,8 @@ func (it *followItem) state() support.FollowState {
 		Pending:        support.FollowAction(it.Pending),
 		BrandFollowsAt: unixNanos(it.BrandFollowsAt), CustomerFollowsAt: unixNanos(it.CustomerFollowsAt),
 		RequestedBy: it.RequestedBy.agent(), RequestedAction: support.FollowAction(it.RequestedAction),
-		RequestedAt: unixNanos(it.RequestedAt),
+		RequestedAt:  unixNanos(it.RequestedAt),
+		CustomerDMAt: unixNanos(it.CustomerDMAt),
 	}
 }
 
@@ -104,6 +107,31 @@ func (s *Store) SetCustomerFollowsBrand(ctx context.Context, customerID, handleI
 // Calls: 1 UpdateItem.
 func (s *Store) SetBrandFollowsCustomer(ctx context.Context, customerID, handleID string, follows bool, at time.Time) (bool, error) {
 	return s.setFollows(ctx, "brand_follows", " REMOVE #pending", customerID, handleID, follows, at)
+}
+
+// SetCustomerWroteByDM records the time of the customer's DM to the brand
+// handle unless a later one is recorded. Calls: 1 UpdateItem.
+func (s *Store) SetCustomerWroteByDM(ctx context.Context, customerID, handleID string, at time.Time) error {
+	if at.IsZero() {
+		return fmt.Errorf("dynamo: set customer_dm_at of customer %s and brand handle %s: %w", customerID, handleID, invalid("at", "A DM needs its time."))
+	}
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                s.table,
+		Key:                      itemKey(customerPK(customerID), followSK(handleID)),
+		UpdateExpression:         aws.String("SET #customer_id = :c, #handle_id = :h, #customer_dm_at = :at"),
+		ConditionExpression:      aws.String("attribute_not_exists(#customer_dm_at) OR #customer_dm_at < :at"),
+		ExpressionAttributeNames: names("customer_id", "handle_id", "customer_dm_at"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":c": str(customerID), ":h": str(handleID), ":at": num(at.UnixNano()),
+		},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: set customer_dm_at of customer %s and brand handle %s: %w", customerID, handleID, err)
+	}
+	return nil
 }
 
 // setFollows sets one direction (attr and attr_at) if at is newer than the

@@ -136,3 +136,28 @@ func TestFollowPendingAndList(t *testing.T) {
 		t.Fatalf("follows of a stranger %+v", list)
 	}
 }
+
+// TestCustomerWroteByDM: the latest DM time is kept whatever the order the
+// DMs are recorded in, beside the follow state, and opens DMs.
+func TestCustomerWroteByDM(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	customer := idAt(2)
+	must(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", base.Add(time.Minute)))
+	must(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", base)) // a late, older DM
+	got, err := s.Follow(f.ctx, customer, "h1")
+	must(t, err)
+	if !got.CustomerDMAt.Equal(base.Add(time.Minute)) || got.CustomerFollowsBrand || got.DMReason() != support.DMCustomerWroteByDM {
+		t.Fatalf("after two DMs %+v (reason %q)", got, got.DMReason())
+	}
+	if _, err := s.SetCustomerFollowsBrand(f.ctx, customer, "h1", true, base); err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.FollowsOf(f.ctx, customer)
+	must(t, err)
+	if len(list) != 1 || !list[0].CustomerDMAt.Equal(base.Add(time.Minute)) || list[0].DMReason() != support.DMCustomerFollows {
+		t.Fatalf("follows %+v", list)
+	}
+	wantCode(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", time.Time{}), support.EValidation)
+}

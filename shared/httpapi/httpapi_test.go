@@ -134,3 +134,20 @@ func TestStatusOfUnknownCode(t *testing.T) {
 		t.Error("unknown codes must be 500s")
 	}
 }
+
+func TestShortPath(t *testing.T) {
+	long := "/v1/cases/" + strings.Repeat("A", 2044)
+	tests := []struct {
+		in, want string
+	}{
+		{"/v1/cases/01JD", "/v1/cases/01JD"},
+		{long, long[:MaxLoggedPath] + "…(2054 bytes)"},
+		{strings.Repeat("é", 150), strings.Repeat("é", 100) + "…(300 bytes)"},
+		{"/" + strings.Repeat("é", 150), "/" + strings.Repeat("é", 99) + "…(301 bytes)"}, // no half character
+	}
+	for _, tt := range tests {
+		if got := ShortPath(tt.in); got != tt.want {
+			t.Errorf("ShortPath(%.30q…) = %.60q…, want %.60q…", tt.in, got, tt.want)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"unicode/utf8"
 
 	"github.com/acme/twitter-cases/shared/support"
 )
@@ -90,12 +92,29 @@ func ProblemFor(err error) Problem {
 	return p
 }
 
+// MaxLoggedPath bounds how much of a request path is logged or echoed.
+const MaxLoggedPath = 200
+
+// ShortPath is p cut to MaxLoggedPath bytes (on a character boundary),
+// saying how long it was, for logs and messages: a client can send paths
+// of many kilobytes.
+func ShortPath(p string) string {
+	if len(p) <= MaxLoggedPath {
+		return p
+	}
+	cut := MaxLoggedPath
+	for cut > 0 && !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut] + "…(" + strconv.Itoa(len(p)) + " bytes)"
+}
+
 // WriteError answers with the problem document for err. Internal errors are
 // logged with their cause; the client only sees a generic message.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	p := ProblemFor(err)
 	if p.Status >= 500 {
-		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", ShortPath(r.URL.Path), "err", err)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -310,6 +310,10 @@ func TestDirectMessagesThreadIntoDMCase(t *testing.T) {
 	if len(msgs) != 2 || msgs[0].Kind != support.KindDM || msgs[1].Text != "are you there?" {
 		t.Fatalf("messages = %+v", msgs)
 	}
+	// Writing by DM lets the brand handle answer by DM, follow or not.
+	if f, err := e.store.Follow(ctx, c.ID, e.brand.ID); err != nil || !f.CustomerDMAt.Equal(ts(1)) || f.DMReason() != support.DMCustomerWroteByDM {
+		t.Errorf("follow state after the DMs %+v, %v", f, err)
+	}
 	// A closed DM case is not reused: the next DM starts a new one.
 	cs := cases[0]
 	cs.Status = support.CaseClosed

@@ -312,9 +312,18 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config, format xsim.Form
 		}
 		return false
 	})
-	if _, body := call(t, "GET", base+"/v1/cases/"+bobsCase+"/reply-options", "dev", ""); strings.Contains(body, `"mode":"dm"`) {
-		t.Errorf("after the unfollow the reply options still offer dm: %s", body)
+	// Bob no longer follows, but he wrote to the brand handle by DM: the
+	// brand may still answer by DM, and X (the simulator) takes it.
+	if _, body := call(t, "GET", base+"/v1/cases/"+bobsCase+"/reply-options", "dev", ""); !strings.Contains(body, `"mode":"dm","max_length":10000,"prefill":"","reason":"customer_wrote_by_dm"`) {
+		t.Errorf("after the unfollow the reply options do not offer dm for bob's DM: %s", body)
 	}
+	if status, body := call(t, "POST", base+"/v1/cases/"+bobsCase+"/replies", "dev", `{"mode":"dm","text":"Thanks, we found your order."}`); status != 202 {
+		t.Fatalf("DM reply to a customer who wrote by DM = %d %s", status, body)
+	}
+	eventually(t, "the DM reply is sent", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases/"+bobsCase, "dev", "")
+		return strings.Contains(body, `"kind":"dm","text":"Thanks, we found your order.","status":"sent"`)
+	})
 
 	// Events the simulator does not make, posted as X posts them: a like of
 	// our first Tweet, then the brand handle revoking the app.

@@ -35,6 +35,9 @@ func (s *Service) Cases(ctx context.Context, f CaseFilter, page PageRequest) (Pa
 	f.Statuses = slices.Compact(f.Statuses)
 	switch {
 	case f.CustomerID != "":
+		if !ValidID(f.CustomerID) {
+			return Page[Case]{Items: []Case{}}, nil // no customer has that id, so no case either
+		}
 		if len(f.Statuses) > 1 {
 			return Page[Case]{}, fieldError("status", "invalid", "A customer's cases are listed with at most one status.")
 		}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/acme/twitter-cases/shared/twtext"
@@ -87,6 +88,10 @@ func (s *Service) details(ctx context.Context, c *Customer) (*CustomerDetails, e
 	return d, nil
 }
 
+// MaxSearchLength bounds a customer search (the longest e-mail address is
+// 254 characters).
+const MaxSearchLength = 320
+
 // SearchCustomers finds customers by what q looks like: a Twitter handle
 // ("@" and a screen name of up to 20 characters) exactly, an e-mail (contains "@") exactly and
 // case-insensitively, a phone number (only digits and + - ( ) . and spaces)
@@ -100,6 +105,8 @@ func (s *Service) SearchCustomers(ctx context.Context, q string, page PageReques
 	switch {
 	case q == "":
 		return Page[Customer]{}, fieldError("q", "required", "Search by name, e-mail, phone or @handle.")
+	case len(q) > MaxSearchLength:
+		return Page[Customer]{}, fieldError("q", "invalid", "A search is at most "+strconv.Itoa(MaxSearchLength)+" bytes.")
 	case strings.HasPrefix(q, "@") && isXHandle(q):
 		var c *Customer
 		c, err = s.store.CustomerByHandle(ctx, q)

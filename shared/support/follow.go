@@ -22,7 +22,27 @@ type FollowState struct {
 	// set each direction, so an older event arriving late changes nothing.
 	BrandFollowsAt    time.Time
 	CustomerFollowsAt time.Time
+	// CustomerDMAt is when the customer last wrote to the brand handle by
+	// Direct Message (zero: never), which opens a conversation the brand
+	// handle may answer by DM.
+	CustomerDMAt time.Time
 }
+
+// DMReason says why a Direct Message from the brand handle to the customer
+// is allowed.
+type DMReason string
+
+// Why a DM is allowed (PRODUCT.md, "Reply in a case"). X lets an account
+// message anyone who follows it, and answer anyone who wrote to it: the
+// conversation a customer started stays open to the brand handle with no
+// time limit (X's 24-hour window only grants extra rate-limit allowance),
+// until the customer blocks the brand or leaves the conversation, which X
+// then refuses and the message records.
+const (
+	DMNotAllowed        DMReason = ""
+	DMCustomerFollows   DMReason = "customer_follows"
+	DMCustomerWroteByDM DMReason = "customer_wrote_by_dm"
+)
 
 // FollowAction is a follow or an unfollow.
 type FollowAction string
@@ -33,8 +53,21 @@ const (
 	ActionUnfollow FollowAction = "unfollow"
 )
 
-// AllowsDM reports whether Direct Messages are allowed: only where the
-// customer follows the brand handle.
+// DMReason says why the brand handle may send the customer a Direct
+// Message: the customer follows it, or has written to it by DM (a
+// conversation the customer started); DMNotAllowed otherwise.
+func (f FollowState) DMReason() DMReason {
+	switch {
+	case f.CustomerFollowsBrand:
+		return DMCustomerFollows
+	case !f.CustomerDMAt.IsZero():
+		return DMCustomerWroteByDM
+	}
+	return DMNotAllowed
+}
+
+// AllowsDM reports whether the brand handle may send the customer a Direct
+// Message (see DMReason).
 func (f FollowState) AllowsDM() bool {
-	return f.CustomerFollowsBrand
+	return f.DMReason() != DMNotAllowed
 }

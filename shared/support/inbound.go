@@ -236,6 +236,11 @@ func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *activity.DM)
 	if err != nil {
 		return err
 	}
+	// The customer started (or continued) a conversation, which the brand
+	// handle may now answer by DM whether or not they follow it.
+	if err := in.store.SetCustomerWroteByDM(ctx, cust.ID, brand.ID, dm.CreatedAt); err != nil {
+		return err
+	}
 	m := &Message{
 		ID: DerivedID(dm.CreatedAt, "msg:dm:"+dm.ID), CaseID: c.ID, Direction: DirectionIn, Kind: KindDM,
 		Text: dm.Text, Status: StatusReceived, XID: dm.ID,

@@ -11,6 +11,8 @@ type ModeOption struct {
 	Mode      TextMode
 	MaxLength int
 	Prefill   string
+	// Reason says why a DM is offered (DMReason); "" for a mention.
+	Reason DMReason
 }
 
 // HandleOptions are the reply modes one brand handle offers.
@@ -31,7 +33,8 @@ type ReplyOptions struct {
 // ReplyOptions tells, for each connected brand handle, which modes a reply
 // in the case may use: a mention always (the deployment's Tweet limit,
 // prefilled with "@handle "), a Direct Message only where the customer
-// follows that brand handle (MaxDMLength, no prefill).
+// follows that brand handle or has written to it by DM (MaxDMLength, no
+// prefill, and the reason).
 func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOptions, error) {
 	c, err := s.store.GetCase(ctx, caseID)
 	if err != nil {
@@ -73,7 +76,7 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 		}}
 		i := slices.IndexFunc(follows, func(f FollowState) bool { return f.HandleID == h.ID })
 		if i >= 0 && follows[i].AllowsDM() {
-			ho.Modes = append(ho.Modes, ModeOption{Mode: ModeDM, MaxLength: MaxDMLength})
+			ho.Modes = append(ho.Modes, ModeOption{Mode: ModeDM, MaxLength: MaxDMLength, Reason: follows[i].DMReason()})
 		}
 		out.Handles = append(out.Handles, ho)
 	}
@@ -97,7 +100,7 @@ type ReplyRequest struct {
 // (which must be a Tweet of the case that is on X); when the case has no
 // Tweet to reply to, the mention is a new Tweet and must mention the
 // customer. A Direct Message is allowed only when the customer follows the
-// brand handle, up to MaxDMLength characters. Text is judged before
+// brand handle or has written to it by DM, up to MaxDMLength characters. Text is judged before
 // anything is written. The case's activity moves to now (and a new case
 // becomes open); then the message is written queued and its command queued.
 func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) {
@@ -140,7 +143,8 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 			return nil, err
 		}
 		if !f.AllowsDM() {
-			return nil, Errorf(EDMNotAllowed, "@%s does not follow @%s, so it cannot send them a Direct Message.", cust.Twitter.Handle, h.ScreenName)
+			return nil, Errorf(EDMNotAllowed, "@%s does not follow @%s and has not written to it by Direct Message, so @%s cannot send them one; reply by mention.",
+				cust.Twitter.Handle, h.ScreenName, h.ScreenName)
 		}
 		m.Kind, cmd.Kind, cmd.CustomerID = KindDM, CmdDM, cust.ID
 	case ModeMention:
@@ -182,6 +186,9 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 func (s *Service) replyTarget(ctx context.Context, caseID, pickedID string) (*Message, error) {
 	if pickedID == "" {
 		return s.latestCustomerTweet(ctx, caseID)
+	}
+	if !ValidID(pickedID) {
+		return nil, fieldError("in_reply_to_message_id", "invalid", "The case has no such message.")
 	}
 	m, err := s.store.GetMessage(ctx, caseID, pickedID)
 	if ErrorCode(err) == ENotFound {

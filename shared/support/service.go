@@ -103,6 +103,9 @@ func (s *Service) queueMessage(ctx context.Context, m *Message, cmd Command) err
 
 // connectedHandle reads a brand handle that must be able to act on X.
 func (s *Service) connectedHandle(ctx context.Context, id string) (*BrandHandle, error) {
+	if err := checkID("brand handle", id); err != nil {
+		return nil, err
+	}
 	h, err := s.store.GetHandle(ctx, id)
 	if err != nil {
 		return nil, err
@@ -115,6 +118,9 @@ func (s *Service) connectedHandle(ctx context.Context, id string) (*BrandHandle,
 
 // twitterCustomer reads a customer who must have a Twitter handle.
 func (s *Service) twitterCustomer(ctx context.Context, id string) (*Customer, error) {
+	if err := checkID("customer", id); err != nil {
+		return nil, err
+	}
 	c, err := s.store.GetCustomer(ctx, id)
 	if err != nil {
 		return nil, err

@@ -129,6 +129,9 @@ type FollowStore interface {
 	// SetBrandFollowsCustomer is SetCustomerFollowsBrand the other way
 	// round; it also clears a pending action.
 	SetBrandFollowsCustomer(ctx context.Context, customerID, handleID string, follows bool, at time.Time) (bool, error)
+	// SetCustomerWroteByDM records that the customer wrote to the brand
+	// handle by Direct Message at at (kept unless a later DM is recorded).
+	SetCustomerWroteByDM(ctx context.Context, customerID, handleID string, at time.Time) error
 	// SetFollowPending records a follow or unfollow asked of X by the
 	// agent by ("" clears the pending action and leaves who asked).
 	SetFollowPending(ctx context.Context, customerID, handleID string, action FollowAction, by Agent) error

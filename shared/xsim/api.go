@@ -563,8 +563,9 @@ func (s *Sim) dmEventsAPI(c *call) (int, any) {
 }
 
 // sendDM applies X's rules to a Direct Message and stores it: the recipient
-// must accept messages from anyone or follow the sender. Called with s.mu
-// held.
+// must accept messages from anyone, follow the sender, or have written to
+// the sender by DM (a conversation the recipient started may be answered).
+// Called with s.mu held.
 func (s *Sim) sendDM(from, to *user, text string, viaAPI bool) (*dm, *xError) {
 	if to.ID == from.ID {
 		return nil, invalidRequest("participant_id", to.ID, "You cannot send a Direct Message to yourself.")
@@ -575,7 +576,7 @@ func (s *Sim) sendDM(from, to *user, text string, viaAPI bool) (*dm, *xError) {
 	if len([]rune(text)) > maxDMLength {
 		return nil, invalidRequest("text", "", "The text of a Direct Message can be at most 10000 characters.")
 	}
-	if !to.OpenDMs && !to.following[from.ID] {
+	if !to.OpenDMs && !to.following[from.ID] && !s.st.wroteByDM(to.ID, from.ID) {
 		return nil, errDMNotAllowed
 	}
 	now := s.stamp()

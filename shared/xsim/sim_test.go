@@ -283,6 +283,26 @@ func TestRateLimitsAndFaults(t *testing.T) {
 	}
 }
 
+// TestDMToACustomerWhoWroteFirst: a brand handle may answer a customer who
+// does not follow it once the customer has written to it by DM, and only
+// that brand handle.
+func TestDMToACustomerWhoWroteFirst(t *testing.T) {
+	f := newFixture(t, Options{})
+	path := "/2/dm_conversations/with/" + bob.XUser + "/messages"
+	if a := f.api(acmeSupport, "POST", path, `{"text":"Can we help?"}`); a.status != 403 {
+		t.Fatalf("before bob wrote: %d %s", a.status, a.raw)
+	}
+	if a := f.ctl("POST", "/sim/users/bob_stranger/dms", `{"to":"AcmeSupport","text":"my order is late"}`); a.status != 201 {
+		t.Fatalf("bob's dm: %d %s", a.status, a.raw)
+	}
+	if a := f.api(acmeSupport, "POST", path, `{"text":"Sorry to hear that, which order?"}`); a.status != 201 {
+		t.Errorf("answer to bob's dm: %d %s", a.status, a.raw)
+	}
+	if a := f.api(acmeDeals, "POST", path, `{"text":"Deals for you"}`); a.status != 403 {
+		t.Errorf("another brand handle bob never wrote to: %d %s", a.status, a.raw)
+	}
+}
+
 func TestControlRoutes(t *testing.T) {
 	f := newFixture(t, Options{})
 	created := f.ctl("POST", "/sim/users", `{"username":"@carol_new","name":"Carol New"}`)

@@ -110,6 +110,17 @@ func (st *state) userByName(name string) *user {
 	return st.byName[strings.ToLower(trimAt(name))]
 }
 
+// wroteByDM reports whether user senderID has sent user recipientID a
+// Direct Message.
+func (st *state) wroteByDM(senderID, recipientID string) bool {
+	for _, m := range st.dms {
+		if m.SenderID == senderID && m.RecipientID == recipientID {
+			return true
+		}
+	}
+	return false
+}
+
 // liveTweet returns the Tweet with that id unless it is unknown or deleted.
 func (st *state) liveTweet(id string) *tweet {
 	if t := st.tweets[id]; t != nil && !t.Deleted {
