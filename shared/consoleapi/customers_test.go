@@ -1,8 +1,10 @@
 package consoleapi_test
 
 import (
+	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,7 +103,8 @@ func TestCreateAndGetCustomer(t *testing.T) {
 		code   string
 	}{
 		{"no name", map[string]any{"emails": []string{"x@example.com"}}, 400, "validation_failed"},
-		{"bad e-mail", map[string]any{"name": "X", "emails": []string{"not mail"}}, 400, "validation_failed"},
+		{"bad e-mail", map[string]any{"name": "X", "emails": []string{"not mail"}}, 422, "invalid_contact"},
+		{"no name and a bad e-mail", map[string]any{"emails": []string{"not mail"}}, 400, "validation_failed"},
 		{"bad handle", map[string]any{"name": "X", "twitter_handle": "no-dashes"}, 400, "invalid_handle"},
 		{"handle X does not know", map[string]any{"name": "X", "twitter_handle": "ghost_user"}, 422, "twitter_user_not_found"},
 		{"handle of another customer", map[string]any{"name": "X", "twitter_handle": "bob_stranger"}, 409, "conflict"},
@@ -263,4 +266,63 @@ func TestHandles(t *testing.T) {
 	e.do("POST", "/v1/handles", map[string]string{"screen_name": "Other", "x_user_id": "1000000000000000003", "credentials_secret": "s"}).wantProblem(t, 409, "conflict")
 	e.do("POST", "/v1/handles", map[string]string{"screen_name": "bad name", "x_user_id": "1", "credentials_secret": "s"}).wantProblem(t, 400, "invalid_handle")
 	e.do("POST", "/v1/handles", map[string]string{"screen_name": "ok", "x_user_id": "12a"}).wantProblem(t, 400, "validation_failed")
+}
+
+// TestContactDataIsRefusedNotDropped: a phone that is not one ("abc"
+// vanished from the created customer) or a bad e-mail is refused with a
+// field error per bad entry, and the counts are capped (4,800 e-mail
+// addresses were taken); nothing is stored.
+func TestContactDataIsRefusedNotDropped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	many := func(n int, f string) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf(f, i)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		emails []string
+		phones []string
+		fields []string
+	}{
+		{"a phone with no digits", nil, []string{"abc"}, []string{"phones[0]"}},
+		{"letters among the digits", nil, []string{"+1 555 010 0001", "call 5550100"}, []string{"phones[1]"}},
+		{"a blank phone", nil, []string{"  "}, []string{"phones[0]"}},
+		{"too few digits", nil, []string{"1234"}, []string{"phones[0]"}},
+		{"too many digits", nil, []string{"+1 555 010 0001 00023"}, []string{"phones[0]"}},
+		{"a phone too long as typed", nil, []string{"+1 " + strings.Repeat("-", 40) + "5550100001"}, []string{"phones[0]"}},
+		{"a bad e-mail and a bad phone", []string{"ok@example.com", "bob at example"}, []string{"555-0100", "x"}, []string{"emails[1]", "phones[1]"}},
+		{"an empty e-mail", []string{""}, nil, []string{"emails[0]"}},
+		{"an e-mail too long", []string{strings.Repeat("a", 250) + "@example.com"}, nil, []string{"emails[0]"}},
+		{"4,800 e-mails", many(4800, "a%d@x.io"), nil, []string{"emails"}},
+		{"21 phones", nil, many(21, "+1 555 010 %04d"), []string{"phones"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := e.do("POST", "/v1/customers", map[string]any{"name": "Dana " + tt.name, "emails": tt.emails, "phones": tt.phones}).
+				wantProblem(t, 422, "invalid_contact")
+			var names []string
+			for _, f := range p.Fields {
+				names = append(names, f.Name)
+			}
+			if !slices.Equal(names, tt.fields) {
+				t.Errorf("fields %v, want %v", names, tt.fields)
+			}
+			var found list[apiCustomer]
+			e.do("GET", "/v1/customers?q=dana", nil).want(t, 200, &found)
+			if len(found.Items) != 0 {
+				t.Errorf("a refused customer was stored: %+v", found.Items)
+			}
+		})
+	}
+	// The limits themselves are taken, and phones are kept as their digits.
+	var c apiCustomer
+	e.do("POST", "/v1/customers", map[string]any{"name": "Erin Max", "emails": many(20, "e%d@x.io"),
+		"phones": append(many(19, "+44 20 7946 %04d"), "(555) 010.0001")}).want(t, 201, &c)
+	if len(c.Emails) != 20 || len(c.Phones) != 20 || c.Phones[19] != "5550100001" {
+		t.Errorf("created %d e-mails, %d phones %v", len(c.Emails), len(c.Phones), c.Phones)
+	}
 }

@@ -34,6 +34,7 @@ var statusOf = map[string]int{
 	support.EInternal:                   http.StatusInternalServerError,
 	support.EIdempotencyKeyReused:       http.StatusUnprocessableEntity,
 	support.EInvalidIdempotencyKey:      http.StatusBadRequest,
+	support.EInvalidContact:             http.StatusUnprocessableEntity,
 	support.ERequestInProgress:          http.StatusConflict,
 }
 

@@ -98,6 +98,81 @@ func (c *Customer) SetTwitter(t *TwitterAccount) {
 	c.PreviousHandles = prev[:min(len(prev), MaxPreviousHandles)]
 }
 
+// Limits on a customer's contact data: counts per customer and lengths of
+// one entry as typed.
+const (
+	MaxEmails = 20
+	MaxPhones = 20
+	// MaxEmailLength is the longest e-mail address SMTP carries (RFC 5321).
+	MaxEmailLength = 254
+	// MaxPhoneLength bounds a phone number as typed, separators included.
+	MaxPhoneLength = 32
+)
+
+// ValidateContacts checks e-mail addresses and phone numbers as an agent
+// typed them, before Normalize would silently drop what is not one: each
+// e-mail is a bare address of at most MaxEmailLength characters; each phone
+// is 5 to 15 digits (E.164's range) with an optional leading '+' and only
+// spaces, '-', '.', '(' and ')' between them, at most MaxPhoneLength
+// characters; at most MaxEmails and MaxPhones of them. Every bad entry is
+// listed, under EInvalidContact (a well-formed request the rules refuse).
+func ValidateContacts(emails, phones []string) error {
+	var v validation
+	if len(emails) > MaxEmails {
+		v.add("emails", "too_many", "A customer has at most %d e-mail addresses; %d were given.", MaxEmails, len(emails))
+	} else {
+		for i, e := range emails {
+			switch e = strings.TrimSpace(e); {
+			case e == "":
+				v.add(fieldIndex("emails", i), "invalid_email", "An e-mail address cannot be empty.")
+			case len(e) > MaxEmailLength:
+				v.add(fieldIndex("emails", i), "invalid_email", "An e-mail address has at most %d characters.", MaxEmailLength)
+			case !ValidEmail(NormalizeEmail(e)):
+				v.add(fieldIndex("emails", i), "invalid_email", "%q is not an e-mail address.", e)
+			}
+		}
+	}
+	if len(phones) > MaxPhones {
+		v.add("phones", "too_many", "A customer has at most %d phone numbers; %d were given.", MaxPhones, len(phones))
+	} else {
+		for i, p := range phones {
+			if detail := phoneProblem(strings.TrimSpace(p)); detail != "" {
+				v.add(fieldIndex("phones", i), "invalid_phone", "%s", detail)
+			}
+		}
+	}
+	if len(v.fields) == 0 {
+		return nil
+	}
+	msg := v.fields[0].Detail
+	if len(v.fields) > 1 {
+		msg = "Some e-mail addresses or phone numbers are not valid."
+	}
+	return &Error{Code: EInvalidContact, Message: msg, Fields: v.fields}
+}
+
+// phoneProblem says what is wrong with a phone number as typed, or "".
+func phoneProblem(p string) string {
+	if len(p) > MaxPhoneLength {
+		return "A phone number has at most " + strconv.Itoa(MaxPhoneLength) + " characters."
+	}
+	digits := 0
+	for i, r := range p {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case strings.ContainsRune(" -.()", r):
+		default:
+			return strconv.Quote(p) + " is not a phone number: only digits, a leading +, spaces and - . ( ) are allowed."
+		}
+	}
+	if digits < 5 || digits > 15 {
+		return "A phone number has 5 to 15 digits."
+	}
+	return ""
+}
+
 // HasTwitter reports whether the customer has a Twitter handle with a known X user id.
 func (c *Customer) HasTwitter() bool {
 	return c.Twitter != nil && c.Twitter.Handle != "" && c.Twitter.XUserID != ""

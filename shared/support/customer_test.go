@@ -1,7 +1,9 @@
 package support
 
 import (
+	"errors"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -88,5 +90,52 @@ func TestHasTwitter(t *testing.T) {
 		if got := c.HasTwitter(); got != tt.want {
 			t.Errorf("HasTwitter(%+v) = %v", tt.tw, got)
 		}
+	}
+}
+
+func TestValidateContacts(t *testing.T) {
+	tests := []struct {
+		name           string
+		emails, phones []string
+		fields         []string // the bad entries, in order; nil: valid
+	}{
+		{"none", nil, nil, nil},
+		{"formats of phones", []string{" Bob@Example.com "}, []string{"+1 (555) 010-0001", "555.010.0002", "+4915550100"}, nil},
+		{"no digits", nil, []string{"abc"}, []string{"phones[0]"}},
+		{"letters mixed in", nil, []string{"555-CALL-NOW"}, []string{"phones[0]"}},
+		{"plus in the middle", nil, []string{"555+0100"}, []string{"phones[0]"}},
+		{"an extension", nil, []string{"555 0100 x12"}, []string{"phones[0]"}},
+		{"empty phone", nil, []string{""}, []string{"phones[0]"}},
+		{"four digits", nil, []string{"1234"}, []string{"phones[0]"}},
+		{"sixteen digits", nil, []string{"1234567890123456"}, []string{"phones[0]"}},
+		{"display name", []string{"Bob <bob@example.com>"}, nil, []string{"emails[0]"}},
+		{"no at", []string{"bob.example.com"}, nil, []string{"emails[0]"}},
+		{"empty e-mail", []string{" "}, nil, []string{"emails[0]"}},
+		{"e-mail of 255", []string{strings.Repeat("a", 243) + "@example.com"}, nil, []string{"emails[0]"}},
+		{"every bad entry", []string{"a@example.com", "x", "y"}, []string{"z", "+1 555 010 0001"}, []string{"emails[1]", "emails[2]", "phones[0]"}},
+		{"21 e-mails", make([]string, 21), nil, []string{"emails"}},
+		{"21 phones", nil, make([]string, 21), []string{"phones"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateContacts(tt.emails, tt.phones)
+			if tt.fields == nil {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Code != EInvalidContact {
+				t.Fatalf("err = %v, want %s", err, EInvalidContact)
+			}
+			var names []string
+			for _, f := range e.Fields {
+				names = append(names, f.Name)
+			}
+			if !slices.Equal(names, tt.fields) {
+				t.Errorf("fields %v, want %v", names, tt.fields)
+			}
+		})
 	}
 }

@@ -41,7 +41,18 @@ func (s *Service) CreateCustomer(ctx context.Context, in NewCustomer) (*Customer
 	if in.TwitterHandle != "" {
 		c.Twitter = &TwitterAccount{Handle: in.TwitterHandle}
 	}
+	contactErr := ValidateContacts(in.Emails, in.Phones)
 	c.Normalize()
+	if contactErr != nil {
+		// Bad contact data is 422; a bad name (a malformed request) as well
+		// makes it 400, every bad field listed.
+		rest := *c
+		rest.Emails, rest.Phones = nil, nil
+		if err := rest.Validate(); err != nil {
+			return nil, withFields(err, contactErr)
+		}
+		return nil, contactErr
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package support
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Application error codes: stable, machine-readable, and the only codes the
@@ -28,6 +29,8 @@ const (
 	EHandleDisconnected = "handle_disconnected"
 	EUnavailable        = "unavailable"
 	EInternal           = "internal"
+	// EInvalidContact: e-mail addresses or phone numbers that are not ones, or too many.
+	EInvalidContact = "invalid_contact"
 	// EIdempotencyKeyReused: an Idempotency-Key sent again with a different request.
 	EIdempotencyKeyReused = "idempotency_key_reused"
 	// EInvalidIdempotencyKey: an Idempotency-Key header outside the alphabet
@@ -97,6 +100,23 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "An internal error occurred."
+}
+
+// withFields adds the field errors of more to err's (an *Error), skipping
+// fields err already names, so one answer lists every bad field.
+func withFields(err, more error) error {
+	var e, m *Error
+	if !errors.As(err, &e) || !errors.As(more, &m) {
+		return err
+	}
+	out := *e
+	out.Fields = slices.Clone(e.Fields)
+	for _, f := range m.Fields {
+		if !slices.ContainsFunc(out.Fields, func(g FieldError) bool { return g.Name == f.Name }) {
+			out.Fields = append(out.Fields, f)
+		}
+	}
+	return &out
 }
 
 // validation collects field errors and turns them into one EValidation error.
