@@ -140,7 +140,7 @@ deploy: deps build console ## Build every function and the console, then `cdk de
 # --- local data -----------------------------------------------------------
 
 .PHONY: dev-reset
-dev-reset: ## Forget the local run's data (.data/).
+dev-reset: ## Forget the local run's data (.data/: the store and the X simulator's state).
 	rm -rf .data
 
 .PHONY: clean

@@ -61,13 +61,30 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Server, error) {
 	}, "/")
 }
 
-// StartSQS starts fauxqs on a free port and waits until its health check answers.
+// StartSQS starts fauxqs on a free loopback port and waits until its
+// health check answers.
+//
+// fauxqs takes any SQS call without checking signatures, so it must not be
+// reachable from the network. Its CLI (and startFauxqs) listen on 0.0.0.0
+// whatever FAUXQS_HOST says (1.9.2's dist/app.js hard-codes the host;
+// FAUXQS_HOST only names the host in queue URLs), so this starts its
+// exported buildApp, the same server, listening on 127.0.0.1 alone.
 func StartSQS(ctx context.Context, opts Options) (*Server, error) {
 	return start(ctx, "fauxqs", opts, func(root string, port int) ([]string, []string) {
-		return []string{filepath.Join(root, "node_modules", "fauxqs", "dist", "cli.js")},
-			[]string{"FAUXQS_PORT=" + strconv.Itoa(port), "FAUXQS_HOST=127.0.0.1"}
+		return []string{"--input-type=module", "-e", fauxqsOnLoopback},
+			[]string{"FAUXQS_PORT=" + strconv.Itoa(port), "FAUXQS_HOST=127.0.0.1",
+				"FAUXQS_APP=" + filepath.Join(root, "node_modules", "fauxqs", "dist", "app.js")}
 	}, "/health")
 }
+
+// fauxqsOnLoopback is the Node program StartSQS runs: fauxqs's app (at
+// FAUXQS_APP) on 127.0.0.1:FAUXQS_PORT, logging each request as its CLI does.
+const fauxqsOnLoopback = `
+import { pathToFileURL } from "node:url";
+const { buildApp } = await import(pathToFileURL(process.env.FAUXQS_APP).href);
+const app = buildApp({ logger: true, host: process.env.FAUXQS_HOST });
+await app.listen({ port: Number(process.env.FAUXQS_PORT), host: "127.0.0.1" });
+`
 
 type argsFunc func(root string, port int) (args, env []string)
 
@@ -211,8 +228,8 @@ func (s *Server) tail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// freePort asks the kernel for a port free on every interface (fauxqs
-// binds 0.0.0.0 as well as loopback).
+// freePort asks the kernel for a port free on every interface, so that
+// nothing listening on another interface can shadow the server.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", ":0")
 	if err != nil {

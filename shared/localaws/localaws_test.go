@@ -2,6 +2,7 @@ package localaws
 
 import (
 	"context"
+	"net"
 	"strings"
 	"syscall"
 	"testing"
@@ -99,5 +100,44 @@ func TestMissingInstallIsAClearError(t *testing.T) {
 	_, err := StartDynamoDB(context.Background(), Options{ModuleRoot: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "npm ci") {
 		t.Fatalf("err = %v, want a hint to run npm ci", err)
+	}
+}
+
+// TestServersListenOnLoopbackOnly: fauxqs and dynalite take unsigned calls,
+// so nothing but this machine may reach them: their port answers on
+// 127.0.0.1 and refuses on every other address of the machine.
+func TestServersListenOnLoopbackOnly(t *testing.T) {
+	var others []net.IP
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			others = append(others, n.IP)
+		}
+	}
+	if len(others) == 0 {
+		t.Skip("this machine has no IPv4 address but loopback to try")
+	}
+	ctx := context.Background()
+	for _, start := range []func(context.Context, Options) (*Server, error){StartSQS, StartDynamoDB} {
+		srv, err := start(ctx, Options{LogDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.Stop)
+		port := strings.TrimPrefix(srv.Endpoint, "http://127.0.0.1:")
+		if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 2*time.Second); err != nil {
+			t.Errorf("%s: loopback: %v", srv.Name, err)
+		} else {
+			c.Close()
+		}
+		for _, ip := range others {
+			if c, err := net.DialTimeout("tcp", net.JoinHostPort(ip.String(), port), 2*time.Second); err == nil {
+				c.Close()
+				t.Errorf("%s answers on %s:%s, not only on loopback", srv.Name, ip, port)
+			}
+		}
 	}
 }

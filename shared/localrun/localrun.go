@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,7 +39,8 @@ import (
 type Options struct {
 	// Addr is where the API listens, e.g. 127.0.0.1:8080 (port 0 picks one).
 	Addr string
-	// DataDir keeps the local DynamoDB's data and the servers' logs.
+	// DataDir keeps the local DynamoDB's data, the X simulator's state
+	// (SimStateFile) and the servers' logs; removing it forgets both.
 	DataDir string
 	// Config is the functions' configuration; the local run fills in the
 	// endpoints, table and queues it creates.
@@ -65,6 +67,10 @@ type Options struct {
 	// OAuth with them and signs webhook deliveries, the webhook verifies.
 	ConsumerKey, ConsumerSecret string
 }
+
+// SimStateFile is the file in Options.DataDir where the X simulator keeps
+// its state between runs.
+const SimStateFile = "xsim.json"
 
 // Deps are the running parts that routes, workers and pollers are built from.
 type Deps struct {
@@ -108,6 +114,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if cfg.DevToken == "" {
 		cfg.DevToken = config.DefaultDevToken
 	}
+	if len(cfg.AllowedOrigins) == 0 {
+		if cfg.AllowedOrigins, err = StackOrigins(); err != nil {
+			return err
+		}
+	}
 	cfg.DynamoDBEndpoint, cfg.SQSEndpoint = ddb.Endpoint, sqsSrv.Endpoint
 	ddbClient := localaws.DynamoDBClient(ddb.Endpoint)
 	if err := localaws.EnsureTable(ctx, ddbClient, cfg.TableName, table.Definition); err != nil {
@@ -136,6 +147,14 @@ func Run(ctx context.Context, opts Options) (err error) {
 	defer stopSim()
 	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
 		WebhookURL: base + webhook.Path, Format: opts.XSimFormat, Logger: log.With("part", "xsim")})
+	if opts.DataDir != "" {
+		// The simulated X keeps its Tweets, DMs and users beside the store,
+		// so that cases from an earlier run still point at what X holds.
+		if err := sim.Persist(filepath.Join(opts.DataDir, SimStateFile)); err != nil {
+			ln.Close()
+			return fmt.Errorf("localrun: %w (make dev-reset forgets the local data)", err)
+		}
+	}
 	simURL, err := sim.Start(simCtx, cmp.Or(opts.XSimAddr, "127.0.0.1:0"))
 	if err != nil {
 		ln.Close()
@@ -233,6 +252,7 @@ Twitter cases, local run
   X simulator       %[10]s   (control routes under /sim, see LOCAL.md; %[12]s deliveries, X_SIM_FORMAT=xaa|aaa)
   console token     Authorization: Bearer %[5]s
   Tweet limit       %[6]d
+  CORS origins      %[13]s   (ALLOWED_ORIGINS; default cdk.json's allowedOrigins)
 
 Try:
   curl -s %[1]s/healthz
@@ -244,5 +264,6 @@ Try:
 
 Ctrl-C stops everything.
 `, base, cfg.DynamoDBEndpoint, cfg.TableName, cfg.SQSEndpoint, cfg.DevToken, cfg.TweetMaxLength,
-		sample.Customers[0].ID, sample.Brands[0].HandleID, sample.Customers[0].Handle, simURL, sample.Brands[0].ScreenName, format)
+		sample.Customers[0].ID, sample.Brands[0].HandleID, sample.Customers[0].Handle, simURL, sample.Brands[0].ScreenName, format,
+		cmp.Or(strings.Join(cfg.AllowedOrigins, ", "), "none"))
 }

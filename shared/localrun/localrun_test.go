@@ -92,6 +92,7 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	checkSampleData(t, cfg)
 	checkConsoleAPI(t, base, cfg)
 	checkTheLoop(t, base, cfg, xsim.FormatXAA)
+	oldCase, oldTweet := customerTweetCase(t, base, cfg)
 	checkXAAShow(t, base, cfg)
 
 	if err := stop(); err != nil {
@@ -118,6 +119,7 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	}
 	checkSampleData(t, cfg2) // seeding again duplicated nothing
 	checkAAASmoke(t, base2, cfg2)
+	checkRepliesInOldCases(t, base2, cfg2, oldCase, oldTweet)
 	if err := stop2(); err != nil {
 		t.Fatal(err)
 	}
@@ -216,6 +218,7 @@ func checkConsoleAPI(t *testing.T, base string, cfg config.Config) {
 	if status, body := call(t, "GET", base+"/webhooks/twitter?crc_token=abc", "", ""); status != 200 || !strings.Contains(body, "sha256=") {
 		t.Errorf("CRC = %d %s", status, body)
 	}
+	checkCORS(t, base)
 }
 
 // checkTheLoop runs the whole product: a case created in the console is
@@ -456,6 +459,97 @@ func checkAAASmoke(t *testing.T, base string, cfg config.Config) {
 	eventually(t, "the AAA deletion removes the text", func() bool {
 		_, body := call(t, "GET", base+"/v1/cases/"+caseID, "dev", "")
 		return !strings.Contains(body, "account activity smoke") && strings.Contains(body, `"deleted":true`)
+	})
+}
+
+// checkCORS: with ALLOWED_ORIGINS unset the local run lets in the origins
+// the stack allows by default (cdk.json's allowedOrigins, the console on
+// http://localhost:3000), and no others.
+func checkCORS(t *testing.T, base string) {
+	t.Helper()
+	origins, err := StackOrigins()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(origins) == 0 || origins[0] != "http://localhost:3000" {
+		t.Errorf("the stack's default origins are %q, want the console's http://localhost:3000", origins)
+	}
+	for _, tt := range []struct {
+		origin  string
+		allowed bool
+	}{{"http://localhost:3000", true}, {"http://evil.example", false}} {
+		req, err := http.NewRequest("OPTIONS", base+"/v1/cases", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Origin", tt.origin)
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		req.Header.Set("Access-Control-Request-Headers", "authorization, content-type, idempotency-key")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got := resp.Header.Get("Access-Control-Allow-Origin")
+		if resp.StatusCode != 204 || (got == tt.origin) != tt.allowed || (!tt.allowed && got != "") {
+			t.Errorf("preflight from %s: %d, Access-Control-Allow-Origin %q (allowed: %v)", tt.origin, resp.StatusCode, got, tt.allowed)
+		}
+		if tt.allowed && !strings.Contains(resp.Header.Get("Access-Control-Allow-Headers"), "Idempotency-Key") {
+			t.Errorf("preflight from %s: Access-Control-Allow-Headers %q", tt.origin, resp.Header.Get("Access-Control-Allow-Headers"))
+		}
+	}
+}
+
+// customerTweetCase has alice Tweet at the second brand handle and waits
+// for the case it starts; it returns the case and the Tweet's X id.
+func customerTweetCase(t *testing.T, base string, cfg config.Config) (string, string) {
+	t.Helper()
+	alice, brand := sample.Customers[0], sample.Brands[1]
+	status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users/"+alice.Handle+"/tweets", "", `{"text":"@`+brand.ScreenName+` is the sale still on?"}`)
+	if status != 201 {
+		t.Fatalf("simulated Tweet: %d %s", status, body)
+	}
+	var tweet struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &tweet); err != nil || tweet.ID == "" {
+		t.Fatalf("simulated Tweet: %s", body)
+	}
+	var caseID string
+	eventually(t, "alice's Tweet starts a case", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases?customer_id="+alice.ID, "dev", "")
+		var list struct {
+			Items []struct {
+				ID       string `json:"id"`
+				HandleID string `json:"handle_id"`
+			} `json:"items"`
+		}
+		_ = json.Unmarshal([]byte(body), &list)
+		for _, c := range list.Items {
+			if c.HandleID == brand.HandleID {
+				caseID = c.ID
+			}
+		}
+		return caseID != ""
+	})
+	return caseID, tweet.ID
+}
+
+// checkRepliesInOldCases: after a restart on the same data the simulated X
+// still holds the Tweets the store's cases refer to, so a reply in a case
+// from the earlier run is posted under the customer's Tweet and shows sent.
+func checkRepliesInOldCases(t *testing.T, base string, cfg config.Config, caseID, tweetID string) {
+	t.Helper()
+	if _, body := call(t, "GET", cfg.XAPIBaseURL+"/sim/timeline/"+sample.Customers[0].Handle, "", ""); !strings.Contains(body, tweetID) {
+		t.Fatalf("the simulator forgot Tweet %s across the restart: %s", tweetID, body)
+	}
+	if status, body := call(t, "POST", base+"/v1/cases/"+caseID+"/replies", "dev", `{"mode":"mention","text":"Yes, until Sunday!"}`); status != 202 {
+		t.Fatalf("reply in a case from before the restart = %d %s", status, body)
+	}
+	eventually(t, "the reply in the old case is sent", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases/"+caseID, "dev", "")
+		if strings.Contains(body, `"status":"failed"`) {
+			t.Fatalf("the reply failed: %s", body)
+		}
+		return strings.Contains(body, `"text":"Yes, until Sunday!","status":"sent"`)
 	})
 }
 

@@ -130,6 +130,11 @@ type Sim struct {
 	nonces   map[string]time.Time
 	lastSeen time.Time
 	xaaSeq   int64
+
+	// saveMu serialises saves; statePath is the file Persist keeps the
+	// state in ("" : not kept).
+	saveMu    sync.Mutex
+	statePath string
 }
 
 // New returns a simulator holding the sample users. It starts no goroutine
@@ -168,8 +173,8 @@ func New(opts Options) *Sim {
 }
 
 // Handler returns the simulator's HTTP handler: the /2/ API and the /sim/
-// control routes.
-func (s *Sim) Handler() http.Handler { return s.mux }
+// control routes (saving the state after changes once Persist was called).
+func (s *Sim) Handler() http.Handler { return s.persisting(s.mux) }
 
 // Start listens on addr (e.g. "127.0.0.1:8081"; port 0 picks a free one) and
 // serves until ctx is done, then shuts the server down and closes the
