@@ -62,6 +62,8 @@ func TestCreateCaseRefusals(t *testing.T) {
 		{"no customer", map[string]string{"handle_id": support1, "text": "@x hi"}, 400, "validation_failed", "customer_id", 0},
 		{"empty", map[string]string{"customer_id": alice, "handle_id": support1, "text": ""}, 422, "text_empty", "text", 0},
 		{"white space", map[string]string{"customer_id": alice, "handle_id": support1, "text": " \n\t "}, 422, "text_empty", "text", 0},
+		{"only the prefill", map[string]string{"customer_id": bob, "handle_id": support1, "text": "@bob_stranger "}, 422, "text_empty", "text", 0},
+		{"only mentions", map[string]string{"customer_id": alice, "handle_id": support1, "text": "@alice_follows @AcmeSupport"}, 422, "text_empty", "text", 0},
 		{"141 weighted", map[string]string{"customer_id": alice, "handle_id": support1, "text": mention(141)}, 422, "text_too_long", "text", 141},
 		{"customer not mentioned", map[string]string{"customer_id": alice, "handle_id": support1, "text": "hello there"}, 400, "validation_failed", "text", 0},
 		{"someone else mentioned", map[string]string{"customer_id": alice, "handle_id": support1, "text": "@bob_stranger hi"}, 400, "validation_failed", "text", 0},
@@ -81,10 +83,20 @@ func TestCreateCaseRefusals(t *testing.T) {
 		})
 	}
 	e.wantCommands() // nothing was queued
-	var cases list[apiCase]
-	e.do("GET", "/v1/cases?customer_id="+alice, nil).want(t, 200, &cases)
-	if len(cases.Items) != 0 {
-		t.Errorf("refused requests left cases: %+v", cases.Items)
+	for _, c := range []string{alice, bob} {
+		var cases list[apiCase]
+		e.do("GET", "/v1/cases?customer_id="+c, nil).want(t, 200, &cases)
+		if len(cases.Items) != 0 {
+			t.Errorf("refused requests left cases: %+v", cases.Items)
+		}
+	}
+	// The counter says the same of the prefill alone.
+	var count struct {
+		Valid bool `json:"valid"`
+	}
+	e.do("POST", "/v1/text/count", map[string]string{"text": "@bob_stranger ", "mode": "mention"}).want(t, 200, &count)
+	if count.Valid {
+		t.Error("the counter calls the prefill alone valid")
 	}
 }
 

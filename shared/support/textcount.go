@@ -58,7 +58,9 @@ func (s *Service) CountText(mode TextMode, text string) (TextCount, error) {
 }
 
 // judgeText measures text in mode and says why it cannot be sent, if it
-// cannot: ETextEmpty for empty or white-space text, ETextTooLong (with
+// cannot: ETextEmpty for empty or white-space text, and for a Tweet made of
+// nothing but @mentions (a case's first Tweet left at its prefill
+// "@handle ", say), ETextTooLong (with
 // weighted_length and max_length) over the mode's limit, EValidation for
 // characters X refuses (U+FFFE, U+FEFF, U+FFFF).
 func (s *Service) judgeText(mode TextMode, text string) (TextCount, error) {
@@ -81,6 +83,9 @@ func (s *Service) judgeText(mode TextMode, text string) (TextCount, error) {
 	case strings.TrimSpace(text) == "":
 		return count, &Error{Code: ETextEmpty, Message: "The text is empty.",
 			Fields: []FieldError{{Name: "text", Code: ETextEmpty, Detail: "Write something to send."}}}
+	case mode == ModeMention && onlyMentions(text):
+		return count, &Error{Code: ETextEmpty, Message: "The Tweet has nothing but @mentions.",
+			Fields: []FieldError{{Name: "text", Code: ETextEmpty, Detail: "Write something after the @mentions."}}}
 	case !fits:
 		return count, &Error{
 			Code:    ETextTooLong,
@@ -92,6 +97,19 @@ func (s *Service) judgeText(mode TextMode, text string) (TextCount, error) {
 		return count, fieldError("text", "invalid", "The text contains characters X does not accept (U+FFFE, U+FEFF or U+FFFF).")
 	}
 	return count, nil
+}
+
+// onlyMentions reports whether every word of text (split at white space)
+// is one @mention, by twitter-text's extraction.
+func onlyMentions(text string) bool {
+	words := strings.Fields(text)
+	for _, w := range words {
+		names := twtext.ExtractMentions(w)
+		if len(names) != 1 || strings.TrimLeft(w, "@＠") != names[0] || utf8.RuneCountInString(w) != 1+len(names[0]) {
+			return false
+		}
+	}
+	return len(words) > 0
 }
 
 func textTooLongMessage(mode TextMode, c TextCount) string {

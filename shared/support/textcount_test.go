@@ -40,6 +40,13 @@ func TestCountText(t *testing.T) {
 		{"dm 10000", s140, ModeDM, strings.Repeat("漢", 10000), 10000, 10000, ""},
 		{"dm 10001", s140, ModeDM, strings.Repeat("a", 10001), 10001, 10000, ETextTooLong},
 		{"dm empty", s140, ModeDM, "  ", 2, 10000, ETextEmpty},
+		{"only the prefill", s140, ModeMention, "@bob_stranger ", 14, 140, ETextEmpty},
+		{"only mentions", s140, ModeMention, " @bob_stranger\n＠AcmeDeals  @x ", 31, 140, ETextEmpty},
+		{"a mention and a word", s140, ModeMention, "@bob_stranger hi", 16, 140, ""},
+		{"a mention and punctuation", s140, ModeMention, "@bob_stranger !", 15, 140, ""},
+		{"a list is not a mention", s140, ModeMention, "@bob_stranger/deals", 19, 140, ""},
+		{"an e-mail is not a mention", s140, ModeMention, "bob@example.com", 15, 140, ""},
+		{"dm of a mention", s140, ModeDM, "@bob_stranger", 13, 10000, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
