@@ -220,6 +220,22 @@ func TestFollowAndUnfollow(t *testing.T) {
 	}
 	e.wantCommands(support.CmdUnfollow)
 
+	// No-ops answer from the recorded state: 200, nothing sent to X.
+	_, err = e.store.SetBrandFollowsCustomer(e.ctx, bob, deals2, false, time.Now())
+	must(t, err)
+	e.do("DELETE", "/v1/customers/"+bob+"/follows/"+deals2, nil).want(t, 200, &f) // unfollowing twice
+	if f.Pending != nil || f.BrandFollowsCustomer {
+		t.Errorf("second unfollow = %+v", f)
+	}
+	e.do("DELETE", "/v1/customers/"+alice+"/follows/"+deals2, nil).want(t, 200, &f) // never followed
+	_, err = e.store.SetBrandFollowsCustomer(e.ctx, alice, support1, true, time.Now())
+	must(t, err)
+	e.do("PUT", "/v1/customers/"+alice+"/follows/"+support1, nil).want(t, 200, &f) // already followed
+	if f.Pending != nil || !f.BrandFollowsCustomer {
+		t.Errorf("follow of a followed customer = %+v", f)
+	}
+	e.wantCommands()
+
 	tests := []struct {
 		name, method, path string
 		status             int

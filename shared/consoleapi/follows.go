@@ -39,18 +39,24 @@ func (s *server) handleRemoveTwitter() http.Handler {
 }
 
 // handleFollow is PUT (follow) and DELETE (unfollow)
-// /v1/customers/{id}/follows/{handle_id}: 202 with the follow state, pending.
+// /v1/customers/{id}/follows/{handle_id}: 202 with the follow state,
+// pending, when the command was queued; 200 with the state when it already
+// was the one asked (nothing is sent to X).
 func (s *server) handleFollow(action support.FollowAction) http.Handler {
 	do := s.svc.Follow
 	if action == support.ActionUnfollow {
 		do = s.svc.Unfollow
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := do(r.Context(), r.PathValue("id"), r.PathValue("handle_id"))
+		f, queued, err := do(r.Context(), r.PathValue("id"), r.PathValue("handle_id"))
 		if err != nil {
 			httpapi.WriteError(w, r, err)
 			return
 		}
-		httpapi.Encode(w, http.StatusAccepted, newFollowView(f))
+		status := http.StatusOK
+		if queued {
+			status = http.StatusAccepted
+		}
+		httpapi.Encode(w, status, newFollowView(f))
 	})
 }

@@ -51,8 +51,7 @@ func TestRetweetOncePerHandleAndUndo(t *testing.T) {
 		t.Errorf("message in case = %+v", got.Messages[0])
 	}
 
-	// Undo: 202 and an unretweet, even when none is recorded (a Retweet
-	// made on X directly is not recorded).
+	// Undo: 202 and an unretweet.
 	e.do("DELETE", retweetPath(caseID, tweet, support1), nil).want(t, 202, &out)
 	if !slices.Equal(out.Message.RetweetedBy, []string{deals2}) {
 		t.Errorf("after undo retweeted_by = %v", out.Message.RetweetedBy)
@@ -61,11 +60,16 @@ func TestRetweetOncePerHandleAndUndo(t *testing.T) {
 	if cmd.MessageID != tweet || cmd.HandleID != support1 || cmd.CaseID != caseID {
 		t.Errorf("unretweet command = %+v", cmd)
 	}
-	e.do("DELETE", retweetPath(caseID, tweet, support1), nil).want(t, 202, &out)
+	// Undoing a Retweet that is not recorded answers from that state: 200,
+	// nothing sent to X.
+	e.do("DELETE", retweetPath(caseID, tweet, support1), nil).want(t, 200, &out)
 	if !slices.Equal(out.Message.RetweetedBy, []string{deals2}) {
 		t.Errorf("after a second undo retweeted_by = %v", out.Message.RetweetedBy)
 	}
-	e.wantCommands(support.CmdUnretweet)
+	other, _ := e.inboundCase(bob, support1, "bob_stranger", "6050")
+	otherTweet := mustLatestTweet(t, e, other)
+	e.do("DELETE", retweetPath(other, otherTweet, support1), nil).want(t, 200, &out)
+	e.wantCommands()
 }
 
 func TestRetweetRefusals(t *testing.T) {

@@ -436,7 +436,7 @@ func TestFollowRecordsTheNewState(t *testing.T) {
 	e := newEnv(t, options{})
 	ctx := context.Background()
 	bob, brand := sample.Customers[1], sample.Brands[0]
-	if _, err := e.svc.Follow(ctx, bob.ID, brand.HandleID); err != nil {
+	if _, _, err := e.svc.Follow(ctx, bob.ID, brand.HandleID); err != nil {
 		t.Fatal(err)
 	}
 	if f, _ := e.store.Follow(ctx, bob.ID, brand.HandleID); f.Pending != support.ActionFollow {
@@ -450,7 +450,7 @@ func TestFollowRecordsTheNewState(t *testing.T) {
 	if !f.BrandFollowsCustomer || f.Pending != "" {
 		t.Errorf("after the worker: %+v, want following and nothing pending", f)
 	}
-	if _, err := e.svc.Unfollow(ctx, bob.ID, brand.HandleID); err != nil {
+	if _, _, err := e.svc.Unfollow(ctx, bob.ID, brand.HandleID); err != nil {
 		t.Fatal(err)
 	}
 	e.drain()

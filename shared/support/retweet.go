@@ -42,34 +42,35 @@ func (s *Service) Retweet(ctx context.Context, caseID, messageID, handleID strin
 	return m, true, nil
 }
 
-// Unretweet undoes a brand handle's Retweet: the record goes at once and
-// an unretweet command is queued, always, even when no Retweet was
-// recorded: Retweets made on X directly are not recorded, and undoing on X
-// is harmless when there is nothing to undo. If queuing fails, a record
-// that was removed is put back.
-func (s *Service) Unretweet(ctx context.Context, caseID, messageID, handleID string) (*Message, error) {
+// Unretweet undoes a brand handle's Retweet: the record goes at once
+// (RemoveRetweet, atomic) and an unretweet command is queued (queued
+// true). With no Retweet recorded it answers from that state and queues
+// nothing (queued false): a call to X that undoes nothing still spends its
+// rate limit and its price. If queuing fails, the record is put back.
+func (s *Service) Unretweet(ctx context.Context, caseID, messageID, handleID string) (m *Message, queued bool, err error) {
 	m, h, err := s.retweetable(ctx, caseID, messageID, handleID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	removed, err := s.store.RemoveRetweet(ctx, caseID, messageID, h.ID)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	m.RetweetedBy = slices.DeleteFunc(m.RetweetedBy, func(id string) bool { return id == h.ID })
 	m.Retweets = slices.DeleteFunc(m.Retweets, func(r Retweet) bool { return r.HandleID == h.ID })
+	if !removed {
+		return m, false, nil
+	}
 	now := s.clock()
 	cmd := Command{ID: NewID(now), Kind: CmdUnretweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
 	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
-		if removed {
-			if _, uerr := s.store.AddRetweet(context.WithoutCancel(ctx), caseID, messageID, Retweet{HandleID: h.ID, By: agentOf(ctx), At: now}); uerr != nil {
-				slog.ErrorContext(ctx, "Retweet left removed after the unretweet could not be queued",
-					"case_id", caseID, "message_id", messageID, "handle_id", h.ID, "enqueue_err", err, "undo_err", uerr)
-			}
+		if _, uerr := s.store.AddRetweet(context.WithoutCancel(ctx), caseID, messageID, Retweet{HandleID: h.ID, By: agentOf(ctx), At: now}); uerr != nil {
+			slog.ErrorContext(ctx, "Retweet left removed after the unretweet could not be queued",
+				"case_id", caseID, "message_id", messageID, "handle_id", h.ID, "enqueue_err", err, "undo_err", uerr)
 		}
-		return nil, enqueueFailed("undoing of the Retweet", err)
+		return nil, false, enqueueFailed("undoing of the Retweet", err)
 	}
-	return m, nil
+	return m, true, nil
 }
 
 // retweetable reads the message and the brand handle of a (un)Retweet and
