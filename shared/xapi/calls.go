@@ -18,8 +18,6 @@ import (
 	mtypes "github.com/michimani/gotwi/tweet/managetweet/types"
 	"github.com/michimani/gotwi/tweet/retweet"
 	rtypes "github.com/michimani/gotwi/tweet/retweet/types"
-	"github.com/michimani/gotwi/tweet/timeline"
-	tmtypes "github.com/michimani/gotwi/tweet/timeline/types"
 	"github.com/michimani/gotwi/tweet/tweetlookup"
 	tltypes "github.com/michimani/gotwi/tweet/tweetlookup/types"
 	"github.com/michimani/gotwi/user/follow"
@@ -28,7 +26,6 @@ import (
 	ultypes "github.com/michimani/gotwi/user/userlookup/types"
 
 	"github.com/acme/twitter-cases/shared/support"
-	"github.com/acme/twitter-cases/shared/twtext"
 )
 
 // Endpoints called through gotwi's CallAPI with the adapter's own types
@@ -105,6 +102,10 @@ type Tweet struct {
 	Text      string
 	AuthorID  string
 	CreatedAt time.Time
+	// InReplyToTweetID is the Tweet it replies to ("" for none), and Links
+	// what its t.co links stand for; only RecentTweets fills them in.
+	InReplyToTweetID string
+	Links            []Link
 }
 
 // LookupTweet finds a Tweet as the brand handle sees it (GET /2/tweets/:id).
@@ -338,138 +339,4 @@ func partialError(op string, errs []resources.PartialError) error {
 	}
 	e.Title, e.Detail, e.Type = e.Errors[0].Title, e.Errors[0].Detail, e.Errors[0].Type
 	return e
-}
-
-// maxTimelinePages bounds how far RecentTweets reads back (100 Tweets a page).
-const maxTimelinePages = 3
-
-// RecentTweets returns the brand handle's own Tweets (replies included,
-// Retweets left out) created at or after since, newest first: at most 300
-// (GET /2/users/:id/tweets).
-func (c *Client) RecentTweets(ctx context.Context, auth BrandAuth, since time.Time) ([]Tweet, error) {
-	if auth.XUserID == "" {
-		return nil, errors.New("xapi: recent tweets: no user id")
-	}
-	start := since.UTC().Truncate(time.Second)
-	var tweets []Tweet
-	token := ""
-	for page := 0; page < maxTimelinePages; page++ {
-		p := &tmtypes.ListTweetsInput{ID: auth.XUserID, StartTime: &start, MaxResults: 100, PaginationToken: token,
-			Exclude:     fields.ExcludeList{fields.ExcludeRetweets},
-			TweetFields: fields.TweetFieldList{fields.TweetFieldAuthorID, fields.TweetFieldCreatedAt}}
-		var out *tmtypes.ListTweetsOutput
-		err := c.do(ctx, "recent tweets", auth, func(ctx context.Context, gc *gotwi.Client) error {
-			var err error
-			out, err = timeline.ListTweets(ctx, gc, p)
-			if err == nil && len(out.Data) == 0 && len(out.Errors) > 0 {
-				return partialError("recent tweets", out.Errors)
-			}
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range out.Data {
-			t := Tweet{ID: gotwi.StringValue(d.ID), Text: html.UnescapeString(gotwi.StringValue(d.Text)), AuthorID: gotwi.StringValue(d.AuthorID)}
-			if d.CreatedAt != nil {
-				t.CreatedAt = d.CreatedAt.UTC()
-			}
-			tweets = append(tweets, t)
-		}
-		token = gotwi.StringValue(out.Meta.NextToken)
-		if token == "" {
-			break
-		}
-	}
-	return tweets, nil
-}
-
-// FindTweet looks among the brand handle's Tweets since a time for one with
-// this text and returns the newest one's id, or "" when there is none. It
-// lets a worker that may have posted a Tweet before it crashed adopt it
-// instead of posting again. Every URL counts as equal to any other, since X
-// shows links as t.co URLs.
-func (c *Client) FindTweet(ctx context.Context, auth BrandAuth, text string, since time.Time) (string, error) {
-	tweets, err := c.RecentTweets(ctx, auth, since)
-	if err != nil {
-		return "", err
-	}
-	want := matchText(text)
-	for _, t := range tweets {
-		if matchText(t.Text) == want {
-			return t.ID, nil
-		}
-	}
-	return "", nil
-}
-
-// matchText replaces the URLs of a Tweet's text by one placeholder.
-func matchText(text string) string {
-	for _, u := range twtext.ExtractURLs(text) {
-		text = strings.Replace(text, u, "\x00url\x00", 1)
-	}
-	return strings.TrimSpace(text)
-}
-
-const dmEventsEndpoint = "https://api.twitter.com/2/dm_conversations/with/:participant_id/dm_events"
-
-// FindDM returns the id of the brand handle's Direct Message to the user
-// with this text sent since a time, or "": the outbound worker's check,
-// after a crash, for a DM X may already have sent
-// (GET /2/dm_conversations/with/:participant_id/dm_events, newest first).
-func (c *Client) FindDM(ctx context.Context, auth BrandAuth, participantID, text string, since time.Time) (string, error) {
-	if participantID == "" {
-		return "", errors.New("xapi: find dm: no participant id")
-	}
-	var found string
-	err := c.do(ctx, "find dm", auth, func(ctx context.Context, gc *gotwi.Client) error {
-		var out struct {
-			Data []struct {
-				ID        string `json:"id"`
-				EventType string `json:"event_type"`
-				Text      string `json:"text"`
-				SenderID  string `json:"sender_id"`
-				CreatedAt string `json:"created_at"`
-			} `json:"data"`
-			partialErrors
-		}
-		in := &dmEventsInput{ParticipantID: participantID}
-		if err := gc.CallAPI(ctx, dmEventsEndpoint, "GET", in, &out); err != nil {
-			return err
-		}
-		want := matchText(text)
-		for _, e := range out.Data {
-			at, err := time.Parse(time.RFC3339, e.CreatedAt)
-			if err == nil && at.Before(since) {
-				break // newest first: the rest are older still
-			}
-			if e.EventType == "MessageCreate" && e.SenderID == auth.XUserID && matchText(html.UnescapeString(e.Text)) == want {
-				found = e.ID
-				return nil
-			}
-		}
-		return nil
-	})
-	return found, err
-}
-
-// dmEventsInput is the parameters of GET
-// /2/dm_conversations/with/:participant_id/dm_events for gotwi's CallAPI.
-type dmEventsInput struct {
-	accessToken   string
-	ParticipantID string
-}
-
-func (p *dmEventsInput) SetAccessToken(token string) { p.accessToken = token }
-func (p *dmEventsInput) AccessToken() string         { return p.accessToken }
-
-func (p *dmEventsInput) ResolveEndpoint(endpointBase string) string {
-	return strings.Replace(endpointBase, ":participant_id", url.PathEscape(p.ParticipantID), 1) +
-		"?dm_event.fields=id,event_type,text,sender_id,created_at&max_results=100"
-}
-
-func (p *dmEventsInput) Body() (io.Reader, error) { return nil, nil }
-
-func (p *dmEventsInput) ParameterMap() map[string]string {
-	return map[string]string{"dm_event.fields": "id,event_type,text,sender_id,created_at", "max_results": "100"}
 }

@@ -203,3 +203,30 @@ func IsDuplicate(err error) bool {
 	e, ok := AsError(err)
 	return ok && e.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(e.Detail), "duplicate content")
 }
+
+// dmRefusals are the phrases of X's 403 to a Direct Message the recipient
+// does not accept from the sender (v1.1's errors 150 and 349 and their v2
+// wording): they do not follow the sender and do not take DMs from anyone.
+var dmRefusals = []string{
+	"not following you",
+	"cannot send messages to",
+	"not permitted to send",
+	"not allowed to send direct messages",
+	"does not accept direct messages",
+}
+
+// IsDMNotAllowed reports whether X refused a Direct Message because the
+// recipient does not accept messages from the sender (403 on send dm).
+func IsDMNotAllowed(err error) bool {
+	e, ok := AsError(err)
+	if !ok || e.StatusCode != http.StatusForbidden || e.Op != "send dm" {
+		return false
+	}
+	text := strings.ToLower(e.Detail + " " + e.Reason())
+	for _, p := range dmRefusals {
+		if strings.Contains(text, p) {
+			return true
+		}
+	}
+	return false
+}

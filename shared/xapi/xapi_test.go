@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -341,6 +342,26 @@ func TestFollowAndUnfollow(t *testing.T) {
 	}
 }
 
+func TestFollowProtectedUserIsARequestUntilAccepted(t *testing.T) {
+	f := newFixture(t, xsim.Options{})
+	ctx := context.Background()
+	id := f.ctl("POST", "/sim/users", `{"username":"dora_private","protected":true}`)["id"].(string)
+	res, err := f.client.Follow(ctx, acmeSupport, id)
+	if err != nil || res.Following || !res.PendingFollow {
+		t.Fatalf("follow of a protected user: %+v %v, want a pending follow request", res, err)
+	}
+	if tl := f.timeline("dora_private"); len(tl.Followers) != 0 {
+		t.Errorf("followers before accepting %+v", tl.Followers)
+	}
+	f.ctl("POST", "/sim/users/dora_private/follow-requests/AcmeSupport", "")
+	if tl := f.timeline("dora_private"); len(tl.Followers) != 1 || tl.Followers[0].Username != "AcmeSupport" {
+		t.Errorf("followers after accepting %+v", tl.Followers)
+	}
+	if res, err := f.client.Follow(ctx, acmeSupport, id); err != nil || !res.Following || res.PendingFollow {
+		t.Errorf("follow again once accepted: %+v %v", res, err)
+	}
+}
+
 func TestLookupUser(t *testing.T) {
 	f := newFixture(t, xsim.Options{})
 	ctx := context.Background()
@@ -617,7 +638,7 @@ func TestOwnTweetsComeBackThroughTheWebhook(t *testing.T) {
 	}
 }
 
-func TestRecentTweetsAndFindTweet(t *testing.T) {
+func TestRecentTweetsAndFindTweets(t *testing.T) {
 	f := newFixture(t, xsim.Options{})
 	ctx := context.Background()
 	since := time.Now().Add(-time.Minute)
@@ -625,47 +646,65 @@ func TestRecentTweetsAndFindTweet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if posted.Text != "@alice_follows fish & chips <3 https://acme.com/menu" {
-		t.Errorf("text %q, want X's entities decoded", posted.Text)
+	if !strings.HasPrefix(posted.Text, "@alice_follows fish & chips <3 https://t.co/") || len(posted.Text) != len("@alice_follows fish & chips <3 ")+23 {
+		t.Errorf("text %q, want X's entities decoded and the link shown as X shows it (t.co)", posted.Text)
+	}
+	bare, err := f.client.CreateTweet(ctx, acmeSupport, "@alice_follows see acme.com/FAQ", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs := f.ctl("POST", "/sim/users/alice_follows/tweets", `{"text":"@AcmeSupport ok"}`)["id"].(string)
+	reply, err := f.client.CreateTweet(ctx, acmeSupport, "@alice_follows glad you liked https://acme.com/menu", theirs)
+	if err != nil {
+		t.Fatal(err)
 	}
 	for i := 0; i < 120; i++ { // more than a page
 		if _, err := f.client.CreateTweet(ctx, acmeSupport, "@bob_stranger filler "+time.Duration(i).String(), ""); err != nil {
 			t.Fatal(err)
 		}
 	}
-	theirs := f.ctl("POST", "/sim/users/alice_follows/tweets", `{"text":"@AcmeSupport ok"}`)["id"].(string)
 	if err := f.client.Retweet(ctx, acmeSupport, theirs); err != nil {
 		t.Fatal(err)
 	}
 
-	tweets, err := f.client.RecentTweets(ctx, acmeSupport, since)
+	tweets, err := f.client.RecentTweets(ctx, acmeSupport, since, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tweets) != 121 || tweets[120].ID != posted.ID || tweets[120].Text != posted.Text || tweets[0].AuthorID != sample.Brands[0].XUserID || tweets[0].CreatedAt.IsZero() {
+	if len(tweets) != 123 || tweets[122].ID != posted.ID || tweets[122].Text != posted.Text || tweets[0].AuthorID != sample.Brands[0].XUserID || tweets[0].CreatedAt.IsZero() {
 		t.Errorf("%d tweets, oldest %+v", len(tweets), tweets[len(tweets)-1])
 	}
+	if got := tweets[120]; got.ID != reply.ID || got.InReplyToTweetID != theirs || len(got.Links) != 1 || got.Links[0].ExpandedURL != "https://acme.com/menu" {
+		t.Errorf("reply as read back = %+v", got)
+	}
 
+	now := time.Now().Add(time.Minute)
 	for _, tt := range []struct {
-		name, text string
-		since      time.Time
-		want       string
+		name    string
+		attempt xapi.Attempt
+		want    []string
 	}{
-		{"same text", "@alice_follows fish & chips <3 https://acme.com/menu", since, posted.ID},
-		{"another URL (X shows t.co links)", "@alice_follows fish & chips <3 https://t.co/abc123", since, posted.ID},
-		{"other text", "@alice_follows fish and chips", since, ""},
-		{"posted before since", "@alice_follows fish & chips <3 https://acme.com/menu", time.Now().Add(time.Hour), ""},
+		{"same text", xapi.Attempt{Text: "@alice_follows fish & chips <3 https://acme.com/menu", From: since, To: now}, []string{posted.ID}},
+		{"same text, in reply", xapi.Attempt{Text: "@alice_follows glad you liked https://acme.com/menu", InReplyToTweetID: theirs, From: since, To: now}, []string{reply.ID}},
+		{"same text, in reply to nothing", xapi.Attempt{Text: "@alice_follows glad you liked https://acme.com/menu", From: since, To: now}, nil},
+		{"same text, in reply to another Tweet", xapi.Attempt{Text: "@alice_follows fish & chips <3 https://acme.com/menu", InReplyToTweetID: theirs, From: since, To: now}, nil},
+		{"another URL is another Tweet", xapi.Attempt{Text: "@alice_follows fish & chips <3 https://acme.com/drinks", From: since, To: now}, nil},
+		{"a t.co link is not the URL", xapi.Attempt{Text: "@alice_follows fish & chips <3 https://t.co/abc123", From: since, To: now}, nil},
+		{"a URL without scheme, as X expands it", xapi.Attempt{Text: "@alice_follows see ACME.com/FAQ", From: since, To: now}, []string{bare.ID}},
+		{"other text", xapi.Attempt{Text: "@alice_follows fish and chips", From: since, To: now}, nil},
+		{"posted before the window", xapi.Attempt{Text: "@alice_follows fish & chips <3 https://acme.com/menu", From: time.Now().Add(time.Hour)}, nil},
+		{"posted after the window", xapi.Attempt{Text: "@alice_follows fish & chips <3 https://acme.com/menu", From: since.Add(-time.Hour), To: since}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := f.client.FindTweet(ctx, acmeSupport, tt.text, tt.since)
-			if err != nil || id != tt.want {
-				t.Errorf("FindTweet = %q, %v; want %q", id, err, tt.want)
+			ids, err := f.client.FindTweets(ctx, acmeSupport, tt.attempt)
+			if err != nil || !slices.Equal(ids, tt.want) {
+				t.Errorf("FindTweets = %q, %v; want %q", ids, err, tt.want)
 			}
 		})
 	}
 }
 
-func TestFindDM(t *testing.T) {
+func TestFindDMs(t *testing.T) {
 	f := newFixture(t, xsim.Options{})
 	ctx := context.Background()
 	since := time.Now().Add(-time.Minute)
@@ -673,21 +712,32 @@ func TestFindDM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	linked, err := f.client.SendDM(ctx, acmeSupport, alice.XUser, "track it at https://acme.com/track?id=7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := f.client.SendDM(ctx, acmeSupport, alice.XUser, "your refund of 5 < 10 & more is on its way")
+	if err != nil {
+		t.Fatal(err)
+	}
 	f.ctl("POST", "/sim/users/alice_follows/dms", `{"to":"AcmeSupport","text":"thanks"}`)
+	now := time.Now().Add(time.Minute)
 	for _, tt := range []struct {
-		name, text string
-		since      time.Time
-		want       string
+		name    string
+		attempt xapi.Attempt
+		want    []string
 	}{
-		{"ours", "your refund of 5 < 10 & more is on its way", since, sent.EventID},
-		{"the customer's words are not ours", "thanks", since, ""},
-		{"never sent", "something else", since, ""},
-		{"sent before since", "your refund of 5 < 10 & more is on its way", time.Now().Add(time.Hour), ""},
+		{"ours, twice", xapi.Attempt{Text: "your refund of 5 < 10 & more is on its way", From: since, To: now}, []string{again.EventID, sent.EventID}},
+		{"with its link", xapi.Attempt{Text: "track it at https://acme.com/track?id=7", From: since, To: now}, []string{linked.EventID}},
+		{"another link", xapi.Attempt{Text: "track it at https://acme.com/track?id=8", From: since, To: now}, nil},
+		{"the customer's words are not ours", xapi.Attempt{Text: "thanks", From: since, To: now}, nil},
+		{"never sent", xapi.Attempt{Text: "something else", From: since, To: now}, nil},
+		{"sent before the window", xapi.Attempt{Text: "your refund of 5 < 10 & more is on its way", From: time.Now().Add(time.Hour)}, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			id, err := f.client.FindDM(ctx, acmeSupport, alice.XUser, tt.text, tt.since)
-			if err != nil || id != tt.want {
-				t.Errorf("FindDM = %q, %v; want %q", id, err, tt.want)
+			ids, err := f.client.FindDMs(ctx, acmeSupport, alice.XUser, tt.attempt)
+			if err != nil || !slices.Equal(ids, tt.want) {
+				t.Errorf("FindDMs = %q, %v; want %q", ids, err, tt.want)
 			}
 		})
 	}

@@ -148,6 +148,51 @@ type tweetData struct {
 	ConversationID      string   `json:"conversation_id,omitempty"`
 	InReplyToUserID     string   `json:"in_reply_to_user_id,omitempty"`
 	ReferencedTweets    []refTwt `json:"referenced_tweets,omitempty"`
+	Entities            *struct {
+		URLs []urlEntity `json:"urls,omitempty"`
+	} `json:"entities,omitempty"`
+}
+
+// apiTweet is the Tweet as X's API answers show it: its links as t.co
+// links (with their entities when fields asks for them), HTML-escaped.
+func (s *Sim) apiTweet(t *tweet, fields map[string]bool) tweetData {
+	text, urls := wrapURLs(t.ID, s.tweetText(t))
+	d := tweetData{ID: t.ID, Text: escapeText(text), EditHistoryTweetIDs: []string{t.ID}}
+	if fields["entities"] && len(urls) > 0 {
+		d.Entities = &struct {
+			URLs []urlEntity `json:"urls,omitempty"`
+		}{URLs: urls}
+	}
+	if fields["author_id"] {
+		d.AuthorID = t.AuthorID
+	}
+	if fields["created_at"] {
+		d.CreatedAt = t.CreatedAt.Format("2006-01-02T15:04:05.000Z")
+	}
+	if fields["conversation_id"] {
+		d.ConversationID = s.conversationOf(t)
+	}
+	if fields["in_reply_to_user_id"] {
+		d.InReplyToUserID = t.InReplyToUserID
+	}
+	if fields["referenced_tweets"] {
+		if t.InReplyToID != "" {
+			d.ReferencedTweets = append(d.ReferencedTweets, refTwt{"replied_to", t.InReplyToID})
+		}
+		if t.RetweetOfID != "" {
+			d.ReferencedTweets = append(d.ReferencedTweets, refTwt{"retweeted", t.RetweetOfID})
+		}
+	}
+	return d
+}
+
+// fieldSet is the set of a comma-separated fields parameter.
+func fieldSet(list string) map[string]bool {
+	set := map[string]bool{}
+	for _, f := range strings.Split(list, ",") {
+		set[f] = true
+	}
+	return set
 }
 
 type refTwt struct {
@@ -180,7 +225,7 @@ func (s *Sim) createTweetAPI(c *call) (int, any) {
 	if xe != nil {
 		return fail(xe)
 	}
-	return http.StatusCreated, map[string]any{"data": tweetData{ID: t.ID, Text: escapeText(t.Text), EditHistoryTweetIDs: []string{t.ID}}}
+	return http.StatusCreated, map[string]any{"data": s.apiTweet(t, nil)}
 }
 
 // createTweet applies X's rules to a new Tweet and stores it. Called with
@@ -261,26 +306,7 @@ func (s *Sim) lookupTweetAPI(c *call) (int, any) {
 	if t == nil {
 		return fail(notFound("tweet", "id", id))
 	}
-	d := tweetData{ID: t.ID, Text: escapeText(s.tweetText(t)), EditHistoryTweetIDs: []string{t.ID}}
-	for _, f := range strings.Split(c.r.URL.Query().Get("tweet.fields"), ",") {
-		switch f {
-		case "author_id":
-			d.AuthorID = t.AuthorID
-		case "created_at":
-			d.CreatedAt = t.CreatedAt.Format("2006-01-02T15:04:05.000Z")
-		case "conversation_id":
-			d.ConversationID = s.conversationOf(t)
-		case "in_reply_to_user_id":
-			d.InReplyToUserID = t.InReplyToUserID
-		case "referenced_tweets":
-			if t.InReplyToID != "" {
-				d.ReferencedTweets = append(d.ReferencedTweets, refTwt{"replied_to", t.InReplyToID})
-			}
-			if t.RetweetOfID != "" {
-				d.ReferencedTweets = append(d.ReferencedTweets, refTwt{"retweeted", t.RetweetOfID})
-			}
-		}
-	}
+	d := s.apiTweet(t, fieldSet(c.r.URL.Query().Get("tweet.fields")))
 	return http.StatusOK, map[string]any{"data": d}
 }
 
@@ -425,6 +451,11 @@ func (s *Sim) followAPI(c *call) (int, any) {
 	if target.ID == c.user.ID {
 		return fail(invalidRequest("target_user_id", target.ID, "You cannot follow yourself."))
 	}
+	if target.Protected && !c.user.following[target.ID] {
+		// X sends a follow request; the follow happens when it is accepted.
+		target.requests[c.user.ID] = true
+		return http.StatusOK, map[string]any{"data": map[string]bool{"following": false, "pending_follow": true}}
+	}
 	s.setFollow(c.user, target, true)
 	return http.StatusOK, map[string]any{"data": map[string]bool{"following": true, "pending_follow": false}}
 }
@@ -439,6 +470,7 @@ func (s *Sim) unfollowAPI(c *call) (int, any) {
 		return fail(invalidID("target_user_id", tid))
 	}
 	if target := s.st.users[tid]; target != nil {
+		delete(target.requests, c.user.ID) // also withdraws a follow request
 		s.setFollow(c.user, target, false)
 	}
 	return http.StatusOK, map[string]any{"data": map[string]bool{"following": false}}
@@ -489,8 +521,8 @@ func (s *Sim) lookupUserAPI(c *call) (int, any) {
 			empty := ""
 			d.Description = &empty
 		case "protected":
-			no := false
-			d.Protected = &no
+			protected := u.Protected
+			d.Protected = &protected
 		}
 	}
 	return http.StatusOK, map[string]any{"data": d}
@@ -551,12 +583,20 @@ func (s *Sim) dmEventsAPI(c *call) (int, any) {
 		SenderID         string `json:"sender_id"`
 		DMConversationID string `json:"dm_conversation_id"`
 		CreatedAt        string `json:"created_at"`
+		// URLs are the links' entities, with dm_event.fields=entities.
+		URLs []urlEntity `json:"urls,omitempty"`
 	}
+	entities := fieldSet(c.r.URL.Query().Get("dm_event.fields"))["entities"]
 	data := []event{}
 	for i := len(s.st.dms) - 1; i >= 0 && len(data) < limit; i-- {
 		if m := s.st.dms[i]; m.ConversationID == conv {
-			data = append(data, event{ID: m.ID, EventType: "MessageCreate", Text: m.Text, SenderID: m.SenderID,
-				DMConversationID: m.ConversationID, CreatedAt: m.CreatedAt.Format("2006-01-02T15:04:05.000Z")})
+			text, urls := wrapURLs(m.ID, m.Text)
+			e := event{ID: m.ID, EventType: "MessageCreate", Text: text, SenderID: m.SenderID,
+				DMConversationID: m.ConversationID, CreatedAt: m.CreatedAt.Format("2006-01-02T15:04:05.000Z")}
+			if entities {
+				e.URLs = urls
+			}
+			data = append(data, e)
 		}
 	}
 	return http.StatusOK, map[string]any{"data": data, "meta": map[string]int{"result_count": len(data)}}
@@ -667,22 +707,10 @@ func (s *Sim) userTweetsAPI(c *call) (int, any) {
 		return http.StatusOK, map[string]any{"meta": meta}
 	}
 	meta.NewestID, meta.OldestID = all[0].ID, all[len(all)-1].ID
-	fieldSet := map[string]bool{}
-	for _, f := range strings.Split(q.Get("tweet.fields"), ",") {
-		fieldSet[f] = true
-	}
+	fields := fieldSet(q.Get("tweet.fields"))
 	data := make([]tweetData, len(all))
 	for i, t := range all {
-		d := tweetData{ID: t.ID, Text: escapeText(s.tweetText(t)), EditHistoryTweetIDs: []string{t.ID}}
-		if fieldSet["created_at"] {
-			d.CreatedAt = t.CreatedAt.Format("2006-01-02T15:04:05.000Z")
-		}
-		if fieldSet["author_id"] {
-			d.AuthorID = t.AuthorID
-		}
-		if fieldSet["in_reply_to_user_id"] {
-			d.InReplyToUserID = t.InReplyToUserID
-		}
+		d := s.apiTweet(t, fields)
 		data[i] = d
 	}
 	return http.StatusOK, map[string]any{"data": data, "meta": meta}

@@ -32,6 +32,7 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.HandleFunc("POST /sim/users", s.ctlCreateUser)
 	mux.HandleFunc("POST /sim/users/{username}/tweets", s.ctlTweet)
 	mux.HandleFunc("POST /sim/users/{username}/dms", s.ctlDM)
+	mux.HandleFunc("POST /sim/users/{username}/follow-requests/{requester}", s.ctlAcceptFollowRequest)
 	mux.HandleFunc("PUT /sim/users/{username}/following/{target}", s.ctlFollow(true))
 	mux.HandleFunc("DELETE /sim/users/{username}/following/{target}", s.ctlFollow(false))
 	mux.HandleFunc("DELETE /sim/tweets/{id}", s.ctlDeleteTweet)
@@ -69,11 +70,12 @@ func (s *Sim) userFromPath(w http.ResponseWriter, r *http.Request, param string)
 	return u
 }
 
-// POST /sim/users {username, name?} → 201 {id, username}
+// POST /sim/users {username, name?, protected?} → 201 {id, username}
 func (s *Sim) ctlCreateUser(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		Username string `json:"username"`
-		Name     string `json:"name"`
+		Username  string `json:"username"`
+		Name      string `json:"name"`
+		Protected bool   `json:"protected"`
 	}
 	if !readJSON(w, r, &in) {
 		return
@@ -93,7 +95,7 @@ func (s *Sim) ctlCreateUser(w http.ResponseWriter, r *http.Request) {
 		in.Name = name
 	}
 	now := s.stamp()
-	u := &user{ID: s.ids.next(now), Username: name, Name: in.Name, CreatedAt: now}
+	u := &user{ID: s.ids.next(now), Username: name, Name: in.Name, Protected: in.Protected, CreatedAt: now}
 	s.st.add(u)
 	writeJSON(w, http.StatusCreated, map[string]string{"id": u.ID, "username": u.Username})
 }
@@ -174,6 +176,29 @@ func (s *Sim) ctlFollow(follow bool) http.HandlerFunc {
 		changed := s.setFollow(u, target, follow)
 		writeJSON(w, http.StatusOK, map[string]bool{"following": follow, "changed": changed})
 	}
+}
+
+// POST /sim/users/{username}/follow-requests/{requester} → 200
+// {following: true}: the protected user accepts requester's follow
+// request, and the follow happens (and reaches the webhook) as on X.
+func (s *Sim) ctlAcceptFollowRequest(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userFromPath(w, r, "username")
+	if u == nil {
+		return
+	}
+	requester := s.userFromPath(w, r, "requester")
+	if requester == nil {
+		return
+	}
+	if !u.requests[requester.ID] {
+		ctlError(w, http.StatusNotFound, "@"+requester.Username+" has not asked to follow @"+u.Username+".")
+		return
+	}
+	delete(u.requests, requester.ID)
+	s.setFollow(requester, u, true)
+	writeJSON(w, http.StatusOK, map[string]bool{"following": true})
 }
 
 // DELETE /sim/tweets/{id} → 200 {deleted: true}

@@ -21,9 +21,13 @@ type user struct {
 	Subscribed bool
 	// OpenDMs users accept Direct Messages from anyone; others only from
 	// accounts they follow.
-	OpenDMs   bool
+	OpenDMs bool
+	// Protected users approve their followers: a follow is a request
+	// until they accept it.
+	Protected bool
 	CreatedAt time.Time
 	following map[string]bool // ids
+	requests  map[string]bool // ids of users asking to follow (protected users)
 }
 
 // tweet is a Tweet or a Retweet (RetweetOfID set).
@@ -98,6 +102,9 @@ func newState() *state {
 func (st *state) add(u *user) {
 	if u.following == nil {
 		u.following = map[string]bool{}
+	}
+	if u.requests == nil {
+		u.requests = map[string]bool{}
 	}
 	st.users[u.ID] = u
 	st.byName[strings.ToLower(u.Username)] = u
