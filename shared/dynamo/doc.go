@@ -34,6 +34,8 @@
 //	 X id claim            XMSG#<kind>#<x id>            XMSG                case_id, message_id, token, claimed_at, version
 //	idempotency record     IDEM#<key>                    IDEM                expires_at (TTL, unix seconds), body (binary)
 //	processed event        EVENT#<id>                    EVENT               expires_at (TTL, unix seconds)
+//	unresolved work        WORK                          <work key>          command (JSON), command_id, due_at, faults,
+//	                                                                         rate_limited_since, requeues
 //
 // Access patterns: a customer's cases newest first (Query GSI1, status as a
 // filter), cases by status newest first (Query GSI2), a case's
@@ -41,7 +43,9 @@
 // phone (Query one lookup partition, BatchGetItem the customers), by name
 // word prefix (Query begins_with on CNAME#<first rune>, BatchGetItem), by
 // X user id or handle (GetItem the claim, GetItem the customer), brand
-// handles (Query BRANDS), follow states (Query begins_with FOLLOW#).
+// handles (Query BRANDS), follow states (Query begins_with FOLLOW#), the
+// outgoing work not yet resolved (Query WORK, filtered on due_at: the
+// partition holds only work in flight).
 //
 // Readers treat an item whose expires_at has passed as missing, since TTL
 // deletes only eventually (and dynalite never). Each method's comment says

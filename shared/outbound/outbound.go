@@ -6,22 +6,43 @@
 //
 // Delivery rules:
 //   - Idempotent: a command whose work is recorded as done does nothing.
-//   - No second Tweet or DM: before calling X the message is marked sending
-//     (with the time). A command that finds its message still sending may
-//     have reached X before the worker died, so it first asks X for the
-//     brand handle's recent Tweets (or its DMs with the customer) and
-//     adopts a match instead of sending again.
+//     Once a command is done its support.Work is resolved, so the
+//     reconciler (package reconcile) leaves it alone.
+//   - No second Tweet or DM, and never another message's: before calling X
+//     the message is marked sending (with the time). A command that finds
+//     its message still sending may have reached X before the worker died,
+//     so it first asks X for the brand handle's Tweets (or its DMs with the
+//     customer) that this message may have made: created since that
+//     attempt, replying to the same Tweet, with the same text once t.co
+//     links are read as the URLs they stand for. It adopts the first one no
+//     other message holds (the X id is claimed by a conditional write, see
+//     support.MessageStore.PutMessage) and sends only when there is none.
 //   - 429: the SQS message comes back after X's x-rate-limit-reset (its
-//     visibility is changed) and is reported as a batch item failure.
+//     visibility is changed). Waiting for X's limit spends no fault
+//     attempt: a run of rate limits is bounded in time (RateLimitBudget),
+//     and past it, or when X's reset comes after it, the message fails
+//     with x_rate_limited and X's reason.
 //   - 5xx and timeouts: retried with exponential backoff (through the
-//     visibility timeout) until MaxAttempts, then the message is failed.
+//     visibility timeout) until MaxAttempts of them, counted on the work
+//     (not SQS's receive count, which rate limits and blocked groups
+//     raise too), then the message is failed with x_unavailable.
 //   - Other 4xx (duplicate content, DM not allowed...): failed with X's
-//     detail at once, no retry.
-//   - Only when even the failure cannot be recorded does the SQS message
-//     stay failed until the queue moves it to the dead-letter queue.
+//     detail at once, no retry. A DM X refuses because the customer does
+//     not accept DMs from the brand handle fails with dm_not_allowed (the
+//     code the API gives before queueing) and records that the customer
+//     does not follow the brand handle.
+//   - A follow of a protected account is a follow request: it stays
+//     pending until X confirms it with the follow event the webhook
+//     delivers when the customer accepts (see support.Inbound).
+//   - On the queue's last delivery (MaxReceives) every failure is final,
+//     so a command reaches the dead-letter queue only when even its failure
+//     cannot be recorded.
 //
-// The queue is FIFO: after the first failure in a batch, that message and
-// every later one are reported as failures, so order within a group holds.
+// The queue is FIFO, grouped per case (messages), per message and brand
+// handle (Retweets) and per customer and brand handle (follows). After a
+// failure in a batch, the later commands of the same group are reported as
+// failures too (and held back as long), so order within a group holds;
+// other groups' commands go on, so one customer's fault delays no one else.
 package outbound
 
 import (
@@ -34,16 +55,25 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
-// MaxAttempts is how many deliveries of a command the worker retries X's
-// transient failures for, before it records the message as failed. It is
-// below the queue's maximum receive count, so the failure is recorded before
-// SQS dead-letters the message.
+// MaxAttempts is how many transient failures (5xx, timeouts) of a command
+// the worker retries before it records the message as failed. Rate limits
+// do not count.
 const MaxAttempts = 6
+
+// DefaultRateLimitBudget is how long a command may wait for X's rate limits
+// before it fails with x_rate_limited: an answer that cannot go out within
+// an hour is better shown as failed, so an agent can decide what to do.
+const DefaultRateLimitBudget = time.Hour
+
+// clockSkew is how far X's clock and ours may disagree: the look-up of what
+// an earlier attempt posted allows for it on both sides of the window.
+const clockSkew = 30 * time.Second
 
 // X is what the worker needs from X; *xapi.Client implements it.
 type X interface {
@@ -53,11 +83,11 @@ type X interface {
 	UndoRetweet(ctx context.Context, auth xapi.BrandAuth, tweetID string) error
 	Follow(ctx context.Context, auth xapi.BrandAuth, targetUserID string) (xapi.FollowResult, error)
 	Unfollow(ctx context.Context, auth xapi.BrandAuth, targetUserID string) error
-	// FindTweet returns the id of the brand handle's Tweet with this text
-	// posted since a time, or "".
-	FindTweet(ctx context.Context, auth xapi.BrandAuth, text string, since time.Time) (string, error)
-	// FindDM does the same for a Direct Message to the participant.
-	FindDM(ctx context.Context, auth xapi.BrandAuth, participantID, text string, since time.Time) (string, error)
+	// FindTweets returns the ids of the brand handle's Tweets the attempt
+	// may have posted, newest first.
+	FindTweets(ctx context.Context, auth xapi.BrandAuth, a xapi.Attempt) ([]string, error)
+	// FindDMs does the same for Direct Messages to the participant.
+	FindDMs(ctx context.Context, auth xapi.BrandAuth, participantID string, a xapi.Attempt) ([]string, error)
 }
 
 // outcome is what a failed call to X means for the command.
@@ -107,12 +137,14 @@ type Delayer interface {
 
 // Worker executes outbound commands.
 type Worker struct {
-	store   support.Store
-	x       X
-	delay   Delayer
-	now     func() time.Time
-	log     *slog.Logger
-	backoff func(attempt int) time.Duration
+	store       support.Store
+	x           X
+	delay       Delayer
+	now         func() time.Time
+	log         *slog.Logger
+	backoff     func(attempt int) time.Duration
+	rateBudget  time.Duration
+	maxReceives int
 }
 
 // Deps are the worker's dependencies.
@@ -122,14 +154,21 @@ type Deps struct {
 	Delayer Delayer
 	Now     func() time.Time
 	Logger  *slog.Logger
-	// Backoff is the wait before attempt n+1 after a transient failure of
-	// attempt n; nil means 2^n seconds, at most five minutes.
+	// Backoff is the wait before attempt n+1 after the n-th transient
+	// failure; nil means 2^n seconds, at most five minutes.
 	Backoff func(attempt int) time.Duration
+	// RateLimitBudget bounds a run of rate limits; 0 means
+	// DefaultRateLimitBudget.
+	RateLimitBudget time.Duration
+	// MaxReceives is the queue's maximum receive count: on that delivery
+	// every failure is final. 0 means queues.Outbound's.
+	MaxReceives int
 }
 
 // New returns a worker.
 func New(d Deps) *Worker {
-	w := &Worker{store: d.Store, x: d.X, delay: d.Delayer, now: d.Now, log: d.Logger, backoff: d.Backoff}
+	w := &Worker{store: d.Store, x: d.X, delay: d.Delayer, now: d.Now, log: d.Logger, backoff: d.Backoff,
+		rateBudget: d.RateLimitBudget, maxReceives: d.MaxReceives}
 	if w.now == nil {
 		w.now = time.Now
 	}
@@ -138,6 +177,12 @@ func New(d Deps) *Worker {
 	}
 	if w.backoff == nil {
 		w.backoff = backoff
+	}
+	if w.rateBudget <= 0 {
+		w.rateBudget = DefaultRateLimitBudget
+	}
+	if w.maxReceives <= 0 {
+		w.maxReceives = queues.Outbound.MaxReceiveCount
 	}
 	return w
 }
@@ -151,28 +196,54 @@ type retry struct {
 func (r *retry) Error() string { return fmt.Sprintf("retry in %s: %v", r.after, r.cause) }
 func (r *retry) Unwrap() error { return r.cause }
 
+// errSuperseded: a later command carries the command's work now (a newer
+// request, or the reconciler's re-queue), so this one stops retrying.
+var errSuperseded = errors.New("outbound: superseded by a later command")
+
 // Handle executes a batch of commands in order and reports the messages to
-// deliver again.
+// deliver again: a failed command and the later ones of its group, each
+// held back as long as the failed one.
 func (w *Worker) Handle(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
-	for i, rec := range batch.Records {
-		err := w.handleOne(ctx, rec)
-		if err == nil {
-			continue
+	held := map[string]time.Duration{} // group → how long its failed command waits
+	for _, rec := range batch.Records {
+		group := groupOf(rec)
+		after, blocked := held[group]
+		if !blocked {
+			err := w.handleOne(ctx, rec)
+			if err == nil {
+				continue
+			}
+			var r *retry
+			if errors.As(err, &r) {
+				after = r.after
+			} else {
+				after = w.backoff(sqsqueue.ReceiveCount(rec))
+			}
+			held[group] = after
+			w.log.WarnContext(ctx, "command not done; will retry", "message_id", rec.MessageId, "group", group, "after", after, "err", err)
 		}
-		var r *retry
-		if errors.As(err, &r) && w.delay != nil && rec.ReceiptHandle != "" {
-			if derr := w.delay.Delay(ctx, rec.ReceiptHandle, r.after); derr != nil {
+		if w.delay != nil && rec.ReceiptHandle != "" {
+			if derr := w.delay.Delay(ctx, rec.ReceiptHandle, after); derr != nil {
 				w.log.WarnContext(ctx, "could not delay the retry", "message_id", rec.MessageId, "err", derr)
 			}
 		}
-		w.log.WarnContext(ctx, "command not done; will retry", "message_id", rec.MessageId, "err", err)
-		for _, rest := range batch.Records[i:] {
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rest.MessageId})
-		}
-		break
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 	}
 	return resp, nil
+}
+
+// groupOf is the record's FIFO message group: SQS's attribute, else the
+// command's own GroupID, else the record alone.
+func groupOf(rec events.SQSMessage) string {
+	if g := rec.Attributes["MessageGroupId"]; g != "" {
+		return g
+	}
+	var cmd support.Command
+	if json.Unmarshal([]byte(rec.Body), &cmd) == nil && cmd.ID != "" {
+		return cmd.GroupID()
+	}
+	return "record-" + rec.MessageId
 }
 
 func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage) error {
@@ -181,9 +252,9 @@ func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage) error {
 		// It will never parse: after the retries it lands in the DLQ.
 		return fmt.Errorf("outbound: unreadable command in message %s: %v", rec.MessageId, err)
 	}
-	attempt := sqsqueue.ReceiveCount(rec)
-	ctx = withAttempt(ctx, attempt)
-	log := w.log.With("command", cmd.ID, "kind", cmd.Kind, "attempt", attempt)
+	receives := sqsqueue.ReceiveCount(rec)
+	ctx = withLastChance(ctx, receives >= w.maxReceives)
+	log := w.log.With("command", cmd.ID, "kind", cmd.Kind, "receives", receives)
 	var err error
 	switch cmd.Kind {
 	case support.CmdTweet, support.CmdDM:
@@ -195,6 +266,13 @@ func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage) error {
 	default:
 		err = fmt.Errorf("outbound: unknown command kind %q", cmd.Kind)
 	}
+	if errors.Is(err, errSuperseded) {
+		log.InfoContext(ctx, "command superseded by a later one")
+		return nil
+	}
+	if err == nil {
+		err = w.store.ResolveWork(ctx, cmd)
+	}
 	if err != nil {
 		return fmt.Errorf("outbound: %s %s: %w", cmd.Kind, cmd.ID, err)
 	}
@@ -202,26 +280,37 @@ func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage) error {
 	return nil
 }
 
-type attemptKey struct{}
+type lastChanceKey struct{}
 
-func withAttempt(ctx context.Context, n int) context.Context {
-	return context.WithValue(ctx, attemptKey{}, n)
+// withLastChance marks the queue's last delivery of the command, on which
+// every failure is final.
+func withLastChance(ctx context.Context, last bool) context.Context {
+	return context.WithValue(ctx, lastChanceKey{}, last)
 }
-func attemptOf(ctx context.Context) int {
-	n, _ := ctx.Value(attemptKey{}).(int)
-	return n
+
+func lastChance(ctx context.Context) bool {
+	last, _ := ctx.Value(lastChanceKey{}).(bool)
+	return last
 }
+
+// maxBackoff is the longest wait after a transient failure.
+const maxBackoff = 5 * time.Minute
 
 // backoff is the wait before the next attempt after a transient failure:
-// 2, 4, 8... seconds, at most five minutes.
+// 2, 4, 8... seconds, at most maxBackoff.
 func backoff(attempt int) time.Duration {
-	d := time.Duration(1<<min(attempt, 8)) * time.Second
-	return min(d, 5*time.Minute)
+	d := time.Duration(1<<min(max(attempt, 0), 8)) * time.Second
+	return min(d, maxBackoff)
 }
 
 // send posts a message's Tweet or DM.
 func (w *Worker) send(ctx context.Context, cmd support.Command) error {
 	m, err := w.store.GetMessage(ctx, cmd.CaseID, cmd.MessageID)
+	if support.ErrorCode(err) == support.ENotFound {
+		// Its request died before writing it: nothing to send.
+		w.log.WarnContext(ctx, "command for a message that does not exist", "case", cmd.CaseID, "message", cmd.MessageID)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -232,30 +321,24 @@ func (w *Worker) send(ctx context.Context, cmd support.Command) error {
 	if err != nil {
 		return w.fail(ctx, m, err)
 	}
-	var to string // a DM's recipient
+	var cust *support.Customer // a DM's recipient
 	switch m.Kind {
 	case support.KindTweet:
 	case support.KindDM:
-		if to, err = w.customerXID(ctx, m.CaseID); err != nil {
-			return w.xFailure(ctx, m, err)
+		if cust, err = w.recipient(ctx, m.CaseID); err != nil {
+			return w.xFailure(ctx, cmd, m, err)
 		}
 	default:
 		return w.fail(ctx, m, support.Errorf(support.EValidation, "A %s message cannot be sent.", m.Kind))
 	}
 	if m.Status == support.StatusSending {
 		// A previous attempt may have reached X: look before sending again.
-		since := m.AttemptedAt.Add(-time.Minute)
-		var xid string
-		if m.Kind == support.KindTweet {
-			xid, err = w.x.FindTweet(ctx, brand, m.Text, since)
-		} else {
-			xid, err = w.x.FindDM(ctx, brand, to, m.Text, since)
-		}
+		done, err := w.adopt(ctx, m, brand, cust)
 		if err != nil {
-			return w.xFailure(ctx, m, err)
+			return w.xFailure(ctx, cmd, m, err)
 		}
-		if xid != "" {
-			return w.sent(ctx, m, xid)
+		if done {
+			return nil
 		}
 	}
 	m.Status, m.AttemptedAt = support.StatusSending, w.now()
@@ -269,58 +352,121 @@ func (w *Worker) send(ctx context.Context, cmd support.Command) error {
 		xid = tw.ID
 	} else {
 		var dm xapi.DMResult
-		dm, err = w.x.SendDM(ctx, brand, to, m.Text)
+		dm, err = w.x.SendDM(ctx, brand, cust.Twitter.XUserID, m.Text)
 		xid = dm.EventID
-		if xapi.IsDMNotFollowing(err) {
-			w.noLongerFollows(ctx, m.CaseID, cmd.HandleID)
+	}
+	if xapi.IsDMNotAllowed(err) {
+		return w.dmRefused(ctx, cmd, m, cust, err)
+	}
+	if err != nil {
+		return w.xFailure(ctx, cmd, m, err)
+	}
+	taken, err := w.record(ctx, m, xid)
+	if err != nil {
+		return err
+	}
+	if taken {
+		// Another message adopted this very Tweet or DM while ours was on
+		// its way (same text, same target, within the same seconds).
+		w.log.ErrorContext(ctx, "X id of a message just sent is held by another message", "message", m.ID, "kind", m.Kind, "x_id", xid)
+		return w.fail(ctx, m, support.Errorf(support.EConflict,
+			"X's %s %s, sent for this message, is recorded on another message with the same text.", m.Kind, xid))
+	}
+	return nil
+}
+
+// adopt looks on X for the Tweet or DM an earlier attempt of m may have
+// made and records the first one no other message holds; it reports
+// whether m is now done.
+func (w *Worker) adopt(ctx context.Context, m *support.Message, brand xapi.BrandAuth, cust *support.Customer) (bool, error) {
+	a := xapi.Attempt{Text: m.Text, InReplyToTweetID: m.InReplyToXID, From: m.AttemptedAt.Add(-clockSkew), To: w.now().Add(clockSkew)}
+	var ids []string
+	var err error
+	if m.Kind == support.KindTweet {
+		ids, err = w.x.FindTweets(ctx, brand, a)
+	} else {
+		ids, err = w.x.FindDMs(ctx, brand, cust.Twitter.XUserID, a)
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, xid := range ids {
+		holder, err := w.store.MessageByXID(ctx, m.Kind, xid)
+		switch {
+		case support.ErrorCode(err) == support.ENotFound:
+		case err != nil:
+			return false, err
+		case holder.ID != m.ID || holder.CaseID != m.CaseID:
+			continue // another message's Tweet or DM
+		}
+		taken, err := w.record(ctx, m, xid)
+		if err != nil || !taken {
+			if err == nil {
+				w.log.InfoContext(ctx, "adopted what an earlier attempt sent", "message", m.ID, "kind", m.Kind, "x_id", xid)
+			}
+			return err == nil, err
 		}
 	}
-	if err != nil {
-		return w.xFailure(ctx, m, err)
-	}
-	return w.sent(ctx, m, xid)
+	return false, nil
 }
 
-// noLongerFollows corrects the follow state after X refused a DM because
-// the customer does not follow the brand handle: an unfollow was lost, or
-// X Activity's follow events (which carry no time) were applied out of
-// order. X's refusal is the newest fact there is, so it is recorded as of
-// now; the reply options then stop offering DM. Best effort: the message
-// fails with X's reason whatever happens here.
-func (w *Worker) noLongerFollows(ctx context.Context, caseID, handleID string) {
-	c, err := w.store.GetCase(ctx, caseID)
-	if err == nil {
-		_, err = w.store.SetCustomerFollowsBrand(ctx, c.CustomerID, handleID, false, w.now())
-	}
-	if err != nil {
-		w.log.WarnContext(ctx, "follow state not corrected after X refused a DM", "case", caseID, "code", support.ErrorCode(err), "err", err)
-		return
-	}
-	w.log.InfoContext(ctx, "X refused a DM: the customer does not follow the brand handle", "case", caseID, "customer", c.CustomerID)
-}
-
-// sent records X's id and time on the message, whatever raced it.
-func (w *Worker) sent(ctx context.Context, m *support.Message, xid string) error {
-	_, err := support.UpdateMessage(ctx, w.store, m, func(m *support.Message) bool {
+// record marks m sent with X's id, claiming the id (a conditional write);
+// it reports taken when another message holds the id, and changes nothing
+// then. A message already sent by another path (the webhook's echo) is
+// left as it is.
+func (w *Worker) record(ctx context.Context, m *support.Message, xid string) (taken bool, err error) {
+	for range 8 {
 		if m.Status == support.StatusSent {
-			return false
+			return false, nil
 		}
-		m.Status, m.XID, m.Error = support.StatusSent, xid, nil
-		m.SentAt = w.now()
-		return true
-	})
-	return err
+		next := *m
+		next.Status, next.XID, next.Error, next.SentAt = support.StatusSent, xid, nil, w.now()
+		err := w.store.PutMessage(ctx, &next)
+		if err == nil {
+			*m = next
+			return false, nil
+		}
+		if support.ErrorCode(err) != support.EConflict {
+			return false, err
+		}
+		cur, err := w.store.GetMessage(ctx, m.CaseID, m.ID)
+		if err != nil {
+			return false, err
+		}
+		if cur.Version == m.Version {
+			return true, nil // our version was current: the X id is another message's
+		}
+		*m = *cur
+	}
+	return false, support.Errorf(support.EConflict, "The message %s kept changing.", m.ID)
+}
+
+// dmRefused records X's refusal of a DM for lack of a follow: the customer
+// does not follow the brand handle (as of now), and the message fails with
+// dm_not_allowed.
+func (w *Worker) dmRefused(ctx context.Context, cmd support.Command, m *support.Message, cust *support.Customer, xerr error) error {
+	if _, err := w.store.SetCustomerFollowsBrand(ctx, cust.ID, cmd.HandleID, false, w.now()); err != nil {
+		return err
+	}
+	reason := ""
+	if xe, ok := xapi.AsError(xerr); ok {
+		reason = " (X: " + xe.Reason() + ")"
+	}
+	return w.fail(ctx, m, support.Errorf(support.EDMNotAllowed,
+		"@%s does not accept Direct Messages from this brand handle: they do not follow it%s.", cust.Twitter.Handle, reason))
 }
 
 // xFailure decides what a failed call to X means for the message: a retry
 // later, or the message failed with X's reason.
-func (w *Worker) xFailure(ctx context.Context, m *support.Message, err error) error {
-	o, code, detail, _ := classify(err, w.now())
-	r := w.retryFor(ctx, err)
-	if r == nil {
-		return w.fail(ctx, m, &support.Error{Code: code, Message: detail})
+func (w *Worker) xFailure(ctx context.Context, cmd support.Command, m *support.Message, err error) error {
+	r, giveUp, derr := w.decide(ctx, cmd, err)
+	if derr != nil {
+		return derr
 	}
-	if o == rateLimited {
+	if giveUp != nil {
+		return w.fail(ctx, m, giveUp)
+	}
+	if o, _, _, _ := classify(err, w.now()); o == rateLimited {
 		// X did nothing, so the next attempt need not look for the Tweet.
 		if _, err := support.UpdateMessage(ctx, w.store, m, func(m *support.Message) bool {
 			changed := m.Status == support.StatusSending
@@ -358,26 +504,30 @@ func (w *Worker) brand(ctx context.Context, handleID string) (xapi.BrandAuth, er
 	return xapi.BrandAuth{XUserID: h.XUserID, CredentialsSecret: h.CredentialsSecret}, nil
 }
 
-func (w *Worker) customerXID(ctx context.Context, caseID string) (string, error) {
+// recipient is the customer of the case, who must still have a Twitter handle.
+func (w *Worker) recipient(ctx context.Context, caseID string) (*support.Customer, error) {
 	c, err := w.store.GetCase(ctx, caseID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	cust, err := w.store.GetCustomer(ctx, c.CustomerID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if !cust.HasTwitter() {
-		return "", support.Errorf(support.ECustomerHasNoTwitterHandle, "The customer has no Twitter handle any more.")
+		return nil, support.Errorf(support.ECustomerHasNoTwitterHandle, "The customer has no Twitter handle any more.")
 	}
-	return cust.Twitter.XUserID, nil
+	return cust, nil
 }
 
-// retweet Retweets a customer's Tweet, or undoes it. The console API has
-// already changed the message's Retweet set; when X refuses a Retweet for
-// good, it is taken back, so the set shows what is true on X.
+// retweet Retweets a customer's Tweet, or undoes it, and makes the
+// message's Retweet set say what is now true on X. When X refuses a
+// Retweet for good it is taken back.
 func (w *Worker) retweet(ctx context.Context, cmd support.Command) error {
 	m, err := w.store.GetMessage(ctx, cmd.CaseID, cmd.MessageID)
+	if support.ErrorCode(err) == support.ENotFound {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -391,25 +541,35 @@ func (w *Worker) retweet(ctx context.Context, cmd support.Command) error {
 		}
 	}
 	if err == nil {
-		return nil
+		if undo {
+			_, err = w.store.RemoveRetweet(ctx, cmd.CaseID, cmd.MessageID, cmd.HandleID)
+		} else {
+			_, err = w.store.AddRetweet(ctx, cmd.CaseID, cmd.MessageID, support.Retweet{HandleID: cmd.HandleID, At: w.now()})
+		}
+		return err
 	}
-	if r := w.retryFor(ctx, err); r != nil {
+	r, giveUp, derr := w.decide(ctx, cmd, err)
+	if derr != nil {
+		return derr
+	}
+	if giveUp == nil {
 		return r
 	}
 	if undo {
 		// Nothing to take back: the record went when the agent asked, and
 		// X refusing an undo leaves no Retweet we know of.
-		w.log.WarnContext(ctx, "undo retweet refused", "message", m.ID, "err", err)
+		w.log.WarnContext(ctx, "undo retweet refused", "message", m.ID, "code", giveUp.Code)
 		return nil
 	}
-	w.log.InfoContext(ctx, "retweet refused; taking it back", "message", m.ID, "err", err)
-	_, code, detail, _ := classify(err, w.now())
+	w.log.InfoContext(ctx, "retweet refused; taking it back", "message", m.ID, "code", giveUp.Code)
 	_, err = w.store.RefuseRetweet(ctx, cmd.CaseID, cmd.MessageID, support.RetweetRefusal{
-		HandleID: cmd.HandleID, Error: support.MessageError{Code: code, Detail: detail}, At: w.now()})
+		HandleID: cmd.HandleID, Error: support.MessageError{Code: giveUp.Code, Detail: giveUp.Message}, At: w.now()})
 	return err
 }
 
-// follow follows or unfollows the customer and records the new state.
+// follow follows or unfollows the customer and records the new state. A
+// protected account answers a follow with a follow request: the follow
+// stays pending until X's follow event says the customer accepted it.
 func (w *Worker) follow(ctx context.Context, cmd support.Command) error {
 	follows := cmd.Kind == support.CmdFollow
 	cust, err := w.store.GetCustomer(ctx, cmd.CustomerID)
@@ -420,33 +580,74 @@ func (w *Worker) follow(ctx context.Context, cmd support.Command) error {
 	if err == nil && !cust.HasTwitter() {
 		err = support.Errorf(support.ECustomerHasNoTwitterHandle, "The customer has no Twitter handle.")
 	}
+	var res xapi.FollowResult
 	if err == nil {
 		if follows {
-			_, err = w.x.Follow(ctx, brand, cust.Twitter.XUserID)
+			res, err = w.x.Follow(ctx, brand, cust.Twitter.XUserID)
 		} else {
 			err = w.x.Unfollow(ctx, brand, cust.Twitter.XUserID)
 		}
 	}
 	if err != nil {
-		if r := w.retryFor(ctx, err); r != nil {
+		r, giveUp, derr := w.decide(ctx, cmd, err)
+		if derr != nil {
+			return derr
+		}
+		if giveUp == nil {
 			return r
 		}
-		w.log.InfoContext(ctx, "follow refused", "customer", cust.ID, "follow", follows, "code", support.ErrorCode(err))
+		w.log.InfoContext(ctx, "follow refused", "customer", cust.ID, "follow", follows, "code", giveUp.Code)
 		return w.store.SetFollowPending(ctx, cust.ID, cmd.HandleID, "", support.Agent{})
+	}
+	if follows && res.PendingFollow && !res.Following {
+		w.log.InfoContext(ctx, "follow request sent to a protected account", "customer", cust.ID, "handle", cmd.HandleID)
+		return w.store.SetFollowPending(ctx, cust.ID, cmd.HandleID, support.ActionFollow, support.Agent{})
 	}
 	_, err = w.store.SetBrandFollowsCustomer(ctx, cust.ID, cmd.HandleID, follows, w.now())
 	return err
 }
 
-// retryFor returns the retry a failed call to X deserves, or nil when it
-// should be given up on: X refused, or the attempts are used up.
-func (w *Worker) retryFor(ctx context.Context, err error) error {
-	o, _, _, retryAt := classify(err, w.now())
-	switch {
-	case o == rateLimited:
-		return &retry{after: max(retryAt.Sub(w.now()), time.Second), cause: err}
-	case o == transientFailure && attemptOf(ctx) < MaxAttempts:
-		return &retry{after: w.backoff(attemptOf(ctx)), cause: err}
+// decide tells what a failed call to X means for the command: a retry
+// (returned as the error to hand back), or the reason to give up with.
+// Transient failures count against MaxAttempts and rate limits against
+// the rate-limit budget, both on the command's work; on the queue's last
+// delivery every failure is final. A command whose work another command
+// carries now gets errSuperseded.
+func (w *Worker) decide(ctx context.Context, cmd support.Command, err error) (retryErr error, giveUp *support.Error, _ error) {
+	now := w.now()
+	o, code, detail, retryAt := classify(err, now)
+	giveUp = &support.Error{Code: code, Message: detail}
+	if o == permanentFailure {
+		return nil, giveUp, nil
 	}
-	return nil
+	last := lastChance(ctx)
+	if o == transientFailure && last {
+		return nil, giveUp, nil
+	}
+	due := retryAt
+	if o == transientFailure {
+		due = now.Add(maxBackoff) // the retry comes back by then at the latest
+	}
+	work, nerr := w.store.NoteRetry(ctx, cmd, due, o == transientFailure, now)
+	if support.ErrorCode(nerr) == support.EConflict {
+		return nil, nil, errSuperseded
+	}
+	if nerr != nil {
+		return nil, nil, nerr
+	}
+	switch o {
+	case rateLimited:
+		deadline := work.RateLimitedSince.Add(w.rateBudget)
+		if last || retryAt.After(deadline) {
+			giveUp.Message = fmt.Sprintf("X's rate limit: %s (X allows the next try at %s; waited since %s).",
+				detail, retryAt.UTC().Format(time.RFC3339), work.RateLimitedSince.UTC().Format(time.RFC3339))
+			return nil, giveUp, nil
+		}
+		return &retry{after: max(retryAt.Sub(now), time.Second), cause: err}, nil, nil
+	default:
+		if work.Faults >= MaxAttempts {
+			return nil, giveUp, nil
+		}
+		return &retry{after: min(w.backoff(work.Faults), maxBackoff), cause: err}, nil, nil
+	}
 }

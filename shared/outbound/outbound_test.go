@@ -50,10 +50,15 @@ type env struct {
 	worker   *Worker
 	simURL   string
 	queueURL string
+	dlqURL   string
+	sqs      *sqs.Client
 }
 
 type options struct {
 	wrapX func(X) X
+	// backoff replaces the test's no-wait backoff; rateBudget the worker's.
+	backoff    func(int) time.Duration
+	rateBudget time.Duration
 }
 
 func newEnv(t *testing.T, opts options) *env {
@@ -93,10 +98,14 @@ func newEnv(t *testing.T, opts options) *env {
 	if opts.wrapX != nil {
 		wx = opts.wrapX(x)
 	}
-	w := New(Deps{Store: store, X: wx, Delayer: queue, Logger: quiet,
-		Backoff: func(int) time.Duration { return 0 }})
+	bo := opts.backoff
+	if bo == nil {
+		bo = func(int) time.Duration { return 0 }
+	}
+	w := New(Deps{Store: store, X: wx, Delayer: queue, Logger: quiet, Backoff: bo, RateLimitBudget: opts.rateBudget})
 	return &env{
 		t: t, store: store, sim: sim, x: x, queue: queue, worker: w, simURL: srv.URL, queueURL: urls[queues.Outbound.Name],
+		dlqURL: urls[queues.Outbound.DLQName()], sqs: sqsClient,
 		svc:    support.NewService(support.Deps{Store: store, Outbox: queue, XUsers: x}),
 		poller: sqspoll.New(sqsClient, urls[queues.Outbound.Name], w.Handle, sqspoll.WithLogger(quiet), sqspoll.WithWaitTime(1)),
 	}

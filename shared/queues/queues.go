@@ -59,8 +59,13 @@ var (
 		FIFO:              true,
 		ConsumerTimeout:   outboundConsumerTimeout,
 		VisibilityTimeout: VisibilityFactor * outboundConsumerTimeout,
-		MaxReceiveCount:   8,
-		Retention:         4 * 24 * time.Hour,
+		// The worker keeps its own budgets (six faults, an hour of rate
+		// limits; see shared/outbound) and fails the message on the last
+		// delivery at the latest. Waiting out rate limits and commands held
+		// behind a failed one in their group take deliveries too, so the
+		// count leaves room for those.
+		MaxReceiveCount: 20,
+		Retention:       4 * 24 * time.Hour,
 	}
 	// Inbound carries the webhook's payloads from X to the inbound worker.
 	Inbound = Queue{

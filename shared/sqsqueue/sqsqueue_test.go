@@ -99,15 +99,6 @@ func TestSendFailsWhenQueueIsMissing(t *testing.T) {
 	}
 }
 
-func TestGroupID(t *testing.T) {
-	if g := (support.Command{CaseID: "c"}).GroupID(); g != "case-c" {
-		t.Errorf("GroupID = %q", g)
-	}
-	if g := (support.Command{CustomerID: "u"}).GroupID(); g != "customer-u" {
-		t.Errorf("GroupID = %q", g)
-	}
-}
-
 func TestDelayHidesTheMessage(t *testing.T) {
 	url := queueURLs(t)[queues.Inbound.Name]
 	q := New(client(), url)

@@ -39,13 +39,20 @@ type Command struct {
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-// GroupID is the command's ordering group: commands of one case run in
-// order, and so do a customer's follows and unfollows.
+// GroupID is the command's ordering group on the FIFO queue: as fine as
+// order matters, so that a command failing holds up only its own group.
+// A case's messages go out in order; a message's Retweet and its undoing
+// by one brand handle run in order, and so do one brand handle's follows
+// and unfollows of one customer. Nothing orders one customer's work
+// against another's.
 func (c Command) GroupID() string {
-	if c.CaseID != "" {
-		return "case-" + c.CaseID
+	switch c.Kind {
+	case CmdRetweet, CmdUnretweet:
+		return "retweet-" + c.MessageID + "-" + c.HandleID
+	case CmdFollow, CmdUnfollow:
+		return "follow-" + c.CustomerID + "-" + c.HandleID
 	}
-	return "customer-" + c.CustomerID
+	return "case-" + c.CaseID
 }
 
 // Outbox queues commands for the outbound worker.

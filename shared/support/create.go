@@ -21,8 +21,8 @@ type NewCase struct {
 // (Tweet rules), that the customer has a Twitter handle and is mentioned in
 // the text, and that the brand handle is connected; then it writes the case
 // (status open: an agent is working on it), its first message (out, tweet,
-// queued) and queues the Tweet. DynamoDB calls: 4 (customer, handle, case,
-// message).
+// queued) and queues the Tweet. DynamoDB calls: 5 (customer, handle, work,
+// case, message).
 func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, error) {
 	if strings.TrimSpace(in.CustomerID) == "" {
 		return nil, nil, fieldError("customer_id", "required", "Name the customer the case is with.")
@@ -54,13 +54,16 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 	}
 	c.NoteParties(cust, h)
 	c.NoteMessage(m)
+	cmd := Command{ID: m.ID, Kind: CmdTweet, HandleID: h.ID, CaseID: c.ID, MessageID: m.ID, CreatedAt: now}
+	if err := s.acceptWork(ctx, cmd); err != nil {
+		return nil, nil, err
+	}
 	if err := s.store.PutCase(ctx, c); err != nil {
 		return nil, nil, err
 	}
 	if err := s.store.PutMessage(ctx, m); err != nil {
 		return nil, nil, err
 	}
-	cmd := Command{ID: m.ID, Kind: CmdTweet, HandleID: h.ID, CaseID: c.ID, MessageID: m.ID, CreatedAt: now}
 	if err := s.queueMessage(ctx, m, cmd); err != nil {
 		return nil, nil, err
 	}

@@ -39,16 +39,20 @@ func (s *Service) changeFollow(ctx context.Context, customerID, handleID string,
 	if current.Pending == "" && current.BrandFollowsCustomer == (action == ActionFollow) {
 		return &BrandFollow{Handle: *h, State: current}, false, nil
 	}
-	if err := s.store.SetFollowPending(ctx, cust.ID, h.ID, action, agentOf(ctx)); err != nil {
-		return nil, false, err
-	}
 	now := s.clock()
 	kind := CmdFollow
 	if action == ActionUnfollow {
 		kind = CmdUnfollow
 	}
 	cmd := Command{ID: NewID(now), Kind: kind, HandleID: h.ID, CustomerID: cust.ID, CreatedAt: now}
+	if err := s.acceptWork(ctx, cmd); err != nil {
+		return nil, false, err
+	}
+	if err := s.store.SetFollowPending(ctx, cust.ID, h.ID, action, agentOf(ctx)); err != nil {
+		return nil, false, err
+	}
 	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
+		s.forgetWork(ctx, cmd)
 		if cerr := s.store.SetFollowPending(context.WithoutCancel(ctx), cust.ID, h.ID, "", Agent{}); cerr != nil {
 			slog.ErrorContext(ctx, "pending follow left recorded after its command could not be queued",
 				"customer_id", cust.ID, "handle_id", h.ID, "enqueue_err", err, "undo_err", cerr)

@@ -171,6 +171,9 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 	}); err != nil {
 		return nil, err
 	}
+	if err := s.acceptWork(ctx, cmd); err != nil {
+		return nil, err
+	}
 	if err := s.store.PutMessage(ctx, m); err != nil {
 		return nil, err
 	}

@@ -19,11 +19,19 @@ func (s *Service) Retweet(ctx context.Context, caseID, messageID, handleID strin
 	}
 	now := s.clock()
 	rt := Retweet{HandleID: h.ID, By: agentOf(ctx), At: now}
+	cmd := Command{ID: NewID(now), Kind: CmdRetweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
+	if m.RetweetedByHandle(h.ID) {
+		return m, false, nil
+	}
+	if err := s.acceptWork(ctx, cmd); err != nil {
+		return nil, false, err
+	}
 	added, err := s.store.AddRetweet(ctx, caseID, messageID, rt)
 	if err != nil {
 		return nil, false, err
 	}
 	if !added {
+		s.forgetWork(ctx, cmd)
 		if m, err = s.store.GetMessage(ctx, caseID, messageID); err != nil {
 			return nil, false, err
 		}
@@ -31,8 +39,8 @@ func (s *Service) Retweet(ctx context.Context, caseID, messageID, handleID strin
 	}
 	m.RetweetedBy = append(m.RetweetedBy, h.ID)
 	m.Retweets = append(slices.DeleteFunc(m.Retweets, func(r Retweet) bool { return r.HandleID == h.ID }), rt)
-	cmd := Command{ID: NewID(now), Kind: CmdRetweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
 	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
+		s.forgetWork(ctx, cmd)
 		if _, uerr := s.store.RemoveRetweet(context.WithoutCancel(ctx), caseID, messageID, h.ID); uerr != nil {
 			slog.ErrorContext(ctx, "Retweet left recorded after its command could not be queued",
 				"case_id", caseID, "message_id", messageID, "handle_id", h.ID, "enqueue_err", err, "undo_err", uerr)
@@ -52,6 +60,11 @@ func (s *Service) Unretweet(ctx context.Context, caseID, messageID, handleID str
 	if err != nil {
 		return nil, false, err
 	}
+	now := s.clock()
+	cmd := Command{ID: NewID(now), Kind: CmdUnretweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
+	if err := s.acceptWork(ctx, cmd); err != nil {
+		return nil, false, err
+	}
 	removed, err := s.store.RemoveRetweet(ctx, caseID, messageID, h.ID)
 	if err != nil {
 		return nil, false, err
@@ -59,11 +72,11 @@ func (s *Service) Unretweet(ctx context.Context, caseID, messageID, handleID str
 	m.RetweetedBy = slices.DeleteFunc(m.RetweetedBy, func(id string) bool { return id == h.ID })
 	m.Retweets = slices.DeleteFunc(m.Retweets, func(r Retweet) bool { return r.HandleID == h.ID })
 	if !removed {
+		s.forgetWork(ctx, cmd)
 		return m, false, nil
 	}
-	now := s.clock()
-	cmd := Command{ID: NewID(now), Kind: CmdUnretweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
 	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
+		s.forgetWork(ctx, cmd)
 		if _, uerr := s.store.AddRetweet(context.WithoutCancel(ctx), caseID, messageID, Retweet{HandleID: h.ID, By: agentOf(ctx), At: now}); uerr != nil {
 			slog.ErrorContext(ctx, "Retweet left removed after the unretweet could not be queued",
 				"case_id", caseID, "message_id", messageID, "handle_id", h.ID, "enqueue_err", err, "undo_err", uerr)

@@ -36,12 +36,15 @@ const (
 // cases the console reads and edits. The HTTP handlers only translate to
 // and from it.
 //
-// Outbound consistency: a request that sends something to X writes its
-// records first (a message as queued, a Retweet or a pending follow), then
-// queues the command. When queuing fails the request fails with
-// EUnavailable and the records are undone: a message is marked failed with
-// the code MsgEnqueueFailed, a Retweet or pending follow is removed. So
-// nothing looks queued that was never handed to the outbound queue.
+// Outbound consistency: a request that sends something to X first records
+// the work as accepted (support.Work, so a crash anywhere after is found
+// and finished by the reconciler), then writes its records (a message as
+// queued, a Retweet or a pending follow), then queues the command. When
+// queuing fails the request fails with EUnavailable and the records are
+// undone: a message is marked failed with the code MsgEnqueueFailed, a
+// Retweet or pending follow is removed, the work forgotten. So nothing
+// looks queued that was never handed to the outbound queue, unless the
+// process died, and then the reconciler hands it over.
 type Service struct {
 	store       Store
 	outbox      Outbox
@@ -88,6 +91,7 @@ func (s *Service) queueMessage(ctx context.Context, m *Message, cmd Command) err
 	if err == nil {
 		return nil
 	}
+	s.forgetWork(ctx, cmd)
 	failed := *m
 	failed.Status = StatusFailed
 	failed.Error = &MessageError{Code: MsgEnqueueFailed, Detail: "The message could not be queued for X and was not sent."}
@@ -99,6 +103,20 @@ func (s *Service) queueMessage(ctx context.Context, m *Message, cmd Command) err
 		*m = failed
 	}
 	return enqueueFailed("message", err)
+}
+
+// acceptWork records the command's work before anything else of a request
+// that sends to X is written.
+func (s *Service) acceptWork(ctx context.Context, cmd Command) error {
+	return s.store.PutWork(ctx, Work{Command: cmd, DueAt: cmd.CreatedAt})
+}
+
+// forgetWork forgets the work of a command that was not queued after all;
+// work left behind is harmless (the worker finds nothing to do).
+func (s *Service) forgetWork(ctx context.Context, cmd Command) {
+	if err := s.store.ResolveWork(context.WithoutCancel(ctx), cmd); err != nil {
+		slog.WarnContext(ctx, "work of an unqueued command left recorded", "work", cmd.WorkKey(), "err", err)
+	}
 }
 
 // connectedHandle reads a brand handle that must be able to act on X.

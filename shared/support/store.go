@@ -180,6 +180,7 @@ type Store interface {
 	FollowStore
 	IdempotencyStore
 	EventStore
+	WorkStore
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 }

@@ -156,15 +156,6 @@ func IsRetryable(err error) bool {
 	return errors.As(e.Err, &ne) || errors.As(e.Err, &ue)
 }
 
-// IsDMNotFollowing reports whether X refused a Direct Message because the
-// recipient does not follow the sender and takes DMs only from accounts
-// it follows (403 "You cannot send messages to users who are not
-// following you.").
-func IsDMNotFollowing(err error) bool {
-	e, ok := AsError(err)
-	return ok && e.StatusCode == http.StatusForbidden && strings.Contains(strings.ToLower(e.Reason()), "not following")
-}
-
 // IsPermanent reports whether X refused the call for good: any other 4xx
 // (duplicate content, DM not allowed, invalid request...) or a resource
 // that does not exist. Resending the same call would fail the same way.
