@@ -1,8 +1,8 @@
 // Package localrun runs the whole product on one machine: local DynamoDB and
 // SQS servers, the table and queues, every function's HTTP routes on one
 // server, the two workers fed by pollers that behave like Lambda's SQS event
-// source mapping, and the X simulator delivering signed webhook events to
-// that server. `make dev` starts it through shared/cmd/dev.
+// source mapping, the reconciler on a ticker, and the X simulator
+// delivering signed webhook events to that server. `make dev` starts it through shared/cmd/dev.
 package localrun
 
 import (
@@ -25,8 +25,10 @@ import (
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/reconcile"
 	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/secrets"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/webhook"
@@ -66,6 +68,11 @@ type Options struct {
 	// sample.ConsumerKey and sample.ConsumerSecret): the simulator checks
 	// OAuth with them and signs webhook deliveries, the webhook verifies.
 	ConsumerKey, ConsumerSecret string
+	// ReconcileEvery is how often the reconciler looks for outgoing work a
+	// crash left unfinished (default a minute), and StaleAfter how long
+	// past its due time such work is handed back (default
+	// reconcile.StaleAfter).
+	ReconcileEvery, StaleAfter time.Duration
 }
 
 // SimStateFile is the file in Options.DataDir where the X simulator keeps
@@ -186,6 +193,10 @@ func Run(ctx context.Context, opts Options) (err error) {
 	for _, p := range Pollers(deps) {
 		pollers.Go(func() { p.Run(pollCtx) })
 	}
+	// The reconciler, on a ticker as the schedule runs it in AWS.
+	rec := reconcile.New(reconcile.Deps{Store: store, Outbox: sqsqueue.New(sqsClient, cfg.OutboundQueueURL),
+		Logger: log.With("part", "reconciler"), StaleAfter: opts.StaleAfter})
+	pollers.Go(func() { rec.Tick(pollCtx, cmp.Or(opts.ReconcileEvery, time.Minute)) })
 	defer func() {
 		stopPolling()
 		pollers.Wait()

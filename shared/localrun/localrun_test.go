@@ -20,6 +20,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/xsim"
 )
@@ -43,6 +44,8 @@ func start(t *testing.T, dataDir string, format xsim.Format) (string, config.Con
 			Config:     config.Config{TableName: "local-run-test", TweetMaxLength: 140, DevToken: "dev"},
 			Banner:     io.Discard,
 			Ready:      func(base string, cfg config.Config) { readyc <- ready{base, cfg} },
+			// Work a crash left behind is handed back within seconds.
+			StaleAfter: 2 * time.Second, ReconcileEvery: 500 * time.Millisecond,
 		})
 	}()
 	stopped := false
@@ -94,6 +97,8 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	checkTheLoop(t, base, cfg, xsim.FormatXAA)
 	oldCase, oldTweet := customerTweetCase(t, base, cfg)
 	checkXAAShow(t, base, cfg)
+	checkCrashedRequestIsFinished(t, base, cfg)
+	checkProtectedFollow(t, base, cfg)
 
 	if err := stop(); err != nil {
 		t.Fatalf("Run returned %v after a clean stop", err)
@@ -571,4 +576,80 @@ func postSigned(t *testing.T, base string, cfg config.Config, payload string) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("webhook POST = %d", resp.StatusCode)
 	}
+}
+
+// lostOutbox stands for a process killed after writing a request's records
+// and before queueing its command.
+type lostOutbox struct{}
+
+func (lostOutbox) Enqueue(context.Context, support.Command) error { return nil }
+
+// checkCrashedRequestIsFinished: a case whose first Tweet was written
+// queued but never queued (a crash in between) is sent by the reconciler.
+func checkCrashedRequestIsFinished(t *testing.T, base string, cfg config.Config) {
+	t.Helper()
+	store := dynamo.New(localaws.DynamoDBClient(cfg.DynamoDBEndpoint), cfg.TableName)
+	crashy := support.NewService(support.Deps{Store: store, Outbox: lostOutbox{}})
+	alice, brand := sample.Customers[0], sample.Brands[1] // @AcmeSupport is revoked by checkTheLoop
+	c, _, err := crashy.CreateCase(context.Background(), support.NewCase{CustomerID: alice.ID, HandleID: brand.HandleID,
+		Text: "@" + alice.Handle + " accepted just before a crash"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the crashed request's Tweet shows sent", func() bool {
+		_, body := call(t, "GET", base+"/v1/cases/"+c.ID, "dev", "")
+		return strings.Contains(body, `"status":"sent"`)
+	})
+}
+
+// checkProtectedFollow: following a protected account stays pending until
+// the customer accepts on X, whose follow event then confirms it.
+func checkProtectedFollow(t *testing.T, base string, cfg config.Config) {
+	t.Helper()
+	brand := sample.Brands[1] // @AcmeSupport is revoked by checkTheLoop
+	if status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users", "", `{"username":"dora_private","name":"Dora","protected":true}`); status != 201 {
+		t.Fatalf("protected user: %d %s", status, body)
+	}
+	status, body := call(t, "POST", base+"/v1/customers", "dev", `{"name":"Dora Private","emails":["dora@example.com"],"phones":[],"twitter_handle":"dora_private"}`)
+	if status != 201 {
+		t.Fatalf("create customer = %d %s", status, body)
+	}
+	var cust struct{ ID string }
+	if err := json.Unmarshal([]byte(body), &cust); err != nil || cust.ID == "" {
+		t.Fatalf("customer %s: %v", body, err)
+	}
+	follow := func() (brandFollows bool, pending string) {
+		_, body := call(t, "GET", base+"/v1/customers/"+cust.ID, "dev", "")
+		var got struct {
+			Follows []struct {
+				HandleID     string `json:"handle_id"`
+				BrandFollows bool   `json:"brand_follows_customer"`
+				Pending      string `json:"pending"`
+			} `json:"follows"`
+		}
+		_ = json.Unmarshal([]byte(body), &got)
+		for _, f := range got.Follows {
+			if f.HandleID == brand.HandleID {
+				return f.BrandFollows, f.Pending
+			}
+		}
+		return false, ""
+	}
+	if status, body := call(t, "PUT", base+"/v1/customers/"+cust.ID+"/follows/"+brand.HandleID, "dev", ""); status != 202 {
+		t.Fatalf("follow = %d %s", status, body)
+	}
+	eventually(t, "X answers the follow with a follow request", func() bool {
+		_, body := call(t, "GET", cfg.XAPIBaseURL+"/sim/requests?path_prefix=/2/users/"+brand.XUserID+"/following", "", "")
+		return strings.Contains(body, `"status":200`)
+	})
+	if follows, pending := follow(); follows || pending != "follow" {
+		t.Errorf("after X's answer: brand_follows_customer %v, pending %q; want false, follow", follows, pending)
+	}
+	if status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users/dora_private/follow-requests/"+brand.ScreenName, "", ""); status != 200 {
+		t.Fatalf("accept = %d %s", status, body)
+	}
+	eventually(t, "the accepted follow shows", func() bool {
+		follows, pending := follow()
+		return follows && pending == ""
+	})
 }
