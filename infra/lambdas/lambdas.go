@@ -1,5 +1,6 @@
 // Package lambdas lists the product's Lambda functions as the CDK stack
-// deploys them: for each, what starts it (HTTP routes or a queue), what it
+// deploys them: for each, what starts it (HTTP routes, a queue or a
+// schedule), what it
 // may use (which decides its IAM policy and its environment) and its size.
 // The stack (infra/stack) builds every function from All, and the emulator
 // tests (infra/rie) run each built function with the environment Env gives
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/reconcile"
 )
 
 // Function describes one Lambda function of functions/<Name>: what starts
@@ -39,6 +41,9 @@ type Function struct {
 	Consumes    *queues.Queue
 	BatchSize   int
 	BatchWindow time.Duration
+	// Schedule is how often an EventBridge schedule invokes the function
+	// (0: never).
+	Schedule time.Duration
 	// CallsX marks a function that acts on X for every message it handles:
 	// the stack caps its concurrency (the outboundConcurrency setting: reserved
 	// concurrency, and the same maximum on its event source so the poller
@@ -84,6 +89,9 @@ const (
 	// the request: X calls time out after 15 s (shared/xapi), and API
 	// Gateway gives up after 30 s.
 	lookupTimeout = 25 * time.Second
+	// reconcilerTimeout bounds one run of the reconciler, far below its
+	// period.
+	reconcilerTimeout = time.Minute
 )
 
 // All is every function of the product.
@@ -176,6 +184,16 @@ var All = []Function{
 		BatchSize: 5,
 		CallsX:    true,
 		Access:    Access{Table: true, XApp: true, BrandHandles: true, DelaysMessages: true},
+	},
+	{
+		Name:        "reconciler",
+		Description: "Scheduled: hands outgoing work a crash left unfinished back to the outbound queue",
+		MemoryMB:    httpMemoryMB,
+		// A Query of the work in flight and a conditional write and an
+		// SQS send per stale piece of it.
+		Timeout:  reconcilerTimeout,
+		Schedule: reconcile.Every,
+		Access:   Access{Table: true, SendOutbound: true},
 	},
 }
 

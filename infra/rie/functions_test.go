@@ -332,3 +332,49 @@ func TestMissingConfigurationFailsInit(t *testing.T) {
 		t.Errorf("the logs do not say why: %v\n%s", err, logs)
 	}
 }
+
+// The reconciler, invoked with the schedule's event, hands a message whose
+// command never reached the queue (a crash between writing it and queueing
+// it) back to the outbound queue, once.
+func TestReconciler(t *testing.T) {
+	d := deploy(t)
+	fn := d.start("reconciler")
+	ctx := context.Background()
+	at := time.Now().UTC().Add(-time.Hour)
+	cust, brand := sample.Customers[0], sample.Brands[0]
+	c := &support.Case{ID: "01JDSAMPLECASE00000000LOST", CustomerID: cust.ID, HandleID: brand.HandleID, Channel: support.ChannelTweet,
+		Status: support.CaseOpen, CreatedAt: at, UpdatedAt: at, LastActivityAt: at}
+	m := &support.Message{ID: "01JDSAMPLEMESSAGE0000LOST", CaseID: c.ID, Direction: support.DirectionOut, Kind: support.KindTweet,
+		Text: "@" + cust.Handle + " lost in a crash", Status: support.StatusQueued, Author: support.Author{HandleID: brand.HandleID}, CreatedAt: at}
+	cmd := support.Command{ID: m.ID, Kind: support.CmdTweet, HandleID: brand.HandleID, CaseID: c.ID, MessageID: m.ID, CreatedAt: at}
+	if err := d.store.PutWork(ctx, support.Work{Command: cmd, DueAt: at}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.store.PutCase(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.store.PutMessage(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(setup.root, "events", "eventbridge", "scheduled.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Stale    int `json:"stale"`
+		Requeued int `json:"requeued"`
+	}
+	if err := fn.Invoke(ctx, json.RawMessage(raw), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Stale != 1 || rep.Requeued != 1 {
+		t.Errorf("report %+v, want the lost message handed back", rep)
+	}
+	cmds := d.commands()
+	if len(cmds) != 1 || cmds[0].Kind != support.CmdTweet || cmds[0].MessageID != m.ID || cmds[0].CaseID != c.ID {
+		t.Fatalf("commands = %+v, want the lost Tweet's", cmds)
+	}
+	if err := fn.Invoke(ctx, json.RawMessage(raw), &rep); err != nil || rep.Requeued != 0 {
+		t.Errorf("a second run right after: %+v, %v; want nothing handed back (the command is live)", rep, err)
+	}
+}

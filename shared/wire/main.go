@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -47,6 +48,25 @@ func ServeSQS(build func(ctx context.Context, cfg config.Config, log *slog.Logge
 		os.Exit(1)
 	}
 	lambda.Start(h.Handle)
+}
+
+// ServeScheduled is a scheduled function's main, as ServeHTTP: each
+// EventBridge event (its content unused) runs the built run once, whose
+// report is the invocation's result and whose error fails it.
+func ServeScheduled[R any](build func(ctx context.Context, cfg config.Config, log *slog.Logger) (func(context.Context) (R, error), error)) {
+	cfg, log := initFunction()
+	run, err := build(context.Background(), cfg, log)
+	if err != nil {
+		log.Error("init", "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(func(ctx context.Context, _ json.RawMessage) (R, error) {
+		rep, err := run(ctx)
+		if err != nil {
+			log.ErrorContext(ctx, "scheduled run failed", "err", err)
+		}
+		return rep, err
+	})
 }
 
 func initFunction() (config.Config, *slog.Logger) {
