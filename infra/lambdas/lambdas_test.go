@@ -4,12 +4,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acme/twitter-cases/shared/queues"
 )
 
 // Every route is "METHOD /path", served by one function; every queue has
-// one consumer, with a batch Lambda can take; every function is sized.
+// one consumer, with a batch Lambda can take; every function is sized and
+// has exactly one kind of trigger: routes, a queue or a schedule.
 func TestSpecs(t *testing.T) {
 	seen := map[string]string{}
 	consumers := map[string]string{}
@@ -17,8 +19,17 @@ func TestSpecs(t *testing.T) {
 		if f.Name == "" || f.Description == "" || f.MemoryMB < 128 || f.FunctionTimeout() <= 0 {
 			t.Errorf("%q: name, description, memory %d MB, timeout %v", f.Name, f.MemoryMB, f.FunctionTimeout())
 		}
-		if (f.Consumes == nil) == (len(f.Routes) == 0) {
-			t.Errorf("%s: want either routes or a queue", f.Name)
+		triggers := 0
+		for _, has := range []bool{len(f.Routes) > 0, f.Consumes != nil, f.Schedule > 0} {
+			if has {
+				triggers++
+			}
+		}
+		if triggers != 1 {
+			t.Errorf("%s: want one kind of trigger (routes, a queue or a schedule), not %d", f.Name, triggers)
+		}
+		if f.Schedule != 0 && (f.Schedule < time.Minute || f.Schedule%time.Minute != 0) {
+			t.Errorf("%s: schedule %v is not whole minutes (EventBridge's rate unit)", f.Name, f.Schedule)
 		}
 		for _, r := range f.Routes {
 			method, path := Route(r)
@@ -62,6 +73,7 @@ func TestEnv(t *testing.T) {
 		{"twitter-webhook", map[string]string{"LOG_LEVEL": "debug", "INBOUND_QUEUE_URL": "i", "X_APP_SECRET": "x"}},
 		{"inbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t"}},
 		{"outbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o", "X_APP_SECRET": "x"}},
+		{"reconciler", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o"}},
 	} {
 		f, ok := ByName(tc.name)
 		if !ok {

@@ -601,6 +601,12 @@ func (w *Worker) follow(ctx context.Context, cmd support.Command) error {
 	}
 	if follows && res.PendingFollow && !res.Following {
 		w.log.InfoContext(ctx, "follow request sent to a protected account", "customer", cust.ID, "handle", cmd.HandleID)
+		// The request recorded it pending already, unless it died first
+		// (the reconciler's case) or X's follow event came in meanwhile.
+		f, err := w.store.Follow(ctx, cust.ID, cmd.HandleID)
+		if err != nil || f.BrandFollowsCustomer || f.Pending == support.ActionFollow {
+			return err
+		}
 		return w.store.SetFollowPending(ctx, cust.ID, cmd.HandleID, support.ActionFollow, support.Agent{})
 	}
 	_, err = w.store.SetBrandFollowsCustomer(ctx, cust.ID, cmd.HandleID, follows, w.now())
