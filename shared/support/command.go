@@ -52,6 +52,9 @@ func (c Command) GroupID() string {
 	case CmdFollow, CmdUnfollow:
 		return "follow-" + c.CustomerID + "-" + c.HandleID
 	}
+	if c.CaseID == "" {
+		return string(c.Kind) + "-" + c.HandleID + "-" + c.CustomerID
+	}
 	return "case-" + c.CaseID
 }
 

@@ -15,6 +15,8 @@ func TestCommandGroupAndWork(t *testing.T) {
 		{Command{Kind: CmdFollow, CustomerID: "u1", HandleID: "h1"}, "follow-u1-h1", "follow#u1#h1"},
 		{Command{Kind: CmdUnfollow, CustomerID: "u1", HandleID: "h1"}, "follow-u1-h1", "follow#u1#h1"},
 		{Command{Kind: CmdFollow, CustomerID: "u2", HandleID: "h1"}, "follow-u2-h1", "follow#u2#h1"},
+		{Command{Kind: "subscribe", HandleID: "h1"}, "subscribe-h1-", "subscribe#h1###"},
+		{Command{Kind: "subscribe", HandleID: "h2"}, "subscribe-h2-", "subscribe#h2###"},
 	} {
 		if g := tt.cmd.GroupID(); g != tt.group {
 			t.Errorf("%+v: GroupID = %q, want %q", tt.cmd, g, tt.group)

@@ -32,15 +32,20 @@ type Work struct {
 
 // WorkKey names the thing a command acts on, which is the key of its Work:
 // the message it sends; the message and brand handle of a Retweet or its
-// undoing; the customer and brand handle of a follow or unfollow.
+// undoing; the customer and brand handle of a follow or unfollow; for any
+// other kind, the kind and every id it carries.
 func (c Command) WorkKey() string {
 	switch c.Kind {
 	case CmdRetweet, CmdUnretweet:
 		return "retweet#" + c.CaseID + "#" + c.MessageID + "#" + c.HandleID
 	case CmdFollow, CmdUnfollow:
 		return "follow#" + c.CustomerID + "#" + c.HandleID
+	case CmdTweet, CmdDM:
+		return "message#" + c.CaseID + "#" + c.MessageID
 	}
-	return "message#" + c.CaseID + "#" + c.MessageID
+	// Any other kind: what it names, so two commands share work only when
+	// they act on the same thing.
+	return string(c.Kind) + "#" + c.HandleID + "#" + c.CustomerID + "#" + c.CaseID + "#" + c.MessageID
 }
 
 // WorkStore keeps the outgoing work not yet resolved.
