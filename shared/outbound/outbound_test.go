@@ -164,6 +164,7 @@ func (e *env) tweetsPosted() int {
 }
 
 func TestQueuedTweetIsSent(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, options{})
 	m := e.createCase("@alice_follows hello from support")
 	e.runUntil(10*time.Second, e.final(m))
@@ -180,6 +181,7 @@ func TestQueuedTweetIsSent(t *testing.T) {
 }
 
 func TestRateLimitThenSuccessAfterReset(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, options{})
 	e.sim.AddFault("/2/tweets", 429, 1, time.Second)
 	m := e.createCase("@alice_follows rate limited at first")
@@ -197,6 +199,7 @@ func TestRateLimitThenSuccessAfterReset(t *testing.T) {
 }
 
 func TestServerErrorsTwiceThenSuccess(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, options{})
 	e.sim.AddFault("/2/tweets", 500, 2, 0)
 	m := e.createCase("@alice_follows after two 500s")
@@ -210,6 +213,7 @@ func TestServerErrorsTwiceThenSuccess(t *testing.T) {
 }
 
 func TestDuplicateContentFailsWithXsReason(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, options{})
 	first := e.createCase("@alice_follows same words")
 	e.runUntil(10*time.Second, e.final(first))
@@ -223,6 +227,7 @@ func TestDuplicateContentFailsWithXsReason(t *testing.T) {
 }
 
 func TestTransientFailuresGiveUpAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, options{})
 	e.sim.AddFault("/2/tweets", 503, MaxAttempts, 0)
 	m := e.createCase("@alice_follows X is down")
@@ -234,6 +239,7 @@ func TestTransientFailuresGiveUpAfterMaxAttempts(t *testing.T) {
 }
 
 func TestSameCommandThreeTimesMakesOneTweet(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, options{})
 	m := e.createCase("@alice_follows delivered thrice")
 	// Take the command off the queue and hand it to the worker three times,
@@ -281,6 +287,7 @@ func (c *crashingX) SendDM(ctx context.Context, a xapi.BrandAuth, to, text strin
 }
 
 func TestCrashBetweenXAndStoreStillOneDM(t *testing.T) {
+	t.Parallel()
 	var cx *crashingX
 	e := newEnv(t, options{wrapX: func(x X) X { cx = &crashingX{X: x}; return cx }})
 	ctx := context.Background()
@@ -311,6 +318,7 @@ func TestCrashBetweenXAndStoreStillOneDM(t *testing.T) {
 }
 
 func TestCrashBetweenXAndStoreStillOneTweet(t *testing.T) {
+	t.Parallel()
 	var cx *crashingX
 	e := newEnv(t, options{wrapX: func(x X) X { cx = &crashingX{X: x}; return cx }})
 	m := e.createCase("@alice_follows survive the crash")
@@ -328,6 +336,7 @@ func TestCrashBetweenXAndStoreStillOneTweet(t *testing.T) {
 }
 
 func TestMentionReplyAndDM(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, options{})
 	ctx := context.Background()
 	first := e.createCase("@alice_follows first")
@@ -403,6 +412,7 @@ func (e *env) drain() {
 }
 
 func TestRetweetAndItsRefusal(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, options{})
 	ctx := context.Background()
 	first := e.createCase("@alice_follows hi")
@@ -442,6 +452,7 @@ func TestRetweetAndItsRefusal(t *testing.T) {
 }
 
 func TestFollowRecordsTheNewState(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, options{})
 	ctx := context.Background()
 	bob, brand := sample.Customers[1], sample.Brands[0]
