@@ -165,7 +165,7 @@ func (r *Reconciler) giveUp(ctx context.Context, w support.Work) error {
 			err = nil
 		}
 	case support.CmdFollow, support.CmdUnfollow:
-		err = r.store.SetFollowPending(ctx, cmd.CustomerID, cmd.HandleID, "")
+		err = r.store.SetFollowPending(ctx, cmd.CustomerID, cmd.HandleID, "", support.Agent{})
 	}
 	if err == nil {
 		err = r.store.ResolveWork(ctx, cmd)
