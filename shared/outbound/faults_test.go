@@ -336,7 +336,7 @@ func TestFollowOfProtectedAccountStaysPending(t *testing.T) {
 	}
 	cust := created.Customer
 	brand := sample.Brands[0]
-	if _, err := e.svc.Follow(ctx, cust.ID, brand.HandleID); err != nil {
+	if _, _, err := e.svc.Follow(ctx, cust.ID, brand.HandleID); err != nil {
 		t.Fatal(err)
 	}
 	e.drain()

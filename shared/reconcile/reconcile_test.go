@@ -124,7 +124,7 @@ func TestLostCommandsAreHandedBackAndDone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.crashy.Follow(e.ctx, bob.ID, brand.HandleID); err != nil {
+	if _, _, err := e.crashy.Follow(e.ctx, bob.ID, brand.HandleID); err != nil {
 		t.Fatal(err)
 	}
 	e.drain()
