@@ -190,7 +190,8 @@ func TestVariantSettings(t *testing.T) {
 		}
 	}
 	env := v.prop(v.at(t, stack.FunctionID("reply")), "Environment.Variables").(map[string]any)
-	if env["TWEET_MAX_LENGTH"] != "280" || env["LOG_LEVEL"] != "debug" || env["ALLOWED_ORIGINS"] != "https://console.example.com,https://admin.example.com" {
+	origins := join("https://console.example.com,https://admin.example.com,https://", getAtt(v.at(t, stack.ConsoleDistributionID), "DomainName"))
+	if env["TWEET_MAX_LENGTH"] != "280" || env["LOG_LEVEL"] != "debug" || !same(env["ALLOWED_ORIGINS"], origins) {
 		t.Errorf("reply environment = %v", env)
 	}
 	st := v.ofType("AWS::ApiGatewayV2::Stage")[0]

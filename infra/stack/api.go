@@ -42,7 +42,9 @@ var AccessLogFormat = `{"requestId":"$context.requestId","ip":"$context.identity
 // newAPI creates the HTTP API: every function's routes, a JWT authorizer
 // on each console route (/v1/...), none on the webhook and the health
 // check, CORS from the settings, JSON access logs and default throttling.
-func newAPI(st awscdk.Stack, stage string, s Settings, fns map[string]awslambda.Function) (awsapigatewayv2.HttpApi, awslogs.LogGroup) {
+// consoleURL is the hosted console's origin, where Cognito's managed login
+// sends agents back to; the answer also says how the console signs in.
+func newAPI(st awscdk.Stack, stage string, s Settings, fns map[string]awslambda.Function, consoleURL *string) (awsapigatewayv2.HttpApi, awslogs.LogGroup, consoleSignIn) {
 	props := &awsapigatewayv2.HttpApiProps{
 		ApiName:     jsii.String("twitter-cases-" + stage),
 		Description: jsii.String(fmt.Sprintf("Twitter channel of the support console (stage %s): console API and X webhook", stage)),
@@ -77,7 +79,7 @@ func newAPI(st awscdk.Stack, stage string, s Settings, fns map[string]awslambda.
 		ThrottlingBurstLimit: jsii.Number(s.APIBurstLimit),
 	})
 
-	authorizer := newAuthorizer(st, stage, s)
+	authorizer, signIn := newAuthorizer(st, stage, s, consoleURL)
 	for _, f := range lambdas.All {
 		if len(f.Routes) == 0 {
 			continue
@@ -106,7 +108,7 @@ func newAPI(st awscdk.Stack, stage string, s Settings, fns map[string]awslambda.
 			}
 		}
 	}
-	return api, accessLogs
+	return api, accessLogs, signIn
 }
 
 // publicRouteReason says why a route has no authorizer.
@@ -121,9 +123,11 @@ func publicRouteReason(path string) string {
 }
 
 // newAuthorizer returns the JWT authorizer of the console routes: the
-// external issuer and audience of the settings, or else the stack's own
-// Cognito user pool and its console app client.
-func newAuthorizer(st awscdk.Stack, stage string, s Settings) awsapigatewayv2.IHttpRouteAuthorizer {
+// external issuer and audience of the settings (the console signs in with
+// the issuer, its first audience as the client id), or else the stack's own
+// Cognito user pool and its console app client (the console signs in
+// through the pool's managed login).
+func newAuthorizer(st awscdk.Stack, stage string, s Settings, consoleURL *string) (awsapigatewayv2.IHttpRouteAuthorizer, consoleSignIn) {
 	identity := jsii.Strings("$request.header.Authorization")
 	if s.ExternalJWT() {
 		awscdk.NewCfnOutput(st, jsii.String(JWTIssuerOutputID), &awscdk.CfnOutputProps{
@@ -131,12 +135,13 @@ func newAuthorizer(st awscdk.Stack, stage string, s Settings) awsapigatewayv2.IH
 			Value:       jsii.String(s.JWTIssuer),
 		})
 		return awsapigatewayv2authorizers.NewHttpJwtAuthorizer(jsii.String("JwtAuthorizer"), jsii.String(s.JWTIssuer),
-			&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{
-				JwtAudience:    jsii.Strings(s.JWTAudience...),
-				IdentitySource: identity,
-			})
+				&awsapigatewayv2authorizers.HttpJwtAuthorizerProps{
+					JwtAudience:    jsii.Strings(s.JWTAudience...),
+					IdentitySource: identity,
+				}),
+			consoleSignIn{clientID: jsii.String(s.JWTAudience[0]), issuer: jsii.String(s.JWTIssuer)}
 	}
-	pool, client := newUserPool(st, stage)
+	pool, client, domain := newUserPool(st, stage, consoleURL)
 	awscdk.NewCfnOutput(st, jsii.String(UserPoolIDOutputID), &awscdk.CfnOutputProps{
 		Description: jsii.String("Cognito user pool of the console's agents"),
 		Value:       pool.UserPoolId(),
@@ -151,18 +156,25 @@ func newAuthorizer(st awscdk.Stack, stage string, s Settings) awsapigatewayv2.IH
 			jsii.String("https://cognito-idp."), st.Region(), jsii.String(".amazonaws.com/"), pool.UserPoolId(),
 		}),
 	})
+	login := func(path string) *string {
+		return awscdk.Fn_Join(jsii.String(""), &[]*string{domain.BaseUrl(nil), jsii.String(path)})
+	}
 	return awsapigatewayv2authorizers.NewHttpUserPoolAuthorizer(jsii.String("CognitoAuthorizer"), pool,
-		&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
-			UserPoolClients: &[]awscognito.IUserPoolClient{client},
-			IdentitySource:  identity,
-		})
+			&awsapigatewayv2authorizers.HttpUserPoolAuthorizerProps{
+				UserPoolClients: &[]awscognito.IUserPoolClient{client},
+				IdentitySource:  identity,
+			}),
+		consoleSignIn{clientID: client.UserPoolClientId(), authorizeURL: login("/oauth2/authorize"),
+			tokenURL: login("/oauth2/token"), logoutURL: login("/logout")}
 }
 
 // newUserPool creates the agents' user pool: no self sign-up (ops invite
 // agents), e-mail sign-in, a strong password policy, TOTP MFA required,
 // the Plus plan's threat protection enforced, kept when the stack goes;
-// and the console's public app client (SRP only, no OAuth flows).
-func newUserPool(st awscdk.Stack, stage string) (awscognito.UserPool, awscognito.UserPoolClient) {
+// the console's public app client (SRP, and the authorization code flow
+// with PKCE back to the console's URL), and the managed login (hosted UI)
+// domain the console sends agents to (MFA as the pool requires it).
+func newUserPool(st awscdk.Stack, stage string, consoleURL *string) (awscognito.UserPool, awscognito.UserPoolClient, awscognito.UserPoolDomain) {
 	pool := awscognito.NewUserPool(st, jsii.String(UserPoolID), &awscognito.UserPoolProps{
 		UserPoolName:        jsii.String("twitter-cases-" + stage + "-agents"),
 		SelfSignUpEnabled:   jsii.Bool(false),
@@ -189,16 +201,28 @@ func newUserPool(st awscdk.Stack, stage string) (awscognito.UserPool, awscognito
 		RemovalPolicy:                awscdk.RemovalPolicy_RETAIN,
 	})
 	client := pool.AddClient(jsii.String(UserPoolClientID), &awscognito.UserPoolClientOptions{
-		GenerateSecret:             jsii.Bool(false),
-		AuthFlows:                  &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
-		DisableOAuth:               jsii.Bool(true),
+		GenerateSecret: jsii.Bool(false),
+		AuthFlows:      &awscognito.AuthFlow{UserSrp: jsii.Bool(true)},
+		OAuth: &awscognito.OAuthSettings{
+			Flows:        &awscognito.OAuthFlows{AuthorizationCodeGrant: jsii.Bool(true)},
+			Scopes:       &[]awscognito.OAuthScope{awscognito.OAuthScope_OPENID(), awscognito.OAuthScope_EMAIL()},
+			CallbackUrls: &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{consoleURL, jsii.String("/")})},
+			LogoutUrls:   &[]*string{awscdk.Fn_Join(jsii.String(""), &[]*string{consoleURL, jsii.String("/")})},
+		},
+		SupportedIdentityProviders: &[]awscognito.UserPoolClientIdentityProvider{awscognito.UserPoolClientIdentityProvider_COGNITO()},
 		PreventUserExistenceErrors: jsii.Bool(true),
 		EnableTokenRevocation:      jsii.Bool(true),
 		IdTokenValidity:            minutes(time.Hour),
 		AccessTokenValidity:        minutes(time.Hour),
 		RefreshTokenValidity:       minutes(12 * time.Hour),
 	})
-	return pool, client
+	// Managed login's domain: a prefix unique per account and stage.
+	domain := pool.AddDomain(jsii.String(ConsoleLoginDomainID), &awscognito.UserPoolDomainOptions{
+		CognitoDomain: &awscognito.CognitoDomainOptions{
+			DomainPrefix: awscdk.Fn_Join(jsii.String("-"), &[]*string{jsii.String("twitter-cases"), jsii.String(stage), st.Account()}),
+		},
+	})
+	return pool, client, domain
 }
 
 // webhookURL is the URL X calls.

@@ -233,7 +233,7 @@ func TestCORSFromContext(t *testing.T) {
 	c := tmpl(t)
 	got := c.prop(c.at(t, stack.APIID), "CorsConfiguration")
 	want := obj{
-		"AllowOrigins":  arr("http://localhost:3000"),
+		"AllowOrigins":  arr("http://localhost:3000", join("https://", getAtt(c.at(t, stack.ConsoleDistributionID), "DomainName"))),
 		"AllowMethods":  arr("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"),
 		"AllowHeaders":  arr("authorization", "content-type", "idempotency-key"),
 		"ExposeHeaders": arr("idempotent-replayed"),
@@ -243,7 +243,8 @@ func TestCORSFromContext(t *testing.T) {
 		t.Errorf("CORS = %s\nwant   %s", js(got), js(want))
 	}
 	_, _, v := variant(t)
-	if got := v.prop(v.at(t, stack.APIID), "CorsConfiguration.AllowOrigins"); !same(got, arr("https://console.example.com", "https://admin.example.com")) {
+	if got := v.prop(v.at(t, stack.APIID), "CorsConfiguration.AllowOrigins"); !same(got, arr("https://console.example.com", "https://admin.example.com",
+		join("https://", getAtt(v.at(t, stack.ConsoleDistributionID), "DomainName")))) {
 		t.Errorf("variant origins = %s", js(got))
 	}
 }
@@ -291,10 +292,16 @@ func TestCognitoAuthorizer(t *testing.T) {
 	if p.DeletionPolicy != "Retain" || p.UpdateReplacePolicy != "Retain" {
 		t.Errorf("user pool policies: %q %q", p.DeletionPolicy, p.UpdateReplacePolicy)
 	}
+	consoleURL := join("https://", getAtt(c.at(t, stack.ConsoleDistributionID), "DomainName"), "/")
 	for k, v := range map[string]any{
 		"GenerateSecret":                  false,
 		"ExplicitAuthFlows":               arr("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"),
-		"AllowedOAuthFlowsUserPoolClient": false,
+		"AllowedOAuthFlowsUserPoolClient": true,
+		"AllowedOAuthFlows":               arr("code"),
+		"AllowedOAuthScopes":              arr("openid", "email"),
+		"CallbackURLs":                    arr(consoleURL),
+		"LogoutURLs":                      arr(consoleURL),
+		"SupportedIdentityProviders":      arr("COGNITO"),
 		"PreventUserExistenceErrors":      "ENABLED",
 		"EnableTokenRevocation":           true,
 	} {
@@ -353,6 +360,7 @@ func TestOutputs(t *testing.T) {
 		stack.XAppSecretOutputID:   "twitter-cases/dev/x-app",
 		stack.HandlePrefixOutputID: "twitter-cases/dev/handles/",
 		stack.TableNameOutputID:    ref(c.at(t, stack.TableID)),
+		stack.ConsoleURLOutputID:   join("https://", getAtt(c.at(t, stack.ConsoleDistributionID), "DomainName")),
 	} {
 		out, ok := c.Outputs[id]
 		if !ok {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -81,6 +82,20 @@ func TestNagSuppressions(t *testing.T) {
 	name := *st.StackName()
 	var want []string
 	want = append(want, "AwsSolutions-SMG4 "+name+"/"+stack.XAppSecretID+"/Resource")
+	// The console's hosting: CloudFront's default certificate, geo and
+	// WAF, and CDK's BucketDeployment handler.
+	for _, rule := range []string{"CFR1", "CFR2", "CFR4"} {
+		want = append(want, "AwsSolutions-"+rule+" "+name+"/"+stack.ConsoleDistributionID+"/Resource")
+	}
+	deployer := name + "/" + stack.BucketDeploymentHandlerPrefix // its derived suffix is cut below
+	want = append(want,
+		"AwsSolutions-IAM4 "+deployer+"/ServiceRole/Resource",
+		"AwsSolutions-L1 "+deployer+"/Resource")
+	for _, applies := range []string{"Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*", "Action::s3:Abort*",
+		"Action::s3:DeleteObject*", "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+		"Resource::<" + stack.ConsoleBucketID + ".Arn>/*", "Resource::*"} {
+		want = append(want, "AwsSolutions-IAM5 "+deployer+"/ServiceRole/DefaultPolicy/Resource ["+applies+"]")
+	}
 	for _, f := range lambdas.All {
 		policy := name + "/" + stack.FunctionID(f.Name) + "Role/DefaultPolicy/Resource"
 		want = append(want, "AwsSolutions-IAM5 "+policy+" [Resource::*]")
@@ -98,11 +113,11 @@ func TestNagSuppressions(t *testing.T) {
 		if r.compliance != "Suppressed" {
 			continue
 		}
-		key := r.rule + " " + r.resource
+		key := r.rule + " " + deploymentSuffix.ReplaceAllString(r.resource, stack.BucketDeploymentHandlerPrefix)
 		reason := r.reason
 		if strings.HasPrefix(reason, "[") {
 			applies, rest, _ := strings.Cut(reason[1:], "] ")
-			key += " [" + applies + "]"
+			key += " [" + bucketHash.ReplaceAllString(applies, stack.ConsoleBucketID) + "]"
 			reason = rest
 		}
 		got = append(got, key)
@@ -116,6 +131,12 @@ func TestNagSuppressions(t *testing.T) {
 		t.Errorf("suppressions:%s", d)
 	}
 }
+
+// deploymentSuffix is the id CDK derives for its BucketDeployment handler.
+var deploymentSuffix = regexp.MustCompile(regexp.QuoteMeta(stack.BucketDeploymentHandlerPrefix) + `[^/]*`)
+
+// bucketHash is the hash CDK appends to the console bucket's logical id.
+var bucketHash = regexp.MustCompile(stack.ConsoleBucketID + `[0-9A-F]{8}\b`)
 
 // synthesisMessages returns the warnings and errors synthesis recorded for
 // a stack in the cloud assembly's manifest (read from the file: asking

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -123,6 +124,9 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 			return nil, fmt.Errorf("stack: no Lambda build of %s at %s: run `make build` first", f.Name, bootstrap)
 		}
 	}
+	if err := checkConsoleBuild(props.BuildDir); err != nil {
+		return nil, err
+	}
 	st := awscdk.NewStack(scope, jsii.String(id), &awscdk.StackProps{
 		Description: jsii.String(fmt.Sprintf("Twitter channel of the support console (stage %s)", props.Stage)),
 	})
@@ -132,6 +136,13 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	}
 	out := func(id, description string, value *string) {
 		awscdk.NewCfnOutput(st, jsii.String(id), &awscdk.CfnOutputProps{Description: jsii.String(description), Value: value})
+	}
+
+	// The console first: its origin is one the API and the functions let in.
+	console := newConsoleHosting(st, props.Stage, s)
+	out(ConsoleURLOutputID, "URL of the agent console", console.url)
+	if !slices.Contains(s.AllowedOrigins, "*") {
+		s.AllowedOrigins = append(slices.Clone(s.AllowedOrigins), *console.url)
 	}
 
 	tbl := newTable(st, TableID, table.Definition)
@@ -164,7 +175,8 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 		})
 	}
 
-	api, accessLogs := newAPI(st, props.Stage, s, fns)
+	api, accessLogs, signIn := newAPI(st, props.Stage, s, fns, console.url)
+	deployConsole(st, console, props.BuildDir, s.LogRetentionDays, api.ApiEndpoint(), signIn)
 	out(APIURLOutputID, "Base URL of the HTTP API (console routes under /v1/, GET /healthz)", api.ApiEndpoint())
 	out(WebhookURLOutputID, "URL to register as the X Account Activity webhook", webhookURL(api))
 
