@@ -26,8 +26,12 @@ type APICall struct {
 	// Body is the request body: JSON as it was sent, anything else as a
 	// JSON string.
 	Body json.RawMessage `json:"body,omitempty"`
+	// Auth is how the call was authenticated: oauth1 (user context),
+	// bearer (the app's token) or basic (the token grant); empty when the
+	// user endpoints' OAuth check failed.
+	Auth string `json:"auth,omitempty"`
 	// UserID and Username are the authenticated user's; empty when the
-	// OAuth check failed.
+	// OAuth check failed or the app's bearer token was used.
 	UserID   string `json:"user_id,omitempty"`
 	Username string `json:"username,omitempty"`
 	Status   int    `json:"status"`
@@ -72,7 +76,7 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request, body []byte, endp
 		s.log.Debug("xsim: unauthorized", "method", r.Method, "path", r.URL.Path, "reason", why)
 		return errUnauthorized.status, errUnauthorized.body
 	}
-	rec.UserID, rec.Username = u.ID, u.Username
+	rec.Auth, rec.UserID, rec.Username = "oauth1", u.ID, u.Username
 	if f := s.takeFault(r.URL.Path); f != nil {
 		xe := statusProblem(f.Status)
 		if f.Status == http.StatusTooManyRequests {

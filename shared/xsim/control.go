@@ -24,6 +24,18 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.Handle("GET /2/users/{id}/tweets", s.api(EndpointUserTweets, s.userTweetsAPI))
 	mux.Handle("POST /2/dm_conversations/with/{participant_id}/messages", s.api(EndpointSendDM, s.sendDMAPI))
 	mux.Handle("GET /2/dm_conversations/with/{participant_id}/dm_events", s.api(EndpointDMEvents, s.dmEventsAPI))
+	// The app's webhooks and X Activity API subscriptions (activity.go).
+	mux.HandleFunc("POST /oauth2/token", s.tokenHandler)
+	mux.Handle("POST /2/webhooks", s.appAPI(EndpointCreateWebhook, authUser|authBearer, s.createWebhookAPI))
+	mux.Handle("GET /2/webhooks", s.appAPI(EndpointListWebhooks, authBearer, s.listWebhooksAPI))
+	mux.Handle("PUT /2/webhooks/{webhook_id}", s.appAPI(EndpointValidateWebhook, authUser|authBearer, s.validateWebhookAPI))
+	mux.Handle("DELETE /2/webhooks/{webhook_id}", s.appAPI(EndpointDeleteWebhook, authUser|authBearer, s.deleteWebhookAPI))
+	mux.Handle("POST /2/webhooks/replay", s.appAPI(EndpointReplay, authBearer, s.replayAPI))
+	mux.Handle("POST /2/activity/subscriptions", s.appAPI(EndpointCreateSubscription, authUser|authBearer, s.createSubscriptionAPI))
+	mux.Handle("GET /2/activity/subscriptions", s.appAPI(EndpointListSubscriptions, authUser|authBearer, s.listSubscriptionsAPI))
+	mux.Handle("DELETE /2/activity/subscriptions", s.appAPI(EndpointDeleteSubscriptions, authBearer, s.deleteSubscriptionsAPI))
+	mux.Handle("DELETE /2/activity/subscriptions/{subscription_id}", s.appAPI(EndpointDeleteSubscription, authBearer, s.deleteSubscriptionAPI))
+	mux.Handle("PUT /2/activity/subscriptions/{subscription_id}", s.appAPI(EndpointUpdateSubscription, authBearer, s.updateSubscriptionAPI))
 	mux.HandleFunc("/2/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, pageNotFound.status, pageNotFound.body)
 	})

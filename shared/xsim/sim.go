@@ -81,9 +81,17 @@ type Options struct {
 	// sample.ConsumerKey and sample.ConsumerSecret.
 	ConsumerKey    string
 	ConsumerSecret string
-	// WebhookURL, when set, receives the events of the brand handles (the
-	// product's POST /webhooks/twitter).
+	// WebhookURL, when set, is registered as the app's webhook from the
+	// start (valid) and the sample brand handles are subscribed on it to
+	// every event type the product uses (support.SubscribedEventTypes), so
+	// their events reach it at once. Without it the app has no webhook and
+	// no subscription until it makes them through /2/webhooks and
+	// /2/activity/subscriptions, as the local run does.
 	WebhookURL string
+	// SubscriptionLimit and WebhookLimit are the app's limits (default
+	// X's self-serve ones: DefaultSubscriptionLimit, DefaultWebhookLimit).
+	SubscriptionLimit int
+	WebhookLimit      int
 	// Format is how events are delivered: FormatXAA (the default, X
 	// Activity envelopes) or FormatAAA (Account Activity payloads), as
 	// X_SIM_FORMAT says (ParseFormat).
@@ -122,6 +130,7 @@ type Sim struct {
 
 	mu       sync.Mutex
 	st       *state
+	app      appConfig
 	ids      idGen
 	calls    []*APICall
 	callSeq  int
@@ -166,8 +175,9 @@ func New(opts Options) *Sim {
 	if client == nil {
 		client = &http.Client{Timeout: 3 * time.Second}
 	}
-	s.hooks = newDeliverer(opts.WebhookURL, opts.ConsumerSecret, client, opts.DeliveryAttempts, opts.DeliveryBackoff, s.log)
+	s.hooks = newDeliverer(opts.ConsumerSecret, client, opts.DeliveryAttempts, opts.DeliveryBackoff, s.log)
 	s.resetLocked()
+	s.seedApp()
 	s.mux = s.routes()
 	return s
 }
@@ -211,7 +221,8 @@ func (s *Sim) Close() {
 
 // Reset forgets everything but the sample users and their follows: Tweets,
 // DMs, other users, recorded calls, deliveries, faults and rate-limit
-// counters. Ids keep increasing, so none is ever reused.
+// counters. Ids keep increasing, so none is ever reused. The app's
+// webhooks and subscriptions stay, as on X.
 func (s *Sim) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -17,8 +17,6 @@ type user struct {
 	// Token and TokenSecret are the OAuth 1.0a access token and secret the
 	// app holds for the user (brand handles only).
 	Token, TokenSecret string
-	// Subscribed users' activity is delivered to the webhook.
-	Subscribed bool
 	// OpenDMs users accept Direct Messages from anyone; others only from
 	// accounts they follow.
 	OpenDMs bool
@@ -40,7 +38,7 @@ type tweet struct {
 	CreatedAt          time.Time
 	ViaAPI             bool
 	Deleted            bool
-	// deliveredTo are the subscribed users whose webhook got its creation.
+	// deliveredTo are the users whose subscription delivered its creation.
 	deliveredTo []string
 }
 
@@ -81,7 +79,7 @@ func newState() *state {
 	for _, b := range sample.Brands {
 		st.add(&user{ID: b.XUserID, Username: b.ScreenName, Name: b.Name,
 			Token: b.Credentials.AccessToken, TokenSecret: b.Credentials.AccessTokenSecret,
-			Subscribed: true, OpenDMs: true, CreatedAt: sampleCreatedAt})
+			OpenDMs: true, CreatedAt: sampleCreatedAt})
 	}
 	for _, c := range sample.Customers {
 		if c.Handle == "" {

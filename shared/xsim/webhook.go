@@ -322,9 +322,14 @@ func (s *Sim) deliverFollow(src, target *user, follow bool) {
 	}
 }
 
-// enqueue encodes the payload and queues its delivery. Called with s.mu
-// held, so deliveries are queued in the order things happen.
+// enqueue encodes the payload and queues its delivery to the webhook of
+// the user's subscription (to the event type, for XAA's kinds). Called
+// with s.mu held, so deliveries are queued in the order things happen.
 func (s *Sim) enqueue(forUser, kind string, payload any) {
+	hook := s.hookFor(forUser, kind)
+	if hook == nil {
+		return
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -332,7 +337,7 @@ func (s *Sim) enqueue(forUser, kind string, payload any) {
 		s.log.Error("xsim: encode webhook payload", "err", err)
 		return
 	}
-	s.hooks.add(forUser, kind, bytes.TrimSpace(buf.Bytes()))
+	s.hooks.add(hook.ID, hook.URL, forUser, kind, bytes.TrimSpace(buf.Bytes()), false)
 }
 
 // Signature returns the x-twitter-webhooks-signature value for body:
@@ -346,7 +351,11 @@ func Signature(secret string, body []byte) string {
 // Delivery is one webhook event and what became of it, as GET
 // /sim/deliveries lists it.
 type Delivery struct {
-	Seq       int             `json:"seq"`
+	Seq int `json:"seq"`
+	// WebhookID is the webhook it went to; Replay marks a redelivery asked
+	// for through POST /2/webhooks/replay.
+	WebhookID string          `json:"webhook_id"`
+	Replay    bool            `json:"replay,omitempty"`
 	ForUserID string          `json:"for_user_id"`
 	Kind      string          `json:"kind"`
 	Body      json.RawMessage `json:"body"`
@@ -358,6 +367,7 @@ type Delivery struct {
 	LastStatus int       `json:"last_status,omitempty"`
 	LastError  string    `json:"last_error,omitempty"`
 	QueuedAt   time.Time `json:"queued_at"`
+	url        string
 	next       time.Time
 }
 
@@ -368,7 +378,6 @@ const maxDeliveries = 10000
 // first event: earliest due first, failed ones again after a backoff
 // (so a retried event can arrive after later ones, as with X).
 type deliverer struct {
-	url      string
 	secret   string
 	client   *http.Client
 	attempts int
@@ -387,22 +396,26 @@ type deliverer struct {
 	done    chan struct{}
 }
 
-func newDeliverer(url, secret string, client *http.Client, attempts int, backoff time.Duration, log *slog.Logger) *deliverer {
+func newDeliverer(secret string, client *http.Client, attempts int, backoff time.Duration, log *slog.Logger) *deliverer {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &deliverer{url: url, secret: secret, client: client, attempts: attempts, backoff: backoff, log: log,
+	return &deliverer{secret: secret, client: client, attempts: attempts, backoff: backoff, log: log,
 		wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 }
 
-func (d *deliverer) add(forUser, kind string, body []byte) {
+func (d *deliverer) add(webhookID, url, forUser, kind string, body []byte, replay bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.addLocked(&Delivery{WebhookID: webhookID, url: url, Replay: replay, ForUserID: forUser, Kind: kind, Body: body})
+}
+
+func (d *deliverer) addLocked(dl *Delivery) {
 	d.seq++
-	dl := &Delivery{Seq: d.seq, ForUserID: forUser, Kind: kind, Body: body, QueuedAt: time.Now().UTC()}
+	dl.Seq, dl.QueuedAt = d.seq, time.Now().UTC()
 	d.all = append(d.all, dl)
 	if len(d.all) > maxDeliveries {
 		d.all = d.all[len(d.all)-maxDeliveries:]
 	}
-	if d.url == "" || d.closed {
+	if d.closed {
 		return
 	}
 	d.pending = append(d.pending, dl)
@@ -436,7 +449,7 @@ func (d *deliverer) run() {
 		if due != nil {
 			due.Attempts++
 			d.mu.Unlock()
-			status, err := d.post(due.Body)
+			status, err := d.post(due.url, due.Body)
 			d.finish(due, status, err)
 			continue
 		}
@@ -463,8 +476,8 @@ func (d *deliverer) run() {
 	}
 }
 
-func (d *deliverer) post(body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(d.ctx, http.MethodPost, d.url, bytes.NewReader(body))
+func (d *deliverer) post(url string, body []byte) (int, error) {
+	req, err := http.NewRequestWithContext(d.ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
@@ -508,6 +521,23 @@ func (d *deliverer) finish(dl *Delivery, status int, err error) {
 			break
 		}
 	}
+}
+
+// replay queues again, to url, every delivery to the webhook first queued
+// in [from, to), and returns how many.
+func (d *deliverer) replay(webhookID, url string, from, to time.Time) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var again []*Delivery
+	for _, dl := range d.all {
+		if dl.WebhookID == webhookID && !dl.Replay && !dl.QueuedAt.Before(from) && dl.QueuedAt.Before(to) {
+			again = append(again, &Delivery{WebhookID: webhookID, url: url, Replay: true, ForUserID: dl.ForUserID, Kind: dl.Kind, Body: dl.Body})
+		}
+	}
+	for _, dl := range again {
+		d.addLocked(dl)
+	}
+	return len(again)
 }
 
 // list returns copies of the recorded deliveries.
@@ -563,18 +593,36 @@ func (s *Sim) Flush(ctx context.Context) error {
 	return nil
 }
 
-// CheckCRC makes X's challenge-response check against the webhook: a GET
-// with a crc_token, whose answer must be {"response_token": "sha256=..."}
-// signed with the consumer secret.
+// CheckCRC makes X's challenge-response check against every registered
+// webhook (X's PUT /2/webhooks/:id), records each one's validity and
+// returns the first failure.
 func (s *Sim) CheckCRC(ctx context.Context) error {
-	if s.opts.WebhookURL == "" {
-		return fmt.Errorf("xsim: no webhook URL")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.app.webhooks) == 0 {
+		return fmt.Errorf("xsim: no webhook registered")
 	}
+	var first error
+	for _, h := range s.app.webhooks {
+		err := s.crc(ctx, h.URL)
+		h.Valid = err == nil
+		if first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// crc makes X's challenge-response check against a webhook URL: a GET with
+// a crc_token, whose answer must be {"response_token": "sha256=..."}
+// signed with the consumer secret, within the delivery client's timeout.
+func (s *Sim) crc(ctx context.Context, url string) error {
 	token := "crc-" + strconv.FormatInt(time.Now().UnixNano(), 36)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.opts.WebhookURL+"?crc_token="+token, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"?crc_token="+token, nil)
 	if err != nil {
 		return fmt.Errorf("xsim: crc: %w", err)
 	}
+	req.Header.Set("User-Agent", "Twitter-Webhooks/1.0 (xsim)")
 	resp, err := s.hooks.client.Do(req)
 	if err != nil {
 		return fmt.Errorf("xsim: crc: %w", err)
@@ -586,7 +634,7 @@ func (s *Sim) CheckCRC(ctx context.Context) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("xsim: crc: webhook answered %s", resp.Status)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&out); err != nil {
 		return fmt.Errorf("xsim: crc: %w", err)
 	}
 	if want := Signature(s.opts.ConsumerSecret, []byte(token)); !hmac.Equal([]byte(out.ResponseToken), []byte(want)) {

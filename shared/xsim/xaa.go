@@ -2,6 +2,7 @@ package xsim
 
 import (
 	"fmt"
+	"github.com/acme/twitter-cases/shared/support"
 	"strconv"
 	"strings"
 )
@@ -47,10 +48,26 @@ const xaaTag = "twitter-cases-local"
 
 // wants decides whether u's webhook gets an event of eventType (an X
 // Activity event type, whatever the delivery format): the one place that
-// does, so a subscription filter wraps it. Today: every event of a
-// subscribed user. Called with s.mu held.
+// does. It holds when u has a subscription to eventType on a valid
+// webhook (subscriptionFor, activity.go). Called with s.mu held.
 func (s *Sim) wants(u *user, eventType string) bool {
-	return u != nil && u.Subscribed
+	if u == nil {
+		return false
+	}
+	sub, _ := s.subscriptionFor(u.ID, eventType)
+	return sub != nil
+}
+
+// hookFor is the webhook a delivery of kind (an XAA event type, or an AAA
+// payload key) for the user goes to: its subscription's to that event
+// type, else any of its subscriptions' (AAA payloads, decided by wants
+// already). Called with s.mu held.
+func (s *Sim) hookFor(userID, kind string) *webhookConfig {
+	if _, hook := s.subscriptionFor(userID, kind); hook != nil {
+		return hook
+	}
+	_, hook := s.subscriptionFor(userID, support.SubscribedEventTypes...)
+	return hook
 }
 
 // xaaUser is a v2 user object as X Activity payloads and includes hold it.
@@ -168,8 +185,12 @@ func (s *Sim) enqueueXAA(u *user, eventType string, payload any, users []xaaUser
 	s.xaaSeq++
 	// A decimal string, possibly negative, as X's are; unique per delivery.
 	uuid := strconv.FormatInt(-(1<<62)+s.xaaSeq*7919, 10)
+	tag := xaaTag
+	if sub, _ := s.subscriptionFor(u.ID, eventType); sub != nil && sub.Tag != "" {
+		tag = sub.Tag // the subscription's own label, as X sends it
+	}
 	data := map[string]any{"event_uuid": uuid, "filter": map[string]string{"user_id": u.ID}, "event_type": eventType,
-		"tag": xaaTag, "payload": payload}
+		"tag": tag, "payload": payload}
 	if len(users) > 0 {
 		data["includes"] = map[string]any{"users": users}
 	}
