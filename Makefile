@@ -137,6 +137,35 @@ diff: deps build console ## Show what a deploy would change: against the deploye
 deploy: deps build console ## Build every function and the console, then `cdk deploy` the stage's stack (needs AWS credentials and `cdk bootstrap`).
 	$(CDK) deploy $(CDK_FLAGS) -c stage=$(STAGE) $(CDK_DEPLOY_FLAGS) $(STACK)
 
+# --- X webhook, subscriptions and replay (ops/xops) --------------------------
+
+# The ops commands read the stage's settings as the functions do; a setting
+# not in the environment comes from the deployed stack's outputs (aws CLI),
+# and X_WEBHOOK_ID from cdk.json's xWebhookId (else X is asked for the
+# webhook of WEBHOOK_URL).
+# XOPS_CMD runs the command (the tests give it an already built one).
+XOPS_CMD ?= $(GO) run ./ops/xops
+stack_output = $(shell aws cloudformation describe-stacks --stack-name $(STACK) --query "Stacks[0].Outputs[?OutputKey=='$(1)'].OutputValue" --output text 2>/dev/null)
+XOPS = STAGE='$(STAGE)' \
+  TABLE_NAME='$(or $(TABLE_NAME),$(call stack_output,TableName))' \
+  X_APP_SECRET='$(or $(X_APP_SECRET),$(call stack_output,XAppSecretName))' \
+  WEBHOOK_URL='$(or $(WEBHOOK_URL),$(call stack_output,WebhookUrl))' \
+  X_WEBHOOK_ID='$(or $(X_WEBHOOK_ID),$(shell node -p "require('./cdk.json').context.xWebhookId || ''"))' \
+  $(XOPS_CMD)
+
+.PHONY: x-webhook
+x-webhook: ## Register the stage's webhook URL with X if missing, run the CRC check, print its id and validity.
+	$(XOPS) webhook
+
+.PHONY: x-subscriptions
+x-subscriptions: ## Every brand handle's X subscriptions against what it should have; create the missing (PRUNE=1 deletes extras).
+	$(XOPS) subscriptions $(if $(PRUNE),--prune)
+
+.PHONY: x-replay
+x-replay: ## Ask X to redeliver FROM=yyyymmddhhmm TO=yyyymmddhhmm (UTC) to the webhook, after an outage.
+	@if [ -z '$(FROM)' ] || [ -z '$(TO)' ]; then echo 'usage: make x-replay FROM=yyyymmddhhmm TO=yyyymmddhhmm (UTC)'; exit 2; fi
+	$(XOPS) replay --from '$(FROM)' --to '$(TO)'
+
 # --- local data -----------------------------------------------------------
 
 .PHONY: dev-reset

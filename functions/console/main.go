@@ -1,7 +1,8 @@
 // Command console is the Lambda function for the console's reads and small
 // writes (brand handles, customers, case lists and reads, case status) and
-// the health check, behind API Gateway's HTTP API. It queues nothing for
-// X, so it links no SQS client.
+// the health check, behind API Gateway's HTTP API. It queues the brand
+// handles' subscribe and unsubscribe commands on the outbound queue and
+// checks their credentials secrets.
 package main
 
 import (
@@ -12,6 +13,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xwire"
@@ -25,7 +27,7 @@ func main() {
 // the X account lookup (nil: the X adapter, signing lookups as a connected
 // brand handle, when an X app secret is configured); it does no network I/O.
 func handler(ctx context.Context, cfg config.Config, xusers support.XUsers) (http.Handler, error) {
-	svc, store, err := wire.ConsoleService(ctx, cfg, wire.Needs{XUsers: lookups(xusers)})
+	svc, store, err := wire.ConsoleService(ctx, cfg, wire.Needs{XUsers: lookups(xusers), Outbox: sqsqueue.Outbound, Credentials: xwire.Credentials})
 	if err != nil {
 		return nil, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
+	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
@@ -34,5 +35,6 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	if err != nil {
 		return nil, err
 	}
-	return outbound.New(outbound.Deps{Store: wire.Store(awsCfg, cfg), X: x, Delayer: queue, Logger: logger}), nil
+	subs := outbound.SubscriptionConfig{WebhookID: cfg.XWebhookID, Tag: support.SubscriptionTag(cfg.Stage)}
+	return outbound.New(outbound.Deps{Store: wire.Store(awsCfg, cfg), X: x, Subscriptions: subs, Delayer: queue, Logger: logger}), nil
 }

@@ -75,6 +75,10 @@ type Access struct {
 	BrandHandles bool
 	// ConsoleAPI: the console API's settings (TWEET_MAX_LENGTH, ALLOWED_ORIGINS).
 	ConsoleAPI bool
+	// XActivity: the deployment's stage and its webhook on X (STAGE,
+	// X_WEBHOOK_ID when set), which the brand handles' X Activity API
+	// subscriptions name.
+	XActivity bool
 }
 
 // Sizes shared by the functions.
@@ -98,19 +102,22 @@ const (
 var All = []Function{
 	{
 		Name:        "console",
-		Description: "Console API: brand handles, customers, case lists and reads, case status, health check",
+		Description: "Console API: brand handles (and their X subscriptions), customers, case lists and reads, case status, health check",
 		MemoryMB:    httpMemoryMB,
 		Timeout:     lookupTimeout,
 		Routes: []string{
 			"GET /healthz",
 			"GET /v1/handles", "POST /v1/handles",
+			"PATCH /v1/handles/{id}", "DELETE /v1/handles/{id}",
 			"GET /v1/customers", "POST /v1/customers",
 			"GET /v1/customers/{id}",
 			"GET /v1/cases",
 			"GET /v1/cases/{id}", "PATCH /v1/cases/{id}",
 			"GET /v1/cases/{id}/messages",
 		},
-		Access: Access{Table: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
+		// It queues the brand handles' subscribe and unsubscribe commands
+		// and reads their credentials secrets to check them.
+		Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
 	},
 	{
 		Name:        "create-case",
@@ -175,7 +182,7 @@ var All = []Function{
 	},
 	{
 		Name:        "outbound-worker",
-		Description: "Outbound queue consumer: Tweets, replies, Direct Messages, Retweets and follows on X",
+		Description: "Outbound queue consumer: Tweets, replies, Direct Messages, Retweets, follows and the brand handles' subscriptions on X",
 		MemoryMB:    httpMemoryMB,
 		Consumes:    &queues.Outbound,
 		// A FIFO batch is handled in order and stops at the first failure;
@@ -183,7 +190,7 @@ var All = []Function{
 		// is slow.
 		BatchSize: 5,
 		CallsX:    true,
-		Access:    Access{Table: true, XApp: true, BrandHandles: true, DelaysMessages: true},
+		Access:    Access{Table: true, XApp: true, BrandHandles: true, DelaysMessages: true, XActivity: true},
 	},
 	{
 		Name:        "reconciler",
@@ -206,6 +213,8 @@ const (
 	EnvTweetMaxLength   = "TWEET_MAX_LENGTH"
 	EnvAllowedOrigins   = "ALLOWED_ORIGINS"
 	EnvLogLevel         = "LOG_LEVEL"
+	EnvStage            = "STAGE"
+	EnvXWebhookID       = "X_WEBHOOK_ID"
 )
 
 // Resources are the values a function's environment is made of: names
@@ -223,6 +232,10 @@ type Config struct {
 	LogLevel       string
 	TweetMaxLength int
 	AllowedOrigins []string
+	// Stage names the deployment; XWebhookID is its webhook on X ("" until
+	// make x-webhook has registered it and the stage's settings name it).
+	Stage      string
+	XWebhookID string
 }
 
 // Env returns the function's environment: exactly the variables its
@@ -247,6 +260,12 @@ func (f Function) Env(r Resources, s Config) map[string]string {
 	if a.ConsoleAPI {
 		env[EnvTweetMaxLength] = strconv.Itoa(s.TweetMaxLength)
 		env[EnvAllowedOrigins] = strings.Join(s.AllowedOrigins, ",")
+	}
+	if a.XActivity {
+		env[EnvStage] = s.Stage
+		if s.XWebhookID != "" {
+			env[EnvXWebhookID] = s.XWebhookID
+		}
 	}
 	return env
 }

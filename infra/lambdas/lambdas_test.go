@@ -63,7 +63,7 @@ func TestSpecs(t *testing.T) {
 // Env gives exactly the variables a function's access calls for.
 func TestEnv(t *testing.T) {
 	r := Resources{TableName: "t", OutboundQueueURL: "o", InboundQueueURL: "i", XAppSecret: "x"}
-	c := Config{LogLevel: "debug", TweetMaxLength: 280, AllowedOrigins: []string{"https://a", "https://b"}}
+	c := Config{LogLevel: "debug", TweetMaxLength: 280, AllowedOrigins: []string{"https://a", "https://b"}, Stage: "prod", XWebhookID: "42"}
 	for _, tc := range []struct {
 		name string
 		want map[string]string
@@ -72,7 +72,8 @@ func TestEnv(t *testing.T) {
 			"TWEET_MAX_LENGTH": "280", "ALLOWED_ORIGINS": "https://a,https://b"}},
 		{"twitter-webhook", map[string]string{"LOG_LEVEL": "debug", "INBOUND_QUEUE_URL": "i", "X_APP_SECRET": "x"}},
 		{"inbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t"}},
-		{"outbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o", "X_APP_SECRET": "x"}},
+		{"outbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o", "X_APP_SECRET": "x",
+			"STAGE": "prod", "X_WEBHOOK_ID": "42"}},
 		{"reconciler", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o"}},
 	} {
 		f, ok := ByName(tc.name)

@@ -140,6 +140,9 @@ func TestFunctionEnvironments(t *testing.T) {
 				want["TWEET_MAX_LENGTH"] = "140"
 				want["ALLOWED_ORIGINS"] = join("http://localhost:3000,https://", getAtt(c.at(t, stack.ConsoleDistributionID), "DomainName"))
 			}
+			if a.XActivity {
+				want["STAGE"] = "dev"
+			}
 			if !same(got, want) {
 				t.Errorf("environment = %s\nwant          %s", js(got), js(want))
 			}

@@ -71,7 +71,9 @@ func newFunction(st awscdk.Stack, f lambdas.Function, d functionDeps) awslambda.
 	logs.GrantWrite(role)
 
 	env := map[string]*string{}
-	for k, v := range f.Env(d.resources, d.settings.FunctionConfig()) {
+	fc := d.settings.FunctionConfig()
+	fc.Stage = d.stage
+	for k, v := range f.Env(d.resources, fc) {
 		env[k] = jsii.String(v)
 	}
 	props := &awslambda.FunctionProps{

@@ -13,6 +13,9 @@ import (
 // secretName is what Secrets Manager accepts as a secret's name.
 var secretName = regexp.MustCompile(`^[A-Za-z0-9/_+=.@-]{1,512}$`)
 
+// webhookID is X's webhook id: 1 to 19 digits.
+var webhookID = regexp.MustCompile(`^[0-9]{1,19}$`)
+
 // SecretPrefix is the start of the name of every secret of a stage.
 func SecretPrefix(stage string) string { return "twitter-cases/" + stage + "/" }
 

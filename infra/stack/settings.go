@@ -26,6 +26,7 @@ const (
 	ContextJWTIssuer           = "jwtIssuer"
 	ContextJWTAudience         = "jwtAudience"
 	ContextXAppSecretName      = "xAppSecretName"
+	ContextXWebhookID          = "xWebhookId"
 	ContextOutboundConcurrency = "outboundConcurrency"
 	ContextLogRetentionDays    = "logRetentionDays"
 	ContextLogLevel            = "logLevel"
@@ -53,6 +54,11 @@ type Settings struct {
 	// the X app's consumer key and secret; when empty the stack creates
 	// the secret XAppSecretName(stage) with a placeholder value.
 	XAppSecretName string
+	// XWebhookID is the deployment's webhook on X (1 to 19 digits), which
+	// make x-webhook registers and prints; the brand handles' X Activity
+	// API subscriptions deliver to it. Empty until then: subscribing
+	// fails, saying so.
+	XWebhookID string
 	// OutboundConcurrency caps the outbound worker (reserved concurrency and
 	// the event source's maximum concurrency), so bursts of commands cannot
 	// exhaust the brand handles' X rate limits (2–1000).
@@ -80,7 +86,7 @@ var DefaultSettings = Settings{
 
 // FunctionConfig is what of the settings reaches the functions' environment.
 func (s Settings) FunctionConfig() lambdas.Config {
-	return lambdas.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins}
+	return lambdas.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID}
 }
 
 // ExternalJWT reports whether the API trusts an external issuer instead
@@ -172,6 +178,10 @@ func SettingsFrom(scope constructs.Construct) (Settings, error) {
 	str(ContextXAppSecretName, &s.XAppSecretName)
 	if s.XAppSecretName != "" && !secretName.MatchString(s.XAppSecretName) {
 		bad(ContextXAppSecretName, s.XAppSecretName, "want a Secrets Manager secret name (letters, digits and /_+=.@-), not an ARN")
+	}
+	str(ContextXWebhookID, &s.XWebhookID)
+	if s.XWebhookID != "" && !webhookID.MatchString(s.XWebhookID) {
+		bad(ContextXWebhookID, s.XWebhookID, "want X's webhook id (1 to 19 digits, as make x-webhook prints it)")
 	}
 	intIn(ContextOutboundConcurrency, &s.OutboundConcurrency, 2, 1000)
 	intIn(ContextLogRetentionDays, &s.LogRetentionDays, 1, math.MaxInt32)

@@ -54,6 +54,13 @@ type Config struct {
 	// "secretsmanager" (the default, AWS) or "sample" (the local run's
 	// stand-in holding shared/sample's credentials).
 	SecretsSource string
+	// XWebhookID is the deployment's webhook on X (X_WEBHOOK_ID), which
+	// the brand handles' X Activity API subscriptions deliver to; make
+	// x-webhook prints it. Empty: subscriptions fail, saying so.
+	XWebhookID string
+	// Stage names the deployment (STAGE, default "local"); the tag of its
+	// subscriptions on X (support.SubscriptionTag).
+	Stage string
 	// LogLevel is debug, info, warn or error (LOG_LEVEL, default info).
 	LogLevel string
 }
@@ -72,6 +79,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DevToken:         getenv("DEV_TOKEN"),
 		XAPIBaseURL:      getenv("X_API_BASE_URL"),
 		XAppSecret:       getenv("X_APP_SECRET"),
+		XWebhookID:       getenv("X_WEBHOOK_ID"),
+		Stage:            cmp.Or(getenv("STAGE"), "local"),
 		LogLevel:         cmp.Or(getenv("LOG_LEVEL"), "info"),
 		SecretsSource:    cmp.Or(getenv("SECRETS_SOURCE"), SecretsManager),
 	}
@@ -86,6 +95,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.SecretsSource != SecretsManager && c.SecretsSource != SampleSecrets {
 		problems = append(problems, fmt.Sprintf("SECRETS_SOURCE=%q must be %s or %s", c.SecretsSource, SecretsManager, SampleSecrets))
+	}
+	if !digits(c.XWebhookID, 19) {
+		problems = append(problems, fmt.Sprintf("X_WEBHOOK_ID=%q must be X's webhook id: 1 to 19 digits", c.XWebhookID))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -119,4 +131,17 @@ func (c Config) Level() slog.Level {
 		return slog.LevelError
 	}
 	return slog.LevelInfo
+}
+
+// digits reports whether s is empty or 1 to max decimal digits.
+func digits(s string, max int) bool {
+	if len(s) > max {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

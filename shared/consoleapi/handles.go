@@ -41,3 +41,39 @@ func (s *server) handleRegisterHandle() http.Handler {
 		httpapi.Encode(w, http.StatusCreated, newHandleView(h))
 	})
 }
+
+// handleUpdateHandle is PATCH /v1/handles/{id} {credentials_secret?, status?}: 200 with the handle.
+func (s *server) handleUpdateHandle() http.Handler {
+	type request struct {
+		CredentialsSecret *string `json:"credentials_secret"`
+		Status            *string `json:"status"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req request
+		if !decode(w, r, &req) {
+			return
+		}
+		p := support.HandlePatch{CredentialsSecret: req.CredentialsSecret}
+		if req.Status != nil {
+			st := support.HandleStatus(*req.Status)
+			p.Status = &st
+		}
+		h, err := s.svc.UpdateHandle(r.Context(), r.PathValue("id"), p)
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusOK, newHandleView(h))
+	})
+}
+
+// handleDeleteHandle is DELETE /v1/handles/{id}: 204; its subscriptions on X are removed by the outbound worker.
+func (s *server) handleDeleteHandle() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.svc.DeleteHandle(r.Context(), r.PathValue("id")); err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}

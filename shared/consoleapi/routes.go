@@ -48,8 +48,9 @@ func FollowRoutes(svc *support.Service, store support.Store, o Options) http.Han
 	return newServer(svc, store, o).handler(followRoutes)
 }
 
-// ConsoleRoutes is the console function: brand handles, customers, case
-// lists and reads, case status, and the health check.
+// ConsoleRoutes is the console function: brand handles (whose
+// subscriptions on X it queues), customers, case lists and reads, case
+// status, and the health check.
 func ConsoleRoutes(svc *support.Service, store support.Store, o Options) http.Handler {
 	return newServer(svc, store, o).handler(consoleRoutes)
 }
@@ -86,6 +87,8 @@ func consoleRoutes(s *server, mux *http.ServeMux) {
 	mux.Handle("GET /healthz", httpapi.Health(s.store))
 	mux.Handle("GET /v1/handles", s.agent(s.handleListHandles()))
 	mux.Handle("POST /v1/handles", s.agent(s.handleRegisterHandle()))
+	mux.Handle("PATCH /v1/handles/{id}", s.agent(s.handleUpdateHandle()))
+	mux.Handle("DELETE /v1/handles/{id}", s.agent(s.handleDeleteHandle()))
 	mux.Handle("GET /v1/customers", s.agent(s.handleSearchCustomers()))
 	mux.Handle("POST /v1/customers", s.agent(s.handleCreateCustomer()))
 	mux.Handle("GET /v1/customers/{id}", s.agent(s.handleGetCustomer()))

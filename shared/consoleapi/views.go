@@ -181,16 +181,28 @@ func newCaseView(c *support.Case) caseView {
 }
 
 type handleView struct {
-	ID         string `json:"id"`
-	ScreenName string `json:"screen_name"`
-	XUserID    string `json:"x_user_id"`
-	Status     string `json:"status"`
-	CreatedAt  string `json:"created_at,omitempty"`
+	ID            string             `json:"id"`
+	ScreenName    string             `json:"screen_name"`
+	XUserID       string             `json:"x_user_id"`
+	Status        string             `json:"status"`
+	Subscriptions *subscriptionsView `json:"subscriptions"`
+	CreatedAt     string             `json:"created_at,omitempty"`
+}
+
+type subscriptionsView struct {
+	Status     string   `json:"status"`
+	Detail     string   `json:"detail,omitempty"`
+	EventTypes []string `json:"event_types"`
+	UpdatedAt  string   `json:"updated_at"`
 }
 
 // newHandleView leaves out the credentials secret's name: the console has no use for it.
 func newHandleView(h *support.BrandHandle) handleView {
-	return handleView{ID: h.ID, ScreenName: h.ScreenName, XUserID: h.XUserID, Status: string(h.Status), CreatedAt: jsonTime(h.CreatedAt)}
+	v := handleView{ID: h.ID, ScreenName: h.ScreenName, XUserID: h.XUserID, Status: string(h.Status), CreatedAt: jsonTime(h.CreatedAt)}
+	if sub := h.Subscriptions; sub != nil {
+		v.Subscriptions = &subscriptionsView{Status: string(sub.Status), Detail: sub.Detail, EventTypes: nonNil(sub.EventTypes), UpdatedAt: jsonTime(sub.UpdatedAt)}
+	}
+	return v
 }
 
 type twitterView struct {

@@ -27,6 +27,11 @@ type handleItem struct {
 	Version           int64  `dynamodbav:"version"`
 	CreatedAt         string `dynamodbav:"created_at,omitempty"`
 	UpdatedAt         string `dynamodbav:"updated_at,omitempty"`
+	// The X Activity API subscriptions' state (support.Subscriptions).
+	SubsStatus     string   `dynamodbav:"subs_status,omitempty"`
+	SubsDetail     string   `dynamodbav:"subs_detail,omitempty"`
+	SubsEventTypes []string `dynamodbav:"subs_event_types,omitempty"`
+	SubsUpdatedAt  string   `dynamodbav:"subs_updated_at,omitempty"`
 }
 
 // All brand handles share one partition: a deployment has a handful.
@@ -38,11 +43,16 @@ const (
 func handleSK(id string) string { return "BRAND#" + id }
 
 func toHandleItem(h *support.BrandHandle, version int64) handleItem {
-	return handleItem{
+	it := handleItem{
 		PK: handlesPK, SK: handleSK(h.ID), ID: h.ID, ScreenName: h.ScreenName, XUserID: h.XUserID,
 		CredentialsSecret: h.CredentialsSecret, Status: string(h.Status), Version: version,
 		CreatedAt: fmtTime(h.CreatedAt), UpdatedAt: fmtTime(h.UpdatedAt),
 	}
+	if sub := h.Subscriptions; sub != nil {
+		it.SubsStatus, it.SubsDetail, it.SubsEventTypes = string(sub.Status), sub.Detail, nilIfEmpty(sub.EventTypes)
+		it.SubsUpdatedAt = fmtTime(sub.UpdatedAt)
+	}
+	return it
 }
 
 func (it *handleItem) handle() (*support.BrandHandle, error) {
@@ -52,6 +62,12 @@ func (it *handleItem) handle() (*support.BrandHandle, error) {
 	}
 	if err := parseTimes(it.CreatedAt, &h.CreatedAt, it.UpdatedAt, &h.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("brand handle %s: %w", it.ID, err)
+	}
+	if it.SubsStatus != "" {
+		h.Subscriptions = &support.Subscriptions{Status: support.SubscriptionStatus(it.SubsStatus), Detail: it.SubsDetail, EventTypes: it.SubsEventTypes}
+		if err := parseTimes(it.SubsUpdatedAt, &h.Subscriptions.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("brand handle %s: %w", it.ID, err)
+		}
 	}
 	return h, nil
 }
@@ -176,4 +192,29 @@ func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*support.B
 		return nil, fmt.Errorf("dynamo: brand handle by X user id %s: %w", xUserID, err)
 	}
 	return h, nil
+}
+
+// DeleteHandle removes a brand handle still at version and releases its X
+// user id, so the account can be registered again; a changed or missing
+// handle is an EConflict. Cases, messages and follow records that name the
+// handle stay. Calls: 1 DeleteItem, 1 DeleteItem for the claim.
+func (s *Store) DeleteHandle(ctx context.Context, id string, version int64) error {
+	old, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+		TableName:                 s.table,
+		Key:                       itemKey(handlesPK, handleSK(id)),
+		ConditionExpression:       aws.String("#version = :v"),
+		ExpressionAttributeNames:  names("version"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": num(version)},
+		ReturnValues:              types.ReturnValueAllOld,
+	})
+	if isConditionFailed(err) {
+		err = conflict("The brand handle %s changed or is gone.", id)
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: delete brand handle %s: %w", id, err)
+	}
+	if h, derr := decodeHandle(old.Attributes); derr == nil && h.XUserID != "" {
+		_ = s.releaseFn(s.handleClaim(h, version+1, newToken()))(context.WithoutCancel(ctx)) // best effort: a stale claim is taken over later
+	}
+	return nil
 }

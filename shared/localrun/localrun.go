@@ -2,7 +2,12 @@
 // SQS servers, the table and queues, every function's HTTP routes on one
 // server, the two workers fed by pollers that behave like Lambda's SQS event
 // source mapping, the reconciler on a ticker, and the X simulator
-// delivering signed webhook events to that server. `make dev` starts it through shared/cmd/dev.
+// delivering signed webhook events to that server. On start the run finds
+// its webhook on the simulated app (GET /2/webhooks; registered with X's
+// CRC check when missing) and asks, through the product's own path (the
+// outbound worker's subscribe command), for every connected brand handle's
+// X Activity API subscriptions, as a deployment does after make x-webhook.
+// `make dev` starts it through shared/cmd/dev.
 package localrun
 
 import (
@@ -91,6 +96,8 @@ type Deps struct {
 	XUsers support.XUsers
 	// X is the X adapter the outbound worker sends with.
 	X *xapi.Client
+	// Credentials checks brand handles' credentials secrets.
+	Credentials support.Credentials
 	// ConsumerSecret is the X app's, for the webhook's checks.
 	ConsumerSecret string
 	// ConsoleDir holds the built agent console; "" serves none.
@@ -148,7 +155,8 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	base := "http://" + ln.Addr().String()
 
-	// The X simulator, delivering the brand handles' events to our webhook.
+	// The X simulator; the webhook and the subscriptions are made below,
+	// through its API.
 	app := secrets.AppCredentials{ConsumerKey: cmp.Or(opts.ConsumerKey, sample.ConsumerKey), ConsumerSecret: cmp.Or(opts.ConsumerSecret, sample.ConsumerSecret)}
 	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSim()
@@ -172,13 +180,15 @@ func Run(ctx context.Context, opts Options) (err error) {
 	if err := source.SetJSON(secrets.LocalAppSecret, app); err != nil {
 		return fmt.Errorf("localrun: %w", err)
 	}
-	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(source), AppSecret: secrets.LocalAppSecret, BaseURL: simURL, Logger: log})
+	cache := secrets.NewCache(source)
+	x, err := xapi.New(xapi.Config{Secrets: cache, AppSecret: secrets.LocalAppSecret, BaseURL: simURL, Logger: log})
 	if err != nil {
 		return fmt.Errorf("localrun: %w", err)
 	}
 
 	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
-		XUsers: xwire.Lookup{X: x, Handles: store}, X: x, ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir}
+		XUsers: xwire.Lookup{X: x, Handles: store}, X: x, Credentials: xwire.CredentialsCheck{Secrets: cache},
+		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir}
 	srv := &http.Server{
 		Handler:           Routes(deps),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -186,6 +196,17 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
+
+	if err := waitHealthy(ctx, base); err != nil {
+		_ = srv.Close()
+		return err
+	}
+	// The webhook, registered with the simulated X as make x-webhook does.
+	if deps.Config.XWebhookID, err = registerWebhook(ctx, x, base+webhook.Path); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("localrun: %w", err)
+	}
+	cfg = deps.Config
 
 	// The workers, fed as Lambda's event source mappings feed them.
 	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
@@ -201,11 +222,7 @@ func Run(ctx context.Context, opts Options) (err error) {
 		stopPolling()
 		pollers.Wait()
 	}()
-
-	if err := waitHealthy(ctx, base); err != nil {
-		_ = srv.Close()
-		return err
-	}
+	subscribeHandles(ctx, Service(deps), store, log)
 	if opts.Banner != nil {
 		printBanner(opts.Banner, base, simURL, cfg, cmp.Or(opts.XSimFormat, xsim.FormatXAA))
 	}
@@ -228,6 +245,44 @@ func Run(ctx context.Context, opts Options) (err error) {
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	return err
+}
+
+// registerWebhook returns the id of the app's webhook for url, registering
+// it (X runs its CRC check against it) when X does not have it yet.
+func registerWebhook(ctx context.Context, x *xapi.Client, url string) (string, error) {
+	hooks, err := x.Webhooks(ctx)
+	if err != nil {
+		return "", fmt.Errorf("list webhooks: %w", err)
+	}
+	for _, h := range hooks {
+		if h.URL == url {
+			return h.ID, nil
+		}
+	}
+	h, err := x.CreateWebhook(ctx, url)
+	if err != nil {
+		return "", fmt.Errorf("register the webhook: %w", err)
+	}
+	return h.ID, nil
+}
+
+// subscribeHandles asks for every connected brand handle's subscriptions,
+// through the outbound queue as a registration does; the worker lists first,
+// so a handle X already holds them for becomes active without new ones.
+func subscribeHandles(ctx context.Context, svc *support.Service, store support.HandleStore, log *slog.Logger) {
+	handles, err := store.ListHandles(ctx)
+	if err != nil {
+		log.Warn("brand handles not subscribed", "err", err)
+		return
+	}
+	for _, h := range handles {
+		if h.Status != support.HandleConnected {
+			continue
+		}
+		if _, err := svc.SubscribeHandle(ctx, h.ID); err != nil {
+			log.Warn("brand handle not subscribed", "handle_id", h.ID, "err", err)
+		}
+	}
 }
 
 // waitHealthy polls /healthz until it answers 200.

@@ -233,6 +233,15 @@ func checkConsoleAPI(t *testing.T, base string, cfg config.Config) {
 func checkTheLoop(t *testing.T, base string, cfg config.Config, format xsim.Format) {
 	t.Helper()
 	alice, bob, brand := sample.Customers[0], sample.Customers[1], sample.Brands[0]
+	// The run registered its webhook with the simulated X and subscribed
+	// the sample handles through the outbound worker.
+	if cfg.XWebhookID == "" {
+		t.Error("the local run has no webhook id")
+	}
+	eventually(t, "the sample handles' subscriptions show active", func() bool {
+		_, body := call(t, "GET", base+"/v1/handles", "dev", "")
+		return strings.Count(body, `"subscriptions":{"status":"active"`) == len(sample.Brands)
+	})
 	status, body := call(t, "POST", base+"/v1/cases", "dev",
 		fmt.Sprintf(`{"customer_id":%q,"handle_id":%q,"text":"@%s your parcel left the depot"}`, alice.ID, brand.HandleID, alice.Handle))
 	if status != 201 {

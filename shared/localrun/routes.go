@@ -19,10 +19,7 @@ import (
 // development token and the configured CORS origins), the webhook, the
 // OpenAPI document, and the agent console at / when Deps.ConsoleDir is set.
 func Routes(d Deps) http.Handler {
-	outbox := sqsqueue.New(d.SQS, d.Config.OutboundQueueURL)
-	svc := support.NewService(support.Deps{
-		Store: d.Store, Outbox: outbox, XUsers: d.XUsers, TweetMaxLength: d.Config.TweetMaxLength,
-	})
+	svc := Service(d)
 	mux := http.NewServeMux()
 	mux.Handle("/", consoleapi.All(svc, d.Store, consoleapi.OptionsFrom(d.Config)))
 	mux.Handle(webhook.Path, webhook.Handler(webhook.StaticSecret(d.ConsumerSecret),
@@ -34,11 +31,20 @@ func Routes(d Deps) http.Handler {
 	return mux
 }
 
+// Service is the console service the routes run on.
+func Service(d Deps) *support.Service {
+	return support.NewService(support.Deps{
+		Store: d.Store, Outbox: sqsqueue.New(d.SQS, d.Config.OutboundQueueURL), XUsers: d.XUsers,
+		Credentials: d.Credentials, TweetMaxLength: d.Config.TweetMaxLength,
+	})
+}
+
 // Pollers feed the two workers from their queues, as Lambda's event source
 // mappings do in AWS.
 func Pollers(d Deps) []*sqspoll.Poller {
 	outboundQueue := sqsqueue.New(d.SQS, d.Config.OutboundQueueURL)
-	out := outbound.New(outbound.Deps{Store: d.Store, X: d.X, Delayer: outboundQueue, Logger: d.Logger.With("worker", "outbound")})
+	subs := outbound.SubscriptionConfig{WebhookID: d.Config.XWebhookID, Tag: support.SubscriptionTag(d.Config.Stage)}
+	out := outbound.New(outbound.Deps{Store: d.Store, X: d.X, Subscriptions: subs, Delayer: outboundQueue, Logger: d.Logger.With("worker", "outbound")})
 	in := inbound.New(support.NewInbound(d.Store, nil, d.Logger.With("worker", "inbound")), d.Logger.With("worker", "inbound"))
 	return []*sqspoll.Poller{
 		sqspoll.New(d.SQS, d.Queues[queues.Outbound.Name], out.Handle, sqspoll.WithLogger(d.Logger), sqspoll.WithWaitTime(1)),

@@ -139,6 +139,8 @@ type Delayer interface {
 type Worker struct {
 	store       support.Store
 	x           X
+	activity    Activity
+	subs        SubscriptionConfig
 	delay       Delayer
 	now         func() time.Time
 	log         *slog.Logger
@@ -149,11 +151,16 @@ type Worker struct {
 
 // Deps are the worker's dependencies.
 type Deps struct {
-	Store   support.Store
-	X       X
-	Delayer Delayer
-	Now     func() time.Time
-	Logger  *slog.Logger
+	Store support.Store
+	X     X
+	// Activity manages the brand handles' X Activity API subscriptions;
+	// nil means X, when it implements Activity (*xapi.Client does).
+	Activity Activity
+	// Subscriptions is the deployment's webhook id and tag.
+	Subscriptions SubscriptionConfig
+	Delayer       Delayer
+	Now           func() time.Time
+	Logger        *slog.Logger
 	// Backoff is the wait before attempt n+1 after the n-th transient
 	// failure; nil means 2^n seconds, at most five minutes.
 	Backoff func(attempt int) time.Duration
@@ -167,8 +174,11 @@ type Deps struct {
 
 // New returns a worker.
 func New(d Deps) *Worker {
-	w := &Worker{store: d.Store, x: d.X, delay: d.Delayer, now: d.Now, log: d.Logger, backoff: d.Backoff,
+	w := &Worker{store: d.Store, x: d.X, activity: d.Activity, subs: d.Subscriptions, delay: d.Delayer, now: d.Now, log: d.Logger, backoff: d.Backoff,
 		rateBudget: d.RateLimitBudget, maxReceives: d.MaxReceives}
+	if a, ok := d.X.(Activity); ok && w.activity == nil {
+		w.activity = a
+	}
 	if w.now == nil {
 		w.now = time.Now
 	}
@@ -263,6 +273,10 @@ func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage) error {
 		err = w.retweet(ctx, cmd)
 	case support.CmdFollow, support.CmdUnfollow:
 		err = w.follow(ctx, cmd)
+	case support.CmdSubscribe:
+		err = w.subscribe(ctx, cmd)
+	case support.CmdUnsubscribe:
+		err = w.unsubscribe(ctx, cmd)
 	default:
 		err = fmt.Errorf("outbound: unknown command kind %q", cmd.Kind)
 	}

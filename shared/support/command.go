@@ -19,6 +19,12 @@ const (
 	CmdUnretweet CommandKind = "unretweet"
 	CmdFollow    CommandKind = "follow"
 	CmdUnfollow  CommandKind = "unfollow"
+	// CmdSubscribe brings the brand handle's X Activity API subscriptions
+	// to SubscribedEventTypes on the deployment's webhook.
+	CmdSubscribe CommandKind = "subscribe"
+	// CmdUnsubscribe deletes the deployment's subscriptions of XUserID (a
+	// brand handle being removed; its record may be gone already).
+	CmdUnsubscribe CommandKind = "unsubscribe"
 )
 
 // Command is one thing to do on X, queued by the console API and executed by
@@ -35,18 +41,23 @@ type Command struct {
 	CaseID    string `json:"case_id,omitempty"`
 	MessageID string `json:"message_id,omitempty"`
 	// CustomerID is the customer to follow or unfollow (and the DM's recipient).
-	CustomerID string    `json:"customer_id,omitempty"`
-	CreatedAt  time.Time `json:"created_at"`
+	CustomerID string `json:"customer_id,omitempty"`
+	// XUserID is the brand handle's X user id (subscribe, unsubscribe).
+	XUserID   string    `json:"x_user_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // GroupID is the command's ordering group on the FIFO queue: as fine as
 // order matters, so that a command failing holds up only its own group.
 // A case's messages go out in order; a message's Retweet and its undoing
 // by one brand handle run in order, and so do one brand handle's follows
-// and unfollows of one customer. Nothing orders one customer's work
+// and unfollows of one customer, and one brand handle's subscribe and
+// unsubscribe. Nothing orders one customer's work
 // against another's.
 func (c Command) GroupID() string {
 	switch c.Kind {
+	case CmdSubscribe, CmdUnsubscribe:
+		return "handle-" + c.HandleID
 	case CmdRetweet, CmdUnretweet:
 		return "retweet-" + c.MessageID + "-" + c.HandleID
 	case CmdFollow, CmdUnfollow:

@@ -25,6 +25,10 @@ type BrandHandle struct {
 	// holds the handle's OAuth 1.0a token and secret; never the values.
 	CredentialsSecret string
 	Status            HandleStatus
+	// Subscriptions is the state of its X Activity API subscriptions; nil
+	// when the product never asked X for them (a handle registered before
+	// subscriptions existed: make x-subscriptions creates them).
+	Subscriptions *Subscriptions
 	// Version counts the handle's writes, for optimistic concurrency.
 	Version   int64
 	CreatedAt time.Time

@@ -19,6 +19,9 @@ type Deps struct {
 	// XUsers looks accounts up on X; nil makes every request that needs a
 	// lookup fail with EUnavailable (503) instead of pretending.
 	XUsers XUsers
+	// Credentials checks brand handles' credentials secrets on
+	// registration and change; nil skips the check.
+	Credentials Credentials
 	// Clock tells the time; nil means time.Now.
 	Clock func() time.Time
 	// TweetMaxLength is the deployment's Tweet limit: 0 means 140, at most 280.
@@ -49,6 +52,7 @@ type Service struct {
 	store       Store
 	outbox      Outbox
 	xusers      XUsers
+	creds       Credentials
 	now         func() time.Time
 	tweetMax    int
 	tweetConfig twtext.Config
@@ -71,7 +75,7 @@ func NewService(d Deps) *Service {
 		d.Clock = time.Now
 	}
 	return &Service{
-		store: d.Store, outbox: d.Outbox, xusers: d.XUsers, now: d.Clock,
+		store: d.Store, outbox: d.Outbox, xusers: d.XUsers, creds: d.Credentials, now: d.Clock,
 		tweetMax: d.TweetMaxLength, tweetConfig: TweetConfig(d.TweetMaxLength),
 	}
 }

@@ -60,6 +60,9 @@ type HandleStore interface {
 	// ListHandles returns every brand handle, by screen name.
 	ListHandles(ctx context.Context) ([]BrandHandle, error)
 	HandleByXUserID(ctx context.Context, xUserID string) (*BrandHandle, error)
+	// DeleteHandle removes a brand handle still at version and frees its
+	// X user id; otherwise it fails with EConflict.
+	DeleteHandle(ctx context.Context, id string, version int64) error
 }
 
 // CaseStore keeps cases.

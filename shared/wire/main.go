@@ -90,6 +90,9 @@ type Needs struct {
 	// XUsers builds the X lookup of routes that look accounts up on X
 	// (xwire.Lookups); nil for functions that never do.
 	XUsers func(awsCfg aws.Config, cfg config.Config, handles support.HandleStore) (support.XUsers, error)
+	// Credentials builds the check of brand handles' credentials secrets
+	// (xwire.Credentials); nil for functions that never register handles.
+	Credentials func(awsCfg aws.Config, cfg config.Config) (support.Credentials, error)
 }
 
 // ConsoleService builds the console service of an HTTP function and the
@@ -112,7 +115,13 @@ func ConsoleService(ctx context.Context, cfg config.Config, needs Needs) (*suppo
 			return nil, nil, err
 		}
 	}
-	svc := support.NewService(support.Deps{Store: store, Outbox: outbox, XUsers: xusers, TweetMaxLength: cfg.TweetMaxLength})
+	var creds support.Credentials
+	if needs.Credentials != nil {
+		if creds, err = needs.Credentials(awsCfg, cfg); err != nil {
+			return nil, nil, err
+		}
+	}
+	svc := support.NewService(support.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, TweetMaxLength: cfg.TweetMaxLength})
 	return svc, store, nil
 }
 

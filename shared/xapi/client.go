@@ -72,6 +72,7 @@ type Client struct {
 
 	mu      sync.Mutex
 	clients map[string]*gotwi.Client // by credentials secret name
+	app     *gotwi.Client            // the app's bearer token
 }
 
 // New returns a client. It does no I/O: secrets are read on the first call.

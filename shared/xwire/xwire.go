@@ -5,10 +5,14 @@ package xwire
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/smithy-go"
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/secrets"
@@ -46,18 +50,65 @@ type Lookup struct {
 	Handles support.HandleStore
 }
 
-// LookupUser finds the X account with the username.
+// LookupUser finds the X account with the username, signing as each
+// connected brand handle in turn until one gets X's answer: a handle whose
+// credentials X refuses, or that is rate limited or cannot read the secret,
+// does not stop the look-up. X's own answers (found, or no such account)
+// end it; when every handle fails, the last failure is returned.
 func (l Lookup) LookupUser(ctx context.Context, username string) (support.XUser, error) {
 	handles, err := l.Handles.ListHandles(ctx)
 	if err != nil {
 		return support.XUser{}, fmt.Errorf("wire: brand handles for a lookup: %w", err)
 	}
+	var last error
 	for _, h := range handles {
-		if h.Status == support.HandleConnected {
-			return l.X.LookupUserAs(ctx, xapi.BrandAuth{XUserID: h.XUserID, CredentialsSecret: h.CredentialsSecret}, username)
+		if h.Status != support.HandleConnected {
+			continue
 		}
+		u, err := l.X.LookupUserAs(ctx, xapi.BrandAuth{XUserID: h.XUserID, CredentialsSecret: h.CredentialsSecret}, username)
+		var appErr *support.Error
+		if err == nil || errors.As(err, &appErr) || ctx.Err() != nil {
+			return u, err
+		}
+		slog.WarnContext(ctx, "look-up as a brand handle failed; trying the next", "handle_id", h.ID, "err", err)
+		last = err
+	}
+	if last != nil {
+		return support.XUser{}, last
 	}
 	return support.XUser{}, support.Errorf(support.EUnavailable, "No brand handle is connected to X, so handles cannot be looked up.")
+}
+
+// CredentialsCheck implements support.Credentials by reading the secret as
+// the X adapter will: a secret that does not exist, that the function may
+// not read, or that lacks access_token and access_token_secret cannot be
+// used.
+type CredentialsCheck struct {
+	Secrets *secrets.Cache
+}
+
+// CheckCredentials reads and parses the named secret.
+func (c CredentialsCheck) CheckCredentials(ctx context.Context, name string) error {
+	raw, err := c.Secrets.Get(ctx, name)
+	var apiErr smithy.APIError
+	switch {
+	case errors.Is(err, secrets.ErrNotFound):
+		return support.Errorf(support.EValidation, "The secret %s does not exist.", name)
+	case errors.As(err, &apiErr) && apiErr.ErrorCode() == "AccessDeniedException":
+		return support.Errorf(support.EValidation, "The functions may not read the secret %s (it must be under the stack's BrandHandleSecretPrefix).", name)
+	case err != nil:
+		return err
+	}
+	if _, err := secrets.ParseUser(raw); err != nil {
+		return support.Errorf(support.EValidation, "The secret %s is not usable: %s.", name, strings.TrimPrefix(err.Error(), "secrets: "))
+	}
+	return nil
+}
+
+// Credentials returns the credentials check of a function; it fits
+// wire.Needs.Credentials.
+func Credentials(awsCfg aws.Config, cfg config.Config) (support.Credentials, error) {
+	return CredentialsCheck{Secrets: Secrets(awsCfg, cfg)}, nil
 }
 
 // ConsumerSecret returns where the webhook gets the X app's consumer

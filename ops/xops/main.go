@@ -1,0 +1,278 @@
+// Command xops is the operators' tool for the deployment's side of X's
+// webhooks and X Activity API; the make targets x-webhook, x-subscriptions
+// and x-replay run it. It never ships to Lambda: no function links
+// anything under ops/.
+//
+//	xops webhook [--url URL]            register the webhook URL if X does not have it, run the CRC check, print id and validity
+//	xops subscriptions [--prune]        every brand handle's subscriptions against what it should have; create the missing, --prune deletes extras
+//	xops replay --from T --to T         ask X to redeliver a window (yyyymmddhhmm, UTC) to the webhook
+//
+// Settings come from the environment, as the functions read them
+// (shared/config): TABLE_NAME, X_APP_SECRET, X_WEBHOOK_ID, STAGE, and for
+// local use DYNAMODB_ENDPOINT, X_API_BASE_URL and SECRETS_SOURCE=sample;
+// WEBHOOK_URL is the deployment's webhook URL (the stack's WebhookUrl
+// output). Credentials are read from Secrets Manager as the functions read
+// them (the sample credentials with SECRETS_SOURCE=sample).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/outbound"
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/wire"
+	"github.com/acme/twitter-cases/shared/xapi"
+	"github.com/acme/twitter-cases/shared/xwire"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "xops:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: xops webhook [--url URL] | subscriptions [--prune] | replay --from yyyymmddhhmm --to yyyymmddhhmm`
+
+// run runs one subcommand with the settings getenv gives, writing its
+// report to out.
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	if xwire.AppSecret(cfg) == "" {
+		return errors.New("X_APP_SECRET is not set: name the X app's secret (the stack's XAppSecretName output)")
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return err
+	}
+	x, err := xwire.X(xwire.Secrets(awsCfg, cfg), cfg)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("xops "+args[0], flag.ContinueOnError)
+	fs.SetOutput(out)
+	switch args[0] {
+	case "webhook":
+		url := fs.String("url", getenv("WEBHOOK_URL"), "the deployment's webhook URL (the stack's WebhookUrl output)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		_, err := Webhook(ctx, x, *url, out)
+		return err
+	case "subscriptions":
+		prune := fs.Bool("prune", false, "delete the deployment's subscriptions the product does not use")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		webhookID, err := webhookID(ctx, x, cfg, getenv)
+		if err != nil {
+			return err
+		}
+		return Subscriptions(ctx, x, wire.Store(awsCfg, cfg), webhookID, support.SubscriptionTag(cfg.Stage), *prune, out)
+	case "replay":
+		from := fs.String("from", "", "the window's start, yyyymmddhhmm UTC (inclusive)")
+		to := fs.String("to", "", "the window's end, yyyymmddhhmm UTC (inclusive)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		webhookID, err := webhookID(ctx, x, cfg, getenv)
+		if err != nil {
+			return err
+		}
+		return Replay(ctx, x, webhookID, *from, *to, out)
+	}
+	return errors.New(usage)
+}
+
+// webhookID is X_WEBHOOK_ID, or else the id of the webhook X has for
+// WEBHOOK_URL.
+func webhookID(ctx context.Context, x *xapi.Client, cfg config.Config, getenv func(string) string) (string, error) {
+	if cfg.XWebhookID != "" {
+		return cfg.XWebhookID, nil
+	}
+	url := getenv("WEBHOOK_URL")
+	if url == "" {
+		return "", errors.New("set X_WEBHOOK_ID (make x-webhook prints it) or WEBHOOK_URL")
+	}
+	hooks, err := x.Webhooks(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, h := range hooks {
+		if h.URL == url {
+			return h.ID, nil
+		}
+	}
+	return "", fmt.Errorf("X has no webhook for %s: run make x-webhook", url)
+}
+
+// Webhook registers url as the app's webhook unless X has it already, has
+// X run the CRC check on it, and prints its id and validity.
+func Webhook(ctx context.Context, x *xapi.Client, url string, out io.Writer) (xapi.Webhook, error) {
+	if url == "" {
+		return xapi.Webhook{}, errors.New("no webhook URL: set WEBHOOK_URL to the stack's WebhookUrl output (or --url)")
+	}
+	hooks, err := x.Webhooks(ctx)
+	if err != nil {
+		return xapi.Webhook{}, fmt.Errorf("list webhooks: %w", err)
+	}
+	i := slices.IndexFunc(hooks, func(h xapi.Webhook) bool { return h.URL == url })
+	var hook xapi.Webhook
+	if i >= 0 {
+		hook = hooks[i]
+		fmt.Fprintf(out, "webhook %s is registered already for %s\n", hook.ID, url)
+	} else {
+		for _, h := range hooks {
+			fmt.Fprintf(out, "note: the app also has webhook %s for %s (valid: %t)\n", h.ID, h.URL, h.Valid)
+		}
+		if hook, err = x.CreateWebhook(ctx, url); err != nil {
+			return xapi.Webhook{}, fmt.Errorf("register %s: %w", url, err)
+		}
+		fmt.Fprintf(out, "webhook %s registered for %s\n", hook.ID, url)
+	}
+	if hook.Valid, err = x.ValidateWebhook(ctx, hook.ID); err != nil {
+		return hook, fmt.Errorf("CRC check of webhook %s: %w", hook.ID, err)
+	}
+	fmt.Fprintf(out, "id: %s\nvalid: %t\n", hook.ID, hook.Valid)
+	if !hook.Valid {
+		return hook, fmt.Errorf("webhook %s failed X's CRC check: is the X app secret's consumer_secret the app's?", hook.ID)
+	}
+	fmt.Fprintf(out, "set the stage's xWebhookId to %s (cdk.json or -c xWebhookId=%s) and deploy, then run make x-subscriptions\n", hook.ID, hook.ID)
+	return hook, nil
+}
+
+// Subscriptions compares every brand handle's subscriptions on the
+// deployment's webhook with what the product uses, creates the missing
+// ones (signed as the handle, as the outbound worker does) and records the
+// result on the handle; with prune it deletes the deployment's
+// subscriptions the product does not use, those of users that are no
+// longer brand handles included.
+func Subscriptions(ctx context.Context, x *xapi.Client, store support.HandleStore, webhookID, tag string, prune bool, out io.Writer) error {
+	handles, err := store.ListHandles(ctx)
+	if err != nil {
+		return err
+	}
+	have, err := x.AppSubscriptions(ctx)
+	if err != nil {
+		return fmt.Errorf("list subscriptions: %w", err)
+	}
+	fmt.Fprintf(out, "webhook %s: the app has %d subscriptions\n", webhookID, len(have))
+	var failures []string
+	known := map[string]bool{}
+	for _, h := range handles {
+		known[h.XUserID] = true
+		missing, extra := support.SubscriptionPlan(have, h.XUserID, webhookID)
+		fmt.Fprintf(out, "@%s (%s, %s): %d of %d subscribed", h.ScreenName, h.XUserID, h.Status, len(support.SubscribedEventTypes)-len(missing), len(support.SubscribedEventTypes))
+		if len(missing) > 0 {
+			fmt.Fprintf(out, "; missing %s", strings.Join(missing, ", "))
+		}
+		if len(extra) > 0 {
+			fmt.Fprintf(out, "; extra %s", describe(extra))
+		}
+		fmt.Fprintln(out)
+		if h.Status != support.HandleConnected {
+			fmt.Fprintf(out, "  skipped: disconnected (reconnect it with PATCH /v1/handles/%s)\n", h.ID)
+			continue
+		}
+		if len(missing) == 0 && (len(extra) == 0 || !prune) && h.Subscriptions != nil && h.Subscriptions.Status == support.SubsActive {
+			continue
+		}
+		auth := xapi.BrandAuth{XUserID: h.XUserID, CredentialsSecret: h.CredentialsSecret}
+		st := support.Subscriptions{Status: support.SubsActive, UpdatedAt: time.Now().UTC()}
+		var pruned []support.XSubscription
+		st.EventTypes, pruned, err = outbound.SyncSubscriptions(ctx, x, auth, webhookID, tag, prune)
+		if err != nil {
+			st = support.Subscriptions{Status: support.SubsFailed, Detail: errorReason(err), UpdatedAt: st.UpdatedAt}
+			failures = append(failures, "@"+h.ScreenName)
+			fmt.Fprintf(out, "  failed: %s\n", st.Detail)
+		} else {
+			fmt.Fprintf(out, "  now %d of %d subscribed", len(st.EventTypes), len(support.SubscribedEventTypes))
+			if len(pruned) > 0 {
+				fmt.Fprintf(out, "; deleted %s", describe(pruned))
+			}
+			fmt.Fprintln(out)
+		}
+		if _, err := support.SetHandleSubscriptions(ctx, store, h.ID, st); err != nil {
+			return fmt.Errorf("record @%s's subscriptions: %w", h.ScreenName, err)
+		}
+	}
+	for _, s := range have {
+		if s.WebhookID != webhookID || known[s.UserID] {
+			continue
+		}
+		if !prune {
+			fmt.Fprintf(out, "user %s is no brand handle but has %s (%s): --prune deletes it\n", s.UserID, s.EventType, s.ID)
+			continue
+		}
+		if err := x.DeleteSubscription(ctx, s.ID); err != nil && !xapi.IsNotFound(err) {
+			return fmt.Errorf("delete subscription %s: %w", s.ID, err)
+		}
+		fmt.Fprintf(out, "deleted %s of user %s (%s): no brand handle\n", s.EventType, s.UserID, s.ID)
+	}
+	if len(failures) > 0 {
+		return fmt.Errorf("subscriptions failed for %s", strings.Join(failures, ", "))
+	}
+	return nil
+}
+
+func describe(subs []support.XSubscription) string {
+	parts := make([]string, len(subs))
+	for i, s := range subs {
+		parts[i] = s.EventType + " (" + s.ID + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func errorReason(err error) string {
+	var appErr *support.Error
+	if errors.As(err, &appErr) {
+		return appErr.Message
+	}
+	if xe, ok := xapi.AsError(err); ok {
+		return xe.Reason()
+	}
+	return err.Error()
+}
+
+// Replay asks X to redeliver the window [from, to] (yyyymmddhhmm, UTC) to
+// the webhook; the product applies every event once, so duplicates are safe.
+func Replay(ctx context.Context, x *xapi.Client, webhookID, from, to string, out io.Writer) error {
+	start, err := time.Parse(xapi.ReplayLayout, from)
+	if err != nil {
+		return fmt.Errorf("FROM=%q: want yyyymmddhhmm (UTC)", from)
+	}
+	end, err := time.Parse(xapi.ReplayLayout, to)
+	if err != nil {
+		return fmt.Errorf("TO=%q: want yyyymmddhhmm (UTC)", to)
+	}
+	if end.Before(start) {
+		return fmt.Errorf("TO=%s is before FROM=%s", to, from)
+	}
+	job, err := x.Replay(ctx, webhookID, start, end)
+	if err != nil {
+		return fmt.Errorf("replay: %w", err)
+	}
+	fmt.Fprintf(out, "replay job %s: X redelivers %s to %s UTC to webhook %s\n", job, start.Format("2006-01-02 15:04"), end.Format("2006-01-02 15:04"), webhookID)
+	return nil
+}
