@@ -71,6 +71,7 @@ type envConfig struct {
 	noXUsers bool
 	origins  []string
 	handles  int // how many brand handles to seed (1 or 2)
+	creds    support.Credentials
 }
 
 var seq atomic.Int64
@@ -117,7 +118,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	}
 	e.outbox = &switchOutbox{inner: sqsqueue.New(sqsClient, e.queueURL)}
 	e.seed(cfg.handles)
-	deps := support.Deps{Store: e.store, Outbox: e.outbox, XUsers: e.xusers, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
+	deps := support.Deps{Store: e.store, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
 	if cfg.noXUsers {
 		deps.XUsers = nil
 	}

@@ -22,6 +22,7 @@ var statusOf = map[string]int{
 	support.ENotRetweetable:             http.StatusUnprocessableEntity,
 	support.EInvalidTransition:          http.StatusUnprocessableEntity,
 	support.EHandleDisconnected:         http.StatusUnprocessableEntity,
+	support.ECredentialsUnusable:        http.StatusUnprocessableEntity,
 	support.EInvalidHandle:              http.StatusBadRequest,
 	support.EValidation:                 http.StatusBadRequest,
 	support.EInvalidJSON:                http.StatusBadRequest,

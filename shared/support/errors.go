@@ -27,8 +27,11 @@ const (
 	ENotRetweetable     = "not_retweetable"
 	EInvalidTransition  = "invalid_status_transition"
 	EHandleDisconnected = "handle_disconnected"
-	EUnavailable        = "unavailable"
-	EInternal           = "internal"
+	// ECredentialsUnusable: a brand handle's credentials secret is missing,
+	// unreadable or malformed (the field error says which).
+	ECredentialsUnusable = "credentials_unusable"
+	EUnavailable         = "unavailable"
+	EInternal            = "internal"
 	// EInvalidContact: e-mail addresses or phone numbers that are not ones, or too many.
 	EInvalidContact = "invalid_contact"
 	// EIdempotencyKeyReused: an Idempotency-Key sent again with a different request.

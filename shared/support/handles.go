@@ -44,7 +44,7 @@ func (s *Service) Handles(ctx context.Context) ([]BrandHandle, error) {
 // (state pending; failed at once when the command cannot be queued). An X
 // user id that another brand handle has is EConflict (a revoked handle is
 // reconnected with PATCH, not registered again); a credentials secret that
-// cannot be used is EValidation on credentials_secret.
+// cannot be used is ECredentialsUnusable on credentials_secret.
 func (s *Service) RegisterHandle(ctx context.Context, in NewHandle) (*BrandHandle, error) {
 	now := s.clock()
 	h := &BrandHandle{ID: NewID(now), ScreenName: in.ScreenName, XUserID: in.XUserID,
@@ -215,8 +215,8 @@ func (s *Service) checkCredentials(ctx context.Context, name string) error {
 	}
 	var appErr *Error
 	if errors.As(err, &appErr) && appErr.Code == EValidation {
-		return &Error{Code: EValidation, Message: "The credentials secret cannot be used.",
-			Fields: []FieldError{{Name: "credentials_secret", Code: "unusable", Detail: appErr.Message}}}
+		return &Error{Code: ECredentialsUnusable, Message: "The credentials secret cannot be used: " + appErr.Message,
+			Fields: []FieldError{{Name: "credentials_secret", Code: ECredentialsUnusable, Detail: appErr.Message}}}
 	}
 	return fmt.Errorf("%w: %w", Errorf(EUnavailable, "The credentials secret %s could not be checked; try again.", name), err)
 }

@@ -61,8 +61,10 @@ func TestWebhooksAndSubscriptions(t *testing.T) {
 		t.Errorf("no reason in %v", err)
 	}
 	for name, list := range map[string]func(context.Context) ([]support.XSubscription, error){
-		"as the brand": func(ctx context.Context) ([]support.XSubscription, error) { return f.client.Subscriptions(ctx, acmeSupport) },
-		"as the app":   f.client.AppSubscriptions,
+		"as the brand": func(ctx context.Context) ([]support.XSubscription, error) {
+			return f.client.Subscriptions(ctx, acmeSupport)
+		},
+		"as the app": f.client.AppSubscriptions,
 	} {
 		if subs, err := list(ctx); err != nil || len(subs) != 1 || subs[0] != sub {
 			t.Errorf("list %s: %+v %v", name, subs, err)
