@@ -9,7 +9,9 @@ import (
 	"github.com/acme/twitter-cases/shared/xwire"
 )
 
-func withCredentials(c support.Credentials) func(*envConfig) { return func(e *envConfig) { e.creds = c } }
+func withCredentials(c support.Credentials) func(*envConfig) {
+	return func(e *envConfig) { e.creds = c }
+}
 
 // credentialsCheck reads from a stand-in for Secrets Manager holding a
 // usable secret, ok/AcmeNews, and a malformed one, bad/AcmeNews.
