@@ -1,0 +1,75 @@
+package xwire
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/secrets"
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/xapi"
+	"github.com/acme/twitter-cases/shared/xsim"
+)
+
+// handles is a HandleStore that only lists.
+type handles struct {
+	support.HandleStore
+	list []support.BrandHandle
+}
+
+func (h handles) ListHandles(context.Context) ([]support.BrandHandle, error) { return h.list, nil }
+
+// TestLookupTriesTheNextHandle: one brand handle with a missing secret and
+// one whose token X refuses do not stop a look-up that a third can make.
+func TestLookupTriesTheNextHandle(t *testing.T) {
+	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewServer(sim.Handler())
+	defer srv.Close()
+	src := secrets.SampleSource()
+	src.Set("revoked", []byte(`{"access_token":"revoked-token","access_token_secret":"nope"}`))
+	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(src), AppSecret: secrets.LocalAppSecret, BaseURL: srv.URL,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := sample.Brands[0]
+	list := []support.BrandHandle{
+		{ID: "a", ScreenName: "AcmeAlpha", XUserID: "1", CredentialsSecret: "no/such/secret", Status: support.HandleConnected},
+		{ID: "b", ScreenName: "AcmeBeta", XUserID: "2", CredentialsSecret: "revoked", Status: support.HandleConnected},
+		{ID: "c", ScreenName: "AcmeGamma", XUserID: "3", CredentialsSecret: good.Secret, Status: support.HandleDisconnected},
+		{ID: good.HandleID, ScreenName: good.ScreenName, XUserID: good.XUserID, CredentialsSecret: good.Secret, Status: support.HandleConnected},
+	}
+	l := Lookup{X: x, Handles: handles{list: list}}
+	u, err := l.LookupUser(context.Background(), "bob_stranger")
+	if err != nil || u.Username != "bob_stranger" {
+		t.Fatalf("lookup: %+v %v", u, err)
+	}
+	// X's own "no such account" is the answer, not a reason to try on.
+	if _, err := l.LookupUser(context.Background(), "nobody_here"); support.ErrorCode(err) != support.ETwitterUserNotFound {
+		t.Errorf("unknown account: %v", err)
+	}
+	// Every handle failing: the last failure.
+	l = Lookup{X: x, Handles: handles{list: list[:2]}}
+	if _, err := l.LookupUser(context.Background(), "bob_stranger"); !xapi.IsUnauthorized(err) {
+		t.Errorf("all failing: %v", err)
+	}
+}
+
+func TestCredentialsCheck(t *testing.T) {
+	src := secrets.NewStatic(map[string][]byte{
+		"ok":       []byte(`{"access_token":"t","access_token_secret":"s"}`),
+		"half":     []byte(`{"access_token":"t"}`),
+		"not-json": []byte(`access_token=t`),
+	})
+	c := CredentialsCheck{Secrets: secrets.NewCache(src)}
+	for name, wantOK := range map[string]bool{"ok": true, "half": false, "not-json": false, "missing": false} {
+		err := c.CheckCredentials(context.Background(), name)
+		var appErr *support.Error
+		if wantOK != (err == nil) || (err != nil && (!errors.As(err, &appErr) || appErr.Code != support.EValidation)) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
