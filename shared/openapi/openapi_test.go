@@ -67,10 +67,13 @@ type route struct {
 }
 
 // apiRoutes are the routes of shared/spec/API.md, plus GET /openapi.json
-// (an addition: the document itself).
+// (an addition: the document itself) and PATCH and DELETE
+// /v1/handles/{id} (issues 9 and 10: mend or remove a brand handle).
 var apiRoutes = []route{
 	{"GET", "/v1/handles", false},
 	{"POST", "/v1/handles", false},
+	{"PATCH", "/v1/handles/{id}", false},
+	{"DELETE", "/v1/handles/{id}", false},
 	{"GET", "/v1/customers", false},
 	{"POST", "/v1/customers", false},
 	{"GET", "/v1/customers/{id}", false},
