@@ -185,7 +185,7 @@ func TestReplay(t *testing.T) {
 	f.flush()
 	var first, again int
 	for _, d := range f.sim.Deliveries() {
-		if d.Kind == "direct_message_events" && d.Delivered {
+		if d.Kind == "dm.received" && d.Delivered {
 			if d.Replay {
 				again++
 			} else {

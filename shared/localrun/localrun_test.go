@@ -123,6 +123,11 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 		t.Errorf("second run: GET /healthz = %d", resp.StatusCode)
 	}
 	checkSampleData(t, cfg2) // seeding again duplicated nothing
+	// The new simulator holds no subscriptions until the run has asked again.
+	eventually(t, "the sample handles' subscriptions show active again", func() bool {
+		_, body := call(t, "GET", base2+"/v1/handles", "dev", "")
+		return strings.Count(body, `"subscriptions":{"status":"active"`) == len(sample.Brands)
+	})
 	checkAAASmoke(t, base2, cfg2)
 	checkRepliesInOldCases(t, base2, cfg2, oldCase, oldTweet)
 	if err := stop2(); err != nil {
