@@ -51,13 +51,10 @@ type Command struct {
 // order matters, so that a command failing holds up only its own group.
 // A case's messages go out in order; a message's Retweet and its undoing
 // by one brand handle run in order, and so do one brand handle's follows
-// and unfollows of one customer, and one brand handle's subscribe and
-// unsubscribe. Nothing orders one customer's work
+// and unfollows of one customer. Nothing orders one customer's work
 // against another's.
 func (c Command) GroupID() string {
 	switch c.Kind {
-	case CmdSubscribe, CmdUnsubscribe:
-		return "handle-" + c.HandleID
 	case CmdRetweet, CmdUnretweet:
 		return "retweet-" + c.MessageID + "-" + c.HandleID
 	case CmdFollow, CmdUnfollow:
