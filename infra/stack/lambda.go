@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
@@ -57,7 +59,8 @@ type functionDeps struct {
 
 // newFunction creates f with its own role (only what f.Access allows, no
 // managed policies), its own log group, X-Ray tracing and, for a queue
-// consumer, its event source mapping.
+// consumer, its event source mapping, for a scheduled one its EventBridge
+// schedule.
 func newFunction(st awscdk.Stack, f lambdas.Function, d functionDeps) awslambda.Function {
 	id := FunctionID(f.Name)
 	role := awsiam.NewRole(st, jsii.String(id+"Role"), &awsiam.RoleProps{
@@ -148,6 +151,18 @@ func newFunction(st awscdk.Stack, f lambdas.Function, d functionDeps) awslambda.
 			esp.MaxConcurrency = jsii.Number(d.settings.OutboundConcurrency)
 		}
 		fn.AddEventSource(awslambdaeventsources.NewSqsEventSource(d.queues[q.Name], esp))
+	}
+	if f.Schedule > 0 {
+		// EventBridge invokes it on a rate; the target grants itself the
+		// right to (a resource policy on the function, nothing on the role).
+		// No retries: the next run comes soon and does the same.
+		awsevents.NewRule(st, jsii.String(id+"Schedule"), &awsevents.RuleProps{
+			Description: jsii.String(fmt.Sprintf("Runs the %s function of twitter-cases %s", f.Name, d.stage)),
+			Schedule:    awsevents.Schedule_Rate(minutes(f.Schedule)),
+			Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
+				RetryAttempts: jsii.Number(0),
+			})},
+		})
 	}
 	cdknag.NagSuppressions_AddResourceSuppressions(role, &suppressions, jsii.Bool(true))
 	return fn
