@@ -155,13 +155,13 @@ func Run(ctx context.Context, opts Options) (err error) {
 	}
 	base := "http://" + ln.Addr().String()
 
-	// The X simulator; the webhook and the subscriptions are made below,
-	// through its API.
+	// The X simulator, with no webhook and no subscription of its own: the
+	// run makes them below through X's API, as a deployment does.
 	app := secrets.AppCredentials{ConsumerKey: cmp.Or(opts.ConsumerKey, sample.ConsumerKey), ConsumerSecret: cmp.Or(opts.ConsumerSecret, sample.ConsumerSecret)}
 	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSim()
 	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
-		WebhookURL: base + webhook.Path, Format: opts.XSimFormat, Logger: log.With("part", "xsim")})
+		Format: opts.XSimFormat, Logger: log.With("part", "xsim")})
 	if opts.DataDir != "" {
 		// The simulated X keeps its Tweets, DMs and users beside the store,
 		// so that cases from an earlier run still point at what X holds.
@@ -223,6 +223,12 @@ func Run(ctx context.Context, opts Options) (err error) {
 		pollers.Wait()
 	}()
 	subscribeHandles(ctx, Service(deps), store, log)
+	// Ready means subscribed: X delivers nothing for a handle before its
+	// subscriptions exist, so a Tweet made earlier would never arrive.
+	if err := waitSubscribed(ctx, store, log, 30*time.Second); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("localrun: %w", err)
+	}
 	if opts.Banner != nil {
 		printBanner(opts.Banner, base, simURL, cfg, cmp.Or(opts.XSimFormat, xsim.FormatXAA))
 	}
@@ -248,7 +254,11 @@ func Run(ctx context.Context, opts Options) (err error) {
 }
 
 // registerWebhook returns the id of the app's webhook for url, registering
-// it (X runs its CRC check against it) when X does not have it yet.
+// it (X runs its CRC check against it) when X does not have it yet. The
+// simulated app is the local run's own, so a webhook an earlier run left on
+// another address is deleted first, with its subscriptions (X allows one
+// webhook per self-serve app); the handles' subscriptions are then made
+// again on the new one.
 func registerWebhook(ctx context.Context, x *xapi.Client, url string) (string, error) {
 	hooks, err := x.Webhooks(ctx)
 	if err != nil {
@@ -259,11 +269,80 @@ func registerWebhook(ctx context.Context, x *xapi.Client, url string) (string, e
 			return h.ID, nil
 		}
 	}
+	if err := deleteWebhooks(ctx, x, hooks); err != nil {
+		return "", err
+	}
 	h, err := x.CreateWebhook(ctx, url)
 	if err != nil {
 		return "", fmt.Errorf("register the webhook: %w", err)
 	}
 	return h.ID, nil
+}
+
+// deleteWebhooks deletes the webhooks and every subscription on them.
+func deleteWebhooks(ctx context.Context, x *xapi.Client, hooks []xapi.Webhook) error {
+	if len(hooks) == 0 {
+		return nil
+	}
+	subs, err := x.AppSubscriptions(ctx)
+	if err != nil {
+		return fmt.Errorf("list subscriptions: %w", err)
+	}
+	for _, h := range hooks {
+		for _, sub := range subs {
+			if sub.WebhookID != h.ID {
+				continue
+			}
+			if err := x.DeleteSubscription(ctx, sub.ID); err != nil && !xapi.IsNotFound(err) {
+				return fmt.Errorf("delete subscription %s of the old webhook: %w", sub.ID, err)
+			}
+		}
+		if err := x.DeleteWebhook(ctx, h.ID); err != nil && !xapi.IsNotFound(err) {
+			return fmt.Errorf("delete the old webhook %s (%s): %w", h.ID, h.URL, err)
+		}
+	}
+	return nil
+}
+
+// waitSubscribed waits until no connected brand handle's subscriptions are
+// pending any more (the outbound worker has made them, or X refused them:
+// a refusal is logged, and shows on GET /v1/handles), or fails after
+// timeout.
+func waitSubscribed(ctx context.Context, store support.HandleStore, log *slog.Logger, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		handles, err := store.ListHandles(ctx)
+		if err != nil {
+			return fmt.Errorf("wait for the subscriptions: %w", err)
+		}
+		pending, failed := "", []support.BrandHandle(nil)
+		for _, h := range handles {
+			if h.Status != support.HandleConnected || h.Subscriptions == nil {
+				continue
+			}
+			switch h.Subscriptions.Status {
+			case support.SubsPending:
+				pending = h.ScreenName
+			case support.SubsFailed:
+				failed = append(failed, h)
+			}
+		}
+		if pending == "" {
+			for _, h := range failed {
+				log.Warn("a brand handle's X Activity subscriptions failed: it receives nothing from X",
+					"handle_id", h.ID, "detail", h.Subscriptions.Detail)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the X Activity subscriptions of @%s were still pending after %s: %w", pending, timeout, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }
 
 // subscribeHandles asks for every connected brand handle's subscriptions,

@@ -310,6 +310,27 @@ func (c *Client) CreateWebhook(ctx context.Context, webhookURL string) (Webhook,
 	return *res.Data, nil
 }
 
+// DeleteWebhook removes one of the app's webhooks (DELETE /2/webhooks/:id,
+// bearer token); one X does not know is an *Error for which IsNotFound is
+// true.
+func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
+	return c.doApp(ctx, "delete webhook", func(ctx context.Context, gc *gotwi.Client) error {
+		var res struct {
+			Data *struct {
+				Deleted bool `json:"deleted"`
+			} `json:"data"`
+			partialErrors
+		}
+		if err := gc.CallAPI(ctx, webhookEndpoint, "DELETE", &params{path: map[string]string{"webhook_id": id}}, &res); err != nil {
+			return err
+		}
+		if res.Data == nil || !res.Data.Deleted {
+			return partialError("delete webhook", res.Errors)
+		}
+		return nil
+	})
+}
+
 // ValidateWebhook asks X to run the CRC check on the webhook now
 // (PUT /2/webhooks/:id, bearer token) and reports whether it passed.
 func (c *Client) ValidateWebhook(ctx context.Context, id string) (bool, error) {

@@ -96,17 +96,23 @@ func privateEvent(eventType string) bool {
 
 // webhookConfig is a webhook the app registered.
 type webhookConfig struct {
-	ID, URL   string
-	Valid     bool
-	CreatedAt time.Time
+	ID        string    `json:"id"`
+	URL       string    `json:"url"`
+	Valid     bool      `json:"valid"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // subscription is one XAA subscription of the app.
 type subscription struct {
-	ID, EventType              string
-	UserID, Direction, Keyword string
-	Tag, WebhookID             string
-	CreatedAt, UpdatedAt       time.Time
+	ID        string    `json:"id"`
+	EventType string    `json:"event_type"`
+	UserID    string    `json:"user_id,omitempty"`
+	Direction string    `json:"direction,omitempty"`
+	Keyword   string    `json:"keyword,omitempty"`
+	Tag       string    `json:"tag,omitempty"`
+	WebhookID string    `json:"webhook_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // appConfig is what the app has set up on X; Reset keeps it, as X keeps an

@@ -16,15 +16,20 @@ import (
 const snapshotVersion = 1
 
 // snapshot is what Persist keeps of the simulated X: its users (with whom
-// they follow), Tweets and Direct Messages, and the last id given out, so
-// ids keep increasing across restarts. Recorded calls, faults, rate-limit
-// windows and webhook deliveries are not kept.
+// they follow), Tweets and Direct Messages, the app's webhooks and X
+// Activity subscriptions (X keeps them whatever happens to the product),
+// and the last id given out, so ids keep increasing across restarts.
+// Recorded calls, faults, rate-limit windows and webhook deliveries are not
+// kept. A file written before webhooks were kept has none: the app starts
+// with none, as a new X app does.
 type snapshot struct {
-	Version int             `json:"version"`
-	LastID  uint64          `json:"last_id"`
-	Users   []snapshotUser  `json:"users"`
-	Tweets  []snapshotTweet `json:"tweets"` // in creation order
-	DMs     []*dm           `json:"dms"`
+	Version       int              `json:"version"`
+	LastID        uint64           `json:"last_id"`
+	Users         []snapshotUser   `json:"users"`
+	Tweets        []snapshotTweet  `json:"tweets"` // in creation order
+	DMs           []*dm            `json:"dms"`
+	Webhooks      []*webhookConfig `json:"webhooks,omitempty"`
+	Subscriptions []*subscription  `json:"subscriptions,omitempty"`
 }
 
 type snapshotUser struct {
@@ -87,6 +92,9 @@ func (s *Sim) load(path string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st = st
+	if snap.Webhooks != nil || snap.Subscriptions != nil {
+		s.app.webhooks, s.app.subs = snap.Webhooks, snap.Subscriptions
+	}
 	if snap.LastID > s.ids.last {
 		s.ids.last = snap.LastID
 	}
@@ -118,6 +126,7 @@ func (s *Sim) save() error {
 		snap.Tweets = append(snap.Tweets, snapshotTweet{tweet: *t, DeliveredTo: t.deliveredTo})
 	}
 	snap.DMs = s.st.dms
+	snap.Webhooks, snap.Subscriptions = s.app.webhooks, s.app.subs
 	b, err := json.Marshal(snap)
 	s.mu.Unlock()
 	if err != nil {

@@ -89,3 +89,51 @@ func TestStateSurvivesARestart(t *testing.T) {
 		t.Error("Persist took a file that is not a state")
 	}
 }
+
+// TestAppConfigSurvivesARestart: the app's webhooks and X Activity
+// subscriptions made through X's API are there after a restart, as X keeps
+// them whatever happens to the product, and events still reach the webhook
+// through them.
+func TestAppConfigSurvivesARestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "xsim.json")
+	f := &fixture{t: t, hook: newReceiver(t)}
+	f.sim = New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := f.sim.Persist(path); err != nil {
+		t.Fatal(err)
+	}
+	f.srv = httptest.NewServer(f.sim.Handler())
+	bearer := f.bearer()
+	hook := f.app(bearer, "POST", "/2/webhooks", `{"url":"`+f.hook.srv.URL+`"}`)
+	hookID := str(hook.body, "data", "id")
+	sub := f.api(acmeSupport, "POST", "/2/activity/subscriptions",
+		`{"event_type":"post.mention.create","filter":{"user_id":"`+acmeSupport.XUserID+`"},"webhook_id":"`+hookID+`","tag":"t"}`)
+	if hook.status != 200 || sub.status != 200 && sub.status != 201 {
+		t.Fatalf("setup: %d %s / %d %s", hook.status, hook.raw, sub.status, sub.raw)
+	}
+	f.srv.Close()
+	f.sim.Close()
+
+	g := &fixture{t: t, hook: f.hook}
+	g.sim = New(Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := g.sim.Persist(path); err != nil {
+		t.Fatal(err)
+	}
+	g.srv = httptest.NewServer(g.sim.Handler())
+	t.Cleanup(func() {
+		g.srv.Close()
+		g.sim.Close()
+	})
+	if a := g.app(g.bearer(), "GET", "/2/webhooks", ""); a.status != 200 || str(a.body, "data", 0, "id") != hookID || dig(a.body, "data", 0, "valid") != true {
+		t.Errorf("webhooks after the restart: %d %s", a.status, a.raw)
+	}
+	if got := g.sim.Subscriptions(acmeSupport.XUserID); len(got) != 1 || got[0] != "post.mention.create" {
+		t.Errorf("subscriptions after the restart: %v", got)
+	}
+	if a := g.ctl("POST", "/sim/users/bob_stranger/tweets", `{"text":"@AcmeSupport still there?"}`); a.status != 201 {
+		t.Fatalf("tweet: %d %s", a.status, a.raw)
+	}
+	g.flush()
+	if got := g.hook.take(); len(got) != 1 || str(got[0], "data", "event_type") != "post.mention.create" {
+		t.Errorf("after the restart the webhook got %v, want the one mention", got)
+	}
+}
