@@ -1,4 +1,4 @@
-package dynamo_test
+package storetest
 
 import (
 	"reflect"
@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/support"
 )
 
@@ -26,14 +25,17 @@ func caseIDs(cs []support.Case) []string {
 	return out
 }
 
-func TestCasePutGet(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testCasePutGet(t *testing.T, f *fixture) {
 	s := f.store
 	c := newCase(1, "cust-1", support.CaseNew, base.Add(time.Hour))
+	// Every field comes back as written (times in UTC).
+	c.StatusChangedBy, c.StatusChangedAt = support.Agent{ID: "sub-1", Email: "a@example.com"}, base.Add(time.Hour).In(time.FixedZone("X", 3600))
+	c.Summary = support.CaseSummary{CustomerName: "Alice", CustomerHandle: "alice", BrandScreenName: "AcmeSupport",
+		LastMessage: &support.LastMessage{ID: idAt(9), Direction: support.DirectionIn, Kind: support.KindTweet, FirstLine: "hi", CreatedAt: base}}
 	must(t, s.PutCase(f.ctx, c))
 	got, err := s.GetCase(f.ctx, c.ID)
 	must(t, err)
+	c.StatusChangedAt = c.StatusChangedAt.UTC()
 	if !reflect.DeepEqual(got, c) || got.Version != 1 {
 		t.Fatalf("got %+v\nwant %+v", got, c)
 	}
@@ -59,9 +61,7 @@ func TestCasePutGet(t *testing.T) {
 
 // Ten writers change one case at once, each reading it, changing it and
 // writing it back, retrying on EConflict: no update is lost.
-func TestCaseConcurrentReadModifyWrite(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testCaseConcurrentReadModifyWrite(t *testing.T, f *fixture) {
 	s := f.store
 	c := newCase(1, "cust-1", support.CaseNew, base)
 	must(t, s.PutCase(f.ctx, c))
@@ -122,11 +122,8 @@ func TestCaseConcurrentReadModifyWrite(t *testing.T) {
 	t.Logf("%d conflicts resolved by retrying", total)
 }
 
-func TestCasesOfCustomer(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testCasesOfCustomer(t *testing.T, f *fixture) {
 	s := f.store
-	dynamo.SetFilterChunk(s, 2) // make a filtered page need several calls
 	// Nine cases of one customer, activity rising with i (created out of
 	// order), every third one open; and cases of someone else.
 	var all, open []string // newest first
@@ -197,9 +194,7 @@ func TestCasesOfCustomer(t *testing.T) {
 	wantCode(t, err, support.EValidation)
 }
 
-func TestCasesByStatus(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testCasesByStatus(t *testing.T, f *fixture) {
 	s := f.store
 	var cases []*support.Case
 	for i := range 5 {
@@ -229,9 +224,7 @@ func TestCasesByStatus(t *testing.T) {
 	wantCode(t, err, support.EValidation)
 }
 
-func TestDMCasePointer(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testDMCasePointer(t *testing.T, f *fixture) {
 	s := f.store
 	c1 := newCase(1, "cust-1", support.CaseOpen, base)
 	c2 := newCase(2, "cust-1", support.CaseNew, base)
@@ -266,9 +259,7 @@ func TestDMCasePointer(t *testing.T) {
 	wantCode(t, err, support.ENotFound)
 }
 
-func TestDeleteCaseOnlyWhenUnchanged(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testDeleteCaseOnlyWhenUnchanged(t *testing.T, f *fixture) {
 	s := f.store
 	c := newCase(1, "cust-1", support.CaseNew, base)
 	must(t, s.PutCase(f.ctx, c))
@@ -284,9 +275,7 @@ func TestDeleteCaseOnlyWhenUnchanged(t *testing.T) {
 
 // TestUpdateCaseLosesNoUpdate runs the domain's own read-modify-write
 // (support.UpdateCase) from several writers at once against dynalite.
-func TestUpdateCaseLosesNoUpdate(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testUpdateCaseLosesNoUpdate(t *testing.T, f *fixture) {
 	s := f.store
 	c := newCase(2, "cust-1", support.CaseNew, base)
 	must(t, s.PutCase(f.ctx, c))
@@ -317,4 +306,71 @@ func TestUpdateCaseLosesNoUpdate(t *testing.T) {
 	if got.Status != support.CaseOpen || !got.LastActivityAt.Equal(base.Add(writers*time.Minute)) || got.Version != writers+1 {
 		t.Errorf("after %d writers: status %s, activity %s, version %d", writers, got.Status, got.LastActivityAt, got.Version)
 	}
+}
+
+// RecentCases merges several statuses newest activity first, pages them
+// with one cursor, and keeps only the cases active from activeAfter's
+// millisecond on.
+func testRecentCases(t *testing.T, f *fixture) {
+	s := f.store
+	// Seven cases, activity i minutes after base (created out of order):
+	// 0, 3 and 6 new, 1 and 4 open, 2 and 5 closed.
+	statuses := []support.CaseStatus{support.CaseNew, support.CaseOpen, support.CaseClosed}
+	for _, i := range []int{3, 0, 6, 1, 5, 2, 4} {
+		must(t, s.PutCase(f.ctx, newCase(i, "cust-1", statuses[i%3], base.Add(time.Duration(i)*time.Minute))))
+	}
+	read := func(sts []support.CaseStatus, after time.Time, limit int) (got []string, sizes []int) {
+		t.Helper()
+		cursor := ""
+		for range 10 {
+			page, err := s.RecentCases(f.ctx, sts, after, support.PageRequest{Limit: limit, Cursor: cursor})
+			must(t, err)
+			got = append(got, caseIDs(page.Items)...)
+			sizes = append(sizes, len(page.Items))
+			if cursor = page.NextCursor; cursor == "" {
+				return got, sizes
+			}
+		}
+		t.Fatal("pages never end")
+		return nil, nil
+	}
+	inbox := []support.CaseStatus{support.CaseNew, support.CaseOpen}
+	got, sizes := read(inbox, time.Time{}, 2)
+	if want := []string{idAt(6), idAt(4), idAt(3), idAt(1), idAt(0)}; !slices.Equal(got, want) || !slices.Equal(sizes, []int{2, 2, 1}) {
+		t.Fatalf("new and open: %v in pages %v, want %v in 2,2,1", got, sizes, want)
+	}
+	got, _ = read(statuses, time.Time{}, 3)
+	if len(got) != 7 || got[0] != idAt(6) || got[6] != idAt(0) {
+		t.Fatalf("every status: %v", got)
+	}
+	// Active from base+3m's millisecond on: 3, 4 and 6, not 0 and 1; a time
+	// inside the millisecond of case 3's activity still includes it.
+	got, _ = read(inbox, base.Add(3*time.Minute+500*time.Microsecond), 1)
+	if want := []string{idAt(6), idAt(4), idAt(3)}; !slices.Equal(got, want) {
+		t.Fatalf("active since base+3m: %v, want %v", got, want)
+	}
+	got, _ = read(inbox, base.Add(3*time.Minute+time.Millisecond), 50)
+	if want := []string{idAt(6), idAt(4)}; !slices.Equal(got, want) {
+		t.Fatalf("active after base+3m: %v, want %v", got, want)
+	}
+	// Activity moves a case up, and into a poll after its new time.
+	c, err := s.GetCase(f.ctx, idAt(0))
+	must(t, err)
+	c.Touch(base.Add(time.Hour))
+	must(t, s.PutCase(f.ctx, c))
+	got, _ = read(inbox, base.Add(30*time.Minute), 50)
+	if want := []string{idAt(0)}; !slices.Equal(got, want) {
+		t.Fatalf("active after base+30m: %v, want %v", got, want)
+	}
+
+	_, err = s.RecentCases(f.ctx, nil, time.Time{}, support.PageRequest{})
+	wantCode(t, err, support.EValidation)
+	_, err = s.RecentCases(f.ctx, []support.CaseStatus{"lost"}, time.Time{}, support.PageRequest{})
+	wantCode(t, err, support.EValidation)
+	_, err = s.RecentCases(f.ctx, inbox, time.Time{}, support.PageRequest{Cursor: "not a cursor"})
+	wantCode(t, err, support.EValidation)
+	other, err := s.CasesByStatus(f.ctx, support.CaseClosed, support.PageRequest{Limit: 1})
+	must(t, err)
+	_, err = s.RecentCases(f.ctx, inbox, time.Time{}, support.PageRequest{Cursor: other.NextCursor})
+	wantCode(t, err, support.EValidation)
 }

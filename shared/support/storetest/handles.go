@@ -1,4 +1,4 @@
-package dynamo_test
+package storetest
 
 import (
 	"reflect"
@@ -17,11 +17,12 @@ func newHandle(i int, screenName, xid string) *support.BrandHandle {
 	return h
 }
 
-func TestBrandHandles(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testBrandHandles(t *testing.T, f *fixture) {
 	s := f.store
 	zeta, acme, beta := newHandle(1, "Zeta", "501"), newHandle(2, "@acme", "502"), newHandle(3, "Beta", "503")
+	beta.Subscriptions = &support.Subscriptions{Status: support.SubsFailed, Detail: "no webhook",
+		EventTypes: []string{"dm.received", "follow.follow"}, UpdatedAt: base}
+	zeta.Subscriptions = &support.Subscriptions{} // no status: no state
 	for _, h := range []*support.BrandHandle{zeta, acme, beta} {
 		must(t, s.PutHandle(f.ctx, h))
 	}
@@ -33,6 +34,9 @@ func TestBrandHandles(t *testing.T) {
 	var names []string
 	for _, h := range list {
 		names = append(names, h.ScreenName)
+		if h.ID == zeta.ID && h.Subscriptions != nil {
+			t.Errorf("subscriptions without a status read as %+v, want none", h.Subscriptions)
+		}
 	}
 	if !slices.Equal(names, []string{"acme", "Beta", "Zeta"}) {
 		t.Fatalf("handles %v, want by screen name", names)
@@ -86,4 +90,30 @@ func TestBrandHandles(t *testing.T) {
 	if len(list) != 4 {
 		t.Fatalf("%d handles, want 4", len(list))
 	}
+}
+
+// A deleted brand handle is gone, frees its X user id for another brand
+// handle, and is deleted only at its version.
+func testDeletedHandleFreesItsXUserID(t *testing.T, f *fixture) {
+	s := f.store
+	h := newHandle(1, "AcmeSupport", "601")
+	must(t, s.PutHandle(f.ctx, h))
+	wantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version+1), support.EConflict)
+	must(t, s.DeleteHandle(f.ctx, h.ID, h.Version))
+	_, err := s.GetHandle(f.ctx, h.ID)
+	wantCode(t, err, support.ENotFound)
+	_, err = s.HandleByXUserID(f.ctx, "601")
+	wantCode(t, err, support.ENotFound)
+	wantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version), support.EConflict) // gone
+	again := newHandle(2, "AcmeSupport", "601")
+	must(t, s.PutHandle(f.ctx, again))
+	got, err := s.HandleByXUserID(f.ctx, "601")
+	must(t, err)
+	if got.ID != again.ID {
+		t.Fatalf("X user id 601 finds %s, want %s", got.ID, again.ID)
+	}
+	if list, err := s.ListHandles(f.ctx); err != nil || len(list) != 1 {
+		t.Fatalf("handles %+v (%v)", list, err)
+	}
+	wantCode(t, s.PutHandle(f.ctx, &support.BrandHandle{}), support.EValidation)
 }

@@ -1,4 +1,4 @@
-package dynamo_test
+package storetest
 
 import (
 	"testing"
@@ -7,8 +7,7 @@ import (
 	"github.com/acme/twitter-cases/shared/support"
 )
 
-func TestFollowEventsInAnyOrder(t *testing.T) {
-	t.Parallel()
+func testFollowEventsInAnyOrder(t *testing.T, f *fixture) {
 	t1, t2, t3 := base, base.Add(time.Minute), base.Add(2*time.Minute)
 	type event struct {
 		brand   bool // the brand handle's direction, else the customer's
@@ -30,7 +29,6 @@ func TestFollowEventsInAnyOrder(t *testing.T) {
 		{"brand follows, late unfollow ignored", []event{{true, true, t3, true}, {true, false, t2, false}}, false, true, time.Time{}, t3},
 		{"directions are independent", []event{{true, true, t2, true}, {false, true, t1, true}, {false, false, t3, true}}, false, true, t3, t2},
 	}
-	f := newFixture(t)
 	s := f.store
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,9 +69,7 @@ func TestFollowEventsInAnyOrder(t *testing.T) {
 	wantCode(t, err, support.EValidation)
 }
 
-func TestFollowPendingAndList(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testFollowPendingAndList(t *testing.T, f *fixture) {
 	s := f.store
 	customer := idAt(1)
 
@@ -139,9 +135,7 @@ func TestFollowPendingAndList(t *testing.T) {
 
 // TestCustomerWroteByDM: the latest DM time is kept whatever the order the
 // DMs are recorded in, beside the follow state, and opens DMs.
-func TestCustomerWroteByDM(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
+func testCustomerWroteByDM(t *testing.T, f *fixture) {
 	s := f.store
 	customer := idAt(2)
 	must(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", base.Add(time.Minute)))

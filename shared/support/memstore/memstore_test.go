@@ -1,0 +1,17 @@
+package memstore_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/support/memstore"
+	"github.com/acme/twitter-cases/shared/support/storetest"
+)
+
+// TestStore runs the store suite the DynamoDB adapter also passes.
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) support.Store {
+		return memstore.New(memstore.WithClock(now))
+	})
+}

@@ -1,0 +1,162 @@
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+func validIdem(rec support.IdempotencyRecord) error {
+	if rec.Key == "" {
+		return invalid("key", "An idempotency record needs a key.")
+	}
+	if rec.ExpiresAt.IsZero() {
+		return invalid("expires_at", "An idempotency record needs an expiry.")
+	}
+	return nil
+}
+
+// ReserveIdempotencyKey stores rec if no unexpired record has its key and
+// returns nil; otherwise it returns the record already there.
+func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec support.IdempotencyRecord) (*support.IdempotencyRecord, error) {
+	if err := validIdem(rec); err != nil {
+		return nil, fmt.Errorf("memstore: reserve idempotency key: %w", err)
+	}
+	defer s.lock()()
+	if old := s.idem[rec.Key]; old != nil && !s.expired(old.ExpiresAt) {
+		return copyIdem(old), nil
+	}
+	s.idem[rec.Key] = copyIdem(&rec)
+	return nil, nil
+}
+
+// CompleteIdempotencyKey stores the answer of a reserved key (as done); it
+// is EConflict when an unexpired record of a different request holds the key.
+func (s *Store) CompleteIdempotencyKey(ctx context.Context, rec support.IdempotencyRecord) error {
+	if err := validIdem(rec); err != nil {
+		return fmt.Errorf("memstore: complete idempotency key: %w", err)
+	}
+	defer s.lock()()
+	if old := s.idem[rec.Key]; old != nil && !s.expired(old.ExpiresAt) && old.RequestHash != rec.RequestHash {
+		return fmt.Errorf("memstore: complete idempotency key %s: %w", rec.Key, conflict("The idempotency key is in use by a different request."))
+	}
+	rec.Done = true
+	s.idem[rec.Key] = copyIdem(&rec)
+	return nil
+}
+
+// ReleaseIdempotencyKey forgets a key whose request failed, so it can be retried.
+func (s *Store) ReleaseIdempotencyKey(ctx context.Context, key string) error {
+	defer s.lock()()
+	delete(s.idem, key)
+	return nil
+}
+
+// MarkEventProcessed records the event id until expiresAt and reports
+// whether this was the first time (false when an unexpired record exists).
+func (s *Store) MarkEventProcessed(ctx context.Context, id string, expiresAt time.Time) (bool, error) {
+	if id == "" || expiresAt.IsZero() {
+		return false, fmt.Errorf("memstore: mark event processed: %w", invalid("id", "A processed event needs an id and an expiry."))
+	}
+	defer s.lock()()
+	if old, ok := s.events[id]; ok && !s.expired(old) {
+		return false, nil
+	}
+	s.events[id] = expiresAt
+	return true, nil
+}
+
+// EventProcessed reports whether an unexpired record of the event exists.
+func (s *Store) EventProcessed(ctx context.Context, id string) (bool, error) {
+	defer s.lock()()
+	exp, ok := s.events[id]
+	return ok && !s.expired(exp), nil
+}
+
+// PutWork records work as accepted, replacing earlier work with its key.
+func (s *Store) PutWork(ctx context.Context, w support.Work) error {
+	cmd, err := copyCommand(w.Command)
+	if err != nil {
+		return fmt.Errorf("memstore: put work %s: %w", w.Command.WorkKey(), err)
+	}
+	w.Command = cmd
+	w = copyWork(&w)
+	defer s.lock()()
+	s.work[cmd.WorkKey()] = &w
+	return nil
+}
+
+// NoteRetry records a retry of the work's command: when it comes back, and
+// a fault counted or the start of a run of rate limits. It records the work
+// when there is none; when another command carries it, it fails with EConflict.
+func (s *Store) NoteRetry(ctx context.Context, cmd support.Command, due time.Time, fault bool, now time.Time) (support.Work, error) {
+	key := cmd.WorkKey()
+	cp, err := copyCommand(cmd)
+	if err != nil {
+		return support.Work{}, fmt.Errorf("memstore: note retry of %s: %w", key, err)
+	}
+	defer s.lock()()
+	w := s.work[key]
+	switch {
+	case w == nil:
+		w = &support.Work{Command: cp}
+		s.work[key] = w
+	case w.Command.ID != cmd.ID:
+		return support.Work{}, fmt.Errorf("memstore: note retry of %s: %w", key, conflict("Another command carries the work %s now.", key))
+	}
+	w.DueAt = utc(due)
+	if fault {
+		w.Faults++
+	} else if w.RateLimitedSince.IsZero() {
+		w.RateLimitedSince = utc(now)
+	}
+	return copyWork(w), nil
+}
+
+// ResolveWork forgets the work of cmd unless another command carries it.
+func (s *Store) ResolveWork(ctx context.Context, cmd support.Command) error {
+	defer s.lock()()
+	if w := s.work[cmd.WorkKey()]; w != nil && w.Command.ID == cmd.ID {
+		delete(s.work, cmd.WorkKey())
+	}
+	return nil
+}
+
+// StaleWork lists the work due before t, oldest first (by key among equals).
+func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]support.Work, error) {
+	defer s.lock()()
+	keys := make([]string, 0, len(s.work))
+	for k := range s.work {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	out := []support.Work{}
+	for _, k := range keys {
+		if w := s.work[k]; w.DueAt.Before(before) {
+			out = append(out, copyWork(w))
+		}
+	}
+	slices.SortStableFunc(out, func(a, b support.Work) int { return cmp.Compare(a.DueAt.UnixNano(), b.DueAt.UnixNano()) })
+	return out, nil
+}
+
+// RequeueWork hands the work to the command next if prev still carries it:
+// one more requeue, due at due, faults and rate limits counted afresh.
+func (s *Store) RequeueWork(ctx context.Context, prev string, next support.Command, due time.Time) error {
+	key := next.WorkKey()
+	cp, err := copyCommand(next)
+	if err != nil {
+		return fmt.Errorf("memstore: requeue work %s: %w", key, err)
+	}
+	defer s.lock()()
+	w := s.work[key]
+	if w == nil || w.Command.ID != prev {
+		return fmt.Errorf("memstore: requeue work %s: %w", key, conflict("The work %s was resolved or taken over meanwhile.", key))
+	}
+	*w = support.Work{Command: cp, DueAt: utc(due), Requeues: w.Requeues + 1}
+	return nil
+}

@@ -1,0 +1,133 @@
+// Package storetest is the one test suite of support.Store: every access
+// pattern of the interface, its conditional writes and their errors, pages
+// and cursors, and the expiry of idempotency and event records. Each store
+// (the DynamoDB adapter on dynalite, the in-memory store) runs it from its
+// own tests, so where one behaves differently from the other in anything
+// the domain relies on, one of them fails.
+//
+// It is imported by tests only.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// Opener returns a new, empty store for one test, judging time by now.
+type Opener func(t *testing.T, now func() time.Time) support.Store
+
+// tests are the suite's tests, by name.
+var tests = []struct {
+	name string
+	run  func(t *testing.T, f *fixture)
+}{
+	{"Ping", testPing},
+	{"NotFound", testNotFound},
+	{"CustomerPutGet", testCustomerPutGet},
+	{"CustomerSearch", testCustomerSearch},
+	{"CustomerChangedLookups", testCustomerChangedLookupsAreRemoved},
+	{"CustomerNamePrefixPages", testCustomerNamePrefixPages},
+	{"CustomerXUserIDIsUnique", testCustomerXUserIDIsUnique},
+	{"CustomerByHandle", testCustomerByHandle},
+	{"CustomerConcurrentClaims", testCustomerConcurrentClaims},
+	{"CustomerLostWriteReleasesClaims", testCustomerLostWriteReleasesClaims},
+	{"BrandHandles", testBrandHandles},
+	{"DeletedHandleFreesItsXUserID", testDeletedHandleFreesItsXUserID},
+	{"CasePutGet", testCasePutGet},
+	{"CaseConcurrentReadModifyWrite", testCaseConcurrentReadModifyWrite},
+	{"CasesOfCustomer", testCasesOfCustomer},
+	{"CasesByStatus", testCasesByStatus},
+	{"RecentCases", testRecentCases},
+	{"DMCasePointer", testDMCasePointer},
+	{"DeleteCaseOnlyWhenUnchanged", testDeleteCaseOnlyWhenUnchanged},
+	{"UpdateCaseLosesNoUpdate", testUpdateCaseLosesNoUpdate},
+	{"MessagesOfCasePages", testMessagesOfCasePages},
+	{"MessagePutGet", testMessagePutGet},
+	{"RetweetsAndFavorites", testRetweetsAndFavorites},
+	{"ConcurrentRetweets", testConcurrentRetweets},
+	{"RecentMessagesOfCaseNewestFirst", testRecentMessagesOfCaseNewestFirst},
+	{"RetweetLog", testRetweetLog},
+	{"FollowEventsInAnyOrder", testFollowEventsInAnyOrder},
+	{"FollowPendingAndList", testFollowPendingAndList},
+	{"CustomerWroteByDM", testCustomerWroteByDM},
+	{"IdempotencyKeys", testIdempotencyKeys},
+	{"ExpiryInWholeSeconds", testExpiryInWholeSeconds},
+	{"ProcessedEvents", testProcessedEvents},
+	{"WorkLifecycle", testWorkLifecycle},
+}
+
+// Run runs the whole suite, each test in parallel on a store of its own.
+func Run(t *testing.T, open Opener) {
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+			tt.run(t, &fixture{ctx: context.Background(), store: open(t, c.Now), clock: c})
+		})
+	}
+}
+
+// fixture is one test's store and the clock it judges expiry by.
+type fixture struct {
+	ctx   context.Context
+	store support.Store
+	clock *clock
+}
+
+// clock is a settable clock; it starts at 2025-03-01 12:00 UTC and moves only when told.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// wantCode fails the test unless err carries the application error code.
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := support.ErrorCode(err); got != code {
+		t.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+	if code != "" && code != support.EInternal {
+		var e *support.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("error %v is not a *support.Error", err)
+		}
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// base is the time test records are created around.
+var base = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
+
+// idAt returns the ULID of time base+i milliseconds, the same for the same
+// i (ids made with rising i sort in that order).
+func idAt(i int) string {
+	return support.DerivedID(base.Add(time.Duration(i)*time.Millisecond), fmt.Sprint(i))
+}
+
+func testPing(t *testing.T, f *fixture) {
+	must(t, f.store.Ping(f.ctx))
+}
