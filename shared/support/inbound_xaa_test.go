@@ -1,15 +1,10 @@
-package inbound
+package support_test
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/acme/twitter-cases/shared/support"
 )
@@ -39,25 +34,6 @@ func post(id, author, text string, at time.Time, refs ...map[string]any) map[str
 		p["referenced_tweets"] = refs
 	}
 	return p
-}
-
-// deliverAt sends payloads as one batch received at the given time.
-func (e *env) deliverAt(at time.Time, payloads ...map[string]any) int {
-	e.t.Helper()
-	var batch events.SQSEvent
-	for _, p := range payloads {
-		b, err := json.Marshal(p)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		batch.Records = append(batch.Records, events.SQSMessage{MessageId: fmt.Sprint(e.msgIDs.Add(1)), Body: string(b),
-			Attributes: map[string]string{"SentTimestamp": fmt.Sprint(at.UnixMilli())}})
-	}
-	resp, err := e.worker.Handle(context.Background(), batch)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return len(resp.BatchItemFailures)
 }
 
 // TestXAAMentionFromUnknownUser: issue 9's "Show": a signed XAA
@@ -128,42 +104,9 @@ func TestXAADuplicatesAndReorderings(t *testing.T) {
 	}
 }
 
-// TestXAAUnusedEventTypeIsDone: a delivery the product does not use is
-// acknowledged, never retried, never dead-lettered.
-func TestXAAUnusedEventTypeIsDone(t *testing.T) {
-	e := newEnv(t)
-	for _, typ := range []string{"dm.read", "dm.indicate_typing", "profile.update.bio", "chat.received", "news.new"} {
-		if n := e.deliverAt(ts(0), xaa("5", typ, map[string]any{"anything": true})); n != 0 {
-			t.Errorf("%s: failed, would be retried", typ)
-		}
-	}
-	// A used type that does not parse fails, to be retried and kept.
-	if n := e.deliverAt(ts(0), xaa("6", "post.mention.create", map[string]any{"id": "1"})); n != 1 {
-		t.Error("a malformed Post was not kept")
-	}
-}
-
-// TestOneBadAAAEventDoesNotSinkItsSibling: issue 10 item 10.
-func TestOneBadAAAEventDoesNotSinkItsSibling(t *testing.T) {
-	e := newEnv(t)
-	good := tweet(tweetOpts{id: "701", text: "@AcmeSupport hello", at: ts(0)})["tweet_create_events"].([]any)[0]
-	payload := map[string]any{"for_user_id": brandX, "tweet_create_events": []any{
-		map[string]any{"text": "@AcmeSupport no id", "created_at": "Wed Nov 25 10:00:00 +0000 2026"}, good}}
-	for attempt := 0; attempt < 3; attempt++ {
-		if n := e.deliver(payload); n != 1 {
-			t.Fatalf("attempt %d: %d failed; the message must fail for its bad event", attempt, n)
-		}
-	}
-	cases := e.cases(e.customer(aliceX).ID)
-	if len(cases) != 1 || len(e.messages(cases[0].ID)) != 1 {
-		t.Errorf("the valid event was not applied exactly once: %+v", cases)
-	}
-}
-
 // TestXAABrandHandleRename: profile.update.handle renames the brand handle.
 func TestXAABrandHandleRename(t *testing.T) {
 	e := newEnv(t)
-	e.worker = New(support.NewInbound(e.store, nil, slog.New(slog.DiscardHandler)), slog.New(slog.DiscardHandler))
 	if n := e.deliverAt(ts(0), xaa("9", "profile.update.handle", map[string]any{"before": brandName, "after": "AcmeHelp"})); n != 0 {
 		t.Fatal(n)
 	}

@@ -1,4 +1,4 @@
-package inbound
+package support_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/acme/twitter-cases/shared/support"
 )
 
-// The faults of issue 10, items 6 to 9: each example as X would deliver it.
+// The inbound faults of issue 10, items 6 to 9: each example as X would deliver it.
 
 const (
 	dealsX    = "1000000000000000002"

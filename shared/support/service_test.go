@@ -1,0 +1,245 @@
+package support_test
+
+// The Service's rules on the in-memory store: what a request checks, what
+// it writes and what it queues, and what it undoes when queueing fails.
+// The console API's tests cover the same paths through HTTP and DynamoDB.
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/support/memstore"
+)
+
+// outbox records the commands queued, or fails every Enqueue while down.
+type outbox struct {
+	mu   sync.Mutex
+	cmds []support.Command
+	down bool
+}
+
+func (o *outbox) Enqueue(_ context.Context, cmd support.Command) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.down {
+		return errors.New("queue unreachable")
+	}
+	o.cmds = append(o.cmds, cmd)
+	return nil
+}
+
+func (o *outbox) queued() []support.Command {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]support.Command(nil), o.cmds...)
+}
+
+// svcEnv is a Service on an in-memory store holding @AcmeSupport
+// (connected), @AcmeGone (disconnected), alice (follows @AcmeSupport), bob
+// (follows nobody) and carol (no Twitter handle).
+type svcEnv struct {
+	ctx               context.Context
+	store             *memstore.Store
+	out               *outbox
+	svc               *support.Service
+	acme, gone        *support.BrandHandle
+	alice, bob, carol *support.Customer
+	now               time.Time
+}
+
+func newSvcEnv(t *testing.T) *svcEnv {
+	t.Helper()
+	e := &svcEnv{ctx: support.WithAgent(context.Background(), support.Agent{ID: "sub-1", Email: "agent@example.com"}),
+		store: memstore.New(), out: &outbox{}, now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	e.svc = support.NewService(support.Deps{Store: e.store, Outbox: e.out, Clock: func() time.Time { return e.now }})
+	e.acme = &support.BrandHandle{ID: support.NewID(e.now), ScreenName: "AcmeSupport", XUserID: "1000000000000000001", Status: support.HandleConnected}
+	e.gone = &support.BrandHandle{ID: support.NewID(e.now), ScreenName: "AcmeGone", XUserID: "1000000000000000002", Status: support.HandleDisconnected}
+	e.alice = &support.Customer{ID: support.NewID(e.now), Name: "Alice", Twitter: &support.TwitterAccount{Handle: "alice_follows", XUserID: "2000000000000000001"}}
+	e.bob = &support.Customer{ID: support.NewID(e.now), Name: "Bob", Twitter: &support.TwitterAccount{Handle: "bob_stranger", XUserID: "2000000000000000002"}}
+	e.carol = &support.Customer{ID: support.NewID(e.now), Name: "Carol"}
+	for _, h := range []*support.BrandHandle{e.acme, e.gone} {
+		must(t, e.store.PutHandle(e.ctx, h))
+	}
+	for _, c := range []*support.Customer{e.alice, e.bob, e.carol} {
+		must(t, e.store.PutCustomer(e.ctx, c))
+	}
+	_, err := e.store.SetCustomerFollowsBrand(e.ctx, e.alice.ID, e.acme.ID, true, e.now.Add(-time.Hour))
+	must(t, err)
+	return e
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := support.ErrorCode(err); got != code {
+		t.Fatalf("error code %q (%v), want %q", got, err, code)
+	}
+}
+
+func TestCreateCaseRules(t *testing.T) {
+	tests := []struct {
+		name     string
+		customer func(e *svcEnv) string
+		handle   func(e *svcEnv) string
+		text     string
+		code     string
+	}{
+		{"no customer", func(*svcEnv) string { return "" }, nil, "@alice_follows hi", support.EValidation},
+		{"customer without a handle", func(e *svcEnv) string { return e.carol.ID }, nil, "@carol hi", support.ECustomerHasNoTwitterHandle},
+		{"customer not mentioned", func(e *svcEnv) string { return e.alice.ID }, nil, "hello there", support.EValidation},
+		{"empty text", func(e *svcEnv) string { return e.alice.ID }, nil, "@alice_follows", support.ETextEmpty},
+		{"too long", func(e *svcEnv) string { return e.alice.ID }, nil, "@alice_follows " + strings.Repeat("a", 140), support.ETextTooLong},
+		{"disconnected brand handle", func(e *svcEnv) string { return e.alice.ID }, func(e *svcEnv) string { return e.gone.ID }, "@alice_follows hi", support.EHandleDisconnected},
+		{"unknown brand handle", func(e *svcEnv) string { return e.alice.ID }, func(e *svcEnv) string { return support.NewID(e.now) }, "@alice_follows hi", support.ENotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newSvcEnv(t)
+			in := support.NewCase{CustomerID: tt.customer(e), HandleID: e.acme.ID, Text: tt.text}
+			if tt.handle != nil {
+				in.HandleID = tt.handle(e)
+			}
+			_, _, err := e.svc.CreateCase(e.ctx, in)
+			wantCode(t, err, tt.code)
+			if n := len(e.out.queued()); n != 0 {
+				t.Errorf("%d commands queued for a refused request", n)
+			}
+			if w, _ := e.store.StaleWork(e.ctx, e.now.Add(time.Hour)); len(w) != 0 {
+				t.Errorf("work recorded for a refused request: %+v", w)
+			}
+		})
+	}
+}
+
+// A case is created open with its first Tweet queued, the command queued
+// in the case's group and its work recorded until the worker resolves it.
+func TestCreateCaseQueuesItsTweet(t *testing.T) {
+	e := newSvcEnv(t)
+	c, m, err := e.svc.CreateCase(e.ctx, support.NewCase{CustomerID: e.alice.ID, HandleID: e.acme.ID, Text: "@alice_follows Hello from Acme"})
+	must(t, err)
+	if c.Status != support.CaseOpen || m.Status != support.StatusQueued || m.Kind != support.KindTweet || m.SentBy.ID != "sub-1" {
+		t.Fatalf("case %+v, message %+v", c, m)
+	}
+	cmds := e.out.queued()
+	if len(cmds) != 1 || cmds[0].Kind != support.CmdTweet || cmds[0].MessageID != m.ID || cmds[0].GroupID() != "case-"+c.ID {
+		t.Fatalf("queued %+v", cmds)
+	}
+	w, err := e.store.StaleWork(e.ctx, e.now.Add(time.Minute))
+	must(t, err)
+	if len(w) != 1 || w[0].Command.ID != cmds[0].ID {
+		t.Fatalf("work %+v", w)
+	}
+	stored, err := e.store.GetCase(e.ctx, c.ID)
+	must(t, err)
+	if stored.Summary.LastMessage == nil || stored.Summary.LastMessage.ID != m.ID || stored.Summary.CustomerHandle != "alice_follows" {
+		t.Errorf("inbox row %+v", stored.Summary)
+	}
+}
+
+// When the queue cannot take the command, nothing looks queued: the
+// request fails with EUnavailable, the message is failed with
+// enqueue_failed and the work is forgotten.
+func TestCreateCaseWithTheQueueDown(t *testing.T) {
+	e := newSvcEnv(t)
+	e.out.down = true
+	_, _, err := e.svc.CreateCase(e.ctx, support.NewCase{CustomerID: e.alice.ID, HandleID: e.acme.ID, Text: "@alice_follows Hello"})
+	wantCode(t, err, support.EUnavailable)
+	cases, err := e.store.CasesOfCustomer(e.ctx, e.alice.ID, "", support.PageRequest{})
+	must(t, err)
+	if len(cases.Items) != 1 {
+		t.Fatalf("cases %+v", cases.Items)
+	}
+	msgs, err := e.store.MessagesOfCase(e.ctx, cases.Items[0].ID, support.PageRequest{})
+	must(t, err)
+	if len(msgs.Items) != 1 || msgs.Items[0].Status != support.StatusFailed || msgs.Items[0].Error == nil ||
+		msgs.Items[0].Error.Code != support.MsgEnqueueFailed {
+		t.Fatalf("messages %+v", msgs.Items)
+	}
+	if w, _ := e.store.StaleWork(e.ctx, e.now.Add(time.Hour)); len(w) != 0 {
+		t.Errorf("work left for a command never queued: %+v", w)
+	}
+}
+
+// A Direct Message is offered, and sent, only where the customer follows
+// the brand handle or has written to it by DM.
+func TestReplyByDirectMessageRule(t *testing.T) {
+	e := newSvcEnv(t)
+	caseOf := func(c *support.Customer) string {
+		cs := &support.Case{ID: support.NewID(e.now), CustomerID: c.ID, HandleID: e.acme.ID, Channel: support.ChannelTweet,
+			Status: support.CaseNew, CreatedAt: e.now, UpdatedAt: e.now, LastActivityAt: e.now}
+		must(t, e.store.PutCase(e.ctx, cs))
+		return cs.ID
+	}
+	dmReason := func(caseID string) (support.DMReason, bool) {
+		t.Helper()
+		opts, err := e.svc.ReplyOptions(e.ctx, caseID)
+		must(t, err)
+		if len(opts.Handles) != 1 || opts.Handles[0].Handle.ID != e.acme.ID {
+			t.Fatalf("options for %+v, want the connected handle only", opts.Handles)
+		}
+		for _, m := range opts.Handles[0].Modes {
+			if m.Mode == support.ModeDM {
+				return m.Reason, true
+			}
+		}
+		return "", false
+	}
+	aliceCase, bobCase := caseOf(e.alice), caseOf(e.bob)
+	if reason, ok := dmReason(aliceCase); !ok || reason != support.DMCustomerFollows {
+		t.Errorf("alice: dm %v (%q), want offered because she follows", ok, reason)
+	}
+	if _, ok := dmReason(bobCase); ok {
+		t.Error("bob: dm offered to a stranger")
+	}
+	_, err := e.svc.Reply(e.ctx, support.ReplyRequest{CaseID: bobCase, Mode: support.ModeDM, Text: "hello"})
+	wantCode(t, err, support.EDMNotAllowed)
+	if n := len(e.out.queued()); n != 0 {
+		t.Fatalf("%d commands queued for a refused DM", n)
+	}
+
+	must(t, e.store.SetCustomerWroteByDM(e.ctx, e.bob.ID, e.acme.ID, e.now))
+	if reason, ok := dmReason(bobCase); !ok || reason != support.DMCustomerWroteByDM {
+		t.Errorf("bob after his DM: dm %v (%q)", ok, reason)
+	}
+	m, err := e.svc.Reply(e.ctx, support.ReplyRequest{CaseID: bobCase, Mode: support.ModeDM, Text: "hello"})
+	must(t, err)
+	cmds := e.out.queued()
+	if m.Kind != support.KindDM || len(cmds) != 1 || cmds[0].Kind != support.CmdDM || cmds[0].CustomerID != e.bob.ID {
+		t.Fatalf("message %+v, queued %+v", m, cmds)
+	}
+	c, err := e.store.GetCase(e.ctx, bobCase)
+	must(t, err)
+	if c.Status != support.CaseOpen || !c.LastActivityAt.Equal(e.now) {
+		t.Errorf("a reply leaves the case %s, activity %s; want open, now", c.Status, c.LastActivityAt)
+	}
+}
+
+// A mention replies to the customer's latest Tweet in the case.
+func TestMentionRepliesToTheLatestCustomerTweet(t *testing.T) {
+	e := newSvcEnv(t)
+	cs := &support.Case{ID: support.NewID(e.now), CustomerID: e.alice.ID, HandleID: e.acme.ID, Channel: support.ChannelTweet,
+		Status: support.CaseOpen, CreatedAt: e.now, UpdatedAt: e.now, LastActivityAt: e.now}
+	must(t, e.store.PutCase(e.ctx, cs))
+	for i, xid := range []string{"501", "502"} {
+		at := e.now.Add(time.Duration(i) * time.Minute)
+		must(t, e.store.PutMessage(e.ctx, &support.Message{ID: support.NewID(at), CaseID: cs.ID, Direction: support.DirectionIn,
+			Kind: support.KindTweet, Status: support.StatusReceived, XID: xid, Text: "@AcmeSupport help", CreatedAt: at}))
+	}
+	e.now = e.now.Add(time.Hour)
+	m, err := e.svc.Reply(e.ctx, support.ReplyRequest{CaseID: cs.ID, Mode: support.ModeMention, Text: "@alice_follows on it"})
+	must(t, err)
+	if m.InReplyToXID != "502" || m.Kind != support.KindTweet {
+		t.Errorf("reply %+v, want a Tweet in reply to 502", m)
+	}
+}
