@@ -3,6 +3,7 @@ package twtext
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -25,9 +26,16 @@ type Mention struct {
 
 // mentionRe is twitter-text's validMentionOrList (js/src/regexp): $1 the at
 // sign, $2 the screen name, $3 the optional list slug.
-var mentionRe = regexp.MustCompile(
+var mentionRe = lazyRegexp(
 	`(?:^|[^a-zA-Z0-9_!#$%&*@＠]|(?:^|[^a-zA-Z0-9_+~.-])(?:rt|RT|rT|Rt):?)` +
 		`([@＠])([a-zA-Z0-9_]{1,20})(/[a-zA-Z][a-zA-Z0-9_-]{0,24})?`)
+
+// lazyRegexp compiles expr on first use, so that a function which never
+// parses text pays nothing for twtext's expressions at init (cold start).
+// It panics on first use if expr does not compile, as regexp.MustCompile.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // invalidMentionEnd is twitter-text's endMentionMatch: a match followed by an
 // at sign, a Latin accented letter or "://" is not a mention.
@@ -46,7 +54,7 @@ func ExtractMentionsOrListsWithIndices(text string) []Mention {
 	}
 	var out []Mention
 	cur := b16Cursor{s: text}
-	for _, loc := range mentionRe.FindAllStringSubmatchIndex(text, -1) {
+	for _, loc := range mentionRe().FindAllStringSubmatchIndex(text, -1) {
 		if invalidMentionEnd(text[loc[1]:]) {
 			continue
 		}

@@ -2,7 +2,6 @@ package twtext
 
 import (
 	"io"
-	"regexp"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -81,9 +80,9 @@ const (
 
 var (
 	// urlTailRe matches the optional port ($1), path ($2) and query ($3).
-	urlTailRe = regexp.MustCompile(`^(?::([0-9]+))?(/` + rePath + `*)?(\?` + reQueryChar + `*` + reQueryEndingChar + `)?`)
+	urlTailRe = lazyRegexp(`^(?::([0-9]+))?(/` + rePath + `*)?(\?` + reQueryChar + `*` + reQueryEndingChar + `)?`)
 	// tcoRe is twitter-text's validTcoUrl; $1 is the slug.
-	tcoRe = regexp.MustCompile(`^[hH][tT][tT][pP][sS]?://[tT]\.[cC][oO]/([a-zA-Z0-9]+)(?:\?` + reQueryChar + `*` + reQueryEndingChar + `)?`)
+	tcoRe = lazyRegexp(`^[hH][tT][tT][pP][sS]?://[tT]\.[cC][oO]/([a-zA-Z0-9]+)(?:\?` + reQueryChar + `*` + reQueryEndingChar + `)?`)
 )
 
 // runeReader feeds UTF-16 code units (as runes) to the regexp package,
@@ -386,7 +385,7 @@ func (s *urlScanner) matchAt(q int) (urlMatch, bool) {
 
 func (s *urlScanner) finish(q, protoLen, domEnd int) urlMatch {
 	m := urlMatch{start: q, protoLen: protoLen, domStart: q + protoLen, domEnd: domEnd, end: domEnd}
-	if loc := urlTailRe.FindReaderSubmatchIndex(&runeReader{r: s.r[domEnd:]}); loc != nil {
+	if loc := urlTailRe().FindReaderSubmatchIndex(&runeReader{r: s.r[domEnd:]}); loc != nil {
 		m.end = domEnd + loc[1]
 		m.hasPath = loc[4] >= 0
 	}
@@ -457,7 +456,7 @@ func (s *urlScanner) accept(out []urlSpan, m urlMatch, before rune) []urlSpan {
 		return out
 	}
 	end := m.end
-	if loc := tcoRe.FindReaderSubmatchIndex(&runeReader{r: s.r[m.start:m.end]}); loc != nil {
+	if loc := tcoRe().FindReaderSubmatchIndex(&runeReader{r: s.r[m.start:m.end]}); loc != nil {
 		if loc[3]-loc[2] > maxTcoSlugLength {
 			return out
 		}

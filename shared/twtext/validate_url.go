@@ -32,12 +32,12 @@ const (
 var (
 	// urlPartsRe splits a URL into scheme, authority, path, query and fragment
 	// (twitter-text's validateUrlUnencoded, a modified RFC 3986 Appendix B).
-	urlPartsRe = regexp.MustCompile(`^(?:([^:/?#]+)://)?([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?$`)
+	urlPartsRe = lazyRegexp(`^(?:([^:/?#]+)://)?([^/?#]*)([^?#]*)(?:\?([^#]*))?(?:#(.*))?$`)
 
-	urlSchemeRe    = regexp.MustCompile(`(?:[a-zA-Z][a-zA-Z0-9+\-.]*)`)
-	urlAuthorityRe = regexp.MustCompile(reURLUnicodeAuthority)
-	urlPathRe      = regexp.MustCompile(`(/` + reURLPchar + `*)*`)
-	urlQueryRe     = regexp.MustCompile(`(` + reURLPchar + `|/|\?)*`)
+	urlSchemeRe    = lazyRegexp(`(?:[a-zA-Z][a-zA-Z0-9+\-.]*)`)
+	urlAuthorityRe = lazyRegexp(reURLUnicodeAuthority)
+	urlPathRe      = lazyRegexp(`(/` + reURLPchar + `*)*`)
+	urlQueryRe     = lazyRegexp(`(` + reURLPchar + `|/|\?)*`)
 )
 
 // IsValidURL reports whether s is a valid URL as twitter-text's isValidUrl (with Unicode domains) judges it; with requireProtocol the scheme must be http or https.
@@ -45,7 +45,7 @@ func IsValidURL(s string, requireProtocol bool) bool {
 	if s == "" {
 		return false
 	}
-	parts := urlPartsRe.FindStringSubmatchIndex(s)
+	parts := urlPartsRe().FindStringSubmatchIndex(s)
 	if parts == nil {
 		return false
 	}
@@ -57,7 +57,7 @@ func IsValidURL(s string, requireProtocol bool) bool {
 	}
 	if requireProtocol {
 		scheme, ok := group(1)
-		if !ok || !wholeMatch(urlSchemeRe, scheme) || !isHTTPScheme(scheme) {
+		if !ok || !wholeMatch(urlSchemeRe(), scheme) || !isHTTPScheme(scheme) {
 			return false
 		}
 	}
@@ -65,10 +65,10 @@ func IsValidURL(s string, requireProtocol bool) bool {
 	path, _ := group(3)
 	query, _ := group(4)
 	fragment, _ := group(5)
-	return wholeMatch(urlPathRe, path) &&
-		(query == "" || wholeMatch(urlQueryRe, query)) &&
-		(fragment == "" || wholeMatch(urlQueryRe, fragment)) &&
-		wholeMatch(urlAuthorityRe, authority)
+	return wholeMatch(urlPathRe(), path) &&
+		(query == "" || wholeMatch(urlQueryRe(), query)) &&
+		(fragment == "" || wholeMatch(urlQueryRe(), fragment)) &&
+		wholeMatch(urlAuthorityRe(), authority)
 }
 
 // wholeMatch reproduces the reference's isValidMatch: the first
