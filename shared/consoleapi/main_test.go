@@ -72,6 +72,7 @@ type envConfig struct {
 	origins  []string
 	handles  int // how many brand handles to seed (1 or 2)
 	creds    support.Credentials
+	ddb      *dynamodb.Client // the service's DynamoDB client; nil is the shared one
 }
 
 var seq atomic.Int64
@@ -118,6 +119,9 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	}
 	e.outbox = &switchOutbox{inner: sqsqueue.New(sqsClient, e.queueURL)}
 	e.seed(cfg.handles)
+	if cfg.ddb != nil {
+		e.store = dynamo.New(cfg.ddb, name)
+	}
 	deps := support.Deps{Store: e.store, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
 	if cfg.noXUsers {
 		deps.XUsers = nil

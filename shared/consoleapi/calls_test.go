@@ -1,0 +1,88 @@
+package consoleapi_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/acme/twitter-cases/shared/localaws"
+)
+
+// callLog records the DynamoDB operations a client sends, in order.
+type callLog struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (l *callLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ops := l.ops
+	l.ops = nil
+	return ops
+}
+
+// countingDynamoDB is a client of the local DynamoDB that records every
+// operation it sends in l, once however often the SDK retries it.
+func countingDynamoDB(l *callLog) *dynamodb.Client {
+	count := middleware.InitializeMiddlewareFunc("countCalls", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		l.mu.Lock()
+		l.ops = append(l.ops, awsmiddleware.GetOperationName(ctx))
+		l.mu.Unlock()
+		return next.HandleInitialize(ctx, in)
+	})
+	return dynamodb.NewFromConfig(localaws.AWSConfig(), func(o *dynamodb.Options) {
+		o.BaseEndpoint = &local.DynamoDBEndpoint
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(count, middleware.Before)
+		})
+	})
+}
+
+// TestDynamoDBCallsPerRequest pins how many DynamoDB requests each of the
+// console's busiest routes makes (issue 13: each is latency on the agent's
+// click and a billed request). The counts are exact, not ceilings: a change
+// that adds a call fails here, and one that saves a call lowers the number
+// in the same commit.
+func TestDynamoDBCallsPerRequest(t *testing.T) {
+	var calls callLog
+	e := newEnv(t, func(c *envConfig) { c.ddb = countingDynamoDB(&calls) })
+	caseID, tweet := e.inboundCase(bob, support1, "bob_stranger", "7001")
+	calls.take()
+
+	steps := []struct {
+		name         string
+		method, path string
+		body         any
+		status       int
+		want         int
+	}{
+		{"create case", "POST", "/v1/cases", map[string]string{"customer_id": alice, "handle_id": support1, "text": "@alice_follows hello"}, 201, 5},
+		{"reply options", "GET", "/v1/cases/" + caseID + "/reply-options", nil, 200, 5},
+		{"reply", "POST", "/v1/cases/" + caseID + "/replies", map[string]string{"text": "@bob_stranger we are on it", "mode": "mention"}, 202, 7},
+		{"retweet", "PUT", retweetPath(caseID, tweet, support1), nil, 202, 4},
+		{"follow", "PUT", "/v1/customers/" + bob + "/follows/" + support1, nil, 202, 6},
+		{"set Twitter handle", "PUT", "/v1/customers/" + carol + "/twitter", map[string]string{"handle": "carol_online"}, 200, 10},
+	}
+	for _, st := range steps {
+		r := e.do(st.method, st.path, st.body, "Idempotency-Key", "")
+		if r.status != st.status {
+			t.Fatalf("%s: %d %s", st.name, r.status, r.body)
+		}
+		ops := calls.take()
+		if len(ops) != st.want {
+			t.Errorf("%s: %d DynamoDB calls, want %d: %s", st.name, len(ops), st.want, strings.Join(ops, ", "))
+		} else {
+			t.Logf("%s: %s", st.name, strings.Join(ops, ", "))
+		}
+		if slices.Contains(ops, "Scan") {
+			t.Errorf("%s scans the table: %s", st.name, strings.Join(ops, ", "))
+		}
+	}
+}
