@@ -1,0 +1,152 @@
+// Package handlecache keeps a deployment's brand handles in memory for a
+// few seconds in front of a support.Store. Brand handles are read by every
+// console request that acts on X and by every inbound event, and change
+// rarely (registration, reconnection, revocation, subscriptions): one
+// ListHandles query per TTL serves them all.
+//
+// Staleness is bounded and one-sided: a change made through this Store is
+// seen at once (it drops its copy on every handle write, and on a write
+// conflict, so a read-modify-write retry reads the store), a change made
+// by another instance within TTL. What a stale copy can let through is
+// caught later: the outbound worker reads the handle from the store before
+// it calls X, so a reply queued by a handle disconnected elsewhere a moment
+// ago ends failed with handle_disconnected, never sent.
+package handlecache
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// DefaultTTL is how long a copy of the brand handles is used.
+const DefaultTTL = 15 * time.Second
+
+// Store is a support.Store whose brand-handle reads (GetHandle, ListHandles,
+// HandleByXUserID) are served from a copy at most TTL old; every other
+// method is the wrapped store's. It is safe for concurrent use.
+type Store struct {
+	support.Store
+	ttl time.Duration
+	now func() time.Time
+
+	mu      sync.Mutex
+	handles []support.BrandHandle // nil: no copy
+	at      time.Time
+}
+
+// New wraps store; ttl <= 0 means DefaultTTL. now is the clock (nil means
+// time.Now).
+func New(store support.Store, ttl time.Duration, now func() time.Time) *Store {
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{Store: store, ttl: ttl, now: now}
+}
+
+// copyOf returns the brand handles, from the copy when it is fresh, else
+// from one ListHandles of the wrapped store.
+func (s *Store) copyOf(ctx context.Context) ([]support.BrandHandle, error) {
+	s.mu.Lock()
+	if s.handles != nil && s.now().Sub(s.at) < s.ttl {
+		hs := s.handles
+		s.mu.Unlock()
+		return hs, nil
+	}
+	s.mu.Unlock()
+	at := s.now()
+	hs, err := s.Store.ListHandles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if hs == nil {
+		hs = []support.BrandHandle{}
+	}
+	s.mu.Lock()
+	if s.handles == nil || at.After(s.at) {
+		s.handles, s.at = hs, at
+	}
+	s.mu.Unlock()
+	return hs, nil
+}
+
+// forget drops the copy.
+func (s *Store) forget() {
+	s.mu.Lock()
+	s.handles = nil
+	s.mu.Unlock()
+}
+
+// ListHandles returns every brand handle, by screen name, as the wrapped
+// store does; the slice is the caller's.
+func (s *Store) ListHandles(ctx context.Context) ([]support.BrandHandle, error) {
+	hs, err := s.copyOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]support.BrandHandle, len(hs))
+	for i, h := range hs {
+		out[i] = *cloneHandle(h)
+	}
+	return out, nil
+}
+
+// GetHandle returns the brand handle with the id. One the copy does not
+// hold (registered elsewhere meanwhile) is read from the wrapped store,
+// whose ENotFound is the answer when it has none.
+func (s *Store) GetHandle(ctx context.Context, id string) (*support.BrandHandle, error) {
+	hs, err := s.copyOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		if h.ID == id {
+			return cloneHandle(h), nil
+		}
+	}
+	return s.Store.GetHandle(ctx, id)
+}
+
+// HandleByXUserID returns the brand handle of an X account, as GetHandle.
+func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*support.BrandHandle, error) {
+	hs, err := s.copyOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range hs {
+		if h.XUserID == xUserID {
+			return cloneHandle(h), nil
+		}
+	}
+	return s.Store.HandleByXUserID(ctx, xUserID)
+}
+
+// PutHandle writes through to the wrapped store and drops the copy
+// (also when the write fails: a conflict means the copy is behind).
+func (s *Store) PutHandle(ctx context.Context, h *support.BrandHandle) error {
+	defer s.forget()
+	return s.Store.PutHandle(ctx, h)
+}
+
+// DeleteHandle deletes through the wrapped store and drops the copy.
+func (s *Store) DeleteHandle(ctx context.Context, id string, version int64) error {
+	defer s.forget()
+	return s.Store.DeleteHandle(ctx, id, version)
+}
+
+// cloneHandle copies a brand handle deep enough that the caller may change
+// it (its subscriptions state) without changing the copy.
+func cloneHandle(h support.BrandHandle) *support.BrandHandle {
+	if h.Subscriptions != nil {
+		sub := *h.Subscriptions
+		sub.EventTypes = slices.Clone(sub.EventTypes)
+		h.Subscriptions = &sub
+	}
+	return &h
+}

@@ -1,0 +1,134 @@
+package handlecache_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/handlecache"
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/support/memstore"
+	"github.com/acme/twitter-cases/shared/support/storetest"
+)
+
+// TestStore: with the cache in front (and a TTL longer than any test), the
+// store still passes the suite every store passes, so nothing written
+// through it is ever read back stale.
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) support.Store {
+		return handlecache.New(memstore.New(memstore.WithClock(now)), time.Hour, now)
+	})
+}
+
+// counting counts the brand-handle reads that reach the store.
+type counting struct {
+	support.Store
+	lists, gets, byX atomic.Int64
+}
+
+func (c *counting) ListHandles(ctx context.Context) ([]support.BrandHandle, error) {
+	c.lists.Add(1)
+	return c.Store.ListHandles(ctx)
+}
+
+func (c *counting) GetHandle(ctx context.Context, id string) (*support.BrandHandle, error) {
+	c.gets.Add(1)
+	return c.Store.GetHandle(ctx, id)
+}
+
+func (c *counting) HandleByXUserID(ctx context.Context, id string) (*support.BrandHandle, error) {
+	c.byX.Add(1)
+	return c.Store.HandleByXUserID(ctx, id)
+}
+
+func TestReadsWithinTTLShareOneQuery(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	inner := &counting{Store: memstore.New(memstore.WithClock(clock))}
+	a := &support.BrandHandle{ID: "01JDTESTHANDLE000000000001", ScreenName: "AcmeSupport", XUserID: "1001", CredentialsSecret: "s/a",
+		Status: support.HandleConnected, Subscriptions: &support.Subscriptions{Status: support.SubsActive, EventTypes: []string{"dm.received"}}}
+	if err := inner.PutHandle(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	cache := handlecache.New(inner, 10*time.Second, clock)
+
+	for range 5 {
+		if h, err := cache.GetHandle(ctx, a.ID); err != nil || h.ScreenName != "AcmeSupport" {
+			t.Fatalf("GetHandle = %+v, %v", h, err)
+		}
+		if h, err := cache.HandleByXUserID(ctx, "1001"); err != nil || h.ID != a.ID {
+			t.Fatalf("HandleByXUserID = %+v, %v", h, err)
+		}
+		if hs, err := cache.ListHandles(ctx); err != nil || len(hs) != 1 {
+			t.Fatalf("ListHandles = %+v, %v", hs, err)
+		}
+	}
+	if l, g, x := inner.lists.Load(), inner.gets.Load(), inner.byX.Load(); l != 1 || g != 0 || x != 0 {
+		t.Errorf("15 reads within the TTL reached the store as %d lists, %d gets, %d by X id; want 1, 0, 0", l, g, x)
+	}
+
+	// What a caller changes on its copy is not the cache's.
+	h, _ := cache.GetHandle(ctx, a.ID)
+	h.Status, h.Subscriptions.EventTypes[0] = support.HandleDisconnected, "changed"
+	if again, _ := cache.GetHandle(ctx, a.ID); again.Status != support.HandleConnected || again.Subscriptions.EventTypes[0] != "dm.received" {
+		t.Errorf("a caller's change reached the cache: %+v", again)
+	}
+
+	// A handle registered by another instance: unknown ids and X ids fall
+	// through to the store at once; a change to a known one shows after
+	// the TTL.
+	b := &support.BrandHandle{ID: "01JDTESTHANDLE000000000002", ScreenName: "AcmeDeals", XUserID: "1002", CredentialsSecret: "s/b", Status: support.HandleConnected}
+	if err := inner.PutHandle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := cache.GetHandle(ctx, b.ID); err != nil || h.ScreenName != "AcmeDeals" {
+		t.Errorf("a handle registered elsewhere: %+v, %v", h, err)
+	}
+	if h, err := cache.HandleByXUserID(ctx, "1002"); err != nil || h.ID != b.ID {
+		t.Errorf("a handle registered elsewhere, by X id: %+v, %v", h, err)
+	}
+	if _, err := cache.GetHandle(ctx, "01JDTESTHANDLE000000000009"); support.ErrorCode(err) != support.ENotFound {
+		t.Errorf("an unknown handle: %v, want not_found", err)
+	}
+	stored, _ := inner.GetHandle(ctx, a.ID)
+	stored.Status = support.HandleDisconnected
+	if err := inner.PutHandle(ctx, stored); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := cache.GetHandle(ctx, a.ID); h.Status != support.HandleConnected {
+		t.Errorf("within the TTL the copy is used: %s", h.Status)
+	}
+	now = now.Add(10 * time.Second)
+	if h, _ := cache.GetHandle(ctx, a.ID); h.Status != support.HandleDisconnected {
+		t.Errorf("after the TTL a change made elsewhere shows: %s", h.Status)
+	}
+
+	// A write through the cache is seen at once, and so is a write that
+	// lost a race (the copy is dropped, so the retry reads the store).
+	lists := inner.lists.Load()
+	h, _ = cache.GetHandle(ctx, a.ID)
+	h.Status = support.HandleConnected
+	if err := cache.PutHandle(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := cache.GetHandle(ctx, a.ID); h.Status != support.HandleConnected {
+		t.Errorf("a write through the cache is not seen: %s", h.Status)
+	}
+	stale, _ := cache.GetHandle(ctx, b.ID)
+	fresh, _ := inner.GetHandle(ctx, b.ID)
+	fresh.ScreenName = "AcmeOffers"
+	if err := inner.PutHandle(ctx, fresh); err != nil {
+		t.Fatal(err)
+	}
+	if err := cache.PutHandle(ctx, stale); support.ErrorCode(err) != support.EConflict {
+		t.Fatalf("a write from a stale copy: %v, want conflict", err)
+	}
+	if h, _ := cache.GetHandle(ctx, b.ID); h.ScreenName != "AcmeOffers" {
+		t.Errorf("after a lost race the cache still says @%s", h.ScreenName)
+	}
+	if got := inner.lists.Load() - lists; got != 2 {
+		t.Errorf("%d lists after the writes, want 2 (after the write, after the lost race)", got)
+	}
+}
