@@ -23,6 +23,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -35,6 +36,10 @@ import (
 type Applier interface {
 	Apply(ctx context.Context, ev activity.Event) error
 }
+
+// Concurrency is how many messages of a batch a worker applies at once
+// (the queue's batches hold at most 10).
+const Concurrency = 10
 
 // Worker handles batches of the inbound queue.
 type Worker struct {
@@ -50,19 +55,84 @@ func New(apply Applier, log *slog.Logger) *Worker {
 	return &Worker{apply: apply, log: log}
 }
 
-// Handle processes a batch and reports the messages to deliver again.
+// Handle processes a batch and reports the messages to deliver again. The
+// messages of one customer (or, for a brand handle's own events, of one
+// brand handle) are applied one after another in batch order; those of
+// different customers at the same time, up to Concurrency. The rules do
+// not rely on that order (the queue is a standard one, and Lambda runs
+// several batches at once), but keeping it spares a customer's events
+// needless conflicts.
 func (w *Worker) Handle(ctx context.Context, batch events.SQSEvent) (events.SQSEventResponse, error) {
+	parsed := make([]activity.Parsed, len(batch.Records))
+	errs := make([]error, len(batch.Records))
+	var order []string
+	groups := map[string][]int{}
+	for i, rec := range batch.Records {
+		parsed[i], errs[i] = activity.ParseMessage([]byte(rec.Body), SentAt(rec))
+		key := partyOf(parsed[i], rec.MessageId)
+		if _, ok := groups[key]; !ok {
+			order = append(order, key)
+		}
+		groups[key] = append(groups[key], i)
+	}
+	sem := make(chan struct{}, Concurrency)
+	var wg sync.WaitGroup
+	for _, key := range order {
+		wg.Go(func() {
+			for _, i := range groups[key] {
+				sem <- struct{}{}
+				errs[i] = w.handleOne(ctx, batch.Records[i], parsed[i], errs[i])
+				<-sem
+			}
+		})
+	}
+	wg.Wait()
 	var resp events.SQSEventResponse
-	for _, rec := range batch.Records {
-		if err := w.handleOne(ctx, rec); err != nil {
+	for i, rec := range batch.Records {
+		if errs[i] != nil {
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
 		}
 	}
 	return resp, nil
 }
 
-func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage) error {
-	p, err := activity.ParseMessage([]byte(rec.Body), SentAt(rec))
+// partyOf is the key whose messages are applied in order: the customer's
+// X user id of the message's first event, the brand handle's for its own
+// (revocation, rename), or the message's own id (nothing to order it with).
+func partyOf(p activity.Parsed, messageID string) string {
+	if len(p.Events) == 0 {
+		return "message:" + messageID
+	}
+	ev := p.Events[0]
+	other := func(a, b activity.User) string {
+		if a.ID == ev.ForUserID {
+			return b.ID
+		}
+		return a.ID
+	}
+	var id string
+	switch {
+	case ev.Tweet != nil:
+		id = ev.Tweet.Author.ID
+	case ev.DM != nil:
+		id = other(ev.DM.Sender, ev.DM.Recipient)
+	case ev.Follow != nil:
+		id = other(ev.Follow.Source, ev.Follow.Target)
+	case ev.Favorite != nil:
+		id = ev.Favorite.User.ID
+	case ev.Delete != nil:
+		id = ev.Delete.UserID
+	case ev.Revoke != nil, ev.Rename != nil:
+		return "brand:" + ev.ForUserID
+	}
+	if id == "" || id == ev.ForUserID {
+		return "brand:" + ev.ForUserID
+	}
+	return "user:" + id
+}
+
+// handleOne applies one message's events; p and err are its parse.
+func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage, p activity.Parsed, err error) error {
 	if err != nil {
 		// It will not parse next time either; after the retries it lands in
 		// the dead-letter queue, where someone can look at it.
