@@ -80,7 +80,7 @@ console: $(CONSOLE_DIR)/.built ## Assemble the agent console into build/web (ser
 
 .PHONY: dev
 dev: deps console ## Run the whole system locally (Ctrl-C stops everything).
-	$(GO) build -o $(BUILD_DIR)/local/dev ./shared/cmd/dev
+	$(GO) build -o $(BUILD_DIR)/local/dev ./shared/dev/cmd/dev
 	exec $(BUILD_DIR)/local/dev
 
 .PHONY: test

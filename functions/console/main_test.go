@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/consoleapi/lambdatest"
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/lambdatest"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 )
 
 var local *lambdatest.Local

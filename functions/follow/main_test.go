@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/consoleapi/lambdatest"
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/lambdatest"
+	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/support"
-	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 var local *lambdatest.Local

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/consoleapi/lambdatest"
+	"github.com/acme/twitter-cases/shared/dev/lambdatest"
 	"github.com/acme/twitter-cases/shared/support"
 )
 

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/consoleapi/lambdatest"
+	"github.com/acme/twitter-cases/shared/dev/lambdatest"
 	"github.com/acme/twitter-cases/shared/support"
 )
 

@@ -15,11 +15,11 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/localaws"
-	"github.com/acme/twitter-cases/shared/localaws/localawstest"
-	"github.com/acme/twitter-cases/shared/openapi/openapitest"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
+	"github.com/acme/twitter-cases/shared/dev/openapi/openapitest"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/webhook"
 )
 

@@ -23,14 +23,14 @@ import (
 
 	"github.com/acme/twitter-cases/infra/lambdas"
 	"github.com/acme/twitter-cases/infra/rie"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
-	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 // The test binary's shared setup: the emulator, the functions built once,

@@ -6,7 +6,7 @@
 // Lambda events over the emulator's invoke API.
 //
 // Its tests feed the functions the samples in events/ against local
-// DynamoDB and SQS (shared/localaws), a Secrets Manager stand-in and the X
+// DynamoDB and SQS (shared/dev/localaws), a Secrets Manager stand-in and the X
 // simulator, with the environment the CDK stack gives each function
 // (infra/lambdas), and check the answers and what they leave behind.
 package rie

@@ -109,7 +109,7 @@ func TestRoutes(t *testing.T) {
 // twitter-webhook; /openapi.json is served by the local run only.
 func TestRoutesAreTheCodesRoutes(t *testing.T) {
 	root := projectConfig(t).Dir
-	raw, err := os.ReadFile(filepath.Join(root, "shared", "openapi", "openapi.json"))
+	raw, err := os.ReadFile(filepath.Join(root, "shared", "dev", "openapi", "openapi.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,14 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
+	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/localaws"
-	"github.com/acme/twitter-cases/shared/localaws/localawstest"
-	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
-	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 var local = &localawstest.Servers{DynamoDB: true}

@@ -52,7 +52,7 @@ type Config struct {
 	XAppSecret string
 	// SecretsSource says where credentials come from (SECRETS_SOURCE):
 	// "secretsmanager" (the default, AWS) or "sample" (the local run's
-	// stand-in holding shared/sample's credentials).
+	// stand-in holding shared/dev/sample's credentials).
 	SecretsSource string
 	// XWebhookID is the deployment's webhook on X (X_WEBHOOK_ID), which
 	// the brand handles' X Activity API subscriptions deliver to; make

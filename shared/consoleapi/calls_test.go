@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
 )
 
 // callLog records the DynamoDB operations a client sends, in order.

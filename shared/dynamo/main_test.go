@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/localaws"
-	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/support/storetest"
 	"github.com/acme/twitter-cases/shared/table"

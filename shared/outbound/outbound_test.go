@@ -15,18 +15,18 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
+	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/sqspoll"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/localaws"
-	"github.com/acme/twitter-cases/shared/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/secrets"
-	"github.com/acme/twitter-cases/shared/sqspoll"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/xapi"
-	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 var (

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/localaws"
-	"github.com/acme/twitter-cases/shared/sample"
-	"github.com/acme/twitter-cases/shared/sqspoll"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/sqspoll"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/support"
-	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 // subsEnv is the outbound path with a webhook registered on the simulated

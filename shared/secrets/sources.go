@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 )
 
 // SecretsManagerAPI is the one Secrets Manager call the source makes;

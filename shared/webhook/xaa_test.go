@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/acme/twitter-cases/shared/activity"
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 )
 

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xapi"
-	"github.com/acme/twitter-cases/shared/xsim"
 )
 
 // crcHook answers X's CRC checks as the product's webhook does and accepts

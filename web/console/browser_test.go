@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/localaws"
-	"github.com/acme/twitter-cases/shared/localrun"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localrun"
 )
 
 // TestBrowser walks the seed in Chromium against a local run of its own (on

@@ -16,9 +16,9 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
+	"github.com/acme/twitter-cases/shared/dev/openapi"
+	"github.com/acme/twitter-cases/shared/dev/openapi/openapitest"
 	"github.com/acme/twitter-cases/shared/httpapi"
-	"github.com/acme/twitter-cases/shared/openapi"
-	"github.com/acme/twitter-cases/shared/openapi/openapitest"
 )
 
 func model(t *testing.T) (libopenapi.Document, *v3.Document) {

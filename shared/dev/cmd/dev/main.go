@@ -3,7 +3,7 @@
 // Settings come from the environment (see shared/config) plus PORT (default
 // 8080), X_SIM_PORT (default 8081), DEV_TOKEN (default "dev") and the
 // simulated X app's X_CONSUMER_KEY and X_CONSUMER_SECRET (defaults in
-// shared/sample), and X_SIM_FORMAT, the simulator's delivery format ("xaa",
+// shared/dev/sample), and X_SIM_FORMAT, the simulator's delivery format ("xaa",
 // the default, or "aaa"). Data is kept in .data/ at the module
 // root; `make dev-reset` forgets it.
 package main
@@ -19,9 +19,9 @@ import (
 	"syscall"
 
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/localaws"
-	"github.com/acme/twitter-cases/shared/localrun"
-	"github.com/acme/twitter-cases/shared/xsim"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localrun"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 )
 
 func main() {

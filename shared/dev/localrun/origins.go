@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/acme/twitter-cases/infra/cdkjson"
-	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
 )
 
 // AllowedOriginsKey is the cdk.json context key holding the console

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/support"
 )
 

@@ -7,7 +7,7 @@
 // CRC check when missing) and asks, through the product's own path (the
 // outbound worker's subscribe command), for every connected brand handle's
 // X Activity API subscriptions, as a deployment does after make x-webhook.
-// `make dev` starts it through shared/cmd/dev.
+// `make dev` starts it through shared/dev/cmd/dev.
 package localrun
 
 import (
@@ -27,18 +27,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/reconcile"
-	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/xapi"
-	"github.com/acme/twitter-cases/shared/xsim"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
 

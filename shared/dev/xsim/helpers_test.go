@@ -18,7 +18,7 @@ import (
 
 	"github.com/michimani/gotwi"
 
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 )
 
 var (

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 )
 
 // sampleCreatedAt is when the sample accounts claim to have been created.

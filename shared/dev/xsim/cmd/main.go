@@ -1,4 +1,4 @@
-// Command cmd runs the X simulator on its own (go run ./shared/xsim/cmd),
+// Command cmd runs the X simulator on its own (go run ./shared/dev/xsim/cmd),
 // configured like the local run (LOCAL.md):
 //
 //	X_SIM_PORT          port on 127.0.0.1 (default 8081)
@@ -21,8 +21,8 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/acme/twitter-cases/shared/sample"
-	"github.com/acme/twitter-cases/shared/xsim"
+	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 )
 
 func main() {

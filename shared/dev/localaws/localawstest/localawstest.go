@@ -8,7 +8,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
 )
 
 // Servers say which servers to start and, once started, where they are.

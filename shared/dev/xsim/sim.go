@@ -47,7 +47,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 )
 
 // CanonicalBaseURL is the base URI the simulator verifies OAuth signatures

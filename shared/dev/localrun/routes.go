@@ -4,11 +4,11 @@ import (
 	"net/http"
 
 	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/dev/openapi"
+	"github.com/acme/twitter-cases/shared/dev/sqspoll"
 	"github.com/acme/twitter-cases/shared/inbound"
-	"github.com/acme/twitter-cases/shared/openapi"
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/sqspoll"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/webhook"

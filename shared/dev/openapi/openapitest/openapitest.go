@@ -27,7 +27,7 @@ import (
 	validator "github.com/pb33f/libopenapi-validator"
 	vErrors "github.com/pb33f/libopenapi-validator/errors"
 
-	"github.com/acme/twitter-cases/shared/openapi"
+	"github.com/acme/twitter-cases/shared/dev/openapi"
 )
 
 // Validator checks responses against the OpenAPI document. It is safe for
