@@ -12,6 +12,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/lambdatest"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/support"
@@ -28,7 +29,6 @@ func build(t *testing.T, xusers support.XUsers) http.Handler {
 
 func TestFollowThroughAPIGateway(t *testing.T) {
 	d := local.Deploy(t)
-	t.Setenv("SECRETS_SOURCE", "sample")
 	h := build(t, nil)
 	ev := lambdatest.Event(t, "follow.json")
 
@@ -46,7 +46,8 @@ func TestFollowThroughAPIGateway(t *testing.T) {
 
 // TestTwitterHandleLookedUpOnX: the function's own wiring (the X adapter
 // through gotwi, signing as a connected brand handle with credentials from
-// the sample source) against the X simulator.
+// a Secrets Manager stand-in serving the sample credentials) against the
+// X simulator.
 func TestTwitterHandleLookedUpOnX(t *testing.T) {
 	local.Deploy(t)
 	carol := sample.Customers[2]
@@ -61,7 +62,12 @@ func TestTwitterHandleLookedUpOnX(t *testing.T) {
 	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim.Handler())
 	defer srv.Close()
-	t.Setenv("SECRETS_SOURCE", "sample")
+	// The sample credentials, read through the function's own Secrets
+	// Manager path, as in AWS.
+	sm := httptest.NewServer(localaws.NewSecretsManager(sample.Secrets()))
+	defer sm.Close()
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.URL)
+	t.Setenv("X_APP_SECRET", sample.AppSecret)
 	t.Setenv("X_API_BASE_URL", srv.URL)
 	resp, err := http.Post(srv.URL+"/sim/users", "application/json", strings.NewReader(`{"username":"carol_online","name":"Carol"}`))
 	if err != nil {

@@ -31,7 +31,7 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	if err != nil {
 		return nil, err
 	}
-	x, err := xwire.X(xwire.Secrets(awsCfg, cfg), cfg)
+	x, err := xwire.X(xwire.Secrets(awsCfg), cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -28,8 +28,9 @@ var local = &localawstest.Servers{DynamoDB: true, SQS: true}
 func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
 // TestQueuedCaseIsTweeted runs the function's own wiring (configuration
-// from the environment, the sample credentials source, the X adapter
-// pointed at the simulator) on a command the console API queued.
+// from the environment, the sample credentials read through Secrets
+// Manager's stand-in, the X adapter pointed at the simulator) on a command
+// the console API queued.
 func TestQueuedCaseIsTweeted(t *testing.T) {
 	ctx := context.Background()
 	ddb := localaws.DynamoDBClient(local.DynamoDBEndpoint)
@@ -55,11 +56,14 @@ func TestQueuedCaseIsTweeted(t *testing.T) {
 	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim.Handler())
 	defer srv.Close()
+	sm := httptest.NewServer(localaws.NewSecretsManager(sample.Secrets()))
+	defer sm.Close()
 
 	for k, v := range map[string]string{
 		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": localaws.Region,
 		"TABLE_NAME": "outbound-fn", "DYNAMODB_ENDPOINT": local.DynamoDBEndpoint, "SQS_ENDPOINT": local.SQSEndpoint,
-		"OUTBOUND_QUEUE_URL": url, "SECRETS_SOURCE": "sample", "X_API_BASE_URL": srv.URL,
+		"OUTBOUND_QUEUE_URL": url, "X_API_BASE_URL": srv.URL,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": sm.URL, "X_APP_SECRET": sample.AppSecret,
 	} {
 		t.Setenv(k, v)
 	}

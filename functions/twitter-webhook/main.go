@@ -42,6 +42,6 @@ func handler(ctx context.Context, cfg config.Config, getenv func(string) string,
 	// read on first use and cached; from X_CONSUMER_SECRET where no secret
 	// is named. When neither is set every request answers 503, never a
 	// check against an empty or a well-known key.
-	secret := xwire.ConsumerSecret(xwire.Secrets(awsCfg, cfg), cfg, getenv("X_CONSUMER_SECRET"))
+	secret := xwire.ConsumerSecret(xwire.Secrets(awsCfg), cfg, getenv("X_CONSUMER_SECRET"))
 	return webhook.Handler(secret, queue, webhook.Options{Logger: logger}), nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -114,55 +113,18 @@ func run(m *testing.M) int {
 // app's under appSecretName, and remembers which secrets were read.
 type secretsStandIn struct {
 	*httptest.Server
-	src  *secrets.Static
-	mu   sync.Mutex
-	read map[string]int
+	sm *localaws.SecretsManager
 }
 
 func newSecretsStandIn() *secretsStandIn {
-	s := &secretsStandIn{src: secrets.SampleSource(), read: map[string]int{}}
-	_ = s.src.SetJSON(appSecretName, secrets.AppCredentials{ConsumerKey: sample.ConsumerKey, ConsumerSecret: sample.ConsumerSecret})
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	return s
-}
-
-func (s *secretsStandIn) serve(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	fail := func(status int, typ, msg string) {
-		w.Header().Set("X-Amzn-ErrorType", typ)
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]string{"__type": typ, "message": msg})
-	}
-	if r.Header.Get("X-Amz-Target") != "secretsmanager.GetSecretValue" {
-		fail(http.StatusBadRequest, "UnknownOperationException", "only GetSecretValue is served here")
-		return
-	}
-	var in struct{ SecretId string }
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		fail(http.StatusBadRequest, "InvalidRequestException", err.Error())
-		return
-	}
-	s.mu.Lock()
-	s.read[in.SecretId]++
-	s.mu.Unlock()
-	v, err := s.src.GetSecret(r.Context(), in.SecretId)
-	if err != nil {
-		fail(http.StatusBadRequest, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
-		return
-	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"ARN":  "arn:aws:secretsmanager:" + localaws.Region + ":000000000000:secret:" + in.SecretId + "-AbCdEf",
-		"Name": in.SecretId, "SecretString": string(v), "VersionId": "1", "VersionStages": []string{"AWSCURRENT"},
-		"CreatedDate": 1.7e9,
-	})
+	src := sample.Secrets()
+	_ = src.SetJSON(appSecretName, secrets.AppCredentials{ConsumerKey: sample.ConsumerKey, ConsumerSecret: sample.ConsumerSecret})
+	sm := localaws.NewSecretsManager(src)
+	return &secretsStandIn{Server: httptest.NewServer(sm), sm: sm}
 }
 
 // reads returns how often a secret has been read.
-func (s *secretsStandIn) reads(name string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.read[name]
-}
+func (s *secretsStandIn) reads(name string) int { return s.sm.Reads(name) }
 
 // deployment is one test's own table and queues, seeded with the local
 // run's sample data, as a stage of the stack would have them.

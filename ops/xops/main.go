@@ -9,10 +9,10 @@
 //
 // Settings come from the environment, as the functions read them
 // (shared/config): TABLE_NAME, X_APP_SECRET, X_WEBHOOK_ID, STAGE, and for
-// local use DYNAMODB_ENDPOINT, X_API_BASE_URL and SECRETS_SOURCE=sample;
-// WEBHOOK_URL is the deployment's webhook URL (the stack's WebhookUrl
-// output). Credentials are read from Secrets Manager as the functions read
-// them (the sample credentials with SECRETS_SOURCE=sample).
+// local use DYNAMODB_ENDPOINT and X_API_BASE_URL; WEBHOOK_URL is the
+// deployment's webhook URL (the stack's WebhookUrl output). Credentials are
+// read from Secrets Manager as the functions read them (the SDK's
+// AWS_ENDPOINT_URL_SECRETS_MANAGER points it at a stand-in, as the tests do).
 package main
 
 import (
@@ -59,14 +59,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
-	if xwire.AppSecret(cfg) == "" {
+	if cfg.XAppSecret == "" {
 		return errors.New("X_APP_SECRET is not set: name the X app's secret (the stack's XAppSecretName output)")
 	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 	if err != nil {
 		return err
 	}
-	x, err := xwire.X(xwire.Secrets(awsCfg, cfg), cfg)
+	x, err := xwire.X(xwire.Secrets(awsCfg), cfg)
 	if err != nil {
 		return err
 	}

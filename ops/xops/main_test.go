@@ -21,7 +21,6 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
@@ -69,7 +68,9 @@ func newFixture(t *testing.T) *fixture {
 			_ = json.NewEncoder(w).Encode(map[string]string{"response_token": xsim.Signature(sample.ConsumerSecret, []byte(r.URL.Query().Get("crc_token")))})
 		}
 	}))
+	sm := httptest.NewServer(localaws.NewSecretsManager(sample.Secrets()))
 	t.Cleanup(func() {
+		sm.Close()
 		hook.Close()
 		simSrv.Close()
 		sim.Close()
@@ -77,7 +78,7 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{t: t, sim: sim, store: store, hook: hook.URL, env: map[string]string{
 		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": localaws.Region,
 		"TABLE_NAME": name, "DYNAMODB_ENDPOINT": local.DynamoDBEndpoint, "X_API_BASE_URL": simSrv.URL,
-		"SECRETS_SOURCE": "sample", "X_APP_SECRET": secrets.LocalAppSecret, "STAGE": "test", "WEBHOOK_URL": hook.URL,
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": sm.URL, "X_APP_SECRET": sample.AppSecret, "STAGE": "test", "WEBHOOK_URL": hook.URL,
 	}}
 }
 

@@ -18,12 +18,6 @@ const (
 	DefaultDevToken       = "dev"
 )
 
-// Where credentials come from (SECRETS_SOURCE).
-const (
-	SecretsManager = "secretsmanager"
-	SampleSecrets  = "sample"
-)
-
 // Config holds every setting of a deployment that the functions read.
 type Config struct {
 	// TableName is the DynamoDB table (TABLE_NAME).
@@ -50,10 +44,6 @@ type Config struct {
 	// XAppSecret names the Secrets Manager secret with the X app's consumer
 	// key and secret (X_APP_SECRET).
 	XAppSecret string
-	// SecretsSource says where credentials come from (SECRETS_SOURCE):
-	// "secretsmanager" (the default, AWS) or "sample" (the local run's
-	// stand-in holding shared/dev/sample's credentials).
-	SecretsSource string
 	// XWebhookID is the deployment's webhook on X (X_WEBHOOK_ID), which
 	// the brand handles' X Activity API subscriptions deliver to; make
 	// x-webhook prints it. Empty: subscriptions fail, saying so.
@@ -82,7 +72,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		XWebhookID:       getenv("X_WEBHOOK_ID"),
 		Stage:            cmp.Or(getenv("STAGE"), "local"),
 		LogLevel:         cmp.Or(getenv("LOG_LEVEL"), "info"),
-		SecretsSource:    cmp.Or(getenv("SECRETS_SOURCE"), SecretsManager),
 	}
 	var problems []string
 	if s := getenv("TWEET_MAX_LENGTH"); s != "" {
@@ -92,9 +81,6 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		} else {
 			c.TweetMaxLength = n
 		}
-	}
-	if c.SecretsSource != SecretsManager && c.SecretsSource != SampleSecrets {
-		problems = append(problems, fmt.Sprintf("SECRETS_SOURCE=%q must be %s or %s", c.SecretsSource, SecretsManager, SampleSecrets))
 	}
 	if !digits(c.XWebhookID, 19) {
 		problems = append(problems, fmt.Sprintf("X_WEBHOOK_ID=%q must be X's webhook id: 1 to 19 digits", c.XWebhookID))

@@ -89,7 +89,7 @@ func newEnv(t *testing.T, opts options) *env {
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	brand := sample.Brands[0]
-	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(secrets.SampleSource()), AppSecret: secrets.LocalAppSecret,
+	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(sample.Secrets()), AppSecret: sample.AppSecret,
 		BaseURL: srv.URL, Logger: quiet, LookupAs: xapi.BrandAuth{XUserID: brand.XUserID, CredentialsSecret: brand.Secret}})
 	if err != nil {
 		t.Fatal(err)

@@ -76,7 +76,7 @@ func newEnv(t *testing.T) *env {
 	sim := xsim.New(xsim.Options{Logger: quiet})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
-	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(secrets.SampleSource()), AppSecret: secrets.LocalAppSecret, BaseURL: srv.URL, Logger: quiet})
+	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(sample.Secrets()), AppSecret: sample.AppSecret, BaseURL: srv.URL, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,8 @@
 // Package secrets reads the X credentials the product needs: the X app's
 // consumer key and secret, and each brand handle's OAuth 1.0a access token
-// and secret. In AWS they live in Secrets Manager (SecretsManager); a local
-// run and the tests use a Static source built from package sample instead.
+// and secret. In AWS they live in Secrets Manager (SecretsManager), the one
+// source the functions build; the local run and the tests construct a Static
+// source themselves (the local run's from shared/dev/sample) and hand it in.
 //
 // A Cache fetches a secret on first use (never when a function starts) and
 // keeps it for the life of the process; Invalidate forces one re-read, which

@@ -15,9 +15,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-
-	"github.com/acme/twitter-cases/shared/dev/sample"
 )
+
+// The test source's secrets: an X app's and one brand handle's.
+const (
+	appSecret   = "test/x/app"
+	brandSecret = "test/x/brand"
+)
+
+var (
+	testApp   = AppCredentials{ConsumerKey: "test-consumer-key", ConsumerSecret: "test-consumer-secret"}
+	testBrand = UserCredentials{AccessToken: "1-test-token", AccessTokenSecret: "test-token-secret"}
+)
+
+// testSource returns a fresh source holding testApp and testBrand.
+func testSource() *Static {
+	s := NewStatic(nil)
+	if err := s.SetJSON(appSecret, testApp); err != nil {
+		panic(err)
+	}
+	if err := s.SetJSON(brandSecret, testBrand); err != nil {
+		panic(err)
+	}
+	return s
+}
 
 // countingSource counts reads per name and can block them until released.
 type countingSource struct {
@@ -53,40 +74,39 @@ func (c *countingSource) count(name string) int {
 }
 
 func TestCacheFetchesOnFirstUseAndKeeps(t *testing.T) {
-	src := newCounting(SampleSource())
+	src := newCounting(testSource())
 	c := NewCache(src)
-	if n := src.count(LocalAppSecret); n != 0 {
+	if n := src.count(appSecret); n != 0 {
 		t.Fatalf("NewCache read %d secrets, want none before first use", n)
 	}
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
-		app, err := c.App(ctx, LocalAppSecret)
+		app, err := c.App(ctx, appSecret)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if app.ConsumerKey != sample.ConsumerKey || app.ConsumerSecret != sample.ConsumerSecret {
+		if app.ConsumerKey != testApp.ConsumerKey || app.ConsumerSecret != testApp.ConsumerSecret {
 			t.Fatalf("app = %+v", app)
 		}
 	}
-	if n := src.count(LocalAppSecret); n != 1 {
+	if n := src.count(appSecret); n != 1 {
 		t.Errorf("reads = %d, want 1", n)
 	}
-	b := sample.Brands[0]
-	user, err := c.User(ctx, b.Secret)
+	user, err := c.User(ctx, brandSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if user.AccessToken != b.Credentials.AccessToken || user.AccessTokenSecret != b.Credentials.AccessTokenSecret {
+	if user != testBrand {
 		t.Errorf("user = %+v", user)
 	}
 }
 
 func TestCacheInvalidateRereadsOnce(t *testing.T) {
-	static := SampleSource()
+	static := testSource()
 	src := newCounting(static)
 	c := NewCache(src)
 	ctx := context.Background()
-	name := sample.Brands[0].Secret
+	name := brandSecret
 	if _, err := c.User(ctx, name); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +134,7 @@ func TestCacheInvalidateRereadsOnce(t *testing.T) {
 }
 
 func TestCacheConcurrentFirstUseSharesOneFetch(t *testing.T) {
-	src := newCounting(SampleSource())
+	src := newCounting(testSource())
 	src.gate = make(chan struct{})
 	c := NewCache(src)
 	var wg sync.WaitGroup
@@ -123,7 +143,7 @@ func TestCacheConcurrentFirstUseSharesOneFetch(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := c.App(context.Background(), LocalAppSecret); err != nil {
+			if _, err := c.App(context.Background(), appSecret); err != nil {
 				failures.Add(1)
 			}
 		}()
@@ -134,7 +154,7 @@ func TestCacheConcurrentFirstUseSharesOneFetch(t *testing.T) {
 	if failures.Load() != 0 {
 		t.Fatalf("%d Gets failed", failures.Load())
 	}
-	if n := src.count(LocalAppSecret); n != 1 {
+	if n := src.count(appSecret); n != 1 {
 		t.Errorf("reads = %d, want 1", n)
 	}
 }
@@ -158,15 +178,15 @@ func TestCacheDoesNotKeepFailures(t *testing.T) {
 }
 
 func TestCacheWaiterHonoursItsContext(t *testing.T) {
-	src := newCounting(SampleSource())
+	src := newCounting(testSource())
 	src.gate = make(chan struct{})
 	defer close(src.gate)
 	c := NewCache(src)
-	go func() { _, _ = c.Get(context.Background(), LocalAppSecret) }()
+	go func() { _, _ = c.Get(context.Background(), appSecret) }()
 	time.Sleep(10 * time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if _, err := c.Get(ctx, LocalAppSecret); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c.Get(ctx, appSecret); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want the waiter's deadline", err)
 	}
 }
@@ -271,18 +291,5 @@ func TestSecretsManager(t *testing.T) {
 	}
 	if _, err := NewSecretsManager(&fakeSM{out: &secretsmanager.GetSecretValueOutput{}}).GetSecret(ctx, "empty"); err == nil {
 		t.Error("a secret without a value gave no error")
-	}
-}
-
-func TestSampleSourceHoldsEveryBrand(t *testing.T) {
-	c := NewCache(SampleSource())
-	for _, b := range sample.Brands {
-		u, err := c.User(context.Background(), b.Secret)
-		if err != nil {
-			t.Fatalf("%s: %v", b.ScreenName, err)
-		}
-		if u.AccessToken != b.Credentials.AccessToken {
-			t.Errorf("%s: token differs", b.ScreenName)
-		}
 	}
 }

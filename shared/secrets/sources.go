@@ -10,8 +10,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
-
-	"github.com/acme/twitter-cases/shared/dev/sample"
 )
 
 // SecretsManagerAPI is the one Secrets Manager call the source makes;
@@ -97,22 +95,4 @@ func (s *Static) SetJSON(name string, v any) error {
 	}
 	s.Set(name, b)
 	return nil
-}
-
-// LocalAppSecret names the X app's credentials secret in a local run (the
-// value of X_APP_SECRET there).
-const LocalAppSecret = "local/x/app"
-
-// SampleSource returns the local run's secrets, from package sample: the
-// app's consumer key and secret under LocalAppSecret, and each sample brand
-// handle's access token and secret under its Brand.Secret name. These are the
-// credentials the X simulator accepts.
-func SampleSource() *Static {
-	s := NewStatic(nil)
-	// Encoding plain string structs cannot fail.
-	_ = s.SetJSON(LocalAppSecret, AppCredentials{ConsumerKey: sample.ConsumerKey, ConsumerSecret: sample.ConsumerSecret})
-	for _, b := range sample.Brands {
-		_ = s.SetJSON(b.Secret, UserCredentials{AccessToken: b.Credentials.AccessToken, AccessTokenSecret: b.Credentials.AccessTokenSecret})
-	}
-	return s
 }

@@ -46,7 +46,7 @@ type Config struct {
 	// Secrets reads the app's and the brand handles' credentials.
 	Secrets *secrets.Cache
 	// AppSecret names the secret with the X app's consumer key and secret
-	// (config.XAppSecret; secrets.LocalAppSecret in a local run).
+	// (config.XAppSecret).
 	AppSecret string
 	// BaseURL, when set, sends every call there instead of to X, e.g. the
 	// simulator's http://127.0.0.1:8081 (config.XAPIBaseURL).

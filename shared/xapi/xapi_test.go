@@ -82,7 +82,7 @@ func newFixture(t *testing.T, simOpts xsim.Options) *fixture {
 		f.srv.Close()
 		f.sim.Close()
 	})
-	f.src = &countingSource{src: secrets.SampleSource(), reads: map[string]int{}}
+	f.src = &countingSource{src: sample.Secrets(), reads: map[string]int{}}
 	f.client = f.newClient(f.srv.URL, nil)
 	return f
 }
@@ -91,7 +91,7 @@ func (f *fixture) newClient(baseURL string, hc *http.Client) *xapi.Client {
 	f.t.Helper()
 	c, err := xapi.New(xapi.Config{
 		Secrets:    secrets.NewCache(f.src),
-		AppSecret:  secrets.LocalAppSecret,
+		AppSecret:  sample.AppSecret,
 		BaseURL:    baseURL,
 		HTTPClient: hc,
 		Logger:     slog.New(slog.NewTextHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -477,7 +477,7 @@ func TestWrongCredentialsAreReReadOnce(t *testing.T) {
 	if n := f.src.count(brand.Secret); n != 2 {
 		t.Errorf("brand secret read %d times, want 2 (first use, then once after the 401)", n)
 	}
-	if n := f.src.count(secrets.LocalAppSecret); n != 2 {
+	if n := f.src.count(sample.AppSecret); n != 2 {
 		t.Errorf("app secret read %d times, want 2", n)
 	}
 	calls := f.sim.Calls()
@@ -506,7 +506,7 @@ func TestWrongCredentialsAreReReadOnce(t *testing.T) {
 func TestSecretsAreReadOnFirstUseOnly(t *testing.T) {
 	f := newFixture(t, xsim.Options{})
 	c := f.newClient(f.srv.URL, nil)
-	if n := f.src.count(secrets.LocalAppSecret); n != 0 {
+	if n := f.src.count(sample.AppSecret); n != 0 {
 		t.Fatalf("New read %d secrets", n)
 	}
 	var wg sync.WaitGroup
@@ -533,7 +533,7 @@ func TestSecretsAreReadOnFirstUseOnly(t *testing.T) {
 	if n := f.src.count(sample.Brands[0].Secret); n != 1 {
 		t.Errorf("brand secret read %d times", n)
 	}
-	if n := f.src.count(secrets.LocalAppSecret); n > 2 {
+	if n := f.src.count(sample.AppSecret); n > 2 {
 		t.Errorf("app secret read %d times", n)
 	}
 }
@@ -575,7 +575,7 @@ func TestBaseURLWithAPathPrefix(t *testing.T) {
 }
 
 func TestNewChecksItsConfig(t *testing.T) {
-	cache := secrets.NewCache(secrets.SampleSource())
+	cache := secrets.NewCache(sample.Secrets())
 	for _, tt := range []struct {
 		name string
 		cfg  xapi.Config

@@ -1,6 +1,8 @@
 // Package xwire builds a Lambda function's X adapter and the credentials it
-// reads, from the function's configuration: Secrets Manager in AWS, the
-// sample credentials in a local run. Nothing here does network I/O.
+// reads, from the function's configuration: always Secrets Manager (the
+// local run and the tests build their own credentials source and hand it to
+// xapi, or serve it as a Secrets Manager stand-in). Nothing here does
+// network I/O.
 package xwire
 
 import (
@@ -20,26 +22,15 @@ import (
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
-// Secrets returns the credentials cache: Secrets Manager in AWS, the sample
-// credentials in a local run.
-func Secrets(awsCfg aws.Config, cfg config.Config) *secrets.Cache {
-	if cfg.SecretsSource == config.SampleSecrets {
-		return secrets.NewCache(secrets.SampleSource())
-	}
+// Secrets returns the credentials cache over Secrets Manager (its endpoint
+// from the SDK's configuration, e.g. AWS_ENDPOINT_URL_SECRETS_MANAGER).
+func Secrets(awsCfg aws.Config) *secrets.Cache {
 	return secrets.NewCache(secrets.NewSecretsManager(secretsmanager.NewFromConfig(awsCfg)))
-}
-
-// AppSecret returns the name of the X app's credentials secret.
-func AppSecret(cfg config.Config) string {
-	if cfg.XAppSecret == "" && cfg.SecretsSource == config.SampleSecrets {
-		return secrets.LocalAppSecret
-	}
-	return cfg.XAppSecret
 }
 
 // X returns the X adapter.
 func X(cache *secrets.Cache, cfg config.Config) (*xapi.Client, error) {
-	return xapi.New(xapi.Config{Secrets: cache, AppSecret: AppSecret(cfg), BaseURL: cfg.XAPIBaseURL})
+	return xapi.New(xapi.Config{Secrets: cache, AppSecret: cfg.XAppSecret, BaseURL: cfg.XAPIBaseURL})
 }
 
 // Lookup implements support.XUsers by signing X's user lookup as one of the
@@ -108,16 +99,15 @@ func (c CredentialsCheck) CheckCredentials(ctx context.Context, name string) err
 // Credentials returns the credentials check of a function; it fits
 // wire.Needs.Credentials.
 func Credentials(awsCfg aws.Config, cfg config.Config) (support.Credentials, error) {
-	return CredentialsCheck{Secrets: Secrets(awsCfg, cfg)}, nil
+	return CredentialsCheck{Secrets: Secrets(awsCfg)}, nil
 }
 
 // ConsumerSecret returns where the webhook gets the X app's consumer
-// secret: the app's credentials secret when X_APP_SECRET (or the local
-// sample source) names one, read on first use and cached; otherwise the
-// X_CONSUMER_SECRET value, as the local run sets it. An empty secret makes
+// secret: the app's credentials secret when X_APP_SECRET names one, read
+// on first use and cached; otherwise the X_CONSUMER_SECRET value. An empty secret makes
 // the webhook refuse every request rather than check against nothing.
 func ConsumerSecret(cache *secrets.Cache, cfg config.Config, consumerSecretEnv string) func(ctx context.Context) (string, error) {
-	name := AppSecret(cfg)
+	name := cfg.XAppSecret
 	if name == "" {
 		return func(context.Context) (string, error) { return consumerSecretEnv, nil }
 	}
@@ -134,10 +124,10 @@ func ConsumerSecret(cache *secrets.Cache, cfg config.Config, consumerSecretEnv s
 // secret is configured: the routes that need a lookup then answer 503 while
 // everything else works. It fits wire.Needs.XUsers.
 func XUsers(awsCfg aws.Config, cfg config.Config, handles support.HandleStore) (support.XUsers, error) {
-	if AppSecret(cfg) == "" {
+	if cfg.XAppSecret == "" {
 		return nil, nil
 	}
-	x, err := X(Secrets(awsCfg, cfg), cfg)
+	x, err := X(Secrets(awsCfg), cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -28,9 +28,9 @@ func TestLookupTriesTheNextHandle(t *testing.T) {
 	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim.Handler())
 	defer srv.Close()
-	src := secrets.SampleSource()
+	src := sample.Secrets()
 	src.Set("revoked", []byte(`{"access_token":"revoked-token","access_token_secret":"nope"}`))
-	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(src), AppSecret: secrets.LocalAppSecret, BaseURL: srv.URL,
+	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(src), AppSecret: sample.AppSecret, BaseURL: srv.URL,
 		Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

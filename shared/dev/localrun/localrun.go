@@ -175,13 +175,15 @@ func Run(ctx context.Context, opts Options) (err error) {
 		ln.Close()
 		return fmt.Errorf("localrun: %w", err)
 	}
-	cfg.XAPIBaseURL, cfg.SecretsSource = simURL, config.SampleSecrets
-	source := secrets.SampleSource()
-	if err := source.SetJSON(secrets.LocalAppSecret, app); err != nil {
+	// The run's credentials: the sample ones, handed to the X adapter and
+	// the credentials check built here, as a test hands in its own.
+	cfg.XAPIBaseURL, cfg.XAppSecret = simURL, sample.AppSecret
+	source := sample.Secrets()
+	if err := source.SetJSON(sample.AppSecret, app); err != nil {
 		return fmt.Errorf("localrun: %w", err)
 	}
 	cache := secrets.NewCache(source)
-	x, err := xapi.New(xapi.Config{Secrets: cache, AppSecret: secrets.LocalAppSecret, BaseURL: simURL, Logger: log})
+	x, err := xapi.New(xapi.Config{Secrets: cache, AppSecret: sample.AppSecret, BaseURL: simURL, Logger: log})
 	if err != nil {
 		return fmt.Errorf("localrun: %w", err)
 	}
