@@ -85,7 +85,7 @@ dev: deps console ## Run the whole system locally (Ctrl-C stops everything).
 
 .PHONY: test
 test: deps lint build console $(RIE) ## Run every test, unit and integration (starts and stops its own servers; the browser tests need Chromium, see web/console).
-	LAMBDA_RIE=$(CURDIR)/$(RIE) $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	LAMBDA_RIE=$(CURDIR)/$(RIE) LAMBDA_BUILD_DIR=$(CURDIR)/$(BUILD_DIR) $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # --- the rest ---------------------------------------------------------
 
