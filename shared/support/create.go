@@ -30,7 +30,7 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 	if _, err := s.judgeText(ModeMention, in.Text); err != nil {
 		return nil, nil, err
 	}
-	cust, err := s.twitterCustomer(ctx, in.CustomerID)
+	cust, err := twitterCustomer(ctx, s.store, in.CustomerID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,16 +55,12 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 	c.NoteParties(cust, h)
 	c.NoteMessage(m)
 	cmd := Command{ID: m.ID, Kind: CmdTweet, HandleID: h.ID, CaseID: c.ID, MessageID: m.ID, CreatedAt: now}
-	if err := s.acceptWork(ctx, cmd); err != nil {
-		return nil, nil, err
-	}
-	if err := s.store.PutCase(ctx, c); err != nil {
-		return nil, nil, err
-	}
-	if err := s.store.PutMessage(ctx, m); err != nil {
-		return nil, nil, err
-	}
-	if err := s.queueMessage(ctx, m, cmd); err != nil {
+	if _, err := s.dispatch(ctx, cmd, "message", func(ctx context.Context) (bool, error) {
+		if err := s.store.PutCase(ctx, c); err != nil {
+			return false, err
+		}
+		return true, s.store.PutMessage(ctx, m)
+	}, s.failUnqueued(m)); err != nil {
 		return nil, nil, err
 	}
 	return c, m, nil
@@ -74,7 +70,7 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 // brand handle of the deployment when id is "".
 func (s *Service) sendingHandle(ctx context.Context, id string) (*BrandHandle, error) {
 	if id != "" {
-		return s.connectedHandle(ctx, id)
+		return connectedHandle(ctx, s.store, id)
 	}
 	all, err := s.store.ListHandles(ctx)
 	if err != nil {
@@ -84,8 +80,8 @@ func (s *Service) sendingHandle(ctx context.Context, id string) (*BrandHandle, e
 	case 0:
 		return nil, fieldError("handle_id", "required", "No brand handle is registered yet.")
 	case 1:
-		if all[0].Status != HandleConnected {
-			return nil, Errorf(EHandleDisconnected, "The brand handle @%s is disconnected from X; reconnect it first.", all[0].ScreenName)
+		if err := all[0].CanAct(); err != nil {
+			return nil, err
 		}
 		return &all[0], nil
 	}

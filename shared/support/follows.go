@@ -2,7 +2,6 @@ package support
 
 import (
 	"context"
-	"log/slog"
 )
 
 // Follow has the brand handle follow the customer on X: it records the
@@ -24,11 +23,11 @@ func (s *Service) Unfollow(ctx context.Context, customerID, handleID string) (*B
 }
 
 func (s *Service) changeFollow(ctx context.Context, customerID, handleID string, action FollowAction) (*BrandFollow, bool, error) {
-	cust, err := s.twitterCustomer(ctx, customerID)
+	cust, err := twitterCustomer(ctx, s.store, customerID)
 	if err != nil {
 		return nil, false, err
 	}
-	h, err := s.connectedHandle(ctx, handleID)
+	h, err := connectedHandle(ctx, s.store, handleID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -45,19 +44,12 @@ func (s *Service) changeFollow(ctx context.Context, customerID, handleID string,
 		kind = CmdUnfollow
 	}
 	cmd := Command{ID: NewID(now), Kind: kind, HandleID: h.ID, CustomerID: cust.ID, CreatedAt: now}
-	if err := s.acceptWork(ctx, cmd); err != nil {
+	if _, err := s.dispatch(ctx, cmd, string(action), func(ctx context.Context) (bool, error) {
+		return true, s.store.SetFollowPending(ctx, cust.ID, h.ID, action, agentOf(ctx))
+	}, func(ctx context.Context) error {
+		return s.store.SetFollowPending(ctx, cust.ID, h.ID, "", Agent{})
+	}); err != nil {
 		return nil, false, err
-	}
-	if err := s.store.SetFollowPending(ctx, cust.ID, h.ID, action, agentOf(ctx)); err != nil {
-		return nil, false, err
-	}
-	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
-		s.forgetWork(ctx, cmd)
-		if cerr := s.store.SetFollowPending(context.WithoutCancel(ctx), cust.ID, h.ID, "", Agent{}); cerr != nil {
-			slog.ErrorContext(ctx, "pending follow left recorded after its command could not be queued",
-				"customer_id", cust.ID, "handle_id", h.ID, "enqueue_err", err, "undo_err", cerr)
-		}
-		return nil, false, enqueueFailed(string(action), err)
 	}
 	f, err := s.store.Follow(ctx, cust.ID, h.ID)
 	if err != nil {

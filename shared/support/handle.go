@@ -1,6 +1,7 @@
 package support
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -33,6 +34,32 @@ type BrandHandle struct {
 	Version   int64
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// CanAct reports whether the brand handle may act on X: an
+// EHandleDisconnected error unless it is connected.
+func (h *BrandHandle) CanAct() error {
+	if h.Status != HandleConnected {
+		return Errorf(EHandleDisconnected, "The brand handle @%s is disconnected from X; reconnect it first.", h.ScreenName)
+	}
+	return nil
+}
+
+// DisconnectHandle records that the brand handle can no longer act on X
+// (its access was revoked, or X refused its credentials), as of at; it
+// stays so until reconnected. A handle already disconnected is left alone.
+func DisconnectHandle(ctx context.Context, store HandleStore, id string, at time.Time) error {
+	for range maxUpdateAttempts {
+		h, err := store.GetHandle(ctx, id)
+		if err != nil || h.Status == HandleDisconnected {
+			return err
+		}
+		h.Status, h.UpdatedAt = HandleDisconnected, at
+		if err = store.PutHandle(ctx, h); ErrorCode(err) != EConflict {
+			return err
+		}
+	}
+	return Errorf(EConflict, "The brand handle %s kept changing.", id)
 }
 
 // Normalize strips a leading '@' and surrounding space, in place.

@@ -123,7 +123,7 @@ func (s *Service) UpdateHandle(ctx context.Context, id string, p HandlePatch) (*
 // handle's X Activity API subscriptions to what the product needs (state
 // pending). The worker lists first, so asking again is safe.
 func (s *Service) SubscribeHandle(ctx context.Context, id string) (*BrandHandle, error) {
-	h, err := s.connectedHandle(ctx, id)
+	h, err := connectedHandle(ctx, s.store, id)
 	if err != nil {
 		return nil, err
 	}

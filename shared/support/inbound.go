@@ -389,21 +389,7 @@ func (in *Inbound) applyFavorite(ctx context.Context, f *activity.Favorite) erro
 }
 
 func (in *Inbound) applyRevoke(ctx context.Context, brand *BrandHandle) error {
-	for attempt := 0; attempt < 5; attempt++ {
-		if brand.Status == HandleDisconnected {
-			return nil
-		}
-		brand.Status = HandleDisconnected
-		brand.UpdatedAt = in.now()
-		err := in.store.PutHandle(ctx, brand)
-		if ErrorCode(err) != EConflict {
-			return err
-		}
-		if brand, err = in.store.GetHandle(ctx, brand.ID); err != nil {
-			return err
-		}
-	}
-	return Errorf(EConflict, "The brand handle %s kept changing.", brand.ID)
+	return DisconnectHandle(ctx, in.store, brand.ID, in.now())
 }
 
 // applyRename gives the brand handle the screen name X says it now has

@@ -40,7 +40,7 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 	if err != nil {
 		return nil, err
 	}
-	cust, err := s.twitterCustomer(ctx, c.CustomerID)
+	cust, err := twitterCustomer(ctx, s.store, c.CustomerID)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +117,7 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 	if err != nil {
 		return nil, err
 	}
-	cust, err := s.twitterCustomer(ctx, c.CustomerID)
+	cust, err := twitterCustomer(ctx, s.store, c.CustomerID)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 	if handleID == "" {
 		handleID = c.HandleID
 	}
-	h, err := s.connectedHandle(ctx, handleID)
+	h, err := connectedHandle(ctx, s.store, handleID)
 	if err != nil {
 		return nil, err
 	}
@@ -171,13 +171,9 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 	}); err != nil {
 		return nil, err
 	}
-	if err := s.acceptWork(ctx, cmd); err != nil {
-		return nil, err
-	}
-	if err := s.store.PutMessage(ctx, m); err != nil {
-		return nil, err
-	}
-	if err := s.queueMessage(ctx, m, cmd); err != nil {
+	if _, err := s.dispatch(ctx, cmd, "message", func(ctx context.Context) (bool, error) {
+		return true, s.store.PutMessage(ctx, m)
+	}, s.failUnqueued(m)); err != nil {
 		return nil, err
 	}
 	return m, nil

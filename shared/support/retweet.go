@@ -2,7 +2,6 @@ package support
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 )
 
@@ -23,30 +22,21 @@ func (s *Service) Retweet(ctx context.Context, caseID, messageID, handleID strin
 	if m.RetweetedByHandle(h.ID) {
 		return m, false, nil
 	}
-	if err := s.acceptWork(ctx, cmd); err != nil {
-		return nil, false, err
-	}
-	added, err := s.store.AddRetweet(ctx, caseID, messageID, rt)
+	queued, err = s.dispatch(ctx, cmd, "Retweet", func(ctx context.Context) (bool, error) {
+		return s.store.AddRetweet(ctx, caseID, messageID, rt)
+	}, func(ctx context.Context) error {
+		_, err := s.store.RemoveRetweet(ctx, caseID, messageID, h.ID)
+		return err
+	})
 	if err != nil {
 		return nil, false, err
 	}
-	if !added {
-		s.forgetWork(ctx, cmd)
-		if m, err = s.store.GetMessage(ctx, caseID, messageID); err != nil {
-			return nil, false, err
-		}
-		return m, false, nil
+	if !queued { // recorded meanwhile by another request
+		m, err = s.store.GetMessage(ctx, caseID, messageID)
+		return m, false, err
 	}
 	m.RetweetedBy = append(m.RetweetedBy, h.ID)
 	m.Retweets = append(slices.DeleteFunc(m.Retweets, func(r Retweet) bool { return r.HandleID == h.ID }), rt)
-	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
-		s.forgetWork(ctx, cmd)
-		if _, uerr := s.store.RemoveRetweet(context.WithoutCancel(ctx), caseID, messageID, h.ID); uerr != nil {
-			slog.ErrorContext(ctx, "Retweet left recorded after its command could not be queued",
-				"case_id", caseID, "message_id", messageID, "handle_id", h.ID, "enqueue_err", err, "undo_err", uerr)
-		}
-		return nil, false, enqueueFailed("Retweet", err)
-	}
 	return m, true, nil
 }
 
@@ -62,28 +52,18 @@ func (s *Service) Unretweet(ctx context.Context, caseID, messageID, handleID str
 	}
 	now := s.clock()
 	cmd := Command{ID: NewID(now), Kind: CmdUnretweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
-	if err := s.acceptWork(ctx, cmd); err != nil {
-		return nil, false, err
-	}
-	removed, err := s.store.RemoveRetweet(ctx, caseID, messageID, h.ID)
+	queued, err = s.dispatch(ctx, cmd, "undoing of the Retweet", func(ctx context.Context) (bool, error) {
+		return s.store.RemoveRetweet(ctx, caseID, messageID, h.ID)
+	}, func(ctx context.Context) error {
+		_, err := s.store.AddRetweet(ctx, caseID, messageID, Retweet{HandleID: h.ID, By: agentOf(ctx), At: now})
+		return err
+	})
 	if err != nil {
 		return nil, false, err
 	}
 	m.RetweetedBy = slices.DeleteFunc(m.RetweetedBy, func(id string) bool { return id == h.ID })
 	m.Retweets = slices.DeleteFunc(m.Retweets, func(r Retweet) bool { return r.HandleID == h.ID })
-	if !removed {
-		s.forgetWork(ctx, cmd)
-		return m, false, nil
-	}
-	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
-		s.forgetWork(ctx, cmd)
-		if _, uerr := s.store.AddRetweet(context.WithoutCancel(ctx), caseID, messageID, Retweet{HandleID: h.ID, By: agentOf(ctx), At: now}); uerr != nil {
-			slog.ErrorContext(ctx, "Retweet left removed after the unretweet could not be queued",
-				"case_id", caseID, "message_id", messageID, "handle_id", h.ID, "enqueue_err", err, "undo_err", uerr)
-		}
-		return nil, false, enqueueFailed("undoing of the Retweet", err)
-	}
-	return m, true, nil
+	return m, queued, nil
 }
 
 // retweetable reads the message and the brand handle of a (un)Retweet and
@@ -97,7 +77,7 @@ func (s *Service) retweetable(ctx context.Context, caseID, messageID, handleID s
 	if err := m.Retweetable(); err != nil {
 		return nil, nil, err
 	}
-	h, err := s.connectedHandle(ctx, handleID)
+	h, err := connectedHandle(ctx, s.store, handleID)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -87,26 +87,50 @@ func enqueueFailed(what string, cause error) error {
 	return fmt.Errorf("%w: %w", Errorf(EUnavailable, "The %s could not be queued for X, so nothing was sent; try again.", what), cause)
 }
 
-// queueMessage hands the command of a freshly written queued message to the
-// outbox; when that fails it marks the message failed (MsgEnqueueFailed) so
-// it never looks queued, and returns EUnavailable.
-func (s *Service) queueMessage(ctx context.Context, m *Message, cmd Command) error {
-	err := s.outbox.Enqueue(ctx, cmd)
-	if err == nil {
+// dispatch is the one way a request hands work to X. It records the
+// command's work as accepted, writes what the request shows (write reports
+// whether that changed anything: when not, the work is forgotten and
+// nothing is queued, queued false), then queues the command. When queueing
+// fails it undoes the write, forgets the work and fails with EUnavailable
+// (naming what), so nothing looks queued that was never handed to the
+// queue. A crash anywhere after the work is recorded is the reconciler's.
+func (s *Service) dispatch(ctx context.Context, cmd Command, what string, write func(context.Context) (bool, error), undo func(context.Context) error) (queued bool, err error) {
+	if err := s.acceptWork(ctx, cmd); err != nil {
+		return false, err
+	}
+	changed, err := write(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !changed {
+		s.forgetWork(ctx, cmd)
+		return false, nil
+	}
+	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
+		s.forgetWork(ctx, cmd)
+		if uerr := undo(context.WithoutCancel(ctx)); uerr != nil {
+			// The records say queued without a command: say so loudly.
+			slog.ErrorContext(ctx, "records left as queued after their command could not be queued",
+				"work", cmd.WorkKey(), "enqueue_err", err, "undo_err", uerr)
+		}
+		return false, enqueueFailed(what, err)
+	}
+	return true, nil
+}
+
+// failUnqueued is the undo of a message whose command could not be
+// queued: it is marked failed (MsgEnqueueFailed), so it never looks queued.
+func (s *Service) failUnqueued(m *Message) func(context.Context) error {
+	return func(ctx context.Context) error {
+		failed := *m
+		failed.Status = StatusFailed
+		failed.Error = &MessageError{Code: MsgEnqueueFailed, Detail: "The message could not be queued for X and was not sent."}
+		if err := s.store.PutMessage(ctx, &failed); err != nil {
+			return err
+		}
+		*m = failed
 		return nil
 	}
-	s.forgetWork(ctx, cmd)
-	failed := *m
-	failed.Status = StatusFailed
-	failed.Error = &MessageError{Code: MsgEnqueueFailed, Detail: "The message could not be queued for X and was not sent."}
-	if perr := s.store.PutMessage(context.WithoutCancel(ctx), &failed); perr != nil {
-		// The message stays queued without a command: say so loudly.
-		slog.ErrorContext(ctx, "message left queued after its command could not be queued",
-			"case_id", m.CaseID, "message_id", m.ID, "enqueue_err", err, "mark_err", perr)
-	} else {
-		*m = failed
-	}
-	return enqueueFailed("message", err)
 }
 
 // acceptWork records the command's work before anything else of a request
@@ -123,27 +147,29 @@ func (s *Service) forgetWork(ctx context.Context, cmd Command) {
 	}
 }
 
-// connectedHandle reads a brand handle that must be able to act on X.
-func (s *Service) connectedHandle(ctx context.Context, id string) (*BrandHandle, error) {
+// connectedHandle reads a brand handle that must be able to act on X: the
+// one check of it, before a command is queued and when it runs.
+func connectedHandle(ctx context.Context, store HandleStore, id string) (*BrandHandle, error) {
 	if err := checkID("brand handle", id); err != nil {
 		return nil, err
 	}
-	h, err := s.store.GetHandle(ctx, id)
+	h, err := store.GetHandle(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if h.Status != HandleConnected {
-		return nil, Errorf(EHandleDisconnected, "The brand handle @%s is disconnected from X; reconnect it first.", h.ScreenName)
+	if err := h.CanAct(); err != nil {
+		return nil, err
 	}
 	return h, nil
 }
 
-// twitterCustomer reads a customer who must have a Twitter handle.
-func (s *Service) twitterCustomer(ctx context.Context, id string) (*Customer, error) {
+// twitterCustomer reads a customer who must have a Twitter handle: the one
+// check of it, before a command is queued and when it runs.
+func twitterCustomer(ctx context.Context, store CustomerStore, id string) (*Customer, error) {
 	if err := checkID("customer", id); err != nil {
 		return nil, err
 	}
-	c, err := s.store.GetCustomer(ctx, id)
+	c, err := store.GetCustomer(ctx, id)
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,16 @@ func newSvcEnv(t *testing.T) *svcEnv {
 	return e
 }
 
+// openCase writes a case of the customer with @AcmeSupport, as the inbound
+// worker or an earlier request would have.
+func (e *svcEnv) openCase(t *testing.T, customerID string, ch support.Channel, st support.CaseStatus) *support.Case {
+	t.Helper()
+	c := &support.Case{ID: support.NewID(e.now), CustomerID: customerID, HandleID: e.acme.ID, Channel: ch,
+		Status: st, CreatedAt: e.now, UpdatedAt: e.now, LastActivityAt: e.now}
+	must(t, e.store.PutCase(e.ctx, c))
+	return c
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
@@ -175,12 +185,6 @@ func TestCreateCaseWithTheQueueDown(t *testing.T) {
 // the brand handle or has written to it by DM.
 func TestReplyByDirectMessageRule(t *testing.T) {
 	e := newSvcEnv(t)
-	caseOf := func(c *support.Customer) string {
-		cs := &support.Case{ID: support.NewID(e.now), CustomerID: c.ID, HandleID: e.acme.ID, Channel: support.ChannelTweet,
-			Status: support.CaseNew, CreatedAt: e.now, UpdatedAt: e.now, LastActivityAt: e.now}
-		must(t, e.store.PutCase(e.ctx, cs))
-		return cs.ID
-	}
 	dmReason := func(caseID string) (support.DMReason, bool) {
 		t.Helper()
 		opts, err := e.svc.ReplyOptions(e.ctx, caseID)
@@ -195,7 +199,8 @@ func TestReplyByDirectMessageRule(t *testing.T) {
 		}
 		return "", false
 	}
-	aliceCase, bobCase := caseOf(e.alice), caseOf(e.bob)
+	aliceCase := e.openCase(t, e.alice.ID, support.ChannelTweet, support.CaseNew).ID
+	bobCase := e.openCase(t, e.bob.ID, support.ChannelTweet, support.CaseNew).ID
 	if reason, ok := dmReason(aliceCase); !ok || reason != support.DMCustomerFollows {
 		t.Errorf("alice: dm %v (%q), want offered because she follows", ok, reason)
 	}
@@ -228,9 +233,7 @@ func TestReplyByDirectMessageRule(t *testing.T) {
 // A mention replies to the customer's latest Tweet in the case.
 func TestMentionRepliesToTheLatestCustomerTweet(t *testing.T) {
 	e := newSvcEnv(t)
-	cs := &support.Case{ID: support.NewID(e.now), CustomerID: e.alice.ID, HandleID: e.acme.ID, Channel: support.ChannelTweet,
-		Status: support.CaseOpen, CreatedAt: e.now, UpdatedAt: e.now, LastActivityAt: e.now}
-	must(t, e.store.PutCase(e.ctx, cs))
+	cs := e.openCase(t, e.alice.ID, support.ChannelTweet, support.CaseOpen)
 	for i, xid := range []string{"501", "502"} {
 		at := e.now.Add(time.Duration(i) * time.Minute)
 		must(t, e.store.PutMessage(e.ctx, &support.Message{ID: support.NewID(at), CaseID: cs.ID, Direction: support.DirectionIn,
