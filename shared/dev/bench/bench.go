@@ -1,0 +1,182 @@
+// Package bench is `make bench` (issue 13): it builds the product's
+// functions beside three anchors (a hello-world aws-lambda-go function, an
+// api-proxy handler, and the same with config.LoadDefaultConfig and a
+// DynamoDB client) and measures, in one run, every figure of the issue as
+// a ratio to its anchor, each interleaved with its anchor so that drift on
+// a shared machine reaches both alike:
+//
+//   - cold init under aws-lambda-rie (the emulator's INIT REPORT), fresh
+//     starts of every binary round by round, each function with the
+//     environment the stack gives it;
+//   - the zip -9 size of each arm64 bootstrap, built as `make build` builds it;
+//   - the webhook's acknowledgement against its floor (an HMAC check and
+//     one SendMessage), in process, on local SQS;
+//   - the DynamoDB calls of the console's busiest requests, counted at the
+//     client, on local DynamoDB;
+//   - one inbound worker instance's events/s against raw conditional
+//     PutItem/s on the same local DynamoDB, with its calls per event;
+//   - reads on a large data set against a small one (a case's messages,
+//     the customer search).
+//
+// It starts and always stops its own local servers (shared/localaws) and
+// emulators. It is development code: no function links it.
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Options configure a run.
+type Options struct {
+	// ModuleRoot is the project's module root.
+	ModuleRoot string
+	// RIE is the aws-lambda-rie binary.
+	RIE string
+	// Quick is the smoke run (BENCH_QUICK=1): every row, few samples,
+	// small data sets, in about a minute.
+	Quick bool
+	// Progress receives a line per step; nil discards them.
+	Progress io.Writer
+}
+
+// Plan is how much a run measures.
+type Plan struct {
+	// ColdRounds is how many fresh starts each binary gets.
+	ColdRounds int
+	// WebhookPairs are the webhook and floor requests, each.
+	WebhookPairs int
+	// Blocks is how many blocks paired latencies are split into for the
+	// spread.
+	Blocks int
+	// InboundRounds are batches of ten events, each interleaved with
+	// InboundPuts raw PutItems.
+	InboundRounds, InboundPuts int
+	// Messages in the small and large case; customers in the small and
+	// large search tables; ScalePairs requests of each.
+	CaseSmall, CaseLarge     int
+	SearchSmall, SearchLarge int
+	ScalePairs               int
+}
+
+// FullPlan is `make bench`: under ten minutes on two cores.
+var FullPlan = Plan{ColdRounds: 30, WebhookPairs: 2000, Blocks: 10, InboundRounds: 40, InboundPuts: 20,
+	CaseSmall: 10, CaseLarge: 10000, SearchSmall: 100, SearchLarge: 20000, ScalePairs: 300}
+
+// QuickPlan is BENCH_QUICK=1: every row, little of each.
+var QuickPlan = Plan{ColdRounds: 3, WebhookPairs: 100, Blocks: 5, InboundRounds: 4, InboundPuts: 20,
+	CaseSmall: 10, CaseLarge: 100, SearchSmall: 100, SearchLarge: 200, ScalePairs: 30}
+
+// Report is a run's measurements.
+type Report struct {
+	Plan    Plan
+	Quick   bool
+	Started time.Time
+	Took    time.Duration
+	// Machine describes where it ran: OS, architecture, CPUs, Go, the load
+	// average when it started.
+	Machine string
+	// InitMS are each binary's cold init times in ms, by name, in round order.
+	InitMS map[string][]float64
+	// ZipBytes are each binary's zipped arm64 bootstrap sizes, by name.
+	ZipBytes map[string]int64
+	Calls    []CallCount
+	Webhook  WebhookResult
+	Inbound  InboundResult
+	Case     ScaleResult
+	Search   ScaleResult
+}
+
+// Run builds, measures and returns the report; every server and emulator
+// it started is stopped when it returns, whatever happened.
+func Run(ctx context.Context, opts Options) (*Report, error) {
+	plan := FullPlan
+	if opts.Quick {
+		plan = QuickPlan
+	}
+	started := time.Now()
+	progress := func(s string) {
+		if opts.Progress != nil {
+			fmt.Fprintf(opts.Progress, "bench: %5.1fs %s\n", time.Since(started).Seconds(), s)
+		}
+	}
+	rep := &Report{Plan: plan, Quick: opts.Quick, Started: started, Machine: machine(), ZipBytes: map[string]int64{}, InitMS: map[string][]float64{}}
+	work, err := os.MkdirTemp("", "bench-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(work)
+	bins := Binaries()
+
+	progress(fmt.Sprintf("building %d binaries for linux/arm64 and for this machine", len(bins)))
+	armDir, hostDir := filepath.Join(work, "arm64"), filepath.Join(work, "host")
+	if err := Build(ctx, opts.ModuleRoot, armDir, "linux", "arm64", bins); err != nil {
+		return nil, err
+	}
+	for _, b := range bins {
+		n, err := ZipSize(filepath.Join(armDir, b.Name, "bootstrap"))
+		if err != nil {
+			return nil, err
+		}
+		rep.ZipBytes[b.Name] = n
+	}
+	if err := HostBuild(ctx, opts.ModuleRoot, hostDir, bins); err != nil {
+		return nil, err
+	}
+
+	progress(fmt.Sprintf("cold init: %d fresh starts of each of %d binaries under aws-lambda-rie", plan.ColdRounds, len(bins)))
+	inits, err := ColdInits(ctx, opts.RIE, hostDir, bins, plan.ColdRounds, progress)
+	if err != nil {
+		return nil, err
+	}
+	for name, ds := range inits {
+		rep.InitMS[name] = ms(ds)
+	}
+
+	progress("starting local DynamoDB, SQS and the X simulator")
+	l, err := startLocal(ctx, filepath.Join(work, "logs"))
+	if err != nil {
+		return nil, err
+	}
+	defer l.close()
+
+	progress("DynamoDB calls per request")
+	if rep.Calls, err = measureCalls(ctx, l); err != nil {
+		return nil, err
+	}
+	progress(fmt.Sprintf("webhook: %d acknowledgements interleaved with the floor", plan.WebhookPairs))
+	if rep.Webhook, err = measureWebhook(ctx, l, plan.WebhookPairs, plan.Blocks); err != nil {
+		return nil, err
+	}
+	progress(fmt.Sprintf("inbound: %d batches of %d new-user mentions, interleaved with raw PutItems", plan.InboundRounds, inboundBatch))
+	if rep.Inbound, err = measureInbound(ctx, l, plan.InboundRounds, plan.InboundPuts); err != nil {
+		return nil, err
+	}
+	progress(fmt.Sprintf("scale: a case of %d messages against one of %d", plan.CaseLarge, plan.CaseSmall))
+	if rep.Case, err = measureCaseScale(ctx, l, plan.CaseSmall, plan.CaseLarge, plan.ScalePairs, plan.Blocks, progress); err != nil {
+		return nil, err
+	}
+	progress(fmt.Sprintf("scale: the customer search among %d customers against %d", plan.SearchLarge, plan.SearchSmall))
+	if rep.Search, err = measureSearchScale(ctx, l, plan.SearchSmall, plan.SearchLarge, plan.ScalePairs, plan.Blocks, progress); err != nil {
+		return nil, err
+	}
+	rep.Took = time.Since(rep.Started)
+	return rep, nil
+}
+
+// machine describes this machine and how busy it was.
+func machine() string {
+	s := fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version())
+	if raw, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(raw)); len(f) >= 3 {
+			s += ", load average " + strings.Join(f[:3], " ")
+		}
+	}
+	return s
+}

@@ -1,0 +1,117 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/infra/rie"
+	"github.com/acme/twitter-cases/shared/localaws"
+)
+
+// lambdaEnv is what Lambda itself puts in every function's environment
+// (the region, the execution role's temporary credentials, the function's
+// own settings), with dummy values: init does no network I/O.
+func lambdaEnv(name string, memoryMB int, timeout time.Duration) map[string]string {
+	return map[string]string{
+		"AWS_REGION":                      localaws.Region,
+		"AWS_DEFAULT_REGION":              localaws.Region,
+		"AWS_ACCESS_KEY_ID":               "ASIABENCHBENCHBENCH0",
+		"AWS_SECRET_ACCESS_KEY":           "bench/bench/bench/bench/bench/bench/benc",
+		"AWS_SESSION_TOKEN":               "IQoJb3JpZ2luX2VjEBench",
+		"AWS_LAMBDA_FUNCTION_NAME":        name,
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": strconv.Itoa(memoryMB),
+		"AWS_LAMBDA_FUNCTION_VERSION":     "$LATEST",
+		"AWS_LAMBDA_FUNCTION_TIMEOUT":     strconv.Itoa(int(timeout.Seconds())),
+		"AWS_LAMBDA_LOG_GROUP_NAME":       "/aws/lambda/" + name,
+		"AWS_EXECUTION_ENV":               "AWS_Lambda_provided.al2023",
+		"LAMBDA_TASK_ROOT":                "/var/task",
+		"TZ":                              ":UTC",
+	}
+}
+
+// stackResources are the names and URLs the stack would hand the
+// functions; nothing reaches them during init.
+var stackResources = lambdas.Resources{
+	TableName:        "twitter-cases-bench",
+	OutboundQueueURL: "https://sqs.us-east-1.amazonaws.com/000000000000/twitter-cases-bench-outbound.fifo",
+	InboundQueueURL:  "https://sqs.us-east-1.amazonaws.com/000000000000/twitter-cases-bench-inbound",
+	XAppSecret:       "twitter-cases/bench/x-app",
+}
+
+// stackConfig is a deployment's settings as they reach the functions.
+var stackConfig = lambdas.Config{
+	LogLevel: "info", TweetMaxLength: 280, AllowedOrigins: []string{"https://console.example.com"},
+	Stage: "bench", XWebhookID: "1860000000000000001",
+}
+
+// InitEnv is the environment a binary starts with: for a function, what the
+// stack gives it (infra/lambdas) and what Lambda adds; for an anchor,
+// what Lambda adds.
+func InitEnv(b Binary) map[string]string {
+	f, ok := lambdas.ByName(b.Name)
+	if b.Anchor || !ok {
+		return lambdaEnv(b.Name, 256, 10*time.Second)
+	}
+	env := lambdaEnv(f.Name, f.MemoryMB, f.FunctionTimeout())
+	for k, v := range f.Env(stackResources, stackConfig) {
+		env[k] = v
+	}
+	return env
+}
+
+// ColdInit starts the binary in dir/<name> under the emulator, invokes it
+// once (init happens on the first invocation, as in Lambda) and returns
+// the init time the emulator reports, without waiting for the invocation
+// itself, which may reach for AWS. The emulator is stopped before it
+// returns.
+func ColdInit(ctx context.Context, rieBin, dir string, b Binary) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	e, err := rie.Start(ctx, rieBin, b.Name, filepath.Join(dir, b.Name), InitEnv(b))
+	if err != nil {
+		return 0, err
+	}
+	defer e.Stop()
+	invoked := make(chan error, 1)
+	go func() { invoked <- e.Invoke(ctx, []byte(`{}`), nil) }()
+	logs, err := e.WaitForLogs(ctx, "INIT REPORT")
+	if err != nil {
+		return 0, fmt.Errorf("bench: cold init of %s: %w\n%s", b.Name, err, logs)
+	}
+	if !strings.Contains(logs, "INIT RTDONE(status: success)") {
+		return 0, fmt.Errorf("bench: %s failed its init:\n%s", b.Name, logs)
+	}
+	d := e.InitDuration()
+	if d <= 0 {
+		return 0, fmt.Errorf("bench: %s: no init duration in\n%s", b.Name, logs)
+	}
+	return d, nil
+}
+
+// ColdInits measures rounds fresh starts of every binary, interleaved:
+// each round starts every binary once, beginning one further along the
+// list than the round before, so drift on the machine reaches every
+// binary alike. It returns each binary's init times by name, in round
+// order.
+func ColdInits(ctx context.Context, rieBin, dir string, bins []Binary, rounds int, progress func(string)) (map[string][]time.Duration, error) {
+	out := map[string][]time.Duration{}
+	for r := 0; r < rounds; r++ {
+		for i := range bins {
+			b := bins[(i+r)%len(bins)]
+			d, err := ColdInit(ctx, rieBin, dir, b)
+			if err != nil {
+				return nil, err
+			}
+			out[b.Name] = append(out[b.Name], d)
+		}
+		if progress != nil && (r+1)%10 == 0 {
+			progress(fmt.Sprintf("cold init: %d/%d rounds", r+1, rounds))
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,116 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/table"
+)
+
+// InboundResult is one worker instance's throughput against raw writes.
+type InboundResult struct {
+	// Ratio is events/s over PutItem/s, per round.
+	Ratio Spread
+	// EventsPerSec and PutsPerSec are the medians over the rounds.
+	EventsPerSec, PutsPerSec float64
+	// CallsPerEvent and WritesPerEvent are DynamoDB operations per event,
+	// over every measured round.
+	CallsPerEvent, WritesPerEvent float64
+	Events                        int
+}
+
+// inboundBatch is what Lambda hands the inbound worker at most (infra/lambdas).
+const inboundBatch = 10
+
+// measureInbound runs batches of ten mentions, each from a user no store
+// knows (a new customer and a new case each), through the inbound
+// worker's handler, one batch at a time as one instance takes them;
+// interleaved round by round with puts sequential conditional PutItems of
+// new items (attribute_not_exists) on the same table of the same local
+// DynamoDB, the most one caller gets out of it. One unrecorded round
+// warms both.
+func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundResult, error) {
+	store, err := l.newStore(ctx, "bench-inbound", true)
+	if err != nil {
+		return InboundResult{}, err
+	}
+	worker := l.inboundWorker(store)
+	brand := sample.Brands[0]
+	var seq int64 = 1000
+	batch := func() (float64, []string, error) {
+		bodies := make([][]byte, inboundBatch)
+		for i := range bodies {
+			seq++
+			bodies[i] = mention(seq, newUser(seq), brand, time.Now())
+		}
+		ev := sqsBatch(seq, bodies, time.Now())
+		l.calls.take()
+		start := time.Now()
+		resp, err := worker.Handle(ctx, ev)
+		d := since(start)
+		ops := l.calls.take()
+		if err != nil || len(resp.BatchItemFailures) > 0 {
+			return 0, nil, fmt.Errorf("bench: the inbound worker failed %d of %d events: %v", len(resp.BatchItemFailures), inboundBatch, err)
+		}
+		return d, ops, nil
+	}
+	var putSeq int
+	putItems := func() (float64, error) {
+		start := time.Now()
+		for range puts {
+			putSeq++
+			_, err := l.ddbClient.PutItem(ctx, &dynamodb.PutItemInput{
+				TableName: aws.String("bench-inbound"),
+				Item: map[string]types.AttributeValue{
+					table.PK: &types.AttributeValueMemberS{Value: "BENCHPUT#" + strconv.Itoa(putSeq)},
+					table.SK: &types.AttributeValueMemberS{Value: "ITEM"},
+					"n":      &types.AttributeValueMemberN{Value: strconv.Itoa(putSeq)},
+				},
+				ConditionExpression:      aws.String("attribute_not_exists(#pk)"),
+				ExpressionAttributeNames: map[string]string{"#pk": table.PK},
+			})
+			if err != nil {
+				return 0, fmt.Errorf("bench: raw PutItem: %w", err)
+			}
+		}
+		d := since(start)
+		l.calls.take()
+		return d, nil
+	}
+
+	var ratios, eventRates, putRates []float64
+	var calls, wrote, events int
+	for r := 0; r <= rounds; r++ {
+		var bd, pd float64
+		var ops []string
+		if r%2 == 0 {
+			if bd, ops, err = batch(); err == nil {
+				pd, err = putItems()
+			}
+		} else {
+			if pd, err = putItems(); err == nil {
+				bd, ops, err = batch()
+			}
+		}
+		if err != nil {
+			return InboundResult{}, err
+		}
+		if r == 0 {
+			continue
+		}
+		er, pr := inboundBatch/(bd/1000), float64(puts)/(pd/1000)
+		eventRates, putRates, ratios = append(eventRates, er), append(putRates, pr), append(ratios, er/pr)
+		calls, wrote, events = calls+len(ops), wrote+writes(ops), events+inboundBatch
+	}
+	return InboundResult{
+		Ratio: spreadOf(ratios), EventsPerSec: median(eventRates), PutsPerSec: median(putRates),
+		CallsPerEvent: float64(calls) / float64(events), WritesPerEvent: float64(wrote) / float64(events), Events: events,
+	}, nil
+}

@@ -1,0 +1,267 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/inbound"
+	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/secrets"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
+	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/table"
+	"github.com/acme/twitter-cases/shared/xapi"
+	"github.com/acme/twitter-cases/shared/xsim"
+	"github.com/acme/twitter-cases/shared/xwire"
+)
+
+// devToken is the bearer token the bench's console API accepts.
+const devToken = "bench"
+
+// callLog records the DynamoDB operations a client sends, once per
+// operation however often the SDK retries it.
+type callLog struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+// take returns the operations recorded since the last take.
+func (l *callLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ops := l.ops
+	l.ops = nil
+	return ops
+}
+
+// add is the client middleware's record of one operation.
+func (l *callLog) add(op string) {
+	l.mu.Lock()
+	l.ops = append(l.ops, op)
+	l.mu.Unlock()
+}
+
+// writeOps are the DynamoDB operations that write.
+var writeOps = []string{"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+
+// writes counts the writes among ops.
+func writes(ops []string) int {
+	n := 0
+	for _, op := range ops {
+		if slices.Contains(writeOps, op) {
+			n++
+		}
+	}
+	return n
+}
+
+// summary lists ops as "GetItem×2, PutItem", in first-seen order.
+func summary(ops []string) string {
+	var order []string
+	n := map[string]int{}
+	for _, op := range ops {
+		if n[op] == 0 {
+			order = append(order, op)
+		}
+		n[op]++
+	}
+	parts := make([]string, len(order))
+	for i, op := range order {
+		parts[i] = op
+		if n[op] > 1 {
+			parts[i] = fmt.Sprintf("%s×%d", op, n[op])
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// countingDynamoDB returns a client of the local DynamoDB at endpoint that
+// records every operation in l, at the client (an Initialize middleware).
+func countingDynamoDB(endpoint string, l *callLog) *dynamodb.Client {
+	count := middleware.InitializeMiddlewareFunc("benchCountCalls", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		l.add(awsmiddleware.GetOperationName(ctx))
+		return next.HandleInitialize(ctx, in)
+	})
+	return dynamodb.NewFromConfig(localaws.AWSConfig(), func(o *dynamodb.Options) {
+		o.BaseEndpoint = &endpoint
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(count, middleware.Before)
+		})
+	})
+}
+
+// local is the bench's in-process deployment: local DynamoDB and SQS
+// servers, a counting DynamoDB client, the queues, the X simulator and
+// the X adapter, composed as the local run composes the functions.
+type local struct {
+	ddb, sqsSrv *localaws.Server
+	calls       *callLog
+	ddbClient   *dynamodb.Client
+	sqsClient   *sqs.Client
+	urls        localaws.QueueURLs
+	sim         *xsim.Sim
+	x           *xapi.Client
+	// logger is what the functions log to: JSON at info level, as in
+	// Lambda, written nowhere.
+	logger *slog.Logger
+	stops  []func()
+}
+
+// startLocal starts the local servers and the X simulator; close stops
+// them, whatever happened.
+func startLocal(ctx context.Context, logDir string) (l *local, err error) {
+	l = &local{calls: &callLog{}, logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	defer func() {
+		if err != nil {
+			l.close()
+		}
+	}()
+	var ddbErr, sqsErr error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		l.ddb, ddbErr = localaws.StartDynamoDB(ctx, localaws.Options{LogDir: logDir})
+	}()
+	go func() {
+		defer wg.Done()
+		l.sqsSrv, sqsErr = localaws.StartSQS(ctx, localaws.Options{LogDir: logDir})
+	}()
+	wg.Wait()
+	if l.ddb != nil {
+		l.stops = append(l.stops, l.ddb.Stop)
+	}
+	if l.sqsSrv != nil {
+		l.stops = append(l.stops, l.sqsSrv.Stop)
+	}
+	if ddbErr != nil {
+		return l, ddbErr
+	}
+	if sqsErr != nil {
+		return l, sqsErr
+	}
+	l.ddbClient = countingDynamoDB(l.ddb.Endpoint, l.calls)
+	l.sqsClient = localaws.SQSClient(l.sqsSrv.Endpoint)
+	if l.urls, err = localaws.EnsureQueues(ctx, l.sqsClient, "bench-", queues.Definitions); err != nil {
+		return l, err
+	}
+
+	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
+	l.sim = xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler)})
+	l.stops = append(l.stops, func() { stopSim(); l.sim.Close() })
+	simURL, err := l.sim.Start(simCtx, "127.0.0.1:0")
+	if err != nil {
+		return l, err
+	}
+	cache := secrets.NewCache(secrets.SampleSource())
+	if l.x, err = xapi.New(xapi.Config{Secrets: cache, AppSecret: secrets.LocalAppSecret, BaseURL: simURL, Logger: l.logger}); err != nil {
+		return l, err
+	}
+	return l, nil
+}
+
+// close stops everything startLocal started, last first.
+func (l *local) close() {
+	for i := len(l.stops) - 1; i >= 0; i-- {
+		l.stops[i]()
+	}
+	l.stops = nil
+}
+
+// newStore makes a table and returns the store on it, through the counting
+// client, seeded with the local run's sample data when seed is set.
+func (l *local) newStore(ctx context.Context, name string, seed bool) (*dynamo.Store, error) {
+	if err := localaws.EnsureTable(ctx, l.ddbClient, name, table.Definition); err != nil {
+		return nil, err
+	}
+	store := dynamo.New(l.ddbClient, name)
+	if seed {
+		if err := sample.Seed(ctx, store); err != nil {
+			return nil, err
+		}
+	}
+	l.calls.take()
+	return store, nil
+}
+
+// consoleAPI is every console API route on store, as the functions serve
+// them, with the bench's token standing for the agent.
+func (l *local) consoleAPI(store *dynamo.Store) http.Handler {
+	svc := support.NewService(support.Deps{
+		Store: store, Outbox: sqsqueue.New(l.sqsClient, l.urls[queues.Outbound.Name]),
+		XUsers: xwire.Lookup{X: l.x, Handles: store}, TweetMaxLength: 280,
+	})
+	return consoleapi.All(svc, store, consoleapi.Options{DevToken: devToken})
+}
+
+// inboundWorker is the inbound worker's handler on store, as its function
+// builds it.
+func (l *local) inboundWorker(store *dynamo.Store) *inbound.Worker {
+	return inbound.New(support.NewInbound(store, nil, l.logger), l.logger)
+}
+
+// addXUser creates an account on the X simulator and returns its id.
+func (l *local) addXUser(username string) (string, error) {
+	rec := httptest.NewRecorder()
+	l.sim.Handler().ServeHTTP(rec, httptest.NewRequest("POST", "/sim/users", strings.NewReader(`{"username":"`+username+`"}`)))
+	if rec.Code != http.StatusCreated {
+		return "", fmt.Errorf("bench: xsim: create @%s: %d %s", username, rec.Code, rec.Body)
+	}
+	return l.sim.UserID(username), nil
+}
+
+// call sends one console API request with the bench's token and returns
+// the answer, failing unless its status is want.
+func call(h http.Handler, method, path string, body any, want int) ([]byte, error) {
+	var r io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		r = strings.NewReader(string(raw))
+	}
+	req := httptest.NewRequest(method, path, r)
+	req.Header.Set("Authorization", "Bearer "+devToken)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != want {
+		return nil, fmt.Errorf("bench: %s %s: %d, want %d: %s", method, path, rec.Code, want, rec.Body)
+	}
+	return rec.Body.Bytes(), nil
+}
+
+// since returns the time from start in float milliseconds.
+func since(start time.Time) float64 { return float64(time.Since(start)) / float64(time.Millisecond) }
+
+// countItems is the length of a list answer's items; -1 when it is not one.
+func countItems(body []byte) int {
+	var page struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if json.Unmarshal(body, &page) != nil || page.Items == nil {
+		return -1
+	}
+	return len(page.Items)
+}

@@ -1,0 +1,167 @@
+package bench
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Verdicts of a row against issue 13's goal.
+const (
+	Met    = "met"
+	NotMet = "not met"
+)
+
+// Row is one line of the table.
+type Row struct {
+	// Metric names what is measured, Anchor what it is compared with.
+	Metric, Anchor string
+	// Value is the figure: a ratio with its spread, or a count.
+	Value string
+	// Absolute are the figures behind a ratio.
+	Absolute string
+	// Goal is issue 13's, and Verdict whether the figure meets it ("" for
+	// rows without a goal, such as the anchors).
+	Goal, Verdict string
+}
+
+// The issue's goals.
+const (
+	goalColdInit   = 1.5   // × hello-world
+	goalZipBytes   = 3.2e6 // bytes
+	goalWebhook    = 1.1   // × floor
+	goalInboundX   = 3.0   // × the issue's events/s per PutItem/s
+	issueEvents    = 84.0  // events/s when the issue was filed
+	issuePuts      = 1454.0
+	goalInboundOps = 9.0 // DynamoDB calls per event
+	goalScale      = 1.3 // × the small data set
+	mb             = 1e6
+)
+
+func verdict(ok bool) string {
+	if ok {
+		return Met
+	}
+	return NotMet
+}
+
+func ratio(s Spread) string {
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", s.Median, s.P25, s.P75)
+}
+
+// perRound is a[i]/b[i] for each round.
+func perRound(a, b []float64) []float64 {
+	out := make([]float64, 0, len(a))
+	for i := range min(len(a), len(b)) {
+		if b[i] > 0 {
+			out = append(out, a[i]/b[i])
+		}
+	}
+	return out
+}
+
+// Rows is the report as the table's lines, in the issue's order.
+func (r *Report) Rows() []Row {
+	var rows []Row
+	hello := r.InitMS[AnchorHello]
+	helloLabel := "hello-world"
+	for _, b := range Binaries() {
+		if b.Name == AnchorHello {
+			rows = append(rows, Row{Metric: "cold init: " + b.Label + " (anchor)", Anchor: "itself",
+				Value: "1.00×", Absolute: fmt.Sprintf("%.2f ms", median(hello))})
+			continue
+		}
+		s := spreadOf(perRound(r.InitMS[b.Name], hello))
+		row := Row{Metric: "cold init: " + b.Name, Anchor: helloLabel, Value: ratio(s),
+			Absolute: fmt.Sprintf("%.2f vs %.2f ms", median(r.InitMS[b.Name]), median(hello))}
+		if b.Anchor {
+			row.Metric = "cold init: " + b.Label + " (anchor)"
+		} else {
+			row.Goal, row.Verdict = fmt.Sprintf("≤ %.1f×", goalColdInit), verdict(s.Median <= goalColdInit)
+		}
+		rows = append(rows, row)
+	}
+	helloZip := float64(r.ZipBytes[AnchorHello])
+	for _, b := range Binaries() {
+		n := float64(r.ZipBytes[b.Name])
+		row := Row{Metric: "zip -9 of arm64 bootstrap: " + b.Name, Anchor: fmt.Sprintf("%s %.2f MB", helloLabel, helloZip/mb),
+			Value: fmt.Sprintf("%.2f×", n/helloZip), Absolute: fmt.Sprintf("%.2f MB", n/mb)}
+		if b.Anchor {
+			row.Metric = "zip -9 of arm64 bootstrap: " + b.Label + " (anchor)"
+		} else {
+			row.Goal, row.Verdict = fmt.Sprintf("≤ %.1f MB", goalZipBytes/mb), verdict(n <= goalZipBytes)
+		}
+		rows = append(rows, row)
+	}
+	w := r.Webhook
+	rows = append(rows, Row{Metric: "webhook acknowledgement p50", Anchor: "floor: HMAC check + one SendMessage, same queue",
+		Value: ratio(w.Ratio), Absolute: fmt.Sprintf("%.3f vs %.3f ms, %d pairs", w.Webhook, w.Floor, w.Pairs),
+		Goal: fmt.Sprintf("≤ %.1f×", goalWebhook), Verdict: verdict(w.Ratio.Median <= goalWebhook)})
+	for _, c := range r.Calls {
+		rows = append(rows, Row{Metric: "DynamoDB calls: " + c.Name, Anchor: "—",
+			Value: fmt.Sprintf("%d", len(c.Ops)), Absolute: summary(c.Ops),
+			Goal: fmt.Sprintf("≤ %d (issue: %d)", c.Goal, c.Today), Verdict: verdict(len(c.Ops) <= c.Goal)})
+	}
+	in := r.Inbound
+	goal := goalInboundX * issueEvents / issuePuts
+	rows = append(rows, Row{Metric: "inbound events/s per worker instance (new users, batches of 10)", Anchor: "raw conditional PutItem/s, same DynamoDB",
+		Value:    fmt.Sprintf("%.3f× (%.3f–%.3f)", in.Ratio.Median, in.Ratio.P25, in.Ratio.P75),
+		Absolute: fmt.Sprintf("%.0f events/s vs %.0f PutItem/s", in.EventsPerSec, in.PutsPerSec),
+		Goal:     fmt.Sprintf("≥ %.3f× (3× the issue's 84/1454)", goal), Verdict: verdict(in.Ratio.Median >= goal)})
+	rows = append(rows, Row{Metric: "inbound DynamoDB calls per event", Anchor: "—",
+		Value: fmt.Sprintf("%.1f", in.CallsPerEvent), Absolute: fmt.Sprintf("%.1f writes per event, %d events", in.WritesPerEvent, in.Events),
+		Goal: fmt.Sprintf("≤ %.0f (issue: 16, 9 writes)", goalInboundOps), Verdict: verdict(in.CallsPerEvent <= goalInboundOps)})
+	for _, s := range []struct {
+		what, unit string
+		res        ScaleResult
+	}{{"scale: GET case", "messages", r.Case}, {"scale: customer search", "customers", r.Search}} {
+		rows = append(rows, Row{Metric: fmt.Sprintf("%s, %d vs %d %s", s.what, s.res.Large, s.res.Small, s.unit),
+			Anchor: fmt.Sprintf("%d %s", s.res.Small, s.unit), Value: ratio(s.res.Ratio),
+			Absolute: fmt.Sprintf("%.2f vs %.2f ms p50", s.res.LargeP50, s.res.SmallP50),
+			Goal:     fmt.Sprintf("≤ %.1f×", goalScale), Verdict: verdict(s.res.Ratio.Median <= goalScale)})
+	}
+	rows = append(rows, Row{Metric: "make test, warm", Anchor: "—", Value: "not measured here", Absolute: "time `make test` twice", Goal: "≤ 40 s"})
+	return rows
+}
+
+// WriteTable writes the report as one Markdown table, with a heading that
+// says where and how it was measured.
+func (r *Report) WriteTable(w io.Writer) error {
+	mode := "full run"
+	if r.Quick {
+		mode = "quick run (BENCH_QUICK=1: few samples, small data sets; figures are indicative only)"
+	}
+	fmt.Fprintf(w, "make bench, %s: %s, %s, took %s\n", mode, r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Machine, r.Took.Round(time.Second))
+	fmt.Fprintf(w, "Ratios are medians over interleaved rounds (p25–p75 of the rounds in brackets): cold init %d fresh starts per binary; latencies in %d blocks of pairs. Zip: archive/zip, deflate level 9; MB = 10^6 bytes.\n\n",
+		r.Plan.ColdRounds, r.Plan.Blocks)
+	header := []string{"metric", "against", "median (p25–p75)", "absolute", "goal", "verdict"}
+	lines := [][]string{header}
+	for _, row := range r.Rows() {
+		lines = append(lines, []string{row.Metric, row.Anchor, row.Value, row.Absolute, row.Goal, row.Verdict})
+	}
+	widths := make([]int, len(header))
+	for _, l := range lines {
+		for i, c := range l {
+			widths[i] = max(widths[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	for n, l := range lines {
+		b.WriteString("|")
+		for i, c := range l {
+			b.WriteString(" " + c + strings.Repeat(" ", widths[i]-utf8.RuneCountInString(c)) + " |")
+		}
+		b.WriteString("\n")
+		if n == 0 {
+			b.WriteString("|")
+			for _, wd := range widths {
+				b.WriteString(" " + strings.Repeat("-", wd) + " |")
+			}
+			b.WriteString("\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
