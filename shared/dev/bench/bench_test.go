@@ -10,7 +10,7 @@ import (
 	"github.com/acme/twitter-cases/infra/lambdas"
 	"github.com/acme/twitter-cases/infra/rie"
 	"github.com/acme/twitter-cases/shared/dev/bench"
-	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
 )
 
 // The quick run (BENCH_QUICK=1) measures every row of issue 13's table:

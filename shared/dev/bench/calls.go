@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/support"
 )
 
@@ -42,7 +42,7 @@ func measureCalls(ctx context.Context, l *local) ([]CallCount, error) {
 	if err != nil {
 		return nil, err
 	}
-	api := l.consoleAPI(store)
+	api := l.routes(store)
 	brand, bob, alice, carol := sample.Brands[0], sample.Customers[1], sample.Customers[0], sample.Customers[2]
 
 	batch := sqsBatch(0, [][]byte{mention(0, xUser{ID: bob.XUser, Username: bob.Handle, Name: bob.Name}, brand, time.Now())}, time.Now())

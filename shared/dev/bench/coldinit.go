@@ -10,7 +10,7 @@ import (
 
 	"github.com/acme/twitter-cases/infra/lambdas"
 	"github.com/acme/twitter-cases/infra/rie"
-	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
 )
 
 // lambdaEnv is what Lambda itself puts in every function's environment

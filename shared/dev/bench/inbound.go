@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/table"
 )
 

@@ -18,18 +18,18 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localrun"
+	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/inbound"
-	"github.com/acme/twitter-cases/shared/localaws"
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/secrets"
-	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/xapi"
-	"github.com/acme/twitter-cases/shared/xsim"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
 
@@ -171,8 +171,8 @@ func startLocal(ctx context.Context, logDir string) (l *local, err error) {
 	if err != nil {
 		return l, err
 	}
-	cache := secrets.NewCache(secrets.SampleSource())
-	if l.x, err = xapi.New(xapi.Config{Secrets: cache, AppSecret: secrets.LocalAppSecret, BaseURL: simURL, Logger: l.logger}); err != nil {
+	cache := secrets.NewCache(sample.Secrets())
+	if l.x, err = xapi.New(xapi.Config{Secrets: cache, AppSecret: sample.AppSecret, BaseURL: simURL, Logger: l.logger}); err != nil {
 		return l, err
 	}
 	return l, nil
@@ -202,18 +202,22 @@ func (l *local) newStore(ctx context.Context, name string, seed bool) (*dynamo.S
 	return store, nil
 }
 
-// consoleAPI is every console API route on store, as the functions serve
-// them, with the bench's token standing for the agent.
-func (l *local) consoleAPI(store *dynamo.Store) http.Handler {
-	svc := support.NewService(support.Deps{
-		Store: store, Outbox: sqsqueue.New(l.sqsClient, l.urls[queues.Outbound.Name]),
-		XUsers: xwire.Lookup{X: l.x, Handles: store}, TweetMaxLength: 280,
+// routes are every function's HTTP routes on store (the console API,
+// with the bench's token standing for the agent, and the webhook),
+// composed by the local run exactly as the functions compose them.
+func (l *local) routes(store *dynamo.Store) http.Handler {
+	cfg := config.Config{
+		TableName: "bench", DevToken: devToken, TweetMaxLength: 280, Stage: "bench",
+		OutboundQueueURL: l.urls[queues.Outbound.Name], InboundQueueURL: l.urls[queues.Inbound.Name],
+	}
+	return localrun.Routes(localrun.Deps{
+		Config: cfg, Store: store, SQS: l.sqsClient, Queues: l.urls, Logger: l.logger,
+		XUsers: xwire.Lookup{X: l.x, Handles: store}, X: l.x, ConsumerSecret: sample.ConsumerSecret,
 	})
-	return consoleapi.All(svc, store, consoleapi.Options{DevToken: devToken})
 }
 
 // inboundWorker is the inbound worker's handler on store, as its function
-// builds it.
+// (functions/inbound-worker) builds it.
 func (l *local) inboundWorker(store *dynamo.Store) *inbound.Worker {
 	return inbound.New(support.NewInbound(store, nil, l.logger), l.logger)
 }

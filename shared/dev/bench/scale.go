@@ -8,8 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/sample"
 	"github.com/acme/twitter-cases/shared/support"
 )
 
@@ -102,7 +102,7 @@ func measureCaseScale(ctx context.Context, l *local, small, large, pairs, blocks
 		return ScaleResult{}, err
 	}
 	progress(fmt.Sprintf("scale: %d messages written in %.0f s", small+large, time.Since(start).Seconds()))
-	api := l.consoleAPI(store)
+	api := l.routes(store)
 	get := func(id string) func() (float64, error) {
 		return func() (float64, error) {
 			t := time.Now()
@@ -178,7 +178,7 @@ func measureSearchScale(ctx context.Context, l *local, small, large, pairs, bloc
 			return since(t), err
 		}
 	}
-	a, b, err := interleave(pairs, search(l.consoleAPI(largeStore)), search(l.consoleAPI(smallStore)))
+	a, b, err := interleave(pairs, search(l.routes(largeStore)), search(l.routes(smallStore)))
 	if err != nil {
 		return ScaleResult{}, err
 	}

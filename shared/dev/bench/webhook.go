@@ -16,9 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/sample"
-	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/webhook"
 )
 
@@ -41,7 +40,11 @@ func measureWebhook(ctx context.Context, l *local, pairs, blocks int) (WebhookRe
 	queueURL := l.urls[queues.Inbound.Name]
 	body := mention(1, newUser(1), sample.Brands[0], time.Now())
 	signature := webhook.Sign(secret, body)
-	h := webhook.Handler(webhook.StaticSecret(secret), sqsqueue.New(l.sqsClient, queueURL), webhook.Options{Logger: l.logger})
+	store, err := l.newStore(ctx, "bench-webhook", false)
+	if err != nil {
+		return WebhookResult{}, err
+	}
+	h := l.routes(store)
 
 	hook := func() (float64, error) {
 		req := httptest.NewRequestWithContext(ctx, http.MethodPost, webhook.Path, bytes.NewReader(body))

@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/acme/twitter-cases/shared/sample"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 )
 
 // xUser is an X account that writes to a brand handle.
@@ -15,10 +15,12 @@ type xUser struct {
 	ID, Username, Name string
 }
 
-// newUser is the seq-th customer no store knows yet.
+// newUser is the seq-th customer no store knows yet, with a name of two
+// common words.
 func newUser(seq int64) xUser {
 	n := strconv.FormatInt(seq, 10)
-	return xUser{ID: strconv.FormatInt(3_000_000_000_000_000_000+seq, 10), Username: "bench_user_" + n, Name: "Bench User " + n}
+	name := firstNames[seq%int64(len(firstNames))] + " " + lastNames[(seq/int64(len(firstNames)))%int64(len(lastNames))]
+	return xUser{ID: strconv.FormatInt(3_000_000_000_000_000_000+seq, 10), Username: "bench_user_" + n, Name: name}
 }
 
 // mention is an X Activity API delivery (post.mention.create, one event

@@ -16,7 +16,7 @@ import (
 
 	"github.com/acme/twitter-cases/infra/rie"
 	"github.com/acme/twitter-cases/shared/dev/bench"
-	"github.com/acme/twitter-cases/shared/localaws"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
 )
 
 func main() {
