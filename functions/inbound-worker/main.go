@@ -7,9 +7,8 @@ import (
 	"context"
 	"log/slog"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/handlecache"
 	"github.com/acme/twitter-cases/shared/inbound"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
@@ -20,9 +19,11 @@ func main() { wire.ServeSQS(worker) }
 // worker builds the function's worker from its configuration; it does no
 // network I/O.
 func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.SQSWorker, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := wire.AWSConfig()
 	if err != nil {
 		return nil, err
 	}
-	return inbound.New(support.NewInbound(wire.Store(awsCfg, cfg), nil, logger), logger), nil
+	// Every event reads its brand handle: kept for a few seconds.
+	store := handlecache.New(wire.Store(awsCfg, cfg), 0, nil)
+	return inbound.New(support.NewInbound(store, nil, logger), logger), nil
 }

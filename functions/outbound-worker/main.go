@@ -8,8 +8,6 @@ import (
 	"context"
 	"log/slog"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
@@ -23,7 +21,7 @@ func main() { wire.ServeSQS(worker) }
 // worker builds the function's worker from its configuration; it does no
 // network I/O (credentials are read on first use).
 func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.SQSWorker, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := wire.AWSConfig()
 	if err != nil {
 		return nil, err
 	}

@@ -8,8 +8,6 @@ import (
 	"context"
 	"log/slog"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/reconcile"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
@@ -21,7 +19,7 @@ func main() { wire.ServeScheduled(reconciler) }
 // reconciler builds the function's run from its configuration; it does no
 // network I/O.
 func reconciler(ctx context.Context, cfg config.Config, logger *slog.Logger) (func(context.Context) (reconcile.Report, error), error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := wire.AWSConfig()
 	if err != nil {
 		return nil, err
 	}

@@ -12,8 +12,6 @@ import (
 	"net/http"
 	"os"
 
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/webhook"
@@ -33,7 +31,7 @@ func handler(ctx context.Context, cfg config.Config, getenv func(string) string,
 	if cfg.InboundQueueURL == "" {
 		return nil, errors.New("INBOUND_QUEUE_URL is not set")
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	awsCfg, err := wire.AWSConfig()
 	if err != nil {
 		return nil, err
 	}

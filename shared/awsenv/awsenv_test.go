@@ -2,6 +2,9 @@ package awsenv
 
 import (
 	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"strings"
 	"testing"
 )
@@ -44,5 +47,32 @@ func TestConfig(t *testing.T) {
 				t.Errorf("credentials %+v, %v", c, err)
 			}
 		})
+	}
+}
+
+// TestServiceEndpoints: the service clients find the endpoints the
+// environment names, as with the SDK's own environment configuration.
+func TestServiceEndpoints(t *testing.T) {
+	env := map[string]string{"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s",
+		"AWS_ENDPOINT_URL_SECRETS_MANAGER": "http://127.0.0.1:4566", "AWS_ENDPOINT_URL": "http://127.0.0.1:9000"}
+	cfg, err := Config(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.ConfigSources[0].(interface {
+		GetServiceBaseEndpoint(context.Context, string) (string, bool, error)
+	})
+	for sdkID, want := range map[string]string{"Secrets Manager": "http://127.0.0.1:4566", "DynamoDB": "http://127.0.0.1:9000"} {
+		if got, ok, err := p.GetServiceBaseEndpoint(context.Background(), sdkID); got != want || !ok || err != nil {
+			t.Errorf("%s: %q %v %v, want %q", sdkID, got, ok, err, want)
+		}
+	}
+	// And a real client takes it.
+	if got := aws.ToString(secretsmanager.NewFromConfig(cfg).Options().BaseEndpoint); got != "http://127.0.0.1:4566" {
+		t.Errorf("the Secrets Manager client's endpoint is %q", got)
+	}
+	delete(env, "AWS_ENDPOINT_URL")
+	if got, ok, _ := p.GetServiceBaseEndpoint(context.Background(), "SQS"); ok || got != "" {
+		t.Errorf("SQS with no endpoint set: %q %v", got, ok)
 	}
 }

@@ -72,7 +72,8 @@ type envConfig struct {
 	origins  []string
 	handles  int // how many brand handles to seed (1 or 2)
 	creds    support.Credentials
-	ddb      *dynamodb.Client // the service's DynamoDB client; nil is the shared one
+	ddb      *dynamodb.Client                  // the service's DynamoDB client; nil is the shared one
+	wrap     func(support.Store) support.Store // wraps the service's store, as the functions' wiring does
 }
 
 var seq atomic.Int64
@@ -122,7 +123,11 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	if cfg.ddb != nil {
 		e.store = dynamo.New(cfg.ddb, name)
 	}
-	deps := support.Deps{Store: e.store, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
+	var svcStore support.Store = e.store
+	if cfg.wrap != nil {
+		svcStore = cfg.wrap(e.store)
+	}
+	deps := support.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
 	if cfg.noXUsers {
 		deps.XUsers = nil
 	}

@@ -11,11 +11,11 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/acme/twitter-cases/shared/awsenv"
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/handlecache"
 	"github.com/acme/twitter-cases/shared/support"
 )
 
@@ -95,14 +95,20 @@ type Needs struct {
 	Credentials func(awsCfg aws.Config, cfg config.Config) (support.Credentials, error)
 }
 
+// AWSConfig is a function's AWS SDK configuration, from what Lambda puts
+// in its environment (awsenv); the local run and the ops tools use the
+// SDK's default chain instead.
+func AWSConfig() (aws.Config, error) { return awsenv.Config(os.Getenv) }
+
 // ConsoleService builds the console service of an HTTP function and the
-// store under it.
-func ConsoleService(ctx context.Context, cfg config.Config, needs Needs) (*support.Service, *dynamo.Store, error) {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+// store under it, whose brand handles are kept for a few seconds
+// (handlecache: every route that acts on X reads one).
+func ConsoleService(ctx context.Context, cfg config.Config, needs Needs) (*support.Service, support.Store, error) {
+	awsCfg, err := AWSConfig()
 	if err != nil {
 		return nil, nil, err
 	}
-	store := Store(awsCfg, cfg)
+	store := handlecache.New(Store(awsCfg, cfg), 0, nil)
 	var outbox support.Outbox = noOutbox{}
 	if needs.Outbox != nil {
 		if outbox, err = needs.Outbox(awsCfg, cfg); err != nil {
