@@ -37,7 +37,7 @@ func TestHealthThroughAPIGateway(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := handler(ctx, cfg, nil)
+			h, err := handler(ctx, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,7 +58,7 @@ func TestCustomerSearchThroughAPIGateway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := handler(context.Background(), cfg, nil)
+	h, err := handler(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

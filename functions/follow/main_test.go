@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/lambdatest"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
@@ -22,14 +20,14 @@ var local *lambdatest.Local
 
 func TestMain(m *testing.M) { os.Exit(lambdatest.Run(m, &local)) }
 
-func build(t *testing.T, xusers support.XUsers) http.Handler {
+func build(t *testing.T) http.Handler {
 	t.Helper()
-	return lambdatest.Build(t, func(ctx context.Context, cfg config.Config) (http.Handler, error) { return handler(ctx, cfg, xusers) })
+	return lambdatest.Build(t, handler)
 }
 
 func TestFollowThroughAPIGateway(t *testing.T) {
 	d := local.Deploy(t)
-	h := build(t, nil)
+	h := build(t)
 	ev := lambdatest.Event(t, "follow.json")
 
 	resp := lambdatest.Invoke(t, h, ev)
@@ -57,7 +55,7 @@ func TestTwitterHandleLookedUpOnX(t *testing.T) {
 	noX.Headers["content-type"] = "application/json"
 	noX.Body = `{"handle":"@carol_online"}`
 	// Without an X app secret the lookup is unavailable, not pretended.
-	lambdatest.WantStatus(t, lambdatest.Invoke(t, build(t, nil), noX), 503)
+	lambdatest.WantStatus(t, lambdatest.Invoke(t, build(t), noX), 503)
 
 	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler)})
 	srv := httptest.NewServer(sim.Handler())
@@ -83,7 +81,7 @@ func TestTwitterHandleLookedUpOnX(t *testing.T) {
 	ev.RawPath = "/v1/customers/" + carol.ID + "/twitter"
 	ev.RequestContext.HTTP.Path = ev.RawPath
 	ev.Headers["content-type"] = "application/json"
-	h := build(t, nil)
+	h := build(t)
 
 	ev.Body = `{"handle":"@nobody_here"}`
 	got := lambdatest.Invoke(t, h, ev)

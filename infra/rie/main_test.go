@@ -20,7 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/rie"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
@@ -80,7 +80,7 @@ func run(m *testing.M) int {
 	go func() {
 		defer wg.Done()
 		var names []string
-		for _, f := range lambdas.All {
+		for _, f := range functions.All {
 			names = append(names, f.Name)
 		}
 		buildErr = rie.Build(ctx, root, setup.bins, names)
@@ -183,17 +183,17 @@ func (d *deployment) withX() *xsim.Sim {
 }
 
 // env is the environment of a function: what the stack gives it in AWS
-// (lambdas.Function.Env), with this deployment's names and URLs, plus
+// (functions.Function.Env), with this deployment's names and URLs, plus
 // what Lambda itself provides (region, credentials, the function's
 // settings) and the local endpoints. DEV_TOKEN is not set: the agent comes
 // from the JWT claims, as behind API Gateway's authorizer.
-func (d *deployment) env(f lambdas.Function) map[string]string {
-	env := f.Env(lambdas.Resources{
+func (d *deployment) env(f functions.Function) map[string]string {
+	env := f.Env(functions.Resources{
 		TableName:        d.table,
 		OutboundQueueURL: d.urls[queues.Outbound.Name],
 		InboundQueueURL:  d.urls[queues.Inbound.Name],
 		XAppSecret:       appSecretName,
-	}, lambdas.Config{LogLevel: "info", TweetMaxLength: 140, AllowedOrigins: []string{consoleOrigin}})
+	}, functions.Config{LogLevel: "info", TweetMaxLength: 140, AllowedOrigins: []string{consoleOrigin}})
 	for k, v := range map[string]string{
 		"AWS_REGION":                       localaws.Region,
 		"AWS_DEFAULT_REGION":               localaws.Region,
@@ -218,7 +218,7 @@ func (d *deployment) env(f lambdas.Function) map[string]string {
 // changed by edit when given, until the test ends.
 func (d *deployment) start(name string, edit ...func(map[string]string)) *rie.Emulator {
 	d.t.Helper()
-	f, ok := lambdas.ByName(name)
+	f, ok := functions.ByName(name)
 	if !ok {
 		d.t.Fatalf("no function %s", name)
 	}

@@ -8,7 +8,7 @@
 // Its tests feed the functions the samples in events/ against local
 // DynamoDB and SQS (shared/dev/localaws), a Secrets Manager stand-in and the X
 // simulator, with the environment the CDK stack gives each function
-// (infra/lambdas), and check the answers and what they leave behind.
+// (package functions), and check the answers and what they leave behind.
 package rie
 
 import (

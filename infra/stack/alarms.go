@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/queues"
 )
 
@@ -110,7 +110,7 @@ func newAlarms(st awscdk.Stack, stage string, s Settings, src alarmSources) {
 			fmt.Sprintf("the oldest message of the %s queue is older than %v minutes: its consumer is failing or too slow", q.Name, age.Minutes()),
 			src.queues[q.Name].MetricApproximateAgeOfOldestMessage(max), age.Seconds())
 	}
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		fn := src.functions[f.Name]
 		alarm(FunctionID(f.Name)+"Errors", fmt.Sprintf("the %s function failed (crash, timeout or returned error)", f.Name), fn.MetricErrors(sum), 1)
 		alarm(FunctionID(f.Name)+"Throttles", fmt.Sprintf("invocations of the %s function were throttled", f.Name), fn.MetricThrottles(sum), 1)
@@ -132,7 +132,7 @@ func newAlarms(st awscdk.Stack, stage string, s Settings, src alarmSources) {
 // WebhookFailuresPattern matches the access log lines of webhook requests
 // (any of the twitter-webhook function's routes) answered with an error.
 func WebhookFailuresPattern() string {
-	f, _ := lambdas.ByName("twitter-webhook")
+	f, _ := functions.ByName("twitter-webhook")
 	var routes []string
 	for _, r := range f.Routes {
 		routes = append(routes, fmt.Sprintf(`($.routeKey = "%s")`, r))

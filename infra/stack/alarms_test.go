@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/stack"
 	"github.com/acme/twitter-cases/shared/queues"
 )
@@ -45,7 +45,7 @@ func TestAlarms(t *testing.T) {
 			want{q.Name + " backlog", "AWS/SQS", "ApproximateAgeOfOldestMessage", getAtt(c.at(t, stack.QueueID(q)), "QueueName"),
 				stack.QueueAgeThreshold[q.Name].Seconds(), "Maximum"})
 	}
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		fn := ref(c.at(t, stack.FunctionID(f.Name)))
 		wants = append(wants,
 			want{f.Name + " errors", "AWS/Lambda", "Errors", fn, 1, "Sum"},
@@ -155,7 +155,7 @@ func TestExistingXAppSecret(t *testing.T) {
 		t.Errorf("secret created although the context names one: %v", ids)
 	}
 	arn := join("arn:", pseudo("Partition"), ":secretsmanager:", pseudo("Region"), ":", pseudo("AccountId"), ":secret:acme/x-app-??????")
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		if !f.Access.XApp {
 			continue
 		}

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 )
 
 // CORS settings of the HTTP API, the same as the functions' own
@@ -80,25 +80,25 @@ func newAPI(st awscdk.Stack, stage string, s Settings, fns map[string]awslambda.
 	})
 
 	authorizer, signIn := newAuthorizer(st, stage, s, consoleURL)
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		if len(f.Routes) == 0 {
 			continue
 		}
 		integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String(FunctionID(f.Name)+"Integration"), fns[f.Name], nil)
 		for _, r := range f.Routes {
-			method, path := lambdas.Route(r)
+			method, path := functions.Route(r)
 			opts := &awsapigatewayv2.AddRoutesOptions{
 				Path:        jsii.String(path),
 				Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod(method)},
 				Integration: integration,
 			}
-			if lambdas.NeedsJWT(path) {
+			if functions.NeedsJWT(path) {
 				opts.Authorizer = authorizer
 			} else {
 				opts.Authorizer = awsapigatewayv2.NewHttpNoneAuthorizer()
 			}
 			routes := api.AddRoutes(opts)
-			if !lambdas.NeedsJWT(path) {
+			if !functions.NeedsJWT(path) {
 				for _, route := range *routes {
 					cdknag.NagSuppressions_AddResourceSuppressions(route, &[]*cdknag.NagPackSuppression{{
 						Id:     jsii.String("AwsSolutions-APIG4"),
@@ -232,8 +232,8 @@ func webhookURL(api awsapigatewayv2.HttpApi) *string {
 
 // webhookPath is the webhook function's route path.
 func webhookPath() string {
-	f, _ := lambdas.ByName("twitter-webhook")
-	i := slices.IndexFunc(f.Routes, func(r string) bool { _, p := lambdas.Route(r); return !lambdas.NeedsJWT(p) })
-	_, p := lambdas.Route(f.Routes[i])
+	f, _ := functions.ByName("twitter-webhook")
+	i := slices.IndexFunc(f.Routes, func(r string) bool { _, p := functions.Route(r); return !functions.NeedsJWT(p) })
+	_, p := functions.Route(f.Routes[i])
 	return p
 }

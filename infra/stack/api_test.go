@@ -18,7 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/stack"
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dynamo"
@@ -37,7 +37,7 @@ func TestRoutes(t *testing.T) {
 		routes[c.prop(id, "RouteKey").(string)] = id
 	}
 	var want int
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		fnArn := getAtt(c.at(t, stack.FunctionID(f.Name)), "Arn")
 		for _, r := range f.Routes {
 			want++
@@ -46,7 +46,7 @@ func TestRoutes(t *testing.T) {
 				t.Errorf("no route %s", r)
 				continue
 			}
-			_, path := lambdas.Route(r)
+			_, path := functions.Route(r)
 			p := c.Resources[id].Properties
 			if !same(p["ApiId"], ref(apiID)) {
 				t.Errorf("%s: on API %v", r, p["ApiId"])
@@ -104,9 +104,10 @@ func TestRoutes(t *testing.T) {
 }
 
 // The routes in the stack are the routes the code serves: each operation of
-// the OpenAPI document is routed to the function whose consoleapi route
-// group answers it (anything but the catch-all 404), the webhook to
-// twitter-webhook; /openapi.json is served by the local run only.
+// the OpenAPI document is routed to the one function whose handler, built
+// from its declaration, answers it (anything but the catch-all 404), the
+// webhook to twitter-webhook; /openapi.json is served by the local run
+// only.
 func TestRoutesAreTheCodesRoutes(t *testing.T) {
 	root := projectConfig(t).Dir
 	raw, err := os.ReadFile(filepath.Join(root, "shared", "dev", "openapi", "openapi.json"))
@@ -129,15 +130,20 @@ func TestRoutesAreTheCodesRoutes(t *testing.T) {
 	})
 	store := dynamo.New(client, "probe")
 	svc := support.NewService(support.Deps{Store: store, Outbox: noOutbox{}})
-	groups := map[string]http.Handler{
-		"console":     consoleapi.ConsoleRoutes(svc, store, consoleapi.Options{}),
-		"create-case": consoleapi.CreateCaseRoutes(svc, store, consoleapi.Options{}),
-		"reply":       consoleapi.ReplyRoutes(svc, store, consoleapi.Options{}),
-		"retweet":     consoleapi.RetweetRoutes(svc, store, consoleapi.Options{}),
-		"follow":      consoleapi.FollowRoutes(svc, store, consoleapi.Options{}),
+	// Each console API function's handler, built from its declaration.
+	groups := map[string]http.Handler{}
+	for _, f := range functions.All {
+		if !f.Access.ConsoleAPI {
+			continue
+		}
+		h, err := consoleapi.Routes(svc, store, consoleapi.Options{}, f.Routes)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		groups[f.Name] = h
 	}
 	inStack := map[string]string{} // route → function
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		for _, r := range f.Routes {
 			inStack[r] = f.Name
 		}

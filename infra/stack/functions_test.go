@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/stack"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/table"
@@ -19,7 +19,7 @@ import (
 // functionIDs are the logical ids of one function's resources.
 type functionIDs struct{ fn, role, logs string }
 
-func idsOf(t *testing.T, c *cfnTemplate, f lambdas.Function) functionIDs {
+func idsOf(t *testing.T, c *cfnTemplate, f functions.Function) functionIDs {
 	t.Helper()
 	id := stack.FunctionID(f.Name)
 	return functionIDs{fn: c.at(t, id), role: c.at(t, id+"Role"), logs: c.at(t, id+"Logs")}
@@ -37,20 +37,20 @@ func TestFunctionsAreTheProjectsFunctions(t *testing.T) {
 	for _, m := range mains {
 		inCode = append(inCode, filepath.Base(filepath.Dir(m)))
 	}
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		inStack = append(inStack, f.Name)
 	}
 	sort.Strings(inCode)
 	sort.Strings(inStack)
 	if d := diffStrings(inStack, inCode); d != "" {
-		t.Errorf("lambdas.All against functions/*/main.go:%s", d)
+		t.Errorf("functions.All against functions/*/main.go:%s", d)
 	}
 	// Beside them only CDK's BucketDeployment handler, which copies the
 	// console into its bucket during deploys.
 	fns := tmpl(t).ofType("AWS::Lambda::Function")
 	fns = slices.DeleteFunc(fns, func(id string) bool { return strings.HasPrefix(id, "CustomCDKBucketDeployment") })
-	if got := len(fns); got != len(lambdas.All) {
-		t.Errorf("%d functions in the template besides the console's deployment, %d specs", got, len(lambdas.All))
+	if got := len(fns); got != len(functions.All) {
+		t.Errorf("%d functions in the template besides the console's deployment, %d specs", got, len(functions.All))
 	}
 }
 
@@ -58,7 +58,7 @@ func TestFunctionsAreBuiltForLambdaOnARM(t *testing.T) {
 	c := tmpl(t)
 	settings := stack.DefaultSettings
 	settings.AllowedOrigins = []string{"http://localhost:3000"}
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		t.Run(f.Name, func(t *testing.T) {
 			ids := idsOf(t, c, f)
 			r := c.Resources[ids.fn]
@@ -118,7 +118,7 @@ func TestFunctionEnvironments(t *testing.T) {
 	tableRef := ref(c.at(t, stack.TableID))
 	outboundRef := ref(c.at(t, stack.QueueID(queues.Outbound)))
 	inboundRef := ref(c.at(t, stack.QueueID(queues.Inbound)))
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		t.Run(f.Name, func(t *testing.T) {
 			got, _ := c.prop(idsOf(t, c, f).fn, "Environment.Variables").(map[string]any)
 			want := map[string]any{"LOG_LEVEL": "info"}
@@ -166,8 +166,8 @@ func TestEnvironmentIsWhatConfigReads(t *testing.T) {
 	for _, m := range regexp.MustCompile(`getenv\("([A-Z_]+)"\)`).FindAllStringSubmatch(string(src), -1) {
 		read[m[1]] = true
 	}
-	for _, f := range lambdas.All {
-		for k := range f.Env(lambdas.Resources{}, stack.DefaultSettings.FunctionConfig()) {
+	for _, f := range functions.All {
+		for k := range f.Env(functions.Resources{}, stack.DefaultSettings.FunctionConfig()) {
 			if !read[k] {
 				t.Errorf("%s: %s is not read by shared/config", f.Name, k)
 			}
@@ -178,7 +178,7 @@ func TestEnvironmentIsWhatConfigReads(t *testing.T) {
 func TestQueueConsumers(t *testing.T) {
 	c := tmpl(t)
 	var consumers int
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		if f.Consumes == nil {
 			continue
 		}
@@ -245,7 +245,7 @@ func TestLeastPrivilege(t *testing.T) {
 	queueArn := func(q queues.Queue) obj { return getAtt(c.at(t, stack.QueueID(q)), "Arn") }
 	handles := join("arn:", pseudo("Partition"), ":secretsmanager:", pseudo("Region"), ":", pseudo("AccountId"),
 		":secret:"+stack.HandleSecretPrefix("dev")+"*")
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		t.Run(f.Name, func(t *testing.T) {
 			ids := idsOf(t, c, f)
 			var want []string

@@ -19,7 +19,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/table"
 )
@@ -51,7 +51,7 @@ type functionDeps struct {
 	stage     string
 	settings  Settings
 	buildDir  string
-	resources lambdas.Resources
+	resources functions.Resources
 	table     awsdynamodb.Table
 	queues    map[string]awssqs.Queue
 	xApp      xAppSecret
@@ -61,7 +61,7 @@ type functionDeps struct {
 // managed policies), its own log group, X-Ray tracing and, for a queue
 // consumer, its event source mapping, for a scheduled one its EventBridge
 // schedule.
-func newFunction(st awscdk.Stack, f lambdas.Function, d functionDeps) awslambda.Function {
+func newFunction(st awscdk.Stack, f functions.Function, d functionDeps) awslambda.Function {
 	id := FunctionID(f.Name)
 	role := awsiam.NewRole(st, jsii.String(id+"Role"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/stack"
 )
 
@@ -96,14 +96,14 @@ func TestNagSuppressions(t *testing.T) {
 		"Resource::<" + stack.ConsoleBucketID + ".Arn>/*", "Resource::*"} {
 		want = append(want, "AwsSolutions-IAM5 "+deployer+"/ServiceRole/DefaultPolicy/Resource ["+applies+"]")
 	}
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		policy := name + "/" + stack.FunctionID(f.Name) + "Role/DefaultPolicy/Resource"
 		want = append(want, "AwsSolutions-IAM5 "+policy+" [Resource::*]")
 		if f.Access.BrandHandles {
 			want = append(want, "AwsSolutions-IAM5 "+policy+" [Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:twitter-cases/dev/handles/*]")
 		}
 		for _, r := range f.Routes {
-			if method, path := lambdas.Route(r); !lambdas.NeedsJWT(path) {
+			if method, path := functions.Route(r); !functions.NeedsJWT(path) {
 				want = append(want, "AwsSolutions-APIG4 "+name+"/"+stack.APIID+"/"+method+strings.ReplaceAll(path, "/", "--")+"/Resource")
 			}
 		}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/stack"
 )
 
@@ -14,7 +14,7 @@ import (
 func TestScheduledFunctions(t *testing.T) {
 	c := tmpl(t)
 	var scheduled int
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		if f.Schedule == 0 {
 			continue
 		}

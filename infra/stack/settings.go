@@ -13,7 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/config"
 )
 
@@ -85,8 +85,8 @@ var DefaultSettings = Settings{
 }
 
 // FunctionConfig is what of the settings reaches the functions' environment.
-func (s Settings) FunctionConfig() lambdas.Config {
-	return lambdas.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID}
+func (s Settings) FunctionConfig() functions.Config {
+	return functions.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID}
 }
 
 // ExternalJWT reports whether the API trusts an external issuer instead

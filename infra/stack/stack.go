@@ -2,7 +2,7 @@
 // the DynamoDB table and the SQS queues, built from the shared definitions
 // in shared/table and shared/queues so that AWS, the local run and the tests
 // cannot drift apart; the X app's credentials secret; every Lambda function
-// of lambdas.All with its own least-privilege role, log group and trigger;
+// of functions.All with its own least-privilege role, log group and trigger;
 // the HTTP API with a JWT authorizer (the stack's Cognito user pool, or an
 // external issuer); and CloudWatch alarms on an SNS topic.
 //
@@ -31,7 +31,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/table"
 )
@@ -113,12 +113,12 @@ func Stage(scope constructs.Construct) (string, error) {
 }
 
 // New adds the stack of props.Stage to scope under id (use Name(stage)):
-// the table, the queues, the X app secret, every function of lambdas.All
+// the table, the queues, the X app secret, every function of functions.All
 // with its least-privilege role, log group and triggers, the HTTP API with
 // its JWT authorizer, and the alarms. It fails when a function's build is
 // missing.
 func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, error) {
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		bootstrap := filepath.Join(props.BuildDir, f.Name, "bootstrap")
 		if info, err := os.Stat(bootstrap); err != nil || !info.Mode().IsRegular() {
 			return nil, fmt.Errorf("stack: no Lambda build of %s at %s: run `make build` first", f.Name, bootstrap)
@@ -161,14 +161,14 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	out(XAppSecretOutputID, "Name of the Secrets Manager secret with the X app's consumer key and secret (JSON: consumer_key, consumer_secret)", jsii.String(app.name))
 	out(HandlePrefixOutputID, "Brand handles' credentials secrets must be named with this prefix (JSON: access_token, access_token_secret)", jsii.String(HandleSecretPrefix(props.Stage)))
 
-	res := lambdas.Resources{
+	res := functions.Resources{
 		TableName:        *tbl.TableName(),
 		OutboundQueueURL: *queueOf[queues.Outbound.Name].QueueUrl(),
 		InboundQueueURL:  *queueOf[queues.Inbound.Name].QueueUrl(),
 		XAppSecret:       app.name,
 	}
 	fns := map[string]awslambda.Function{}
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		fns[f.Name] = newFunction(st, f, functionDeps{
 			stage: props.Stage, settings: s, buildDir: props.BuildDir, resources: res,
 			table: tbl, queues: queueOf, xApp: app,

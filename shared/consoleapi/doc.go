@@ -1,7 +1,9 @@
-// Package consoleapi is the console's HTTP API (shared/spec/API.md): the
-// routes of the create-case, reply, retweet, follow and console functions,
-// each group an ordinary http.Handler that Lambda serves through
-// aws-lambda-go-api-proxy and the local run mounts on one mux (All).
+// Package consoleapi is the console's HTTP API (shared/spec/API.md): a
+// handler for each route (routes.go), and Function, which builds a console
+// API function's http.Handler from its declaration in package functions
+// (its routes and the dependencies its access calls for). Lambda serves it
+// through aws-lambda-go-api-proxy; the local run mounts every declared route
+// on one mux (Routes).
 //
 // Handlers are thin: they decode the request (httpapi.Decode), call the
 // support.Service, which holds every rule, and encode its answer as the

@@ -81,7 +81,7 @@ var seq atomic.Int64
 var notName = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 
 // newEnv gives the test its own table and queues, seeds them, and serves
-// consoleapi.All on an httptest.Server.
+// every console API route on an httptest.Server.
 func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Helper()
 	cfg := envConfig{tweetMax: 140, handles: 2, origins: []string{"https://console.example.com"}}
@@ -132,7 +132,11 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		deps.XUsers = nil
 	}
 	svc := support.NewService(deps)
-	e.srv = httptest.NewServer(consoleapi.All(svc, e.store, consoleapi.Options{DevToken: devToken, AllowedOrigins: cfg.origins}))
+	h, err := consoleapi.Routes(svc, e.store, consoleapi.Options{DevToken: devToken, AllowedOrigins: cfg.origins}, consoleapi.Patterns())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 	return e
 }

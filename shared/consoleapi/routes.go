@@ -1,7 +1,10 @@
 package consoleapi
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/acme/twitter-cases/shared/config"
@@ -9,7 +12,7 @@ import (
 	"github.com/acme/twitter-cases/shared/support"
 )
 
-// Options are the settings every route group shares.
+// Options are the settings every console API function shares.
 type Options struct {
 	// DevToken, when not "", is accepted as a bearer token for the
 	// development agent (the local run); in AWS the JWT authorizer's
@@ -26,74 +29,64 @@ func OptionsFrom(cfg config.Config) Options {
 	return Options{DevToken: cfg.DevToken, AllowedOrigins: cfg.AllowedOrigins}
 }
 
-// CreateCaseRoutes is the create-case function: POST /v1/cases.
-func CreateCaseRoutes(svc *support.Service, store support.Store, o Options) http.Handler {
-	return newServer(svc, store, o).handler(createCaseRoutes)
+// Routes returns the handler of the given console API routes ("METHOD
+// /path", as a functions.Function lists them): a function serves its
+// declared routes and no other, the local run every function's. A route
+// the package has no handler for is an error, so a declaration cannot
+// name a route nobody serves.
+func Routes(svc *support.Service, store support.Store, o Options, routes []string) (http.Handler, error) {
+	s := newServer(svc, store, o)
+	handlers := s.routes()
+	mux := http.NewServeMux()
+	for _, r := range routes {
+		h, ok := handlers[r]
+		if !ok {
+			return nil, fmt.Errorf("consoleapi: no handler for the route %q", r)
+		}
+		mux.Handle(r, h)
+	}
+	return s.handler(mux), nil
 }
 
-// ReplyRoutes is the reply function: reply options, replies and the
-// character counter.
-func ReplyRoutes(svc *support.Service, store support.Store, o Options) http.Handler {
-	return newServer(svc, store, o).handler(replyRoutes)
+// Patterns returns every route the package has a handler for, sorted.
+func Patterns() []string {
+	return slices.Sorted(maps.Keys((&server{agent: identity, idempotent: identity}).routes()))
 }
 
-// RetweetRoutes is the retweet function: Retweet and undo.
-func RetweetRoutes(svc *support.Service, store support.Store, o Options) http.Handler {
-	return newServer(svc, store, o).handler(retweetRoutes)
-}
+func identity(h http.Handler) http.Handler { return h }
 
-// FollowRoutes is the follow function: a customer's Twitter handle (looked
-// up on X) and the brand handles' follows of the customer.
-func FollowRoutes(svc *support.Service, store support.Store, o Options) http.Handler {
-	return newServer(svc, store, o).handler(followRoutes)
-}
+// routes maps each console API route to its handler: its one place in the
+// code. Which function serves it is declared in package functions.
+func (s *server) routes() map[string]http.Handler {
+	const retweet = "/v1/cases/{id}/messages/{message_id}/retweets/{handle_id}"
+	return map[string]http.Handler{
+		"GET /healthz": httpapi.Health(s.store),
 
-// ConsoleRoutes is the console function: brand handles (whose
-// subscriptions on X it queues), customers, case lists and reads, case
-// status, and the health check.
-func ConsoleRoutes(svc *support.Service, store support.Store, o Options) http.Handler {
-	return newServer(svc, store, o).handler(consoleRoutes)
-}
+		"GET /v1/handles":         s.agent(s.handleListHandles()),
+		"POST /v1/handles":        s.agent(s.handleRegisterHandle()),
+		"PATCH /v1/handles/{id}":  s.agent(s.handleUpdateHandle()),
+		"DELETE /v1/handles/{id}": s.agent(s.handleDeleteHandle()),
 
-// All is every group on one handler, for the local run.
-func All(svc *support.Service, store support.Store, o Options) http.Handler {
-	return newServer(svc, store, o).handler(createCaseRoutes, replyRoutes, retweetRoutes, followRoutes, consoleRoutes)
-}
+		"GET /v1/customers":      s.agent(s.handleSearchCustomers()),
+		"POST /v1/customers":     s.agent(s.handleCreateCustomer()),
+		"GET /v1/customers/{id}": s.agent(s.handleGetCustomer()),
 
-func createCaseRoutes(s *server, mux *http.ServeMux) {
-	mux.Handle("POST /v1/cases", s.agent(s.idempotent(s.handleCreateCase())))
-}
+		"GET /v1/cases":               s.agent(s.handleListCases()),
+		"POST /v1/cases":              s.agent(s.idempotent(s.handleCreateCase())),
+		"GET /v1/cases/{id}":          s.agent(s.handleGetCase()),
+		"PATCH /v1/cases/{id}":        s.agent(s.handlePatchCase()),
+		"GET /v1/cases/{id}/messages": s.agent(s.handleMessages()),
 
-func replyRoutes(s *server, mux *http.ServeMux) {
-	mux.Handle("GET /v1/cases/{id}/reply-options", s.agent(s.handleReplyOptions()))
-	mux.Handle("POST /v1/cases/{id}/replies", s.agent(s.idempotent(s.handleReply())))
-	mux.Handle("POST /v1/text/count", s.agent(s.handleTextCount()))
-}
+		"GET /v1/cases/{id}/reply-options": s.agent(s.handleReplyOptions()),
+		"POST /v1/cases/{id}/replies":      s.agent(s.idempotent(s.handleReply())),
+		"POST /v1/text/count":              s.agent(s.handleTextCount()),
 
-func retweetRoutes(s *server, mux *http.ServeMux) {
-	const path = "/v1/cases/{id}/messages/{message_id}/retweets/{handle_id}"
-	mux.Handle("PUT "+path, s.agent(s.idempotent(s.handleRetweet())))
-	mux.Handle("DELETE "+path, s.agent(s.idempotent(s.handleUnretweet())))
-}
+		"PUT " + retweet:    s.agent(s.idempotent(s.handleRetweet())),
+		"DELETE " + retweet: s.agent(s.idempotent(s.handleUnretweet())),
 
-func followRoutes(s *server, mux *http.ServeMux) {
-	mux.Handle("PUT /v1/customers/{id}/twitter", s.agent(s.handleSetTwitter()))
-	mux.Handle("DELETE /v1/customers/{id}/twitter", s.agent(s.handleRemoveTwitter()))
-	mux.Handle("PUT /v1/customers/{id}/follows/{handle_id}", s.agent(s.idempotent(s.handleFollow(support.ActionFollow))))
-	mux.Handle("DELETE /v1/customers/{id}/follows/{handle_id}", s.agent(s.idempotent(s.handleFollow(support.ActionUnfollow))))
-}
-
-func consoleRoutes(s *server, mux *http.ServeMux) {
-	mux.Handle("GET /healthz", httpapi.Health(s.store))
-	mux.Handle("GET /v1/handles", s.agent(s.handleListHandles()))
-	mux.Handle("POST /v1/handles", s.agent(s.handleRegisterHandle()))
-	mux.Handle("PATCH /v1/handles/{id}", s.agent(s.handleUpdateHandle()))
-	mux.Handle("DELETE /v1/handles/{id}", s.agent(s.handleDeleteHandle()))
-	mux.Handle("GET /v1/customers", s.agent(s.handleSearchCustomers()))
-	mux.Handle("POST /v1/customers", s.agent(s.handleCreateCustomer()))
-	mux.Handle("GET /v1/customers/{id}", s.agent(s.handleGetCustomer()))
-	mux.Handle("GET /v1/cases", s.agent(s.handleListCases()))
-	mux.Handle("GET /v1/cases/{id}", s.agent(s.handleGetCase()))
-	mux.Handle("PATCH /v1/cases/{id}", s.agent(s.handlePatchCase()))
-	mux.Handle("GET /v1/cases/{id}/messages", s.agent(s.handleMessages()))
+		"PUT /v1/customers/{id}/twitter":                s.agent(s.handleSetTwitter()),
+		"DELETE /v1/customers/{id}/twitter":             s.agent(s.handleRemoveTwitter()),
+		"PUT /v1/customers/{id}/follows/{handle_id}":    s.agent(s.idempotent(s.handleFollow(support.ActionFollow))),
+		"DELETE /v1/customers/{id}/follows/{handle_id}": s.agent(s.idempotent(s.handleFollow(support.ActionUnfollow))),
+	}
 }

@@ -47,13 +47,9 @@ func pathIDs(next http.Handler) http.Handler {
 	})
 }
 
-// handler mounts the route groups on one mux, answers unknown routes with
-// a not_found problem, and puts CORS around everything.
-func (s *server) handler(groups ...func(*server, *http.ServeMux)) http.Handler {
-	mux := http.NewServeMux()
-	for _, g := range groups {
-		g(s, mux)
-	}
+// handler answers the routes mux does not have with a not_found problem,
+// and puts CORS around everything.
+func (s *server) handler(mux *http.ServeMux) http.Handler {
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		httpapi.WriteError(w, r, support.Errorf(support.ENotFound, "There is no route %s %s.", r.Method, httpapi.ShortPath(r.URL.Path)))
 	}))

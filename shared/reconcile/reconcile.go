@@ -37,8 +37,6 @@ const (
 	// command is handed back: longer than a batch of the outbound worker
 	// runs, so a command being worked on is not doubled needlessly.
 	StaleAfter = 5 * time.Minute
-	// Every is how often the reconciler runs (the AWS schedule).
-	Every = 5 * time.Minute
 	// MaxRequeues is how often work is handed back before it is given up.
 	MaxRequeues = 3
 )

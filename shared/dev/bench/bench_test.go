@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/rie"
 	"github.com/acme/twitter-cases/shared/dev/bench"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
@@ -71,7 +71,7 @@ func TestQuickRun(t *testing.T) {
 	for _, c := range rep.Calls {
 		want = append(want, "DynamoDB calls: "+c.Name)
 	}
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		want = append(want, "cold init: "+f.Name+" ", "zip -9 of arm64 bootstrap: "+f.Name+" ")
 	}
 	for _, a := range bench.Anchors {

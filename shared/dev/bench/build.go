@@ -13,13 +13,13 @@ import (
 	"path/filepath"
 	"runtime"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 )
 
 // Binary is one Lambda function the bench builds: a function of the
 // product or an anchor.
 type Binary struct {
-	// Name is the function's (infra/lambdas) or the anchor's.
+	// Name is the function's (package functions) or the anchor's.
 	Name string
 	// Pkg is its main package, relative to the module root.
 	Pkg string
@@ -46,10 +46,10 @@ var Anchors = []Binary{
 }
 
 // Binaries are the anchors, then every function of the product as the
-// stack deploys them (infra/lambdas).
+// stack deploys them (package functions).
 func Binaries() []Binary {
 	out := append([]Binary(nil), Anchors...)
-	for _, f := range lambdas.All {
+	for _, f := range functions.All {
 		out = append(out, Binary{Name: f.Name, Pkg: "./functions/" + f.Name})
 	}
 	return out

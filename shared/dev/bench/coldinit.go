@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acme/twitter-cases/infra/lambdas"
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/rie"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 )
@@ -36,7 +36,7 @@ func lambdaEnv(name string, memoryMB int, timeout time.Duration) map[string]stri
 
 // stackResources are the names and URLs the stack would hand the
 // functions; nothing reaches them during init.
-var stackResources = lambdas.Resources{
+var stackResources = functions.Resources{
 	TableName:        "twitter-cases-bench",
 	OutboundQueueURL: "https://sqs.us-east-1.amazonaws.com/000000000000/twitter-cases-bench-outbound.fifo",
 	InboundQueueURL:  "https://sqs.us-east-1.amazonaws.com/000000000000/twitter-cases-bench-inbound",
@@ -44,16 +44,16 @@ var stackResources = lambdas.Resources{
 }
 
 // stackConfig is a deployment's settings as they reach the functions.
-var stackConfig = lambdas.Config{
+var stackConfig = functions.Config{
 	LogLevel: "info", TweetMaxLength: 280, AllowedOrigins: []string{"https://console.example.com"},
 	Stage: "bench", XWebhookID: "1860000000000000001",
 }
 
 // InitEnv is the environment a binary starts with: for a function, what the
-// stack gives it (infra/lambdas) and what Lambda adds; for an anchor,
+// stack gives it (package functions) and what Lambda adds; for an anchor,
 // what Lambda adds.
 func InitEnv(b Binary) map[string]string {
-	f, ok := lambdas.ByName(b.Name)
+	f, ok := functions.ByName(b.Name)
 	if b.Anchor || !ok {
 		return lambdaEnv(b.Name, 256, 10*time.Second)
 	}

@@ -26,7 +26,7 @@ type InboundResult struct {
 	Events                        int
 }
 
-// inboundBatch is what Lambda hands the inbound worker at most (infra/lambdas).
+// inboundBatch is what Lambda hands the inbound worker at most (package functions).
 const inboundBatch = 10
 
 // measureInbound runs batches of ten mentions, each from a user no store

@@ -210,10 +210,16 @@ func (l *local) routes(store *dynamo.Store) http.Handler {
 		TableName: "bench", DevToken: devToken, TweetMaxLength: 280, Stage: "bench",
 		OutboundQueueURL: l.urls[queues.Outbound.Name], InboundQueueURL: l.urls[queues.Inbound.Name],
 	}
-	return localrun.Routes(localrun.Deps{
+	h, err := localrun.Routes(localrun.Deps{
 		Config: cfg, Store: store, SQS: l.sqsClient, Queues: l.urls, Logger: l.logger,
 		XUsers: xwire.Lookup{X: l.x, Handles: store}, X: l.x, ConsumerSecret: sample.ConsumerSecret,
 	})
+	if err != nil {
+		// Only a declared route without a handler fails here, which
+		// functions' TestConsoleRoutesAreDeclaredOnce rules out.
+		panic(err)
+	}
+	return h
 }
 
 // inboundWorker is the inbound worker's handler on store, as its function

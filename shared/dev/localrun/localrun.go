@@ -191,8 +191,13 @@ func Run(ctx context.Context, opts Options) (err error) {
 	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
 		XUsers: xwire.Lookup{X: x, Handles: store}, X: x, Credentials: xwire.CredentialsCheck{Secrets: cache},
 		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir}
+	routes, err := Routes(deps)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
-		Handler:           Routes(deps),
+		Handler:           routes,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}

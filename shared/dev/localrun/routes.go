@@ -1,8 +1,10 @@
 package localrun
 
 import (
+	"fmt"
 	"net/http"
 
+	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dev/openapi"
 	"github.com/acme/twitter-cases/shared/dev/sqspoll"
@@ -14,21 +16,40 @@ import (
 	"github.com/acme/twitter-cases/shared/webhook"
 )
 
-// Routes mounts every function's handlers on one mux, exactly the handlers
-// the Lambda functions serve: the console API (every group, with the
-// development token and the configured CORS origins), the webhook, the
-// OpenAPI document, and the agent console at / when Deps.ConsoleDir is set.
-func Routes(d Deps) http.Handler {
-	svc := Service(d)
+// Routes mounts every route the registry (package functions) declares on
+// one mux, served by exactly the handlers the Lambda functions serve: the
+// console API functions' routes (with the development token and the
+// configured CORS origins) and the webhook's; then the OpenAPI document,
+// and the agent console at / when Deps.ConsoleDir is set. A declared route
+// of another kind is an error.
+func Routes(d Deps) (http.Handler, error) {
+	var apiRoutes, hookRoutes []string
+	for _, f := range functions.All {
+		switch {
+		case f.Access.ConsoleAPI:
+			apiRoutes = append(apiRoutes, f.Routes...)
+		case f.Name == functions.TwitterWebhook.Name:
+			hookRoutes = append(hookRoutes, f.Routes...)
+		case len(f.Routes) > 0:
+			return nil, fmt.Errorf("localrun: %s's routes are neither the console API's nor the webhook's", f.Name)
+		}
+	}
+	api, err := consoleapi.Routes(Service(d), d.Store, consoleapi.OptionsFrom(d.Config), apiRoutes)
+	if err != nil {
+		return nil, fmt.Errorf("localrun: %w", err)
+	}
+	hook := webhook.Handler(webhook.StaticSecret(d.ConsumerSecret),
+		sqsqueue.New(d.SQS, d.Config.InboundQueueURL), webhook.Options{Logger: d.Logger})
 	mux := http.NewServeMux()
-	mux.Handle("/", consoleapi.All(svc, d.Store, consoleapi.OptionsFrom(d.Config)))
-	mux.Handle(webhook.Path, webhook.Handler(webhook.StaticSecret(d.ConsumerSecret),
-		sqsqueue.New(d.SQS, d.Config.InboundQueueURL), webhook.Options{Logger: d.Logger}))
+	mux.Handle("/", api)
+	for _, r := range hookRoutes {
+		mux.Handle(r, hook)
+	}
 	mux.Handle("GET "+openapi.Path, openapi.Handler())
 	if d.ConsoleDir != "" {
 		mountConsole(mux, d.ConsoleDir, d.Config.DevToken)
 	}
-	return mux
+	return mux, nil
 }
 
 // Service is the console service the routes run on.

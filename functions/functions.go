@@ -1,13 +1,15 @@
-// Package lambdas lists the product's Lambda functions as the CDK stack
-// deploys them: for each, what starts it (HTTP routes, a queue or a
-// schedule), what it
-// may use (which decides its IAM policy and its environment) and its size.
-// The stack (infra/stack) builds every function from All, and the emulator
-// tests (infra/rie) run each built function with the environment Env gives
-// it, so a function that works there gets everything it needs in AWS.
+// Package functions is the registry of the product's Lambda functions, one
+// declaration each: what starts it (HTTP routes, a queue or a schedule),
+// what it may use (which decides its IAM policy, its environment and the
+// dependencies its main builds) and its size. Everything else derives from
+// it: each functions/<name>/main.go serves its declaration (a console API
+// function's routes and dependencies through consoleapi.Function), the local
+// run mounts every declared route, the CDK stack (infra/stack) builds every
+// function of All, and the emulator tests (infra/rie) run each built
+// function with the environment Env gives it.
 //
-// The package imports no AWS or CDK code.
-package lambdas
+// The functions link it, so it imports no AWS, CDK or dev code.
+package functions
 
 import (
 	"strconv"
@@ -15,13 +17,16 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/reconcile"
 )
 
 // Function describes one Lambda function of functions/<Name>: what starts
 // it, what it may touch and how much it gets. The stack's tests check the
 // list against the code (the functions in functions/, the routes each one
 // serves, the environment variables shared/config reads).
+//
+// A function whose Access has ConsoleAPI serves console API routes:
+// consoleapi has a handler for each route it lists. The only other routes
+// are the webhook's (shared/webhook).
 type Function struct {
 	// Name is the folder under functions/ and under build/ (build/<Name>/bootstrap).
 	Name        string
@@ -98,111 +103,130 @@ const (
 	reconcilerTimeout = time.Minute
 )
 
-// All is every function of the product.
-var All = []Function{
-	{
-		Name:        "console",
-		Description: "Console API: brand handles (and their X subscriptions), customers, case lists and reads, case status, health check",
-		MemoryMB:    httpMemoryMB,
-		Timeout:     lookupTimeout,
-		Routes: []string{
-			"GET /healthz",
-			"GET /v1/handles", "POST /v1/handles",
-			"PATCH /v1/handles/{id}", "DELETE /v1/handles/{id}",
-			"GET /v1/customers", "POST /v1/customers",
-			"GET /v1/customers/{id}",
-			"GET /v1/cases",
-			"GET /v1/cases/{id}", "PATCH /v1/cases/{id}",
-			"GET /v1/cases/{id}/messages",
-		},
-		// It queues the brand handles' subscribe and unsubscribe commands
-		// and reads their credentials secrets to check them.
-		Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
+// Console is the console function.
+var Console = Function{
+	Name:        "console",
+	Description: "Console API: brand handles (and their X subscriptions), customers, case lists and reads, case status, health check",
+	MemoryMB:    httpMemoryMB,
+	Timeout:     lookupTimeout,
+	Routes: []string{
+		"GET /healthz",
+		"GET /v1/handles", "POST /v1/handles",
+		"PATCH /v1/handles/{id}", "DELETE /v1/handles/{id}",
+		"GET /v1/customers", "POST /v1/customers",
+		"GET /v1/customers/{id}",
+		"GET /v1/cases",
+		"GET /v1/cases/{id}", "PATCH /v1/cases/{id}",
+		"GET /v1/cases/{id}/messages",
 	},
-	{
-		Name:        "create-case",
-		Description: "Console API: create a Twitter case and queue its first Tweet",
-		MemoryMB:    httpMemoryMB,
-		Timeout:     httpTimeout,
-		Routes:      []string{"POST /v1/cases"},
-		Access:      Access{Table: true, SendOutbound: true, ConsoleAPI: true},
-	},
-	{
-		Name:        "reply",
-		Description: "Console API: reply options, replies (mention or Direct Message) and the character counter",
-		MemoryMB:    httpMemoryMB,
-		Timeout:     httpTimeout,
-		Routes: []string{
-			"GET /v1/cases/{id}/reply-options",
-			"POST /v1/cases/{id}/replies",
-			"POST /v1/text/count",
-		},
-		Access: Access{Table: true, SendOutbound: true, ConsoleAPI: true},
-	},
-	{
-		Name:        "retweet",
-		Description: "Console API: Retweet a customer's Tweet with a brand handle, and undo it",
-		MemoryMB:    httpMemoryMB,
-		Timeout:     httpTimeout,
-		Routes: []string{
-			"PUT /v1/cases/{id}/messages/{message_id}/retweets/{handle_id}",
-			"DELETE /v1/cases/{id}/messages/{message_id}/retweets/{handle_id}",
-		},
-		Access: Access{Table: true, SendOutbound: true, ConsoleAPI: true},
-	},
-	{
-		Name:        "follow",
-		Description: "Console API: a customer's Twitter handle (looked up on X) and the brand handles' follows",
-		MemoryMB:    httpMemoryMB,
-		Timeout:     lookupTimeout,
-		Routes: []string{
-			"PUT /v1/customers/{id}/twitter", "DELETE /v1/customers/{id}/twitter",
-			"PUT /v1/customers/{id}/follows/{handle_id}", "DELETE /v1/customers/{id}/follows/{handle_id}",
-		},
-		Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
-	},
-	{
-		Name:        "twitter-webhook",
-		Description: "X Account Activity webhook: CRC checks, signature verification, payloads onto the inbound queue",
-		MemoryMB:    httpMemoryMB,
-		Timeout:     httpTimeout,
-		Routes:      []string{"GET /webhooks/twitter", "POST /webhooks/twitter"},
-		Access:      Access{SendInbound: true, XApp: true},
-	},
-	{
-		Name:        "inbound-worker",
-		Description: "Inbound queue consumer: X events into cases, customers and follow state",
-		MemoryMB:    httpMemoryMB,
-		Consumes:    &queues.Inbound,
-		// Payloads are independent and the worker is idempotent: up to ten
-		// per invocation, waiting at most a second to fill a batch.
-		BatchSize:   10,
-		BatchWindow: time.Second,
-		Access:      Access{Table: true},
-	},
-	{
-		Name:        "outbound-worker",
-		Description: "Outbound queue consumer: Tweets, replies, Direct Messages, Retweets, follows and the brand handles' subscriptions on X",
-		MemoryMB:    httpMemoryMB,
-		Consumes:    &queues.Outbound,
-		// A FIFO batch is handled in order and stops at the first failure;
-		// five commands keep a batch well inside the timeout even when X
-		// is slow.
-		BatchSize: 5,
-		CallsX:    true,
-		Access:    Access{Table: true, XApp: true, BrandHandles: true, DelaysMessages: true, XActivity: true},
-	},
-	{
-		Name:        "reconciler",
-		Description: "Scheduled: hands outgoing work a crash left unfinished back to the outbound queue",
-		MemoryMB:    httpMemoryMB,
-		// A Query of the work in flight and a conditional write and an
-		// SQS send per stale piece of it.
-		Timeout:  reconcilerTimeout,
-		Schedule: reconcile.Every,
-		Access:   Access{Table: true, SendOutbound: true},
-	},
+	// It queues the brand handles' subscribe and unsubscribe commands
+	// and reads their credentials secrets to check them.
+	Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
 }
+
+// CreateCase is the create-case function.
+var CreateCase = Function{
+	Name:        "create-case",
+	Description: "Console API: create a Twitter case and queue its first Tweet",
+	MemoryMB:    httpMemoryMB,
+	Timeout:     httpTimeout,
+	Routes:      []string{"POST /v1/cases"},
+	Access:      Access{Table: true, SendOutbound: true, ConsoleAPI: true},
+}
+
+// Reply is the reply function.
+var Reply = Function{
+	Name:        "reply",
+	Description: "Console API: reply options, replies (mention or Direct Message) and the character counter",
+	MemoryMB:    httpMemoryMB,
+	Timeout:     httpTimeout,
+	Routes: []string{
+		"GET /v1/cases/{id}/reply-options",
+		"POST /v1/cases/{id}/replies",
+		"POST /v1/text/count",
+	},
+	Access: Access{Table: true, SendOutbound: true, ConsoleAPI: true},
+}
+
+// Retweet is the retweet function.
+var Retweet = Function{
+	Name:        "retweet",
+	Description: "Console API: Retweet a customer's Tweet with a brand handle, and undo it",
+	MemoryMB:    httpMemoryMB,
+	Timeout:     httpTimeout,
+	Routes: []string{
+		"PUT /v1/cases/{id}/messages/{message_id}/retweets/{handle_id}",
+		"DELETE /v1/cases/{id}/messages/{message_id}/retweets/{handle_id}",
+	},
+	Access: Access{Table: true, SendOutbound: true, ConsoleAPI: true},
+}
+
+// Follow is the follow function.
+var Follow = Function{
+	Name:        "follow",
+	Description: "Console API: a customer's Twitter handle (looked up on X) and the brand handles' follows",
+	MemoryMB:    httpMemoryMB,
+	Timeout:     lookupTimeout,
+	Routes: []string{
+		"PUT /v1/customers/{id}/twitter", "DELETE /v1/customers/{id}/twitter",
+		"PUT /v1/customers/{id}/follows/{handle_id}", "DELETE /v1/customers/{id}/follows/{handle_id}",
+	},
+	Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
+}
+
+// TwitterWebhook is the twitter-webhook function.
+var TwitterWebhook = Function{
+	Name:        "twitter-webhook",
+	Description: "X Account Activity webhook: CRC checks, signature verification, payloads onto the inbound queue",
+	MemoryMB:    httpMemoryMB,
+	Timeout:     httpTimeout,
+	Routes:      []string{"GET /webhooks/twitter", "POST /webhooks/twitter"},
+	Access:      Access{SendInbound: true, XApp: true},
+}
+
+// InboundWorker is the inbound-worker function.
+var InboundWorker = Function{
+	Name:        "inbound-worker",
+	Description: "Inbound queue consumer: X events into cases, customers and follow state",
+	MemoryMB:    httpMemoryMB,
+	Consumes:    &queues.Inbound,
+	// Payloads are independent and the worker is idempotent: up to ten
+	// per invocation, waiting at most a second to fill a batch.
+	BatchSize:   10,
+	BatchWindow: time.Second,
+	Access:      Access{Table: true},
+}
+
+// OutboundWorker is the outbound-worker function.
+var OutboundWorker = Function{
+	Name:        "outbound-worker",
+	Description: "Outbound queue consumer: Tweets, replies, Direct Messages, Retweets, follows and the brand handles' subscriptions on X",
+	MemoryMB:    httpMemoryMB,
+	Consumes:    &queues.Outbound,
+	// A FIFO batch is handled in order and stops at the first failure;
+	// five commands keep a batch well inside the timeout even when X
+	// is slow.
+	BatchSize: 5,
+	CallsX:    true,
+	Access:    Access{Table: true, XApp: true, BrandHandles: true, DelaysMessages: true, XActivity: true},
+}
+
+// Reconciler is the reconciler function.
+var Reconciler = Function{
+	Name:        "reconciler",
+	Description: "Scheduled: hands outgoing work a crash left unfinished back to the outbound queue",
+	MemoryMB:    httpMemoryMB,
+	// A Query of the work in flight and a conditional write and an
+	// SQS send per stale piece of it.
+	Timeout: reconcilerTimeout,
+	// Work is stale after reconcile.StaleAfter (5 minutes): a run as
+	// often finds it within one period.
+	Schedule: 5 * time.Minute,
+	Access:   Access{Table: true, SendOutbound: true},
+}
+
+// All is every function of the product, in the order the stack creates them.
+var All = []Function{Console, CreateCase, Reply, Retweet, Follow, TwitterWebhook, InboundWorker, OutboundWorker, Reconciler}
 
 // Environment variable names Env sets (see shared/config).
 const (
