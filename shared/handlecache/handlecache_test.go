@@ -8,8 +8,8 @@ import (
 
 	"github.com/acme/twitter-cases/shared/handlecache"
 	"github.com/acme/twitter-cases/shared/support"
-	"github.com/acme/twitter-cases/shared/support/memstore"
-	"github.com/acme/twitter-cases/shared/support/storetest"
+	"github.com/acme/twitter-cases/shared/dev/memstore"
+	"github.com/acme/twitter-cases/shared/dev/storetest"
 )
 
 // TestStore: with the cache in front (and a TTL longer than any test), the

@@ -11,7 +11,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/activity"
 	"github.com/acme/twitter-cases/shared/support"
-	"github.com/acme/twitter-cases/shared/support/memstore"
+	"github.com/acme/twitter-cases/shared/dev/memstore"
 )
 
 const (

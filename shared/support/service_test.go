@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/support"
-	"github.com/acme/twitter-cases/shared/support/memstore"
+	"github.com/acme/twitter-cases/shared/dev/memstore"
 )
 
 // outbox records the commands queued, or fails every Enqueue while down.

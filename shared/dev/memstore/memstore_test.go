@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/support"
-	"github.com/acme/twitter-cases/shared/support/memstore"
-	"github.com/acme/twitter-cases/shared/support/storetest"
+	"github.com/acme/twitter-cases/shared/dev/memstore"
+	"github.com/acme/twitter-cases/shared/dev/storetest"
 )
 
 // TestStore runs the store suite the DynamoDB adapter also passes.
