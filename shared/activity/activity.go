@@ -1,9 +1,10 @@
-// Package activity parses what X's webhook delivers into a flat list of
-// events the inbound worker applies: the payloads of the Account Activity
-// API (AAA, until 1 January 2027; this file) and the deliveries of the X
-// Activity API (XAA, xaa.go). Both formats produce the same events, with
-// the same ids for the same Tweet or DM, so the rules (support.Inbound)
-// never know which format an event came in.
+// Package activity parses what X's webhook delivers into the domain's
+// inbound events (support.Event), which support.Inbound applies: the
+// payloads of the Account Activity API (AAA, until 1 January 2027; this
+// file) and the deliveries of the X Activity API (XAA, xaa.go). Both
+// formats produce the same events, with the same ids for the same Tweet or
+// DM, so the rules never know which format an event came in; this package
+// is the only one that knows X's payload shapes.
 //
 // For AAA it understands the v1.1-style formats X documents: tweet_create_events
 // (Tweet objects with id_str, text, extended_tweet, user, entities,
@@ -23,140 +24,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
 )
-
-// Type says what an event is.
-type Type string
-
-// Event types.
-const (
-	TypeTweet       Type = "tweet"
-	TypeDM          Type = "dm"
-	TypeFollow      Type = "follow"
-	TypeUnfollow    Type = "unfollow"
-	TypeTweetDelete Type = "tweet_delete"
-	TypeFavorite    Type = "favorite"
-	TypeRevoke      Type = "revoke"
-	// TypeHandleRename: a subscribed user (a brand handle) changed its
-	// @handle (X Activity's profile.update.handle; AAA has no such event).
-	TypeHandleRename Type = "handle_rename"
-)
-
-// Event is one thing that happened on X, for one subscribed brand handle.
-type Event struct {
-	// ID identifies the event across deliveries, e.g. "tweet:123".
-	ID   string
-	Type Type
-	// ForUserID is the subscribed brand handle's X user id.
-	ForUserID string
-	// At is when it happened on X.
-	At time.Time
-
-	Tweet    *Tweet       // TypeTweet
-	DM       *DM          // TypeDM
-	Follow   *Follow      // TypeFollow, TypeUnfollow
-	Delete   *TweetDelete // TypeTweetDelete
-	Favorite *Favorite    // TypeFavorite
-	Revoke   *Revoke      // TypeRevoke
-	Rename   *Rename      // TypeHandleRename
-}
-
-// Rename says the user UserID now has the screen name After (Before was
-// the previous one, when X says).
-type Rename struct {
-	UserID string
-	Before string
-	After  string
-}
-
-// User is an X account as a payload describes it.
-type User struct {
-	ID         string
-	ScreenName string
-	Name       string
-}
-
-// Tweet is a Tweet from tweet_create_events.
-type Tweet struct {
-	ID     string
-	Text   string
-	Author User
-	// InReplyToID and InReplyToUserID say what the Tweet replies to, if anything.
-	InReplyToID     string
-	InReplyToUserID string
-	// Mentions are the accounts the Tweet mentions.
-	Mentions []User
-	// RetweetOfID is set on a Retweet: the id of the Retweeted Tweet.
-	RetweetOfID string
-	// QuotedID is set on a quote Tweet: the id of the quoted Tweet.
-	QuotedID  string
-	CreatedAt time.Time
-	// URLs are the links of Text as X shortened them, each with the address
-	// it leads to. Text keeps X's t.co links: what the customer posted, as
-	// X counts it; a console shows ExpandedURL beside (or over) each.
-	URLs []URL
-	// Media are the photos, videos and GIFs attached to the Tweet.
-	Media []Media
-}
-
-// URL is one link of a Tweet: the t.co URL in its text and the address
-// the author wrote.
-type URL struct {
-	URL         string
-	ExpandedURL string
-}
-
-// Media is one attachment: X's media key (e.g. "3_1861..."), its type
-// (photo, video, animated_gif) and, when X gives one, a URL of the image
-// (for a video, its preview image).
-type Media struct {
-	Key  string
-	Type string
-	URL  string
-}
-
-// MentionsUser reports whether the Tweet mentions the user id.
-func (t *Tweet) MentionsUser(id string) bool {
-	for _, m := range t.Mentions {
-		if m.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-// DM is a Direct Message from direct_message_events.
-type DM struct {
-	ID        string
-	Text      string
-	Sender    User
-	Recipient User
-	CreatedAt time.Time
-}
-
-// Follow is a follow or unfollow: Source follows (or stops following) Target.
-type Follow struct {
-	Source User
-	Target User
-}
-
-// TweetDelete says a Tweet was deleted by its author.
-type TweetDelete struct {
-	TweetID string
-	UserID  string
-}
-
-// Favorite says User liked the Tweet.
-type Favorite struct {
-	ID      string
-	TweetID string
-	User    User
-}
-
-// Revoke says a user revoked the app's access to their account.
-type Revoke struct {
-	UserID string
-}
 
 // ErrNotObject is returned for a payload that is not a JSON object.
 var ErrNotObject = errors.New("activity: payload is not a JSON object")
@@ -171,7 +41,7 @@ type BadEvent struct {
 // Parsed is what one queue message holds.
 type Parsed struct {
 	// Events are the events that parsed, in payload order.
-	Events []Event
+	Events []support.Event
 	// Bad are the events that did not parse; the others are still usable.
 	Bad []BadEvent
 	// Format is FormatAAA or FormatXAA.
@@ -201,7 +71,7 @@ const (
 
 // Parse turns one payload, in either format, into its events. Any event
 // that does not parse makes it fail; ParseMessage keeps the others.
-func Parse(body []byte) ([]Event, error) {
+func Parse(body []byte) ([]support.Event, error) {
 	p, err := ParseMessage(body, time.Time{})
 	if err != nil {
 		return nil, err
@@ -252,43 +122,43 @@ func parseAAA(body []byte) (Parsed, error) {
 	for _, arr := range []struct {
 		key   string
 		raws  []json.RawMessage
-		parse func(json.RawMessage) (Event, bool, error)
+		parse func(json.RawMessage) (support.Event, bool, error)
 	}{
-		{"tweet_create_events", p.TweetCreate, each(func(t tweetJSON) (Event, bool, error) {
+		{"tweet_create_events", p.TweetCreate, each(func(t tweetJSON) (support.Event, bool, error) {
 			ev, err := t.event(p.ForUserID)
 			return ev, true, err
 		})},
-		{"direct_message_events", p.DirectMessages, each(func(d dmEventJSON) (Event, bool, error) {
+		{"direct_message_events", p.DirectMessages, each(func(d dmEventJSON) (support.Event, bool, error) {
 			if d.Type != "message_create" {
-				return Event{}, false, nil
+				return support.Event{}, false, nil
 			}
 			ev, err := d.event(p.ForUserID, p.users())
 			return ev, true, err
 		})},
 		// X sends unfollows under follow_events too, told apart by their type.
-		{"follow_events", p.Follows, each(func(f followJSON) (Event, bool, error) {
-			typ := TypeFollow
+		{"follow_events", p.Follows, each(func(f followJSON) (support.Event, bool, error) {
+			typ := support.EventFollow
 			if f.Type == "unfollow" {
-				typ = TypeUnfollow
+				typ = support.EventUnfollow
 			}
 			ev, err := f.event(p.ForUserID, typ)
 			return ev, true, err
 		})},
-		{"unfollow_events", p.Unfollows, each(func(f followJSON) (Event, bool, error) {
-			ev, err := f.event(p.ForUserID, TypeUnfollow)
+		{"unfollow_events", p.Unfollows, each(func(f followJSON) (support.Event, bool, error) {
+			ev, err := f.event(p.ForUserID, support.EventUnfollow)
 			return ev, true, err
 		})},
-		{"tweet_delete_events", p.TweetDeletes, each(func(d deleteJSON) (Event, bool, error) {
+		{"tweet_delete_events", p.TweetDeletes, each(func(d deleteJSON) (support.Event, bool, error) {
 			ev, err := d.event(p.ForUserID)
 			return ev, true, err
 		})},
-		{"favorite_events", p.Favorites, each(func(f favoriteJSON) (Event, bool, error) {
+		{"favorite_events", p.Favorites, each(func(f favoriteJSON) (support.Event, bool, error) {
 			ev, err := f.event(p.ForUserID)
 			return ev, true, err
 		})},
-		{"user_event", p.userEvent(), each(func(u userEventJSON) (Event, bool, error) {
+		{"user_event", p.userEvent(), each(func(u userEventJSON) (support.Event, bool, error) {
 			if u.Revoke == nil {
-				return Event{}, false, nil
+				return support.Event{}, false, nil
 			}
 			ev, err := u.Revoke.event(p.ForUserID)
 			return ev, true, err
@@ -313,11 +183,11 @@ func parseAAA(body []byte) (Parsed, error) {
 
 // each decodes one event as a T and parses it with parse, which says
 // whether it is an event at all (typing indicators and the like are not).
-func each[T any](parse func(T) (Event, bool, error)) func(json.RawMessage) (Event, bool, error) {
-	return func(raw json.RawMessage) (Event, bool, error) {
+func each[T any](parse func(T) (support.Event, bool, error)) func(json.RawMessage) (support.Event, bool, error) {
+	return func(raw json.RawMessage) (support.Event, bool, error) {
 		var v T
 		if err := json.Unmarshal(raw, &v); err != nil {
-			return Event{}, false, fmt.Errorf("activity: %w", err)
+			return support.Event{}, false, fmt.Errorf("activity: %w", err)
 		}
 		return parse(v)
 	}
@@ -380,7 +250,7 @@ type userJSON struct {
 	Name       string `json:"name"`
 }
 
-func (u userJSON) user() User {
+func (u userJSON) user() support.XAccount {
 	id := u.IDStr
 	if id == "" {
 		switch v := u.ID.(type) {
@@ -391,7 +261,7 @@ func (u userJSON) user() User {
 			id = strconv.FormatFloat(v, 'f', 0, 64)
 		}
 	}
-	return User{ID: id, ScreenName: u.ScreenName, Name: u.Name}
+	return support.XAccount{ID: id, ScreenName: u.ScreenName, Name: u.Name}
 }
 
 type tweetJSON struct {
@@ -430,7 +300,7 @@ type urlJSON struct {
 	MediaKey string `json:"media_key"`
 }
 
-func (u urlJSON) url() URL { return URL{URL: u.URL, ExpandedURL: u.ExpandedURL} }
+func (u urlJSON) url() support.Link { return support.Link{URL: u.URL, ExpandedURL: u.ExpandedURL} }
 
 // mediaJSON is a v1.1 media entity.
 type mediaJSON struct {
@@ -443,12 +313,12 @@ type mediaJSON struct {
 // mediaKeyPrefix is the prefix of a v2 media key by media type.
 var mediaKeyPrefix = map[string]string{"photo": "3_", "video": "7_", "animated_gif": "16_"}
 
-func (m mediaJSON) media() Media {
+func (m mediaJSON) media() support.Media {
 	key := m.MediaKey
 	if key == "" && m.IDStr != "" {
 		key = mediaKeyPrefix[m.Type] + m.IDStr
 	}
-	return Media{Key: key, Type: m.Type, URL: m.MediaURLHTTPS}
+	return support.Media{Key: key, Type: m.Type, URL: m.MediaURLHTTPS}
 }
 
 // unescape undoes the HTML escaping X applies to Tweet text (&amp; &lt; &gt;).
@@ -462,11 +332,11 @@ func unescape(s string) string {
 // twitterTime is the v1.1 created_at layout.
 const twitterTime = "Mon Jan 02 15:04:05 -0700 2006"
 
-func (t tweetJSON) event(forUser string) (Event, error) {
+func (t tweetJSON) event(forUser string) (support.Event, error) {
 	if t.IDStr == "" {
-		return Event{}, errors.New("activity: a tweet_create_event has no id_str")
+		return support.Event{}, errors.New("activity: a tweet_create_event has no id_str")
 	}
-	tw := &Tweet{
+	tw := &support.Tweet{
 		ID:              t.IDStr,
 		Text:            unescape(t.Text),
 		Author:          t.User.user(),
@@ -510,10 +380,10 @@ func (t tweetJSON) event(forUser string) (Event, error) {
 	}
 	at, err := tweetTime(t.CreatedAt, t.TimestampMS)
 	if err != nil {
-		return Event{}, fmt.Errorf("activity: tweet %s: %w", t.IDStr, err)
+		return support.Event{}, fmt.Errorf("activity: tweet %s: %w", t.IDStr, err)
 	}
 	tw.CreatedAt = at
-	return Event{ID: "tweet:" + t.IDStr, Type: TypeTweet, ForUserID: forUser, At: at, Tweet: tw}, nil
+	return support.Event{ID: "tweet:" + t.IDStr, Type: support.EventTweet, ForUserID: forUser, At: at, Tweet: tw}, nil
 }
 
 func tweetTime(createdAt, timestampMS string) (time.Time, error) {
@@ -560,19 +430,19 @@ type dmUserJSON struct {
 	ScreenName string `json:"screen_name"`
 }
 
-func (d dmEventJSON) event(forUser string, users map[string]dmUserJSON) (Event, error) {
+func (d dmEventJSON) event(forUser string, users map[string]dmUserJSON) (support.Event, error) {
 	if d.ID == "" || d.MessageCreate == nil {
-		return Event{}, errors.New("activity: a direct_message_event has no id or message_create")
+		return support.Event{}, errors.New("activity: a direct_message_event has no id or message_create")
 	}
 	at, err := millis(d.CreatedTimestamp)
 	if err != nil {
-		return Event{}, fmt.Errorf("activity: dm %s: %w", d.ID, err)
+		return support.Event{}, fmt.Errorf("activity: dm %s: %w", d.ID, err)
 	}
-	lookup := func(id string) User {
+	lookup := func(id string) support.XAccount {
 		u := users[id]
-		return User{ID: id, ScreenName: u.ScreenName, Name: u.Name}
+		return support.XAccount{ID: id, ScreenName: u.ScreenName, Name: u.Name}
 	}
-	dm := &DM{
+	dm := &support.DM{
 		ID:        d.ID,
 		Text:      d.MessageCreate.MessageData.Text,
 		Sender:    lookup(d.MessageCreate.SenderID),
@@ -580,9 +450,9 @@ func (d dmEventJSON) event(forUser string, users map[string]dmUserJSON) (Event, 
 		CreatedAt: at,
 	}
 	if dm.Sender.ID == "" || dm.Recipient.ID == "" {
-		return Event{}, fmt.Errorf("activity: dm %s lacks its sender or recipient", d.ID)
+		return support.Event{}, fmt.Errorf("activity: dm %s lacks its sender or recipient", d.ID)
 	}
-	return Event{ID: "dm:" + d.ID, Type: TypeDM, ForUserID: forUser, At: at, DM: dm}, nil
+	return support.Event{ID: "dm:" + d.ID, Type: support.EventDM, ForUserID: forUser, At: at, DM: dm}, nil
 }
 
 type followJSON struct {
@@ -592,17 +462,17 @@ type followJSON struct {
 	Source           userJSON `json:"source"`
 }
 
-func (f followJSON) event(forUser string, typ Type) (Event, error) {
+func (f followJSON) event(forUser string, typ support.EventType) (support.Event, error) {
 	at, err := millis(f.CreatedTimestamp)
 	if err != nil {
-		return Event{}, fmt.Errorf("activity: %s: %w", typ, err)
+		return support.Event{}, fmt.Errorf("activity: %s: %w", typ, err)
 	}
-	fl := &Follow{Source: f.Source.user(), Target: f.Target.user()}
+	fl := &support.FollowEvent{Source: f.Source.user(), Target: f.Target.user()}
 	if fl.Source.ID == "" || fl.Target.ID == "" {
-		return Event{}, fmt.Errorf("activity: a %s event lacks its source or target", typ)
+		return support.Event{}, fmt.Errorf("activity: a %s event lacks its source or target", typ)
 	}
 	id := fmt.Sprintf("%s:%s:%s:%d", typ, fl.Source.ID, fl.Target.ID, at.UnixMilli())
-	return Event{ID: id, Type: typ, ForUserID: forUser, At: at, Follow: fl}, nil
+	return support.Event{ID: id, Type: typ, ForUserID: forUser, At: at, Follow: fl}, nil
 }
 
 type deleteJSON struct {
@@ -613,16 +483,16 @@ type deleteJSON struct {
 	TimestampMS string `json:"timestamp_ms"`
 }
 
-func (d deleteJSON) event(forUser string) (Event, error) {
+func (d deleteJSON) event(forUser string) (support.Event, error) {
 	if d.Status.ID == "" {
-		return Event{}, errors.New("activity: a tweet_delete_event has no status id")
+		return support.Event{}, errors.New("activity: a tweet_delete_event has no status id")
 	}
 	at, err := millis(d.TimestampMS)
 	if err != nil {
-		return Event{}, fmt.Errorf("activity: tweet delete %s: %w", d.Status.ID, err)
+		return support.Event{}, fmt.Errorf("activity: tweet delete %s: %w", d.Status.ID, err)
 	}
-	return Event{ID: "delete:" + d.Status.ID, Type: TypeTweetDelete, ForUserID: forUser, At: at,
-		Delete: &TweetDelete{TweetID: d.Status.ID, UserID: d.Status.UserID}}, nil
+	return support.Event{ID: "delete:" + d.Status.ID, Type: support.EventTweetDelete, ForUserID: forUser, At: at,
+		Delete: &support.TweetDeletion{TweetID: d.Status.ID, UserID: d.Status.UserID}}, nil
 }
 
 type favoriteJSON struct {
@@ -633,21 +503,21 @@ type favoriteJSON struct {
 	User            userJSON    `json:"user"`
 }
 
-func (f favoriteJSON) event(forUser string) (Event, error) {
+func (f favoriteJSON) event(forUser string) (support.Event, error) {
 	if f.FavoritedStatus.IDStr == "" {
-		return Event{}, errors.New("activity: a favorite_event has no favorited_status")
+		return support.Event{}, errors.New("activity: a favorite_event has no favorited_status")
 	}
 	at, err := tweetTime(f.CreatedAt, f.TimestampMS.String())
 	if err != nil {
-		return Event{}, fmt.Errorf("activity: favorite: %w", err)
+		return support.Event{}, fmt.Errorf("activity: favorite: %w", err)
 	}
 	u := f.User.user()
 	id := f.ID
 	if id == "" {
 		id = u.ID + ":" + f.FavoritedStatus.IDStr
 	}
-	return Event{ID: "favorite:" + id, Type: TypeFavorite, ForUserID: forUser, At: at,
-		Favorite: &Favorite{ID: f.ID, TweetID: f.FavoritedStatus.IDStr, User: u}}, nil
+	return support.Event{ID: "favorite:" + id, Type: support.EventFavorite, ForUserID: forUser, At: at,
+		Favorite: &support.Favorite{ID: f.ID, TweetID: f.FavoritedStatus.IDStr, User: u}}, nil
 }
 
 type userEventJSON struct {
@@ -661,17 +531,17 @@ type revokeJSON struct {
 	} `json:"source"`
 }
 
-func (r revokeJSON) event(forUser string) (Event, error) {
+func (r revokeJSON) event(forUser string) (support.Event, error) {
 	if r.Source.UserID == "" {
-		return Event{}, errors.New("activity: a revoke event has no source user_id")
+		return support.Event{}, errors.New("activity: a revoke event has no source user_id")
 	}
 	at, err := time.Parse(time.RFC3339, r.DateTime)
 	if err != nil {
-		return Event{}, fmt.Errorf("activity: revoke date_time %q: %w", r.DateTime, err)
+		return support.Event{}, fmt.Errorf("activity: revoke date_time %q: %w", r.DateTime, err)
 	}
 	if forUser == "" {
 		forUser = r.Source.UserID
 	}
-	return Event{ID: fmt.Sprintf("revoke:%s:%d", r.Source.UserID, at.Unix()), Type: TypeRevoke, ForUserID: forUser,
-		At: at.UTC(), Revoke: &Revoke{UserID: r.Source.UserID}}, nil
+	return support.Event{ID: fmt.Sprintf("revoke:%s:%d", r.Source.UserID, at.Unix()), Type: support.EventRevoke, ForUserID: forUser,
+		At: at.UTC(), Revoke: &support.Revocation{UserID: r.Source.UserID}}, nil
 }

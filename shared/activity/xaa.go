@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/acme/twitter-cases/shared/support"
 )
 
 // X Activity API event types the product applies (docs.x.com, "X Activity
@@ -116,12 +118,12 @@ type v2User struct {
 	ScreenName string `json:"screen_name"`
 }
 
-func (u v2User) user() User {
+func (u v2User) user() support.XAccount {
 	sn := u.Username
 	if sn == "" {
 		sn = u.ScreenName
 	}
-	return User{ID: u.ID, ScreenName: sn, Name: u.Name}
+	return support.XAccount{ID: u.ID, ScreenName: sn, Name: u.Name}
 }
 
 // wrappedUser is a user under {"data": user}, as dm.* users maps and
@@ -131,7 +133,7 @@ type wrappedUser struct {
 	v2User
 }
 
-func (w wrappedUser) user() User {
+func (w wrappedUser) user() support.XAccount {
 	if w.Data != nil {
 		return w.Data.user()
 	}
@@ -196,7 +198,7 @@ func parseXAA(data json.RawMessage, receivedAt time.Time) (Parsed, error) {
 	return out, nil
 }
 
-func (d *xaaData) events(receivedAt time.Time) ([]Event, error) {
+func (d *xaaData) events(receivedAt time.Time) ([]support.Event, error) {
 	forUser := d.Filter.UserID
 	switch d.EventType {
 	case XAAPostMention, XAAPostReply, XAAPostQuote, XAAPostRepost, XAAPostCreate:
@@ -213,8 +215,8 @@ func (d *xaaData) events(receivedAt time.Time) ([]Event, error) {
 		if err := json.Unmarshal(d.Payload, &p); err != nil || p.ID == "" {
 			return nil, fmt.Errorf("activity: a %s has no Post id (%v)", d.EventType, err)
 		}
-		return []Event{{ID: "delete:" + p.ID, Type: TypeTweetDelete, ForUserID: forUser, At: receivedAt,
-			Delete: &TweetDelete{TweetID: p.ID, UserID: p.AuthorID}}}, nil
+		return []support.Event{{ID: "delete:" + p.ID, Type: support.EventTweetDelete, ForUserID: forUser, At: receivedAt,
+			Delete: &support.TweetDeletion{TweetID: p.ID, UserID: p.AuthorID}}}, nil
 	case XAADMReceived, XAADMSent:
 		return d.dmEvents()
 	case XAAFollow, XAAUnfollow:
@@ -244,54 +246,54 @@ func (d *xaaData) events(receivedAt time.Time) ([]Event, error) {
 			return nil, fmt.Errorf("activity: a %s lacks its user or new handle (%v)", d.EventType, err)
 		}
 		after := strings.TrimPrefix(p.After, "@")
-		return []Event{{ID: "handle:" + forUser + ":" + after + ":" + d.uuid(), Type: TypeHandleRename, ForUserID: forUser,
-			At: receivedAt, Rename: &Rename{UserID: forUser, Before: strings.TrimPrefix(p.Before, "@"), After: after}}}, nil
+		return []support.Event{{ID: "handle:" + forUser + ":" + after + ":" + d.uuid(), Type: support.EventHandleRename, ForUserID: forUser,
+			At: receivedAt, Rename: &support.HandleRename{UserID: forUser, Before: strings.TrimPrefix(p.Before, "@"), After: after}}}, nil
 	}
 	return nil, fmt.Errorf("activity: event type %q is not applied", d.EventType)
 }
 
 // oneEvent is ev alone, or err.
-func oneEvent(ev Event, err error) ([]Event, error) {
+func oneEvent(ev support.Event, err error) ([]support.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []Event{ev}, nil
+	return []support.Event{ev}, nil
 }
 
 // user returns the user with id from includes.users ({ID: id} when absent).
-func (d *xaaData) user(id string) User {
+func (d *xaaData) user(id string) support.XAccount {
 	for _, u := range d.Includes.Users {
 		if u.ID == id {
 			return u.user()
 		}
 	}
-	return User{ID: id}
+	return support.XAccount{ID: id}
 }
 
-func (d *xaaData) userNamed(username string) (User, bool) {
+func (d *xaaData) userNamed(username string) (support.XAccount, bool) {
 	for _, u := range d.Includes.Users {
 		if strings.EqualFold(u.user().ScreenName, username) {
 			return u.user(), true
 		}
 	}
-	return User{}, false
+	return support.XAccount{}, false
 }
 
 // postEvent is the event of a v2 Post: the same as its AAA twin's, with
 // the same id ("tweet:" + the Post id) so any number of deliveries, in
 // either format, for any event type, apply it once.
-func (d *xaaData) postEvent(p v2Post) (Event, error) {
+func (d *xaaData) postEvent(p v2Post) (support.Event, error) {
 	if p.ID == "" || p.AuthorID == "" {
-		return Event{}, fmt.Errorf("activity: a %s Post lacks its id or author_id", d.EventType)
+		return support.Event{}, fmt.Errorf("activity: a %s Post lacks its id or author_id", d.EventType)
 	}
 	at, err := time.Parse(time.RFC3339Nano, p.CreatedAt)
 	if err != nil {
-		return Event{}, fmt.Errorf("activity: Post %s: created_at %q: %w", p.ID, p.CreatedAt, err)
+		return support.Event{}, fmt.Errorf("activity: Post %s: created_at %q: %w", p.ID, p.CreatedAt, err)
 	}
 	at = at.UTC()
 	// XAA.md says v2 text is not HTML-escaped, X's v2 API answers escape
 	// '&', '<' and '>' as AAA does: undoing that escaping reads both.
-	tw := &Tweet{ID: p.ID, Text: unescape(p.Text), Author: d.user(p.AuthorID), InReplyToUserID: p.InReplyToUserID, CreatedAt: at}
+	tw := &support.Tweet{ID: p.ID, Text: unescape(p.Text), Author: d.user(p.AuthorID), InReplyToUserID: p.InReplyToUserID, CreatedAt: at}
 	urls := p.Entities.URLs
 	if p.NoteTweet != nil && p.NoteTweet.Text != "" {
 		tw.Text = unescape(p.NoteTweet.Text)
@@ -310,7 +312,7 @@ func (d *xaaData) postEvent(p v2Post) (Event, error) {
 		}
 	}
 	for _, m := range p.Entities.Mentions {
-		u := User{ID: m.ID, ScreenName: m.Username}
+		u := support.XAccount{ID: m.ID, ScreenName: m.Username}
 		if m.ID == "" {
 			u, _ = d.userNamed(m.Username)
 		} else if full := d.user(m.ID); full.ScreenName != "" {
@@ -326,7 +328,7 @@ func (d *xaaData) postEvent(p v2Post) (Event, error) {
 		}
 	}
 	for _, key := range p.Attachments.MediaKeys {
-		m := Media{Key: key}
+		m := support.Media{Key: key}
 		for _, im := range d.Includes.Media {
 			if im.MediaKey == key {
 				m.Type, m.URL = im.Type, im.URL
@@ -337,12 +339,12 @@ func (d *xaaData) postEvent(p v2Post) (Event, error) {
 		}
 		tw.Media = append(tw.Media, m)
 	}
-	return Event{ID: "tweet:" + p.ID, Type: TypeTweet, ForUserID: d.Filter.UserID, At: at, Tweet: tw}, nil
+	return support.Event{ID: "tweet:" + p.ID, Type: support.EventTweet, ForUserID: d.Filter.UserID, At: at, Tweet: tw}, nil
 }
 
 // dmEvents reads dm.received and dm.sent: AAA's direct_message_events with
 // a users map whose entries are wrapped in {"data": user}.
-func (d *xaaData) dmEvents() ([]Event, error) {
+func (d *xaaData) dmEvents() ([]support.Event, error) {
 	var p struct {
 		Events []dmEventJSON          `json:"direct_message_events"`
 		Users  map[string]wrappedUser `json:"users"`
@@ -355,7 +357,7 @@ func (d *xaaData) dmEvents() ([]Event, error) {
 		u := w.user()
 		users[id] = dmUserJSON{ID: id, Name: u.Name, ScreenName: u.ScreenName}
 	}
-	var evs []Event
+	var evs []support.Event
 	for _, e := range p.Events {
 		if e.Type != "" && e.Type != "message_create" {
 			continue
@@ -378,7 +380,7 @@ func (d *xaaData) dmEvents() ([]Event, error) {
 // later received wins. Their id is the delivery's event_uuid, so a
 // duplicate delivery is skipped while a later follow of the same pair (a
 // new event) is applied.
-func (d *xaaData) followEvent(receivedAt time.Time) ([]Event, error) {
+func (d *xaaData) followEvent(receivedAt time.Time) ([]support.Event, error) {
 	var p struct {
 		Source      wrappedUser `json:"source"`
 		Target      wrappedUser `json:"target"`
@@ -388,11 +390,11 @@ func (d *xaaData) followEvent(receivedAt time.Time) ([]Event, error) {
 	if err := json.Unmarshal(d.Payload, &p); err != nil {
 		return nil, fmt.Errorf("activity: %s: %w", d.EventType, err)
 	}
-	typ := TypeFollow
+	typ := support.EventFollow
 	if d.EventType == XAAUnfollow {
-		typ = TypeUnfollow
+		typ = support.EventUnfollow
 	}
-	f := &Follow{Source: p.Source.user(), Target: p.Target.user()}
+	f := &support.FollowEvent{Source: p.Source.user(), Target: p.Target.user()}
 	if f.Source.ID == "" || f.Target.ID == "" {
 		return nil, fmt.Errorf("activity: a %s lacks its source or target", d.EventType)
 	}
@@ -404,7 +406,7 @@ func (d *xaaData) followEvent(receivedAt time.Time) ([]Event, error) {
 	if uuid == "" {
 		uuid = fmt.Sprint(at.UnixMilli())
 	}
-	return []Event{{ID: fmt.Sprintf("%s:%s:%s:%s", typ, f.Source.ID, f.Target.ID, uuid), Type: typ, ForUserID: d.Filter.UserID,
+	return []support.Event{{ID: fmt.Sprintf("%s:%s:%s:%s", typ, f.Source.ID, f.Target.ID, uuid), Type: typ, ForUserID: d.Filter.UserID,
 		At: at, Follow: f}}, nil
 }
 
@@ -413,7 +415,7 @@ func (d *xaaData) followEvent(receivedAt time.Time) ([]Event, error) {
 // user_id when present; else the subscribed user when the like is theirs
 // (filter direction "outbound", or a Post by someone else); else the one
 // user of includes.users who is not the Post's author.
-func (d *xaaData) likeEvent(receivedAt time.Time) ([]Event, error) {
+func (d *xaaData) likeEvent(receivedAt time.Time) ([]support.Event, error) {
 	var p struct {
 		ID                 string      `json:"id"`
 		LikedTweetID       string      `json:"liked_tweet_id"`
@@ -451,8 +453,8 @@ func (d *xaaData) likeEvent(receivedAt time.Time) ([]Event, error) {
 	if t, err := eventTime(p.CreatedAt, p.TimestampMS.String()); err == nil {
 		at = t
 	}
-	return []Event{{ID: "favorite:" + liker + ":" + p.LikedTweetID, Type: TypeFavorite, ForUserID: d.Filter.UserID, At: at,
-		Favorite: &Favorite{ID: p.ID, TweetID: p.LikedTweetID, User: d.user(liker)}}}, nil
+	return []support.Event{{ID: "favorite:" + liker + ":" + p.LikedTweetID, Type: support.EventFavorite, ForUserID: d.Filter.UserID, At: at,
+		Favorite: &support.Favorite{ID: p.ID, TweetID: p.LikedTweetID, User: d.user(liker)}}}, nil
 }
 
 // eventTime reads an optional RFC 3339 created_at or a timestamp_ms.

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/handlecache"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/dev/memstore"
 	"github.com/acme/twitter-cases/shared/dev/storetest"
+	"github.com/acme/twitter-cases/shared/handlecache"
+	"github.com/acme/twitter-cases/shared/support"
 )
 
 // TestStore: with the cache in front (and a TTL longer than any test), the

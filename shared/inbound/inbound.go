@@ -34,7 +34,7 @@ import (
 
 // Applier applies one event from X.
 type Applier interface {
-	Apply(ctx context.Context, ev activity.Event) error
+	Apply(ctx context.Context, ev support.Event) error
 }
 
 // Concurrency is how many messages of a batch a worker applies at once
@@ -104,7 +104,7 @@ func partyOf(p activity.Parsed, messageID string) string {
 		return "message:" + messageID
 	}
 	ev := p.Events[0]
-	other := func(a, b activity.User) string {
+	other := func(a, b support.XAccount) string {
 		if a.ID == ev.ForUserID {
 			return b.ID
 		}

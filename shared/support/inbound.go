@@ -5,9 +5,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/activity"
 	"github.com/acme/twitter-cases/shared/twtext"
 )
 
@@ -86,7 +86,7 @@ func NewInbound(store Store, now func() time.Time, log *slog.Logger) *Inbound {
 }
 
 // Apply applies one event. An error means it should be tried again later.
-func (in *Inbound) Apply(ctx context.Context, ev activity.Event) error {
+func (in *Inbound) Apply(ctx context.Context, ev Event) error {
 	done, err := in.store.EventProcessed(ctx, ev.ID)
 	if err != nil {
 		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
@@ -100,19 +100,19 @@ func (in *Inbound) Apply(ctx context.Context, ev activity.Event) error {
 		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
 	}
 	switch ev.Type {
-	case activity.TypeTweet:
+	case EventTweet:
 		err = in.applyTweet(ctx, brand, ev.Tweet)
-	case activity.TypeDM:
+	case EventDM:
 		err = in.applyDM(ctx, brand, ev.DM)
-	case activity.TypeFollow, activity.TypeUnfollow:
-		err = in.applyFollow(ctx, brand, ev.Follow, ev.Type == activity.TypeFollow, ev.At)
-	case activity.TypeTweetDelete:
+	case EventFollow, EventUnfollow:
+		err = in.applyFollow(ctx, brand, ev.Follow, ev.Type == EventFollow, ev.At)
+	case EventTweetDelete:
 		err = in.applyDelete(ctx, ev.Delete, ev.At)
-	case activity.TypeFavorite:
+	case EventFavorite:
 		err = in.applyFavorite(ctx, ev.Favorite)
-	case activity.TypeRevoke:
+	case EventRevoke:
 		err = in.applyRevoke(ctx, brand)
-	case activity.TypeHandleRename:
+	case EventHandleRename:
 		err = in.applyRename(ctx, brand, ev.Rename)
 	default:
 		in.log.WarnContext(ctx, "event type not handled", "event", ev.ID, "type", ev.Type)
@@ -130,7 +130,7 @@ func (in *Inbound) Apply(ctx context.Context, ev activity.Event) error {
 // brandFor finds the subscribed brand handle the event was delivered for.
 // An unknown one is an error: the subscription and the deployment disagree,
 // and the message must end in the dead-letter queue, not vanish.
-func (in *Inbound) brandFor(ctx context.Context, ev activity.Event) (*BrandHandle, error) {
+func (in *Inbound) brandFor(ctx context.Context, ev Event) (*BrandHandle, error) {
 	h, err := in.store.HandleByXUserID(ctx, ev.ForUserID)
 	if ErrorCode(err) == ENotFound {
 		return nil, fmt.Errorf("no brand handle has X user id %q: %w", ev.ForUserID, err)
@@ -138,7 +138,7 @@ func (in *Inbound) brandFor(ctx context.Context, ev activity.Event) (*BrandHandl
 	return h, err
 }
 
-func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activity.Tweet) error {
+func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *Tweet) error {
 	brands, err := in.brandsOf(ctx)
 	if err != nil {
 		return err
@@ -198,12 +198,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activ
 		Text: tw.Text, Status: StatusReceived, XID: tw.ID, InReplyToXID: parentXID,
 		Author: Author{CustomerID: cust.ID, ScreenName: tw.Author.ScreenName}, CreatedAt: tw.CreatedAt,
 	}
-	for _, u := range tw.URLs {
-		m.URLs = append(m.URLs, Link{URL: u.URL, ExpandedURL: u.ExpandedURL})
-	}
-	for _, md := range tw.Media {
-		m.Media = append(m.Media, Media{Key: md.Key, Type: md.Type, URL: md.URL})
-	}
+	m.URLs, m.Media = slices.Clone(tw.URLs), slices.Clone(tw.Media)
 	if parent != nil {
 		m.InReplyToMessageID = parent.ID
 	}
@@ -213,7 +208,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *activ
 	return in.honourTombstone(ctx, m)
 }
 
-func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *activity.DM) error {
+func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *DM) error {
 	brands, err := in.brandsOf(ctx)
 	if err != nil {
 		return err
@@ -253,7 +248,7 @@ func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *activity.DM)
 // starting one when there is none or the last one is closed. The case is
 // written before the pointer to it; a case that loses the race for the
 // pointer is removed again while it is still empty.
-func (in *Inbound) dmCase(ctx context.Context, customerID, handleID string, dm *activity.DM) (*Case, error) {
+func (in *Inbound) dmCase(ctx context.Context, customerID, handleID string, dm *DM) (*Case, error) {
 	for attempt := 0; attempt < 5; attempt++ {
 		current, err := in.store.DMCase(ctx, customerID, handleID)
 		if err != nil && ErrorCode(err) != ENotFound {
@@ -294,7 +289,7 @@ func (in *Inbound) dmCase(ctx context.Context, customerID, handleID string, dm *
 	return nil, Errorf(EConflict, "The DM case of customer %s kept changing.", customerID)
 }
 
-func (in *Inbound) applyFollow(ctx context.Context, _ *BrandHandle, f *activity.Follow, follows bool, at time.Time) error {
+func (in *Inbound) applyFollow(ctx context.Context, _ *BrandHandle, f *FollowEvent, follows bool, at time.Time) error {
 	brands, err := in.brandsOf(ctx)
 	if err != nil {
 		return err
@@ -323,7 +318,7 @@ func (in *Inbound) applyFollow(ctx context.Context, _ *BrandHandle, f *activity.
 // for the Tweet's message, so a Tweet being applied at the same moment
 // either is found here or finds the tombstone after writing its message
 // (honourTombstone); the tombstone also keeps a Tweet still on its way out.
-func (in *Inbound) applyDelete(ctx context.Context, d *activity.TweetDelete, at time.Time) error {
+func (in *Inbound) applyDelete(ctx context.Context, d *TweetDeletion, at time.Time) error {
 	if _, err := in.store.MarkEventProcessed(ctx, tombstone(d.TweetID), in.now().Add(EventRetention)); err != nil {
 		return err
 	}
@@ -363,7 +358,7 @@ func (in *Inbound) markDeleted(ctx context.Context, m *Message, at time.Time) er
 	return err
 }
 
-func (in *Inbound) applyFavorite(ctx context.Context, f *activity.Favorite) error {
+func (in *Inbound) applyFavorite(ctx context.Context, f *Favorite) error {
 	m, err := in.store.MessageByXID(ctx, KindTweet, f.TweetID)
 	if ErrorCode(err) == ENotFound {
 		return nil // not a Tweet of any case
@@ -396,7 +391,7 @@ func (in *Inbound) applyRevoke(ctx context.Context, brand *BrandHandle) error {
 // (X Activity's profile.update.handle), so replies and the console show
 // the handle that reaches it. Renames carry no time: the last received
 // wins.
-func (in *Inbound) applyRename(ctx context.Context, brand *BrandHandle, r *activity.Rename) error {
+func (in *Inbound) applyRename(ctx context.Context, brand *BrandHandle, r *HandleRename) error {
 	if r == nil || r.UserID != brand.XUserID || r.After == "" {
 		return nil
 	}
@@ -449,7 +444,7 @@ func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid st
 
 // customerFor returns the customer with the X account, making one from what
 // X says of the user when there is none.
-func (in *Inbound) customerFor(ctx context.Context, u activity.User) (*Customer, error) {
+func (in *Inbound) customerFor(ctx context.Context, u XAccount) (*Customer, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		c, err := in.store.CustomerByXUserID(ctx, u.ID)
 		if err == nil {
@@ -478,7 +473,7 @@ func (in *Inbound) customerFor(ctx context.Context, u activity.User) (*Customer,
 // has another screen name, so replies mention the name that reaches them.
 // It is best effort: a lost race or a handle still recorded for someone
 // else leaves the customer as it was, for the next event to try again.
-func (in *Inbound) followRename(ctx context.Context, c *Customer, u activity.User) {
+func (in *Inbound) followRename(ctx context.Context, c *Customer, u XAccount) {
 	acct := xAccountOf(u)
 	if acct.Handle == "" || c.Twitter == nil || c.Twitter.XUserID != u.ID || c.Twitter.Handle == acct.Handle {
 		return
@@ -543,7 +538,7 @@ func (in *Inbound) messageExists(ctx context.Context, kind MessageKind, xid stri
 // xAccountOf is the X account of a user as an event names it: the screen
 // name as X sends it, or none when X sent nothing usable (the customer is
 // still found by X user id, and an agent can add the handle).
-func xAccountOf(u activity.User) *TwitterAccount {
+func xAccountOf(u XAccount) *TwitterAccount {
 	handle, _ := twtext.NormalizeXScreenName(u.ScreenName)
 	return &TwitterAccount{Handle: handle, XUserID: u.ID}
 }

@@ -2,8 +2,6 @@ package support
 
 import (
 	"context"
-
-	"github.com/acme/twitter-cases/shared/activity"
 )
 
 // X delivers one copy of an event for every subscribed brand handle it
@@ -45,7 +43,7 @@ func (b brands) of(xUserID string) *BrandHandle {
 // address no brand handle by name and reach only the one they were
 // delivered for — delivered. It is nil when the Tweet addresses no brand
 // handle and replies to or quotes nothing.
-func (b brands) addressedBrand(tw *activity.Tweet, delivered *BrandHandle) *BrandHandle {
+func (b brands) addressedBrand(tw *Tweet, delivered *BrandHandle) *BrandHandle {
 	if h := b.of(tw.InReplyToUserID); h != nil {
 		return h
 	}

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/activity"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/dev/memstore"
+	"github.com/acme/twitter-cases/shared/support"
 )
 
 const (

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/dev/memstore"
+	"github.com/acme/twitter-cases/shared/support"
 )
 
 // outbox records the commands queued, or fails every Enqueue while down.

@@ -4,9 +4,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/dev/memstore"
 	"github.com/acme/twitter-cases/shared/dev/storetest"
+	"github.com/acme/twitter-cases/shared/support"
 )
 
 // TestStore runs the store suite the DynamoDB adapter also passes.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/activity"
+	"github.com/acme/twitter-cases/shared/support"
 )
 
 // xaaOnly returns the X Activity deliveries of one event type for one user.
@@ -20,7 +21,7 @@ func xaaOnly(ps []map[string]any, forUser, eventType string) []map[string]any {
 }
 
 // parsed runs a delivery through the product's parser.
-func parsed(t *testing.T, p map[string]any) []activity.Event {
+func parsed(t *testing.T, p map[string]any) []support.Event {
 	t.Helper()
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -82,7 +83,7 @@ func TestXAADeliveriesByDefault(t *testing.T) {
 		t.Errorf("dm %+v", d)
 	}
 	fol, unf := xaaOnly(ps, sup, "follow.follow"), xaaOnly(ps, sup, "follow.unfollow")
-	if len(fol) != 1 || len(unf) != 1 || parsed(t, fol[0])[0].Follow.Source.ScreenName != "bob_stranger" || parsed(t, unf[0])[0].Type != activity.TypeUnfollow {
+	if len(fol) != 1 || len(unf) != 1 || parsed(t, fol[0])[0].Follow.Source.ScreenName != "bob_stranger" || parsed(t, unf[0])[0].Type != support.EventUnfollow {
 		t.Errorf("follows %s %s", mustJSON(t, fol), mustJSON(t, unf))
 	}
 	// Deletions: only the brand's own Post, as X Activity tells it.
