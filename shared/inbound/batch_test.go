@@ -25,6 +25,7 @@ type recorder struct {
 	maxInFlight  int
 	wantInFlight int
 	reached      chan struct{}
+	closed       bool
 	failID       string
 }
 
@@ -33,8 +34,10 @@ func (r *recorder) Apply(ctx context.Context, ev support.Event) error {
 	r.byAuthor[ev.Tweet.Author.ID] = append(r.byAuthor[ev.Tweet.Author.ID], ev.Tweet.ID)
 	r.inFlight++
 	r.maxInFlight = max(r.maxInFlight, r.inFlight)
-	if r.inFlight == r.wantInFlight {
+	if r.inFlight == r.wantInFlight && !r.closed {
+		// Once: in flight may come back to wantInFlight after one finishes.
 		close(r.reached)
+		r.closed = true
 	}
 	r.mu.Unlock()
 	select {
