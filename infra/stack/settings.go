@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/mail"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -102,108 +103,150 @@ var retentionPeriods = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400
 // digits, lists as JSON arrays or comma-separated.
 func SettingsFrom(scope constructs.Construct) (Settings, error) {
 	s := DefaultSettings
-	var problems []string
-	bad := func(key string, v any, want string) {
-		problems = append(problems, fmt.Sprintf("context %q: %s, not %s", key, want, show(v)))
+	r := &contextReader{scope: scope}
+	r.intIn(ContextTweetMaxLength, &s.TweetMaxLength, 1, config.MaxTweetMaxLength)
+	r.origins(&s.AllowedOrigins)
+	r.alarmEmail(&s.AlarmEmail)
+	r.jwt(&s.JWTIssuer, &s.JWTAudience)
+	r.matching(ContextXAppSecretName, &s.XAppSecretName, secretName, "want a Secrets Manager secret name (letters, digits and /_+=.@-), not an ARN")
+	r.matching(ContextXWebhookID, &s.XWebhookID, webhookID, "want X's webhook id (1 to 19 digits, as make x-webhook prints it)")
+	r.intIn(ContextOutboundConcurrency, &s.OutboundConcurrency, 2, 1000)
+	r.retention(&s.LogRetentionDays)
+	r.logLevel(&s.LogLevel)
+	r.intIn(ContextAPIRateLimit, &s.APIRateLimit, 1, 10000)
+	r.intIn(ContextAPIBurstLimit, &s.APIBurstLimit, 1, 5000)
+	if len(r.problems) > 0 {
+		return s, fmt.Errorf("%s", strings.Join(r.problems, "; "))
 	}
-	get := func(key string) (any, bool) {
-		v := scope.Node().TryGetContext(jsii.String(key))
-		if v == nil {
-			return nil, false
-		}
-		if str, ok := v.(string); ok && strings.TrimSpace(str) == "" {
-			return nil, false
-		}
-		return v, true
-	}
-	intIn := func(key string, dst *int, lo, hi int) {
-		if v, ok := get(key); ok {
-			n, ok := toInt(v)
-			if !ok || n < lo || n > hi {
-				bad(key, v, fmt.Sprintf("want a whole number from %d to %d", lo, hi))
-				return
-			}
-			*dst = n
-		}
-	}
-	str := func(key string, dst *string) {
-		if v, ok := get(key); ok {
-			x, ok := v.(string)
-			if !ok {
-				bad(key, v, "want a string")
-				return
-			}
-			*dst = strings.TrimSpace(x)
-		}
-	}
+	return s, nil
+}
 
-	intIn(ContextTweetMaxLength, &s.TweetMaxLength, 1, config.MaxTweetMaxLength)
-	if v, ok := get(ContextAllowedOrigins); ok {
-		list, ok := toStrings(v)
+// contextReader reads context values of a scope, gathering every problem.
+type contextReader struct {
+	scope    constructs.Construct
+	problems []string
+}
+
+// bad records that key's value v is not what want says.
+func (r *contextReader) bad(key string, v any, want string) {
+	r.problems = append(r.problems, fmt.Sprintf("context %q: %s, not %s", key, want, show(v)))
+}
+
+// get returns key's value; unset and blank strings are absent.
+func (r *contextReader) get(key string) (any, bool) {
+	v := r.scope.Node().TryGetContext(jsii.String(key))
+	if v == nil {
+		return nil, false
+	}
+	if str, ok := v.(string); ok && strings.TrimSpace(str) == "" {
+		return nil, false
+	}
+	return v, true
+}
+
+// intIn reads a whole number from lo to hi into dst, when key is set.
+func (r *contextReader) intIn(key string, dst *int, lo, hi int) {
+	if v, ok := r.get(key); ok {
+		n, ok := toInt(v)
+		if !ok || n < lo || n > hi {
+			r.bad(key, v, fmt.Sprintf("want a whole number from %d to %d", lo, hi))
+			return
+		}
+		*dst = n
+	}
+}
+
+// str reads a string, trimmed, into dst, when key is set.
+func (r *contextReader) str(key string, dst *string) {
+	if v, ok := r.get(key); ok {
+		x, ok := v.(string)
 		if !ok {
-			bad(ContextAllowedOrigins, v, "want a list of origins")
+			r.bad(key, v, "want a string")
+			return
 		}
-		for _, o := range list {
-			if !validOrigin(o) {
-				bad(ContextAllowedOrigins, o, `want origins such as "https://console.example.com" (scheme://host[:port], no path) or "*"`)
-			}
-		}
-		s.AllowedOrigins = list
+		*dst = strings.TrimSpace(x)
 	}
-	str(ContextAlarmEmail, &s.AlarmEmail)
-	if s.AlarmEmail != "" {
-		if a, err := mail.ParseAddress(s.AlarmEmail); err != nil || a.Address != s.AlarmEmail {
-			bad(ContextAlarmEmail, s.AlarmEmail, "want an e-mail address")
-		}
-	}
-	str(ContextJWTIssuer, &s.JWTIssuer)
-	if v, ok := get(ContextJWTAudience); ok {
-		list, ok := toStrings(v)
+}
+
+// list reads a list of strings into dst, when key is set; what names its
+// items in the problem.
+func (r *contextReader) list(key string, dst *[]string, what string) {
+	if v, ok := r.get(key); ok {
+		l, ok := toStrings(v)
 		if !ok {
-			bad(ContextJWTAudience, v, "want a list of audiences")
+			r.bad(key, v, "want a list of "+what)
 		}
-		s.JWTAudience = list
+		*dst = l
 	}
+}
+
+// matching reads a string that must match re, when key is set.
+func (r *contextReader) matching(key string, dst *string, re *regexp.Regexp, want string) {
+	r.str(key, dst)
+	if *dst != "" && !re.MatchString(*dst) {
+		r.bad(key, *dst, want)
+	}
+}
+
+// origins reads the CORS origins: scheme://host[:port] each, or "*".
+func (r *contextReader) origins(dst *[]string) {
+	r.list(ContextAllowedOrigins, dst, "origins")
+	for _, o := range *dst {
+		if !validOrigin(o) {
+			r.bad(ContextAllowedOrigins, o, `want origins such as "https://console.example.com" (scheme://host[:port], no path) or "*"`)
+		}
+	}
+}
+
+// alarmEmail reads the alarm topic's e-mail address.
+func (r *contextReader) alarmEmail(dst *string) {
+	r.str(ContextAlarmEmail, dst)
+	if *dst != "" {
+		if a, err := mail.ParseAddress(*dst); err != nil || a.Address != *dst {
+			r.bad(ContextAlarmEmail, *dst, "want an e-mail address")
+		}
+	}
+}
+
+// jwt reads the external issuer (an https URL) and its audiences: both or
+// neither.
+func (r *contextReader) jwt(issuer *string, audience *[]string) {
+	r.str(ContextJWTIssuer, issuer)
+	r.list(ContextJWTAudience, audience, "audiences")
 	switch {
-	case s.JWTIssuer == "" && len(s.JWTAudience) > 0:
-		problems = append(problems, fmt.Sprintf("context %q is set but %q is not: give both or neither", ContextJWTAudience, ContextJWTIssuer))
-	case s.JWTIssuer != "" && len(s.JWTAudience) == 0:
-		problems = append(problems, fmt.Sprintf("context %q is set but %q is not: give both or neither", ContextJWTIssuer, ContextJWTAudience))
+	case *issuer == "" && len(*audience) > 0:
+		r.problems = append(r.problems, fmt.Sprintf("context %q is set but %q is not: give both or neither", ContextJWTAudience, ContextJWTIssuer))
+	case *issuer != "" && len(*audience) == 0:
+		r.problems = append(r.problems, fmt.Sprintf("context %q is set but %q is not: give both or neither", ContextJWTIssuer, ContextJWTAudience))
 	}
-	if s.JWTIssuer != "" {
-		if u, err := url.Parse(s.JWTIssuer); err != nil || u.Scheme != "https" || u.Host == "" {
-			bad(ContextJWTIssuer, s.JWTIssuer, "want the issuer's https URL")
+	if *issuer != "" {
+		if u, err := url.Parse(*issuer); err != nil || u.Scheme != "https" || u.Host == "" {
+			r.bad(ContextJWTIssuer, *issuer, "want the issuer's https URL")
 		}
 	}
-	str(ContextXAppSecretName, &s.XAppSecretName)
-	if s.XAppSecretName != "" && !secretName.MatchString(s.XAppSecretName) {
-		bad(ContextXAppSecretName, s.XAppSecretName, "want a Secrets Manager secret name (letters, digits and /_+=.@-), not an ARN")
+}
+
+// retention reads the log groups' retention: one of CloudWatch Logs'
+// periods.
+func (r *contextReader) retention(dst *int) {
+	r.intIn(ContextLogRetentionDays, dst, 1, math.MaxInt32)
+	if !slices.Contains(retentionPeriods, *dst) {
+		r.bad(ContextLogRetentionDays, *dst, fmt.Sprintf("want one of CloudWatch Logs' retention periods %v", retentionPeriods))
 	}
-	str(ContextXWebhookID, &s.XWebhookID)
-	if s.XWebhookID != "" && !webhookID.MatchString(s.XWebhookID) {
-		bad(ContextXWebhookID, s.XWebhookID, "want X's webhook id (1 to 19 digits, as make x-webhook prints it)")
-	}
-	intIn(ContextOutboundConcurrency, &s.OutboundConcurrency, 2, 1000)
-	intIn(ContextLogRetentionDays, &s.LogRetentionDays, 1, math.MaxInt32)
-	if !slices.Contains(retentionPeriods, s.LogRetentionDays) {
-		bad(ContextLogRetentionDays, s.LogRetentionDays, fmt.Sprintf("want one of CloudWatch Logs' retention periods %v", retentionPeriods))
-	}
-	str(ContextLogLevel, &s.LogLevel)
+}
+
+// logLevel reads the functions' LOG_LEVEL, checked as shared/config
+// checks it.
+func (r *contextReader) logLevel(dst *string) {
+	r.str(ContextLogLevel, dst)
 	if _, err := config.FromEnv(func(k string) string {
 		if k == "LOG_LEVEL" {
-			return s.LogLevel
+			return *dst
 		}
 		return ""
 	}); err != nil {
-		bad(ContextLogLevel, s.LogLevel, "want debug, info, warn or error")
+		r.bad(ContextLogLevel, *dst, "want debug, info, warn or error")
 	}
-	intIn(ContextAPIRateLimit, &s.APIRateLimit, 1, 10000)
-	intIn(ContextAPIBurstLimit, &s.APIBurstLimit, 1, 5000)
-
-	if len(problems) > 0 {
-		return s, fmt.Errorf("%s", strings.Join(problems, "; "))
-	}
-	return s, nil
 }
 
 // toInt accepts a JSON number or a string of digits.
