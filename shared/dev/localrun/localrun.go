@@ -106,158 +106,232 @@ type Deps struct {
 
 // Run starts everything, serves until ctx is done, then stops every process
 // it started, whatever happened in between.
-func Run(ctx context.Context, opts Options) (err error) {
-	log := opts.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	logDir := filepath.Join(opts.DataDir, "logs")
-	ddb, err := localaws.StartDynamoDB(ctx, localaws.Options{DataDir: filepath.Join(opts.DataDir, "dynamodb"), LogDir: logDir})
+func Run(ctx context.Context, opts Options) error {
+	log := cmp.Or(opts.Logger, slog.Default())
+	servers, err := startServers(ctx, opts.DataDir, log)
 	if err != nil {
-		return fmt.Errorf("localrun: %w", err)
+		return err
 	}
-	defer ddb.Stop()
-	sqsSrv, err := localaws.StartSQS(ctx, localaws.Options{LogDir: logDir})
+	defer servers.stop()
+	cfg, err := settings(opts.Config)
 	if err != nil {
-		return fmt.Errorf("localrun: %w", err)
+		return err
 	}
-	defer sqsSrv.Stop()
-	log.Info("local servers started", "dynamodb", ddb.Endpoint, "sqs", sqsSrv.Endpoint, "logs", logDir)
-
-	cfg := opts.Config
-	if cfg.DevToken == "" {
-		cfg.DevToken = config.DefaultDevToken
-	}
-	if len(cfg.AllowedOrigins) == 0 {
-		if cfg.AllowedOrigins, err = StackOrigins(); err != nil {
-			return err
-		}
-	}
-	cfg.DynamoDBEndpoint, cfg.SQSEndpoint = ddb.Endpoint, sqsSrv.Endpoint
-	ddbClient := localaws.DynamoDBClient(ddb.Endpoint)
-	if err := localaws.EnsureTable(ctx, ddbClient, cfg.TableName, table.Definition); err != nil {
-		return fmt.Errorf("localrun: %w", err)
-	}
-	sqsClient := localaws.SQSClient(sqsSrv.Endpoint)
-	urls, err := localaws.EnsureQueues(ctx, sqsClient, "local-", queues.Definitions)
+	store, sqsClient, urls, err := servers.provision(ctx, &cfg)
 	if err != nil {
-		return fmt.Errorf("localrun: %w", err)
-	}
-	cfg.OutboundQueueURL, cfg.InboundQueueURL = urls[queues.Outbound.Name], urls[queues.Inbound.Name]
-
-	store := dynamo.New(ddbClient, cfg.TableName)
-	if err := sample.Seed(ctx, store); err != nil {
-		return fmt.Errorf("localrun: %w", err)
+		return err
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return fmt.Errorf("localrun: listen on %s: %w", opts.Addr, err)
 	}
+	defer ln.Close() // a no-op once the server has taken it
 	base := "http://" + ln.Addr().String()
 
-	// The X simulator, with no webhook and no subscription of its own: the
-	// run makes them below through X's API, as a deployment does.
 	app := secrets.AppCredentials{ConsumerKey: cmp.Or(opts.ConsumerKey, sample.ConsumerKey), ConsumerSecret: cmp.Or(opts.ConsumerSecret, sample.ConsumerSecret)}
-	simCtx, stopSim := context.WithCancel(context.WithoutCancel(ctx))
+	simURL, stopSim, err := startSimulator(ctx, opts, app, log)
+	if err != nil {
+		return err
+	}
 	defer stopSim()
-	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
-		Format: opts.XSimFormat, Logger: log.With("part", "xsim")})
-	if opts.DataDir != "" {
-		// The simulated X keeps its Tweets, DMs and users beside the store,
-		// so that cases from an earlier run still point at what X holds.
-		if err := sim.Persist(filepath.Join(opts.DataDir, SimStateFile)); err != nil {
-			ln.Close()
-			return fmt.Errorf("localrun: %w (make dev-reset forgets the local data)", err)
-		}
-	}
-	simURL, err := sim.Start(simCtx, cmp.Or(opts.XSimAddr, "127.0.0.1:0"))
+	x, cache, err := xAdapter(simURL, app, log)
 	if err != nil {
-		ln.Close()
-		return fmt.Errorf("localrun: %w", err)
+		return err
 	}
-	// The run's credentials: the sample ones, handed to the X adapter and
-	// the credentials check built here, as a test hands in its own.
 	cfg.XAPIBaseURL, cfg.XAppSecret = simURL, sample.AppSecret
-	source := sample.Secrets()
-	if err := source.SetJSON(sample.AppSecret, app); err != nil {
-		return fmt.Errorf("localrun: %w", err)
-	}
-	cache := secrets.NewCache(source)
-	x, err := xapi.New(xapi.Config{Secrets: cache, AppSecret: sample.AppSecret, BaseURL: simURL, Logger: log})
-	if err != nil {
-		return fmt.Errorf("localrun: %w", err)
-	}
-
 	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
 		XUsers: xwire.Lookup{X: x, Handles: store}, X: x, Credentials: xwire.CredentialsCheck{Secrets: cache},
 		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir}
-	routes, err := Routes(deps)
+
+	srv, serveErr, err := serve(ln, deps)
 	if err != nil {
-		ln.Close()
 		return err
 	}
-	srv := &http.Server{
-		Handler:           routes,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-
+	defer srv.Close()
 	if err := waitHealthy(ctx, base); err != nil {
-		_ = srv.Close()
 		return err
 	}
 	// The webhook, registered with the simulated X as make x-webhook does.
 	if deps.Config.XWebhookID, err = registerWebhook(ctx, x, base+webhook.Path); err != nil {
-		_ = srv.Close()
 		return fmt.Errorf("localrun: %w", err)
 	}
-	cfg = deps.Config
-
-	// The workers, fed as Lambda's event source mappings feed them.
-	pollCtx, stopPolling := context.WithCancel(context.WithoutCancel(ctx))
-	var pollers sync.WaitGroup
-	for _, p := range Pollers(deps) {
-		pollers.Go(func() { p.Run(pollCtx) })
-	}
-	// The reconciler, on a ticker as the schedule runs it in AWS.
-	rec := reconcile.New(reconcile.Deps{Store: store, Outbox: sqsqueue.New(sqsClient, cfg.OutboundQueueURL),
-		Logger: log.With("part", "reconciler"), StaleAfter: opts.StaleAfter})
-	pollers.Go(func() { rec.Tick(pollCtx, cmp.Or(opts.ReconcileEvery, time.Minute)) })
-	defer func() {
-		stopPolling()
-		pollers.Wait()
-	}()
+	stopWorkers := startWorkers(ctx, deps, opts)
+	defer stopWorkers()
 	subscribeHandles(ctx, Service(deps), store, log)
 	// Ready means subscribed: X delivers nothing for a handle before its
 	// subscriptions exist, so a Tweet made earlier would never arrive.
 	if err := waitSubscribed(ctx, store, log, 30*time.Second); err != nil {
-		_ = srv.Close()
 		return fmt.Errorf("localrun: %w", err)
 	}
 	if opts.Banner != nil {
-		printBanner(opts.Banner, base, simURL, cfg, cmp.Or(opts.XSimFormat, xsim.FormatXAA))
+		printBanner(opts.Banner, base, simURL, deps.Config, cmp.Or(opts.XSimFormat, xsim.FormatXAA))
 	}
 	if opts.Ready != nil {
-		opts.Ready(base, cfg)
+		opts.Ready(base, deps.Config)
 	}
 
-	select {
-	case <-ctx.Done():
-	case err := <-serveErr:
-		return fmt.Errorf("localrun: serve: %w", err)
-	case <-ddb.Done():
-		err = errors.New("localrun: the local DynamoDB server exited; see " + ddb.LogPath)
-	case <-sqsSrv.Done():
-		err = errors.New("localrun: the local SQS server exited; see " + sqsSrv.LogPath)
-	}
+	err = servers.wait(ctx, serveErr)
 	log.Info("stopping")
 	stopSim()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(shutdownCtx)
 	return err
+}
+
+// localServers are the run's local DynamoDB and SQS servers.
+type localServers struct {
+	ddb, sqs *localaws.Server
+}
+
+// startServers starts local DynamoDB (its data under dataDir) and SQS,
+// their logs in dataDir/logs.
+func startServers(ctx context.Context, dataDir string, log *slog.Logger) (*localServers, error) {
+	logDir := filepath.Join(dataDir, "logs")
+	ddb, err := localaws.StartDynamoDB(ctx, localaws.Options{DataDir: filepath.Join(dataDir, "dynamodb"), LogDir: logDir})
+	if err != nil {
+		return nil, fmt.Errorf("localrun: %w", err)
+	}
+	sqsSrv, err := localaws.StartSQS(ctx, localaws.Options{LogDir: logDir})
+	if err != nil {
+		ddb.Stop()
+		return nil, fmt.Errorf("localrun: %w", err)
+	}
+	log.Info("local servers started", "dynamodb", ddb.Endpoint, "sqs", sqsSrv.Endpoint, "logs", logDir)
+	return &localServers{ddb: ddb, sqs: sqsSrv}, nil
+}
+
+// stop stops both servers.
+func (s *localServers) stop() {
+	s.sqs.Stop()
+	s.ddb.Stop()
+}
+
+// provision creates the table and the queues, seeds the store with the
+// sample data, and points cfg at them.
+func (s *localServers) provision(ctx context.Context, cfg *config.Config) (*dynamo.Store, *sqs.Client, localaws.QueueURLs, error) {
+	cfg.DynamoDBEndpoint, cfg.SQSEndpoint = s.ddb.Endpoint, s.sqs.Endpoint
+	ddbClient := localaws.DynamoDBClient(s.ddb.Endpoint)
+	if err := localaws.EnsureTable(ctx, ddbClient, cfg.TableName, table.Definition); err != nil {
+		return nil, nil, nil, fmt.Errorf("localrun: %w", err)
+	}
+	sqsClient := localaws.SQSClient(s.sqs.Endpoint)
+	urls, err := localaws.EnsureQueues(ctx, sqsClient, "local-", queues.Definitions)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("localrun: %w", err)
+	}
+	cfg.OutboundQueueURL, cfg.InboundQueueURL = urls[queues.Outbound.Name], urls[queues.Inbound.Name]
+	store := dynamo.New(ddbClient, cfg.TableName)
+	if err := sample.Seed(ctx, store); err != nil {
+		return nil, nil, nil, fmt.Errorf("localrun: %w", err)
+	}
+	return store, sqsClient, urls, nil
+}
+
+// wait returns when ctx is done (nil), the HTTP server fails or a local
+// server exits (an error saying which).
+func (s *localServers) wait(ctx context.Context, serveErr <-chan error) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-serveErr:
+		return fmt.Errorf("localrun: serve: %w", err)
+	case <-s.ddb.Done():
+		return errors.New("localrun: the local DynamoDB server exited; see " + s.ddb.LogPath)
+	case <-s.sqs.Done():
+		return errors.New("localrun: the local SQS server exited; see " + s.sqs.LogPath)
+	}
+}
+
+// settings completes the functions' configuration: the development token
+// and the stack's CORS origins unless the configuration has its own.
+func settings(cfg config.Config) (config.Config, error) {
+	if cfg.DevToken == "" {
+		cfg.DevToken = config.DefaultDevToken
+	}
+	if len(cfg.AllowedOrigins) == 0 {
+		origins, err := StackOrigins()
+		if err != nil {
+			return cfg, err
+		}
+		cfg.AllowedOrigins = origins
+	}
+	return cfg, nil
+}
+
+// startSimulator starts the X simulator for the app, with no webhook and no
+// subscription of its own (the run makes them through X's API, as a
+// deployment does), keeping its state in opts.DataDir when set. stop ends
+// it and is safe to call twice.
+func startSimulator(ctx context.Context, opts Options, app secrets.AppCredentials, log *slog.Logger) (url string, stop func(), err error) {
+	simCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
+		Format: opts.XSimFormat, Logger: log.With("part", "xsim")})
+	if opts.DataDir != "" {
+		// The simulated X keeps its Tweets, DMs and users beside the store,
+		// so that cases from an earlier run still point at what X holds.
+		if err := sim.Persist(filepath.Join(opts.DataDir, SimStateFile)); err != nil {
+			stop()
+			return "", nil, fmt.Errorf("localrun: %w (make dev-reset forgets the local data)", err)
+		}
+	}
+	url, err = sim.Start(simCtx, cmp.Or(opts.XSimAddr, "127.0.0.1:0"))
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("localrun: %w", err)
+	}
+	return url, stop, nil
+}
+
+// xAdapter builds the run's X adapter on the simulator and the credentials
+// cache under it: the sample credentials, with the app's under
+// sample.AppSecret, handed in as a test hands in its own.
+func xAdapter(simURL string, app secrets.AppCredentials, log *slog.Logger) (*xapi.Client, *secrets.Cache, error) {
+	source := sample.Secrets()
+	if err := source.SetJSON(sample.AppSecret, app); err != nil {
+		return nil, nil, fmt.Errorf("localrun: %w", err)
+	}
+	cache := secrets.NewCache(source)
+	x, err := xapi.New(xapi.Config{Secrets: cache, AppSecret: sample.AppSecret, BaseURL: simURL, Logger: log})
+	if err != nil {
+		return nil, nil, fmt.Errorf("localrun: %w", err)
+	}
+	return x, cache, nil
+}
+
+// serve serves every declared route on ln; the server's end arrives on the
+// returned channel.
+func serve(ln net.Listener, deps Deps) (*http.Server, <-chan error, error) {
+	routes, err := Routes(deps)
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := &http.Server{
+		Handler:           routes,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(deps.Logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	return srv, serveErr, nil
+}
+
+// startWorkers runs the two workers, fed as Lambda's event source mappings
+// feed them, and the reconciler on a ticker as the schedule runs it in
+// AWS, until stop (which waits for them), whatever becomes of ctx.
+func startWorkers(ctx context.Context, deps Deps, opts Options) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, p := range Pollers(deps) {
+		wg.Go(func() { p.Run(ctx) })
+	}
+	rec := reconcile.New(reconcile.Deps{Store: deps.Store, Outbox: sqsqueue.New(deps.SQS, deps.Config.OutboundQueueURL),
+		Logger: deps.Logger.With("part", "reconciler"), StaleAfter: opts.StaleAfter})
+	wg.Go(func() { rec.Tick(ctx, cmp.Or(opts.ReconcileEvery, time.Minute)) })
+	return func() {
+		cancel()
+		wg.Wait()
+	}
 }
 
 // registerWebhook returns the id of the app's webhook for url, registering
