@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/handlecache"
 	"github.com/acme/twitter-cases/shared/inbound"
 	"github.com/acme/twitter-cases/shared/support"
@@ -24,6 +25,6 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 		return nil, err
 	}
 	// Every event reads its brand handle: kept for a few seconds.
-	store := handlecache.New(wire.Store(awsCfg, cfg), 0, nil)
+	store := handlecache.New(dynamo.Open(awsCfg, cfg), 0, nil)
 	return inbound.New(support.NewInbound(store, nil, logger), logger), nil
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
@@ -34,5 +35,5 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 		return nil, err
 	}
 	subs := outbound.SubscriptionConfig{WebhookID: cfg.XWebhookID, Tag: support.SubscriptionTag(cfg.Stage)}
-	return outbound.New(outbound.Deps{Store: wire.Store(awsCfg, cfg), X: x, Subscriptions: subs, Delayer: queue, Logger: logger}), nil
+	return outbound.New(outbound.Deps{Store: dynamo.Open(awsCfg, cfg), X: x, Subscriptions: subs, Delayer: queue, Logger: logger}), nil
 }

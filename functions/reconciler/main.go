@@ -9,6 +9,7 @@ import (
 	"log/slog"
 
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/reconcile"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/wire"
@@ -27,6 +28,6 @@ func reconciler(ctx context.Context, cfg config.Config, logger *slog.Logger) (fu
 	if err != nil {
 		return nil, err
 	}
-	rec := reconcile.New(reconcile.Deps{Store: wire.Store(awsCfg, cfg), Outbox: outbox, Logger: logger})
+	rec := reconcile.New(reconcile.Deps{Store: dynamo.Open(awsCfg, cfg), Outbox: outbox, Logger: logger})
 	return rec.Run, nil
 }

@@ -13,10 +13,10 @@ import (
 	"os"
 
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/wire"
-	"github.com/acme/twitter-cases/shared/xwire"
 )
 
 func main() {
@@ -40,6 +40,6 @@ func handler(ctx context.Context, cfg config.Config, getenv func(string) string,
 	// read on first use and cached; from X_CONSUMER_SECRET where no secret
 	// is named. When neither is set every request answers 503, never a
 	// check against an empty or a well-known key.
-	secret := xwire.ConsumerSecret(xwire.Secrets(awsCfg), cfg, getenv("X_CONSUMER_SECRET"))
+	secret := secrets.ConsumerSecret(secrets.FromAWS(awsCfg), cfg.XAppSecret, getenv("X_CONSUMER_SECRET"))
 	return webhook.Handler(secret, queue, webhook.Options{Logger: logger}), nil
 }

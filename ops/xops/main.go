@@ -31,9 +31,9 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/support"
-	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xapi"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		if err != nil {
 			return err
 		}
-		return Subscriptions(ctx, x, wire.Store(awsCfg, cfg), webhookID, support.SubscriptionTag(cfg.Stage), *prune, out)
+		return Subscriptions(ctx, x, dynamo.Open(awsCfg, cfg), webhookID, support.SubscriptionTag(cfg.Stage), *prune, out)
 	case "replay":
 		from := fs.String("from", "", "the window's start, yyyymmddhhmm UTC (inclusive)")
 		to := fs.String("to", "", "the window's end, yyyymmddhhmm UTC (inclusive)")

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
@@ -44,6 +45,13 @@ type Option func(*Store)
 // WithClock sets the clock the store judges expiry and claim age by (tests move time with it).
 func WithClock(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
+}
+
+// Open returns the store of a function's configuration: the table
+// cfg.TableName through a client of awsCfg (at cfg.DynamoDBEndpoint when
+// set). It does no I/O.
+func Open(awsCfg aws.Config, cfg config.Config) *Store {
+	return New(NewClient(awsCfg, cfg.DynamoDBEndpoint), cfg.TableName)
 }
 
 // New returns a store of the table tableName reached through client.

@@ -3,7 +3,11 @@ package secrets
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 )
 
 // Cache keeps secrets read from a Source for the life of the process. A
@@ -112,4 +116,28 @@ func wrapName(name string, err error) error { return &namedError{name: name, err
 
 func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// FromAWS returns a cache over AWS Secrets Manager, its endpoint from the
+// SDK's configuration (e.g. AWS_ENDPOINT_URL_SECRETS_MANAGER). It does no I/O.
+func FromAWS(awsCfg aws.Config) *Cache {
+	return NewCache(NewSecretsManager(secretsmanager.NewFromConfig(awsCfg)))
+}
+
+// ConsumerSecret returns where the webhook gets the X app's consumer
+// secret: the app's credentials secret appSecret (X_APP_SECRET) when one is
+// named, read through cache on first use and kept; otherwise the fallback
+// value (X_CONSUMER_SECRET). An empty secret makes the webhook refuse every
+// request rather than check against nothing.
+func ConsumerSecret(cache *Cache, appSecret, fallback string) func(ctx context.Context) (string, error) {
+	if appSecret == "" {
+		return func(context.Context) (string, error) { return fallback, nil }
+	}
+	return func(ctx context.Context) (string, error) {
+		app, err := cache.App(ctx, appSecret)
+		if err != nil {
+			return "", fmt.Errorf("secrets: X app secret: %w", err)
+		}
+		return app.ConsumerSecret, nil
+	}
 }

@@ -293,3 +293,33 @@ func TestSecretsManager(t *testing.T) {
 		t.Error("a secret without a value gave no error")
 	}
 }
+
+func TestConsumerSecret(t *testing.T) {
+	src := NewStatic(nil)
+	if err := src.SetJSON("stage/x-app", AppCredentials{ConsumerKey: "ck", ConsumerSecret: "from-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	cache := NewCache(src)
+	tests := []struct {
+		name, appSecret, fallback, want, wantErr string
+	}{
+		{name: "the app's secret when one is named", appSecret: "stage/x-app", fallback: "from-env", want: "from-secret"},
+		{name: "the fallback when none is", fallback: "from-env", want: "from-env"},
+		{name: "empty when neither is", want: ""},
+		{name: "a named secret that is missing is an error", appSecret: "stage/nope", fallback: "from-env", wantErr: "X app secret"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ConsumerSecret(cache, tt.appSecret, tt.fallback)(context.Background())
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("= %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}

@@ -1,9 +1,15 @@
+// Package wire runs a Lambda function's main the same way for every
+// function: its configuration from the environment, JSON logs, its AWS SDK
+// configuration from what Lambda sets (AWSConfig), its handler built once at
+// init and handed to Lambda (through api-proxy for HTTP). It builds no
+// client itself, so a function links only the clients its main builds: the
+// store (dynamo.Open), the queues (sqsqueue), the X adapter (xwire), the
+// console service (consoleapi.Function). Nothing here does network I/O.
 package wire
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,8 +21,6 @@ import (
 
 	"github.com/acme/twitter-cases/shared/awsenv"
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/handlecache"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // SQSWorker is what an SQS-triggered function hands to Lambda: a batch in,
@@ -80,61 +84,7 @@ func initFunction() (config.Config, *slog.Logger) {
 	return cfg, log
 }
 
-// Needs says what of the outside an HTTP function's routes use, so it
-// builds (and links) nothing more.
-type Needs struct {
-	// Outbox builds the outbound queue of routes that send to X
-	// (sqsqueue.Outbound); nil for functions that never do, whose service
-	// then refuses to queue.
-	Outbox func(awsCfg aws.Config, cfg config.Config) (support.Outbox, error)
-	// XUsers builds the X lookup of routes that look accounts up on X
-	// (xwire.Lookups); nil for functions that never do.
-	XUsers func(awsCfg aws.Config, cfg config.Config, handles support.HandleStore) (support.XUsers, error)
-	// Credentials builds the check of brand handles' credentials secrets
-	// (xwire.Credentials); nil for functions that never register handles.
-	Credentials func(awsCfg aws.Config, cfg config.Config) (support.Credentials, error)
-}
-
 // AWSConfig is a function's AWS SDK configuration, from what Lambda puts
 // in its environment (awsenv); the local run and the ops tools use the
 // SDK's default chain instead.
 func AWSConfig() (aws.Config, error) { return awsenv.Config(os.Getenv) }
-
-// ConsoleService builds the console service of an HTTP function and the
-// store under it, whose brand handles are kept for a few seconds
-// (handlecache: every route that acts on X reads one).
-func ConsoleService(ctx context.Context, cfg config.Config, needs Needs) (*support.Service, support.Store, error) {
-	awsCfg, err := AWSConfig()
-	if err != nil {
-		return nil, nil, err
-	}
-	store := handlecache.New(Store(awsCfg, cfg), 0, nil)
-	var outbox support.Outbox = noOutbox{}
-	if needs.Outbox != nil {
-		if outbox, err = needs.Outbox(awsCfg, cfg); err != nil {
-			return nil, nil, err
-		}
-	}
-	var xusers support.XUsers
-	if needs.XUsers != nil {
-		if xusers, err = needs.XUsers(awsCfg, cfg, store); err != nil {
-			return nil, nil, err
-		}
-	}
-	var creds support.Credentials
-	if needs.Credentials != nil {
-		if creds, err = needs.Credentials(awsCfg, cfg); err != nil {
-			return nil, nil, err
-		}
-	}
-	svc := support.NewService(support.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, TweetMaxLength: cfg.TweetMaxLength})
-	return svc, store, nil
-}
-
-// noOutbox stands for the outbound queue in a function whose routes never
-// send anything to X.
-type noOutbox struct{}
-
-func (noOutbox) Enqueue(context.Context, support.Command) error {
-	return errors.New("wire: this function queues nothing for X")
-}

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/smithy-go"
 
 	"github.com/acme/twitter-cases/shared/config"
@@ -22,11 +21,9 @@ import (
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
-// Secrets returns the credentials cache over Secrets Manager (its endpoint
-// from the SDK's configuration, e.g. AWS_ENDPOINT_URL_SECRETS_MANAGER).
-func Secrets(awsCfg aws.Config) *secrets.Cache {
-	return secrets.NewCache(secrets.NewSecretsManager(secretsmanager.NewFromConfig(awsCfg)))
-}
+// Secrets returns the credentials cache over Secrets Manager
+// (secrets.FromAWS).
+func Secrets(awsCfg aws.Config) *secrets.Cache { return secrets.FromAWS(awsCfg) }
 
 // X returns the X adapter.
 func X(cache *secrets.Cache, cfg config.Config) (*xapi.Client, error) {
@@ -97,32 +94,14 @@ func (c CredentialsCheck) CheckCredentials(ctx context.Context, name string) err
 }
 
 // Credentials returns the credentials check of a function; it fits
-// wire.Needs.Credentials.
+// consoleapi's needs (Credentials).
 func Credentials(awsCfg aws.Config, cfg config.Config) (support.Credentials, error) {
 	return CredentialsCheck{Secrets: Secrets(awsCfg)}, nil
 }
 
-// ConsumerSecret returns where the webhook gets the X app's consumer
-// secret: the app's credentials secret when X_APP_SECRET names one, read
-// on first use and cached; otherwise the X_CONSUMER_SECRET value. An empty secret makes
-// the webhook refuse every request rather than check against nothing.
-func ConsumerSecret(cache *secrets.Cache, cfg config.Config, consumerSecretEnv string) func(ctx context.Context) (string, error) {
-	name := cfg.XAppSecret
-	if name == "" {
-		return func(context.Context) (string, error) { return consumerSecretEnv, nil }
-	}
-	return func(ctx context.Context) (string, error) {
-		app, err := cache.App(ctx, name)
-		if err != nil {
-			return "", fmt.Errorf("wire: X app secret: %w", err)
-		}
-		return app.ConsumerSecret, nil
-	}
-}
-
 // XUsers returns the X account lookup of a function, or nil when no X app
 // secret is configured: the routes that need a lookup then answer 503 while
-// everything else works. It fits wire.Needs.XUsers.
+// everything else works. It fits consoleapi's needs (XUsers).
 func XUsers(awsCfg aws.Config, cfg config.Config, handles support.HandleStore) (support.XUsers, error) {
 	if cfg.XAppSecret == "" {
 		return nil, nil
