@@ -132,9 +132,8 @@ func newAlarms(st awscdk.Stack, stage string, s Settings, src alarmSources) {
 // WebhookFailuresPattern matches the access log lines of webhook requests
 // (any of the twitter-webhook function's routes) answered with an error.
 func WebhookFailuresPattern() string {
-	f, _ := functions.ByName("twitter-webhook")
 	var routes []string
-	for _, r := range f.Routes {
+	for _, r := range functions.TwitterWebhook.Routes {
 		routes = append(routes, fmt.Sprintf(`($.routeKey = "%s")`, r))
 	}
 	return fmt.Sprintf(`{ (%s) && ($.status >= 400) }`, strings.Join(routes, " || "))

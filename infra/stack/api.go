@@ -232,8 +232,8 @@ func webhookURL(api awsapigatewayv2.HttpApi) *string {
 
 // webhookPath is the webhook function's route path.
 func webhookPath() string {
-	f, _ := functions.ByName("twitter-webhook")
-	i := slices.IndexFunc(f.Routes, func(r string) bool { _, p := functions.Route(r); return !functions.NeedsJWT(p) })
-	_, p := functions.Route(f.Routes[i])
+	routes := functions.TwitterWebhook.Routes
+	i := slices.IndexFunc(routes, func(r string) bool { _, p := functions.Route(r); return !functions.NeedsJWT(p) })
+	_, p := functions.Route(routes[i])
 	return p
 }
