@@ -45,7 +45,7 @@ func Authenticate(devToken string) func(http.Handler) http.Handler {
 			a, ok := agentOf(r, devToken)
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="console"`)
-				WriteError(w, r, support.Errorf(support.EUnauthorized, "Sign in: send Authorization: Bearer <token>."))
+				WriteError(w, r, support.Errorf(EUnauthorized, "Sign in: send Authorization: Bearer <token>."))
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithAgent(r.Context(), a)))

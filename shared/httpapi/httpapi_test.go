@@ -21,12 +21,12 @@ func TestDecode(t *testing.T) {
 		code       string
 	}{
 		{"ok", `{"text":"hi"}`, ""},
-		{"empty", ``, support.EInvalidJSON},
-		{"syntax", `{"text":`, support.EInvalidJSON},
-		{"wrong type", `{"text":1}`, support.EInvalidJSON},
-		{"unknown field", `{"text":"hi","txt":"x"}`, support.EInvalidJSON},
-		{"two values", `{"text":"a"}{"text":"b"}`, support.EInvalidJSON},
-		{"too large", `{"text":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, support.EPayloadTooLarge},
+		{"empty", ``, EInvalidJSON},
+		{"syntax", `{"text":`, EInvalidJSON},
+		{"wrong type", `{"text":1}`, EInvalidJSON},
+		{"unknown field", `{"text":"hi","txt":"x"}`, EInvalidJSON},
+		{"two values", `{"text":"a"}{"text":"b"}`, EInvalidJSON},
+		{"too large", `{"text":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, EPayloadTooLarge},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -54,11 +54,11 @@ func TestWriteErrorProblemDocument(t *testing.T) {
 		{support.Errorf(support.ETextEmpty, "x"), 422, "text_empty"},
 		{support.Errorf(support.ETwitterUserNotFound, "x"), 422, "twitter_user_not_found"},
 		{support.Errorf(support.EInvalidHandle, "x"), 400, "invalid_handle"},
-		{support.Errorf(support.EInvalidJSON, "x"), 400, "invalid_json"},
+		{support.Errorf(EInvalidJSON, "x"), 400, "invalid_json"},
 		{support.Errorf(support.ENotFound, "x"), 404, "not_found"},
 		{support.Errorf(support.EConflict, "x"), 409, "conflict"},
-		{support.Errorf(support.EUnauthorized, "x"), 401, "unauthorized"},
-		{support.Errorf(support.EPayloadTooLarge, "x"), 413, "payload_too_large"},
+		{support.Errorf(EUnauthorized, "x"), 401, "unauthorized"},
+		{support.Errorf(EPayloadTooLarge, "x"), 413, "payload_too_large"},
 		{errors.New("connection refused to 10.0.0.1"), 500, "internal"},
 	}
 	for _, tt := range tests {

@@ -78,9 +78,9 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 			if err != nil {
 				var tooLarge *http.MaxBytesError
 				if errors.As(err, &tooLarge) {
-					WriteError(w, r, support.Errorf(support.EPayloadTooLarge, "The body is larger than %d bytes.", tooLarge.Limit))
+					WriteError(w, r, support.Errorf(EPayloadTooLarge, "The body is larger than %d bytes.", tooLarge.Limit))
 				} else {
-					WriteError(w, r, support.Errorf(support.EInvalidJSON, "The body could not be read."))
+					WriteError(w, r, support.Errorf(EInvalidJSON, "The body could not be read."))
 				}
 				return
 			}
@@ -134,7 +134,7 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 
 // invalidIdempotencyKey answers a key the hosts may read differently, or
 // more than one key.
-var invalidIdempotencyKey = &support.Error{Code: support.EInvalidIdempotencyKey,
+var invalidIdempotencyKey = &support.Error{Code: EInvalidIdempotencyKey,
 	Message: "The Idempotency-Key header is not valid.",
 	Fields: []support.FieldError{{Name: IdempotencyHeader, Code: "invalid",
 		Detail: "Send one Idempotency-Key of 1 to " + strconv.Itoa(MaxIdempotencyKeyLength) +
@@ -186,11 +186,11 @@ func canonicalJSON(body []byte) ([]byte, bool) {
 func replay(w http.ResponseWriter, r *http.Request, rec support.IdempotencyRecord, existing *support.IdempotencyRecord, body []byte) {
 	switch {
 	case existing.RequestHash != rec.RequestHash && existing.RequestHash != rawHash(body):
-		WriteError(w, r, support.Errorf(support.EIdempotencyKeyReused,
+		WriteError(w, r, support.Errorf(EIdempotencyKeyReused,
 			"This Idempotency-Key was used for a different request; use a new key for a new request."))
 	case !existing.Done:
 		w.Header().Set("Retry-After", "1")
-		WriteError(w, r, support.Errorf(support.ERequestInProgress,
+		WriteError(w, r, support.Errorf(ERequestInProgress,
 			"The first request with this Idempotency-Key is still being answered; try again shortly."))
 	default:
 		ct := "application/json"

@@ -190,7 +190,7 @@ func TestIdempotent(t *testing.T) {
 	if again.Header().Get(ReplayedHeader) != "true" || again.Header().Get("Content-Type") != "application/json" {
 		t.Errorf("replay headers = %v", again.Header())
 	}
-	if w := send("POST", "/v1/cases", "k", `{"a":2}`, "dev"); w.Code != 422 || !strings.Contains(w.Body.String(), support.EIdempotencyKeyReused) {
+	if w := send("POST", "/v1/cases", "k", `{"a":2}`, "dev"); w.Code != 422 || !strings.Contains(w.Body.String(), EIdempotencyKeyReused) {
 		t.Errorf("different body: %d %s", w.Code, w.Body)
 	}
 	// Another path, or no key, is another request.
@@ -208,7 +208,7 @@ func TestIdempotent(t *testing.T) {
 		rec.Done = false
 		store.recs[k] = rec
 	}
-	if w := send("POST", "/v1/cases", "k", `{"a":1}`, "dev"); w.Code != 409 || !strings.Contains(w.Body.String(), support.ERequestInProgress) {
+	if w := send("POST", "/v1/cases", "k", `{"a":1}`, "dev"); w.Code != 409 || !strings.Contains(w.Body.String(), ERequestInProgress) {
 		t.Errorf("in flight: %d %s", w.Code, w.Body)
 	}
 
@@ -240,7 +240,7 @@ func TestIdempotent(t *testing.T) {
 		w := send("POST", "/v1/cases", key, `{}`, "dev")
 		var p Problem
 		_ = json.Unmarshal(w.Body.Bytes(), &p)
-		if w.Code != 400 || p.Code != support.EInvalidIdempotencyKey || len(p.Fields) != 1 || p.Fields[0].Name != IdempotencyHeader {
+		if w.Code != 400 || p.Code != EInvalidIdempotencyKey || len(p.Fields) != 1 || p.Fields[0].Name != IdempotencyHeader {
 			t.Errorf("key %q: %d %s", key, w.Code, w.Body)
 		}
 	}
@@ -268,7 +268,7 @@ func TestIdempotencyKeyHeaderTwice(t *testing.T) {
 	r.Header.Add(IdempotencyHeader, "attempt-1")
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
-	if w.Code != 400 || !strings.Contains(w.Body.String(), support.EInvalidIdempotencyKey) {
+	if w.Code != 400 || !strings.Contains(w.Body.String(), EInvalidIdempotencyKey) {
 		t.Errorf("two keys: %d %s", w.Code, w.Body)
 	}
 }

@@ -11,6 +11,26 @@ import (
 	"github.com/acme/twitter-cases/shared/support"
 )
 
+// Error codes only HTTP has: what a request's form, not the domain, gets wrong.
+const (
+	// EUnauthorized: no valid credentials (bearer token, webhook signature).
+	EUnauthorized = "unauthorized"
+	// EPayloadTooLarge: a body over the route's limit.
+	EPayloadTooLarge = "payload_too_large"
+	// EInvalidJSON: a body that is not the JSON the route takes.
+	EInvalidJSON = "invalid_json"
+	// EInvalidCRCToken: a webhook CRC whose crc_token is not shaped as X
+	// sends them (shared/webhook.ValidCRCToken).
+	EInvalidCRCToken = "invalid_crc_token"
+	// EIdempotencyKeyReused: an Idempotency-Key sent again with a different request.
+	EIdempotencyKeyReused = "idempotency_key_reused"
+	// EInvalidIdempotencyKey: an Idempotency-Key header outside the alphabet
+	// every host reads alike, or more than one.
+	EInvalidIdempotencyKey = "invalid_idempotency_key"
+	// ERequestInProgress: the first request with this Idempotency-Key is still being answered.
+	ERequestInProgress = "request_in_progress"
+)
+
 // statusOf maps each application error code to its HTTP status; this is
 // the only place that knows the mapping. Unknown codes are 500s.
 var statusOf = map[string]int{
@@ -25,18 +45,18 @@ var statusOf = map[string]int{
 	support.ECredentialsUnusable:        http.StatusUnprocessableEntity,
 	support.EInvalidHandle:              http.StatusBadRequest,
 	support.EValidation:                 http.StatusBadRequest,
-	support.EInvalidJSON:                http.StatusBadRequest,
-	support.EInvalidCRCToken:            http.StatusBadRequest,
+	EInvalidJSON:                        http.StatusBadRequest,
+	EInvalidCRCToken:                    http.StatusBadRequest,
 	support.ENotFound:                   http.StatusNotFound,
 	support.EConflict:                   http.StatusConflict,
-	support.EUnauthorized:               http.StatusUnauthorized,
-	support.EPayloadTooLarge:            http.StatusRequestEntityTooLarge,
+	EUnauthorized:                       http.StatusUnauthorized,
+	EPayloadTooLarge:                    http.StatusRequestEntityTooLarge,
 	support.EUnavailable:                http.StatusServiceUnavailable,
 	support.EInternal:                   http.StatusInternalServerError,
-	support.EIdempotencyKeyReused:       http.StatusUnprocessableEntity,
-	support.EInvalidIdempotencyKey:      http.StatusBadRequest,
+	EIdempotencyKeyReused:               http.StatusUnprocessableEntity,
+	EInvalidIdempotencyKey:              http.StatusBadRequest,
 	support.EInvalidContact:             http.StatusUnprocessableEntity,
-	support.ERequestInProgress:          http.StatusConflict,
+	ERequestInProgress:                  http.StatusConflict,
 }
 
 // StatusOf returns the HTTP status for an application error code.

@@ -6,8 +6,9 @@ import (
 	"slices"
 )
 
-// Application error codes: stable, machine-readable, and the only codes the
-// HTTP layer maps to statuses.
+// Application error codes: stable and machine-readable, what the domain's
+// rules answer; the HTTP layer maps each to a status (and adds its own
+// codes for what only HTTP has: see package httpapi).
 const (
 	ECustomerHasNoTwitterHandle = "customer_has_no_twitter_handle"
 	EDMNotAllowed               = "dm_not_allowed"
@@ -17,16 +18,10 @@ const (
 	EInvalidHandle              = "invalid_handle"
 	ENotFound                   = "not_found"
 	EConflict                   = "conflict"
-	EUnauthorized               = "unauthorized"
-	EPayloadTooLarge            = "payload_too_large"
-	EInvalidJSON                = "invalid_json"
-	// EInvalidCRCToken: a webhook CRC whose crc_token is not shaped as X
-	// sends them (shared/webhook.ValidCRCToken).
-	EInvalidCRCToken    = "invalid_crc_token"
-	EValidation         = "validation_failed"
-	ENotRetweetable     = "not_retweetable"
-	EInvalidTransition  = "invalid_status_transition"
-	EHandleDisconnected = "handle_disconnected"
+	EValidation                 = "validation_failed"
+	ENotRetweetable             = "not_retweetable"
+	EInvalidTransition          = "invalid_status_transition"
+	EHandleDisconnected         = "handle_disconnected"
 	// ECredentialsUnusable: a brand handle's credentials secret is missing,
 	// unreadable or malformed (the field error says which).
 	ECredentialsUnusable = "credentials_unusable"
@@ -34,13 +29,6 @@ const (
 	EInternal            = "internal"
 	// EInvalidContact: e-mail addresses or phone numbers that are not ones, or too many.
 	EInvalidContact = "invalid_contact"
-	// EIdempotencyKeyReused: an Idempotency-Key sent again with a different request.
-	EIdempotencyKeyReused = "idempotency_key_reused"
-	// EInvalidIdempotencyKey: an Idempotency-Key header outside the alphabet
-	// every host reads alike, or more than one.
-	EInvalidIdempotencyKey = "invalid_idempotency_key"
-	// ERequestInProgress: the first request with this Idempotency-Key is still being answered.
-	ERequestInProgress = "request_in_progress"
 )
 
 // MessageError codes the console API itself gives outgoing messages (X's own

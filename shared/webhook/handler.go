@@ -102,7 +102,7 @@ func (h *handler) crc(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("crc_token")
 	if !ValidCRCToken(token) {
 		h.log.WarnContext(r.Context(), "webhook: crc_token refused", "bytes", len(token))
-		writeProblem(w, &support.Error{Code: support.EInvalidCRCToken,
+		writeProblem(w, &support.Error{Code: httpapi.EInvalidCRCToken,
 			Message: fmt.Sprintf("The crc_token must be 1 to %d letters, digits or - _ . = + /, as X sends them.", MaxCRCTokenLength),
 			Fields:  []support.FieldError{{Name: "crc_token", Code: "invalid", Detail: "Not a token X sends."}}})
 		return
@@ -130,11 +130,11 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			h.log.WarnContext(ctx, "webhook: delivery too large", "limit", h.opts.MaxBodyBytes)
-			writeProblem(w, support.Errorf(support.EPayloadTooLarge, "The body is larger than %d bytes.", h.opts.MaxBodyBytes))
+			writeProblem(w, support.Errorf(httpapi.EPayloadTooLarge, "The body is larger than %d bytes.", h.opts.MaxBodyBytes))
 			return
 		}
 		h.log.WarnContext(ctx, "webhook: body not read", "err", err)
-		writeProblem(w, support.Errorf(support.EInvalidJSON, "The body could not be read."))
+		writeProblem(w, support.Errorf(httpapi.EInvalidJSON, "The body could not be read."))
 		return
 	}
 	secret, err := h.consumerSecret(ctx)
@@ -149,7 +149,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 	p, err := parsePayload(body)
 	if err != nil {
 		h.log.WarnContext(ctx, "webhook: signed delivery is not a JSON object", "bytes", len(body), "err", err)
-		writeProblem(w, support.Errorf(support.EInvalidJSON, "The body is not a JSON object."))
+		writeProblem(w, support.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
 		return
 	}
 	var forUser, counts string
@@ -158,7 +158,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		env, err := activity.ReadEnvelope(data)
 		if err != nil {
 			h.log.WarnContext(ctx, "webhook: signed delivery is not an X Activity envelope", "bytes", len(body), "err", err)
-			writeProblem(w, support.Errorf(support.EInvalidJSON, `The body is not an X Activity delivery ({"data": {"event_type", "payload", ...}}).`))
+			writeProblem(w, support.Errorf(httpapi.EInvalidJSON, `The body is not an X Activity delivery ({"data": {"event_type", "payload", ...}}).`))
 			return
 		}
 		if !activity.XAAUsed(env.EventType) {
@@ -172,14 +172,14 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		forUser, counts = env.UserID, env.EventType
 		if parts, err = whole(body, h.opts.MaxMessageBytes); err != nil {
 			h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
-			writeProblem(w, support.Errorf(support.EPayloadTooLarge, "This delivery is larger than a queue message."))
+			writeProblem(w, support.Errorf(httpapi.EPayloadTooLarge, "This delivery is larger than a queue message."))
 			return
 		}
 	} else {
 		forUser, counts = p.forUserID(), p.eventCounts()
 		if parts, err = split(p, body, h.opts.MaxMessageBytes); err != nil {
 			h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
-			writeProblem(w, support.Errorf(support.EPayloadTooLarge, "An event of this payload is larger than a queue message."))
+			writeProblem(w, support.Errorf(httpapi.EPayloadTooLarge, "An event of this payload is larger than a queue message."))
 			return
 		}
 	}
@@ -218,5 +218,5 @@ func writeProblem(w http.ResponseWriter, err error) {
 // size when it was read, -1 when it was not.
 func (h *handler) refuse(w http.ResponseWriter, r *http.Request, why error, bytes int) {
 	h.log.WarnContext(r.Context(), "webhook: signature refused", "reason", why.Error(), "bytes", bytes)
-	writeProblem(w, support.Errorf(support.EUnauthorized, "The x-twitter-webhooks-signature header is missing or wrong."))
+	writeProblem(w, support.Errorf(httpapi.EUnauthorized, "The x-twitter-webhooks-signature header is missing or wrong."))
 }
