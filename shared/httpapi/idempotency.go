@@ -64,30 +64,14 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			values := r.Header.Values(IdempotencyHeader)
-			if len(values) == 0 {
+			if len(r.Header.Values(IdempotencyHeader)) == 0 {
 				next.ServeHTTP(w, r)
 				return
 			}
-			key := values[0]
-			if len(values) > 1 || !validIdempotencyKey(key) {
-				WriteError(w, r, invalidIdempotencyKey)
-				return
-			}
-			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+			rec, body, err := keyedRequest(w, r, now())
 			if err != nil {
-				var tooLarge *http.MaxBytesError
-				if errors.As(err, &tooLarge) {
-					WriteError(w, r, support.Errorf(EPayloadTooLarge, "The body is larger than %d bytes.", tooLarge.Limit))
-				} else {
-					WriteError(w, r, support.Errorf(EInvalidJSON, "The body could not be read."))
-				}
+				WriteError(w, r, err)
 				return
-			}
-			rec := support.IdempotencyRecord{
-				Key:         idempotencyScope(r, key),
-				RequestHash: requestHash(body),
-				ExpiresAt:   now().Add(InProgressTTL).UTC(),
 			}
 			existing, err := store.ReserveIdempotencyKey(r.Context(), rec)
 			if err != nil {
@@ -98,37 +82,57 @@ func Idempotent(store support.IdempotencyStore, now func() time.Time) func(http.
 				replay(w, r, rec, existing, body)
 				return
 			}
-
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			out := &recorder{header: http.Header{}}
 			next.ServeHTTP(out, r)
 			out.WriteHeader(http.StatusOK) // a handler that wrote nothing answered 200
-
-			ctx := context.WithoutCancel(r.Context())
-			switch out.status {
-			case http.StatusConflict, http.StatusTooManyRequests:
-				err = store.ReleaseIdempotencyKey(ctx, rec.Key)
-			default:
-				if out.status >= 500 {
-					err = store.ReleaseIdempotencyKey(ctx, rec.Key)
-					break
-				}
-				rec.Done, rec.StatusCode, rec.Body = true, out.status, out.body.Bytes()
-				rec.ExpiresAt = now().Add(IdempotencyTTL).UTC()
-				err = store.CompleteIdempotencyKey(ctx, rec)
-			}
-			if err != nil {
-				// The request's effect happened: answer it. A key left
-				// reserved answers request_in_progress until it expires,
-				// which is safer than letting a repeat act twice.
-				slog.ErrorContext(ctx, "idempotency record not updated", "key", rec.Key, "status", out.status, "err", err)
-			}
-			for k, v := range out.header {
-				w.Header()[k] = v
-			}
-			w.WriteHeader(out.status)
-			_, _ = w.Write(out.body.Bytes())
+			settle(r.Context(), store, rec, out, now())
+			out.copyTo(w)
 		})
+	}
+}
+
+// keyedRequest checks the request's one Idempotency-Key, reads its body
+// and returns the record that reserves the key (in progress, for
+// InProgressTTL) and the body.
+func keyedRequest(w http.ResponseWriter, r *http.Request, now time.Time) (support.IdempotencyRecord, []byte, error) {
+	values := r.Header.Values(IdempotencyHeader)
+	if len(values) > 1 || !validIdempotencyKey(values[0]) {
+		return support.IdempotencyRecord{}, nil, invalidIdempotencyKey
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return support.IdempotencyRecord{}, nil, support.Errorf(EPayloadTooLarge, "The body is larger than %d bytes.", tooLarge.Limit)
+		}
+		return support.IdempotencyRecord{}, nil, support.Errorf(EInvalidJSON, "The body could not be read.")
+	}
+	return support.IdempotencyRecord{
+		Key:         idempotencyScope(r, values[0]),
+		RequestHash: requestHash(body),
+		ExpiresAt:   now.Add(InProgressTTL).UTC(),
+	}, body, nil
+}
+
+// settle records what became of a reserved key once its request was
+// answered: an answer a retry could change (5xx, 409, 429) releases the
+// key, any other is kept for IdempotencyTTL to be replayed.
+func settle(ctx context.Context, store support.IdempotencyStore, rec support.IdempotencyRecord, out *recorder, now time.Time) {
+	ctx = context.WithoutCancel(ctx)
+	var err error
+	if out.status >= 500 || out.status == http.StatusConflict || out.status == http.StatusTooManyRequests {
+		err = store.ReleaseIdempotencyKey(ctx, rec.Key)
+	} else {
+		rec.Done, rec.StatusCode, rec.Body = true, out.status, out.body.Bytes()
+		rec.ExpiresAt = now.Add(IdempotencyTTL).UTC()
+		err = store.CompleteIdempotencyKey(ctx, rec)
+	}
+	if err != nil {
+		// The request's effect happened: answer it. A key left reserved
+		// answers request_in_progress until it expires, which is safer
+		// than letting a repeat act twice.
+		slog.ErrorContext(ctx, "idempotency record not updated", "key", rec.Key, "status", out.status, "err", err)
 	}
 }
 
@@ -254,4 +258,13 @@ func (r *recorder) WriteHeader(code int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(b)
+}
+
+// copyTo writes the recorded answer to w.
+func (r *recorder) copyTo(w http.ResponseWriter) {
+	for k, v := range r.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(r.status)
+	_, _ = w.Write(r.body.Bytes())
 }

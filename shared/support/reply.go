@@ -1,6 +1,7 @@
 package support
 
 import (
+	"cmp"
 	"context"
 	"slices"
 )
@@ -104,79 +105,125 @@ type ReplyRequest struct {
 // anything is written. The case's activity moves to now (and a new case
 // becomes open); then the message is written queued and its command queued.
 func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) {
-	if !in.Mode.Valid() {
-		return nil, fieldError("mode", "invalid", "A reply's mode is mention or dm.")
-	}
-	if in.Mode == ModeDM && in.InReplyToMessageID != "" {
-		return nil, fieldError("in_reply_to_message_id", "invalid", "A Direct Message does not reply to a Tweet.")
-	}
-	if _, err := s.judgeText(in.Mode, in.Text); err != nil {
+	if err := s.checkReply(in); err != nil {
 		return nil, err
 	}
-	c, err := s.store.GetCase(ctx, in.CaseID)
+	p, err := s.replyParties(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	cust, err := twitterCustomer(ctx, s.store, c.CustomerID)
+	m, cmd, err := s.draftReply(ctx, in, p)
 	if err != nil {
 		return nil, err
 	}
-	handleID := in.HandleID
-	if handleID == "" {
-		handleID = c.HandleID
-	}
-	h, err := connectedHandle(ctx, s.store, handleID)
-	if err != nil {
-		return nil, err
-	}
-
-	now := s.clock()
-	m := &Message{
-		ID: NewID(now), CaseID: c.ID, Direction: DirectionOut, Kind: KindTweet, Text: in.Text, Status: StatusQueued,
-		Author: Author{HandleID: h.ID, ScreenName: h.ScreenName}, SentBy: agentOf(ctx), CreatedAt: now,
-	}
-	cmd := Command{ID: m.ID, Kind: CmdTweet, HandleID: h.ID, CaseID: c.ID, MessageID: m.ID, CreatedAt: now}
-	switch in.Mode {
-	case ModeDM:
-		f, err := s.store.Follow(ctx, cust.ID, h.ID)
-		if err != nil {
-			return nil, err
-		}
-		if !f.AllowsDM() {
-			return nil, Errorf(EDMNotAllowed, "@%s does not follow @%s and has not written to it by Direct Message, so @%s cannot send them one; reply by mention.",
-				cust.Twitter.Handle, h.ScreenName, h.ScreenName)
-		}
-		m.Kind, cmd.Kind, cmd.CustomerID = KindDM, CmdDM, cust.ID
-	case ModeMention:
-		target, err := s.replyTarget(ctx, c.ID, in.InReplyToMessageID)
-		if err != nil {
-			return nil, err
-		}
-		if target != nil {
-			m.InReplyToMessageID, m.InReplyToXID = target.ID, target.XID
-		} else if !Mentions(in.Text, cust.Twitter.Handle) {
-			return nil, fieldError("text", "customer_not_mentioned",
-				"The case has no Tweet to reply to, so the Tweet must mention the customer: start it with @"+cust.Twitter.Handle+".")
-		}
-	}
-
-	if _, err := UpdateCase(ctx, s.store, c, func(c *Case) (bool, error) {
-		if c.Status == CaseNew {
-			c.Status = CaseOpen
-		}
-		c.Touch(now)
-		c.NoteParties(cust, h)
-		c.NoteMessage(m)
-		return true, nil
-	}); err != nil {
-		return nil, err
-	}
-	if _, err := s.dispatch(ctx, cmd, "message", func(ctx context.Context) (bool, error) {
-		return true, s.store.PutMessage(ctx, m)
-	}, s.failUnqueued(m)); err != nil {
+	if err := s.queueReply(ctx, p, m, cmd); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// replyParties are the case a reply goes to, its customer and the brand
+// handle that replies.
+type replyParties struct {
+	c    *Case
+	cust *Customer
+	h    *BrandHandle
+}
+
+// checkReply judges what a reply request says by itself, before anything
+// is read: its mode, that a DM replies to no Tweet, and its text.
+func (s *Service) checkReply(in ReplyRequest) error {
+	if !in.Mode.Valid() {
+		return fieldError("mode", "invalid", "A reply's mode is mention or dm.")
+	}
+	if in.Mode == ModeDM && in.InReplyToMessageID != "" {
+		return fieldError("in_reply_to_message_id", "invalid", "A Direct Message does not reply to a Tweet.")
+	}
+	_, err := s.judgeText(in.Mode, in.Text)
+	return err
+}
+
+// replyParties reads the case, its customer (who must have a Twitter
+// handle) and the replying brand handle (the case's own unless the request
+// names one; it must be connected).
+func (s *Service) replyParties(ctx context.Context, in ReplyRequest) (replyParties, error) {
+	var p replyParties
+	var err error
+	if p.c, err = s.store.GetCase(ctx, in.CaseID); err != nil {
+		return p, err
+	}
+	if p.cust, err = twitterCustomer(ctx, s.store, p.c.CustomerID); err != nil {
+		return p, err
+	}
+	handleID := cmp.Or(in.HandleID, p.c.HandleID)
+	p.h, err = connectedHandle(ctx, s.store, handleID)
+	return p, err
+}
+
+// draftReply makes the reply's message (queued) and command: a DM when the
+// customer allows one, else a mention replying to its target Tweet, or a
+// new Tweet that must then mention the customer.
+func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyParties) (*Message, Command, error) {
+	now := s.clock()
+	m := &Message{
+		ID: NewID(now), CaseID: p.c.ID, Direction: DirectionOut, Kind: KindTweet, Text: in.Text, Status: StatusQueued,
+		Author: Author{HandleID: p.h.ID, ScreenName: p.h.ScreenName}, SentBy: agentOf(ctx), CreatedAt: now,
+	}
+	cmd := Command{ID: m.ID, Kind: CmdTweet, HandleID: p.h.ID, CaseID: p.c.ID, MessageID: m.ID, CreatedAt: now}
+	switch in.Mode {
+	case ModeDM:
+		if err := s.dmAllowed(ctx, p.cust, p.h); err != nil {
+			return nil, cmd, err
+		}
+		m.Kind, cmd.Kind, cmd.CustomerID = KindDM, CmdDM, p.cust.ID
+	case ModeMention:
+		target, err := s.replyTarget(ctx, p.c.ID, in.InReplyToMessageID)
+		if err != nil {
+			return nil, cmd, err
+		}
+		if target != nil {
+			m.InReplyToMessageID, m.InReplyToXID = target.ID, target.XID
+		} else if !Mentions(in.Text, p.cust.Twitter.Handle) {
+			return nil, cmd, fieldError("text", "customer_not_mentioned",
+				"The case has no Tweet to reply to, so the Tweet must mention the customer: start it with @"+p.cust.Twitter.Handle+".")
+		}
+	}
+	return m, cmd, nil
+}
+
+// dmAllowed is the DM rule: the customer follows the brand handle or has
+// written to it by Direct Message; otherwise EDMNotAllowed.
+func (s *Service) dmAllowed(ctx context.Context, cust *Customer, h *BrandHandle) error {
+	f, err := s.store.Follow(ctx, cust.ID, h.ID)
+	if err != nil {
+		return err
+	}
+	if !f.AllowsDM() {
+		return Errorf(EDMNotAllowed, "@%s does not follow @%s and has not written to it by Direct Message, so @%s cannot send them one; reply by mention.",
+			cust.Twitter.Handle, h.ScreenName, h.ScreenName)
+	}
+	return nil
+}
+
+// queueReply moves the case's activity to the reply (a new case becomes
+// open, the inbox row shows the reply), then writes the message and
+// queues its command (Service.dispatch).
+func (s *Service) queueReply(ctx context.Context, p replyParties, m *Message, cmd Command) error {
+	if _, err := UpdateCase(ctx, s.store, p.c, func(c *Case) (bool, error) {
+		if c.Status == CaseNew {
+			c.Status = CaseOpen
+		}
+		c.Touch(m.CreatedAt)
+		c.NoteParties(p.cust, p.h)
+		c.NoteMessage(m)
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	_, err := s.dispatch(ctx, cmd, "message", func(ctx context.Context) (bool, error) {
+		return true, s.store.PutMessage(ctx, m)
+	}, s.failUnqueued(m))
+	return err
 }
 
 // replyTarget returns the Tweet a mention replies to: the one picked (it
