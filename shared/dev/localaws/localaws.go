@@ -7,11 +7,11 @@
 package localaws
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -51,15 +51,24 @@ type Options struct {
 
 // StartDynamoDB starts dynalite on a free loopback port and waits until it answers.
 func StartDynamoDB(ctx context.Context, opts Options) (*Server, error) {
-	return start(ctx, "dynalite", opts, func(root string, port int) ([]string, []string) {
-		args := []string{filepath.Join(root, "node_modules", "dynalite", "cli.js"),
-			"--host", "127.0.0.1", "--port", strconv.Itoa(port), "--createTableMs", "0"}
+	return start(ctx, "dynalite", opts, func(root string) ([]string, []string) {
+		env := []string{"DYNALITE_MODULE=" + filepath.Join(root, "node_modules", "dynalite", "index.js")}
 		if opts.DataDir != "" {
-			args = append(args, "--path", opts.DataDir)
+			env = append(env, "DYNALITE_PATH="+opts.DataDir)
 		}
-		return args, nil
+		return []string{"-e", dynaliteOnLoopback}, env
 	}, "/")
 }
+
+// dynaliteOnLoopback is the Node program StartDynamoDB runs: dynalite (at
+// DYNALITE_MODULE, its data in DYNALITE_PATH or in memory) on a port of
+// 127.0.0.1 the kernel picks, which it reports on its first line.
+const dynaliteOnLoopback = `
+const opts = { createTableMs: 0 };
+if (process.env.DYNALITE_PATH) opts.path = process.env.DYNALITE_PATH;
+const server = require(process.env.DYNALITE_MODULE)(opts);
+server.listen(0, "127.0.0.1", () => console.log("` + listening + `" + server.address().port));
+`
 
 // StartSQS starts fauxqs on a free loopback port and waits until its
 // health check answers.
@@ -68,25 +77,34 @@ func StartDynamoDB(ctx context.Context, opts Options) (*Server, error) {
 // reachable from the network. Its CLI (and startFauxqs) listen on 0.0.0.0
 // whatever FAUXQS_HOST says (1.9.2's dist/app.js hard-codes the host;
 // FAUXQS_HOST only names the host in queue URLs), so this starts its
-// exported buildApp, the same server, listening on 127.0.0.1 alone.
+// exported buildApp, the same server, listening on 127.0.0.1 alone. Queue
+// URLs carry the port each request was sent to.
 func StartSQS(ctx context.Context, opts Options) (*Server, error) {
-	return start(ctx, "fauxqs", opts, func(root string, port int) ([]string, []string) {
+	return start(ctx, "fauxqs", opts, func(root string) ([]string, []string) {
 		return []string{"--input-type=module", "-e", fauxqsOnLoopback},
-			[]string{"FAUXQS_PORT=" + strconv.Itoa(port), "FAUXQS_HOST=127.0.0.1",
+			[]string{"FAUXQS_HOST=127.0.0.1",
 				"FAUXQS_APP=" + filepath.Join(root, "node_modules", "fauxqs", "dist", "app.js")}
 	}, "/health")
 }
 
 // fauxqsOnLoopback is the Node program StartSQS runs: fauxqs's app (at
-// FAUXQS_APP) on 127.0.0.1:FAUXQS_PORT, logging each request as its CLI does.
+// FAUXQS_APP) on a port of 127.0.0.1 the kernel picks, which it reports,
+// logging each request as its CLI does.
 const fauxqsOnLoopback = `
 import { pathToFileURL } from "node:url";
 const { buildApp } = await import(pathToFileURL(process.env.FAUXQS_APP).href);
 const app = buildApp({ logger: true, host: process.env.FAUXQS_HOST });
-await app.listen({ port: Number(process.env.FAUXQS_PORT), host: "127.0.0.1" });
+await app.listen({ port: 0, host: "127.0.0.1" });
+console.log("` + listening + `" + app.server.address().port);
 `
 
-type argsFunc func(root string, port int) (args, env []string)
+// listening starts the line on which a server reports the port it bound.
+// The servers bind port 0 themselves: a port found free beforehand could be
+// taken by another process before the server binds it, and a readiness
+// probe would then get that process's answer.
+const listening = "localaws-listening-on-port "
+
+type argsFunc func(root string) (args, env []string)
 
 func start(ctx context.Context, name string, opts Options, argv argsFunc, probe string) (*Server, error) {
 	root := opts.ModuleRoot
@@ -104,57 +122,93 @@ func start(ctx context.Context, name string, opts Options, argv argsFunc, probe 
 			return nil, fmt.Errorf("localaws: data dir: %w", err)
 		}
 	}
-	var lastErr error
-	// A port found free can be taken by someone else before the server binds
-	// it; a few attempts make that race harmless.
-	for attempt := 0; attempt < 3; attempt++ {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		args, env := argv(root, port)
-		s, err := launch(ctx, name, opts.LogDir, args, env, port)
-		if err != nil {
-			return nil, err
-		}
-		if err = s.waitReady(ctx, probe, 20*time.Second); err == nil {
-			return s, nil
-		}
-		lastErr = err
-		s.Stop()
-		if ctx.Err() != nil {
-			break
-		}
+	args, env := argv(root)
+	s, port, err := launch(ctx, name, opts.LogDir, args, env)
+	if err != nil {
+		return nil, err
 	}
-	return nil, lastErr
+	if err := s.waitPort(ctx, port, 20*time.Second); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	if err := s.waitReady(ctx, probe, 20*time.Second); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
 }
 
-func launch(ctx context.Context, name, logDir string, args, env []string, port int) (*Server, error) {
+// waitPort waits for the server to report the port it listens on and sets
+// its Endpoint.
+func (s *Server) waitPort(ctx context.Context, port <-chan int, timeout time.Duration) error {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	select {
+	case p := <-port:
+		s.Endpoint = "http://127.0.0.1:" + strconv.Itoa(p)
+		return nil
+	case <-s.done:
+		return fmt.Errorf("localaws: %s exited before it listened (%v); log: %s", s.Name, s.waitErr, s.tail())
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return fmt.Errorf("localaws: %s did not listen within %s; log: %s", s.Name, timeout, s.tail())
+	}
+}
+
+// launch starts the server's process, its output going to a log file in
+// logDir; the channel gets the port the server reports it bound.
+func launch(ctx context.Context, name, logDir string, args, env []string) (*Server, <-chan int, error) {
 	node, err := exec.LookPath("node")
 	if err != nil {
-		return nil, fmt.Errorf("localaws: node is needed to run %s: %w", name, err)
+		return nil, nil, fmt.Errorf("localaws: node is needed to run %s: %w", name, err)
 	}
 	if logDir == "" {
 		logDir = os.TempDir()
 	}
 	if err := os.MkdirAll(logDir, 0o755); err != nil {
-		return nil, fmt.Errorf("localaws: log dir: %w", err)
+		return nil, nil, fmt.Errorf("localaws: log dir: %w", err)
 	}
 	logFile, err := os.CreateTemp(logDir, name+"-*.log")
 	if err != nil {
-		return nil, fmt.Errorf("localaws: log file: %w", err)
+		return nil, nil, fmt.Errorf("localaws: log file: %w", err)
+	}
+	// Standard output goes through a pipe, read for the port line and
+	// copied to the log; standard error straight to the log.
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		logFile.Close()
+		return nil, nil, fmt.Errorf("localaws: pipe: %w", err)
 	}
 	cmd := exec.Command(node, args...)
 	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.Stdout, cmd.Stderr = outW, logFile
 	cmd.SysProcAttr = sysProcAttr()
 	s := &Server{
-		Name:     name,
-		Endpoint: "http://127.0.0.1:" + strconv.Itoa(port),
-		LogPath:  logFile.Name(),
-		cmd:      cmd,
-		done:     make(chan struct{}),
+		Name:    name,
+		LogPath: logFile.Name(),
+		cmd:     cmd,
+		done:    make(chan struct{}),
 	}
+	port := make(chan int, 1)
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		defer outR.Close()
+		sc := bufio.NewScanner(outR)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		reported := false
+		for sc.Scan() {
+			line := sc.Text()
+			if p, ok := strings.CutPrefix(line, listening); ok && !reported {
+				if n, err := strconv.Atoi(strings.TrimSpace(p)); err == nil {
+					port <- n
+					reported = true
+				}
+			}
+			fmt.Fprintln(logFile, line)
+		}
+	}()
 	started := make(chan error, 1)
 	go func() {
 		// The parent-death signal is tied to the thread that forks the
@@ -162,19 +216,23 @@ func launch(ctx context.Context, name, logDir string, args, env []string, port i
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
 		defer logFile.Close()
-		if err := cmd.Start(); err != nil {
+		err := cmd.Start()
+		outW.Close() // the child holds its own copy
+		if err != nil {
+			outR.Close()
 			started <- fmt.Errorf("localaws: start %s: %w", name, err)
 			close(s.done)
 			return
 		}
 		started <- nil
 		s.waitErr = cmd.Wait()
+		<-copied
 		close(s.done)
 	}()
 	if err := <-started; err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s, nil
+	return s, port, nil
 }
 
 func (s *Server) waitReady(ctx context.Context, probe string, timeout time.Duration) error {
@@ -226,17 +284,6 @@ func (s *Server) tail() string {
 		b = b[len(b)-2000:]
 	}
 	return strings.TrimSpace(string(b))
-}
-
-// freePort asks the kernel for a port free on every interface, so that
-// nothing listening on another interface can shadow the server.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", ":0")
-	if err != nil {
-		return 0, fmt.Errorf("localaws: find a free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // ModuleRoot finds the folder holding go.mod, walking up from the working directory.
