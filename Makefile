@@ -105,8 +105,8 @@ lint: deps ## gofmt on tracked Go files, then go vet.
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: deps $(RIE) ## Measure issue 13's figures against their anchors, one table, under 10 minutes (BENCH_QUICK=1: a smoke run of about a minute).
-	LAMBDA_RIE=$(CURDIR)/$(RIE) $(GO) run ./shared/dev/cmd/bench
+bench: deps build $(RIE) ## Measure issue 13's figures against their anchors, one table, under 10 minutes (BENCH_QUICK=1: a smoke run of about a minute).
+	LAMBDA_RIE=$(CURDIR)/$(RIE) LAMBDA_BUILD_DIR=$(CURDIR)/$(BUILD_DIR) $(GO) run ./shared/dev/cmd/bench
 
 # --- AWS ----------------------------------------------------------------
 

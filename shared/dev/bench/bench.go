@@ -42,9 +42,18 @@ type Options struct {
 	// Quick is the smoke run (BENCH_QUICK=1): every row, few samples,
 	// small data sets, in about a minute.
 	Quick bool
+	// BuildDir, when set, holds the functions' linux/arm64 bootstraps as
+	// `make build` has just built them (<name>/bootstrap): their zips are
+	// measured there and only the anchors are built for arm64. Empty: the
+	// bench builds the functions too, the same way.
+	BuildDir string
 	// Progress receives a line per step; nil discards them.
 	Progress io.Writer
 }
+
+// BuildDirEnv names the variable `make bench` and `make test` set to the
+// folder `make build` builds into.
+const BuildDirEnv = "LAMBDA_BUILD_DIR"
 
 // Plan is how much a run measures.
 type Plan struct {
@@ -114,13 +123,23 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	defer os.RemoveAll(work)
 	bins := Binaries()
 
-	progress(fmt.Sprintf("building %d binaries for linux/arm64 and for this machine", len(bins)))
+	progress(fmt.Sprintf("building %d binaries for this machine and for linux/arm64 (the functions' from %q when set)", len(bins), opts.BuildDir))
 	armDir, hostDir := filepath.Join(work, "arm64"), filepath.Join(work, "host")
-	if err := Build(ctx, opts.ModuleRoot, armDir, "linux", "arm64", bins); err != nil {
+	armBins, armDirOf := bins, func(Binary) string { return armDir }
+	if opts.BuildDir != "" {
+		armBins = Anchors
+		armDirOf = func(b Binary) string {
+			if b.Anchor {
+				return armDir
+			}
+			return opts.BuildDir
+		}
+	}
+	if err := Build(ctx, opts.ModuleRoot, armDir, "linux", "arm64", armBins); err != nil {
 		return nil, err
 	}
 	for _, b := range bins {
-		n, err := ZipSize(filepath.Join(armDir, b.Name, "bootstrap"))
+		n, err := ZipSize(filepath.Join(armDirOf(b), b.Name, "bootstrap"))
 		if err != nil {
 			return nil, err
 		}

@@ -28,7 +28,8 @@ func TestQuickRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var progress bytes.Buffer
-	rep, err := bench.Run(context.Background(), bench.Options{ModuleRoot: root, RIE: rieBin, Quick: true, Progress: &progress})
+	rep, err := bench.Run(context.Background(), bench.Options{ModuleRoot: root, RIE: rieBin, Quick: true,
+		BuildDir: os.Getenv(bench.BuildDirEnv), Progress: &progress})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}

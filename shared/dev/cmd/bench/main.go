@@ -37,7 +37,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	rep, err := bench.Run(ctx, bench.Options{ModuleRoot: root, RIE: rieBin, Quick: os.Getenv("BENCH_QUICK") == "1", Progress: os.Stderr})
+	rep, err := bench.Run(ctx, bench.Options{ModuleRoot: root, RIE: rieBin, Quick: os.Getenv("BENCH_QUICK") == "1",
+		BuildDir: os.Getenv(bench.BuildDirEnv), Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
