@@ -23,7 +23,10 @@ type InboundResult struct {
 	// CallsPerEvent and WritesPerEvent are DynamoDB operations per event,
 	// over every measured round.
 	CallsPerEvent, WritesPerEvent float64
-	Events                        int
+	// Ops are every measured round's DynamoDB operations, for the
+	// breakdown per event.
+	Ops    []string
+	Events int
 }
 
 // inboundBatch is what Lambda hands the inbound worker at most (package functions).
@@ -86,7 +89,8 @@ func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundRes
 	}
 
 	var ratios, eventRates, putRates []float64
-	var calls, wrote, events int
+	var all []string
+	var events int
 	for r := 0; r <= rounds; r++ {
 		var bd, pd float64
 		var ops []string
@@ -107,10 +111,11 @@ func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundRes
 		}
 		er, pr := inboundBatch/(bd/1000), float64(puts)/(pd/1000)
 		eventRates, putRates, ratios = append(eventRates, er), append(putRates, pr), append(ratios, er/pr)
-		calls, wrote, events = calls+len(ops), wrote+writes(ops), events+inboundBatch
+		all, events = append(all, ops...), events+inboundBatch
 	}
 	return InboundResult{
 		Ratio: spreadOf(ratios), EventsPerSec: median(eventRates), PutsPerSec: median(putRates),
-		CallsPerEvent: float64(calls) / float64(events), WritesPerEvent: float64(wrote) / float64(events), Events: events,
+		CallsPerEvent: float64(len(all)) / float64(events), WritesPerEvent: float64(writes(all)) / float64(events),
+		Ops: all, Events: events,
 	}, nil
 }

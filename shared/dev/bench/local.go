@@ -74,7 +74,11 @@ func writes(ops []string) int {
 }
 
 // summary lists ops as "GetItem×2, PutItem", in first-seen order.
-func summary(ops []string) string {
+func summary(ops []string) string { return summaryPer(ops, 1) }
+
+// summaryPer lists ops as summary does, each count divided by per (the
+// events they were made for), with one decimal when per is not 1.
+func summaryPer(ops []string, per int) string {
 	var order []string
 	n := map[string]int{}
 	for _, op := range ops {
@@ -85,9 +89,13 @@ func summary(ops []string) string {
 	}
 	parts := make([]string, len(order))
 	for i, op := range order {
-		parts[i] = op
-		if n[op] > 1 {
+		switch {
+		case per > 1:
+			parts[i] = fmt.Sprintf("%s×%.1f", op, float64(n[op])/float64(per))
+		case n[op] > 1:
 			parts[i] = fmt.Sprintf("%s×%d", op, n[op])
+		default:
+			parts[i] = op
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -33,3 +33,16 @@ func TestBlockRatios(t *testing.T) {
 		t.Errorf("blockRatios = %v, want [2 3] (the last, short block dropped)", got)
 	}
 }
+
+func TestSummary(t *testing.T) {
+	ops := []string{"GetItem", "PutItem", "GetItem", "Query", "PutItem", "GetItem"}
+	if got, want := summary(ops), "GetItem×3, PutItem×2, Query"; got != want {
+		t.Errorf("summary = %q, want %q", got, want)
+	}
+	if got, want := summaryPer(ops, 2), "GetItem×1.5, PutItem×1.0, Query×0.5"; got != want {
+		t.Errorf("summaryPer = %q, want %q", got, want)
+	}
+	if got := writes(ops); got != 2 {
+		t.Errorf("writes = %d, want 2", got)
+	}
+}

@@ -111,7 +111,7 @@ func (r *Report) Rows() []Row {
 		Absolute: fmt.Sprintf("%.0f events/s vs %.0f PutItem/s", in.EventsPerSec, in.PutsPerSec),
 		Goal:     fmt.Sprintf("≥ %.3f× (3× the issue's 84/1454)", goal), Verdict: verdict(in.Ratio.Median >= goal)})
 	rows = append(rows, Row{Metric: "inbound DynamoDB calls per event", Anchor: "—",
-		Value: fmt.Sprintf("%.1f", in.CallsPerEvent), Absolute: fmt.Sprintf("%.1f writes per event, %d events", in.WritesPerEvent, in.Events),
+		Value: fmt.Sprintf("%.1f", in.CallsPerEvent), Absolute: fmt.Sprintf("%.1f writes; per event: %s; %d events", in.WritesPerEvent, summaryPer(in.Ops, in.Events), in.Events),
 		Goal: fmt.Sprintf("≤ %.0f (issue: 16, 9 writes)", goalInboundOps), Verdict: verdict(in.CallsPerEvent <= goalInboundOps)})
 	for _, s := range []struct {
 		what, unit string
