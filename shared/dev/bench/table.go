@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/acme/twitter-cases/shared/support"
 )
 
 // Verdicts of a row against issue 13's goal.
@@ -113,11 +115,15 @@ func (r *Report) Rows() []Row {
 	rows = append(rows, Row{Metric: "inbound DynamoDB calls per event", Anchor: "—",
 		Value: fmt.Sprintf("%.1f", in.CallsPerEvent), Absolute: fmt.Sprintf("%.1f writes; per event: %s; %d events", in.WritesPerEvent, summaryPer(in.Ops, in.Events), in.Events),
 		Goal: fmt.Sprintf("≤ %.0f (issue: 16, 9 writes)", goalInboundOps), Verdict: verdict(in.CallsPerEvent <= goalInboundOps)})
+	page := func(n int) int { return min(n, support.DefaultPageLimit) }
 	for _, s := range []struct {
-		what, unit string
-		res        ScaleResult
-	}{{"scale: GET case", "messages", r.Case}, {"scale: customer search", "customers", r.Search}} {
-		rows = append(rows, Row{Metric: fmt.Sprintf("%s, %d vs %d %s", s.what, s.res.Large, s.res.Small, s.unit),
+		what, unit, note string
+		res              ScaleResult
+	}{
+		{"scale: GET case", "messages", fmt.Sprintf(" (first page: %d vs %d)", page(r.Case.Large), page(r.Case.Small)), r.Case},
+		{"scale: customer search", "customers", fmt.Sprintf(" (%d found in each)", searchMatches), r.Search},
+	} {
+		rows = append(rows, Row{Metric: fmt.Sprintf("%s, %d vs %d %s%s", s.what, s.res.Large, s.res.Small, s.unit, s.note),
 			Anchor: fmt.Sprintf("%d %s", s.res.Small, s.unit), Value: ratio(s.res.Ratio),
 			Absolute: fmt.Sprintf("%.2f vs %.2f ms p50", s.res.LargeP50, s.res.SmallP50),
 			Goal:     fmt.Sprintf("≤ %.1f×", goalScale), Verdict: verdict(s.res.Ratio.Median <= goalScale)})
