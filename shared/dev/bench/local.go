@@ -18,17 +18,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go/middleware"
 
-	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
-	"github.com/acme/twitter-cases/shared/dev/localrun"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/handlecache"
 	"github.com/acme/twitter-cases/shared/inbound"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/secrets"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
+	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/xapi"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
@@ -118,7 +121,7 @@ func countingDynamoDB(endpoint string, l *callLog) *dynamodb.Client {
 
 // local is the bench's in-process deployment: local DynamoDB and SQS
 // servers, a counting DynamoDB client, the queues, the X simulator and
-// the X adapter, composed as the local run composes the functions.
+// the X adapter.
 type local struct {
 	ddb, sqsSrv *localaws.Server
 	calls       *callLog
@@ -210,30 +213,43 @@ func (l *local) newStore(ctx context.Context, name string, seed bool) (*dynamo.S
 	return store, nil
 }
 
-// routes are every function's HTTP routes on store (the console API,
-// with the bench's token standing for the agent, and the webhook),
-// composed by the local run exactly as the functions compose them.
-func (l *local) routes(store *dynamo.Store) http.Handler {
-	cfg := config.Config{
-		TableName: "bench", DevToken: devToken, TweetMaxLength: 280, Stage: "bench",
-		OutboundQueueURL: l.urls[queues.Outbound.Name], InboundQueueURL: l.urls[queues.Inbound.Name],
-	}
-	h, err := localrun.Routes(localrun.Deps{
-		Config: cfg, Store: store, SQS: l.sqsClient, Queues: l.urls, Logger: l.logger,
-		XUsers: xwire.Lookup{X: l.x, Handles: store}, X: l.x, ConsumerSecret: sample.ConsumerSecret,
+// routes are every declared HTTP route (package functions) on store: the
+// console API's, with the bench's token standing for the agent, and the
+// webhook's, composed as
+// the functions compose them (shared/wire and the mains in functions/):
+// the store behind a brand-handle cache (handlecache), the outbound queue,
+// the X lookup signing as a brand handle.
+func (l *local) routes(store *dynamo.Store) (http.Handler, error) {
+	cached := handlecache.New(store, 0, nil)
+	svc := support.NewService(support.Deps{
+		Store: cached, Outbox: sqsqueue.New(l.sqsClient, l.urls[queues.Outbound.Name]),
+		XUsers: xwire.Lookup{X: l.x, Handles: cached}, TweetMaxLength: 280,
 	})
-	if err != nil {
-		// Only a declared route without a handler fails here, which
-		// functions' TestConsoleRoutesAreDeclaredOnce rules out.
-		panic(err)
+	var apiRoutes []string
+	for _, f := range functions.All {
+		if f.Access.ConsoleAPI {
+			apiRoutes = append(apiRoutes, f.Routes...)
+		}
 	}
-	return h
+	api, err := consoleapi.Routes(svc, cached, consoleapi.Options{DevToken: devToken}, apiRoutes)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %w", err)
+	}
+	hook := webhook.Handler(webhook.StaticSecret(sample.ConsumerSecret),
+		sqsqueue.New(l.sqsClient, l.urls[queues.Inbound.Name]), webhook.Options{Logger: l.logger})
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	for _, r := range functions.TwitterWebhook.Routes {
+		mux.Handle(r, hook)
+	}
+	return mux, nil
 }
 
 // inboundWorker is the inbound worker's handler on store, as its function
-// (functions/inbound-worker) builds it.
+// (functions/inbound-worker) builds it: the store behind a brand-handle
+// cache.
 func (l *local) inboundWorker(store *dynamo.Store) *inbound.Worker {
-	return inbound.New(support.NewInbound(store, nil, l.logger), l.logger)
+	return inbound.New(support.NewInbound(handlecache.New(store, 0, nil), nil, l.logger), l.logger)
 }
 
 // addXUser creates an account on the X simulator and returns its id.

@@ -102,7 +102,10 @@ func measureCaseScale(ctx context.Context, l *local, small, large, pairs, blocks
 		return ScaleResult{}, err
 	}
 	progress(fmt.Sprintf("scale: %d messages written in %.0f s", small+large, time.Since(start).Seconds()))
-	api := l.routes(store)
+	api, err := l.routes(store)
+	if err != nil {
+		return ScaleResult{}, err
+	}
 	get := func(id string) func() (float64, error) {
 		return func() (float64, error) {
 			t := time.Now()
@@ -178,7 +181,15 @@ func measureSearchScale(ctx context.Context, l *local, small, large, pairs, bloc
 			return since(t), err
 		}
 	}
-	a, b, err := interleave(pairs, search(l.routes(largeStore)), search(l.routes(smallStore)))
+	largeAPI, err := l.routes(largeStore)
+	if err != nil {
+		return ScaleResult{}, err
+	}
+	smallAPI, err := l.routes(smallStore)
+	if err != nil {
+		return ScaleResult{}, err
+	}
+	a, b, err := interleave(pairs, search(largeAPI), search(smallAPI))
 	if err != nil {
 		return ScaleResult{}, err
 	}

@@ -44,7 +44,10 @@ func measureWebhook(ctx context.Context, l *local, pairs, blocks int) (WebhookRe
 	if err != nil {
 		return WebhookResult{}, err
 	}
-	h := l.routes(store)
+	h, err := l.routes(store)
+	if err != nil {
+		return WebhookResult{}, err
+	}
 
 	hook := func() (float64, error) {
 		req := httptest.NewRequestWithContext(ctx, http.MethodPost, webhook.Path, bytes.NewReader(body))
