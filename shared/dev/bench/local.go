@@ -215,10 +215,11 @@ func (l *local) newStore(ctx context.Context, name string, seed bool) (*dynamo.S
 
 // routes are every declared HTTP route (package functions) on store: the
 // console API's, with the bench's token standing for the agent, and the
-// webhook's, composed as
-// the functions compose them (consoleapi.Function and the mains in functions/):
-// the store behind a brand-handle cache (handlecache), the outbound queue,
-// the X lookup signing as a brand handle.
+// webhook's, composed as the functions compose them (consoleapi.Function
+// and the mains in functions/): the store behind a brand-handle cache
+// (handlecache), the outbound queue, the X lookup signing as a brand
+// handle. The bench composes them itself to count DynamoDB calls at its
+// own client.
 func (l *local) routes(store *dynamo.Store) (http.Handler, error) {
 	cached := handlecache.New(store, 0, nil)
 	svc := support.NewService(support.Deps{
