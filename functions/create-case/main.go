@@ -6,6 +6,7 @@ package main
 import (
 	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/wire"
 )
 
@@ -13,4 +14,4 @@ func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.CreateCase declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.CreateCase)
+var handler = consoleapi.Function(functions.CreateCase, consoleapi.Needs{Outbox: sqsqueue.Outbound})

@@ -7,6 +7,7 @@ package main
 import (
 	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/wire"
 )
 
@@ -14,4 +15,4 @@ func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Retweet declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Retweet)
+var handler = consoleapi.Function(functions.Retweet, consoleapi.Needs{Outbox: sqsqueue.Outbound})

@@ -12,24 +12,28 @@ import (
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/handlecache"
-	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
-	"github.com/acme/twitter-cases/shared/xwire"
 )
 
 // Function returns the build of a console API function's http.Handler, as
-// its main hands it to wire.ServeHTTP: the console service with what f's
-// Access declares (SendOutbound: the outbound queue; XApp with
-// BrandHandles: the X account look-up; BrandHandles: the check of brand
-// handles' credentials secrets) and f's routes. The build does no network
-// I/O; a function not declared as a console API function is an error.
-func Function(f functions.Function) func(ctx context.Context, cfg config.Config) (http.Handler, error) {
+// its main hands it to wire.ServeHTTP: the console service with the
+// dependencies needs builds and f's routes. The main names what it builds
+// (sqsqueue.Outbound, xwire.XUsers, xwire.Credentials), so that a function
+// links only those clients; they must be exactly what f's Access declares
+// (SendOutbound: Outbox; XApp with BrandHandles: XUsers; BrandHandles:
+// Credentials), or the build fails at init, naming the difference. The
+// build does no network I/O; a function not declared as a console API
+// function is an error.
+func Function(f functions.Function, needs Needs) func(ctx context.Context, cfg config.Config) (http.Handler, error) {
 	return func(ctx context.Context, cfg config.Config) (http.Handler, error) {
 		if !f.Access.ConsoleAPI {
 			return nil, fmt.Errorf("consoleapi: %s is not a console API function", f.Name)
 		}
-		svc, store, err := consoleService(cfg, needs(f.Access))
+		if err := needs.match(f.Access); err != nil {
+			return nil, fmt.Errorf("consoleapi: %s: %w", f.Name, err)
+		}
+		svc, store, err := consoleService(cfg, needs)
 		if err != nil {
 			return nil, fmt.Errorf("consoleapi: %s: %w", f.Name, err)
 		}
@@ -37,30 +41,32 @@ func Function(f functions.Function) func(ctx context.Context, cfg config.Config)
 	}
 }
 
-// needs are the dependencies a function's access calls for.
-func needs(a functions.Access) needsSet {
-	var n needsSet
-	if a.SendOutbound {
-		n.Outbox = sqsqueue.Outbound
+// match reports how needs differ from what access declares.
+func (n Needs) match(a functions.Access) error {
+	var errs []error
+	check := func(what string, has, want bool) {
+		switch {
+		case want && !has:
+			errs = append(errs, fmt.Errorf("its access needs %s, which its main does not build", what))
+		case has && !want:
+			errs = append(errs, fmt.Errorf("its main builds %s, which its access does not declare", what))
+		}
 	}
-	if a.XApp && a.BrandHandles {
-		n.XUsers = xwire.XUsers
-	}
-	if a.BrandHandles {
-		n.Credentials = xwire.Credentials
-	}
-	return n
+	check("Outbox (sqsqueue.Outbound)", n.Outbox != nil, a.SendOutbound)
+	check("XUsers (xwire.XUsers)", n.XUsers != nil, a.XApp && a.BrandHandles)
+	check("Credentials (xwire.Credentials)", n.Credentials != nil, a.BrandHandles)
+	return errors.Join(errs...)
 }
 
-// needsSet says what of the outside a console API function's routes use,
-// so it builds (and links) nothing more.
-type needsSet struct {
+// Needs are the builders of what a console API function's routes use
+// outside the store, so it builds (and links) nothing more.
+type Needs struct {
 	// Outbox builds the outbound queue of routes that send to X
 	// (sqsqueue.Outbound); nil for functions that never do, whose service
 	// then refuses to queue.
 	Outbox func(awsCfg aws.Config, cfg config.Config) (support.Outbox, error)
 	// XUsers builds the X lookup of routes that look accounts up on X
-	// (xwire.Lookups); nil for functions that never do.
+	// (xwire.XUsers); nil for functions that never do.
 	XUsers func(awsCfg aws.Config, cfg config.Config, handles support.HandleStore) (support.XUsers, error)
 	// Credentials builds the check of brand handles' credentials secrets
 	// (xwire.Credentials); nil for functions that never register handles.
@@ -70,7 +76,7 @@ type needsSet struct {
 // consoleService builds the console service of a function and the store
 // under it, whose brand handles are kept for a few seconds (handlecache:
 // every route that acts on X reads one).
-func consoleService(cfg config.Config, needs needsSet) (*support.Service, support.Store, error) {
+func consoleService(cfg config.Config, needs Needs) (*support.Service, support.Store, error) {
 	awsCfg, err := wire.AWSConfig()
 	if err != nil {
 		return nil, nil, err

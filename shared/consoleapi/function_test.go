@@ -1,0 +1,50 @@
+package consoleapi
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/support"
+)
+
+// TestFunctionNeedsMatchTheRegistry: a console API function's main builds
+// exactly what its declared access calls for; a main that builds less (a
+// route would fail at run time) or more (it links clients it never uses)
+// fails at init, saying what differs.
+func TestFunctionNeedsMatchTheRegistry(t *testing.T) {
+	outbox := func(aws.Config, config.Config) (support.Outbox, error) { return nil, nil }
+	xusers := func(aws.Config, config.Config, support.HandleStore) (support.XUsers, error) { return nil, nil }
+	creds := func(aws.Config, config.Config) (support.Credentials, error) { return nil, nil }
+	tests := []struct {
+		name    string
+		f       functions.Function
+		needs   Needs
+		wantErr string
+	}{
+		{"reply builds its queue", functions.Reply, Needs{Outbox: outbox}, ""},
+		{"follow builds queue, look-up, check", functions.Follow, Needs{Outbox: outbox, XUsers: xusers, Credentials: creds}, ""},
+		{"reply without its queue", functions.Reply, Needs{}, "needs Outbox"},
+		{"reply with a look-up it never uses", functions.Reply, Needs{Outbox: outbox, XUsers: xusers}, "builds XUsers"},
+		{"console without the credentials check", functions.Console, Needs{Outbox: outbox, XUsers: xusers}, "needs Credentials"},
+		{"not a console API function", functions.TwitterWebhook, Needs{}, "not a console API function"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.wantErr == "" {
+				if err := tt.needs.match(tt.f.Access); err != nil {
+					t.Errorf("needs refused: %v", err)
+				}
+				return
+			}
+			_, err := Function(tt.f, tt.needs)(context.Background(), config.Config{})
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("err = %v, want one saying %q", err, tt.wantErr)
+			}
+		})
+	}
+}
