@@ -86,6 +86,43 @@ func ReadEnvelope(data json.RawMessage) (Envelope, error) {
 	return Envelope{EventType: d.EventType, UserID: d.Filter.UserID}, nil
 }
 
+// ReadDelivery reads what the webhook needs of a whole signed body in one
+// decoding pass: ok is false for a body that is not an X Activity delivery
+// (it has no data member, or has for_user_id as every Account Activity
+// payload does); otherwise the envelope's event type and user, or
+// ErrNotEnvelope when data is not an object with an event_type and an
+// object payload. A body that is not one JSON object is an error.
+// ReadEnvelope and Parse do the full decoding later, in the worker.
+func ReadDelivery(body []byte) (env Envelope, ok bool, err error) {
+	var head struct {
+		ForUserID json.RawMessage `json:"for_user_id"`
+		Data      json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return Envelope{}, false, err
+	}
+	if head.Data == nil || head.ForUserID != nil {
+		return Envelope{}, false, nil
+	}
+	if !isObject(head.Data) {
+		return Envelope{}, true, ErrNotEnvelope
+	}
+	var d struct {
+		EventType string `json:"event_type"`
+		Filter    struct {
+			UserID string `json:"user_id"`
+		} `json:"filter"`
+		Payload json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal(head.Data, &d); err != nil {
+		return Envelope{}, true, fmt.Errorf("%w: %v", ErrNotEnvelope, err)
+	}
+	if d.EventType == "" || !isObject(d.Payload) {
+		return Envelope{}, true, ErrNotEnvelope
+	}
+	return Envelope{EventType: d.EventType, UserID: d.Filter.UserID}, true, nil
+}
+
 func readData(data json.RawMessage) (*xaaData, error) {
 	if !isObject(data) {
 		return nil, ErrNotEnvelope

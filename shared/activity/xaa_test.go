@@ -215,3 +215,38 @@ func TestXAAIDsAreStableAcrossDeliveries(t *testing.T) {
 		t.Error("a duplicate delivery of a follow has another id")
 	}
 }
+
+func TestReadDelivery(t *testing.T) {
+	tests := []struct {
+		name      string
+		body      string
+		isXAA     bool
+		eventType string
+		userID    string
+		wantErr   error
+	}{
+		{"an X Activity delivery", `{"data":{"event_uuid":"1","event_type":"post.mention.create","filter":{"user_id":"42"},"tag":"t","payload":{"id":"9"}}}`, true, "post.mention.create", "42", nil},
+		{"an Account Activity payload", `{"for_user_id":"42","tweet_create_events":[]}`, false, "", "", nil},
+		{"a revocation (no for_user_id, no data)", `{"user_event":{"revoke":{}}}`, false, "", "", nil},
+		{"data beside for_user_id is Account Activity", `{"for_user_id":"42","data":{}}`, false, "", "", nil},
+		{"data not an object", `{"data":[1]}`, true, "", "", ErrNotEnvelope},
+		{"no event type", `{"data":{"payload":{}}}`, true, "", "", ErrNotEnvelope},
+		{"a payload that is not an object", `{"data":{"event_type":"dm.received","payload":"x"}}`, true, "", "", ErrNotEnvelope},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, isXAA, err := ReadDelivery([]byte(tt.body))
+			if isXAA != tt.isXAA || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
+				t.Fatalf("= %+v, %v, %v; want XAA %v, err %v", env, isXAA, err, tt.isXAA, tt.wantErr)
+			}
+			if env.EventType != tt.eventType || env.UserID != tt.userID {
+				t.Errorf("envelope %+v, want %s for %s", env, tt.eventType, tt.userID)
+			}
+		})
+	}
+	for _, body := range []string{`[1]`, `{"data":`, `"x"`} {
+		if _, isXAA, err := ReadDelivery([]byte(body)); err == nil || isXAA {
+			t.Errorf("%s: XAA %v, err %v; want an error", body, isXAA, err)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/acme/twitter-cases/shared/activity"
 	"github.com/acme/twitter-cases/shared/httpapi"
@@ -146,16 +147,20 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, err, len(body))
 		return
 	}
-	p, err := parsePayload(body)
-	if err != nil {
-		h.log.WarnContext(ctx, "webhook: signed delivery is not a JSON object", "bytes", len(body), "err", err)
+	if !utf8.Valid(body) {
+		h.log.WarnContext(ctx, "webhook: signed delivery is not UTF-8", "bytes", len(body))
 		writeProblem(w, support.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
 		return
 	}
 	var forUser, counts string
 	var parts [][]byte
-	if data, ok := p.xaaData(); ok {
-		env, err := activity.ReadEnvelope(data)
+	// X Activity deliveries (X's one format from 1 January 2027) are read
+	// in one pass; Account Activity payloads are split into their events.
+	if env, isXAA, err := activity.ReadDelivery(body); err != nil && !isXAA {
+		h.log.WarnContext(ctx, "webhook: signed delivery is not a JSON object", "bytes", len(body), "err", err)
+		writeProblem(w, support.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
+		return
+	} else if isXAA {
 		if err != nil {
 			h.log.WarnContext(ctx, "webhook: signed delivery is not an X Activity envelope", "bytes", len(body), "err", err)
 			writeProblem(w, support.Errorf(httpapi.EInvalidJSON, `The body is not an X Activity delivery ({"data": {"event_type", "payload", ...}}).`))
@@ -176,6 +181,12 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
+		p, err := parsePayload(body)
+		if err != nil {
+			h.log.WarnContext(ctx, "webhook: signed delivery is not a JSON object", "bytes", len(body), "err", err)
+			writeProblem(w, support.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
+			return
+		}
 		forUser, counts = p.forUserID(), p.eventCounts()
 		if parts, err = split(p, body, h.opts.MaxMessageBytes); err != nil {
 			h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)

@@ -40,7 +40,6 @@ const (
 	appsKey      = "apps"
 	userEventKey = "user_event"
 	forUserKey   = "for_user_id"
-	dataKey      = "data"
 )
 
 // parsePayload reads body as one JSON object in UTF-8, keeping its members'
@@ -99,22 +98,6 @@ func (m member) events() []json.RawMessage {
 		return nil // cannot happen: the value parsed as an array
 	}
 	return out
-}
-
-// xaaData returns the data member of an X Activity delivery: a payload
-// with a data member and no for_user_id (which every Account Activity
-// payload but a revocation has, and a revocation has no data).
-func (p payload) xaaData() (json.RawMessage, bool) {
-	var data json.RawMessage
-	for _, m := range p {
-		switch m.key {
-		case forUserKey:
-			return nil, false
-		case dataKey:
-			data = m.value
-		}
-	}
-	return data, data != nil
 }
 
 // whole returns an X Activity delivery as its one queue message (X sends
