@@ -69,7 +69,8 @@ func (s *server) handleListCases() http.Handler {
 	})
 }
 
-// handleGetCase is GET /v1/cases/{id}: the case and its first page of messages.
+// handleGetCase is GET /v1/cases/{id}?order=: the case and its first page
+// of messages.
 func (s *server) handleGetCase() http.Handler {
 	type response struct {
 		Case       caseView      `json:"case"`
@@ -81,7 +82,11 @@ func (s *server) handleGetCase() http.Handler {
 		if !ok {
 			return
 		}
-		c, msgs, err := s.svc.Case(r.Context(), r.PathValue("id"), p)
+		order, ok := messageOrder(w, r)
+		if !ok {
+			return
+		}
+		c, msgs, err := s.svc.Case(r.Context(), r.PathValue("id"), order, p)
 		if err != nil {
 			httpapi.WriteError(w, r, err)
 			return
@@ -91,14 +96,19 @@ func (s *server) handleGetCase() http.Handler {
 	})
 }
 
-// handleMessages is GET /v1/cases/{id}/messages?cursor=: further pages, oldest first.
+// handleMessages is GET /v1/cases/{id}/messages?order=&cursor=: pages of
+// the case's messages, oldest first, or newest first with order=desc.
 func (s *server) handleMessages() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, ok := page(w, r)
 		if !ok {
 			return
 		}
-		msgs, err := s.svc.Messages(r.Context(), r.PathValue("id"), p)
+		order, ok := messageOrder(w, r)
+		if !ok {
+			return
+		}
+		msgs, err := s.svc.Messages(r.Context(), r.PathValue("id"), order, p)
 		if err != nil {
 			httpapi.WriteError(w, r, err)
 			return
@@ -124,4 +134,15 @@ func (s *server) handlePatchCase() http.Handler {
 		}
 		httpapi.Encode(w, http.StatusOK, newCaseView(c))
 	})
+}
+
+// messageOrder reads ?order= (asc, the default, or desc), answering the
+// error itself when it is bad.
+func messageOrder(w http.ResponseWriter, r *http.Request) (support.Order, bool) {
+	o, err := support.ParseOrder(r.URL.Query().Get("order"))
+	if err != nil {
+		httpapi.WriteError(w, r, err)
+		return o, false
+	}
+	return o, true
 }

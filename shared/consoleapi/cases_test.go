@@ -303,6 +303,63 @@ func TestCaseMessagesPages(t *testing.T) {
 	e.do("GET", "/v1/cases/nope", nil).wantProblem(t, 404, "not_found")
 }
 
+// Issue 14 item 9: ?order=desc reads a long case from its end, newest
+// first, page by page; the case's own first page takes it too.
+func TestCaseMessagesNewestFirst(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	caseID, first := e.inboundCase(bob, support1, "bob_stranger", "5101")
+	var oldestFirst = []string{first}
+	for i := range 4 {
+		oldestFirst = append(oldestFirst, e.addMessage(caseID, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet,
+			Status: support.StatusReceived, XID: fmt.Sprint(5102 + i), Text: "more", Author: support.Author{CustomerID: bob, ScreenName: "bob_stranger"}}))
+	}
+	newestFirst := slices.Clone(oldestFirst)
+	slices.Reverse(newestFirst)
+
+	read := func(path string) []string {
+		t.Helper()
+		var ids []string
+		for path != "" {
+			var l list[apiMessage]
+			e.do("GET", path, nil).want(t, 200, &l)
+			if len(l.Items) > 2 {
+				t.Fatalf("%s: %d items on a page of 2", path, len(l.Items))
+			}
+			for _, m := range l.Items {
+				ids = append(ids, m.ID)
+			}
+			path = ""
+			if l.NextCursor != nil {
+				path = "/v1/cases/" + caseID + "/messages?order=desc&limit=2&cursor=" + *l.NextCursor
+			}
+		}
+		return ids
+	}
+	if got := read("/v1/cases/" + caseID + "/messages?order=desc&limit=2"); !slices.Equal(got, newestFirst) {
+		t.Errorf("order=desc: %v, want newest first %v", got, newestFirst)
+	}
+	var l list[apiMessage]
+	e.do("GET", "/v1/cases/"+caseID+"/messages?order=asc", nil).want(t, 200, &l)
+	if len(l.Items) != 5 || l.Items[0].ID != first {
+		t.Errorf("order=asc: %+v, want oldest first", l.Items)
+	}
+
+	var got struct {
+		Messages   []apiMessage `json:"messages"`
+		NextCursor *string      `json:"next_cursor"`
+	}
+	e.do("GET", "/v1/cases/"+caseID+"?order=desc&limit=1", nil).want(t, 200, &got)
+	if len(got.Messages) != 1 || got.Messages[0].ID != newestFirst[0] || got.NextCursor == nil {
+		t.Errorf("GET case ?order=desc&limit=1 = %+v, want %s and a cursor", got, newestFirst[0])
+	}
+
+	p := e.do("GET", "/v1/cases/"+caseID+"/messages?order=newest", nil).wantProblem(t, 400, "validation_failed")
+	if len(p.Fields) != 1 || p.Fields[0].Name != "order" {
+		t.Errorf("fields = %+v, want order", p.Fields)
+	}
+}
+
 func TestPatchCaseStatus(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

@@ -55,23 +55,51 @@ func (s *Service) Cases(ctx context.Context, f CaseFilter, page PageRequest) (Pa
 	return Page[Case]{}, fieldError("status", "required", "List cases by customer_id, by status, or both.")
 }
 
-// Case returns a case and one page of its messages, oldest first.
-func (s *Service) Case(ctx context.Context, id string, page PageRequest) (*Case, Page[Message], error) {
+// Order is the order a case's messages are listed in.
+type Order string
+
+// Message orders: oldest first (the default) or newest first, so a console
+// can open a long case at its end.
+const (
+	OldestFirst Order = "asc"
+	NewestFirst Order = "desc"
+)
+
+// ParseOrder reads an order as the API writes it: "" is OldestFirst; anything
+// but "asc" and "desc" is a validation error on the field order.
+func ParseOrder(s string) (Order, error) {
+	switch o := Order(s); o {
+	case "":
+		return OldestFirst, nil
+	case OldestFirst, NewestFirst:
+		return o, nil
+	}
+	return "", fieldError("order", "invalid", "order is asc (oldest first, the default) or desc (newest first).")
+}
+
+// Case returns a case and one page of its messages in order (oldest first
+// when order is ""). A page's cursor continues in the order it was read in.
+func (s *Service) Case(ctx context.Context, id string, order Order, page PageRequest) (*Case, Page[Message], error) {
 	c, err := s.store.GetCase(ctx, id)
 	if err != nil {
 		return nil, Page[Message]{}, err
 	}
-	msgs, err := s.store.MessagesOfCase(ctx, id, page)
+	var msgs Page[Message]
+	if order == NewestFirst {
+		msgs, err = s.store.RecentMessagesOfCase(ctx, id, page)
+	} else {
+		msgs, err = s.store.MessagesOfCase(ctx, id, page)
+	}
 	if err != nil {
 		return nil, Page[Message]{}, err
 	}
 	return c, msgs, nil
 }
 
-// Messages returns a page of a case's messages, oldest first; a case that
-// does not exist is ENotFound.
-func (s *Service) Messages(ctx context.Context, caseID string, page PageRequest) (Page[Message], error) {
-	_, msgs, err := s.Case(ctx, caseID, page)
+// Messages returns a page of a case's messages in order; a case that does
+// not exist is ENotFound.
+func (s *Service) Messages(ctx context.Context, caseID string, order Order, page PageRequest) (Page[Message], error) {
+	_, msgs, err := s.Case(ctx, caseID, order, page)
 	return msgs, err
 }
 
