@@ -241,3 +241,68 @@ func TestReplyRefusals(t *testing.T) {
 	}
 	e.wantCommands(support.CmdTweet, support.CmdTweet, support.CmdDM, support.CmdTweet)
 }
+
+// Issue 14 item 4: in a case an agent started, the first mention follow-up
+// (no customer Tweet yet) is threaded under the brand's latest Tweet in
+// the case; reply options show it, and the agent can still pick another.
+func TestFollowUpThreadedUnderTheBrandsTweet(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c, first := e.createCase(bob, support1, "@bob_stranger we are looking into it")
+	e.wantCommands(support.CmdTweet)
+	sent := func(id, xid string) {
+		t.Helper()
+		m, err := e.store.GetMessage(e.ctx, c.ID, id)
+		must(t, err)
+		m.Status, m.XID, m.SentAt = support.StatusSent, xid, time.Now().UTC()
+		must(t, e.store.PutMessage(e.ctx, m))
+	}
+	sent(first.ID, "7301")
+
+	var o apiReplyOptions
+	e.do("GET", "/v1/cases/"+c.ID+"/reply-options", nil).want(t, 200, &o)
+	if o.InReplyTo == nil || o.InReplyTo.ID != first.ID {
+		t.Fatalf("in_reply_to = %+v, want the brand's first Tweet %s", o.InReplyTo, first.ID)
+	}
+
+	var out struct {
+		Message apiMessage `json:"message"`
+	}
+	e.do("POST", "/v1/cases/"+c.ID+"/replies", map[string]string{"mode": "mention", "text": "@bob_stranger any news?"}).want(t, 202, &out)
+	if m := out.Message; m.InReplyToMessageID == nil || *m.InReplyToMessageID != first.ID {
+		t.Errorf("follow-up = %+v, want it in reply to %s", m, first.ID)
+	}
+	e.wantCommands(support.CmdTweet)
+	got, err := e.store.GetMessage(e.ctx, c.ID, out.Message.ID)
+	must(t, err)
+	if got.InReplyToXID != "7301" {
+		t.Errorf("stored follow-up replies to X id %q, want 7301", got.InReplyToXID)
+	}
+
+	// The latest of the brand's Tweets is the default; the agent may pick an older one.
+	sent(out.Message.ID, "7302")
+	e.do("GET", "/v1/cases/"+c.ID+"/reply-options", nil).want(t, 200, &o)
+	if o.InReplyTo == nil || o.InReplyTo.ID != out.Message.ID {
+		t.Errorf("in_reply_to = %+v, want the latest brand Tweet %s", o.InReplyTo, out.Message.ID)
+	}
+	e.do("POST", "/v1/cases/"+c.ID+"/replies", map[string]string{"mode": "mention", "text": "@bob_stranger (on the first)",
+		"in_reply_to_message_id": first.ID}).want(t, 202, &out)
+	if m := out.Message; m.InReplyToMessageID == nil || *m.InReplyToMessageID != first.ID {
+		t.Errorf("picked = %+v, want it in reply to %s", m, first.ID)
+	}
+	e.wantCommands(support.CmdTweet)
+
+	// Under the brand's own Tweet, a reply that does not mention the customer would reach no one.
+	p := e.do("POST", "/v1/cases/"+c.ID+"/replies", map[string]string{"mode": "mention", "text": "any news?"}).wantProblem(t, 400, "validation_failed")
+	if len(p.Fields) != 1 || p.Fields[0].Code != "customer_not_mentioned" {
+		t.Errorf("fields = %+v, want customer_not_mentioned", p.Fields)
+	}
+
+	// Once the customer Tweets in the case, that is the default again.
+	theirs := e.addMessage(c.ID, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet, Status: support.StatusReceived,
+		XID: "7303", Text: "@AcmeSupport still broken", Author: support.Author{CustomerID: bob, ScreenName: "bob_stranger"}})
+	e.do("GET", "/v1/cases/"+c.ID+"/reply-options", nil).want(t, 200, &o)
+	if o.InReplyTo == nil || o.InReplyTo.ID != theirs {
+		t.Errorf("in_reply_to = %+v, want the customer's Tweet %s", o.InReplyTo, theirs)
+	}
+}

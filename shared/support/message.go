@@ -132,6 +132,12 @@ func (m *Message) Retweetable() error {
 	return nil
 }
 
+// onX reports whether the message is a Tweet on X that a mention can reply
+// to: it has its X id, was not deleted, and did not fail.
+func (m *Message) onX() bool {
+	return m.Kind == KindTweet && m.XID != "" && !m.Deleted && m.Status != StatusFailed
+}
+
 // RetweetedByHandle reports whether the brand handle has Retweeted the message.
 func (m *Message) RetweetedByHandle(handleID string) bool {
 	return slices.Contains(m.RetweetedBy, handleID)

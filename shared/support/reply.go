@@ -26,8 +26,9 @@ type HandleOptions struct {
 type ReplyOptions struct {
 	// Handles are the connected brand handles, the case's own first.
 	Handles []HandleOptions
-	// InReplyTo is the customer's latest Tweet in the case, which a mention
-	// replies to unless the agent picks another; nil when there is none.
+	// InReplyTo is the Tweet a mention replies to unless the agent picks
+	// another: the customer's latest Tweet in the case, else the brand's
+	// latest (see Service.defaultTarget); nil when there is none.
 	InReplyTo *Message
 }
 
@@ -53,7 +54,7 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 	if err != nil {
 		return nil, err
 	}
-	latest, err := s.latestCustomerTweet(ctx, c.ID)
+	latest, err := s.defaultTarget(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +98,13 @@ type ReplyRequest struct {
 }
 
 // Reply queues a reply in a case. A mention is a Tweet in reply to the
-// customer's latest Tweet in the case or to the Tweet the agent picked
-// (which must be a Tweet of the case that is on X); when the case has no
-// Tweet to reply to, the mention is a new Tweet and must mention the
-// customer. A Direct Message is allowed only when the customer follows the
-// brand handle or has written to it by DM, up to MaxDMLength characters. Text is judged before
+// customer's latest Tweet in the case, else (a case an agent started) to
+// the brand's latest Tweet in it, or to the Tweet the agent picked (which
+// must be a Tweet of the case that is on X). When the case has no Tweet on
+// X to reply to, the mention is a new Tweet; then, and when it replies to
+// the brand's own Tweet, it must mention the customer, or it reaches no one.
+// A Direct Message is allowed only when the customer follows the brand
+// handle or has written to it by DM, up to MaxDMLength characters. Text is judged before
 // anything is written. The case's activity moves to now (and a new case
 // becomes open); then the message is written queued and its command queued.
 func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) {
@@ -161,8 +164,10 @@ func (s *Service) replyParties(ctx context.Context, in ReplyRequest) (replyParti
 }
 
 // draftReply makes the reply's message (queued) and command: a DM when the
-// customer allows one, else a mention replying to its target Tweet, or a
-// new Tweet that must then mention the customer.
+// customer allows one, else a mention replying to its target Tweet (the
+// customer's latest, else the brand's latest: defaultTarget), or a new
+// Tweet; a new Tweet, or a reply under the brand's own, must mention the
+// customer, or it reaches no one.
 func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyParties) (*Message, Command, error) {
 	now := s.clock()
 	m := &Message{
@@ -181,11 +186,16 @@ func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyPartie
 		if err != nil {
 			return nil, cmd, err
 		}
+		switch {
+		case target == nil && !Mentions(in.Text, p.cust.Twitter.Handle):
+			return nil, cmd, fieldError("text", "customer_not_mentioned",
+				"The case has no Tweet on X to reply to yet, so the Tweet must mention the customer: start it with @"+p.cust.Twitter.Handle+".")
+		case target != nil && target.Direction != DirectionIn && !Mentions(in.Text, p.cust.Twitter.Handle):
+			return nil, cmd, fieldError("text", "customer_not_mentioned",
+				"A reply under the brand's own Tweet reaches the customer only if it mentions them: start it with @"+p.cust.Twitter.Handle+".")
+		}
 		if target != nil {
 			m.InReplyToMessageID, m.InReplyToXID = target.ID, target.XID
-		} else if !Mentions(in.Text, p.cust.Twitter.Handle) {
-			return nil, cmd, fieldError("text", "customer_not_mentioned",
-				"The case has no Tweet to reply to, so the Tweet must mention the customer: start it with @"+p.cust.Twitter.Handle+".")
 		}
 	}
 	return m, cmd, nil
@@ -227,11 +237,11 @@ func (s *Service) queueReply(ctx context.Context, p replyParties, m *Message, cm
 }
 
 // replyTarget returns the Tweet a mention replies to: the one picked (it
-// must be a Tweet of the case that is on X), or the customer's latest Tweet
-// in the case, or nil when there is none.
+// must be a Tweet of the case that is on X), else the default target (see
+// defaultTarget), or nil when there is none.
 func (s *Service) replyTarget(ctx context.Context, caseID, pickedID string) (*Message, error) {
 	if pickedID == "" {
-		return s.latestCustomerTweet(ctx, caseID)
+		return s.defaultTarget(ctx, caseID)
 	}
 	if !ValidID(pickedID) {
 		return nil, fieldError("in_reply_to_message_id", "invalid", "The case has no such message.")
@@ -243,16 +253,21 @@ func (s *Service) replyTarget(ctx context.Context, caseID, pickedID string) (*Me
 	if err != nil {
 		return nil, err
 	}
-	if m.Kind != KindTweet || m.XID == "" || m.Deleted || m.Status == StatusFailed {
+	if !m.onX() {
 		return nil, fieldError("in_reply_to_message_id", "invalid", "A mention can only reply to a Tweet of the case that is on X.")
 	}
 	return m, nil
 }
 
-// latestCustomerTweet returns the customer's latest Tweet in the case that
-// is on X (not deleted), or nil. It reads the case's messages newest first,
-// so it usually stops at the first page however long the case.
-func (s *Service) latestCustomerTweet(ctx context.Context, caseID string) (*Message, error) {
+// defaultTarget returns the Tweet a mention replies to unless the agent
+// picks another: the customer's latest Tweet in the case that is on X; in
+// a case with none yet (one an agent started), the latest of the brand's
+// own Tweets in the case that is on X, so the follow-up is threaded under
+// the conversation instead of standing alone; nil when there is neither
+// (the first Tweet not on X yet). It reads the case's messages newest
+// first, so it usually stops at the first page however long the case.
+func (s *Service) defaultTarget(ctx context.Context, caseID string) (*Message, error) {
+	var brand *Message
 	page := PageRequest{Limit: 20}
 	for {
 		p, err := s.store.RecentMessagesOfCase(ctx, caseID, page)
@@ -260,12 +275,19 @@ func (s *Service) latestCustomerTweet(ctx context.Context, caseID string) (*Mess
 			return nil, err
 		}
 		for i := range p.Items {
-			if m := &p.Items[i]; m.Direction == DirectionIn && m.Kind == KindTweet && m.XID != "" && !m.Deleted {
+			m := &p.Items[i]
+			if !m.onX() {
+				continue
+			}
+			if m.Direction == DirectionIn {
 				return m, nil
+			}
+			if brand == nil {
+				brand = m
 			}
 		}
 		if p.NextCursor == "" {
-			return nil, nil
+			return brand, nil
 		}
 		page.Cursor, page.Limit = p.NextCursor, MaxPageLimit
 	}
