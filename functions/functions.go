@@ -84,6 +84,9 @@ type Access struct {
 	// X_WEBHOOK_ID when set), which the brand handles' X Activity API
 	// subscriptions name.
 	XActivity bool
+	// Phones: writes or searches customers' phone numbers, read in the
+	// deployment's default region (DEFAULT_PHONE_REGION).
+	Phones bool
 }
 
 // Sizes shared by the functions.
@@ -119,9 +122,10 @@ var Console = Function{
 		"GET /v1/cases/{id}", "PATCH /v1/cases/{id}",
 		"GET /v1/cases/{id}/messages",
 	},
-	// It queues the brand handles' subscribe and unsubscribe commands
-	// and reads their credentials secrets to check them.
-	Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
+	// It queues the brand handles' subscribe and unsubscribe commands,
+	// reads their credentials secrets to check them, and writes
+	// customers' phones (their search keys: the phone library).
+	Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, ConsoleAPI: true, Phones: true},
 }
 
 // CreateCase is the create-case function.
@@ -239,6 +243,7 @@ const (
 	EnvLogLevel         = "LOG_LEVEL"
 	EnvStage            = "STAGE"
 	EnvXWebhookID       = "X_WEBHOOK_ID"
+	EnvPhoneRegion      = "DEFAULT_PHONE_REGION"
 )
 
 // Resources are the values a function's environment is made of: names
@@ -260,6 +265,8 @@ type Config struct {
 	// make x-webhook has registered it and the stage's settings name it).
 	Stage      string
 	XWebhookID string
+	// PhoneRegion is the region national phone numbers are read in.
+	PhoneRegion string
 }
 
 // Env returns the function's environment: exactly the variables its
@@ -290,6 +297,9 @@ func (f Function) Env(r Resources, s Config) map[string]string {
 		if s.XWebhookID != "" {
 			env[EnvXWebhookID] = s.XWebhookID
 		}
+	}
+	if a.Phones {
+		env[EnvPhoneRegion] = s.PhoneRegion
 	}
 	return env
 }

@@ -63,13 +63,15 @@ func TestSpecs(t *testing.T) {
 // Env gives exactly the variables a function's access calls for.
 func TestEnv(t *testing.T) {
 	r := Resources{TableName: "t", OutboundQueueURL: "o", InboundQueueURL: "i", XAppSecret: "x"}
-	c := Config{LogLevel: "debug", TweetMaxLength: 280, AllowedOrigins: []string{"https://a", "https://b"}, Stage: "prod", XWebhookID: "42"}
+	c := Config{LogLevel: "debug", TweetMaxLength: 280, AllowedOrigins: []string{"https://a", "https://b"}, Stage: "prod", XWebhookID: "42", PhoneRegion: "GB"}
 	for _, tc := range []struct {
 		name string
 		want map[string]string
 	}{
 		{"create-case", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o",
 			"TWEET_MAX_LENGTH": "280", "ALLOWED_ORIGINS": "https://a,https://b"}},
+		{"console", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o", "X_APP_SECRET": "x",
+			"TWEET_MAX_LENGTH": "280", "ALLOWED_ORIGINS": "https://a,https://b", "DEFAULT_PHONE_REGION": "GB"}},
 		{"twitter-webhook", map[string]string{"LOG_LEVEL": "debug", "INBOUND_QUEUE_URL": "i", "X_APP_SECRET": "x"}},
 		{"inbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t"}},
 		{"outbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o", "X_APP_SECRET": "x",

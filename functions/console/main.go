@@ -7,8 +7,11 @@ package main
 
 import (
 	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/phone"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
+	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
@@ -17,4 +20,9 @@ func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Console declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Console, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xwire.XUsers, Credentials: xwire.Credentials})
+var handler = consoleapi.Function(functions.Console, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xwire.XUsers, Credentials: xwire.Credentials, Phones: phones})
+
+// phones reads customers' phone numbers in the deployment's default region
+// into search keys. This function is the only one that writes them
+// (create, edit, merge), so the only one that links libphonenumber.
+func phones(cfg config.Config) (support.Phones, error) { return phone.New(cfg.PhoneRegion) }

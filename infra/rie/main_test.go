@@ -193,7 +193,7 @@ func (d *deployment) env(f functions.Function) map[string]string {
 		OutboundQueueURL: d.urls[queues.Outbound.Name],
 		InboundQueueURL:  d.urls[queues.Inbound.Name],
 		XAppSecret:       appSecretName,
-	}, functions.Config{LogLevel: "info", TweetMaxLength: 140, AllowedOrigins: []string{consoleOrigin}})
+	}, functions.Config{LogLevel: "info", TweetMaxLength: 140, AllowedOrigins: []string{consoleOrigin}, PhoneRegion: "US"})
 	for k, v := range map[string]string{
 		"AWS_REGION":                       localaws.Region,
 		"AWS_DEFAULT_REGION":               localaws.Region,

@@ -143,6 +143,9 @@ func TestFunctionEnvironments(t *testing.T) {
 			if a.XActivity {
 				want["STAGE"] = "dev"
 			}
+			if a.Phones {
+				want["DEFAULT_PHONE_REGION"] = "US"
+			}
 			if !same(got, want) {
 				t.Errorf("environment = %s\nwant          %s", js(got), js(want))
 			}

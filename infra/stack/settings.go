@@ -16,6 +16,7 @@ import (
 
 	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/phone"
 )
 
 // Context keys of the settings a deployment chooses (cdk.json's "context",
@@ -33,6 +34,7 @@ const (
 	ContextLogLevel            = "logLevel"
 	ContextAPIRateLimit        = "apiRateLimit"
 	ContextAPIBurstLimit       = "apiBurstLimit"
+	ContextDefaultPhoneRegion  = "defaultPhoneRegion"
 )
 
 // Settings are a deployment's choices; SettingsFrom reads them from the
@@ -73,6 +75,10 @@ type Settings struct {
 	// HTTP API stage's default throttling, for every route.
 	APIRateLimit  int
 	APIBurstLimit int
+	// DefaultPhoneRegion is the region (ISO 3166-1 alpha-2, one
+	// libphonenumber knows) that customers' phone numbers written without
+	// a country code are read in.
+	DefaultPhoneRegion string
 }
 
 // DefaultSettings are the settings of an empty context.
@@ -83,11 +89,12 @@ var DefaultSettings = Settings{
 	LogLevel:            "info",
 	APIRateLimit:        50,
 	APIBurstLimit:       100,
+	DefaultPhoneRegion:  config.DefaultPhoneRegion,
 }
 
 // FunctionConfig is what of the settings reaches the functions' environment.
 func (s Settings) FunctionConfig() functions.Config {
-	return functions.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID}
+	return functions.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID, PhoneRegion: s.DefaultPhoneRegion}
 }
 
 // ExternalJWT reports whether the API trusts an external issuer instead
@@ -113,6 +120,7 @@ func SettingsFrom(scope constructs.Construct) (Settings, error) {
 	r.intIn(ContextOutboundConcurrency, &s.OutboundConcurrency, 2, 1000)
 	r.retention(&s.LogRetentionDays)
 	r.logLevel(&s.LogLevel)
+	r.phoneRegion(&s.DefaultPhoneRegion)
 	r.intIn(ContextAPIRateLimit, &s.APIRateLimit, 1, 10000)
 	r.intIn(ContextAPIBurstLimit, &s.APIBurstLimit, 1, 5000)
 	if len(r.problems) > 0 {
@@ -246,6 +254,16 @@ func (r *contextReader) logLevel(dst *string) {
 		return ""
 	}); err != nil {
 		r.bad(ContextLogLevel, *dst, "want debug, info, warn or error")
+	}
+}
+
+// phoneRegion reads the region national phone numbers are read in, a
+// region code the phone library knows.
+func (r *contextReader) phoneRegion(dst *string) {
+	r.str(ContextDefaultPhoneRegion, dst)
+	*dst = strings.ToUpper(*dst)
+	if !phone.ValidRegion(*dst) {
+		r.bad(ContextDefaultPhoneRegion, *dst, "want a region code libphonenumber knows, such as US or GB")
 	}
 }
 

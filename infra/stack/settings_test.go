@@ -62,6 +62,11 @@ func TestSettingsFromContext(t *testing.T) {
 		{name: "concurrency of one", context: map[string]any{"outboundConcurrency": 1.0}, wantErr: `"outboundConcurrency"`},
 		{name: "odd retention", context: map[string]any{"logRetentionDays": 10.0}, wantErr: `"logRetentionDays"`},
 		{name: "log level", context: map[string]any{"logLevel": "trace"}, wantErr: `"logLevel"`},
+		{name: "phone region", context: map[string]any{"defaultPhoneRegion": "gb"},
+			check: func(s stack.Settings) bool {
+				return s.DefaultPhoneRegion == "GB" && s.FunctionConfig().PhoneRegion == "GB"
+			}},
+		{name: "unknown phone region", context: map[string]any{"defaultPhoneRegion": "XX"}, wantErr: `"defaultPhoneRegion"`},
 		{name: "every problem at once", context: map[string]any{"tweetMaxLength": 0.0, "logLevel": "loud"}, wantErr: `"logLevel"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,9 @@ const (
 	MaxTweetMaxLength     = 280
 	DefaultTableName      = "twitter-cases-local"
 	DefaultDevToken       = "dev"
+	// DefaultPhoneRegion is the region national phone numbers are read in
+	// when DEFAULT_PHONE_REGION is not set.
+	DefaultPhoneRegion = "US"
 )
 
 // Config holds every setting of a deployment that the functions read.
@@ -53,6 +56,11 @@ type Config struct {
 	Stage string
 	// LogLevel is debug, info, warn or error (LOG_LEVEL, default info).
 	LogLevel string
+	// PhoneRegion is the region, an ISO 3166-1 alpha-2 code, that phone
+	// numbers written without a country code are read in, for storing and
+	// searching customers (DEFAULT_PHONE_REGION, default US; package phone
+	// checks that libphonenumber knows it).
+	PhoneRegion string
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv, or a map's
@@ -72,6 +80,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		XWebhookID:       getenv("X_WEBHOOK_ID"),
 		Stage:            cmp.Or(getenv("STAGE"), "local"),
 		LogLevel:         cmp.Or(getenv("LOG_LEVEL"), "info"),
+		PhoneRegion:      strings.ToUpper(cmp.Or(strings.TrimSpace(getenv("DEFAULT_PHONE_REGION")), DefaultPhoneRegion)),
 	}
 	var problems []string
 	if s := getenv("TWEET_MAX_LENGTH"); s != "" {
@@ -85,6 +94,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if !digits(c.XWebhookID, 19) {
 		problems = append(problems, fmt.Sprintf("X_WEBHOOK_ID=%q must be X's webhook id: 1 to 19 digits", c.XWebhookID))
 	}
+	if !isRegionCode(c.PhoneRegion) {
+		problems = append(problems, fmt.Sprintf("DEFAULT_PHONE_REGION=%q must be a two-letter region code such as US or GB", c.PhoneRegion))
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -94,6 +106,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("config: %s", strings.Join(problems, "; "))
 	}
 	return c, nil
+}
+
+// isRegionCode reports whether s has the shape of an ISO 3166-1 alpha-2 code.
+func isRegionCode(s string) bool {
+	return len(s) == 2 && 'A' <= s[0] && s[0] <= 'Z' && 'A' <= s[1] && s[1] <= 'Z'
 }
 
 func splitList(s string) []string {

@@ -17,7 +17,7 @@ func TestFromEnv(t *testing.T) {
 			name: "defaults",
 			env:  map[string]string{},
 			check: func(t *testing.T, c Config) {
-				if c.TweetMaxLength != 140 || c.TableName != DefaultTableName || c.LogLevel != "info" || c.DevToken != "" {
+				if c.TweetMaxLength != 140 || c.TableName != DefaultTableName || c.LogLevel != "info" || c.DevToken != "" || c.PhoneRegion != "US" {
 					t.Errorf("defaults = %+v", c)
 				}
 			},
@@ -37,6 +37,16 @@ func TestFromEnv(t *testing.T) {
 		{name: "limit above X's", env: map[string]string{"TWEET_MAX_LENGTH": "281"}, wantErr: "TWEET_MAX_LENGTH"},
 		{name: "limit zero", env: map[string]string{"TWEET_MAX_LENGTH": "0"}, wantErr: "TWEET_MAX_LENGTH"},
 		{name: "limit not a number", env: map[string]string{"TWEET_MAX_LENGTH": "lots"}, wantErr: "TWEET_MAX_LENGTH"},
+		{
+			name: "phone region",
+			env:  map[string]string{"DEFAULT_PHONE_REGION": " gb "},
+			check: func(t *testing.T, c Config) {
+				if c.PhoneRegion != "GB" {
+					t.Errorf("PhoneRegion = %q, want GB", c.PhoneRegion)
+				}
+			},
+		},
+		{name: "bad phone region", env: map[string]string{"DEFAULT_PHONE_REGION": "USA"}, wantErr: "DEFAULT_PHONE_REGION"},
 		{name: "bad log level", env: map[string]string{"LOG_LEVEL": "loud"}, wantErr: "LOG_LEVEL"},
 	}
 	for _, tt := range tests {

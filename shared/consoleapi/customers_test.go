@@ -14,6 +14,18 @@ import (
 func TestSearchCustomers(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
+	var created apiCustomer
+	e.do("POST", "/v1/customers", map[string]any{"name": "Dana National", "phones": []string{"(555) 010-0009"}}).want(t, 201, &created)
+	dana := created.ID
+	if !slices.Equal(created.Phones, []string{"+15550100009"}) {
+		t.Errorf("phones = %v, want the E.164 form", created.Phones)
+	}
+	e.do("POST", "/v1/customers", map[string]any{"name": "Edie Abroad", "phones": []string{"+44 20 7946 0958"}}).want(t, 201, &created)
+	edie := created.ID
+	old := support.Customer{ID: support.NewID(time.Now()), Name: "Lee Gacy", Phones: []string{"555-010-0007"}}
+	old.Normalize()
+	must(t, e.store.PutCustomer(e.ctx, &old))
+	legacy := old.ID
 	tests := []struct {
 		q    string
 		want []string
@@ -32,6 +44,21 @@ func TestSearchCustomers(t *testing.T) {
 		{"ollower", nil},
 		{"@bob_stranger", []string{bob}},
 		{"@nobody", nil},
+		// Issue 14 item 1: phones by the number they are, national or
+		// international (default region US); handles without the @.
+		{"5550100001", []string{alice}},
+		{"(555) 010-0001", []string{alice}},
+		{"555-010-0001", []string{alice}},
+		{"+1 555 010 0001", []string{alice}},
+		{"1 555 010 0001", []string{alice}},
+		{"(555) 010-0009", []string{dana}},   // written nationally, stored in E.164
+		{"+15550100009", []string{dana}},     // ...and found internationally
+		{"555 010 0007", []string{legacy}},   // written before E.164: its digits still find it
+		{"+44 20 7946 0958", []string{edie}}, // another country's number
+		{"alice_follows", []string{alice}},
+		{"Bob_Stranger", []string{bob}},
+		{"bob", []string{bob}},
+		{"nobody_here", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {

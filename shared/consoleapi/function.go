@@ -22,7 +22,7 @@ import (
 // (sqsqueue.Outbound, xwire.XUsers, xwire.Credentials), so that a function
 // links only those clients; they must be exactly what f's Access declares
 // (SendOutbound: Outbox; XApp with BrandHandles: XUsers; BrandHandles:
-// Credentials), or the build fails at init, naming the difference. The
+// Credentials; Phones: Phones), or the build fails at init, naming the difference. The
 // build does no network I/O; a function not declared as a console API
 // function is an error.
 func Function(f functions.Function, needs Needs) func(ctx context.Context, cfg config.Config) (http.Handler, error) {
@@ -55,6 +55,7 @@ func (n Needs) match(a functions.Access) error {
 	check("Outbox (sqsqueue.Outbound)", n.Outbox != nil, a.SendOutbound)
 	check("XUsers (xwire.XUsers)", n.XUsers != nil, a.XApp && a.BrandHandles)
 	check("Credentials (xwire.Credentials)", n.Credentials != nil, a.BrandHandles)
+	check("Phones (phone.New)", n.Phones != nil, a.Phones)
 	return errors.Join(errs...)
 }
 
@@ -71,6 +72,11 @@ type Needs struct {
 	// Credentials builds the check of brand handles' credentials secrets
 	// (xwire.Credentials); nil for functions that never register handles.
 	Credentials func(awsCfg aws.Config, cfg config.Config) (support.Credentials, error)
+	// Phones builds the phone number reader of routes that write
+	// customers' phone numbers (phone.New in the default region: search
+	// keys, support.IndexPhones); nil for functions that never do, so they
+	// do not link the phone library.
+	Phones func(cfg config.Config) (support.Phones, error)
 }
 
 // consoleService builds the console service of a function and the store
@@ -100,7 +106,13 @@ func consoleService(cfg config.Config, needs Needs) (*support.Service, support.S
 			return nil, nil, err
 		}
 	}
-	svc := support.NewService(support.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, TweetMaxLength: cfg.TweetMaxLength})
+	var phones support.Phones
+	if needs.Phones != nil {
+		if phones, err = needs.Phones(cfg); err != nil {
+			return nil, nil, err
+		}
+	}
+	svc := support.NewService(support.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones, TweetMaxLength: cfg.TweetMaxLength})
 	return svc, store, nil
 }
 

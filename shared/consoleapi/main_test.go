@@ -26,6 +26,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/openapi/openapitest"
 	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/phone"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/support"
@@ -127,7 +128,9 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	if cfg.wrap != nil {
 		svcStore = cfg.wrap(e.store)
 	}
-	deps := support.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
+	phones, err := phone.New(phone.DefaultRegion)
+	must(t, err)
+	deps := support.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Phones: phones, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
 	if cfg.noXUsers {
 		deps.XUsers = nil
 	}

@@ -53,6 +53,7 @@ func (s *Service) CreateCustomer(ctx context.Context, in NewCustomer) (*Customer
 		}
 		return nil, contactErr
 	}
+	s.normalizePhones(c)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -106,9 +107,11 @@ const MaxSearchLength = 320
 // SearchCustomers finds customers by what q looks like: a Twitter handle
 // ("@" and a screen name of up to 20 characters) exactly, an e-mail (contains "@") exactly and
 // case-insensitively, a phone number (only digits and + - ( ) . and spaces)
-// by its digits, and otherwise a name: every word of q must start a word
-// of the customer's name, case-insensitively. Only name searches have more
-// than one page.
+// by the number it is (see customersByPhone), and otherwise a name: every
+// word of q must start a word of the customer's name, case-insensitively.
+// A single word that is a valid handle also finds the customer with that
+// handle, first on the first page (see customersByName). Only name
+// searches have more than one page.
 func (s *Service) SearchCustomers(ctx context.Context, q string, page PageRequest) (Page[Customer], error) {
 	q = strings.TrimSpace(q)
 	var found []Customer
@@ -120,17 +123,14 @@ func (s *Service) SearchCustomers(ctx context.Context, q string, page PageReques
 		return Page[Customer]{}, fieldError("q", "invalid", "A search is at most "+strconv.Itoa(MaxSearchLength)+" bytes.")
 	case strings.HasPrefix(q, "@") && isXHandle(q):
 		var c *Customer
-		c, err = s.store.CustomerByHandle(ctx, q)
-		if ErrorCode(err) == ENotFound {
-			return Page[Customer]{Items: []Customer{}}, nil
-		}
+		c, err = s.customerByHandle(ctx, q)
 		if c != nil {
 			found = []Customer{*c}
 		}
 	case strings.Contains(q, "@"):
 		found, err = s.store.CustomersByEmail(ctx, q)
 	case looksLikePhone(q):
-		found, err = s.store.CustomersByPhone(ctx, q)
+		found, err = s.customersByPhone(ctx, q)
 	default:
 		return s.customersByName(ctx, q, page)
 	}
@@ -143,12 +143,77 @@ func (s *Service) SearchCustomers(ctx context.Context, q string, page PageReques
 	return Page[Customer]{Items: found}, nil
 }
 
+// customerByHandle is the customer with the Twitter handle, or nil.
+func (s *Service) customerByHandle(ctx context.Context, handle string) (*Customer, error) {
+	c, err := s.store.CustomerByHandle(ctx, handle)
+	if ErrorCode(err) == ENotFound {
+		return nil, nil
+	}
+	return c, err
+}
+
+// customersByPhone finds the customers with the phone number q: by its
+// E.164 form when it parses in the deployment's default region (so
+// "5550100001" and "(555) 010-0001" find the customer written as
+// "+1 555 010 0001"), and by its digits as typed, which finds numbers
+// that do not parse and customers written before phones were stored in
+// E.164 (their national digits). Calls: 1 or 2 store look-ups.
+func (s *Service) customersByPhone(ctx context.Context, q string) ([]Customer, error) {
+	keys := []string{PhoneKey(q)}
+	if s.phones != nil {
+		if e, ok := s.phones.E164(q); ok && PhoneKey(e) != keys[0] {
+			keys = []string{PhoneKey(e), keys[0]}
+		}
+	}
+	var out []Customer
+	for _, k := range keys {
+		found, err := s.store.CustomersByPhone(ctx, k)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range found {
+			if !slices.ContainsFunc(out, func(o Customer) bool { return o.ID == c.ID }) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out, nil
+}
+
+// normalizePhones writes each of the customer's phones in E.164 when it
+// parses in the deployment's default region, so it is indexed under the
+// key a search for it computes; others stay as their digits.
+func (s *Service) normalizePhones(c *Customer) {
+	if s.phones == nil {
+		return
+	}
+	for i, p := range c.Phones {
+		if e, ok := s.phones.E164(p); ok {
+			c.Phones[i] = e
+		}
+	}
+	c.Phones = normalizeAll(c.Phones, NormalizePhone)
+}
+
 // customersByName asks the store for the longest word of q as a prefix and
-// keeps the customers whose name also matches the other words.
+// keeps the customers whose name also matches the other words. When q is
+// one word that is a valid handle, the customer with that handle (if any)
+// comes first on the first page, which then holds at most limit-1 name
+// matches (at least one), and is left out of every page of name matches.
 func (s *Service) customersByName(ctx context.Context, q string, page PageRequest) (Page[Customer], error) {
+	var byHandle *Customer
+	if handle, ok := twtext.NormalizeHandle(q); ok {
+		var err error
+		if byHandle, err = s.customerByHandle(ctx, handle); err != nil {
+			return Page[Customer]{}, err
+		}
+	}
 	words := (&Customer{Name: q}).NameWords()
 	if len(words) == 0 {
 		return Page[Customer]{Items: []Customer{}}, nil
+	}
+	if byHandle != nil && page.Cursor == "" {
+		page.Limit = max(1, cmp.Or(page.Limit, DefaultPageLimit)-1)
 	}
 	longest := slices.MaxFunc(words, func(a, b string) int { return cmp.Compare(len(a), len(b)) })
 	p, err := s.store.CustomersByNamePrefix(ctx, longest, page)
@@ -156,6 +221,9 @@ func (s *Service) customersByName(ctx context.Context, q string, page PageReques
 		return p, err
 	}
 	p.Items = slices.DeleteFunc(p.Items, func(c Customer) bool {
+		if byHandle != nil && c.ID == byHandle.ID {
+			return true
+		}
 		names := c.NameWords()
 		for _, w := range words {
 			if !slices.ContainsFunc(names, func(n string) bool { return strings.HasPrefix(n, w) }) {
@@ -164,6 +232,9 @@ func (s *Service) customersByName(ctx context.Context, q string, page PageReques
 		}
 		return false
 	})
+	if byHandle != nil && page.Cursor == "" {
+		p.Items = slices.Insert(p.Items, 0, *byHandle)
+	}
 	return p, nil
 }
 

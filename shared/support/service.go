@@ -22,6 +22,11 @@ type Deps struct {
 	// Credentials checks brand handles' credentials secrets on
 	// registration and change; nil skips the check.
 	Credentials Credentials
+	// Phones reads the phone numbers customers are written and searched
+	// with: each becomes E.164 when it parses in the deployment's default
+	// region, so "(555) 010-0001" and "+1 555 010 0001" are one number. Nil
+	// keeps phones as their digits (functions that write no phone numbers).
+	Phones Phones
 	// Clock tells the time; nil means time.Now.
 	Clock func() time.Time
 	// TweetMaxLength is the deployment's Tweet limit: 0 means 140, at most 280.
@@ -53,6 +58,7 @@ type Service struct {
 	outbox      Outbox
 	xusers      XUsers
 	creds       Credentials
+	phones      Phones
 	now         func() time.Time
 	tweetMax    int
 	tweetConfig twtext.Config
@@ -75,7 +81,7 @@ func NewService(d Deps) *Service {
 		d.Clock = time.Now
 	}
 	return &Service{
-		store: d.Store, outbox: d.Outbox, xusers: d.XUsers, creds: d.Credentials, now: d.Clock,
+		store: d.Store, outbox: d.Outbox, xusers: d.XUsers, creds: d.Credentials, phones: d.Phones, now: d.Clock,
 		tweetMax: d.TweetMaxLength, tweetConfig: TweetConfig(d.TweetMaxLength),
 	}
 }

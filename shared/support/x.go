@@ -15,3 +15,12 @@ type XUsers interface {
 	// unknown one is an error with code ETwitterUserNotFound.
 	LookupUser(ctx context.Context, username string) (XUser, error)
 }
+
+// Phones reads phone numbers in the deployment's default region (package
+// phone implements it with libphonenumber's metadata).
+type Phones interface {
+	// E164 returns the number in E.164 form ("+15550100001") when s is a
+	// possible phone number, international or national in the default
+	// region, and false otherwise.
+	E164(s string) (string, bool)
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/phone"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/reconcile"
 	"github.com/acme/twitter-cases/shared/secrets"
@@ -102,6 +103,8 @@ type Deps struct {
 	ConsumerSecret string
 	// ConsoleDir holds the built agent console; "" serves none.
 	ConsoleDir string
+	// Phones reads customers' phone numbers; nil keeps them as their digits.
+	Phones support.Phones
 }
 
 // Run starts everything, serves until ctx is done, then stops every process
@@ -117,7 +120,11 @@ func Run(ctx context.Context, opts Options) error {
 	if err != nil {
 		return err
 	}
-	store, sqsClient, urls, err := servers.provision(ctx, &cfg)
+	phones, err := phone.New(cmp.Or(cfg.PhoneRegion, config.DefaultPhoneRegion))
+	if err != nil {
+		return fmt.Errorf("localrun: %w", err)
+	}
+	store, sqsClient, urls, err := servers.provision(ctx, &cfg, phones)
 	if err != nil {
 		return err
 	}
@@ -141,7 +148,7 @@ func Run(ctx context.Context, opts Options) error {
 	cfg.XAPIBaseURL, cfg.XAppSecret = simURL, sample.AppSecret
 	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
 		XUsers: xwire.Lookup{X: x, Handles: store}, X: x, Credentials: xwire.CredentialsCheck{Secrets: cache},
-		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir}
+		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir, Phones: phones}
 
 	srv, serveErr, err := serve(ln, deps)
 	if err != nil {
@@ -208,8 +215,9 @@ func (s *localServers) stop() {
 }
 
 // provision creates the table and the queues, seeds the store with the
-// sample data, and points cfg at them.
-func (s *localServers) provision(ctx context.Context, cfg *config.Config) (*dynamo.Store, *sqs.Client, localaws.QueueURLs, error) {
+// sample data (the customers' phones indexed by phones), and points cfg at
+// them.
+func (s *localServers) provision(ctx context.Context, cfg *config.Config, phones support.Phones) (*dynamo.Store, *sqs.Client, localaws.QueueURLs, error) {
 	cfg.DynamoDBEndpoint, cfg.SQSEndpoint = s.ddb.Endpoint, s.sqs.Endpoint
 	ddbClient := localaws.DynamoDBClient(s.ddb.Endpoint)
 	if err := localaws.EnsureTable(ctx, ddbClient, cfg.TableName, table.Definition); err != nil {

@@ -56,7 +56,7 @@ func Routes(d Deps) (http.Handler, error) {
 func Service(d Deps) *support.Service {
 	return support.NewService(support.Deps{
 		Store: d.Store, Outbox: sqsqueue.New(d.SQS, d.Config.OutboundQueueURL), XUsers: d.XUsers,
-		Credentials: d.Credentials, TweetMaxLength: d.Config.TweetMaxLength,
+		Credentials: d.Credentials, Phones: d.Phones, TweetMaxLength: d.Config.TweetMaxLength,
 	})
 }
 
