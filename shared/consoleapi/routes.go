@@ -67,9 +67,11 @@ func (s *server) routes() map[string]http.Handler {
 		"PATCH /v1/handles/{id}":  s.agent(s.handleUpdateHandle()),
 		"DELETE /v1/handles/{id}": s.agent(s.handleDeleteHandle()),
 
-		"GET /v1/customers":      s.agent(s.handleSearchCustomers()),
-		"POST /v1/customers":     s.agent(s.handleCreateCustomer()),
-		"GET /v1/customers/{id}": s.agent(s.handleGetCustomer()),
+		"GET /v1/customers":             s.agent(s.handleSearchCustomers()),
+		"POST /v1/customers":            s.agent(s.handleCreateCustomer()),
+		"GET /v1/customers/{id}":        s.agent(s.handleGetCustomer()),
+		"PATCH /v1/customers/{id}":      s.agent(s.handlePatchCustomer()),
+		"POST /v1/customers/{id}/merge": s.agent(s.handleMergeCustomer()),
 
 		"GET /v1/cases":               s.agent(s.handleListCases()),
 		"POST /v1/cases":              s.agent(s.idempotent(s.handleCreateCase())),

@@ -30,6 +30,8 @@ type customerItem struct {
 
 	// PreviousHandles are the customer's earlier screen names, most recent first.
 	PreviousHandles []string `dynamodbav:"previous_handles,omitempty"`
+	// MergedInto names the customer this one was merged into.
+	MergedInto string `dynamodbav:"merged_into,omitempty"`
 }
 
 type twitterItem struct {
@@ -56,7 +58,8 @@ func toCustomerItem(c *support.Customer, version int64) customerItem {
 	it := customerItem{
 		PK: customerPK(c.ID), SK: customerSK, ID: c.ID, Name: c.Name,
 		Emails: nilIfEmpty(c.Emails), Phones: nilIfEmpty(c.Phones), PreviousHandles: nilIfEmpty(c.PreviousHandles),
-		Version: version, CreatedAt: fmtTime(c.CreatedAt), UpdatedAt: fmtTime(c.UpdatedAt),
+		MergedInto: c.MergedInto,
+		Version:    version, CreatedAt: fmtTime(c.CreatedAt), UpdatedAt: fmtTime(c.UpdatedAt),
 	}
 	if c.Twitter != nil {
 		it.Twitter = &twitterItem{Handle: c.Twitter.Handle, XUserID: c.Twitter.XUserID}
@@ -66,7 +69,7 @@ func toCustomerItem(c *support.Customer, version int64) customerItem {
 
 func (it *customerItem) customer() (*support.Customer, error) {
 	c := &support.Customer{ID: it.ID, Name: it.Name, Emails: it.Emails, Phones: it.Phones,
-		PreviousHandles: it.PreviousHandles, Version: it.Version}
+		PreviousHandles: it.PreviousHandles, MergedInto: it.MergedInto, Version: it.Version}
 	if it.Twitter != nil {
 		c.Twitter = &support.TwitterAccount{Handle: it.Twitter.Handle, XUserID: it.Twitter.XUserID}
 	}
@@ -104,8 +107,11 @@ func handleClaimPK(handle string) string {
 }
 
 // lookupKeys returns the keys (PK, SK) of the e-mail, phone and name-word
-// lookup items a customer's record calls for.
+// lookup items a customer's record calls for; a merged customer has none.
 func lookupKeys(c *support.Customer) [][2]string {
+	if c.MergedInto != "" {
+		return nil
+	}
 	var keys [][2]string
 	sk := customerPK(c.ID)
 	for _, e := range c.Emails {
@@ -329,7 +335,7 @@ func (s *Store) customersByLookup(ctx context.Context, pk string, matches func(*
 	}
 	out := []support.Customer{}
 	for _, id := range ids {
-		if c := found[id]; c != nil && matches(c) {
+		if c := found[id]; c != nil && c.MergedInto == "" && matches(c) {
 			out = append(out, *c)
 			delete(found, id)
 		}
@@ -404,7 +410,7 @@ func (s *Store) CustomersByNamePrefix(ctx context.Context, prefix string, page s
 			keep := make([]bool, len(items))
 			for i, it := range items {
 				c := got[ids[i]]
-				if c == nil {
+				if c == nil || c.MergedInto != "" {
 					continue
 				}
 				word, _, _ := strings.Cut(strAttr(it, table.SK), "#")

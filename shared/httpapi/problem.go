@@ -57,6 +57,8 @@ var statusOf = map[string]int{
 	EInvalidIdempotencyKey:              http.StatusBadRequest,
 	support.EInvalidContact:             http.StatusUnprocessableEntity,
 	ERequestInProgress:                  http.StatusConflict,
+	support.ECustomerMerged:             http.StatusNotFound,
+	support.EDifferentXAccounts:         http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status for an application error code.

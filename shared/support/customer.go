@@ -22,6 +22,9 @@ type Customer struct {
 	// most recent first (at most MaxPreviousHandles): renamed on X, or given
 	// up when X passed the name on to another account.
 	PreviousHandles []string
+	// MergedInto is the customer this one was merged into; a merged
+	// customer keeps only its id, name and this pointer.
+	MergedInto string
 	// Version counts the customer's writes, for optimistic concurrency.
 	Version   int64
 	CreatedAt time.Time

@@ -72,7 +72,7 @@ func (s *Service) CreateCustomer(ctx context.Context, in NewCustomer) (*Customer
 
 // Customer returns a customer with its follow state per brand handle.
 func (s *Service) Customer(ctx context.Context, id string) (*CustomerDetails, error) {
-	c, err := s.store.GetCustomer(ctx, id)
+	c, err := s.customer(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -273,7 +273,7 @@ func (s *Service) SetTwitterHandle(ctx context.Context, customerID, handle strin
 		return nil, &Error{Code: EInvalidHandle, Message: "A Twitter handle is an optional @ and 1 to 15 letters, digits or underscores.",
 			Fields: []FieldError{{Name: "handle", Code: EInvalidHandle, Detail: "A Twitter handle is an optional @ and 1 to 15 letters, digits or underscores."}}}
 	}
-	c, err := s.store.GetCustomer(ctx, customerID)
+	c, err := s.customer(ctx, customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -298,7 +298,7 @@ func (s *Service) SetTwitterHandle(ctx context.Context, customerID, handle strin
 // RemoveTwitterHandle forgets a customer's Twitter handle and resets the
 // follow states recorded for it.
 func (s *Service) RemoveTwitterHandle(ctx context.Context, customerID string) (*CustomerDetails, error) {
-	c, err := s.store.GetCustomer(ctx, customerID)
+	c, err := s.customer(ctx, customerID)
 	if err != nil {
 		return nil, err
 	}

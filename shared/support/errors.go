@@ -29,6 +29,12 @@ const (
 	EInternal            = "internal"
 	// EInvalidContact: e-mail addresses or phone numbers that are not ones, or too many.
 	EInvalidContact = "invalid_contact"
+	// ECustomerMerged: the customer was merged into another, named by the
+	// problem's merged_into member.
+	ECustomerMerged = "customer_merged"
+	// EDifferentXAccounts: two customers with different X accounts cannot
+	// be merged (X user ids are identities).
+	EDifferentXAccounts = "customers_have_different_x_accounts"
 )
 
 // MessageError codes the console API itself gives outgoing messages (X's own

@@ -169,13 +169,11 @@ func connectedHandle(ctx context.Context, store HandleStore, id string) (*BrandH
 	return h, nil
 }
 
-// twitterCustomer reads a customer who must have a Twitter handle: the one
-// check of it, before a command is queued and when it runs.
+// twitterCustomer reads a customer who must have a Twitter handle (and not
+// be merged into another): the one check of it, before a command is queued
+// and when it runs.
 func twitterCustomer(ctx context.Context, store CustomerStore, id string) (*Customer, error) {
-	if err := checkID("customer", id); err != nil {
-		return nil, err
-	}
-	c, err := store.GetCustomer(ctx, id)
+	c, err := activeCustomer(ctx, store, id)
 	if err != nil {
 		return nil, err
 	}
