@@ -139,15 +139,15 @@ func (s *Service) MergeCustomers(ctx context.Context, survivorID, fromID string)
 		return nil, err
 	}
 	// (2) The merged customer keeps its name and the pointer only.
-	twitter := from.Twitter
+	twitter, previous := from.Twitter, from.PreviousHandles
 	from, err = UpdateCustomer(ctx, s.store, from, func(c *Customer) bool {
 		if c.MergedInto == survivorID && c.Twitter == nil && len(c.Emails) == 0 && len(c.Phones) == 0 {
 			return false
 		}
 		if twitter == nil {
-			twitter = c.Twitter
+			twitter, previous = c.Twitter, c.PreviousHandles
 		}
-		c.MergedInto, c.Twitter, c.Emails, c.Phones, c.UpdatedAt = survivorID, nil, nil, nil, now
+		c.MergedInto, c.Twitter, c.PreviousHandles, c.Emails, c.Phones, c.UpdatedAt = survivorID, nil, nil, nil, nil, now
 		return true
 	})
 	if err != nil {
@@ -160,7 +160,7 @@ func (s *Service) MergeCustomers(ctx context.Context, survivorID, fromID string)
 				return false
 			}
 			acct := *twitter
-			c.Twitter, c.UpdatedAt = &acct, now
+			c.Twitter, c.PreviousHandles, c.UpdatedAt = &acct, slices.Clone(previous), now
 			return true
 		})
 		if err != nil {
