@@ -106,7 +106,7 @@ func patchMember[T any](raw json.RawMessage, name, want string) (*T, error) {
 		return &v, nil
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, support.Errorf(support.EInvalidJSON, "Field %q must be %s or null.", name, want)
+		return nil, support.Errorf(httpapi.EInvalidJSON, "Field %q must be %s or null.", name, want)
 	}
 	return &v, nil
 }

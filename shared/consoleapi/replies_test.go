@@ -306,3 +306,38 @@ func TestFollowUpThreadedUnderTheBrandsTweet(t *testing.T) {
 		t.Errorf("in_reply_to = %+v, want the customer's Tweet %s", o.InReplyTo, theirs)
 	}
 }
+
+// Issue 14 item 3: a case stays bound to the X account it was opened with;
+// changing the customer's handle does not re-point it.
+func TestCaseKeepsItsXAccount(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	old, _ := e.createCase(bob, support1, "@bob_stranger hello")
+	e.wantCommands(support.CmdTweet)
+	e.do("PUT", "/v1/customers/"+bob+"/twitter", map[string]string{"handle": "dave"}).want(t, 200, nil)
+
+	var o apiReplyOptions
+	e.do("GET", "/v1/cases/"+old.ID+"/reply-options", nil).want(t, 200, &o)
+	if got := o.modes(); len(got) == 0 || got[0] != "AcmeSupport:mention/140/@bob_stranger " {
+		t.Errorf("old case's modes = %q, want the prefill @bob_stranger", got)
+	}
+	p := e.do("POST", "/v1/cases/"+old.ID+"/replies", map[string]string{"mode": "mention", "text": "@dave hi"}).wantProblem(t, 400, "validation_failed")
+	if len(p.Fields) != 1 || p.Fields[0].Code != "customer_not_mentioned" {
+		t.Errorf("fields = %+v, want customer_not_mentioned", p.Fields)
+	}
+	e.do("POST", "/v1/cases/"+old.ID+"/replies", map[string]string{"mode": "mention", "text": "@bob_stranger hi again"}).want(t, 202, nil)
+	e.wantCommands(support.CmdTweet)
+	stored, err := e.store.GetCase(e.ctx, old.ID)
+	must(t, err)
+	if stored.Account == nil || stored.Account.XUserID != "2000000000000000002" || stored.Account.Handle != "bob_stranger" {
+		t.Errorf("case account = %+v, want bob_stranger's X account", stored.Account)
+	}
+
+	// A new case is with the customer's handle now.
+	e.do("POST", "/v1/cases", map[string]string{"customer_id": bob, "handle_id": support1, "text": "@bob_stranger hi"}).wantProblem(t, 400, "validation_failed")
+	fresh, _ := e.createCase(bob, support1, "@dave hello")
+	e.do("GET", "/v1/cases/"+fresh.ID+"/reply-options", nil).want(t, 200, &o)
+	if got := o.modes(); len(got) == 0 || got[0] != "AcmeSupport:mention/140/@dave " {
+		t.Errorf("new case's modes = %q, want the prefill @dave", got)
+	}
+}

@@ -44,6 +44,8 @@ type caseItem struct {
 	CustomerHandle  string           `dynamodbav:"customer_handle,omitempty"`
 	BrandScreenName string           `dynamodbav:"brand_screen_name,omitempty"`
 	LastMessage     *lastMessageItem `dynamodbav:"last_message,omitempty"`
+	// Account is the customer's X account the case talks to.
+	Account *twitterItem `dynamodbav:"x_account,omitempty"`
 }
 
 // agentItem is a support.Agent.
@@ -112,7 +114,7 @@ func toCaseItem(c *support.Case, version int64) caseItem {
 		CreatedAt: fmtTime(c.CreatedAt), UpdatedAt: fmtTime(c.UpdatedAt), LastActivityAt: fmtTime(c.LastActivityAt),
 		StatusChangedBy: toAgentItem(c.StatusChangedBy), StatusChangedAt: fmtTime(c.StatusChangedAt),
 		CustomerName: c.Summary.CustomerName, CustomerHandle: c.Summary.CustomerHandle, BrandScreenName: c.Summary.BrandScreenName,
-		LastMessage: toLastMessageItem(c.Summary.LastMessage),
+		LastMessage: toLastMessageItem(c.Summary.LastMessage), Account: accountItem(c.Account),
 	}
 }
 
@@ -121,6 +123,13 @@ func toLastMessageItem(m *support.LastMessage) *lastMessageItem {
 		return nil
 	}
 	return &lastMessageItem{ID: m.ID, Direction: string(m.Direction), Kind: string(m.Kind), FirstLine: m.FirstLine, CreatedAt: fmtTime(m.CreatedAt)}
+}
+
+func accountItem(a *support.TwitterAccount) *twitterItem {
+	if a == nil {
+		return nil
+	}
+	return &twitterItem{Handle: a.Handle, XUserID: a.XUserID}
 }
 
 func (it *caseItem) toCase() (*support.Case, error) {
@@ -136,6 +145,9 @@ func (it *caseItem) toCase() (*support.Case, error) {
 			Kind: support.MessageKind(it.LastMessage.Kind), FirstLine: it.LastMessage.FirstLine}
 		err = parseTimes(it.LastMessage.CreatedAt, &lm.CreatedAt)
 		c.Summary.LastMessage = lm
+	}
+	if it.Account != nil {
+		c.Account = &support.TwitterAccount{Handle: it.Account.Handle, XUserID: it.Account.XUserID}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", it.ID, err)

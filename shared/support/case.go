@@ -60,7 +60,12 @@ type Case struct {
 	CustomerID string
 	HandleID   string
 	Channel    Channel
-	Status     CaseStatus
+	// Account is the customer's X account the case talks to: the one it
+	// was opened with (an agent's first Tweet) or the one that first wrote
+	// in it. Replies go to it whatever handle the customer has later; nil
+	// for cases from before cases kept it, which use the customer's.
+	Account *TwitterAccount
+	Status  CaseStatus
 	// Version counts the case's writes, for optimistic concurrency.
 	Version        int64
 	CreatedAt      time.Time
@@ -196,4 +201,13 @@ func (c *Case) Touch(t time.Time) {
 	if t.After(c.UpdatedAt) {
 		c.UpdatedAt = t
 	}
+}
+
+// accountCopy is a copy of the X account the case talks to, or nil.
+func (c *Case) accountCopy() *TwitterAccount {
+	if c.Account == nil {
+		return nil
+	}
+	a := *c.Account
+	return &a
 }

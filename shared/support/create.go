@@ -45,7 +45,7 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 
 	now := s.clock()
 	c := &Case{
-		ID: NewID(now), CustomerID: cust.ID, HandleID: h.ID, Channel: ChannelTweet, Status: CaseOpen,
+		ID: NewID(now), CustomerID: cust.ID, HandleID: h.ID, Channel: ChannelTweet, Status: CaseOpen, Account: cust.accountCopy(),
 		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
 	}
 	m := &Message{

@@ -236,3 +236,12 @@ func normalizeAll(in []string, norm func(string) string) []string {
 func fieldIndex(name string, i int) string {
 	return name + "[" + strconv.Itoa(i) + "]"
 }
+
+// accountCopy is a copy of the customer's X account, or nil.
+func (c *Customer) accountCopy() *TwitterAccount {
+	if c.Twitter == nil {
+		return nil
+	}
+	a := *c.Twitter
+	return &a
+}

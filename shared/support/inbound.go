@@ -202,7 +202,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *Tweet
 	if parent != nil {
 		m.InReplyToMessageID = parent.ID
 	}
-	if err := in.addMessage(ctx, c.ID, m, cust, addressed); err != nil {
+	if err := in.addMessage(ctx, c.ID, m, cust, addressed, xAccountOf(tw.Author)); err != nil {
 		return err
 	}
 	return in.honourTombstone(ctx, m)
@@ -241,7 +241,7 @@ func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *DM) error {
 		Text: dm.Text, Status: StatusReceived, XID: dm.ID,
 		Author: Author{CustomerID: cust.ID, ScreenName: dm.Sender.ScreenName}, CreatedAt: dm.CreatedAt,
 	}
-	return in.addMessage(ctx, c.ID, m, cust, brand)
+	return in.addMessage(ctx, c.ID, m, cust, brand, xAccountOf(dm.Sender))
 }
 
 // dmCase returns the case a customer's DM to the brand handle joins,
@@ -504,8 +504,9 @@ func (in *Inbound) createCase(ctx context.Context, id, customerID, handleID stri
 
 // addMessage writes a customer's message (a repeat is a no-op) and records
 // the activity on its case, reopening a resolved or closed one, and the
-// message and the customer's name and handle on its summary.
-func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message, cust *Customer, brand *BrandHandle) error {
+// message and the customer's name and handle on its summary; a case not
+// yet bound to an X account is bound to the author's (from).
+func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message, cust *Customer, brand *BrandHandle, from *TwitterAccount) error {
 	if err := in.store.PutMessage(ctx, m); err != nil && ErrorCode(err) != EConflict {
 		return err
 	}
@@ -519,7 +520,12 @@ func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message, cu
 		c.Touch(m.CreatedAt)
 		summarised := c.NoteParties(cust, brand)
 		summarised = c.NoteMessage(m) || summarised
-		return summarised || c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt), nil
+		bind := c.Account == nil && from != nil && from.XUserID != ""
+		if bind {
+			a := *from
+			c.Account = &a
+		}
+		return bind || summarised || c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt), nil
 	})
 	return err
 }

@@ -377,11 +377,21 @@ func (o *Outbound) sendFailed(ctx context.Context, cmd Command, d Delivery, m *M
 	return o.fail(ctx, m, &Error{Code: j.code, Message: j.reason})
 }
 
-// recipient is the customer of the case, who must still have a Twitter handle.
+// recipient is the customer of the case with the X account the case talks
+// to (Case.Account, whatever the customer's handle is now), or, for a case
+// not yet bound to one, the customer's own, which it must have.
 func (o *Outbound) recipient(ctx context.Context, caseID string) (*Customer, error) {
 	c, err := o.store.GetCase(ctx, caseID)
 	if err != nil {
 		return nil, err
+	}
+	if c.Account != nil && c.Account.XUserID != "" {
+		cust, err := activeCustomer(ctx, o.store, c.CustomerID)
+		if err != nil {
+			return nil, err
+		}
+		cust.Twitter = c.accountCopy()
+		return cust, nil
 	}
 	return twitterCustomer(ctx, o.store, c.CustomerID)
 }

@@ -42,7 +42,7 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 	if err != nil {
 		return nil, err
 	}
-	cust, err := twitterCustomer(ctx, s.store, c.CustomerID)
+	cust, acct, err := s.caseCustomer(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +74,7 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 			continue
 		}
 		ho := HandleOptions{Handle: h, Modes: []ModeOption{
-			{Mode: ModeMention, MaxLength: s.tweetMax, Prefill: "@" + cust.Twitter.Handle + " "},
+			{Mode: ModeMention, MaxLength: s.tweetMax, Prefill: "@" + acct.Handle + " "},
 		}}
 		i := slices.IndexFunc(follows, func(f FollowState) bool { return f.HandleID == h.ID })
 		if i >= 0 && follows[i].AllowsDM() {
@@ -130,6 +130,9 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 type replyParties struct {
 	c    *Case
 	cust *Customer
+	// acct is the X account the case talks to (Case.Account, else the
+	// customer's own).
+	acct *TwitterAccount
 	h    *BrandHandle
 }
 
@@ -146,8 +149,8 @@ func (s *Service) checkReply(in ReplyRequest) error {
 	return err
 }
 
-// replyParties reads the case, its customer (who must have a Twitter
-// handle) and the replying brand handle (the case's own unless the request
+// replyParties reads the case, its customer and the X account the case
+// talks to (caseCustomer) and the replying brand handle (the case's own unless the request
 // names one; it must be connected).
 func (s *Service) replyParties(ctx context.Context, in ReplyRequest) (replyParties, error) {
 	var p replyParties
@@ -155,7 +158,7 @@ func (s *Service) replyParties(ctx context.Context, in ReplyRequest) (replyParti
 	if p.c, err = s.store.GetCase(ctx, in.CaseID); err != nil {
 		return p, err
 	}
-	if p.cust, err = twitterCustomer(ctx, s.store, p.c.CustomerID); err != nil {
+	if p.cust, p.acct, err = s.caseCustomer(ctx, p.c); err != nil {
 		return p, err
 	}
 	handleID := cmp.Or(in.HandleID, p.c.HandleID)
@@ -177,7 +180,7 @@ func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyPartie
 	cmd := Command{ID: m.ID, Kind: CmdTweet, HandleID: p.h.ID, CaseID: p.c.ID, MessageID: m.ID, CreatedAt: now}
 	switch in.Mode {
 	case ModeDM:
-		if err := s.dmAllowed(ctx, p.cust, p.h); err != nil {
+		if err := s.dmAllowed(ctx, p.cust, p.acct, p.h); err != nil {
 			return nil, cmd, err
 		}
 		m.Kind, cmd.Kind, cmd.CustomerID = KindDM, CmdDM, p.cust.ID
@@ -187,12 +190,12 @@ func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyPartie
 			return nil, cmd, err
 		}
 		switch {
-		case target == nil && !Mentions(in.Text, p.cust.Twitter.Handle):
+		case target == nil && !Mentions(in.Text, p.acct.Handle):
 			return nil, cmd, fieldError("text", "customer_not_mentioned",
-				"The case has no Tweet on X to reply to yet, so the Tweet must mention the customer: start it with @"+p.cust.Twitter.Handle+".")
-		case target != nil && target.Direction != DirectionIn && !Mentions(in.Text, p.cust.Twitter.Handle):
+				"The case has no Tweet on X to reply to yet, so the Tweet must mention the customer: start it with @"+p.acct.Handle+".")
+		case target != nil && target.Direction != DirectionIn && !Mentions(in.Text, p.acct.Handle):
 			return nil, cmd, fieldError("text", "customer_not_mentioned",
-				"A reply under the brand's own Tweet reaches the customer only if it mentions them: start it with @"+p.cust.Twitter.Handle+".")
+				"A reply under the brand's own Tweet reaches the customer only if it mentions them: start it with @"+p.acct.Handle+".")
 		}
 		if target != nil {
 			m.InReplyToMessageID, m.InReplyToXID = target.ID, target.XID
@@ -203,14 +206,14 @@ func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyPartie
 
 // dmAllowed is the DM rule: the customer follows the brand handle or has
 // written to it by Direct Message; otherwise EDMNotAllowed.
-func (s *Service) dmAllowed(ctx context.Context, cust *Customer, h *BrandHandle) error {
+func (s *Service) dmAllowed(ctx context.Context, cust *Customer, acct *TwitterAccount, h *BrandHandle) error {
 	f, err := s.store.Follow(ctx, cust.ID, h.ID)
 	if err != nil {
 		return err
 	}
 	if !f.AllowsDM() {
 		return Errorf(EDMNotAllowed, "@%s does not follow @%s and has not written to it by Direct Message, so @%s cannot send them one; reply by mention.",
-			cust.Twitter.Handle, h.ScreenName, h.ScreenName)
+			acct.Handle, h.ScreenName, h.ScreenName)
 	}
 	return nil
 }
@@ -291,4 +294,22 @@ func (s *Service) defaultTarget(ctx context.Context, caseID string) (*Message, e
 		}
 		page.Cursor, page.Limit = p.NextCursor, MaxPageLimit
 	}
+}
+
+// caseCustomer reads the case's customer and the X account the case talks
+// to: the one it is bound to (see Case.Account), else the customer's
+// current one; a case with neither is ECustomerHasNoTwitterHandle.
+func (s *Service) caseCustomer(ctx context.Context, c *Case) (*Customer, *TwitterAccount, error) {
+	cust, err := s.customer(ctx, c.CustomerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	acct := c.Account
+	if acct == nil || acct.Handle == "" || acct.XUserID == "" {
+		if !cust.HasTwitter() {
+			return nil, nil, Errorf(ECustomerHasNoTwitterHandle, "%s has no Twitter handle; add one first.", cust.Name)
+		}
+		acct = cust.Twitter
+	}
+	return cust, acct, nil
 }

@@ -86,6 +86,10 @@ func copyCase(c *support.Case) *support.Case {
 	out := *c
 	out.CreatedAt, out.UpdatedAt, out.LastActivityAt = utc(c.CreatedAt), utc(c.UpdatedAt), utc(c.LastActivityAt)
 	out.StatusChangedAt = utc(c.StatusChangedAt)
+	if c.Account != nil {
+		a := *c.Account
+		out.Account = &a
+	}
 	if lm := c.Summary.LastMessage; lm != nil {
 		cp := *lm
 		cp.CreatedAt = utc(lm.CreatedAt)
