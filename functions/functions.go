@@ -84,8 +84,8 @@ type Access struct {
 	// X_WEBHOOK_ID when set), which the brand handles' X Activity API
 	// subscriptions name.
 	XActivity bool
-	// Phones: writes or searches customers' phone numbers, read in the
-	// deployment's default region (DEFAULT_PHONE_REGION).
+	// Phones: writes customers' phone numbers, read into search keys in
+	// the deployment's default region (DEFAULT_PHONE_REGION).
 	Phones bool
 }
 

@@ -120,7 +120,9 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		}},
 	}
 	e.outbox = &switchOutbox{inner: sqsqueue.New(sqsClient, e.queueURL)}
-	e.seed(cfg.handles)
+	phones, err := phone.New(phone.DefaultRegion)
+	must(t, err)
+	e.seed(cfg.handles, phones)
 	if cfg.ddb != nil {
 		e.store = dynamo.New(cfg.ddb, name)
 	}
@@ -128,8 +130,6 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	if cfg.wrap != nil {
 		svcStore = cfg.wrap(e.store)
 	}
-	phones, err := phone.New(phone.DefaultRegion)
-	must(t, err)
 	deps := support.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Phones: phones, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
 	if cfg.noXUsers {
 		deps.XUsers = nil
@@ -150,7 +150,9 @@ func withHandles(n int) func(*envConfig)       { return func(c *envConfig) { c.h
 func withOrigins(o ...string) func(*envConfig) { return func(c *envConfig) { c.origins = o } }
 
 // seed writes the brand handles and customers the tests rely on.
-func (e *env) seed(handles int) {
+// seed writes the brand handles and the three customers, their phones
+// indexed by phones as the console indexes them.
+func (e *env) seed(handles int, phones support.Phones) {
 	e.t.Helper()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	hs := []support.BrandHandle{
@@ -171,6 +173,7 @@ func (e *env) seed(handles int) {
 	for _, c := range cs {
 		c.CreatedAt, c.UpdatedAt = at, at
 		c.Normalize()
+		support.IndexPhones(&c, phones)
 		must(e.t, e.store.PutCustomer(e.ctx, &c))
 	}
 	_, err := e.store.SetCustomerFollowsBrand(e.ctx, alice, support1, true, at)

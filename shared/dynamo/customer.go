@@ -23,6 +23,7 @@ type customerItem struct {
 	Name      string       `dynamodbav:"name"`
 	Emails    []string     `dynamodbav:"emails,omitempty"`
 	Phones    []string     `dynamodbav:"phones,omitempty"`
+	PhoneKeys []string     `dynamodbav:"phone_keys,omitempty"`
 	Twitter   *twitterItem `dynamodbav:"twitter,omitempty"`
 	Version   int64        `dynamodbav:"version"`
 	CreatedAt string       `dynamodbav:"created_at,omitempty"`
@@ -57,7 +58,7 @@ const customerSK = "CUST"
 func toCustomerItem(c *support.Customer, version int64) customerItem {
 	it := customerItem{
 		PK: customerPK(c.ID), SK: customerSK, ID: c.ID, Name: c.Name,
-		Emails: nilIfEmpty(c.Emails), Phones: nilIfEmpty(c.Phones), PreviousHandles: nilIfEmpty(c.PreviousHandles),
+		Emails: nilIfEmpty(c.Emails), Phones: nilIfEmpty(c.Phones), PhoneKeys: nilIfEmpty(c.PhoneKeys), PreviousHandles: nilIfEmpty(c.PreviousHandles),
 		MergedInto: c.MergedInto,
 		Version:    version, CreatedAt: fmtTime(c.CreatedAt), UpdatedAt: fmtTime(c.UpdatedAt),
 	}
@@ -68,7 +69,7 @@ func toCustomerItem(c *support.Customer, version int64) customerItem {
 }
 
 func (it *customerItem) customer() (*support.Customer, error) {
-	c := &support.Customer{ID: it.ID, Name: it.Name, Emails: it.Emails, Phones: it.Phones,
+	c := &support.Customer{ID: it.ID, Name: it.Name, Emails: it.Emails, Phones: it.Phones, PhoneKeys: it.PhoneKeys,
 		PreviousHandles: it.PreviousHandles, MergedInto: it.MergedInto, Version: it.Version}
 	if it.Twitter != nil {
 		c.Twitter = &support.TwitterAccount{Handle: it.Twitter.Handle, XUserID: it.Twitter.XUserID}
@@ -90,7 +91,9 @@ func decodeCustomer(av map[string]types.AttributeValue) (*support.Customer, erro
 // ---- lookup keys ----
 
 func emailPK(email string) string { return "CEMAIL#" + support.NormalizeEmail(email) }
-func phonePK(phone string) string { return "CPHONE#" + support.PhoneKey(phone) }
+
+// phonePK is the lookup partition of a phone search key (support.PhoneSearchKeys).
+func phonePK(key string) string { return "CPHONE#" + key }
 
 func firstRune(s string) string {
 	_, n := utf8.DecodeRuneInString(s)
@@ -119,10 +122,8 @@ func lookupKeys(c *support.Customer) [][2]string {
 			keys = append(keys, [2]string{emailPK(e), sk})
 		}
 	}
-	for _, p := range c.Phones {
-		if support.PhoneKey(p) != "" {
-			keys = append(keys, [2]string{phonePK(p), sk})
-		}
+	for _, k := range c.IndexedPhoneKeys() {
+		keys = append(keys, [2]string{phonePK(k), sk})
 	}
 	for _, w := range c.NameWords() {
 		keys = append(keys, [2]string{namePK(w), w + "#" + c.ID})
@@ -359,15 +360,15 @@ func (s *Store) CustomersByEmail(ctx context.Context, email string) ([]support.C
 	return out, nil
 }
 
-// CustomersByPhone finds the customers with this phone number, compared by
-// support.PhoneKey. Calls: 1 Query, 1 BatchGetItem.
-func (s *Store) CustomersByPhone(ctx context.Context, phone string) ([]support.Customer, error) {
-	want := support.PhoneKey(phone)
-	if want == "" {
+// CustomersByPhone finds the customers with this phone search key,
+// exactly (support.PhoneSearchKeys; see support.Store). Calls: 1 Query,
+// 1 BatchGetItem.
+func (s *Store) CustomersByPhone(ctx context.Context, key string) ([]support.Customer, error) {
+	if key == "" {
 		return []support.Customer{}, nil
 	}
-	out, err := s.customersByLookup(ctx, phonePK(want), func(c *support.Customer) bool {
-		return slices.ContainsFunc(c.Phones, func(p string) bool { return support.PhoneKey(p) == want })
+	out, err := s.customersByLookup(ctx, phonePK(key), func(c *support.Customer) bool {
+		return slices.Contains(c.IndexedPhoneKeys(), key)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: customers by phone: %w", err)

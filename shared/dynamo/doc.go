@@ -20,7 +20,7 @@
 //	---------------------  ----------------------------  ------------------  ------------------------------------------
 //	customer               CUST#<id>                     CUST                version
 //	 e-mail lookup         CEMAIL#<lower e-mail>         CUST#<id>           customer_id, version
-//	 phone lookup          CPHONE#<support.PhoneKey>     CUST#<id>           customer_id, version
+//	 phone lookup          CPHONE#<phone search key>     CUST#<id>           customer_id, version
 //	 name word lookup      CNAME#<first rune of word>    <word>#<id>         customer_id, version
 //	 X user id claim       XUSER#<x user id>             CUST                customer_id, token, claimed_at, version
 //	 handle claim          CHANDLE#<lower handle>        CUST                customer_id, token, claimed_at, version

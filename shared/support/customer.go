@@ -13,11 +13,15 @@ import (
 
 // Customer is a person the team supports.
 type Customer struct {
-	ID      string
-	Name    string
-	Emails  []string
-	Phones  []string
-	Twitter *TwitterAccount
+	ID     string
+	Name   string
+	Emails []string
+	Phones []string
+	// PhoneKeys are the keys a phone search finds the customer by (see
+	// IndexPhones and PhoneSearchKeys), written with the phones; nil for a
+	// customer written before keys existed, found by its phones' digits.
+	PhoneKeys []string
+	Twitter   *TwitterAccount
 	// PreviousHandles are screen names the customer's X account had before,
 	// most recent first (at most MaxPreviousHandles): renamed on X, or given
 	// up when X passed the name on to another account.
@@ -215,12 +219,6 @@ func NormalizePhone(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// PhoneKey is the form phones are matched by: the digits alone, so
-// "+1 (555) 010-0001" and "15550100001" find each other.
-func PhoneKey(s string) string {
-	return strings.TrimPrefix(NormalizePhone(s), "+")
 }
 
 func normalizeAll(in []string, norm func(string) string) []string {

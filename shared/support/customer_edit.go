@@ -39,7 +39,7 @@ func (s *Service) PatchCustomer(ctx context.Context, id string, p CustomerPatch)
 			c.Phones = slices.Clone(*p.Phones)
 		}
 		c.Normalize()
-		s.normalizePhones(c)
+		IndexPhones(c, s.phones)
 		if invalid = c.Validate(); invalid != nil {
 			return false
 		}
@@ -133,6 +133,7 @@ func (s *Service) MergeCustomers(ctx context.Context, survivorID, fromID string)
 			return false
 		}
 		c.Emails, c.Phones, c.UpdatedAt = emails, phones, now
+		IndexPhones(c, s.phones)
 		return true
 	})
 	if err != nil {
@@ -147,7 +148,7 @@ func (s *Service) MergeCustomers(ctx context.Context, survivorID, fromID string)
 		if twitter == nil {
 			twitter, previous = c.Twitter, c.PreviousHandles
 		}
-		c.MergedInto, c.Twitter, c.PreviousHandles, c.Emails, c.Phones, c.UpdatedAt = survivorID, nil, nil, nil, nil, now
+		c.MergedInto, c.Twitter, c.PreviousHandles, c.Emails, c.Phones, c.PhoneKeys, c.UpdatedAt = survivorID, nil, nil, nil, nil, nil, now
 		return true
 	})
 	if err != nil {

@@ -70,10 +70,44 @@ func TestCustomerValidate(t *testing.T) {
 	}
 }
 
-func TestPhoneKeyMatchesFormats(t *testing.T) {
-	a, b := PhoneKey("+1 (555) 010-0001"), PhoneKey("15550100001")
-	if a != b || a != "15550100001" {
-		t.Errorf("PhoneKey = %q and %q", a, b)
+func TestPhoneSearchKeys(t *testing.T) {
+	for _, tt := range []struct {
+		q    string
+		want []string
+	}{
+		{"5550100001", []string{"5550100001", "+5550100001"}},
+		{"(555) 010-0001", []string{"5550100001", "+5550100001"}},
+		{"+1 555 010 0001", []string{"+15550100001"}},
+		{"0044 20 7946 0958", []string{"+442079460958"}}, // 00: the international prefix
+		{"020 7946 0958", []string{"02079460958"}},       // a trunk 0: national only
+		{"()", nil},
+	} {
+		if got := PhoneSearchKeys(tt.q); !slices.Equal(got, tt.want) {
+			t.Errorf("PhoneSearchKeys(%q) = %q, want %q", tt.q, got, tt.want)
+		}
+	}
+}
+
+// fakePhones reads every number of 10 digits as a US number.
+type fakePhones struct{}
+
+func (fakePhones) Keys(s string) ([]string, bool) {
+	d := LegacyPhoneKey(s)
+	if len(d) != 10 {
+		return nil, false
+	}
+	return []string{"+1" + d, d, "1" + d}, true
+}
+
+func TestIndexPhones(t *testing.T) {
+	c := &Customer{Phones: []string{"5550100001", "+44 20 7946 0958", "555-010-0001"}}
+	IndexPhones(c, fakePhones{})
+	if want := []string{"+15550100001", "+442079460958", "15550100001", "5550100001"}; !slices.Equal(c.PhoneKeys, want) {
+		t.Errorf("keys = %q, want %q (a number it cannot read keeps its digits as typed)", c.PhoneKeys, want)
+	}
+	IndexPhones(c, nil)
+	if want := []string{"+442079460958", "5550100001"}; !slices.Equal(c.PhoneKeys, want) {
+		t.Errorf("without a reader: keys = %q, want %q", c.PhoneKeys, want)
 	}
 }
 

@@ -53,7 +53,7 @@ func (s *Service) CreateCustomer(ctx context.Context, in NewCustomer) (*Customer
 		}
 		return nil, contactErr
 	}
-	s.normalizePhones(c)
+	IndexPhones(c, s.phones)
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -152,21 +152,14 @@ func (s *Service) customerByHandle(ctx context.Context, handle string) (*Custome
 	return c, err
 }
 
-// customersByPhone finds the customers with the phone number q: by its
-// E.164 form when it parses in the deployment's default region (so
-// "5550100001" and "(555) 010-0001" find the customer written as
-// "+1 555 010 0001"), and by its digits as typed, which finds numbers
-// that do not parse and customers written before phones were stored in
-// E.164 (their national digits). Calls: 1 or 2 store look-ups.
+// customersByPhone finds the customers with the phone number q by its
+// search keys (PhoneSearchKeys) against those stored with each customer
+// (IndexPhones), exactly: "5550100001", "(555) 010-0001", "1 555 010 0001"
+// and "+1 555 010 0001" all find the customer written with any of them in
+// a US deployment. Calls: one store look-up per key (1 or 2).
 func (s *Service) customersByPhone(ctx context.Context, q string) ([]Customer, error) {
-	keys := []string{PhoneKey(q)}
-	if s.phones != nil {
-		if e, ok := s.phones.E164(q); ok && PhoneKey(e) != keys[0] {
-			keys = []string{PhoneKey(e), keys[0]}
-		}
-	}
-	var out []Customer
-	for _, k := range keys {
+	out := []Customer{}
+	for _, k := range PhoneSearchKeys(q) {
 		found, err := s.store.CustomersByPhone(ctx, k)
 		if err != nil {
 			return nil, err
@@ -178,21 +171,6 @@ func (s *Service) customersByPhone(ctx context.Context, q string) ([]Customer, e
 		}
 	}
 	return out, nil
-}
-
-// normalizePhones writes each of the customer's phones in E.164 when it
-// parses in the deployment's default region, so it is indexed under the
-// key a search for it computes; others stay as their digits.
-func (s *Service) normalizePhones(c *Customer) {
-	if s.phones == nil {
-		return
-	}
-	for i, p := range c.Phones {
-		if e, ok := s.phones.E164(p); ok {
-			c.Phones[i] = e
-		}
-	}
-	c.Phones = normalizeAll(c.Phones, NormalizePhone)
 }
 
 // customersByName asks the store for the longest word of q as a prefix and

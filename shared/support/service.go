@@ -22,10 +22,11 @@ type Deps struct {
 	// Credentials checks brand handles' credentials secrets on
 	// registration and change; nil skips the check.
 	Credentials Credentials
-	// Phones reads the phone numbers customers are written and searched
-	// with: each becomes E.164 when it parses in the deployment's default
-	// region, so "(555) 010-0001" and "+1 555 010 0001" are one number. Nil
-	// keeps phones as their digits (functions that write no phone numbers).
+	// Phones turns the phone numbers customers are written with into
+	// search keys (IndexPhones), read in the deployment's default region,
+	// so "(555) 010-0001" and "+1 555 010 0001" find one customer. Nil:
+	// a phone is found by its digits as written (functions that write no
+	// phone numbers; searching needs no reader).
 	Phones Phones
 	// Clock tells the time; nil means time.Now.
 	Clock func() time.Time

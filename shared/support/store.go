@@ -42,7 +42,9 @@ type CustomerStore interface {
 	GetCustomer(ctx context.Context, id string) (*Customer, error)
 	// CustomersByEmail finds customers with exactly this e-mail, case-insensitively.
 	CustomersByEmail(ctx context.Context, email string) ([]Customer, error)
-	// CustomersByPhone finds customers with this phone number, compared by PhoneKey.
+	// CustomersByPhone finds the customers with this phone search key
+	// among their PhoneKeys, exactly (a customer without PhoneKeys: the
+	// LegacyPhoneKey of one of its phones).
 	CustomersByPhone(ctx context.Context, phone string) ([]Customer, error)
 	// CustomersByNamePrefix finds customers with a name word starting with prefix, case-insensitively.
 	CustomersByNamePrefix(ctx context.Context, prefix string, page PageRequest) (Page[Customer], error)

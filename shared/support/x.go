@@ -17,10 +17,13 @@ type XUsers interface {
 }
 
 // Phones reads phone numbers in the deployment's default region (package
-// phone implements it with libphonenumber's metadata).
+// phone implements it with libphonenumber's metadata). Only the code that
+// writes customers' phones needs it: searches use the keys it made.
 type Phones interface {
-	// E164 returns the number in E.164 form ("+15550100001") when s is a
-	// possible phone number, international or national in the default
-	// region, and false otherwise.
-	E164(s string) (string, bool)
+	// Keys returns the keys a phone number as written is found by: "+"
+	// and its E.164 digits ("+15550100001"), its national significant
+	// number ("5550100001") and the digits of its national format in the
+	// default region ("02079460958" in GB); false when s is not a
+	// possible phone number there.
+	Keys(s string) ([]string, bool)
 }

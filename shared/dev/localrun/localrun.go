@@ -230,7 +230,7 @@ func (s *localServers) provision(ctx context.Context, cfg *config.Config, phones
 	}
 	cfg.OutboundQueueURL, cfg.InboundQueueURL = urls[queues.Outbound.Name], urls[queues.Inbound.Name]
 	store := dynamo.New(ddbClient, cfg.TableName)
-	if err := sample.Seed(ctx, store); err != nil {
+	if err := sample.SeedWithPhones(ctx, store, phones); err != nil {
 		return nil, nil, nil, fmt.Errorf("localrun: %w", err)
 	}
 	return store, sqsClient, urls, nil

@@ -89,15 +89,14 @@ func (s *Store) CustomersByEmail(ctx context.Context, email string) ([]support.C
 	}), nil
 }
 
-// CustomersByPhone finds the customers with this phone number, compared by
-// support.PhoneKey, by id.
-func (s *Store) CustomersByPhone(ctx context.Context, phone string) ([]support.Customer, error) {
-	want := support.PhoneKey(phone)
-	if want == "" {
+// CustomersByPhone finds the customers with this phone search key among
+// their support.Customer.IndexedPhoneKeys, exactly, by id.
+func (s *Store) CustomersByPhone(ctx context.Context, key string) ([]support.Customer, error) {
+	if key == "" {
 		return []support.Customer{}, nil
 	}
 	return s.customersWhere(func(c *support.Customer) bool {
-		return slices.ContainsFunc(c.Phones, func(p string) bool { return support.PhoneKey(p) == want })
+		return c.MergedInto == "" && slices.Contains(c.IndexedPhoneKeys(), key)
 	}), nil
 }
 

@@ -14,8 +14,16 @@ import (
 var seededAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // Seed registers the sample brand handles and customers in the store
-// unless they exist; running it again changes nothing.
+// unless they exist; running it again changes nothing. The customers'
+// phones are found by their digits as written (see SeedWithPhones).
 func Seed(ctx context.Context, store support.Store) error {
+	return SeedWithPhones(ctx, store, nil)
+}
+
+// SeedWithPhones is Seed with the customers' phone search keys made by
+// phones (support.IndexPhones), as the console writes them, so their
+// national forms find them too.
+func SeedWithPhones(ctx context.Context, store support.Store, phones support.Phones) error {
 	for _, b := range Brands {
 		h := support.BrandHandle{ID: b.HandleID, ScreenName: b.ScreenName, XUserID: b.XUserID,
 			CredentialsSecret: b.Secret, CreatedAt: seededAt, UpdatedAt: seededAt}
@@ -34,6 +42,7 @@ func Seed(ctx context.Context, store support.Store) error {
 			c.Twitter = &support.TwitterAccount{Handle: sc.Handle, XUserID: sc.XUser}
 		}
 		c.Normalize()
+		support.IndexPhones(&c, phones)
 		if err := c.Validate(); err != nil {
 			return fmt.Errorf("seed: customer %s: %w", sc.Name, err)
 		}
