@@ -75,7 +75,7 @@ func TestRequestBodies(t *testing.T) {
 		{"over 64 KiB", "POST", "/v1/cases", big, 413, "payload_too_large"},
 		{"over 64 KiB with an Idempotency-Key", "POST", "/v1/cases", big, 413, "payload_too_large"},
 		{"unknown route", "GET", "/v1/nothing", "", 404, "not_found"},
-		{"wrong method", "DELETE", "/v1/cases", "", 404, "not_found"},
+		{"wrong method", "DELETE", "/v1/cases", "", 405, "method_not_allowed"}, // issue 14 item 7: Allow: GET, HEAD, POST
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,7 +84,7 @@ func TestRequestBodies(t *testing.T) {
 				h = []string{"Idempotency-Key", "big-1"}
 			}
 			do := e.do
-			if tt.status == 404 {
+			if tt.status == 404 || tt.status == 405 {
 				do = e.doUnchecked // routes the document does not have
 			}
 			do(tt.method, tt.path, tt.body, h...).wantProblem(t, tt.status, tt.code)

@@ -2,6 +2,7 @@ package consoleapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/acme/twitter-cases/shared/httpapi"
 	"github.com/acme/twitter-cases/shared/support"
@@ -51,9 +52,29 @@ func pathIDs(next http.Handler) http.Handler {
 // and puts CORS around everything.
 func (s *server) handler(mux *http.ServeMux) http.Handler {
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			httpapi.WriteError(w, r, support.Errorf(httpapi.EMethodNotAllowed, "%s is not a method of %s: use %s.",
+				r.Method, httpapi.ShortPath(r.URL.Path), strings.Join(allow, ", ")))
+			return
+		}
 		httpapi.WriteError(w, r, support.Errorf(support.ENotFound, "There is no route %s %s.", r.Method, httpapi.ShortPath(r.URL.Path)))
 	}))
 	return httpapi.CORS(s.opts.AllowedOrigins)(mux)
+}
+
+// allowedMethods are the methods the mux serves r's path with (HEAD with
+// GET), for a 405's Allow header; none when no route has the path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 // decode reads the JSON body into v, answering the error itself when it fails.

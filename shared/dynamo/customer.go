@@ -31,6 +31,8 @@ type customerItem struct {
 
 	// PreviousHandles are the customer's earlier screen names, most recent first.
 	PreviousHandles []string `dynamodbav:"previous_handles,omitempty"`
+	// FormerXUserIDs are X accounts an agent replaced, most recent first.
+	FormerXUserIDs []string `dynamodbav:"former_x_user_ids,omitempty"`
 	// MergedInto names the customer this one was merged into.
 	MergedInto string `dynamodbav:"merged_into,omitempty"`
 }
@@ -59,8 +61,8 @@ func toCustomerItem(c *support.Customer, version int64) customerItem {
 	it := customerItem{
 		PK: customerPK(c.ID), SK: customerSK, ID: c.ID, Name: c.Name,
 		Emails: nilIfEmpty(c.Emails), Phones: nilIfEmpty(c.Phones), PhoneKeys: nilIfEmpty(c.PhoneKeys), PreviousHandles: nilIfEmpty(c.PreviousHandles),
-		MergedInto: c.MergedInto,
-		Version:    version, CreatedAt: fmtTime(c.CreatedAt), UpdatedAt: fmtTime(c.UpdatedAt),
+		FormerXUserIDs: nilIfEmpty(c.FormerXUserIDs), MergedInto: c.MergedInto,
+		Version: version, CreatedAt: fmtTime(c.CreatedAt), UpdatedAt: fmtTime(c.UpdatedAt),
 	}
 	if c.Twitter != nil {
 		it.Twitter = &twitterItem{Handle: c.Twitter.Handle, XUserID: c.Twitter.XUserID}
@@ -70,7 +72,7 @@ func toCustomerItem(c *support.Customer, version int64) customerItem {
 
 func (it *customerItem) customer() (*support.Customer, error) {
 	c := &support.Customer{ID: it.ID, Name: it.Name, Emails: it.Emails, Phones: it.Phones, PhoneKeys: it.PhoneKeys,
-		PreviousHandles: it.PreviousHandles, MergedInto: it.MergedInto, Version: it.Version}
+		PreviousHandles: it.PreviousHandles, FormerXUserIDs: it.FormerXUserIDs, MergedInto: it.MergedInto, Version: it.Version}
 	if it.Twitter != nil {
 		c.Twitter = &support.TwitterAccount{Handle: it.Twitter.Handle, XUserID: it.Twitter.XUserID}
 	}
@@ -102,6 +104,9 @@ func firstRune(s string) string {
 
 func namePK(word string) string { return "CNAME#" + firstRune(word) }
 
+// formerXUserPK is the lookup partition of an X account a customer had before.
+func formerXUserPK(xid string) string { return "CXFORMER#" + xid }
+
 // xUserClaimPK is the claim of an X user id, by a customer (SK CUST) or a brand handle (SK BRAND).
 func xUserClaimPK(xid string) string { return "XUSER#" + xid }
 
@@ -127,6 +132,9 @@ func lookupKeys(c *support.Customer) [][2]string {
 	}
 	for _, w := range c.NameWords() {
 		keys = append(keys, [2]string{namePK(w), w + "#" + c.ID})
+	}
+	for _, x := range c.FormerXUserIDs {
+		keys = append(keys, [2]string{formerXUserPK(x), sk})
 	}
 	slices.SortFunc(keys, func(a, b [2]string) int { return strings.Compare(a[0]+"\x00"+a[1], b[0]+"\x00"+b[1]) })
 	return slices.Compact(keys)
@@ -176,7 +184,7 @@ func (s *Store) customerClaims(c *support.Customer, version int64, token string)
 // learning the old record from ALL_OLD, (4) delete the lookups and release
 // the claims only the old record had. A write that stops half-way leaves
 // only extra lookups or claims, which readers check against the record.
-// Calls: 1 PutItem per claim (0–2) and per lookup (one per e-mail, phone
+// Calls: 1 PutItem per claim (0–2) and per lookup (one per e-mail, phone key, former X account
 // and name word, run in parallel), 1 PutItem for the customer, 1 DeleteItem
 // per dropped value.
 func (s *Store) PutCustomer(ctx context.Context, c *support.Customer) error {
@@ -465,6 +473,23 @@ func (s *Store) CustomerByXUserID(ctx context.Context, xUserID string) (*support
 		return nil, fmt.Errorf("dynamo: customer by X user id %s: %w", xUserID, err)
 	}
 	return c, nil
+}
+
+// CustomerByFormerXUserID finds the customer, not merged, most recently
+// updated, that lists the X user id among its FormerXUserIDs (see
+// support.Store). Calls: 1 Query, 1 BatchGetItem.
+func (s *Store) CustomerByFormerXUserID(ctx context.Context, xUserID string) (*support.Customer, error) {
+	found, err := s.customersByLookup(ctx, formerXUserPK(xUserID), func(c *support.Customer) bool {
+		return slices.Contains(c.FormerXUserIDs, xUserID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: customer by former X user id %s: %w", xUserID, err)
+	}
+	if len(found) == 0 {
+		return nil, notFound("No customer had the X user id %s.", xUserID)
+	}
+	latest := slices.MaxFunc(found, func(a, b support.Customer) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	return &latest, nil
 }
 
 // CustomerByHandle finds the customer with this Twitter handle,

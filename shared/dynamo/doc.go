@@ -22,6 +22,7 @@
 //	 e-mail lookup         CEMAIL#<lower e-mail>         CUST#<id>           customer_id, version
 //	 phone lookup          CPHONE#<phone search key>     CUST#<id>           customer_id, version
 //	 name word lookup      CNAME#<first rune of word>    <word>#<id>         customer_id, version
+//	 former X account      CXFORMER#<x user id>          CUST#<id>           customer_id, version
 //	 X user id claim       XUSER#<x user id>             CUST                customer_id, token, claimed_at, version
 //	 handle claim          CHANDLE#<lower handle>        CUST                customer_id, token, claimed_at, version
 //	follow state           CUST#<customer id>            FOLLOW#<handle id>  customer_follows(_at), brand_follows(_at), pending

@@ -29,6 +29,9 @@ const (
 	EInvalidIdempotencyKey = "invalid_idempotency_key"
 	// ERequestInProgress: the first request with this Idempotency-Key is still being answered.
 	ERequestInProgress = "request_in_progress"
+	// EMethodNotAllowed: a path that has routes, none with the request's
+	// method (405, with the Allow header).
+	EMethodNotAllowed = "method_not_allowed"
 )
 
 // statusOf maps each application error code to its HTTP status; this is
@@ -46,6 +49,7 @@ var statusOf = map[string]int{
 	support.EInvalidHandle:              http.StatusBadRequest,
 	support.EValidation:                 http.StatusBadRequest,
 	EInvalidJSON:                        http.StatusBadRequest,
+	EMethodNotAllowed:                   http.StatusMethodNotAllowed,
 	EInvalidCRCToken:                    http.StatusBadRequest,
 	support.ENotFound:                   http.StatusNotFound,
 	support.EConflict:                   http.StatusConflict,

@@ -124,6 +124,12 @@ func FirstLine(text string) string {
 
 // NoteMessage makes m the case's last message if it is the newest one
 // (messages applied out of order leave the newest) and reports whether the
+// TalksTo reports whether the case's conversation is with the X account
+// xUserID: it is bound to that account, or to none yet.
+func (c *Case) TalksTo(xUserID string) bool {
+	return c.Account == nil || c.Account.XUserID == "" || c.Account.XUserID == xUserID
+}
+
 // summary changed. A deleted message keeps its place with an empty line.
 func (c *Case) NoteMessage(m *Message) bool {
 	lm := c.Summary.LastMessage
@@ -169,7 +175,7 @@ func (c *Case) MoveToBy(to CaseStatus, now time.Time, by Agent) error {
 			Fields: []FieldError{{Name: "status", Code: "invalid", Detail: "A status is one of new, open, pending, resolved, closed."}}}
 	}
 	if !c.Status.CanMoveTo(to) {
-		return Errorf(EInvalidTransition, "A %s case cannot become %s.", c.Status, to)
+		return Errorf(EInvalidTransition, "%s %s case cannot become %s.", article(string(c.Status)), c.Status, to)
 	}
 	if c.Status != to {
 		c.Status = to
@@ -210,4 +216,12 @@ func (c *Case) accountCopy() *TwitterAccount {
 	}
 	a := *c.Account
 	return &a
+}
+
+// article is "An" before a word that starts with a vowel, else "A".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "An"
+	}
+	return "A"
 }

@@ -24,8 +24,15 @@ type NewCase struct {
 // queued) and queues the Tweet. DynamoDB calls: 5 (customer, handle, work,
 // case, message).
 func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, error) {
+	var v validation
 	if strings.TrimSpace(in.CustomerID) == "" {
-		return nil, nil, fieldError("customer_id", "required", "Name the customer the case is with.")
+		v.add("customer_id", "required", "Name the customer the case is with.")
+	}
+	if in.Text == "" {
+		v.add("text", "required", "Write the case's first Tweet.")
+	}
+	if err := v.err(); err != nil {
+		return nil, nil, err
 	}
 	if _, err := s.judgeText(ModeMention, in.Text); err != nil {
 		return nil, nil, err

@@ -26,6 +26,12 @@ type Customer struct {
 	// most recent first (at most MaxPreviousHandles): renamed on X, or given
 	// up when X passed the name on to another account.
 	PreviousHandles []string
+	// FormerXUserIDs are the X accounts (user ids) the customer had before
+	// an agent gave them another or removed theirs, most recent first (at
+	// most MaxFormerXUserIDs): a case opened with one stays with it, and a
+	// message from one still reaches this customer while no other
+	// customer has that account.
+	FormerXUserIDs []string
 	// MergedInto is the customer this one was merged into; a merged
 	// customer keeps only its id, name and this pointer.
 	MergedInto string
@@ -81,13 +87,25 @@ func (c *Customer) Validate() error {
 // MaxPreviousHandles is how many earlier screen names a customer keeps.
 const MaxPreviousHandles = 10
 
+// MaxFormerXUserIDs is how many earlier X accounts a customer keeps.
+const MaxFormerXUserIDs = 10
+
 // SetTwitter gives the customer the X account t. When it is the same X
 // account under another screen name (a rename on X), or the screen name is
 // lost (t.Handle ""), the old screen name becomes the most recent of
-// PreviousHandles; a different X account starts with none.
+// PreviousHandles; a different X account starts with none, and the one it
+// replaces becomes the most recent of FormerXUserIDs.
 func (c *Customer) SetTwitter(t *TwitterAccount) {
 	old := c.Twitter
 	c.Twitter = t
+	if t != nil && t.XUserID != "" {
+		c.FormerXUserIDs = slices.DeleteFunc(slices.Clone(c.FormerXUserIDs), func(x string) bool { return x == t.XUserID })
+	}
+	if old != nil && old.XUserID != "" && (t == nil || t.XUserID != old.XUserID) {
+		former := slices.DeleteFunc(slices.Clone(c.FormerXUserIDs), func(x string) bool { return x == old.XUserID })
+		former = append([]string{old.XUserID}, former...)
+		c.FormerXUserIDs = former[:min(len(former), MaxFormerXUserIDs)]
+	}
 	if old == nil || old.Handle == "" {
 		return
 	}

@@ -128,11 +128,11 @@ func (s *Service) MergeCustomers(ctx context.Context, survivorID, fromID string)
 
 	// (1) The survivor gains the e-mails and phones.
 	survivor, err = UpdateCustomer(ctx, s.store, survivor, func(c *Customer) bool {
-		emails, phones := union(c.Emails, from.Emails), union(c.Phones, from.Phones)
-		if slices.Equal(emails, c.Emails) && slices.Equal(phones, c.Phones) {
+		emails, phones, former := union(c.Emails, from.Emails), union(c.Phones, from.Phones), union(c.FormerXUserIDs, from.FormerXUserIDs)
+		if slices.Equal(emails, c.Emails) && slices.Equal(phones, c.Phones) && slices.Equal(former, c.FormerXUserIDs) {
 			return false
 		}
-		c.Emails, c.Phones, c.UpdatedAt = emails, phones, now
+		c.Emails, c.Phones, c.FormerXUserIDs, c.UpdatedAt = emails, phones, former, now
 		IndexPhones(c, s.phones)
 		return true
 	})
@@ -142,13 +142,13 @@ func (s *Service) MergeCustomers(ctx context.Context, survivorID, fromID string)
 	// (2) The merged customer keeps its name and the pointer only.
 	twitter, previous := from.Twitter, from.PreviousHandles
 	from, err = UpdateCustomer(ctx, s.store, from, func(c *Customer) bool {
-		if c.MergedInto == survivorID && c.Twitter == nil && len(c.Emails) == 0 && len(c.Phones) == 0 {
+		if c.MergedInto == survivorID && c.Twitter == nil && len(c.Emails) == 0 && len(c.Phones) == 0 && len(c.FormerXUserIDs) == 0 {
 			return false
 		}
 		if twitter == nil {
 			twitter, previous = c.Twitter, c.PreviousHandles
 		}
-		c.MergedInto, c.Twitter, c.PreviousHandles, c.Emails, c.Phones, c.PhoneKeys, c.UpdatedAt = survivorID, nil, nil, nil, nil, nil, now
+		c.MergedInto, c.Twitter, c.PreviousHandles, c.Emails, c.Phones, c.PhoneKeys, c.FormerXUserIDs, c.UpdatedAt = survivorID, nil, nil, nil, nil, nil, nil, now
 		return true
 	})
 	if err != nil {

@@ -173,3 +173,21 @@ func TestValidateContacts(t *testing.T) {
 		})
 	}
 }
+
+func TestSetTwitterKeepsFormerAccounts(t *testing.T) {
+	c := &Customer{}
+	c.SetTwitter(&TwitterAccount{Handle: "carol_x", XUserID: "1"})
+	c.SetTwitter(&TwitterAccount{Handle: "carol_renamed", XUserID: "1"}) // a rename: same account
+	if len(c.FormerXUserIDs) != 0 {
+		t.Fatalf("after a rename: former = %v, want none", c.FormerXUserIDs)
+	}
+	c.SetTwitter(&TwitterAccount{Handle: "carol_new", XUserID: "2"})
+	c.SetTwitter(nil)
+	if want := []string{"2", "1"}; !slices.Equal(c.FormerXUserIDs, want) {
+		t.Fatalf("former = %v, want %v", c.FormerXUserIDs, want)
+	}
+	c.SetTwitter(&TwitterAccount{Handle: "carol_x", XUserID: "1"}) // the first account back
+	if want := []string{"2"}; !slices.Equal(c.FormerXUserIDs, want) {
+		t.Errorf("former = %v, want %v", c.FormerXUserIDs, want)
+	}
+}

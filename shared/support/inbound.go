@@ -254,7 +254,7 @@ func (in *Inbound) dmCase(ctx context.Context, customerID, handleID string, dm *
 		if err != nil && ErrorCode(err) != ENotFound {
 			return nil, err
 		}
-		if current != nil && current.Status != CaseClosed {
+		if current != nil && current.Status != CaseClosed && current.TalksTo(dm.Sender.ID) {
 			return current, nil
 		}
 		prev := ""
@@ -442,8 +442,9 @@ func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid st
 	return err
 }
 
-// customerFor returns the customer with the X account, making one from what
-// X says of the user when there is none.
+// customerFor returns the customer with the X account, else the customer
+// an agent took it from (FormerXUserIDs), making one from what X says of
+// the user when there is neither.
 func (in *Inbound) customerFor(ctx context.Context, u XAccount) (*Customer, error) {
 	for attempt := 0; attempt < 3; attempt++ {
 		c, err := in.store.CustomerByXUserID(ctx, u.ID)
@@ -452,6 +453,13 @@ func (in *Inbound) customerFor(ctx context.Context, u XAccount) (*Customer, erro
 			return c, nil
 		}
 		if ErrorCode(err) != ENotFound {
+			return nil, err
+		}
+		// An account an agent replaced on its customer is still theirs:
+		// its conversations are in that customer's cases.
+		if c, err := in.store.CustomerByFormerXUserID(ctx, u.ID); err == nil {
+			return c, nil
+		} else if ErrorCode(err) != ENotFound {
 			return nil, err
 		}
 		now := in.now()

@@ -451,3 +451,43 @@ func TestRenamedCustomerGetsTheNewHandle(t *testing.T) {
 		t.Errorf("%d cases, want both Tweets with the one customer", n)
 	}
 }
+
+// Issue 14 item 3: when an agent gives Carol another X account, the
+// conversation with her old one stays hers: a DM from the old account's X
+// id joins her DM case bound to it, and the new account's first DM opens
+// its own case instead of landing in a case whose replies go elsewhere.
+func TestReplacedAccountStaysWithItsCustomer(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	const carolX, carolNewX = "3000000000000000001", "3000000000000000002"
+	e.mustDeliver(dm("4001", carolX, "carol_x", brandX, "my order is late", ts(0)))
+	carol := e.customer(carolX)
+	old := e.cases(carol.ID)
+	if len(old) != 1 || old[0].Account == nil || old[0].Account.XUserID != carolX {
+		t.Fatalf("cases = %+v, want one DM case bound to carol_x", old)
+	}
+	// The agent sets Carol's handle to another account (PUT /v1/customers/{id}/twitter).
+	carol.SetTwitter(&support.TwitterAccount{Handle: "carol_new", XUserID: carolNewX})
+	if err := e.store.PutCustomer(ctx, carol); err != nil {
+		t.Fatal(err)
+	}
+	e.mustDeliver(dm("4002", carolX, "carol_x", brandX, "still waiting", ts(1)))
+	if got, err := e.store.CustomerByFormerXUserID(ctx, carolX); err != nil || got.ID != carol.ID {
+		t.Fatalf("customer by former X id: %v, %v", got, err)
+	}
+	cases := e.cases(carol.ID)
+	if len(cases) != 1 || len(e.messages(cases[0].ID)) != 2 {
+		t.Fatalf("after a DM from the old account: %d cases, want its DM in Carol's one case", len(cases))
+	}
+	e.mustDeliver(dm("4003", carolNewX, "carol_new", brandX, "hi from my new account", ts(2)))
+	cases = e.cases(carol.ID)
+	if len(cases) != 2 {
+		t.Fatalf("after a DM from the new account: %d cases, want a second one for it", len(cases))
+	}
+	for _, c := range cases {
+		msgs := e.messages(c.ID)
+		if c.Account == nil || msgs[0].XID == "4003" != (c.Account.XUserID == carolNewX) {
+			t.Errorf("case %s bound to %+v holds %+v", c.ID, c.Account, msgs)
+		}
+	}
+}

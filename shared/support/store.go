@@ -49,6 +49,10 @@ type CustomerStore interface {
 	// CustomersByNamePrefix finds customers with a name word starting with prefix, case-insensitively.
 	CustomersByNamePrefix(ctx context.Context, prefix string, page PageRequest) (Page[Customer], error)
 	CustomerByXUserID(ctx context.Context, xUserID string) (*Customer, error)
+	// CustomerByFormerXUserID finds the customer, not merged, most
+	// recently updated, that lists the X user id among its
+	// FormerXUserIDs; ENotFound when none does.
+	CustomerByFormerXUserID(ctx context.Context, xUserID string) (*Customer, error)
 	// CustomerByHandle finds the customer with this Twitter handle, case-insensitively.
 	CustomerByHandle(ctx context.Context, handle string) (*Customer, error)
 }

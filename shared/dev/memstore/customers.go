@@ -136,6 +136,19 @@ func (s *Store) CustomerByXUserID(ctx context.Context, xUserID string) (*support
 	return &found[0], nil
 }
 
+// CustomerByFormerXUserID finds the customer, not merged, most recently
+// updated, that lists the X user id among its FormerXUserIDs.
+func (s *Store) CustomerByFormerXUserID(ctx context.Context, xUserID string) (*support.Customer, error) {
+	found := s.customersWhere(func(c *support.Customer) bool {
+		return xUserID != "" && c.MergedInto == "" && slices.Contains(c.FormerXUserIDs, xUserID)
+	})
+	if len(found) == 0 {
+		return nil, fmt.Errorf("memstore: customer by former X user id %s: %w", xUserID, notFound("No customer had the X user id %s.", xUserID))
+	}
+	latest := slices.MaxFunc(found, func(a, b support.Customer) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	return &latest, nil
+}
+
 // CustomerByHandle finds the customer with this Twitter handle,
 // case-insensitively (a leading @ is ignored).
 func (s *Store) CustomerByHandle(ctx context.Context, handle string) (*support.Customer, error) {

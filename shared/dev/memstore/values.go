@@ -62,6 +62,7 @@ func strs(s []string) []string {
 func copyCustomer(c *support.Customer) *support.Customer {
 	out := *c
 	out.Emails, out.Phones, out.PhoneKeys, out.PreviousHandles = strs(c.Emails), strs(c.Phones), strs(c.PhoneKeys), strs(c.PreviousHandles)
+	out.FormerXUserIDs = strs(c.FormerXUserIDs)
 	if c.Twitter != nil {
 		tw := *c.Twitter
 		out.Twitter = &tw

@@ -269,6 +269,26 @@ func testCustomerByHandle(t *testing.T, f *fixture) {
 	wantCode(t, err, support.ENotFound)
 }
 
+// A customer is found by the X accounts an agent replaced on it, the
+// most recently updated first, and no longer once it drops one.
+func testCustomerByFormerXUserID(t *testing.T, f *fixture) {
+	s := f.store
+	carol := newCustomer(1, "Carol", nil, nil, "carol_new", "502")
+	carol.FormerXUserIDs = []string{"501"}
+	must(t, s.PutCustomer(f.ctx, carol))
+	got, err := s.CustomerByFormerXUserID(f.ctx, "501")
+	must(t, err)
+	if got.ID != carol.ID || got.Twitter.XUserID != "502" {
+		t.Fatalf("former 501 finds %+v", got)
+	}
+	_, err = s.CustomerByFormerXUserID(f.ctx, "502") // her current account is not a former one
+	wantCode(t, err, support.ENotFound)
+	carol.FormerXUserIDs = nil
+	must(t, s.PutCustomer(f.ctx, carol))
+	_, err = s.CustomerByFormerXUserID(f.ctx, "501")
+	wantCode(t, err, support.ENotFound)
+}
+
 func testNotFound(t *testing.T, f *fixture) {
 	s := f.store
 	id := idAt(1)

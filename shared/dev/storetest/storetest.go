@@ -35,6 +35,7 @@ var tests = []struct {
 	{"CustomerNamePrefixPages", testCustomerNamePrefixPages},
 	{"CustomerXUserIDIsUnique", testCustomerXUserIDIsUnique},
 	{"CustomerByHandle", testCustomerByHandle},
+	{"CustomerByFormerXUserID", testCustomerByFormerXUserID},
 	{"CustomerConcurrentClaims", testCustomerConcurrentClaims},
 	{"CustomerLostWriteReleasesClaims", testCustomerLostWriteReleasesClaims},
 	{"BrandHandles", testBrandHandles},
