@@ -85,6 +85,9 @@ dev: deps console ## Run the whole system locally (Ctrl-C stops everything).
 
 .PHONY: test
 test: deps lint build console $(RIE) ## Run every test, unit and integration (starts and stops its own servers; the browser tests need Chromium, see web/console).
+	@# The CDK app's first build takes minutes: done here, the stack test's
+	@# cdk synth (go run ./infra) finds it in the build cache.
+	$(GO) build -o /dev/null ./infra
 	LAMBDA_RIE=$(CURDIR)/$(RIE) LAMBDA_BUILD_DIR=$(CURDIR)/$(BUILD_DIR) $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # --- the rest ---------------------------------------------------------

@@ -36,7 +36,10 @@ func startCDKSynth(outdir string) {
 		close(s.done)
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// make test builds the CDK app first; run alone on a fresh clone, the
+	// synth compiles it (about 4 minutes on 2 quiet cores, far more on a
+	// busy machine).
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	s.cancel = cancel
 	cmd := exec.CommandContext(ctx, "node", filepath.Join(cfg.Dir, "node_modules", "aws-cdk", "bin", "cdk"),
 		"synth", "--quiet", "--no-notices", "--output", outdir)
