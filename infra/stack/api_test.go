@@ -163,7 +163,9 @@ func TestRoutesAreTheCodesRoutes(t *testing.T) {
 				req := httptest.NewRequestWithContext(context.Background(), method, param.ReplaceAllString(path, "x"), nil)
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
-				if !strings.Contains(rec.Body.String(), "There is no route") {
+				// A function without the route answers 404 (no route with
+				// the path) or 405 (the path with other methods).
+				if !strings.Contains(rec.Body.String(), "There is no route") && rec.Code != http.StatusMethodNotAllowed {
 					servedBy = append(servedBy, name)
 				}
 			}
