@@ -1,17 +1,15 @@
 // Command console is the Lambda function for the console's reads and small
-// writes (brand handles, customers, case lists and reads, case status) and
-// the health check, behind API Gateway's HTTP API. It queues the brand
+// writes (brand handles, customer search and reads, case lists and reads,
+// case status) and the health check, behind API Gateway's HTTP API
+// (customer writes are the customers function's). It queues the brand
 // handles' subscribe and unsubscribe commands on the outbound queue and
 // checks their credentials secrets.
 package main
 
 import (
 	"github.com/acme/twitter-cases/functions"
-	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi"
-	"github.com/acme/twitter-cases/shared/phone"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
@@ -20,9 +18,4 @@ func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Console declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Console, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xwire.XUsers, Credentials: xwire.Credentials, Phones: phones})
-
-// phones reads customers' phone numbers in the deployment's default region
-// into search keys. This function is the only one that writes them
-// (create, edit, merge), so the only one that links libphonenumber.
-func phones(cfg config.Config) (support.Phones, error) { return phone.New(cfg.PhoneRegion) }
+var handler = consoleapi.Function(functions.Console, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xwire.XUsers, Credentials: xwire.Credentials})
