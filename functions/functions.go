@@ -128,20 +128,22 @@ var Console = Function{
 }
 
 // Customers is the customers function: the routes that write a customer's
-// phones. It alone links the phone library, whose init parses every
+// phones (and look a new customer's Twitter handle up on X). It alone links the phone library, whose init parses every
 // region's metadata (about 2 MB of zip and tens of milliseconds of cold
 // start), so that the console's reads never pay for it.
 var Customers = Function{
 	Name:        "customers",
 	Description: "Console API: create, edit and merge customers (their phones read into search keys)",
 	MemoryMB:    httpMemoryMB,
-	Timeout:     httpTimeout,
+	Timeout:     lookupTimeout,
 	Routes: []string{
 		"POST /v1/customers",
 		"PATCH /v1/customers/{id}",
 		"POST /v1/customers/{id}/merge",
 	},
-	Access: Access{Table: true, ConsoleAPI: true, Phones: true},
+	// A customer created with a Twitter handle is looked up on X, signed
+	// as a connected brand handle.
+	Access: Access{Table: true, XApp: true, BrandHandles: true, ConsoleAPI: true, Phones: true},
 }
 
 // CreateCase is the create-case function.

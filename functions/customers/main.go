@@ -1,6 +1,6 @@
 // Command customers is the Lambda function for the console's customer
-// writes (create, edit, merge) behind API Gateway's HTTP API. Customers'
-// phone numbers are read into search keys here, so this is the only
+// writes (create, edit, merge) behind API Gateway's HTTP API; a new
+// customer's Twitter handle is looked up on X. Customers' phone numbers are read into search keys here, so this is the only
 // function that links libphonenumber.
 package main
 
@@ -11,13 +11,14 @@ import (
 	"github.com/acme/twitter-cases/shared/phone"
 	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
+	"github.com/acme/twitter-cases/shared/xwire"
 )
 
 func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Customers declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Customers, consoleapi.Needs{Phones: phones})
+var handler = consoleapi.Function(functions.Customers, consoleapi.Needs{XUsers: xwire.XUsers, Credentials: xwire.Credentials, Phones: phones})
 
 // phones reads customers' phone numbers in the deployment's default region
 // into search keys.

@@ -24,11 +24,9 @@ import (
 
 // The console function: the health check without a token, the customer
 // search with the authorizer's claims (and CORS for the console's origin),
-// 401 without them, and a customer created with a Twitter handle looked up
-// on X as a connected brand handle: credentials from Secrets Manager.
+// 401 without them.
 func TestConsole(t *testing.T) {
 	d := deploy(t)
-	sim := d.withX()
 	fn := d.start("console")
 
 	resp := call(t, fn, event(t, "healthz.json"), 200)
@@ -44,10 +42,20 @@ func TestConsole(t *testing.T) {
 		t.Errorf("Access-Control-Allow-Origin = %q, want %q (ALLOWED_ORIGINS)", got, consoleOrigin)
 	}
 	call(t, fn, event(t, "customers-search-no-jwt.json"), 401)
+}
+
+// The customers function: a customer created with a Twitter handle looked
+// up on X as a connected brand handle (credentials from Secrets Manager),
+// and a phone read in the deployment's default region.
+func TestCustomers(t *testing.T) {
+	d := deploy(t)
+	sim := d.withX()
+	fn := d.start("customers")
+	search := event(t, "customers-search.json")
 
 	userID := createXUser(t, sim, "dana_online")
-	resp = call(t, fn, request(search, "POST", "/v1/customers",
-		`{"name":"Dana Online","emails":["dana@example.com"],"phones":[],"twitter_handle":"@dana_online"}`), 201)
+	resp := call(t, fn, request(search, "POST", "/v1/customers",
+		`{"name":"Dana Online","emails":["dana@example.com"],"phones":["(555) 010-0042"],"twitter_handle":"@dana_online"}`), 201)
 	if !strings.Contains(resp.Body, `"x_user_id":"`+userID+`"`) {
 		t.Errorf("created customer = %s, want X user %s", resp.Body, userID)
 	}
