@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -290,8 +291,26 @@ func TestHandlerServesTheDocument(t *testing.T) {
 	defer resp.Body.Close()
 	var buf bytes.Buffer
 	buf.ReadFrom(resp.Body)
-	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" || !bytes.Equal(buf.Bytes(), openapi.Document()) {
-		t.Errorf("GET %s = %d %q, %d bytes", openapi.Path, resp.StatusCode, resp.Header.Get("Content-Type"), buf.Len())
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("GET %s = %d %q, %d bytes", openapi.Path, resp.StatusCode, resp.Header.Get("Content-Type"), buf.Len())
+	}
+	// The document as embedded, but for its servers: where it was asked
+	// for (issue 14 item 8: not 8080 whatever PORT is).
+	var served, embedded map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &served); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(openapi.Document(), &embedded); err != nil {
+		t.Fatal(err)
+	}
+	servers, _ := served["servers"].([]any)
+	if len(servers) != 1 || servers[0].(map[string]any)["url"] != srv.URL {
+		t.Errorf("servers = %v, want only %s", served["servers"], srv.URL)
+	}
+	delete(served, "servers")
+	delete(embedded, "servers")
+	if !reflect.DeepEqual(served, embedded) {
+		t.Error("the served document differs from the embedded one beyond its servers")
 	}
 	req, _ := http.NewRequest("POST", srv.URL+openapi.Path, nil)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 405 {
