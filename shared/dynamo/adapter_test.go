@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/dev/storetest"
 	"github.com/acme/twitter-cases/shared/support"
 )
 
@@ -103,7 +104,7 @@ func TestCustomerStaleClaimIsTakenOver(t *testing.T) {
 
 	c := newCustomer(1, "Gina Three", nil, nil, "gina", "300")
 	// While the claim is fresh, its write may still be under way.
-	wantCode(t, s.PutCustomer(f.ctx, c), support.EConflict)
+	storetest.WantCode(t, s.PutCustomer(f.ctx, c), support.EConflict)
 	f.clock.Advance(5 * time.Minute)
 	must(t, s.PutCustomer(f.ctx, c))
 	got, err := s.CustomerByXUserID(f.ctx, "300")
@@ -122,7 +123,7 @@ func TestNoItemsLeftBehind(t *testing.T) {
 	a := newCustomer(1, "Eve One", []string{"eve1@example.com"}, nil, "eve_one", "200")
 	must(t, s.PutCustomer(f.ctx, a))
 	b := newCustomer(2, "Frank Two", []string{"frank@example.com"}, nil, "frank_two", "200")
-	wantCode(t, s.PutCustomer(f.ctx, b), support.EConflict)
+	storetest.WantCode(t, s.PutCustomer(f.ctx, b), support.EConflict)
 	if f.rawItem("CEMAIL#frank@example.com", "CUST#"+b.ID) != nil || f.rawItem("CHANDLE#frank_two", "CUST") != nil {
 		t.Fatal("a refused customer left lookup or claim items")
 	}
@@ -135,7 +136,7 @@ func TestNoItemsLeftBehind(t *testing.T) {
 	a.Name = "Eve Eight"
 	must(t, s.PutCustomer(f.ctx, a))
 	stale.Twitter = &support.TwitterAccount{Handle: "kim7", XUserID: "888"}
-	wantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
+	storetest.WantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
 	if f.rawItem("XUSER#888", "CUST") != nil || f.rawItem("CHANDLE#kim7", "CUST") != nil {
 		t.Fatal("a lost write kept its claims")
 	}

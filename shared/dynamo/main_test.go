@@ -2,10 +2,8 @@ package dynamo_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -41,7 +39,7 @@ type fixture struct {
 	ctx   context.Context
 	table string
 	store *dynamo.Store
-	clock *clock
+	clock *storetest.Clock
 }
 
 // newFixture creates a table of its own for the test, and a store on it
@@ -63,40 +61,8 @@ func newFixture(t *testing.T) *fixture {
 		}); err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c := storetest.NewClock()
 	return &fixture{t: t, ctx: ctx, table: name, store: dynamo.New(client, name, dynamo.WithClock(c.Now)), clock: c}
-}
-
-// clock is a settable clock for WithClock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// wantCode fails the test unless err carries the application error code.
-func wantCode(t *testing.T, err error, code string) {
-	t.Helper()
-	if got := support.ErrorCode(err); got != code {
-		t.Fatalf("error code = %q (%v), want %q", got, err, code)
-	}
-	if code != "" && code != support.EInternal {
-		var e *support.Error
-		if !errors.As(err, &e) {
-			t.Fatalf("error %v is not a *support.Error", err)
-		}
-	}
 }
 
 func must(t *testing.T, err error) {

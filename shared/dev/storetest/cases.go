@@ -41,13 +41,13 @@ func testCasePutGet(t *testing.T, f *fixture) {
 	}
 	dup := *c
 	dup.Version = 0
-	wantCode(t, s.PutCase(f.ctx, &dup), support.EConflict)
+	WantCode(t, s.PutCase(f.ctx, &dup), support.EConflict)
 
 	must(t, c.MoveTo(support.CaseOpen, base.Add(2*time.Hour)))
 	must(t, s.PutCase(f.ctx, c))
 	stale := *got
 	must(t, stale.MoveTo(support.CaseClosed, base.Add(3*time.Hour)))
-	wantCode(t, s.PutCase(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutCase(f.ctx, &stale), support.EConflict)
 	got, err = s.GetCase(f.ctx, c.ID)
 	must(t, err)
 	if got.Status != support.CaseOpen || got.Version != 2 {
@@ -56,7 +56,7 @@ func testCasePutGet(t *testing.T, f *fixture) {
 	// Updating a case that was never created is a conflict too.
 	ghost := newCase(2, "cust-1", support.CaseOpen, base)
 	ghost.Version = 3
-	wantCode(t, s.PutCase(f.ctx, ghost), support.EConflict)
+	WantCode(t, s.PutCase(f.ctx, ghost), support.EConflict)
 }
 
 // Ten writers change one case at once, each reading it, changing it and
@@ -189,9 +189,9 @@ func testCasesOfCustomer(t *testing.T, f *fixture) {
 	other, err := s.CasesOfCustomer(f.ctx, "cust-2", "", support.PageRequest{Limit: 1})
 	must(t, err)
 	_, err = s.CasesOfCustomer(f.ctx, "cust-1", "", support.PageRequest{Cursor: other.NextCursor})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 	_, err = s.CasesOfCustomer(f.ctx, "cust-1", "", support.PageRequest{Cursor: "not a cursor"})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 }
 
 func testCasesByStatus(t *testing.T, f *fixture) {
@@ -221,7 +221,7 @@ func testCasesByStatus(t *testing.T, f *fixture) {
 		t.Fatalf("pending %v", got)
 	}
 	_, err = s.CasesByStatus(f.ctx, "", support.PageRequest{})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 }
 
 func testDMCasePointer(t *testing.T, f *fixture) {
@@ -233,7 +233,7 @@ func testDMCasePointer(t *testing.T, f *fixture) {
 	must(t, s.PutCase(f.ctx, c2))
 
 	_, err := s.DMCase(f.ctx, "cust-1", "handle-1")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	must(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c1.ID, ""))
 	got, err := s.DMCase(f.ctx, "cust-1", "handle-1")
 	must(t, err)
@@ -241,8 +241,8 @@ func testDMCasePointer(t *testing.T, f *fixture) {
 		t.Fatalf("DM case %s, want %s", got.ID, c1.ID)
 	}
 	// Someone else already pointed it somewhere: conflicts.
-	wantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, ""), support.EConflict)
-	wantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, idAt(77)), support.EConflict)
+	WantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, ""), support.EConflict)
+	WantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, idAt(77)), support.EConflict)
 	// Replacing with the right previous case works.
 	must(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, c1.ID))
 	got, err = s.DMCase(f.ctx, "cust-1", "handle-1")
@@ -252,25 +252,25 @@ func testDMCasePointer(t *testing.T, f *fixture) {
 	}
 	// Other pairs are separate.
 	_, err = s.DMCase(f.ctx, "cust-1", "handle-2")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	// A pointer at a case that does not exist reads as none.
 	must(t, s.SetDMCase(f.ctx, "cust-2", "handle-1", idAt(55), ""))
 	_, err = s.DMCase(f.ctx, "cust-2", "handle-1")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 }
 
 func testDeleteCaseOnlyWhenUnchanged(t *testing.T, f *fixture) {
 	s := f.store
 	c := newCase(1, "cust-1", support.CaseNew, base)
 	must(t, s.PutCase(f.ctx, c))
-	wantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version+1), support.EConflict)
+	WantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version+1), support.EConflict)
 	c.Status = support.CaseOpen
 	must(t, s.PutCase(f.ctx, c))
-	wantCode(t, s.DeleteCase(f.ctx, c.ID, 1), support.EConflict) // changed since version 1
+	WantCode(t, s.DeleteCase(f.ctx, c.ID, 1), support.EConflict) // changed since version 1
 	must(t, s.DeleteCase(f.ctx, c.ID, c.Version))
 	_, err := s.GetCase(f.ctx, c.ID)
-	wantCode(t, err, support.ENotFound)
-	wantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version), support.EConflict) // gone
+	WantCode(t, err, support.ENotFound)
+	WantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version), support.EConflict) // gone
 }
 
 // TestUpdateCaseLosesNoUpdate runs the domain's own read-modify-write
@@ -364,13 +364,13 @@ func testRecentCases(t *testing.T, f *fixture) {
 	}
 
 	_, err = s.RecentCases(f.ctx, nil, time.Time{}, support.PageRequest{})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 	_, err = s.RecentCases(f.ctx, []support.CaseStatus{"lost"}, time.Time{}, support.PageRequest{})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 	_, err = s.RecentCases(f.ctx, inbox, time.Time{}, support.PageRequest{Cursor: "not a cursor"})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 	other, err := s.CasesByStatus(f.ctx, support.CaseClosed, support.PageRequest{Limit: 1})
 	must(t, err)
 	_, err = s.RecentCases(f.ctx, inbox, time.Time{}, support.PageRequest{Cursor: other.NextCursor})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 }

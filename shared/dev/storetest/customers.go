@@ -48,14 +48,14 @@ func testCustomerPutGet(t *testing.T, f *fixture) {
 	// Creating it again is a conflict.
 	again := *c
 	again.Version = 0
-	wantCode(t, s.PutCustomer(f.ctx, &again), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, &again), support.EConflict)
 
 	// A stale version loses and changes nothing.
 	c.Name = "Alice Jones"
 	must(t, s.PutCustomer(f.ctx, c))
 	stale := *got // version 1
 	stale.Name = "Alice Stale"
-	wantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
 	got, err = s.GetCustomer(f.ctx, c.ID)
 	must(t, err)
 	if got.Name != "Alice Jones" || got.Version != 2 {
@@ -66,7 +66,7 @@ func testCustomerPutGet(t *testing.T, f *fixture) {
 	}
 
 	_, err = s.GetCustomer(f.ctx, idAt(999))
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 }
 
 func testCustomerSearch(t *testing.T, f *fixture) {
@@ -194,7 +194,7 @@ func testCustomerNamePrefixPages(t *testing.T, f *fixture) {
 	}
 	for _, bad := range []string{"%%%", "bm90IGpzb24", "eyJQSyI6IkNOQU1FI3giLCJTSyI6InphcCJ9"} {
 		_, err := s.CustomersByNamePrefix(f.ctx, "jo", support.PageRequest{Cursor: bad})
-		wantCode(t, err, support.EValidation)
+		WantCode(t, err, support.EValidation)
 	}
 }
 
@@ -203,15 +203,15 @@ func testCustomerXUserIDIsUnique(t *testing.T, f *fixture) {
 	a := newCustomer(1, "Eve One", []string{"eve1@example.com"}, nil, "eve_one", "200")
 	must(t, s.PutCustomer(f.ctx, a))
 	b := newCustomer(2, "Frank Two", []string{"frank@example.com"}, nil, "frank_two", "200")
-	wantCode(t, s.PutCustomer(f.ctx, b), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, b), support.EConflict)
 	// Nothing of b was written.
 	_, err := s.GetCustomer(f.ctx, b.ID)
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	if found, err := s.CustomersByEmail(f.ctx, "frank@example.com"); err != nil || len(found) != 0 {
 		t.Fatalf("a refused customer's e-mail finds %v (%v)", ids(found), err)
 	}
 	_, err = s.CustomerByHandle(f.ctx, "frank_two")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	got, err := s.CustomerByXUserID(f.ctx, "200")
 	must(t, err)
 	if got.ID != a.ID {
@@ -229,11 +229,11 @@ func testCustomerXUserIDIsUnique(t *testing.T, f *fixture) {
 	}
 	// And a cannot take it back.
 	a.Twitter = &support.TwitterAccount{Handle: "eve_one", XUserID: "200"}
-	wantCode(t, s.PutCustomer(f.ctx, a), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, a), support.EConflict)
 	_, err = s.CustomerByHandle(f.ctx, "eve_one")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	_, err = s.CustomerByXUserID(f.ctx, "201")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 }
 
 func testCustomerByHandle(t *testing.T, f *fixture) {
@@ -249,7 +249,7 @@ func testCustomerByHandle(t *testing.T, f *fixture) {
 	}
 	// The handle belongs to one customer, whatever its case.
 	other := newCustomer(2, "Ivy Five", nil, nil, "hankFOUR", "401")
-	wantCode(t, s.PutCustomer(f.ctx, other), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, other), support.EConflict)
 	if _, err := s.CustomerByXUserID(f.ctx, "401"); support.ErrorCode(err) != support.ENotFound {
 		t.Fatalf("a refused customer's X user id was kept: %v", err)
 	}
@@ -258,7 +258,7 @@ func testCustomerByHandle(t *testing.T, f *fixture) {
 	c.Twitter.Handle = "Hank_4"
 	must(t, s.PutCustomer(f.ctx, c))
 	_, err := s.CustomerByHandle(f.ctx, "hankfour")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	got, err := s.CustomerByHandle(f.ctx, "HANK_4")
 	must(t, err)
 	if got.ID != c.ID {
@@ -266,7 +266,7 @@ func testCustomerByHandle(t *testing.T, f *fixture) {
 	}
 	must(t, s.PutCustomer(f.ctx, other))
 	_, err = s.CustomerByHandle(f.ctx, "")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 }
 
 // A customer is found by the X accounts an agent replaced on it, the
@@ -282,11 +282,11 @@ func testCustomerByFormerXUserID(t *testing.T, f *fixture) {
 		t.Fatalf("former 501 finds %+v", got)
 	}
 	_, err = s.CustomerByFormerXUserID(f.ctx, "502") // her current account is not a former one
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	carol.FormerXUserIDs = nil
 	must(t, s.PutCustomer(f.ctx, carol))
 	_, err = s.CustomerByFormerXUserID(f.ctx, "501")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 }
 
 func testNotFound(t *testing.T, f *fixture) {
@@ -310,7 +310,7 @@ func testNotFound(t *testing.T, f *fixture) {
 		{"AddFavorite", func() error { _, err := s.AddFavorite(f.ctx, id, id, "h"); return err }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { wantCode(t, tt.call(), support.ENotFound) })
+		t.Run(tt.name, func(t *testing.T) { WantCode(t, tt.call(), support.ENotFound) })
 	}
 }
 
@@ -362,7 +362,7 @@ func testCustomerLostWriteReleasesClaims(t *testing.T, f *fixture) {
 	a.Name = "Kim Eight"
 	must(t, s.PutCustomer(f.ctx, a))
 	stale.Twitter = &support.TwitterAccount{Handle: "kim7", XUserID: "888"}
-	wantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
 	b := newCustomer(2, "Lee Nine", nil, nil, "kim7", "888")
 	must(t, s.PutCustomer(f.ctx, b))
 
@@ -371,7 +371,7 @@ func testCustomerLostWriteReleasesClaims(t *testing.T, f *fixture) {
 	must(t, s.PutCustomer(f.ctx, b))
 	staleB := *b
 	staleB.Version = 1
-	wantCode(t, s.PutCustomer(f.ctx, &staleB), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, &staleB), support.EConflict)
 	got, err := s.CustomerByXUserID(f.ctx, "888")
 	must(t, err)
 	if got.ID != b.ID {

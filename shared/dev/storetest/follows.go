@@ -66,7 +66,7 @@ func testFollowEventsInAnyOrder(t *testing.T, f *fixture) {
 		})
 	}
 	_, err := s.SetCustomerFollowsBrand(f.ctx, "c", "h", true, time.Time{})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 }
 
 func testFollowPendingAndList(t *testing.T, f *fixture) {
@@ -106,7 +106,7 @@ func testFollowPendingAndList(t *testing.T, f *fixture) {
 	if got.Pending != "" || !got.BrandFollowsCustomer {
 		t.Fatalf("after clearing %+v", got)
 	}
-	wantCode(t, s.SetFollowPending(f.ctx, customer, "h1", "block", support.Agent{}), support.EValidation)
+	WantCode(t, s.SetFollowPending(f.ctx, customer, "h1", "block", support.Agent{}), support.EValidation)
 
 	// A late (older) brand event changes nothing, not even pending.
 	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionUnfollow, support.Agent{}))
@@ -153,5 +153,5 @@ func testCustomerWroteByDM(t *testing.T, f *fixture) {
 	if len(list) != 1 || !list[0].CustomerDMAt.Equal(base.Add(time.Minute)) || list[0].DMReason() != support.DMCustomerFollows {
 		t.Fatalf("follows %+v", list)
 	}
-	wantCode(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", time.Time{}), support.EValidation)
+	WantCode(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", time.Time{}), support.EValidation)
 }

@@ -54,16 +54,16 @@ func testBrandHandles(t *testing.T, f *fixture) {
 
 	// An X user id belongs to one brand handle.
 	dup := newHandle(4, "AcmeToo", "502")
-	wantCode(t, s.PutHandle(f.ctx, dup), support.EConflict)
+	WantCode(t, s.PutHandle(f.ctx, dup), support.EConflict)
 	_, err = s.GetHandle(f.ctx, dup.ID)
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 
 	// Disconnected, and then given a new X user id.
 	acme.Status = support.HandleDisconnected
 	acme.XUserID = "512"
 	must(t, s.PutHandle(f.ctx, acme))
 	_, err = s.HandleByXUserID(f.ctx, "502")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	got, err = s.HandleByXUserID(f.ctx, "512")
 	must(t, err)
 	if got.ID != acme.ID || got.Status != support.HandleDisconnected || got.Version != 2 {
@@ -73,13 +73,13 @@ func testBrandHandles(t *testing.T, f *fixture) {
 
 	stale := *zeta
 	stale.Version = 0
-	wantCode(t, s.PutHandle(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutHandle(f.ctx, &stale), support.EConflict)
 	zeta.ScreenName = "ZetaSupport"
 	must(t, s.PutHandle(f.ctx, zeta))
 	stale = *zeta
 	stale.Version = 1
 	stale.ScreenName = "Stale"
-	wantCode(t, s.PutHandle(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutHandle(f.ctx, &stale), support.EConflict)
 	got, err = s.GetHandle(f.ctx, zeta.ID)
 	must(t, err)
 	if got.ScreenName != "ZetaSupport" {
@@ -98,13 +98,13 @@ func testDeletedHandleFreesItsXUserID(t *testing.T, f *fixture) {
 	s := f.store
 	h := newHandle(1, "AcmeSupport", "601")
 	must(t, s.PutHandle(f.ctx, h))
-	wantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version+1), support.EConflict)
+	WantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version+1), support.EConflict)
 	must(t, s.DeleteHandle(f.ctx, h.ID, h.Version))
 	_, err := s.GetHandle(f.ctx, h.ID)
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	_, err = s.HandleByXUserID(f.ctx, "601")
-	wantCode(t, err, support.ENotFound)
-	wantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version), support.EConflict) // gone
+	WantCode(t, err, support.ENotFound)
+	WantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version), support.EConflict) // gone
 	again := newHandle(2, "AcmeSupport", "601")
 	must(t, s.PutHandle(f.ctx, again))
 	got, err := s.HandleByXUserID(f.ctx, "601")
@@ -115,5 +115,5 @@ func testDeletedHandleFreesItsXUserID(t *testing.T, f *fixture) {
 	if list, err := s.ListHandles(f.ctx); err != nil || len(list) != 1 {
 		t.Fatalf("handles %+v (%v)", list, err)
 	}
-	wantCode(t, s.PutHandle(f.ctx, &support.BrandHandle{}), support.EValidation)
+	WantCode(t, s.PutHandle(f.ctx, &support.BrandHandle{}), support.EValidation)
 }

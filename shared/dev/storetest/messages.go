@@ -97,7 +97,7 @@ func testMessagesOfCasePages(t *testing.T, f *fixture) {
 	for name, cursor := range bad {
 		t.Run(name, func(t *testing.T) {
 			_, err := s.MessagesOfCase(f.ctx, caseID, support.PageRequest{Cursor: cursor})
-			wantCode(t, err, support.EValidation)
+			WantCode(t, err, support.EValidation)
 		})
 	}
 }
@@ -142,13 +142,13 @@ func testMessagePutGet(t *testing.T, f *fixture) {
 		t.Fatalf("X id 1001 finds %s", byX.ID)
 	}
 	_, err = s.MessageByXID(f.ctx, support.KindDM, "1001")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 
 	// Another message cannot have the same X id; a DM can (ids of different things).
 	other := newMessage(2, caseID, support.KindTweet, "1001")
-	wantCode(t, s.PutMessage(f.ctx, other), support.EConflict)
+	WantCode(t, s.PutMessage(f.ctx, other), support.EConflict)
 	_, err = s.GetMessage(f.ctx, caseID, other.ID)
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	dm := newMessage(3, idAt(1001), support.KindDM, "1001")
 	must(t, s.PutMessage(f.ctx, dm))
 	byX, err = s.MessageByXID(f.ctx, support.KindDM, "1001")
@@ -161,10 +161,10 @@ func testMessagePutGet(t *testing.T, f *fixture) {
 	stale := *got
 	stale.Text = "stale"
 	stale.Version = 2
-	wantCode(t, s.PutMessage(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutMessage(f.ctx, &stale), support.EConflict)
 	again := *m
 	again.Version = 0
-	wantCode(t, s.PutMessage(f.ctx, &again), support.EConflict)
+	WantCode(t, s.PutMessage(f.ctx, &again), support.EConflict)
 	got, err = s.GetMessage(f.ctx, caseID, m.ID)
 	must(t, err)
 	if got.Text != "hello" || got.Version != 3 {
@@ -184,7 +184,7 @@ func testMessagePutGet(t *testing.T, f *fixture) {
 	m.XID = "1002"
 	must(t, s.PutMessage(f.ctx, m))
 	_, err = s.MessageByXID(f.ctx, support.KindTweet, "1001")
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	must(t, s.PutMessage(f.ctx, other)) // now free
 }
 
@@ -242,9 +242,9 @@ func testRetweetsAndFavorites(t *testing.T, f *fixture) {
 	}
 
 	_, err = s.AddRetweet(f.ctx, caseID, idAt(77), support.Retweet{HandleID: "h1"})
-	wantCode(t, err, support.ENotFound)
+	WantCode(t, err, support.ENotFound)
 	_, err = s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: ""})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 }
 
 // Ten brand handles Retweet one message at once: every Retweet is kept.

@@ -35,7 +35,7 @@ func testIdempotencyKeys(t *testing.T, f *fixture) {
 		t.Fatalf("replay: %+v", existing)
 	}
 	// Another request cannot complete the key while it is held.
-	wantCode(t, s.CompleteIdempotencyKey(f.ctx, support.IdempotencyRecord{Key: rec.Key, RequestHash: "h2", ExpiresAt: expires}), support.EConflict)
+	WantCode(t, s.CompleteIdempotencyKey(f.ctx, support.IdempotencyRecord{Key: rec.Key, RequestHash: "h2", ExpiresAt: expires}), support.EConflict)
 
 	// Released, the key is free again.
 	must(t, s.ReleaseIdempotencyKey(f.ctx, rec.Key))
@@ -61,7 +61,7 @@ func testIdempotencyKeys(t *testing.T, f *fixture) {
 	}
 
 	_, err = s.ReserveIdempotencyKey(f.ctx, support.IdempotencyRecord{Key: "k"})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 }
 
 func testProcessedEvents(t *testing.T, f *fixture) {
@@ -98,7 +98,7 @@ func testProcessedEvents(t *testing.T, f *fixture) {
 		t.Fatal("an expired record blocks marking again")
 	}
 	_, err = s.MarkEventProcessed(f.ctx, "ev2", time.Time{})
-	wantCode(t, err, support.EValidation)
+	WantCode(t, err, support.EValidation)
 }
 func testWorkLifecycle(t *testing.T, f *fixture) {
 	s := f.store
@@ -136,9 +136,9 @@ func testWorkLifecycle(t *testing.T, f *fixture) {
 	next := msg
 	next.ID = "cmd-3"
 	must(t, s.RequeueWork(f.ctx, msg.ID, next, base.Add(3*time.Hour)))
-	wantCode(t, s.RequeueWork(f.ctx, msg.ID, next, base.Add(3*time.Hour)), support.EConflict)
+	WantCode(t, s.RequeueWork(f.ctx, msg.ID, next, base.Add(3*time.Hour)), support.EConflict)
 	_, err = s.NoteRetry(f.ctx, msg, base.Add(time.Hour), true, base)
-	wantCode(t, err, support.EConflict)
+	WantCode(t, err, support.EConflict)
 	must(t, s.ResolveWork(f.ctx, msg)) // not its work any more: nothing happens
 	stale, err = s.StaleWork(f.ctx, base.Add(4*time.Hour))
 	must(t, err)

@@ -68,7 +68,7 @@ func Run(t *testing.T, open Opener) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := &clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)}
+			c := NewClock()
 			tt.run(t, &fixture{ctx: context.Background(), store: open(t, c.Now), clock: c})
 		})
 	}
@@ -78,29 +78,36 @@ func Run(t *testing.T, open Opener) {
 type fixture struct {
 	ctx   context.Context
 	store support.Store
-	clock *clock
+	clock *Clock
 }
 
-// clock is a settable clock; it starts at 2025-03-01 12:00 UTC and moves only when told.
-type clock struct {
+// Clock is a settable clock for a store's tests; it starts at 2025-03-01
+// 12:00 UTC and moves only when told. It is safe for concurrent use.
+type Clock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time {
+// NewClock returns a Clock at 2025-03-01 12:00 UTC.
+func NewClock() *Clock { return &Clock{now: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *clock) Advance(d time.Duration) {
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
 
-// wantCode fails the test unless err carries the application error code.
-func wantCode(t *testing.T, err error, code string) {
+// WantCode fails the test unless err carries the application error code
+// (and, for a code other than "" and internal, is a *support.Error).
+func WantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := support.ErrorCode(err); got != code {
 		t.Fatalf("error code = %q (%v), want %q", got, err, code)
