@@ -114,8 +114,8 @@ func TestFunctionsLinkNoDevPackage(t *testing.T) {
 		}
 	}
 	// The check itself: a function's deps are read (the domain is among them).
-	if !slices.Contains(deps[module+"/functions/console"], module+"/shared/support") {
-		t.Error("functions/console's deps do not list shared/support: the check reads nothing")
+	if !slices.Contains(deps[module+"/functions/console"], module+"/shared/casework") {
+		t.Error("functions/console's deps do not list shared/casework: the check reads nothing")
 	}
 }
 

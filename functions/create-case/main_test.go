@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/lambdatest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 var local *lambdatest.Local
@@ -27,7 +27,7 @@ func TestCreateCaseThroughAPIGateway(t *testing.T) {
 	resp := lambdatest.Invoke(t, h, ev)
 	lambdatest.WantStatus(t, resp, 201)
 	cmds := d.Commands(t)
-	if len(cmds) != 1 || cmds[0].Kind != support.CmdTweet || cmds[0].HandleID != sample.Brands[0].HandleID {
+	if len(cmds) != 1 || cmds[0].Kind != casework.CmdTweet || cmds[0].HandleID != sample.Brands[0].HandleID {
 		t.Fatalf("commands = %+v", cmds)
 	}
 	again := lambdatest.Invoke(t, h, ev) // the same Idempotency-Key

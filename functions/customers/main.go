@@ -6,10 +6,10 @@ package main
 
 import (
 	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/phone"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
@@ -22,4 +22,4 @@ var handler = consoleapi.Function(functions.Customers, consoleapi.Needs{XUsers: 
 
 // phones reads customers' phone numbers in the deployment's default region
 // into search keys.
-func phones(cfg config.Config) (support.Phones, error) { return phone.New(cfg.PhoneRegion) }
+func phones(cfg config.Config) (casework.Phones, error) { return phone.New(cfg.PhoneRegion) }

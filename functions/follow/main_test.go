@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/lambdatest"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 var local *lambdatest.Local
@@ -36,7 +36,7 @@ func TestFollowThroughAPIGateway(t *testing.T) {
 		t.Errorf("body = %s", resp.Body)
 	}
 	cmds := d.Commands(t)
-	if len(cmds) != 1 || cmds[0].Kind != support.CmdFollow || cmds[0].CustomerID != sample.Customers[1].ID {
+	if len(cmds) != 1 || cmds[0].Kind != casework.CmdFollow || cmds[0].CustomerID != sample.Customers[1].ID {
 		t.Fatalf("commands = %+v", cmds)
 	}
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, lambdatest.WithoutAuthorizer(ev)), 401)

@@ -12,9 +12,9 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // scenario is one story told in both of X's formats: each AAA sample of
@@ -135,13 +135,13 @@ func snapshot(t *testing.T, store *dynamo.Store) view {
 			continue // a brand handle
 		}
 		v.Customers = append(v.Customers, fmt.Sprintf("%s %s @%s", x, c.Name, c.Twitter.Handle))
-		cases, err := store.CasesOfCustomer(ctx, cid, "", support.PageRequest{Limit: 200})
+		cases, err := store.CasesOfCustomer(ctx, cid, "", casework.PageRequest{Limit: 200})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, k := range cases.Items {
 			v.Cases = append(v.Cases, fmt.Sprintf("%s %s %s %s", k.ID, x, k.Channel, k.Status))
-			msgs, err := store.MessagesOfCase(ctx, k.ID, support.PageRequest{Limit: 200})
+			msgs, err := store.MessagesOfCase(ctx, k.ID, casework.PageRequest{Limit: 200})
 			if err != nil {
 				t.Fatal(err)
 			}

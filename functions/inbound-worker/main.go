@@ -7,11 +7,11 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/handlecache"
 	"github.com/acme/twitter-cases/shared/inbound"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
 )
 
@@ -26,5 +26,5 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	}
 	// Every event reads its brand handle: kept for a few seconds.
 	store := handlecache.New(dynamo.Open(awsCfg, cfg), 0, nil)
-	return inbound.New(support.NewInbound(store, nil, logger), logger), nil
+	return inbound.New(casework.NewInbound(store, nil, logger), logger), nil
 }

@@ -10,12 +10,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -71,7 +71,7 @@ func TestInboundBatchSample(t *testing.T) {
 	if resp := handle(ev); len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("failures: %+v", resp.BatchItemFailures)
 	}
-	cases, err := store.CasesOfCustomer(context.Background(), sample.Customers[0].ID, "", support.PageRequest{})
+	cases, err := store.CasesOfCustomer(context.Background(), sample.Customers[0].ID, "", casework.PageRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestInboundBatchSample(t *testing.T) {
 	if resp := handle(ev); len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("redelivery failures: %+v", resp.BatchItemFailures)
 	}
-	again, _ := store.CasesOfCustomer(context.Background(), sample.Customers[0].ID, "", support.PageRequest{})
+	again, _ := store.CasesOfCustomer(context.Background(), sample.Customers[0].ID, "", casework.PageRequest{})
 	if len(again.Items) != len(cases.Items) {
 		t.Errorf("redelivery changed the cases: %d then %d", len(cases.Items), len(again.Items))
 	}

@@ -8,11 +8,11 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
@@ -34,6 +34,6 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	if err != nil {
 		return nil, err
 	}
-	subs := outbound.SubscriptionConfig{WebhookID: cfg.XWebhookID, Tag: support.SubscriptionTag(cfg.Stage)}
+	subs := outbound.SubscriptionConfig{WebhookID: cfg.XWebhookID, Tag: casework.SubscriptionTag(cfg.Stage)}
 	return outbound.New(outbound.Deps{Store: dynamo.Open(awsCfg, cfg), X: x, Subscriptions: subs, Delayer: queue, Logger: logger}), nil
 }

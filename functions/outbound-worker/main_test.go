@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
@@ -19,7 +20,6 @@ import (
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -47,8 +47,8 @@ func TestQueuedCaseIsTweeted(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := urls[queues.Outbound.Name]
-	svc := support.NewService(support.Deps{Store: store, Outbox: sqsqueue.New(sqsClient, url)})
-	_, msg, err := svc.CreateCase(ctx, support.NewCase{CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID,
+	svc := casework.NewService(casework.Deps{Store: store, Outbox: sqsqueue.New(sqsClient, url)})
+	_, msg, err := svc.CreateCase(ctx, casework.NewCase{CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID,
 		Text: "@" + sample.Customers[0].Handle + " from the function"})
 	if err != nil {
 		t.Fatal(err)
@@ -91,7 +91,7 @@ func TestQueuedCaseIsTweeted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Status != support.StatusSent || got.XID == "" {
+	if got.Status != casework.StatusSent || got.XID == "" {
 		t.Errorf("message = %+v %+v, want sent", got, got.Error)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/lambdatest"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 var local *lambdatest.Local
@@ -22,7 +22,7 @@ func TestReplyThroughAPIGateway(t *testing.T) {
 	ev := lambdatest.Event(t, "reply.json")
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, ev), 202)
 	cmds := d.Commands(t)
-	if len(cmds) != 1 || cmds[0].Kind != support.CmdDM || cmds[0].CaseID != lambdatest.SampleCaseID {
+	if len(cmds) != 1 || cmds[0].Kind != casework.CmdDM || cmds[0].CaseID != lambdatest.SampleCaseID {
 		t.Fatalf("commands = %+v", cmds)
 	}
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, lambdatest.WithoutAuthorizer(ev)), 401)
@@ -61,7 +61,7 @@ func TestTweetLimitFromTheEnvironment(t *testing.T) {
 	if !strings.Contains(resp.Body, `"max_length":280`) || !strings.Contains(resp.Body, `"weighted_length":281`) {
 		t.Errorf("body = %s", resp.Body)
 	}
-	if cmds := d.Commands(t); len(cmds) != 1 || cmds[0].Kind != support.CmdTweet {
+	if cmds := d.Commands(t); len(cmds) != 1 || cmds[0].Kind != casework.CmdTweet {
 		t.Errorf("commands = %+v", cmds)
 	}
 }

@@ -4,8 +4,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/lambdatest"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 var local *lambdatest.Local
@@ -21,7 +21,7 @@ func TestRetweetThroughAPIGateway(t *testing.T) {
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, lambdatest.WithoutAuthorizer(ev)), 401)
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, ev), 202)
 	cmds := d.Commands(t)
-	if len(cmds) != 1 || cmds[0].Kind != support.CmdRetweet || cmds[0].MessageID != lambdatest.SampleMessageID {
+	if len(cmds) != 1 || cmds[0].Kind != casework.CmdRetweet || cmds[0].MessageID != lambdatest.SampleMessageID {
 		t.Fatalf("commands = %+v", cmds)
 	}
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, ev), 200) // already Retweeted
@@ -31,7 +31,7 @@ func TestRetweetThroughAPIGateway(t *testing.T) {
 	undo := ev
 	undo.RequestContext.HTTP.Method = "DELETE"
 	lambdatest.WantStatus(t, lambdatest.Invoke(t, h, undo), 202)
-	if cmds := d.Commands(t); len(cmds) != 1 || cmds[0].Kind != support.CmdUnretweet {
+	if cmds := d.Commands(t); len(cmds) != 1 || cmds[0].Kind != casework.CmdUnretweet {
 		t.Errorf("undo queued %+v", cmds)
 	}
 }

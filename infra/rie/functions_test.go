@@ -15,10 +15,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/acme/twitter-cases/infra/rie"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/webhook"
 )
 
@@ -93,7 +93,7 @@ func TestCreateCase(t *testing.T) {
 
 	resp := call(t, fn, ev, 201)
 	cmds := d.commands()
-	if len(cmds) != 1 || cmds[0].Kind != support.CmdTweet || cmds[0].HandleID != sample.Brands[0].HandleID {
+	if len(cmds) != 1 || cmds[0].Kind != casework.CmdTweet || cmds[0].HandleID != sample.Brands[0].HandleID {
 		t.Fatalf("commands = %+v", cmds)
 	}
 	if again := call(t, fn, ev, 201); again.Body != resp.Body || again.Headers["Idempotent-Replayed"] != "true" {
@@ -116,7 +116,7 @@ func TestReply(t *testing.T) {
 	fn := d.start("reply")
 
 	call(t, fn, event(t, "reply.json"), 202)
-	if cmds := d.commands(); len(cmds) != 1 || cmds[0].Kind != support.CmdDM || cmds[0].CaseID != sampleCaseID {
+	if cmds := d.commands(); len(cmds) != 1 || cmds[0].Kind != casework.CmdDM || cmds[0].CaseID != sampleCaseID {
 		t.Fatalf("commands = %+v", cmds)
 	}
 	resp := call(t, fn, event(t, "text-count.json"), 200)
@@ -143,7 +143,7 @@ func TestRetweet(t *testing.T) {
 	ev := event(t, "retweet.json")
 
 	call(t, fn, ev, 202)
-	if cmds := d.commands(); len(cmds) != 1 || cmds[0].Kind != support.CmdRetweet || cmds[0].MessageID != sampleMessageID {
+	if cmds := d.commands(); len(cmds) != 1 || cmds[0].Kind != casework.CmdRetweet || cmds[0].MessageID != sampleMessageID {
 		t.Fatalf("commands = %+v", cmds)
 	}
 	call(t, fn, ev, 200)
@@ -164,7 +164,7 @@ func TestFollow(t *testing.T) {
 	if !strings.Contains(resp.Body, `"pending":"follow"`) {
 		t.Errorf("body = %s", resp.Body)
 	}
-	if cmds := d.commands(); len(cmds) != 1 || cmds[0].Kind != support.CmdFollow || cmds[0].CustomerID != sample.Customers[1].ID {
+	if cmds := d.commands(); len(cmds) != 1 || cmds[0].Kind != casework.CmdFollow || cmds[0].CustomerID != sample.Customers[1].ID {
 		t.Fatalf("commands = %+v", cmds)
 	}
 	userID := createXUser(t, sim, "carol_online")
@@ -231,7 +231,7 @@ func TestInboundWorker(t *testing.T) {
 		if len(resp.BatchItemFailures) != 0 {
 			t.Fatalf("round %d: failures %+v", round, resp.BatchItemFailures)
 		}
-		cases, err := d.store.CasesOfCustomer(context.Background(), sample.Customers[0].ID, "", support.PageRequest{})
+		cases, err := d.store.CasesOfCustomer(context.Background(), sample.Customers[0].ID, "", casework.PageRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +285,7 @@ func TestOutboundWorker(t *testing.T) {
 	if again := d.receive(queues.Outbound.Name, false); len(again) != 0 {
 		t.Errorf("the rate-limited command is visible again at once; want it held until X's reset")
 	}
-	if m, err := d.store.GetMessage(ctx, caseID, msgID); err != nil || m.Status == support.StatusFailed {
+	if m, err := d.store.GetMessage(ctx, caseID, msgID); err != nil || m.Status == casework.StatusFailed {
 		t.Fatalf("after a 429 the message is %+v (%v), want it still to be sent", m, err)
 	}
 
@@ -309,7 +309,7 @@ func TestOutboundWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Status != support.StatusSent || m.XID == "" {
+	if m.Status != casework.StatusSent || m.XID == "" {
 		t.Errorf("message = %+v, want sent with X's id", m)
 	}
 	var tweeted bool
@@ -350,12 +350,12 @@ func TestReconciler(t *testing.T) {
 	ctx := context.Background()
 	at := time.Now().UTC().Add(-time.Hour)
 	cust, brand := sample.Customers[0], sample.Brands[0]
-	c := &support.Case{ID: "01JDSAMPLECASE00000000LOST", CustomerID: cust.ID, HandleID: brand.HandleID, Channel: support.ChannelTweet,
-		Status: support.CaseOpen, CreatedAt: at, UpdatedAt: at, LastActivityAt: at}
-	m := &support.Message{ID: "01JDSAMPLEMESSAGE0000LOST", CaseID: c.ID, Direction: support.DirectionOut, Kind: support.KindTweet,
-		Text: "@" + cust.Handle + " lost in a crash", Status: support.StatusQueued, Author: support.Author{HandleID: brand.HandleID}, CreatedAt: at}
-	cmd := support.Command{ID: m.ID, Kind: support.CmdTweet, HandleID: brand.HandleID, CaseID: c.ID, MessageID: m.ID, CreatedAt: at}
-	if err := d.store.PutWork(ctx, support.Work{Command: cmd, DueAt: at}); err != nil {
+	c := &casework.Case{ID: "01JDSAMPLECASE00000000LOST", CustomerID: cust.ID, HandleID: brand.HandleID, Channel: casework.ChannelTweet,
+		Status: casework.CaseOpen, CreatedAt: at, UpdatedAt: at, LastActivityAt: at}
+	m := &casework.Message{ID: "01JDSAMPLEMESSAGE0000LOST", CaseID: c.ID, Direction: casework.DirectionOut, Kind: casework.KindTweet,
+		Text: "@" + cust.Handle + " lost in a crash", Status: casework.StatusQueued, Author: casework.Author{HandleID: brand.HandleID}, CreatedAt: at}
+	cmd := casework.Command{ID: m.ID, Kind: casework.CmdTweet, HandleID: brand.HandleID, CaseID: c.ID, MessageID: m.ID, CreatedAt: at}
+	if err := d.store.PutWork(ctx, casework.Work{Command: cmd, DueAt: at}); err != nil {
 		t.Fatal(err)
 	}
 	if err := d.store.PutCase(ctx, c); err != nil {
@@ -379,7 +379,7 @@ func TestReconciler(t *testing.T) {
 		t.Errorf("report %+v, want the lost message handed back", rep)
 	}
 	cmds := d.commands()
-	if len(cmds) != 1 || cmds[0].Kind != support.CmdTweet || cmds[0].MessageID != m.ID || cmds[0].CaseID != c.ID {
+	if len(cmds) != 1 || cmds[0].Kind != casework.CmdTweet || cmds[0].MessageID != m.ID || cmds[0].CaseID != c.ID {
 		t.Fatalf("commands = %+v, want the lost Tweet's", cmds)
 	}
 	if err := fn.Invoke(ctx, json.RawMessage(raw), &rep); err != nil || rep.Requeued != 0 {

@@ -22,13 +22,13 @@ import (
 
 	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/rie"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/secrets"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -295,11 +295,11 @@ func call(t *testing.T, e *rie.Emulator, ev events.APIGatewayV2HTTPRequest, stat
 }
 
 // commands receives and deletes what waits on the outbound queue.
-func (d *deployment) commands() []support.Command {
+func (d *deployment) commands() []casework.Command {
 	d.t.Helper()
-	var out []support.Command
+	var out []casework.Command
 	for _, m := range d.receive(queues.Outbound.Name, true) {
-		var cmd support.Command
+		var cmd casework.Command
 		if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &cmd); err != nil {
 			d.t.Fatal(err)
 		}
@@ -366,14 +366,14 @@ func (d *deployment) sampleCase() {
 	ctx := context.Background()
 	at := time.Now().UTC().Add(-time.Minute)
 	cust, brand := sample.Customers[0], sample.Brands[0]
-	c := &support.Case{ID: sampleCaseID, CustomerID: cust.ID, HandleID: brand.HandleID, Channel: support.ChannelTweet,
-		Status: support.CaseNew, CreatedAt: at, UpdatedAt: at, LastActivityAt: at}
+	c := &casework.Case{ID: sampleCaseID, CustomerID: cust.ID, HandleID: brand.HandleID, Channel: casework.ChannelTweet,
+		Status: casework.CaseNew, CreatedAt: at, UpdatedAt: at, LastActivityAt: at}
 	if err := d.store.PutCase(ctx, c); err != nil {
 		d.t.Fatal(err)
 	}
-	m := &support.Message{ID: sampleMessageID, CaseID: sampleCaseID, Direction: support.DirectionIn, Kind: support.KindTweet,
-		Text: "@" + brand.ScreenName + " my order is late", Status: support.StatusReceived, XID: "3000000000000000001",
-		Author: support.Author{CustomerID: cust.ID, ScreenName: cust.Handle}, CreatedAt: at}
+	m := &casework.Message{ID: sampleMessageID, CaseID: sampleCaseID, Direction: casework.DirectionIn, Kind: casework.KindTweet,
+		Text: "@" + brand.ScreenName + " my order is late", Status: casework.StatusReceived, XID: "3000000000000000001",
+		Author: casework.Author{CustomerID: cust.ID, ScreenName: cust.Handle}, CreatedAt: at}
 	if err := d.store.PutMessage(ctx, m); err != nil {
 		d.t.Fatal(err)
 	}

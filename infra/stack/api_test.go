@@ -20,9 +20,9 @@ import (
 
 	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/stack"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // Every route of every function, with the JWT authorizer on exactly the
@@ -129,7 +129,7 @@ func TestRoutesAreTheCodesRoutes(t *testing.T) {
 		Credentials: credentials.NewStaticCredentialsProvider("x", "x", ""),
 	})
 	store := dynamo.New(client, "probe")
-	svc := support.NewService(support.Deps{Store: store, Outbox: noOutbox{}})
+	svc := casework.NewService(casework.Deps{Store: store, Outbox: noOutbox{}})
 	// Each console API function's handler, built from its declaration.
 	groups := map[string]http.Handler{}
 	for _, f := range functions.All {
@@ -194,7 +194,7 @@ func TestRoutesAreTheCodesRoutes(t *testing.T) {
 
 type noOutbox struct{}
 
-func (noOutbox) Enqueue(context.Context, support.Command) error { return nil }
+func (noOutbox) Enqueue(context.Context, casework.Command) error { return nil }
 
 func TestAPIStage(t *testing.T) {
 	c := tmpl(t)

@@ -30,10 +30,10 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/outbound"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xapi"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
@@ -89,7 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		if err != nil {
 			return err
 		}
-		return Subscriptions(ctx, x, dynamo.Open(awsCfg, cfg), webhookID, support.SubscriptionTag(cfg.Stage), *prune, out)
+		return Subscriptions(ctx, x, dynamo.Open(awsCfg, cfg), webhookID, casework.SubscriptionTag(cfg.Stage), *prune, out)
 	case "replay":
 		from := fs.String("from", "", "the window's start, yyyymmddhhmm UTC (inclusive)")
 		to := fs.String("to", "", "the window's end, yyyymmddhhmm UTC (inclusive)")
@@ -168,7 +168,7 @@ func Webhook(ctx context.Context, x *xapi.Client, url string, out io.Writer) (xa
 // result on the handle; with prune it deletes the deployment's
 // subscriptions the product does not use, those of users that are no
 // longer brand handles included.
-func Subscriptions(ctx context.Context, x *xapi.Client, store support.HandleStore, webhookID, tag string, prune bool, out io.Writer) error {
+func Subscriptions(ctx context.Context, x *xapi.Client, store casework.HandleStore, webhookID, tag string, prune bool, out io.Writer) error {
 	handles, err := store.ListHandles(ctx)
 	if err != nil {
 		return err
@@ -182,8 +182,8 @@ func Subscriptions(ctx context.Context, x *xapi.Client, store support.HandleStor
 	known := map[string]bool{}
 	for _, h := range handles {
 		known[h.XUserID] = true
-		missing, extra := support.SubscriptionPlan(have, h.XUserID, webhookID)
-		fmt.Fprintf(out, "@%s (%s, %s): %d of %d subscribed", h.ScreenName, h.XUserID, h.Status, len(support.SubscribedEventTypes)-len(missing), len(support.SubscribedEventTypes))
+		missing, extra := casework.SubscriptionPlan(have, h.XUserID, webhookID)
+		fmt.Fprintf(out, "@%s (%s, %s): %d of %d subscribed", h.ScreenName, h.XUserID, h.Status, len(casework.SubscribedEventTypes)-len(missing), len(casework.SubscribedEventTypes))
 		if len(missing) > 0 {
 			fmt.Fprintf(out, "; missing %s", strings.Join(missing, ", "))
 		}
@@ -191,29 +191,29 @@ func Subscriptions(ctx context.Context, x *xapi.Client, store support.HandleStor
 			fmt.Fprintf(out, "; extra %s", describe(extra))
 		}
 		fmt.Fprintln(out)
-		if h.Status != support.HandleConnected {
+		if h.Status != casework.HandleConnected {
 			fmt.Fprintf(out, "  skipped: disconnected (reconnect it with PATCH /v1/handles/%s)\n", h.ID)
 			continue
 		}
-		if len(missing) == 0 && (len(extra) == 0 || !prune) && h.Subscriptions != nil && h.Subscriptions.Status == support.SubsActive {
+		if len(missing) == 0 && (len(extra) == 0 || !prune) && h.Subscriptions != nil && h.Subscriptions.Status == casework.SubsActive {
 			continue
 		}
 		auth := xapi.BrandAuth{XUserID: h.XUserID, CredentialsSecret: h.CredentialsSecret}
-		st := support.Subscriptions{Status: support.SubsActive, UpdatedAt: time.Now().UTC()}
-		var pruned []support.XSubscription
+		st := casework.Subscriptions{Status: casework.SubsActive, UpdatedAt: time.Now().UTC()}
+		var pruned []casework.XSubscription
 		st.EventTypes, pruned, err = outbound.SyncSubscriptions(ctx, x, auth, webhookID, tag, prune)
 		if err != nil {
-			st = support.Subscriptions{Status: support.SubsFailed, Detail: errorReason(err), UpdatedAt: st.UpdatedAt}
+			st = casework.Subscriptions{Status: casework.SubsFailed, Detail: errorReason(err), UpdatedAt: st.UpdatedAt}
 			failures = append(failures, "@"+h.ScreenName)
 			fmt.Fprintf(out, "  failed: %s\n", st.Detail)
 		} else {
-			fmt.Fprintf(out, "  now %d of %d subscribed", len(st.EventTypes), len(support.SubscribedEventTypes))
+			fmt.Fprintf(out, "  now %d of %d subscribed", len(st.EventTypes), len(casework.SubscribedEventTypes))
 			if len(pruned) > 0 {
 				fmt.Fprintf(out, "; deleted %s", describe(pruned))
 			}
 			fmt.Fprintln(out)
 		}
-		if _, err := support.SetHandleSubscriptions(ctx, store, h.ID, st); err != nil {
+		if _, err := casework.SetHandleSubscriptions(ctx, store, h.ID, st); err != nil {
 			return fmt.Errorf("record @%s's subscriptions: %w", h.ScreenName, err)
 		}
 	}
@@ -236,7 +236,7 @@ func Subscriptions(ctx context.Context, x *xapi.Client, store support.HandleStor
 	return nil
 }
 
-func describe(subs []support.XSubscription) string {
+func describe(subs []casework.XSubscription) string {
 	parts := make([]string, len(subs))
 	for i, s := range subs {
 		parts[i] = s.EventType + " (" + s.ID + ")"
@@ -245,7 +245,7 @@ func describe(subs []support.XSubscription) string {
 }
 
 func errorReason(err error) string {
-	var appErr *support.Error
+	var appErr *casework.Error
 	if errors.As(err, &appErr) {
 		return appErr.Message
 	}

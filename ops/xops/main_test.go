@@ -16,12 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -136,11 +136,11 @@ func TestSubscriptions(t *testing.T) {
 	out := f.mustRun("subscriptions")
 	ctx := context.Background()
 	for _, b := range sample.Brands {
-		if got := f.sim.Subscriptions(b.XUserID); len(got) != len(support.SubscribedEventTypes) {
+		if got := f.sim.Subscriptions(b.XUserID); len(got) != len(casework.SubscribedEventTypes) {
 			t.Errorf("@%s holds %v", b.ScreenName, got)
 		}
 		h, err := f.store.GetHandle(ctx, b.HandleID)
-		if err != nil || h.Subscriptions == nil || h.Subscriptions.Status != support.SubsActive || len(h.Subscriptions.EventTypes) != len(support.SubscribedEventTypes) {
+		if err != nil || h.Subscriptions == nil || h.Subscriptions.Status != casework.SubsActive || len(h.Subscriptions.EventTypes) != len(casework.SubscribedEventTypes) {
 			t.Errorf("@%s's recorded state %+v %v", b.ScreenName, h.Subscriptions, err)
 		}
 		if !strings.Contains(out, "@"+b.ScreenName+" ("+b.XUserID+", connected): 0 of 12 subscribed; missing post.mention.create") {

@@ -1,5 +1,5 @@
 // Package activity parses what X's webhook delivers into the domain's
-// inbound events (support.Event), which support.Inbound applies: the
+// inbound events (casework.Event), which casework.Inbound applies: the
 // payloads of the Account Activity API (AAA, until 1 January 2027; this
 // file) and the deliveries of the X Activity API (XAA, xaa.go). Both
 // formats produce the same events, with the same ids for the same Tweet or
@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // ErrNotObject is returned for a payload that is not a JSON object.
@@ -41,7 +41,7 @@ type BadEvent struct {
 // Parsed is what one queue message holds.
 type Parsed struct {
 	// Events are the events that parsed, in payload order.
-	Events []support.Event
+	Events []casework.Event
 	// Bad are the events that did not parse; the others are still usable.
 	Bad []BadEvent
 	// Format is FormatAAA or FormatXAA.
@@ -71,7 +71,7 @@ const (
 
 // Parse turns one payload, in either format, into its events. Any event
 // that does not parse makes it fail; ParseMessage keeps the others.
-func Parse(body []byte) ([]support.Event, error) {
+func Parse(body []byte) ([]casework.Event, error) {
 	p, err := ParseMessage(body, time.Time{})
 	if err != nil {
 		return nil, err
@@ -122,43 +122,43 @@ func parseAAA(body []byte) (Parsed, error) {
 	for _, arr := range []struct {
 		key   string
 		raws  []json.RawMessage
-		parse func(json.RawMessage) (support.Event, bool, error)
+		parse func(json.RawMessage) (casework.Event, bool, error)
 	}{
-		{"tweet_create_events", p.TweetCreate, each(func(t tweetJSON) (support.Event, bool, error) {
+		{"tweet_create_events", p.TweetCreate, each(func(t tweetJSON) (casework.Event, bool, error) {
 			ev, err := t.event(p.ForUserID)
 			return ev, true, err
 		})},
-		{"direct_message_events", p.DirectMessages, each(func(d dmEventJSON) (support.Event, bool, error) {
+		{"direct_message_events", p.DirectMessages, each(func(d dmEventJSON) (casework.Event, bool, error) {
 			if d.Type != "message_create" {
-				return support.Event{}, false, nil
+				return casework.Event{}, false, nil
 			}
 			ev, err := d.event(p.ForUserID, p.users())
 			return ev, true, err
 		})},
 		// X sends unfollows under follow_events too, told apart by their type.
-		{"follow_events", p.Follows, each(func(f followJSON) (support.Event, bool, error) {
-			typ := support.EventFollow
+		{"follow_events", p.Follows, each(func(f followJSON) (casework.Event, bool, error) {
+			typ := casework.EventFollow
 			if f.Type == "unfollow" {
-				typ = support.EventUnfollow
+				typ = casework.EventUnfollow
 			}
 			ev, err := f.event(p.ForUserID, typ)
 			return ev, true, err
 		})},
-		{"unfollow_events", p.Unfollows, each(func(f followJSON) (support.Event, bool, error) {
-			ev, err := f.event(p.ForUserID, support.EventUnfollow)
+		{"unfollow_events", p.Unfollows, each(func(f followJSON) (casework.Event, bool, error) {
+			ev, err := f.event(p.ForUserID, casework.EventUnfollow)
 			return ev, true, err
 		})},
-		{"tweet_delete_events", p.TweetDeletes, each(func(d deleteJSON) (support.Event, bool, error) {
+		{"tweet_delete_events", p.TweetDeletes, each(func(d deleteJSON) (casework.Event, bool, error) {
 			ev, err := d.event(p.ForUserID)
 			return ev, true, err
 		})},
-		{"favorite_events", p.Favorites, each(func(f favoriteJSON) (support.Event, bool, error) {
+		{"favorite_events", p.Favorites, each(func(f favoriteJSON) (casework.Event, bool, error) {
 			ev, err := f.event(p.ForUserID)
 			return ev, true, err
 		})},
-		{"user_event", p.userEvent(), each(func(u userEventJSON) (support.Event, bool, error) {
+		{"user_event", p.userEvent(), each(func(u userEventJSON) (casework.Event, bool, error) {
 			if u.Revoke == nil {
-				return support.Event{}, false, nil
+				return casework.Event{}, false, nil
 			}
 			ev, err := u.Revoke.event(p.ForUserID)
 			return ev, true, err
@@ -183,11 +183,11 @@ func parseAAA(body []byte) (Parsed, error) {
 
 // each decodes one event as a T and parses it with parse, which says
 // whether it is an event at all (typing indicators and the like are not).
-func each[T any](parse func(T) (support.Event, bool, error)) func(json.RawMessage) (support.Event, bool, error) {
-	return func(raw json.RawMessage) (support.Event, bool, error) {
+func each[T any](parse func(T) (casework.Event, bool, error)) func(json.RawMessage) (casework.Event, bool, error) {
+	return func(raw json.RawMessage) (casework.Event, bool, error) {
 		var v T
 		if err := json.Unmarshal(raw, &v); err != nil {
-			return support.Event{}, false, fmt.Errorf("activity: %w", err)
+			return casework.Event{}, false, fmt.Errorf("activity: %w", err)
 		}
 		return parse(v)
 	}
@@ -250,7 +250,7 @@ type userJSON struct {
 	Name       string `json:"name"`
 }
 
-func (u userJSON) user() support.XAccount {
+func (u userJSON) user() casework.XAccount {
 	id := u.IDStr
 	if id == "" {
 		switch v := u.ID.(type) {
@@ -261,7 +261,7 @@ func (u userJSON) user() support.XAccount {
 			id = strconv.FormatFloat(v, 'f', 0, 64)
 		}
 	}
-	return support.XAccount{ID: id, ScreenName: u.ScreenName, Name: u.Name}
+	return casework.XAccount{ID: id, ScreenName: u.ScreenName, Name: u.Name}
 }
 
 type tweetJSON struct {
@@ -300,7 +300,7 @@ type urlJSON struct {
 	MediaKey string `json:"media_key"`
 }
 
-func (u urlJSON) url() support.Link { return support.Link{URL: u.URL, ExpandedURL: u.ExpandedURL} }
+func (u urlJSON) url() casework.Link { return casework.Link{URL: u.URL, ExpandedURL: u.ExpandedURL} }
 
 // mediaJSON is a v1.1 media entity.
 type mediaJSON struct {
@@ -313,12 +313,12 @@ type mediaJSON struct {
 // mediaKeyPrefix is the prefix of a v2 media key by media type.
 var mediaKeyPrefix = map[string]string{"photo": "3_", "video": "7_", "animated_gif": "16_"}
 
-func (m mediaJSON) media() support.Media {
+func (m mediaJSON) media() casework.Media {
 	key := m.MediaKey
 	if key == "" && m.IDStr != "" {
 		key = mediaKeyPrefix[m.Type] + m.IDStr
 	}
-	return support.Media{Key: key, Type: m.Type, URL: m.MediaURLHTTPS}
+	return casework.Media{Key: key, Type: m.Type, URL: m.MediaURLHTTPS}
 }
 
 // unescape undoes the HTML escaping X applies to Tweet text (&amp; &lt; &gt;).
@@ -332,11 +332,11 @@ func unescape(s string) string {
 // twitterTime is the v1.1 created_at layout.
 const twitterTime = "Mon Jan 02 15:04:05 -0700 2006"
 
-func (t tweetJSON) event(forUser string) (support.Event, error) {
+func (t tweetJSON) event(forUser string) (casework.Event, error) {
 	if t.IDStr == "" {
-		return support.Event{}, errors.New("activity: a tweet_create_event has no id_str")
+		return casework.Event{}, errors.New("activity: a tweet_create_event has no id_str")
 	}
-	tw := &support.Tweet{
+	tw := &casework.Tweet{
 		ID:              t.IDStr,
 		Text:            unescape(t.Text),
 		Author:          t.User.user(),
@@ -380,10 +380,10 @@ func (t tweetJSON) event(forUser string) (support.Event, error) {
 	}
 	at, err := tweetTime(t.CreatedAt, t.TimestampMS)
 	if err != nil {
-		return support.Event{}, fmt.Errorf("activity: tweet %s: %w", t.IDStr, err)
+		return casework.Event{}, fmt.Errorf("activity: tweet %s: %w", t.IDStr, err)
 	}
 	tw.CreatedAt = at
-	return support.Event{ID: "tweet:" + t.IDStr, Type: support.EventTweet, ForUserID: forUser, At: at, Tweet: tw}, nil
+	return casework.Event{ID: "tweet:" + t.IDStr, Type: casework.EventTweet, ForUserID: forUser, At: at, Tweet: tw}, nil
 }
 
 func tweetTime(createdAt, timestampMS string) (time.Time, error) {
@@ -430,19 +430,19 @@ type dmUserJSON struct {
 	ScreenName string `json:"screen_name"`
 }
 
-func (d dmEventJSON) event(forUser string, users map[string]dmUserJSON) (support.Event, error) {
+func (d dmEventJSON) event(forUser string, users map[string]dmUserJSON) (casework.Event, error) {
 	if d.ID == "" || d.MessageCreate == nil {
-		return support.Event{}, errors.New("activity: a direct_message_event has no id or message_create")
+		return casework.Event{}, errors.New("activity: a direct_message_event has no id or message_create")
 	}
 	at, err := millis(d.CreatedTimestamp)
 	if err != nil {
-		return support.Event{}, fmt.Errorf("activity: dm %s: %w", d.ID, err)
+		return casework.Event{}, fmt.Errorf("activity: dm %s: %w", d.ID, err)
 	}
-	lookup := func(id string) support.XAccount {
+	lookup := func(id string) casework.XAccount {
 		u := users[id]
-		return support.XAccount{ID: id, ScreenName: u.ScreenName, Name: u.Name}
+		return casework.XAccount{ID: id, ScreenName: u.ScreenName, Name: u.Name}
 	}
-	dm := &support.DM{
+	dm := &casework.DM{
 		ID:        d.ID,
 		Text:      d.MessageCreate.MessageData.Text,
 		Sender:    lookup(d.MessageCreate.SenderID),
@@ -450,9 +450,9 @@ func (d dmEventJSON) event(forUser string, users map[string]dmUserJSON) (support
 		CreatedAt: at,
 	}
 	if dm.Sender.ID == "" || dm.Recipient.ID == "" {
-		return support.Event{}, fmt.Errorf("activity: dm %s lacks its sender or recipient", d.ID)
+		return casework.Event{}, fmt.Errorf("activity: dm %s lacks its sender or recipient", d.ID)
 	}
-	return support.Event{ID: "dm:" + d.ID, Type: support.EventDM, ForUserID: forUser, At: at, DM: dm}, nil
+	return casework.Event{ID: "dm:" + d.ID, Type: casework.EventDM, ForUserID: forUser, At: at, DM: dm}, nil
 }
 
 type followJSON struct {
@@ -462,17 +462,17 @@ type followJSON struct {
 	Source           userJSON `json:"source"`
 }
 
-func (f followJSON) event(forUser string, typ support.EventType) (support.Event, error) {
+func (f followJSON) event(forUser string, typ casework.EventType) (casework.Event, error) {
 	at, err := millis(f.CreatedTimestamp)
 	if err != nil {
-		return support.Event{}, fmt.Errorf("activity: %s: %w", typ, err)
+		return casework.Event{}, fmt.Errorf("activity: %s: %w", typ, err)
 	}
-	fl := &support.FollowEvent{Source: f.Source.user(), Target: f.Target.user()}
+	fl := &casework.FollowEvent{Source: f.Source.user(), Target: f.Target.user()}
 	if fl.Source.ID == "" || fl.Target.ID == "" {
-		return support.Event{}, fmt.Errorf("activity: a %s event lacks its source or target", typ)
+		return casework.Event{}, fmt.Errorf("activity: a %s event lacks its source or target", typ)
 	}
 	id := fmt.Sprintf("%s:%s:%s:%d", typ, fl.Source.ID, fl.Target.ID, at.UnixMilli())
-	return support.Event{ID: id, Type: typ, ForUserID: forUser, At: at, Follow: fl}, nil
+	return casework.Event{ID: id, Type: typ, ForUserID: forUser, At: at, Follow: fl}, nil
 }
 
 type deleteJSON struct {
@@ -483,16 +483,16 @@ type deleteJSON struct {
 	TimestampMS string `json:"timestamp_ms"`
 }
 
-func (d deleteJSON) event(forUser string) (support.Event, error) {
+func (d deleteJSON) event(forUser string) (casework.Event, error) {
 	if d.Status.ID == "" {
-		return support.Event{}, errors.New("activity: a tweet_delete_event has no status id")
+		return casework.Event{}, errors.New("activity: a tweet_delete_event has no status id")
 	}
 	at, err := millis(d.TimestampMS)
 	if err != nil {
-		return support.Event{}, fmt.Errorf("activity: tweet delete %s: %w", d.Status.ID, err)
+		return casework.Event{}, fmt.Errorf("activity: tweet delete %s: %w", d.Status.ID, err)
 	}
-	return support.Event{ID: "delete:" + d.Status.ID, Type: support.EventTweetDelete, ForUserID: forUser, At: at,
-		Delete: &support.TweetDeletion{TweetID: d.Status.ID, UserID: d.Status.UserID}}, nil
+	return casework.Event{ID: "delete:" + d.Status.ID, Type: casework.EventTweetDelete, ForUserID: forUser, At: at,
+		Delete: &casework.TweetDeletion{TweetID: d.Status.ID, UserID: d.Status.UserID}}, nil
 }
 
 type favoriteJSON struct {
@@ -503,21 +503,21 @@ type favoriteJSON struct {
 	User            userJSON    `json:"user"`
 }
 
-func (f favoriteJSON) event(forUser string) (support.Event, error) {
+func (f favoriteJSON) event(forUser string) (casework.Event, error) {
 	if f.FavoritedStatus.IDStr == "" {
-		return support.Event{}, errors.New("activity: a favorite_event has no favorited_status")
+		return casework.Event{}, errors.New("activity: a favorite_event has no favorited_status")
 	}
 	at, err := tweetTime(f.CreatedAt, f.TimestampMS.String())
 	if err != nil {
-		return support.Event{}, fmt.Errorf("activity: favorite: %w", err)
+		return casework.Event{}, fmt.Errorf("activity: favorite: %w", err)
 	}
 	u := f.User.user()
 	id := f.ID
 	if id == "" {
 		id = u.ID + ":" + f.FavoritedStatus.IDStr
 	}
-	return support.Event{ID: "favorite:" + id, Type: support.EventFavorite, ForUserID: forUser, At: at,
-		Favorite: &support.Favorite{ID: f.ID, TweetID: f.FavoritedStatus.IDStr, User: u}}, nil
+	return casework.Event{ID: "favorite:" + id, Type: casework.EventFavorite, ForUserID: forUser, At: at,
+		Favorite: &casework.Favorite{ID: f.ID, TweetID: f.FavoritedStatus.IDStr, User: u}}, nil
 }
 
 type userEventJSON struct {
@@ -531,17 +531,17 @@ type revokeJSON struct {
 	} `json:"source"`
 }
 
-func (r revokeJSON) event(forUser string) (support.Event, error) {
+func (r revokeJSON) event(forUser string) (casework.Event, error) {
 	if r.Source.UserID == "" {
-		return support.Event{}, errors.New("activity: a revoke event has no source user_id")
+		return casework.Event{}, errors.New("activity: a revoke event has no source user_id")
 	}
 	at, err := time.Parse(time.RFC3339, r.DateTime)
 	if err != nil {
-		return support.Event{}, fmt.Errorf("activity: revoke date_time %q: %w", r.DateTime, err)
+		return casework.Event{}, fmt.Errorf("activity: revoke date_time %q: %w", r.DateTime, err)
 	}
 	if forUser == "" {
 		forUser = r.Source.UserID
 	}
-	return support.Event{ID: fmt.Sprintf("revoke:%s:%d", r.Source.UserID, at.Unix()), Type: support.EventRevoke, ForUserID: forUser,
-		At: at.UTC(), Revoke: &support.Revocation{UserID: r.Source.UserID}}, nil
+	return casework.Event{ID: fmt.Sprintf("revoke:%s:%d", r.Source.UserID, at.Unix()), Type: casework.EventRevoke, ForUserID: forUser,
+		At: at.UTC(), Revoke: &casework.Revocation{UserID: r.Source.UserID}}, nil
 }

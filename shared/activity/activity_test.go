@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 const brand = "1000000000000000001"
@@ -14,7 +14,7 @@ func TestParse(t *testing.T) {
 	tests := []struct {
 		name  string
 		body  string
-		check func(t *testing.T, evs []support.Event)
+		check func(t *testing.T, evs []casework.Event)
 	}{
 		{
 			name: "mention with extended text",
@@ -25,8 +25,8 @@ func TestParse(t *testing.T) {
 				"user":{"id":2000000000000000001,"id_str":"2000000000000000001","name":"Alice","screen_name":"alice_follows"},
 				"entities":{"user_mentions":[{"id_str":"1000000000000000001","screen_name":"AcmeSupport"}]},
 				"timestamp_ms":"1795600800000"}]}`,
-			check: func(t *testing.T, evs []support.Event) {
-				if len(evs) != 1 || evs[0].Type != support.EventTweet || evs[0].ID != "tweet:1900000000000000001" {
+			check: func(t *testing.T, evs []casework.Event) {
+				if len(evs) != 1 || evs[0].Type != casework.EventTweet || evs[0].ID != "tweet:1900000000000000001" {
 					t.Fatalf("events = %+v", evs)
 				}
 				tw := evs[0].Tweet
@@ -50,7 +50,7 @@ func TestParse(t *testing.T) {
 				{"created_at":"Wed Nov 25 10:00:00 +0000 2026","id_str":"11","text":"@AcmeSupport thanks","in_reply_to_status_id_str":"10","in_reply_to_user_id_str":"1000000000000000001","user":{"id_str":"2","screen_name":"b"}},
 				{"created_at":"Wed Nov 25 10:01:00 +0000 2026","id_str":"12","text":"RT @AcmeSupport: news","user":{"id_str":"2","screen_name":"b"},"retweeted_status":{"id_str":"9","text":"news","user":{"id_str":"1000000000000000001"}}},
 				{"created_at":"Wed Nov 25 10:02:00 +0000 2026","id_str":"13","text":"look","is_quote_status":true,"quoted_status_id_str":"9","user":{"id_str":"2","screen_name":"b"}}]}`,
-			check: func(t *testing.T, evs []support.Event) {
+			check: func(t *testing.T, evs []casework.Event) {
 				if len(evs) != 3 {
 					t.Fatalf("%d events", len(evs))
 				}
@@ -73,8 +73,8 @@ func TestParse(t *testing.T) {
 				"direct_message_indicate_typing_events":[{"created_timestamp":"1","sender_id":"2","target":{"recipient_id":"1"}}],
 				"users":{"2000000000000000001":{"id":"2000000000000000001","name":"Alice","screen_name":"alice_follows"},
 				         "1000000000000000001":{"id":"1000000000000000001","name":"Acme Support","screen_name":"AcmeSupport"}}}`,
-			check: func(t *testing.T, evs []support.Event) {
-				if len(evs) != 1 || evs[0].Type != support.EventDM || evs[0].ID != "dm:1800000000000000001" {
+			check: func(t *testing.T, evs []casework.Event) {
+				if len(evs) != 1 || evs[0].Type != casework.EventDM || evs[0].ID != "dm:1800000000000000001" {
 					t.Fatalf("events = %+v", evs)
 				}
 				dm := evs[0].DM
@@ -88,8 +88,8 @@ func TestParse(t *testing.T) {
 			body: `{"for_user_id":"1000000000000000001",
 				"follow_events":[{"type":"follow","created_timestamp":"1795600800000","target":{"id":"1000000000000000001","screen_name":"AcmeSupport"},"source":{"id":"2000000000000000002","screen_name":"bob_stranger","name":"Bob"}}],
 				"unfollow_events":[{"type":"unfollow","created_timestamp":"1795600900000","target":{"id":"1000000000000000001"},"source":{"id":"2000000000000000002"}}]}`,
-			check: func(t *testing.T, evs []support.Event) {
-				if len(evs) != 2 || evs[0].Type != support.EventFollow || evs[1].Type != support.EventUnfollow {
+			check: func(t *testing.T, evs []casework.Event) {
+				if len(evs) != 2 || evs[0].Type != casework.EventFollow || evs[1].Type != casework.EventUnfollow {
 					t.Fatalf("events = %+v", evs)
 				}
 				if evs[0].Follow.Source.ID != "2000000000000000002" || evs[0].Follow.Target.ID != brand {
@@ -106,7 +106,7 @@ func TestParse(t *testing.T) {
 				"tweet_delete_events":[{"status":{"id":"11","user_id":"2"},"timestamp_ms":"1795600800000"}],
 				"favorite_events":[{"id":"fav1","created_at":"Wed Nov 25 10:00:00 +0000 2026","timestamp_ms":1795600800000,"favorited_status":{"id_str":"11","created_at":"Wed Nov 25 09:00:00 +0000 2026","user":{"id_str":"2"}},"user":{"id_str":"1000000000000000001","screen_name":"AcmeSupport"}}],
 				"user_event":{"revoke":{"date_time":"2026-11-25T10:00:00+00:00","target":{"app_id":"1"},"source":{"user_id":"1000000000000000001"}}}}`,
-			check: func(t *testing.T, evs []support.Event) {
+			check: func(t *testing.T, evs []casework.Event) {
 				if len(evs) != 3 {
 					t.Fatalf("events = %+v", evs)
 				}
@@ -116,7 +116,7 @@ func TestParse(t *testing.T) {
 				if evs[1].Favorite.TweetID != "11" || evs[1].Favorite.User.ID != brand {
 					t.Errorf("favorite = %+v", evs[1].Favorite)
 				}
-				if evs[2].Revoke.UserID != brand || evs[2].Type != support.EventRevoke {
+				if evs[2].Revoke.UserID != brand || evs[2].Type != casework.EventRevoke {
 					t.Errorf("revoke = %+v", evs[2])
 				}
 			},
@@ -126,8 +126,8 @@ func TestParse(t *testing.T) {
 			body: `{"for_user_id":"1000000000000000001",
 				"follow_events":[{"type":"unfollow","created_timestamp":"1795600800000","target":{"id":"1000000000000000001"},"source":{"id":"2"}}],
 				"tweet_create_events":[{"id_str":"7","text":"@AcmeSupport Q&amp;A &lt;3","timestamp_ms":"1795600800000","user":{"id_str":"2"}}]}`,
-			check: func(t *testing.T, evs []support.Event) {
-				if len(evs) != 2 || evs[1].Type != support.EventUnfollow {
+			check: func(t *testing.T, evs []casework.Event) {
+				if len(evs) != 2 || evs[1].Type != casework.EventUnfollow {
 					t.Fatalf("events = %+v", evs)
 				}
 				if evs[0].Tweet.Text != "@AcmeSupport Q&A <3" {
@@ -138,7 +138,7 @@ func TestParse(t *testing.T) {
 		{
 			name:  "only indicators",
 			body:  `{"for_user_id":"1","direct_message_mark_read_events":[{"created_timestamp":"1"}]}`,
-			check: func(t *testing.T, evs []support.Event) { expectNone(t, evs) },
+			check: func(t *testing.T, evs []casework.Event) { expectNone(t, evs) },
 		},
 	}
 	for _, tt := range tests {
@@ -152,7 +152,7 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func expectNone(t *testing.T, evs []support.Event) {
+func expectNone(t *testing.T, evs []casework.Event) {
 	t.Helper()
 	if len(evs) != 0 {
 		t.Errorf("events = %+v, want none", evs)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // X Activity API event types the product applies (docs.x.com, "X Activity
@@ -155,12 +155,12 @@ type v2User struct {
 	ScreenName string `json:"screen_name"`
 }
 
-func (u v2User) user() support.XAccount {
+func (u v2User) user() casework.XAccount {
 	sn := u.Username
 	if sn == "" {
 		sn = u.ScreenName
 	}
-	return support.XAccount{ID: u.ID, ScreenName: sn, Name: u.Name}
+	return casework.XAccount{ID: u.ID, ScreenName: sn, Name: u.Name}
 }
 
 // wrappedUser is a user under {"data": user}, as dm.* users maps and
@@ -170,7 +170,7 @@ type wrappedUser struct {
 	v2User
 }
 
-func (w wrappedUser) user() support.XAccount {
+func (w wrappedUser) user() casework.XAccount {
 	if w.Data != nil {
 		return w.Data.user()
 	}
@@ -235,7 +235,7 @@ func parseXAA(data json.RawMessage, receivedAt time.Time) (Parsed, error) {
 	return out, nil
 }
 
-func (d *xaaData) events(receivedAt time.Time) ([]support.Event, error) {
+func (d *xaaData) events(receivedAt time.Time) ([]casework.Event, error) {
 	forUser := d.Filter.UserID
 	switch d.EventType {
 	case XAAPostMention, XAAPostReply, XAAPostQuote, XAAPostRepost, XAAPostCreate:
@@ -252,8 +252,8 @@ func (d *xaaData) events(receivedAt time.Time) ([]support.Event, error) {
 		if err := json.Unmarshal(d.Payload, &p); err != nil || p.ID == "" {
 			return nil, fmt.Errorf("activity: a %s has no Post id (%v)", d.EventType, err)
 		}
-		return []support.Event{{ID: "delete:" + p.ID, Type: support.EventTweetDelete, ForUserID: forUser, At: receivedAt,
-			Delete: &support.TweetDeletion{TweetID: p.ID, UserID: p.AuthorID}}}, nil
+		return []casework.Event{{ID: "delete:" + p.ID, Type: casework.EventTweetDelete, ForUserID: forUser, At: receivedAt,
+			Delete: &casework.TweetDeletion{TweetID: p.ID, UserID: p.AuthorID}}}, nil
 	case XAADMReceived, XAADMSent:
 		return d.dmEvents()
 	case XAAFollow, XAAUnfollow:
@@ -283,54 +283,54 @@ func (d *xaaData) events(receivedAt time.Time) ([]support.Event, error) {
 			return nil, fmt.Errorf("activity: a %s lacks its user or new handle (%v)", d.EventType, err)
 		}
 		after := strings.TrimPrefix(p.After, "@")
-		return []support.Event{{ID: "handle:" + forUser + ":" + after + ":" + d.uuid(), Type: support.EventHandleRename, ForUserID: forUser,
-			At: receivedAt, Rename: &support.HandleRename{UserID: forUser, Before: strings.TrimPrefix(p.Before, "@"), After: after}}}, nil
+		return []casework.Event{{ID: "handle:" + forUser + ":" + after + ":" + d.uuid(), Type: casework.EventHandleRename, ForUserID: forUser,
+			At: receivedAt, Rename: &casework.HandleRename{UserID: forUser, Before: strings.TrimPrefix(p.Before, "@"), After: after}}}, nil
 	}
 	return nil, fmt.Errorf("activity: event type %q is not applied", d.EventType)
 }
 
 // oneEvent is ev alone, or err.
-func oneEvent(ev support.Event, err error) ([]support.Event, error) {
+func oneEvent(ev casework.Event, err error) ([]casework.Event, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []support.Event{ev}, nil
+	return []casework.Event{ev}, nil
 }
 
 // user returns the user with id from includes.users ({ID: id} when absent).
-func (d *xaaData) user(id string) support.XAccount {
+func (d *xaaData) user(id string) casework.XAccount {
 	for _, u := range d.Includes.Users {
 		if u.ID == id {
 			return u.user()
 		}
 	}
-	return support.XAccount{ID: id}
+	return casework.XAccount{ID: id}
 }
 
-func (d *xaaData) userNamed(username string) (support.XAccount, bool) {
+func (d *xaaData) userNamed(username string) (casework.XAccount, bool) {
 	for _, u := range d.Includes.Users {
 		if strings.EqualFold(u.user().ScreenName, username) {
 			return u.user(), true
 		}
 	}
-	return support.XAccount{}, false
+	return casework.XAccount{}, false
 }
 
 // postEvent is the event of a v2 Post: the same as its AAA twin's, with
 // the same id ("tweet:" + the Post id) so any number of deliveries, in
 // either format, for any event type, apply it once.
-func (d *xaaData) postEvent(p v2Post) (support.Event, error) {
+func (d *xaaData) postEvent(p v2Post) (casework.Event, error) {
 	if p.ID == "" || p.AuthorID == "" {
-		return support.Event{}, fmt.Errorf("activity: a %s Post lacks its id or author_id", d.EventType)
+		return casework.Event{}, fmt.Errorf("activity: a %s Post lacks its id or author_id", d.EventType)
 	}
 	at, err := time.Parse(time.RFC3339Nano, p.CreatedAt)
 	if err != nil {
-		return support.Event{}, fmt.Errorf("activity: Post %s: created_at %q: %w", p.ID, p.CreatedAt, err)
+		return casework.Event{}, fmt.Errorf("activity: Post %s: created_at %q: %w", p.ID, p.CreatedAt, err)
 	}
 	at = at.UTC()
 	// XAA.md says v2 text is not HTML-escaped, X's v2 API answers escape
 	// '&', '<' and '>' as AAA does: undoing that escaping reads both.
-	tw := &support.Tweet{ID: p.ID, Text: unescape(p.Text), Author: d.user(p.AuthorID), InReplyToUserID: p.InReplyToUserID, CreatedAt: at}
+	tw := &casework.Tweet{ID: p.ID, Text: unescape(p.Text), Author: d.user(p.AuthorID), InReplyToUserID: p.InReplyToUserID, CreatedAt: at}
 	urls := p.Entities.URLs
 	if p.NoteTweet != nil && p.NoteTweet.Text != "" {
 		tw.Text = unescape(p.NoteTweet.Text)
@@ -349,7 +349,7 @@ func (d *xaaData) postEvent(p v2Post) (support.Event, error) {
 		}
 	}
 	for _, m := range p.Entities.Mentions {
-		u := support.XAccount{ID: m.ID, ScreenName: m.Username}
+		u := casework.XAccount{ID: m.ID, ScreenName: m.Username}
 		if m.ID == "" {
 			u, _ = d.userNamed(m.Username)
 		} else if full := d.user(m.ID); full.ScreenName != "" {
@@ -365,7 +365,7 @@ func (d *xaaData) postEvent(p v2Post) (support.Event, error) {
 		}
 	}
 	for _, key := range p.Attachments.MediaKeys {
-		m := support.Media{Key: key}
+		m := casework.Media{Key: key}
 		for _, im := range d.Includes.Media {
 			if im.MediaKey == key {
 				m.Type, m.URL = im.Type, im.URL
@@ -376,12 +376,12 @@ func (d *xaaData) postEvent(p v2Post) (support.Event, error) {
 		}
 		tw.Media = append(tw.Media, m)
 	}
-	return support.Event{ID: "tweet:" + p.ID, Type: support.EventTweet, ForUserID: d.Filter.UserID, At: at, Tweet: tw}, nil
+	return casework.Event{ID: "tweet:" + p.ID, Type: casework.EventTweet, ForUserID: d.Filter.UserID, At: at, Tweet: tw}, nil
 }
 
 // dmEvents reads dm.received and dm.sent: AAA's direct_message_events with
 // a users map whose entries are wrapped in {"data": user}.
-func (d *xaaData) dmEvents() ([]support.Event, error) {
+func (d *xaaData) dmEvents() ([]casework.Event, error) {
 	var p struct {
 		Events []dmEventJSON          `json:"direct_message_events"`
 		Users  map[string]wrappedUser `json:"users"`
@@ -394,7 +394,7 @@ func (d *xaaData) dmEvents() ([]support.Event, error) {
 		u := w.user()
 		users[id] = dmUserJSON{ID: id, Name: u.Name, ScreenName: u.ScreenName}
 	}
-	var evs []support.Event
+	var evs []casework.Event
 	for _, e := range p.Events {
 		if e.Type != "" && e.Type != "message_create" {
 			continue
@@ -417,7 +417,7 @@ func (d *xaaData) dmEvents() ([]support.Event, error) {
 // later received wins. Their id is the delivery's event_uuid, so a
 // duplicate delivery is skipped while a later follow of the same pair (a
 // new event) is applied.
-func (d *xaaData) followEvent(receivedAt time.Time) ([]support.Event, error) {
+func (d *xaaData) followEvent(receivedAt time.Time) ([]casework.Event, error) {
 	var p struct {
 		Source      wrappedUser `json:"source"`
 		Target      wrappedUser `json:"target"`
@@ -427,11 +427,11 @@ func (d *xaaData) followEvent(receivedAt time.Time) ([]support.Event, error) {
 	if err := json.Unmarshal(d.Payload, &p); err != nil {
 		return nil, fmt.Errorf("activity: %s: %w", d.EventType, err)
 	}
-	typ := support.EventFollow
+	typ := casework.EventFollow
 	if d.EventType == XAAUnfollow {
-		typ = support.EventUnfollow
+		typ = casework.EventUnfollow
 	}
-	f := &support.FollowEvent{Source: p.Source.user(), Target: p.Target.user()}
+	f := &casework.FollowEvent{Source: p.Source.user(), Target: p.Target.user()}
 	if f.Source.ID == "" || f.Target.ID == "" {
 		return nil, fmt.Errorf("activity: a %s lacks its source or target", d.EventType)
 	}
@@ -443,7 +443,7 @@ func (d *xaaData) followEvent(receivedAt time.Time) ([]support.Event, error) {
 	if uuid == "" {
 		uuid = fmt.Sprint(at.UnixMilli())
 	}
-	return []support.Event{{ID: fmt.Sprintf("%s:%s:%s:%s", typ, f.Source.ID, f.Target.ID, uuid), Type: typ, ForUserID: d.Filter.UserID,
+	return []casework.Event{{ID: fmt.Sprintf("%s:%s:%s:%s", typ, f.Source.ID, f.Target.ID, uuid), Type: typ, ForUserID: d.Filter.UserID,
 		At: at, Follow: f}}, nil
 }
 
@@ -452,7 +452,7 @@ func (d *xaaData) followEvent(receivedAt time.Time) ([]support.Event, error) {
 // user_id when present; else the subscribed user when the like is theirs
 // (filter direction "outbound", or a Post by someone else); else the one
 // user of includes.users who is not the Post's author.
-func (d *xaaData) likeEvent(receivedAt time.Time) ([]support.Event, error) {
+func (d *xaaData) likeEvent(receivedAt time.Time) ([]casework.Event, error) {
 	var p struct {
 		ID                 string      `json:"id"`
 		LikedTweetID       string      `json:"liked_tweet_id"`
@@ -490,8 +490,8 @@ func (d *xaaData) likeEvent(receivedAt time.Time) ([]support.Event, error) {
 	if t, err := eventTime(p.CreatedAt, p.TimestampMS.String()); err == nil {
 		at = t
 	}
-	return []support.Event{{ID: "favorite:" + liker + ":" + p.LikedTweetID, Type: support.EventFavorite, ForUserID: d.Filter.UserID, At: at,
-		Favorite: &support.Favorite{ID: p.ID, TweetID: p.LikedTweetID, User: d.user(liker)}}}, nil
+	return []casework.Event{{ID: "favorite:" + liker + ":" + p.LikedTweetID, Type: casework.EventFavorite, ForUserID: d.Filter.UserID, At: at,
+		Favorite: &casework.Favorite{ID: p.ID, TweetID: p.LikedTweetID, User: d.user(liker)}}}, nil
 }
 
 // eventTime reads an optional RFC 3339 created_at or a timestamp_ms.

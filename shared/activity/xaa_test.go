@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 func readSample(t *testing.T, name string) []byte {
@@ -46,22 +46,22 @@ var twins = []struct{ xaa, aaa string }{
 // follows and deletions carry no time (they are dated by their receipt)
 // and their ids come from the delivery; a like's id is X's in AAA; users
 // named in passing may lack their display name in one format.
-func comparable(ev support.Event) support.Event {
+func comparable(ev casework.Event) casework.Event {
 	switch ev.Type {
-	case support.EventFollow, support.EventUnfollow:
+	case casework.EventFollow, casework.EventUnfollow:
 		ev.ID, ev.At = string(ev.Type), time.Time{}
-	case support.EventTweetDelete:
+	case casework.EventTweetDelete:
 		ev.At = time.Time{}
-	case support.EventFavorite:
+	case casework.EventFavorite:
 		ev.ID = "favorite"
 		f := *ev.Favorite
 		f.ID = ""
 		ev.Favorite = &f
-	case support.EventTweet:
+	case casework.EventTweet:
 		tw := *ev.Tweet
 		tw.Mentions = nil
 		for _, m := range ev.Tweet.Mentions {
-			tw.Mentions = append(tw.Mentions, support.XAccount{ID: m.ID, ScreenName: m.ScreenName})
+			tw.Mentions = append(tw.Mentions, casework.XAccount{ID: m.ID, ScreenName: m.ScreenName})
 		}
 		ev.Tweet = &tw
 	}
@@ -113,7 +113,7 @@ func TestXAADetails(t *testing.T) {
 		t.Errorf("follow = %+v, want dated by its receipt", ev)
 	}
 	rename, _ := ParseMessage(readSample(t, "xaa/profile-update-handle.json"), received)
-	if ev := rename.Events[0]; ev.Type != support.EventHandleRename || ev.Rename.After != "AcmeHelp" || ev.Rename.UserID != brand || ev.ForUserID != brand {
+	if ev := rename.Events[0]; ev.Type != casework.EventHandleRename || ev.Rename.After != "AcmeHelp" || ev.Rename.UserID != brand || ev.ForUserID != brand {
 		t.Errorf("rename = %+v", ev)
 	}
 	dm, _ := Parse(readSample(t, "xaa/dm-received.json"))
@@ -134,7 +134,7 @@ func TestXAAMedia(t *testing.T) {
 		t.Fatal(err)
 	}
 	tw := evs[0].Tweet
-	want := []support.Media{{Key: "3_77", Type: "photo", URL: "https://pbs.twimg.com/media/77.jpg"}, {Key: "7_78", Type: "video", URL: "https://pbs.twimg.com/78.jpg"}}
+	want := []casework.Media{{Key: "3_77", Type: "photo", URL: "https://pbs.twimg.com/media/77.jpg"}, {Key: "7_78", Type: "video", URL: "https://pbs.twimg.com/78.jpg"}}
 	if !reflect.DeepEqual(tw.Media, want) || len(tw.URLs) != 0 {
 		t.Errorf("media %+v, urls %+v (an attachment's link is not a URL)", tw.Media, tw.URLs)
 	}

@@ -52,7 +52,7 @@ type Config struct {
 	// x-webhook prints it. Empty: subscriptions fail, saying so.
 	XWebhookID string
 	// Stage names the deployment (STAGE, default "local"); the tag of its
-	// subscriptions on X (support.SubscriptionTag).
+	// subscriptions on X (casework.SubscriptionTag).
 	Stage string
 	// LogLevel is debug, info, warn or error (LOG_LEVEL, default info).
 	LogLevel string

@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/handlecache"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // callLog records the DynamoDB operations a client sends, in order.
@@ -59,7 +59,7 @@ func TestDynamoDBCallsPerRequest(t *testing.T) {
 	// (handlecache), here warm, as on a busy instance.
 	e := newEnv(t, func(c *envConfig) {
 		c.ddb = countingDynamoDB(&calls)
-		c.wrap = func(s support.Store) support.Store { return handlecache.New(s, time.Hour, nil) }
+		c.wrap = func(s casework.Store) casework.Store { return handlecache.New(s, time.Hour, nil) }
 	})
 	caseID, tweet := e.inboundCase(bob, support1, "bob_stranger", "7001")
 	e.do("GET", "/v1/handles", nil).want(t, 200, nil)

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/httpapi"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // handleCreateCase is POST /v1/cases: 201 {case, message} with the message queued.
@@ -25,7 +25,7 @@ func (s *server) handleCreateCase() http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		c, m, err := s.svc.CreateCase(r.Context(), support.NewCase{CustomerID: req.CustomerID, HandleID: req.HandleID, Text: req.Text})
+		c, m, err := s.svc.CreateCase(r.Context(), casework.NewCase{CustomerID: req.CustomerID, HandleID: req.HandleID, Text: req.Text})
 		if err != nil {
 			httpapi.WriteError(w, r, err)
 			return
@@ -45,17 +45,17 @@ func (s *server) handleListCases() http.Handler {
 			return
 		}
 		q := r.URL.Query()
-		f := support.CaseFilter{CustomerID: q.Get("customer_id")}
+		f := casework.CaseFilter{CustomerID: q.Get("customer_id")}
 		for st := range strings.SplitSeq(q.Get("status"), ",") {
 			if st = strings.TrimSpace(st); st != "" {
-				f.Statuses = append(f.Statuses, support.CaseStatus(st))
+				f.Statuses = append(f.Statuses, casework.CaseStatus(st))
 			}
 		}
 		if since := q.Get("updated_since"); since != "" {
 			t, err := time.Parse(time.RFC3339Nano, since)
 			if err != nil {
-				httpapi.WriteError(w, r, &support.Error{Code: support.EValidation, Message: "updated_since is not a time.",
-					Fields: []support.FieldError{{Name: "updated_since", Code: "invalid", Detail: "Give an RFC 3339 time, e.g. 2026-01-02T15:04:05.000Z."}}})
+				httpapi.WriteError(w, r, &casework.Error{Code: casework.EValidation, Message: "updated_since is not a time.",
+					Fields: []casework.FieldError{{Name: "updated_since", Code: "invalid", Detail: "Give an RFC 3339 time, e.g. 2026-01-02T15:04:05.000Z."}}})
 				return
 			}
 			f.ActiveAfter = t
@@ -127,7 +127,7 @@ func (s *server) handlePatchCase() http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		c, err := s.svc.SetCaseStatus(r.Context(), r.PathValue("id"), support.CaseStatus(req.Status))
+		c, err := s.svc.SetCaseStatus(r.Context(), r.PathValue("id"), casework.CaseStatus(req.Status))
 		if err != nil {
 			httpapi.WriteError(w, r, err)
 			return
@@ -138,8 +138,8 @@ func (s *server) handlePatchCase() http.Handler {
 
 // messageOrder reads ?order= (asc, the default, or desc), answering the
 // error itself when it is bad.
-func messageOrder(w http.ResponseWriter, r *http.Request) (support.Order, bool) {
-	o, err := support.ParseOrder(r.URL.Query().Get("order"))
+func messageOrder(w http.ResponseWriter, r *http.Request) (casework.Order, bool) {
+	o, err := casework.ParseOrder(r.URL.Query().Get("order"))
 	if err != nil {
 		httpapi.WriteError(w, r, err)
 		return o, false

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // mention returns a text that mentions @alice_follows and weighs exactly n
@@ -27,7 +27,7 @@ func TestCreateCase(t *testing.T) {
 		m.Author.HandleID != support1 || m.Author.ScreenName != "AcmeSupport" || m.XID != nil {
 		t.Errorf("message = %+v", m)
 	}
-	cmds := e.wantCommands(support.CmdTweet)
+	cmds := e.wantCommands(casework.CmdTweet)
 	if got := cmds[0]; got.CaseID != c.ID || got.MessageID != m.ID || got.HandleID != support1 {
 		t.Errorf("command = %+v", got)
 	}
@@ -46,8 +46,8 @@ func TestCreateCase(t *testing.T) {
 func TestCreateCaseRefusals(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	disconnected := support.BrandHandle{ID: "01JDTESTHANDLE0000000000DX", ScreenName: "AcmeOld", XUserID: "1000000000000000009",
-		CredentialsSecret: "s", Status: support.HandleDisconnected}
+	disconnected := casework.BrandHandle{ID: "01JDTESTHANDLE0000000000DX", ScreenName: "AcmeOld", XUserID: "1000000000000000009",
+		CredentialsSecret: "s", Status: casework.HandleDisconnected}
 	must(t, e.store.PutHandle(e.ctx, &disconnected))
 	tests := []struct {
 		name     string
@@ -271,8 +271,8 @@ func TestCaseMessagesPages(t *testing.T) {
 	caseID, first := e.inboundCase(bob, support1, "bob_stranger", "5001")
 	var want = []string{first}
 	for i := range 4 {
-		want = append(want, e.addMessage(caseID, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet,
-			Status: support.StatusReceived, XID: fmt.Sprint(5002 + i), Text: "more", Author: support.Author{CustomerID: bob, ScreenName: "bob_stranger"}}))
+		want = append(want, e.addMessage(caseID, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindTweet,
+			Status: casework.StatusReceived, XID: fmt.Sprint(5002 + i), Text: "more", Author: casework.Author{CustomerID: bob, ScreenName: "bob_stranger"}}))
 	}
 	var got struct {
 		Case       apiCase      `json:"case"`
@@ -311,8 +311,8 @@ func TestCaseMessagesNewestFirst(t *testing.T) {
 	caseID, first := e.inboundCase(bob, support1, "bob_stranger", "5101")
 	var oldestFirst = []string{first}
 	for i := range 4 {
-		oldestFirst = append(oldestFirst, e.addMessage(caseID, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet,
-			Status: support.StatusReceived, XID: fmt.Sprint(5102 + i), Text: "more", Author: support.Author{CustomerID: bob, ScreenName: "bob_stranger"}}))
+		oldestFirst = append(oldestFirst, e.addMessage(caseID, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindTweet,
+			Status: casework.StatusReceived, XID: fmt.Sprint(5102 + i), Text: "more", Author: casework.Author{CustomerID: bob, ScreenName: "bob_stranger"}}))
 	}
 	newestFirst := slices.Clone(oldestFirst)
 	slices.Reverse(newestFirst)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // search returns the ids of the customers a search finds.
@@ -90,8 +90,8 @@ func TestMergeCustomers(t *testing.T) {
 	// Alice (made from X, name only) wrote by DM and in a Tweet; Carol is the
 	// same person, entered by an agent with e-mail and phone.
 	aliceCase, _ := e.inboundCase(alice, support1, "alice_follows", "7401")
-	dmCase := &support.Case{ID: support.NewID(e.now()), CustomerID: alice, HandleID: support1, Channel: support.ChannelDM,
-		Status: support.CaseOpen, CreatedAt: e.now(), UpdatedAt: e.now(), LastActivityAt: e.now()}
+	dmCase := &casework.Case{ID: casework.NewID(e.now()), CustomerID: alice, HandleID: support1, Channel: casework.ChannelDM,
+		Status: casework.CaseOpen, CreatedAt: e.now(), UpdatedAt: e.now(), LastActivityAt: e.now()}
 	must(t, e.store.PutCase(e.ctx, dmCase))
 	must(t, e.store.SetDMCase(e.ctx, alice, support1, dmCase.ID, ""))
 
@@ -123,7 +123,7 @@ func TestMergeCustomers(t *testing.T) {
 	}
 	// DM replies now go to the survivor's X account (the follow came along).
 	e.do("POST", "/v1/cases/"+dmCase.ID+"/replies", map[string]string{"mode": "dm", "text": "merged"}).want(t, 202, nil)
-	e.wantCommands(support.CmdDM)
+	e.wantCommands(casework.CmdDM)
 
 	// The merged customer points to the survivor.
 	var p struct {

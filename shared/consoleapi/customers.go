@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/httpapi"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // handleSearchCustomers is GET /v1/customers?q=&limit=&cursor=.
@@ -37,7 +37,7 @@ func (s *server) handleCreateCustomer() http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		d, err := s.svc.CreateCustomer(r.Context(), support.NewCustomer{
+		d, err := s.svc.CreateCustomer(r.Context(), casework.NewCustomer{
 			Name: req.Name, Emails: req.Emails, Phones: req.Phones, TwitterHandle: req.TwitterHandle,
 		})
 		if err != nil {
@@ -75,7 +75,7 @@ func (s *server) handlePatchCustomer() http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		var p support.CustomerPatch
+		var p casework.CustomerPatch
 		var err error
 		if p.Name, err = patchMember[string](req.Name, "name", "a string"); err == nil {
 			if p.Emails, err = patchMember[[]string](req.Emails, "emails", "a list of strings"); err == nil {
@@ -106,7 +106,7 @@ func patchMember[T any](raw json.RawMessage, name, want string) (*T, error) {
 		return &v, nil
 	}
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, support.Errorf(httpapi.EInvalidJSON, "Field %q must be %s or null.", name, want)
+		return nil, casework.Errorf(httpapi.EInvalidJSON, "Field %q must be %s or null.", name, want)
 	}
 	return &v, nil
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 func TestSearchCustomers(t *testing.T) {
@@ -22,7 +22,7 @@ func TestSearchCustomers(t *testing.T) {
 	}
 	e.do("POST", "/v1/customers", map[string]any{"name": "Edie Abroad", "phones": []string{"+44 20 7946 0958"}}).want(t, 201, &created)
 	edie := created.ID
-	old := support.Customer{ID: support.NewID(time.Now()), Name: "Lee Gacy", Phones: []string{"555-010-0007"}}
+	old := casework.Customer{ID: casework.NewID(time.Now()), Name: "Lee Gacy", Phones: []string{"555-010-0007"}}
 	old.Normalize()
 	must(t, e.store.PutCustomer(e.ctx, &old))
 	legacy := old.ID
@@ -232,7 +232,7 @@ func TestFollowAndUnfollow(t *testing.T) {
 	if f.HandleID != deals2 || f.Pending == nil || *f.Pending != "follow" || f.BrandFollowsCustomer {
 		t.Errorf("follow = %+v", f)
 	}
-	cmd := e.wantCommands(support.CmdFollow)[0]
+	cmd := e.wantCommands(casework.CmdFollow)[0]
 	if cmd.CustomerID != bob || cmd.HandleID != deals2 || cmd.CaseID != "" {
 		t.Errorf("command = %+v", cmd)
 	}
@@ -250,7 +250,7 @@ func TestFollowAndUnfollow(t *testing.T) {
 	if f.Pending == nil || *f.Pending != "unfollow" || !f.BrandFollowsCustomer {
 		t.Errorf("unfollow = %+v", f)
 	}
-	e.wantCommands(support.CmdUnfollow)
+	e.wantCommands(casework.CmdUnfollow)
 
 	// No-ops answer from the recorded state: 200, nothing sent to X.
 	_, err = e.store.SetBrandFollowsCustomer(e.ctx, bob, deals2, false, time.Now())

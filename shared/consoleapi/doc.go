@@ -6,7 +6,7 @@
 // on one mux (Routes).
 //
 // Handlers are thin: they decode the request (httpapi.Decode), call the
-// support.Service, which holds every rule, and encode its answer as the
+// casework.Service, which holds every rule, and encode its answer as the
 // API's JSON; every error goes out through httpapi.WriteError. Every route
 // but GET /healthz needs an agent (httpapi.Authenticate); the routes that
 // send something to X honour Idempotency-Key (httpapi.Idempotent); every

@@ -3,8 +3,8 @@ package consoleapi
 import (
 	"net/http"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/httpapi"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // handleSetTwitter is PUT /v1/customers/{id}/twitter {handle}: 200 with the customer.
@@ -42,9 +42,9 @@ func (s *server) handleRemoveTwitter() http.Handler {
 // /v1/customers/{id}/follows/{handle_id}: 202 with the follow state,
 // pending, when the command was queued; 200 with the state when it already
 // was the one asked (nothing is sent to X).
-func (s *server) handleFollow(action support.FollowAction) http.Handler {
+func (s *server) handleFollow(action casework.FollowAction) http.Handler {
 	do := s.svc.Follow
-	if action == support.ActionUnfollow {
+	if action == casework.ActionUnfollow {
 		do = s.svc.Unfollow
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -9,10 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/handlecache"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/wire"
 )
 
@@ -65,54 +65,54 @@ type Needs struct {
 	// Outbox builds the outbound queue of routes that send to X
 	// (sqsqueue.Outbound); nil for functions that never do, whose service
 	// then refuses to queue.
-	Outbox func(awsCfg aws.Config, cfg config.Config) (support.Outbox, error)
+	Outbox func(awsCfg aws.Config, cfg config.Config) (casework.Outbox, error)
 	// XUsers builds the X lookup of routes that look accounts up on X
 	// (xwire.XUsers); nil for functions that never do.
-	XUsers func(awsCfg aws.Config, cfg config.Config, handles support.HandleStore) (support.XUsers, error)
+	XUsers func(awsCfg aws.Config, cfg config.Config, handles casework.HandleStore) (casework.XUsers, error)
 	// Credentials builds the check of brand handles' credentials secrets
 	// (xwire.Credentials); nil for functions that never register handles.
-	Credentials func(awsCfg aws.Config, cfg config.Config) (support.Credentials, error)
+	Credentials func(awsCfg aws.Config, cfg config.Config) (casework.Credentials, error)
 	// Phones builds the phone number reader of routes that write
 	// customers' phone numbers (phone.New in the default region: search
-	// keys, support.IndexPhones); nil for functions that never do, so they
+	// keys, casework.IndexPhones); nil for functions that never do, so they
 	// do not link the phone library.
-	Phones func(cfg config.Config) (support.Phones, error)
+	Phones func(cfg config.Config) (casework.Phones, error)
 }
 
 // consoleService builds the console service of a function and the store
 // under it, whose brand handles are kept for a few seconds (handlecache:
 // every route that acts on X reads one).
-func consoleService(cfg config.Config, needs Needs) (*support.Service, support.Store, error) {
+func consoleService(cfg config.Config, needs Needs) (*casework.Service, casework.Store, error) {
 	awsCfg, err := wire.AWSConfig()
 	if err != nil {
 		return nil, nil, err
 	}
 	store := handlecache.New(dynamo.Open(awsCfg, cfg), 0, nil)
-	var outbox support.Outbox = noOutbox{}
+	var outbox casework.Outbox = noOutbox{}
 	if needs.Outbox != nil {
 		if outbox, err = needs.Outbox(awsCfg, cfg); err != nil {
 			return nil, nil, err
 		}
 	}
-	var xusers support.XUsers
+	var xusers casework.XUsers
 	if needs.XUsers != nil {
 		if xusers, err = needs.XUsers(awsCfg, cfg, store); err != nil {
 			return nil, nil, err
 		}
 	}
-	var creds support.Credentials
+	var creds casework.Credentials
 	if needs.Credentials != nil {
 		if creds, err = needs.Credentials(awsCfg, cfg); err != nil {
 			return nil, nil, err
 		}
 	}
-	var phones support.Phones
+	var phones casework.Phones
 	if needs.Phones != nil {
 		if phones, err = needs.Phones(cfg); err != nil {
 			return nil, nil, err
 		}
 	}
-	svc := support.NewService(support.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones, TweetMaxLength: cfg.TweetMaxLength})
+	svc := casework.NewService(casework.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones, TweetMaxLength: cfg.TweetMaxLength})
 	return svc, store, nil
 }
 
@@ -120,6 +120,6 @@ func consoleService(cfg config.Config, needs Needs) (*support.Service, support.S
 // send anything to X.
 type noOutbox struct{}
 
-func (noOutbox) Enqueue(context.Context, support.Command) error {
+func (noOutbox) Enqueue(context.Context, casework.Command) error {
 	return errors.New("consoleapi: this function queues nothing for X")
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // TestFunctionNeedsMatchTheRegistry: a console API function's main builds
@@ -17,9 +17,9 @@ import (
 // route would fail at run time) or more (it links clients it never uses)
 // fails at init, saying what differs.
 func TestFunctionNeedsMatchTheRegistry(t *testing.T) {
-	outbox := func(aws.Config, config.Config) (support.Outbox, error) { return nil, nil }
-	xusers := func(aws.Config, config.Config, support.HandleStore) (support.XUsers, error) { return nil, nil }
-	creds := func(aws.Config, config.Config) (support.Credentials, error) { return nil, nil }
+	outbox := func(aws.Config, config.Config) (casework.Outbox, error) { return nil, nil }
+	xusers := func(aws.Config, config.Config, casework.HandleStore) (casework.XUsers, error) { return nil, nil }
+	creds := func(aws.Config, config.Config) (casework.Credentials, error) { return nil, nil }
 	tests := []struct {
 		name    string
 		f       functions.Function

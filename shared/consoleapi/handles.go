@@ -3,8 +3,8 @@ package consoleapi
 import (
 	"net/http"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/httpapi"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // handleListHandles is GET /v1/handles: {items: [handle]}.
@@ -15,7 +15,7 @@ func (s *server) handleListHandles() http.Handler {
 			httpapi.WriteError(w, r, err)
 			return
 		}
-		httpapi.Encode(w, http.StatusOK, httpapi.ListOf(support.Page[support.BrandHandle]{Items: hs}, newHandleView))
+		httpapi.Encode(w, http.StatusOK, httpapi.ListOf(casework.Page[casework.BrandHandle]{Items: hs}, newHandleView))
 	})
 }
 
@@ -31,7 +31,7 @@ func (s *server) handleRegisterHandle() http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		h, err := s.svc.RegisterHandle(r.Context(), support.NewHandle{
+		h, err := s.svc.RegisterHandle(r.Context(), casework.NewHandle{
 			ScreenName: req.ScreenName, XUserID: req.XUserID, CredentialsSecret: req.CredentialsSecret,
 		})
 		if err != nil {
@@ -53,9 +53,9 @@ func (s *server) handleUpdateHandle() http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		p := support.HandlePatch{CredentialsSecret: req.CredentialsSecret}
+		p := casework.HandlePatch{CredentialsSecret: req.CredentialsSecret}
 		if req.Status != nil {
-			st := support.HandleStatus(*req.Status)
+			st := casework.HandleStatus(*req.Status)
 			p.Status = &st
 		}
 		h, err := s.svc.UpdateHandle(r.Context(), r.PathValue("id"), p)

@@ -4,18 +4,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/secrets"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xwire"
 )
 
-func withCredentials(c support.Credentials) func(*envConfig) {
+func withCredentials(c casework.Credentials) func(*envConfig) {
 	return func(e *envConfig) { e.creds = c }
 }
 
 // credentialsCheck reads from a stand-in for Secrets Manager holding a
 // usable secret, ok/AcmeNews, and a malformed one, bad/AcmeNews.
-func credentialsCheck() support.Credentials {
+func credentialsCheck() casework.Credentials {
 	src := secrets.NewStatic(map[string][]byte{
 		"ok/AcmeNews":  []byte(`{"access_token":"t","access_token_secret":"s"}`),
 		"ok/Other":     []byte(`{"access_token":"t2","access_token_secret":"s2"}`),
@@ -41,7 +41,7 @@ func TestRegisterHandleQueuesItsSubscriptions(t *testing.T) {
 	if h.Subscriptions == nil || h.Subscriptions.Status != "pending" {
 		t.Errorf("subscriptions %+v, want pending", h.Subscriptions)
 	}
-	cmds := e.wantCommands(support.CmdSubscribe)
+	cmds := e.wantCommands(casework.CmdSubscribe)
 	if cmds[0].HandleID != h.ID || cmds[0].XUserID != "1000000000000000003" {
 		t.Errorf("command %+v", cmds[0])
 	}
@@ -68,12 +68,12 @@ func TestPatchHandleReconnects(t *testing.T) {
 	e := newEnv(t, withCredentials(credentialsCheck()))
 	var h handleJSON
 	e.do("POST", "/v1/handles", map[string]string{"screen_name": "AcmeNews", "x_user_id": "1000000000000000003", "credentials_secret": "ok/AcmeNews"}).want(t, 201, &h)
-	e.wantCommands(support.CmdSubscribe)
+	e.wantCommands(casework.CmdSubscribe)
 
 	// Revoked (as the inbound worker records an oauth revoke).
 	stored, err := e.store.GetHandle(e.ctx, h.ID)
 	must(t, err)
-	stored.Status = support.HandleDisconnected
+	stored.Status = casework.HandleDisconnected
 	must(t, e.store.PutHandle(e.ctx, stored))
 
 	// Registering it again is refused, pointing at PATCH.
@@ -93,7 +93,7 @@ func TestPatchHandleReconnects(t *testing.T) {
 	if h.Status != "connected" || h.Subscriptions == nil || h.Subscriptions.Status != "pending" {
 		t.Errorf("reconnected %+v %+v", h, h.Subscriptions)
 	}
-	e.wantCommands(support.CmdSubscribe)
+	e.wantCommands(casework.CmdSubscribe)
 	if got, _ := e.store.GetHandle(e.ctx, h.ID); got.CredentialsSecret != "ok/Other" {
 		t.Errorf("credentials secret %q", got.CredentialsSecret)
 	}
@@ -117,7 +117,7 @@ func TestDeleteHandle(t *testing.T) {
 	if r.status != 204 {
 		t.Fatalf("delete = %d %s", r.status, string(r.body))
 	}
-	cmds := e.wantCommands(support.CmdUnsubscribe)
+	cmds := e.wantCommands(casework.CmdUnsubscribe)
 	if cmds[0].HandleID != deals2 || cmds[0].XUserID != "1000000000000000002" {
 		t.Errorf("command %+v", cmds[0])
 	}

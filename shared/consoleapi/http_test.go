@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -98,11 +98,11 @@ func TestMessageShape(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	caseID, tweet := e.inboundCase(bob, support1, "bob_stranger", "4001")
-	failed := e.addMessage(caseID, support.Message{Direction: support.DirectionOut, Kind: support.KindTweet, Status: support.StatusFailed, Text: "@bob_stranger x",
-		InReplyToMessageID: tweet, Author: support.Author{HandleID: support1, ScreenName: "AcmeSupport"},
-		Error: &support.MessageError{Code: "187", Detail: "Status is a duplicate."}})
-	sent := e.addMessage(caseID, support.Message{Direction: support.DirectionOut, Kind: support.KindTweet, Status: support.StatusSent, XID: "4002",
-		Text: "@bob_stranger y", Author: support.Author{HandleID: support1, ScreenName: "AcmeSupport"}, SentAt: time.Now()})
+	failed := e.addMessage(caseID, casework.Message{Direction: casework.DirectionOut, Kind: casework.KindTweet, Status: casework.StatusFailed, Text: "@bob_stranger x",
+		InReplyToMessageID: tweet, Author: casework.Author{HandleID: support1, ScreenName: "AcmeSupport"},
+		Error: &casework.MessageError{Code: "187", Detail: "Status is a duplicate."}})
+	sent := e.addMessage(caseID, casework.Message{Direction: casework.DirectionOut, Kind: casework.KindTweet, Status: casework.StatusSent, XID: "4002",
+		Text: "@bob_stranger y", Author: casework.Author{HandleID: support1, ScreenName: "AcmeSupport"}, SentAt: time.Now()})
 
 	var got struct {
 		Messages []map[string]any `json:"messages"`
@@ -158,7 +158,7 @@ func TestIdempotencyKey(t *testing.T) {
 	body := map[string]string{"customer_id": alice, "handle_id": support1, "text": "@alice_follows once only"}
 	first := e.do("POST", "/v1/cases", body, "Idempotency-Key", "k-1")
 	first.want(t, 201, nil)
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 
 	again := e.do("POST", "/v1/cases", body, "Idempotency-Key", "k-1")
 	again.want(t, 201, nil)
@@ -176,7 +176,7 @@ func TestIdempotencyKey(t *testing.T) {
 	body["text"] = "@alice_follows something else"
 	e.do("POST", "/v1/cases", body, "Idempotency-Key", "k-1").wantProblem(t, 422, "idempotency_key_reused")
 	e.do("POST", "/v1/cases", body, "Idempotency-Key", "k-2").want(t, 201, nil)
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 
 	// A refusal is remembered too (the same request gets the same answer).
 	tooLong := map[string]string{"customer_id": alice, "handle_id": support1, "text": mention(141)}
@@ -193,16 +193,16 @@ func TestIdempotencyKey(t *testing.T) {
 	reply := map[string]string{"mode": "dm", "text": "by DM"}
 	e.do("POST", "/v1/cases/"+caseID+"/replies", reply, "Idempotency-Key", "k-1").want(t, 202, nil)
 	e.do("POST", "/v1/cases/"+caseID+"/replies", reply, "Idempotency-Key", "k-1").want(t, 202, nil)
-	e.wantCommands(support.CmdDM)
+	e.wantCommands(casework.CmdDM)
 
 	// A Retweet and a follow replay the same way.
 	path := retweetPath(caseID, mustLatestTweet(t, e, caseID), deals2)
 	e.do("PUT", path, nil, "Idempotency-Key", "rt-1").want(t, 202, nil)
 	e.do("PUT", path, nil, "Idempotency-Key", "rt-1").want(t, 202, nil) // the first answer, not 200
-	e.wantCommands(support.CmdRetweet)
+	e.wantCommands(casework.CmdRetweet)
 	e.do("PUT", "/v1/customers/"+bob+"/follows/"+support1, nil, "Idempotency-Key", "f-1").want(t, 202, nil)
 	e.do("PUT", "/v1/customers/"+bob+"/follows/"+support1, nil, "Idempotency-Key", "f-1").want(t, 202, nil)
-	e.wantCommands(support.CmdFollow)
+	e.wantCommands(casework.CmdFollow)
 
 	// A key too long to be one.
 	e.do("POST", "/v1/cases", body, "Idempotency-Key", strings.Repeat("x", 256)).wantProblem(t, 400, "invalid_idempotency_key")
@@ -235,7 +235,7 @@ func TestIdempotencyKeysBothHostsReadAlike(t *testing.T) {
 	e.wantCommands()
 	// A key of the alphabet works on every route.
 	e.do("POST", "/v1/cases", routes[0].body, "Idempotency-Key", "order-5521:attempt-1").want(t, 201, nil)
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 }
 
 // TestIdempotencyKeyReplaysTheSameJSON: the same request with its JSON
@@ -250,7 +250,7 @@ func TestIdempotencyKeyReplaysTheSameJSON(t *testing.T) {
 	if string(again.body) != string(first.body) || again.header.Get("Idempotent-Replayed") != "true" {
 		t.Errorf("reordered JSON: %s (replayed %q), want the replay of %s", again.body, again.header.Get("Idempotent-Replayed"), first.body)
 	}
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 }
 
 func mustLatestTweet(t *testing.T, e *env, caseID string) string {
@@ -282,7 +282,7 @@ func TestIdempotencyKeyInFlight(t *testing.T) {
 	r.wantProblem(t, 409, "request_in_progress")
 	close(e.outbox.block)
 	(<-done).want(t, 201, nil)
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 	e.do("POST", "/v1/cases", body, "Idempotency-Key", "slow-1").want(t, 201, nil)
 	e.wantCommands()
 }
@@ -401,7 +401,7 @@ func TestEnqueueFailure(t *testing.T) {
 	// A failed request's Idempotency-Key is released: the retry goes through.
 	e.outbox.fail.Store(false)
 	e.do("PUT", "/v1/customers/"+bob+"/follows/"+support1, nil, "Idempotency-Key", "f-1").want(t, 202, nil)
-	e.wantCommands(support.CmdRetweet, support.CmdFollow)
+	e.wantCommands(casework.CmdRetweet, casework.CmdFollow)
 }
 
 func TestCORS(t *testing.T) {
@@ -473,7 +473,7 @@ func TestIdsThatCannotExist(t *testing.T) {
 	e := newEnv(t)
 	caseID, tweet := e.inboundCase(alice, support1, "alice_follows", "3201")
 	long := strings.Repeat("A", 2044)
-	for _, bad := range []string{long, strings.Repeat("A", support.MaxIDLength+1), "a%20b", "%C3%A9t%C3%A9"} {
+	for _, bad := range []string{long, strings.Repeat("A", casework.MaxIDLength+1), "a%20b", "%C3%A9t%C3%A9"} {
 		tests := []struct {
 			method, path string
 			body         any

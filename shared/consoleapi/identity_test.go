@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // apiCustomerHistory is a customer with the screen names it had before.
@@ -22,8 +22,8 @@ func TestRecycledHandleSetByAgent(t *testing.T) {
 	e := newEnv(t)
 	// X passed bob_stranger and alice_follows on to new accounts.
 	e.xusers.mu.Lock()
-	e.xusers.users["bob_stranger"] = support.XUser{ID: "2000000000000000009", Username: "bob_stranger"}
-	e.xusers.users["alice_follows"] = support.XUser{ID: "2000000000000000010", Username: "Alice_Follows"}
+	e.xusers.users["bob_stranger"] = casework.XUser{ID: "2000000000000000009", Username: "bob_stranger"}
+	e.xusers.users["alice_follows"] = casework.XUser{ID: "2000000000000000010", Username: "Alice_Follows"}
 	e.xusers.mu.Unlock()
 
 	var c apiCustomerHistory
@@ -68,8 +68,8 @@ func TestLongScreenNameFromXIsShownAndFound(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	long := &support.Customer{ID: "01JDTESTCUSTOMER0000000020", Name: "Old Account", CreatedAt: at, UpdatedAt: at,
-		Twitter: &support.TwitterAccount{Handle: "abcdefghij_klmnopqrs", XUserID: "2000000000000000020"}}
+	long := &casework.Customer{ID: "01JDTESTCUSTOMER0000000020", Name: "Old Account", CreatedAt: at, UpdatedAt: at,
+		Twitter: &casework.TwitterAccount{Handle: "abcdefghij_klmnopqrs", XUserID: "2000000000000000020"}}
 	must(t, e.store.PutCustomer(e.ctx, long))
 	var found list[apiCustomerHistory]
 	e.do("GET", "/v1/customers?q="+url.QueryEscape("@abcdefghij_klmnopqrs"), nil).want(t, 200, &found)

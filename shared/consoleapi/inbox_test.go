@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // inboxCase is a case as the inbox reads it: apiCase and its summary.
@@ -171,7 +171,7 @@ func TestWhoDidWhat(t *testing.T) {
 	if len(rt.Message.Retweets) != 0 {
 		t.Errorf("after undo: %+v", rt.Message.Retweets)
 	}
-	e.wantCommands(support.CmdTweet, support.CmdDM, support.CmdRetweet, support.CmdUnretweet)
+	e.wantCommands(casework.CmdTweet, casework.CmdDM, casework.CmdRetweet, casework.CmdUnretweet)
 
 	// A follow records who asked, and keeps it once X confirms.
 	var f struct {

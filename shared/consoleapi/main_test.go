@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
@@ -29,7 +30,6 @@ import (
 	"github.com/acme/twitter-cases/shared/phone"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -72,9 +72,9 @@ type envConfig struct {
 	noXUsers bool
 	origins  []string
 	handles  int // how many brand handles to seed (1 or 2)
-	creds    support.Credentials
-	ddb      *dynamodb.Client                  // the service's DynamoDB client; nil is the shared one
-	wrap     func(support.Store) support.Store // wraps the service's store, as the functions' wiring does
+	creds    casework.Credentials
+	ddb      *dynamodb.Client                    // the service's DynamoDB client; nil is the shared one
+	wrap     func(casework.Store) casework.Store // wraps the service's store, as the functions' wiring does
 }
 
 var seq atomic.Int64
@@ -112,7 +112,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 		t: t, ctx: ctx,
 		store:    dynamo.New(ddbClient, name),
 		queueURL: urls[queues.Outbound.Name],
-		xusers: &fakeX{users: map[string]support.XUser{
+		xusers: &fakeX{users: map[string]casework.XUser{
 			"alice_follows": {ID: "2000000000000000001", Username: "alice_follows"},
 			"bob_stranger":  {ID: "2000000000000000002", Username: "bob_stranger"},
 			"carol_online":  {ID: "2000000000000000003", Username: "Carol_Online"},
@@ -126,15 +126,15 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	if cfg.ddb != nil {
 		e.store = dynamo.New(cfg.ddb, name)
 	}
-	var svcStore support.Store = e.store
+	var svcStore casework.Store = e.store
 	if cfg.wrap != nil {
 		svcStore = cfg.wrap(e.store)
 	}
-	deps := support.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Phones: phones, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
+	deps := casework.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Phones: phones, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
 	if cfg.noXUsers {
 		deps.XUsers = nil
 	}
-	svc := support.NewService(deps)
+	svc := casework.NewService(deps)
 	h, err := consoleapi.Routes(svc, e.store, consoleapi.Options{DevToken: devToken, AllowedOrigins: cfg.origins}, consoleapi.Patterns())
 	if err != nil {
 		t.Fatal(err)
@@ -152,28 +152,28 @@ func withOrigins(o ...string) func(*envConfig) { return func(c *envConfig) { c.o
 // seed writes the brand handles and customers the tests rely on.
 // seed writes the brand handles and the three customers, their phones
 // indexed by phones as the console indexes them.
-func (e *env) seed(handles int, phones support.Phones) {
+func (e *env) seed(handles int, phones casework.Phones) {
 	e.t.Helper()
 	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	hs := []support.BrandHandle{
-		{ID: support1, ScreenName: "AcmeSupport", XUserID: "1000000000000000001", CredentialsSecret: "test/x/AcmeSupport", Status: support.HandleConnected},
-		{ID: deals2, ScreenName: "AcmeDeals", XUserID: "1000000000000000002", CredentialsSecret: "test/x/AcmeDeals", Status: support.HandleConnected},
+	hs := []casework.BrandHandle{
+		{ID: support1, ScreenName: "AcmeSupport", XUserID: "1000000000000000001", CredentialsSecret: "test/x/AcmeSupport", Status: casework.HandleConnected},
+		{ID: deals2, ScreenName: "AcmeDeals", XUserID: "1000000000000000002", CredentialsSecret: "test/x/AcmeDeals", Status: casework.HandleConnected},
 	}
 	for _, h := range hs[:handles] {
 		h.CreatedAt, h.UpdatedAt = at, at
 		must(e.t, e.store.PutHandle(e.ctx, &h))
 	}
-	cs := []support.Customer{
+	cs := []casework.Customer{
 		{ID: alice, Name: "Alice Follower", Emails: []string{"alice@example.com"}, Phones: []string{"+1 555 010 0001"},
-			Twitter: &support.TwitterAccount{Handle: "alice_follows", XUserID: "2000000000000000001"}},
+			Twitter: &casework.TwitterAccount{Handle: "alice_follows", XUserID: "2000000000000000001"}},
 		{ID: bob, Name: "Bob Stranger", Emails: []string{"bob@example.com"}, Phones: []string{"+1 555 010 0002"},
-			Twitter: &support.TwitterAccount{Handle: "bob_stranger", XUserID: "2000000000000000002"}},
+			Twitter: &casework.TwitterAccount{Handle: "bob_stranger", XUserID: "2000000000000000002"}},
 		{ID: carol, Name: "Carol Offline", Emails: []string{"carol@example.com"}, Phones: []string{"+1 555 010 0003"}},
 	}
 	for _, c := range cs {
 		c.CreatedAt, c.UpdatedAt = at, at
 		c.Normalize()
-		support.IndexPhones(&c, phones)
+		casework.IndexPhones(&c, phones)
 		must(e.t, e.store.PutCustomer(e.ctx, &c))
 	}
 	_, err := e.store.SetCustomerFollowsBrand(e.ctx, alice, support1, true, at)
@@ -185,20 +185,20 @@ func (e *env) seed(handles int, phones support.Phones) {
 func (e *env) inboundCase(customerID, handleID, screenName, xid string) (string, string) {
 	e.t.Helper()
 	now := time.Now().UTC()
-	c := &support.Case{ID: support.NewID(now), CustomerID: customerID, HandleID: handleID, Channel: support.ChannelTweet,
-		Status: support.CaseNew, CreatedAt: now, UpdatedAt: now, LastActivityAt: now}
+	c := &casework.Case{ID: casework.NewID(now), CustomerID: customerID, HandleID: handleID, Channel: casework.ChannelTweet,
+		Status: casework.CaseNew, CreatedAt: now, UpdatedAt: now, LastActivityAt: now}
 	must(e.t, e.store.PutCase(e.ctx, c))
-	m := e.addMessage(c.ID, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet, Status: support.StatusReceived,
-		XID: xid, Text: "@AcmeSupport help", Author: support.Author{CustomerID: customerID, ScreenName: screenName}})
+	m := e.addMessage(c.ID, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindTweet, Status: casework.StatusReceived,
+		XID: xid, Text: "@AcmeSupport help", Author: casework.Author{CustomerID: customerID, ScreenName: screenName}})
 	return c.ID, m
 }
 
 // addMessage writes a message into a case and returns its id.
-func (e *env) addMessage(caseID string, m support.Message) string {
+func (e *env) addMessage(caseID string, m casework.Message) string {
 	e.t.Helper()
 	time.Sleep(2 * time.Millisecond) // ids and times in order
 	now := time.Now().UTC()
-	m.ID, m.CaseID, m.CreatedAt = support.NewID(now), caseID, now
+	m.ID, m.CaseID, m.CreatedAt = casework.NewID(now), caseID, now
 	must(e.t, e.store.PutMessage(e.ctx, &m))
 	return m.ID
 }
@@ -276,14 +276,14 @@ func (r response) want(t *testing.T, status int, v any) {
 
 // problem is a problem document as the API sends it.
 type problem struct {
-	Type           string               `json:"type"`
-	Title          string               `json:"title"`
-	Status         int                  `json:"status"`
-	Detail         string               `json:"detail"`
-	Code           string               `json:"code"`
-	Fields         []support.FieldError `json:"fields"`
-	WeightedLength *int                 `json:"weighted_length"`
-	MaxLength      *int                 `json:"max_length"`
+	Type           string                `json:"type"`
+	Title          string                `json:"title"`
+	Status         int                   `json:"status"`
+	Detail         string                `json:"detail"`
+	Code           string                `json:"code"`
+	Fields         []casework.FieldError `json:"fields"`
+	WeightedLength *int                  `json:"weighted_length"`
+	MaxLength      *int                  `json:"max_length"`
 }
 
 // wantProblem fails the test unless the answer is a problem document with the status and code.
@@ -375,9 +375,9 @@ func (e *env) createCase(customerID, handleID, text string) (apiCase, apiMessage
 
 // commands receives and deletes every command waiting in the env's
 // outbound queue, in queue order.
-func (e *env) commands() []support.Command {
+func (e *env) commands() []casework.Command {
 	e.t.Helper()
-	var out []support.Command
+	var out []casework.Command
 	for {
 		res, err := sqsClient.ReceiveMessage(e.ctx, &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(e.queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 30,
@@ -387,7 +387,7 @@ func (e *env) commands() []support.Command {
 			return out
 		}
 		for _, m := range res.Messages {
-			var cmd support.Command
+			var cmd casework.Command
 			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &cmd); err != nil {
 				e.t.Fatalf("command body %s: %v", aws.ToString(m.Body), err)
 			}
@@ -421,13 +421,13 @@ func (e *env) rawCommands() []map[string]any {
 }
 
 // wantCommands fails the test unless exactly these kinds were queued since the last look.
-func (e *env) wantCommands(kinds ...support.CommandKind) []support.Command {
+func (e *env) wantCommands(kinds ...casework.CommandKind) []casework.Command {
 	e.t.Helper()
 	got := e.commands()
 	// Commands of different cases or customers are in different FIFO
 	// groups, whose relative order SQS does not promise: compare the kinds
 	// as a multiset.
-	var gotKinds []support.CommandKind
+	var gotKinds []casework.CommandKind
 	for _, c := range got {
 		gotKinds = append(gotKinds, c.Kind)
 	}
@@ -442,13 +442,13 @@ func (e *env) wantCommands(kinds ...support.CommandKind) []support.Command {
 
 // switchOutbox is the SQS outbox, or a failing one while fail is set.
 type switchOutbox struct {
-	inner support.Outbox
+	inner casework.Outbox
 	fail  atomic.Bool
 	// When block is set, Enqueue signals entered and waits for block to close.
 	block, entered chan struct{}
 }
 
-func (o *switchOutbox) Enqueue(ctx context.Context, cmd support.Command) error {
+func (o *switchOutbox) Enqueue(ctx context.Context, cmd casework.Command) error {
 	if o.block != nil {
 		select {
 		case o.entered <- struct{}{}:
@@ -465,18 +465,18 @@ func (o *switchOutbox) Enqueue(ctx context.Context, cmd support.Command) error {
 // fakeX knows a few X accounts by username (case-insensitively).
 type fakeX struct {
 	mu    sync.Mutex
-	users map[string]support.XUser
+	users map[string]casework.XUser
 	calls []string
 }
 
-func (x *fakeX) LookupUser(_ context.Context, username string) (support.XUser, error) {
+func (x *fakeX) LookupUser(_ context.Context, username string) (casework.XUser, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.calls = append(x.calls, username)
 	if u, ok := x.users[strings.ToLower(username)]; ok {
 		return u, nil
 	}
-	return support.XUser{}, support.Errorf(support.ETwitterUserNotFound, "X has no user @%s.", username)
+	return casework.XUser{}, casework.Errorf(casework.ETwitterUserNotFound, "X has no user @%s.", username)
 }
 
 // clock is a test clock near the real time that moves a millisecond at

@@ -3,8 +3,8 @@ package consoleapi
 import (
 	"net/http"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/httpapi"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // handleReplyOptions is GET /v1/cases/{id}/reply-options.
@@ -35,8 +35,8 @@ func (s *server) handleReply() http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		m, err := s.svc.Reply(r.Context(), support.ReplyRequest{
-			CaseID: r.PathValue("id"), Mode: support.TextMode(req.Mode), HandleID: req.HandleID,
+		m, err := s.svc.Reply(r.Context(), casework.ReplyRequest{
+			CaseID: r.PathValue("id"), Mode: casework.TextMode(req.Mode), HandleID: req.HandleID,
 			Text: req.Text, InReplyToMessageID: req.InReplyToMessageID,
 		})
 		if err != nil {
@@ -59,7 +59,7 @@ func (s *server) handleTextCount() http.Handler {
 		if !decode(w, r, &req) {
 			return
 		}
-		c, err := s.svc.CountText(support.TextMode(req.Mode), req.Text)
+		c, err := s.svc.CountText(casework.TextMode(req.Mode), req.Text)
 		if err != nil {
 			httpapi.WriteError(w, r, err)
 			return

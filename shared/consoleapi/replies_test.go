@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 type apiReplyOptions struct {
@@ -44,12 +44,12 @@ func TestReplyOptions(t *testing.T) {
 	e := newEnv(t)
 	aliceCase, aliceTweet := e.inboundCase(alice, support1, "alice_follows", "7001")
 	bobCase, _ := e.inboundCase(bob, deals2, "bob_stranger", "7101")
-	bobLatest := e.addMessage(bobCase, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet, Status: support.StatusReceived,
-		XID: "7102", Text: "still waiting", Author: support.Author{CustomerID: bob, ScreenName: "bob_stranger"}})
+	bobLatest := e.addMessage(bobCase, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindTweet, Status: casework.StatusReceived,
+		XID: "7102", Text: "still waiting", Author: casework.Author{CustomerID: bob, ScreenName: "bob_stranger"}})
 	// Neither a DM nor our own Tweet is what a mention replies to by default.
-	e.addMessage(bobCase, support.Message{Direction: support.DirectionIn, Kind: support.KindDM, Status: support.StatusReceived, XID: "7103", Text: "psst"})
-	e.addMessage(bobCase, support.Message{Direction: support.DirectionOut, Kind: support.KindTweet, Status: support.StatusSent, XID: "7104", Text: "@bob_stranger ok",
-		Author: support.Author{HandleID: deals2, ScreenName: "AcmeDeals"}})
+	e.addMessage(bobCase, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindDM, Status: casework.StatusReceived, XID: "7103", Text: "psst"})
+	e.addMessage(bobCase, casework.Message{Direction: casework.DirectionOut, Kind: casework.KindTweet, Status: casework.StatusSent, XID: "7104", Text: "@bob_stranger ok",
+		Author: casework.Author{HandleID: deals2, ScreenName: "AcmeDeals"}})
 
 	tests := []struct {
 		name      string
@@ -121,7 +121,7 @@ func TestDMToACustomerWhoWroteByDM(t *testing.T) {
 	if out.Message.Kind != "dm" || out.Message.Status != "queued" {
 		t.Errorf("dm = %+v", out.Message)
 	}
-	if cmd := e.wantCommands(support.CmdDM)[0]; cmd.CustomerID != bob || cmd.HandleID != support1 {
+	if cmd := e.wantCommands(casework.CmdDM)[0]; cmd.CustomerID != bob || cmd.HandleID != support1 {
 		t.Errorf("command = %+v", cmd)
 	}
 	e.do("POST", "/v1/cases/"+bobCase+"/replies", map[string]string{"mode": "dm", "handle_id": deals2, "text": "hi"}).wantProblem(t, 422, "dm_not_allowed")
@@ -133,8 +133,8 @@ func TestReplyMentionAndDM(t *testing.T) {
 	e := newEnv(t)
 	aliceCase, aliceTweet := e.inboundCase(alice, support1, "alice_follows", "8001")
 	older := aliceTweet
-	latest := e.addMessage(aliceCase, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet, Status: support.StatusReceived,
-		XID: "8002", Text: "hello?", Author: support.Author{CustomerID: alice, ScreenName: "alice_follows"}})
+	latest := e.addMessage(aliceCase, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindTweet, Status: casework.StatusReceived,
+		XID: "8002", Text: "hello?", Author: casework.Author{CustomerID: alice, ScreenName: "alice_follows"}})
 
 	// A mention replies to the customer's latest Tweet by default...
 	var out struct {
@@ -145,7 +145,7 @@ func TestReplyMentionAndDM(t *testing.T) {
 		*m.InReplyToMessageID != latest || m.Author.HandleID != support1 {
 		t.Errorf("mention = %+v, want queued in reply to %s", m, latest)
 	}
-	cmd := e.wantCommands(support.CmdTweet)[0]
+	cmd := e.wantCommands(casework.CmdTweet)[0]
 	if cmd.CaseID != aliceCase || cmd.MessageID != out.Message.ID || cmd.HandleID != support1 {
 		t.Errorf("command = %+v", cmd)
 	}
@@ -155,14 +155,14 @@ func TestReplyMentionAndDM(t *testing.T) {
 	if m := out.Message; *m.InReplyToMessageID != older || m.Author.HandleID != deals2 || m.Author.ScreenName != "AcmeDeals" {
 		t.Errorf("picked mention = %+v", m)
 	}
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 
 	// A DM to a follower of the brand handle.
 	e.do("POST", "/v1/cases/"+aliceCase+"/replies", map[string]string{"mode": "dm", "handle_id": support1, "text": "details by DM"}).want(t, 202, &out)
 	if m := out.Message; m.Kind != "dm" || m.Status != "queued" || m.InReplyToMessageID != nil {
 		t.Errorf("dm = %+v", m)
 	}
-	cmd = e.wantCommands(support.CmdDM)[0]
+	cmd = e.wantCommands(casework.CmdDM)[0]
 	if cmd.CustomerID != alice || cmd.MessageID != out.Message.ID || cmd.HandleID != support1 {
 		t.Errorf("dm command = %+v", cmd)
 	}
@@ -183,11 +183,11 @@ func TestReplyRefusals(t *testing.T) {
 	e := newEnv(t)
 	aliceCase, _ := e.inboundCase(alice, support1, "alice_follows", "9001")
 	bobCase, _ := e.inboundCase(bob, support1, "bob_stranger", "9101")
-	dm := e.addMessage(aliceCase, support.Message{Direction: support.DirectionIn, Kind: support.KindDM, Status: support.StatusReceived, XID: "9002", Text: "dm"})
-	queued := e.addMessage(aliceCase, support.Message{Direction: support.DirectionOut, Kind: support.KindTweet, Status: support.StatusQueued, Text: "@alice_follows x",
-		Author: support.Author{HandleID: support1, ScreenName: "AcmeSupport"}})
+	dm := e.addMessage(aliceCase, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindDM, Status: casework.StatusReceived, XID: "9002", Text: "dm"})
+	queued := e.addMessage(aliceCase, casework.Message{Direction: casework.DirectionOut, Kind: casework.KindTweet, Status: casework.StatusQueued, Text: "@alice_follows x",
+		Author: casework.Author{HandleID: support1, ScreenName: "AcmeSupport"}})
 	noTweetCase, _ := e.createCase(bob, support1, "@bob_stranger hello")
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 
 	cjk := func(n int) string { return strings.Repeat("漢", n) }
 	tests := []struct {
@@ -239,7 +239,7 @@ func TestReplyRefusals(t *testing.T) {
 		}
 		e.do("POST", "/v1/cases/"+id+"/replies", body).want(t, 202, nil)
 	}
-	e.wantCommands(support.CmdTweet, support.CmdTweet, support.CmdDM, support.CmdTweet)
+	e.wantCommands(casework.CmdTweet, casework.CmdTweet, casework.CmdDM, casework.CmdTweet)
 }
 
 // Issue 14 item 4: in a case an agent started, the first mention follow-up
@@ -249,12 +249,12 @@ func TestFollowUpThreadedUnderTheBrandsTweet(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	c, first := e.createCase(bob, support1, "@bob_stranger we are looking into it")
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 	sent := func(id, xid string) {
 		t.Helper()
 		m, err := e.store.GetMessage(e.ctx, c.ID, id)
 		must(t, err)
-		m.Status, m.XID, m.SentAt = support.StatusSent, xid, time.Now().UTC()
+		m.Status, m.XID, m.SentAt = casework.StatusSent, xid, time.Now().UTC()
 		must(t, e.store.PutMessage(e.ctx, m))
 	}
 	sent(first.ID, "7301")
@@ -272,7 +272,7 @@ func TestFollowUpThreadedUnderTheBrandsTweet(t *testing.T) {
 	if m := out.Message; m.InReplyToMessageID == nil || *m.InReplyToMessageID != first.ID {
 		t.Errorf("follow-up = %+v, want it in reply to %s", m, first.ID)
 	}
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 	got, err := e.store.GetMessage(e.ctx, c.ID, out.Message.ID)
 	must(t, err)
 	if got.InReplyToXID != "7301" {
@@ -290,7 +290,7 @@ func TestFollowUpThreadedUnderTheBrandsTweet(t *testing.T) {
 	if m := out.Message; m.InReplyToMessageID == nil || *m.InReplyToMessageID != first.ID {
 		t.Errorf("picked = %+v, want it in reply to %s", m, first.ID)
 	}
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 
 	// Under the brand's own Tweet, a reply that does not mention the customer would reach no one.
 	p := e.do("POST", "/v1/cases/"+c.ID+"/replies", map[string]string{"mode": "mention", "text": "any news?"}).wantProblem(t, 400, "validation_failed")
@@ -299,8 +299,8 @@ func TestFollowUpThreadedUnderTheBrandsTweet(t *testing.T) {
 	}
 
 	// Once the customer Tweets in the case, that is the default again.
-	theirs := e.addMessage(c.ID, support.Message{Direction: support.DirectionIn, Kind: support.KindTweet, Status: support.StatusReceived,
-		XID: "7303", Text: "@AcmeSupport still broken", Author: support.Author{CustomerID: bob, ScreenName: "bob_stranger"}})
+	theirs := e.addMessage(c.ID, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindTweet, Status: casework.StatusReceived,
+		XID: "7303", Text: "@AcmeSupport still broken", Author: casework.Author{CustomerID: bob, ScreenName: "bob_stranger"}})
 	e.do("GET", "/v1/cases/"+c.ID+"/reply-options", nil).want(t, 200, &o)
 	if o.InReplyTo == nil || o.InReplyTo.ID != theirs {
 		t.Errorf("in_reply_to = %+v, want the customer's Tweet %s", o.InReplyTo, theirs)
@@ -313,7 +313,7 @@ func TestCaseKeepsItsXAccount(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	old, _ := e.createCase(bob, support1, "@bob_stranger hello")
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 	e.do("PUT", "/v1/customers/"+bob+"/twitter", map[string]string{"handle": "dave"}).want(t, 200, nil)
 
 	var o apiReplyOptions
@@ -326,7 +326,7 @@ func TestCaseKeepsItsXAccount(t *testing.T) {
 		t.Errorf("fields = %+v, want customer_not_mentioned", p.Fields)
 	}
 	e.do("POST", "/v1/cases/"+old.ID+"/replies", map[string]string{"mode": "mention", "text": "@bob_stranger hi again"}).want(t, 202, nil)
-	e.wantCommands(support.CmdTweet)
+	e.wantCommands(casework.CmdTweet)
 	stored, err := e.store.GetCase(e.ctx, old.ID)
 	must(t, err)
 	if stored.Account == nil || stored.Account.XUserID != "2000000000000000002" || stored.Account.Handle != "bob_stranger" {

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 func retweetPath(caseID, messageID, handleID string) string {
@@ -23,7 +23,7 @@ func TestRetweetOncePerHandleAndUndo(t *testing.T) {
 	if !slices.Equal(out.Message.RetweetedBy, []string{support1}) {
 		t.Errorf("retweeted_by = %v", out.Message.RetweetedBy)
 	}
-	cmd := e.wantCommands(support.CmdRetweet)[0]
+	cmd := e.wantCommands(casework.CmdRetweet)[0]
 	if cmd.CaseID != caseID || cmd.MessageID != tweet || cmd.HandleID != support1 {
 		t.Errorf("command = %+v", cmd)
 	}
@@ -40,7 +40,7 @@ func TestRetweetOncePerHandleAndUndo(t *testing.T) {
 	if got := slices.Sorted(slices.Values(out.Message.RetweetedBy)); !slices.Equal(got, []string{support1, deals2}) {
 		t.Errorf("retweeted_by = %v", got)
 	}
-	e.wantCommands(support.CmdRetweet)
+	e.wantCommands(casework.CmdRetweet)
 
 	// The case shows it.
 	var got struct {
@@ -56,7 +56,7 @@ func TestRetweetOncePerHandleAndUndo(t *testing.T) {
 	if !slices.Equal(out.Message.RetweetedBy, []string{deals2}) {
 		t.Errorf("after undo retweeted_by = %v", out.Message.RetweetedBy)
 	}
-	cmd = e.wantCommands(support.CmdUnretweet)[0]
+	cmd = e.wantCommands(casework.CmdUnretweet)[0]
 	if cmd.MessageID != tweet || cmd.HandleID != support1 || cmd.CaseID != caseID {
 		t.Errorf("unretweet command = %+v", cmd)
 	}
@@ -76,14 +76,14 @@ func TestRetweetRefusals(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	caseID, tweet := e.inboundCase(bob, support1, "bob_stranger", "6101")
-	dm := e.addMessage(caseID, support.Message{Direction: support.DirectionIn, Kind: support.KindDM, Status: support.StatusReceived, XID: "6102", Text: "dm",
-		Author: support.Author{CustomerID: bob, ScreenName: "bob_stranger"}})
-	failed := e.addMessage(caseID, support.Message{Direction: support.DirectionOut, Kind: support.KindTweet, Status: support.StatusFailed, Text: "@bob_stranger x",
-		Author: support.Author{HandleID: support1, ScreenName: "AcmeSupport"}, Error: &support.MessageError{Code: "403", Detail: "duplicate"}})
-	ours := e.addMessage(caseID, support.Message{Direction: support.DirectionOut, Kind: support.KindTweet, Status: support.StatusSent, XID: "6103", Text: "@bob_stranger y",
-		Author: support.Author{HandleID: support1, ScreenName: "AcmeSupport"}})
-	disconnected := support.BrandHandle{ID: "01JDTESTHANDLE0000000000DX", ScreenName: "AcmeOld", XUserID: "1000000000000000009",
-		CredentialsSecret: "s", Status: support.HandleDisconnected}
+	dm := e.addMessage(caseID, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindDM, Status: casework.StatusReceived, XID: "6102", Text: "dm",
+		Author: casework.Author{CustomerID: bob, ScreenName: "bob_stranger"}})
+	failed := e.addMessage(caseID, casework.Message{Direction: casework.DirectionOut, Kind: casework.KindTweet, Status: casework.StatusFailed, Text: "@bob_stranger x",
+		Author: casework.Author{HandleID: support1, ScreenName: "AcmeSupport"}, Error: &casework.MessageError{Code: "403", Detail: "duplicate"}})
+	ours := e.addMessage(caseID, casework.Message{Direction: casework.DirectionOut, Kind: casework.KindTweet, Status: casework.StatusSent, XID: "6103", Text: "@bob_stranger y",
+		Author: casework.Author{HandleID: support1, ScreenName: "AcmeSupport"}})
+	disconnected := casework.BrandHandle{ID: "01JDTESTHANDLE0000000000DX", ScreenName: "AcmeOld", XUserID: "1000000000000000009",
+		CredentialsSecret: "s", Status: casework.HandleDisconnected}
 	must(t, e.store.PutHandle(e.ctx, &disconnected))
 
 	tests := []struct {

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/httpapi"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // Options are the settings every console API function shares.
@@ -34,7 +34,7 @@ func OptionsFrom(cfg config.Config) Options {
 // declared routes and no other, the local run every function's. A route
 // the package has no handler for is an error, so a declaration cannot
 // name a route nobody serves.
-func Routes(svc *support.Service, store support.Store, o Options, routes []string) (http.Handler, error) {
+func Routes(svc *casework.Service, store casework.Store, o Options, routes []string) (http.Handler, error) {
 	s := newServer(svc, store, o)
 	handlers := s.routes()
 	mux := http.NewServeMux()
@@ -88,7 +88,7 @@ func (s *server) routes() map[string]http.Handler {
 
 		"PUT /v1/customers/{id}/twitter":                s.agent(s.handleSetTwitter()),
 		"DELETE /v1/customers/{id}/twitter":             s.agent(s.handleRemoveTwitter()),
-		"PUT /v1/customers/{id}/follows/{handle_id}":    s.agent(s.idempotent(s.handleFollow(support.ActionFollow))),
-		"DELETE /v1/customers/{id}/follows/{handle_id}": s.agent(s.idempotent(s.handleFollow(support.ActionUnfollow))),
+		"PUT /v1/customers/{id}/follows/{handle_id}":    s.agent(s.idempotent(s.handleFollow(casework.ActionFollow))),
+		"DELETE /v1/customers/{id}/follows/{handle_id}": s.agent(s.idempotent(s.handleFollow(casework.ActionUnfollow))),
 	}
 }

@@ -4,14 +4,14 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/httpapi"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // server holds the dependencies the handlers share.
 type server struct {
-	svc   *support.Service
-	store support.Store
+	svc   *casework.Service
+	store casework.Store
 	opts  Options
 	// agent lets only an authenticated agent through.
 	agent func(http.Handler) http.Handler
@@ -19,7 +19,7 @@ type server struct {
 	idempotent func(http.Handler) http.Handler
 }
 
-func newServer(svc *support.Service, store support.Store, o Options) *server {
+func newServer(svc *casework.Service, store casework.Store, o Options) *server {
 	if svc == nil || store == nil {
 		panic("consoleapi: a service and a store are required")
 	}
@@ -33,14 +33,14 @@ func newServer(svc *support.Service, store support.Store, o Options) *server {
 
 // pathIDs answers 404 not_found, before the handler asks the store, for a
 // route whose {id}, {message_id} or {handle_id} cannot be an id of ours
-// (support.ValidID): a 2 KB "id" would otherwise reach DynamoDB's key size
+// (casework.ValidID): a 2 KB "id" would otherwise reach DynamoDB's key size
 // limit and answer 500.
 func pathIDs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, name := range []string{"id", "message_id", "handle_id"} {
-			if v := r.PathValue(name); v != "" && !support.ValidID(v) {
-				httpapi.WriteError(w, r, support.Errorf(support.ENotFound,
-					"Nothing has the %s in this path: ids are 1 to %d letters, digits, '-' or '_'.", name, support.MaxIDLength))
+			if v := r.PathValue(name); v != "" && !casework.ValidID(v) {
+				httpapi.WriteError(w, r, casework.Errorf(casework.ENotFound,
+					"Nothing has the %s in this path: ids are 1 to %d letters, digits, '-' or '_'.", name, casework.MaxIDLength))
 				return
 			}
 		}
@@ -54,11 +54,11 @@ func (s *server) handler(mux *http.ServeMux) http.Handler {
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allow := allowedMethods(mux, r); len(allow) > 0 {
 			w.Header().Set("Allow", strings.Join(allow, ", "))
-			httpapi.WriteError(w, r, support.Errorf(httpapi.EMethodNotAllowed, "%s is not a method of %s: use %s.",
+			httpapi.WriteError(w, r, casework.Errorf(httpapi.EMethodNotAllowed, "%s is not a method of %s: use %s.",
 				r.Method, httpapi.ShortPath(r.URL.Path), strings.Join(allow, ", ")))
 			return
 		}
-		httpapi.WriteError(w, r, support.Errorf(support.ENotFound, "There is no route %s %s.", r.Method, httpapi.ShortPath(r.URL.Path)))
+		httpapi.WriteError(w, r, casework.Errorf(casework.ENotFound, "There is no route %s %s.", r.Method, httpapi.ShortPath(r.URL.Path)))
 	}))
 	return httpapi.CORS(s.opts.AllowedOrigins)(mux)
 }
@@ -87,7 +87,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 // page reads ?limit= and ?cursor=, answering the error itself when they are bad.
-func page(w http.ResponseWriter, r *http.Request) (support.PageRequest, bool) {
+func page(w http.ResponseWriter, r *http.Request) (casework.PageRequest, bool) {
 	p, err := httpapi.PageFromQuery(r)
 	if err != nil {
 		httpapi.WriteError(w, r, err)

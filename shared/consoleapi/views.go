@@ -3,7 +3,7 @@ package consoleapi
 import (
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // The JSON shapes of the API (API.md): snake_case, times in RFC 3339 UTC
@@ -63,7 +63,7 @@ type agentView struct {
 	Email string `json:"email"`
 }
 
-func newAgentView(a support.Agent) *agentView {
+func newAgentView(a casework.Agent) *agentView {
 	if a.IsZero() {
 		return nil
 	}
@@ -106,10 +106,10 @@ type messageErrorView struct {
 	Detail string `json:"detail"`
 }
 
-func newMessageView(m *support.Message) messageView {
+func newMessageView(m *casework.Message) messageView {
 	status := m.Status
-	if status == support.StatusSending {
-		status = support.StatusQueued // the worker's step is not the console's business
+	if status == casework.StatusSending {
+		status = casework.StatusQueued // the worker's step is not the console's business
 	}
 	v := messageView{
 		ID: m.ID, CaseID: m.CaseID, Direction: string(m.Direction), Kind: string(m.Kind), Text: m.Text,
@@ -147,7 +147,7 @@ type caseView struct {
 	CreatedAt      string `json:"created_at"`
 	UpdatedAt      string `json:"updated_at"`
 	LastActivityAt string `json:"last_activity_at"`
-	// The inbox row (support.CaseSummary), kept on the case.
+	// The inbox row (casework.CaseSummary), kept on the case.
 	CustomerName     string           `json:"customer_name"`
 	CustomerHandle   *string          `json:"customer_handle"`
 	HandleScreenName string           `json:"handle_screen_name"`
@@ -165,7 +165,7 @@ type lastMessageView struct {
 	CreatedAt string `json:"created_at"`
 }
 
-func newCaseView(c *support.Case) caseView {
+func newCaseView(c *casework.Case) caseView {
 	v := caseView{
 		ID: c.ID, CustomerID: c.CustomerID, HandleID: c.HandleID, Channel: string(c.Channel), Status: string(c.Status),
 		CreatedAt: jsonTime(c.CreatedAt), UpdatedAt: jsonTime(c.UpdatedAt), LastActivityAt: jsonTime(c.LastActivityAt),
@@ -197,7 +197,7 @@ type subscriptionsView struct {
 }
 
 // newHandleView leaves out the credentials secret's name: the console has no use for it.
-func newHandleView(h *support.BrandHandle) handleView {
+func newHandleView(h *casework.BrandHandle) handleView {
 	v := handleView{ID: h.ID, ScreenName: h.ScreenName, XUserID: h.XUserID, Status: string(h.Status), CreatedAt: jsonTime(h.CreatedAt)}
 	if sub := h.Subscriptions; sub != nil {
 		v.Subscriptions = &subscriptionsView{Status: string(sub.Status), Detail: sub.Detail, EventTypes: nonNil(sub.EventTypes), UpdatedAt: jsonTime(sub.UpdatedAt)}
@@ -224,7 +224,7 @@ type customerView struct {
 	PreviousHandles []string `json:"previous_handles"`
 }
 
-func newCustomerView(c *support.Customer) customerView {
+func newCustomerView(c *casework.Customer) customerView {
 	v := customerView{
 		ID: c.ID, Name: c.Name, Emails: nonNil(c.Emails), Phones: nonNil(c.Phones), PreviousHandles: nonNil(c.PreviousHandles),
 		CreatedAt: jsonTime(c.CreatedAt), UpdatedAt: jsonTime(c.UpdatedAt),
@@ -247,7 +247,7 @@ type followView struct {
 	RequestedAt     string     `json:"requested_at,omitempty"`
 }
 
-func newFollowView(f *support.BrandFollow) followView {
+func newFollowView(f *casework.BrandFollow) followView {
 	return followView{
 		HandleID: f.Handle.ID, ScreenName: f.Handle.ScreenName,
 		BrandFollowsCustomer: f.State.BrandFollowsCustomer, CustomerFollowsBrand: f.State.CustomerFollowsBrand,
@@ -262,7 +262,7 @@ type customerDetailsView struct {
 	Follows []followView `json:"follows"`
 }
 
-func newCustomerDetailsView(d *support.CustomerDetails) customerDetailsView {
+func newCustomerDetailsView(d *casework.CustomerDetails) customerDetailsView {
 	v := customerDetailsView{customerView: newCustomerView(&d.Customer), Follows: make([]followView, 0, len(d.Follows))}
 	for i := range d.Follows {
 		v.Follows = append(v.Follows, newFollowView(&d.Follows[i]))
@@ -288,7 +288,7 @@ type replyOptionsView struct {
 	InReplyTo *messageView        `json:"in_reply_to"`
 }
 
-func newReplyOptionsView(o *support.ReplyOptions) replyOptionsView {
+func newReplyOptionsView(o *casework.ReplyOptions) replyOptionsView {
 	v := replyOptionsView{Handles: make([]handleOptionsView, 0, len(o.Handles))}
 	for _, h := range o.Handles {
 		hv := handleOptionsView{HandleID: h.Handle.ID, ScreenName: h.Handle.ScreenName, Modes: make([]modeView, 0, len(h.Modes))}

@@ -2,7 +2,7 @@ package dynamo_test
 
 // The adapter's own tests: what it leaves in the table, and how its readers
 // treat items a write that stopped half-way left behind. What the adapter
-// answers through support.Store is the store suite's (store_test.go).
+// answers through casework.Store is the store suite's (store_test.go).
 
 import (
 	"fmt"
@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/storetest"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 func TestCustomerChangedLookupsAreRemoved(t *testing.T) {
@@ -67,14 +67,14 @@ func TestCustomerStaleLookupsAreFiltered(t *testing.T) {
 		t.Fatalf("e-mail finds %v (%v), want only the real customer", ids(got), err)
 	}
 	for _, p := range []string{"fo", "fox"} {
-		page, err := s.CustomersByNamePrefix(f.ctx, p, support.PageRequest{})
+		page, err := s.CustomersByNamePrefix(f.ctx, p, casework.PageRequest{})
 		if err != nil || len(page.Items) != 0 {
 			t.Fatalf("stale name lookup %q finds %v (%v)", p, ids(page.Items), err)
 		}
 	}
 	// "da" matches the stale "dan", the real "dana" and the missing customer's
 	// "dana": Dana is listed once, under her real word.
-	page, err := s.CustomersByNamePrefix(f.ctx, "da", support.PageRequest{Limit: 1})
+	page, err := s.CustomersByNamePrefix(f.ctx, "da", casework.PageRequest{Limit: 1})
 	must(t, err)
 	var all []string
 	for {
@@ -82,7 +82,7 @@ func TestCustomerStaleLookupsAreFiltered(t *testing.T) {
 		if page.NextCursor == "" {
 			break
 		}
-		page, err = s.CustomersByNamePrefix(f.ctx, "da", support.PageRequest{Limit: 1, Cursor: page.NextCursor})
+		page, err = s.CustomersByNamePrefix(f.ctx, "da", casework.PageRequest{Limit: 1, Cursor: page.NextCursor})
 		must(t, err)
 	}
 	if !slices.Equal(all, []string{c.ID}) {
@@ -98,13 +98,13 @@ func TestCustomerStaleClaimIsTakenOver(t *testing.T) {
 	f.putRaw(map[string]string{"PK": "XUSER#300", "SK": "CUST", "customer_id": ghost, "token": "t"})
 	_, err := client.UpdateItem(f.ctx, updateNumber(f.table, "XUSER#300", "CUST", "claimed_at", f.clock.Now().UnixNano()))
 	must(t, err)
-	if _, err := s.CustomerByXUserID(f.ctx, "300"); support.ErrorCode(err) != support.ENotFound {
+	if _, err := s.CustomerByXUserID(f.ctx, "300"); casework.ErrorCode(err) != casework.ENotFound {
 		t.Fatalf("a claim of a customer that doesn't exist finds %v", err)
 	}
 
 	c := newCustomer(1, "Gina Three", nil, nil, "gina", "300")
 	// While the claim is fresh, its write may still be under way.
-	storetest.WantCode(t, s.PutCustomer(f.ctx, c), support.EConflict)
+	storetest.WantCode(t, s.PutCustomer(f.ctx, c), casework.EConflict)
 	f.clock.Advance(5 * time.Minute)
 	must(t, s.PutCustomer(f.ctx, c))
 	got, err := s.CustomerByXUserID(f.ctx, "300")
@@ -123,7 +123,7 @@ func TestNoItemsLeftBehind(t *testing.T) {
 	a := newCustomer(1, "Eve One", []string{"eve1@example.com"}, nil, "eve_one", "200")
 	must(t, s.PutCustomer(f.ctx, a))
 	b := newCustomer(2, "Frank Two", []string{"frank@example.com"}, nil, "frank_two", "200")
-	storetest.WantCode(t, s.PutCustomer(f.ctx, b), support.EConflict)
+	storetest.WantCode(t, s.PutCustomer(f.ctx, b), casework.EConflict)
 	if f.rawItem("CEMAIL#frank@example.com", "CUST#"+b.ID) != nil || f.rawItem("CHANDLE#frank_two", "CUST") != nil {
 		t.Fatal("a refused customer left lookup or claim items")
 	}
@@ -135,12 +135,12 @@ func TestNoItemsLeftBehind(t *testing.T) {
 	stale := *a
 	a.Name = "Eve Eight"
 	must(t, s.PutCustomer(f.ctx, a))
-	stale.Twitter = &support.TwitterAccount{Handle: "kim7", XUserID: "888"}
-	storetest.WantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
+	stale.Twitter = &casework.TwitterAccount{Handle: "kim7", XUserID: "888"}
+	storetest.WantCode(t, s.PutCustomer(f.ctx, &stale), casework.EConflict)
 	if f.rawItem("XUSER#888", "CUST") != nil || f.rawItem("CHANDLE#kim7", "CUST") != nil {
 		t.Fatal("a lost write kept its claims")
 	}
-	m := newMessage(1, idAt(1000), support.KindTweet, "1001")
+	m := newMessage(1, idAt(1000), casework.KindTweet, "1001")
 	must(t, s.PutMessage(f.ctx, m))
 	m.XID = "1002"
 	must(t, s.PutMessage(f.ctx, m))
@@ -170,26 +170,26 @@ func TestConcurrentClaimsLeaveNoLosers(t *testing.T) {
 	}
 }
 
-func newCustomer(i int, name string, emails, phones []string, handle, xid string) *support.Customer {
-	c := &support.Customer{
+func newCustomer(i int, name string, emails, phones []string, handle, xid string) *casework.Customer {
+	c := &casework.Customer{
 		ID: idAt(i), Name: name, Emails: emails, Phones: phones,
 		CreatedAt: base.Add(time.Duration(i) * time.Minute), UpdatedAt: base.Add(time.Duration(i) * time.Minute),
 	}
 	if handle != "" || xid != "" {
-		c.Twitter = &support.TwitterAccount{Handle: handle, XUserID: xid}
+		c.Twitter = &casework.TwitterAccount{Handle: handle, XUserID: xid}
 	}
 	c.Normalize()
 	return c
 }
 
-func newMessage(i int, caseID string, kind support.MessageKind, xid string) *support.Message {
-	return &support.Message{
-		ID: idAt(i), CaseID: caseID, Direction: support.DirectionIn, Kind: kind,
-		Text: "hello", Status: support.StatusReceived, XID: xid, CreatedAt: base.Add(time.Duration(i) * time.Millisecond),
+func newMessage(i int, caseID string, kind casework.MessageKind, xid string) *casework.Message {
+	return &casework.Message{
+		ID: idAt(i), CaseID: caseID, Direction: casework.DirectionIn, Kind: kind,
+		Text: "hello", Status: casework.StatusReceived, XID: xid, CreatedAt: base.Add(time.Duration(i) * time.Millisecond),
 	}
 }
 
-func ids(cs []support.Customer) []string {
+func ids(cs []casework.Customer) []string {
 	out := []string{}
 	for _, c := range cs {
 		out = append(out, c.ID)

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -39,7 +39,7 @@ type caseItem struct {
 	// Who last set the status, and when.
 	StatusChangedBy *agentItem `dynamodbav:"status_changed_by,omitempty"`
 	StatusChangedAt string     `dynamodbav:"status_changed_at,omitempty"`
-	// The summary a case list shows (support.CaseSummary).
+	// The summary a case list shows (casework.CaseSummary).
 	CustomerName    string           `dynamodbav:"customer_name,omitempty"`
 	CustomerHandle  string           `dynamodbav:"customer_handle,omitempty"`
 	BrandScreenName string           `dynamodbav:"brand_screen_name,omitempty"`
@@ -48,27 +48,27 @@ type caseItem struct {
 	Account *twitterItem `dynamodbav:"x_account,omitempty"`
 }
 
-// agentItem is a support.Agent.
+// agentItem is a casework.Agent.
 type agentItem struct {
 	Sub   string `dynamodbav:"sub,omitempty"`
 	Email string `dynamodbav:"email,omitempty"`
 }
 
-func toAgentItem(a support.Agent) *agentItem {
+func toAgentItem(a casework.Agent) *agentItem {
 	if a.IsZero() {
 		return nil
 	}
 	return &agentItem{Sub: a.ID, Email: a.Email}
 }
 
-func (a *agentItem) agent() support.Agent {
+func (a *agentItem) agent() casework.Agent {
 	if a == nil {
-		return support.Agent{}
+		return casework.Agent{}
 	}
-	return support.Agent{ID: a.Sub, Email: a.Email}
+	return casework.Agent{ID: a.Sub, Email: a.Email}
 }
 
-// lastMessageItem is a support.LastMessage.
+// lastMessageItem is a casework.LastMessage.
 type lastMessageItem struct {
 	ID        string `dynamodbav:"id"`
 	Direction string `dynamodbav:"direction"`
@@ -93,7 +93,7 @@ const (
 	dmCaseSK = "DMCASE"
 )
 
-func casesByStatusPK(status support.CaseStatus) string { return "CASES#" + string(status) }
+func casesByStatusPK(status casework.CaseStatus) string { return "CASES#" + string(status) }
 
 func dmCasePK(customerID, handleID string) string { return "DMCASE#" + customerID + "#" + handleID }
 
@@ -103,7 +103,7 @@ func activityKey(t time.Time, id string) string {
 	return sortTime(t) + "#" + id
 }
 
-func toCaseItem(c *support.Case, version int64) caseItem {
+func toCaseItem(c *casework.Case, version int64) caseItem {
 	activity := activityKey(c.LastActivityAt, c.ID)
 	return caseItem{
 		PK: casePK(c.ID), SK: caseSK,
@@ -118,36 +118,36 @@ func toCaseItem(c *support.Case, version int64) caseItem {
 	}
 }
 
-func toLastMessageItem(m *support.LastMessage) *lastMessageItem {
+func toLastMessageItem(m *casework.LastMessage) *lastMessageItem {
 	if m == nil {
 		return nil
 	}
 	return &lastMessageItem{ID: m.ID, Direction: string(m.Direction), Kind: string(m.Kind), FirstLine: m.FirstLine, CreatedAt: fmtTime(m.CreatedAt)}
 }
 
-func accountItem(a *support.TwitterAccount) *twitterItem {
+func accountItem(a *casework.TwitterAccount) *twitterItem {
 	if a == nil {
 		return nil
 	}
 	return &twitterItem{Handle: a.Handle, XUserID: a.XUserID}
 }
 
-func (it *caseItem) toCase() (*support.Case, error) {
-	c := &support.Case{
-		ID: it.ID, CustomerID: it.CustomerID, HandleID: it.HandleID, Channel: support.Channel(it.Channel),
-		Status: support.CaseStatus(it.Status), Version: it.Version, StatusChangedBy: it.StatusChangedBy.agent(),
-		Summary: support.CaseSummary{CustomerName: it.CustomerName, CustomerHandle: it.CustomerHandle, BrandScreenName: it.BrandScreenName},
+func (it *caseItem) toCase() (*casework.Case, error) {
+	c := &casework.Case{
+		ID: it.ID, CustomerID: it.CustomerID, HandleID: it.HandleID, Channel: casework.Channel(it.Channel),
+		Status: casework.CaseStatus(it.Status), Version: it.Version, StatusChangedBy: it.StatusChangedBy.agent(),
+		Summary: casework.CaseSummary{CustomerName: it.CustomerName, CustomerHandle: it.CustomerHandle, BrandScreenName: it.BrandScreenName},
 	}
 	err := parseTimes(it.CreatedAt, &c.CreatedAt, it.UpdatedAt, &c.UpdatedAt, it.LastActivityAt, &c.LastActivityAt,
 		it.StatusChangedAt, &c.StatusChangedAt)
 	if err == nil && it.LastMessage != nil {
-		lm := &support.LastMessage{ID: it.LastMessage.ID, Direction: support.Direction(it.LastMessage.Direction),
-			Kind: support.MessageKind(it.LastMessage.Kind), FirstLine: it.LastMessage.FirstLine}
+		lm := &casework.LastMessage{ID: it.LastMessage.ID, Direction: casework.Direction(it.LastMessage.Direction),
+			Kind: casework.MessageKind(it.LastMessage.Kind), FirstLine: it.LastMessage.FirstLine}
 		err = parseTimes(it.LastMessage.CreatedAt, &lm.CreatedAt)
 		c.Summary.LastMessage = lm
 	}
 	if it.Account != nil {
-		c.Account = &support.TwitterAccount{Handle: it.Account.Handle, XUserID: it.Account.XUserID}
+		c.Account = &casework.TwitterAccount{Handle: it.Account.Handle, XUserID: it.Account.XUserID}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", it.ID, err)
@@ -155,8 +155,8 @@ func (it *caseItem) toCase() (*support.Case, error) {
 	return c, nil
 }
 
-func decodeCases(items []map[string]types.AttributeValue) ([]support.Case, error) {
-	out := make([]support.Case, 0, len(items))
+func decodeCases(items []map[string]types.AttributeValue) ([]casework.Case, error) {
+	out := make([]casework.Case, 0, len(items))
 	for _, av := range items {
 		var it caseItem
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
@@ -174,7 +174,7 @@ func decodeCases(items []map[string]types.AttributeValue) ([]support.Case, error
 // PutCase creates or updates a case on its version condition; the case
 // item also carries its keys in GSI1 (by customer) and GSI2 (by status).
 // Calls: 1 PutItem.
-func (s *Store) PutCase(ctx context.Context, c *support.Case) error {
+func (s *Store) PutCase(ctx context.Context, c *casework.Case) error {
 	if c == nil || c.ID == "" {
 		return fmt.Errorf("dynamo: put case: %w", invalid("id", "A case needs an id."))
 	}
@@ -186,7 +186,7 @@ func (s *Store) PutCase(ctx context.Context, c *support.Case) error {
 	return nil
 }
 
-func (s *Store) getCase(ctx context.Context, id string) (*support.Case, error) {
+func (s *Store) getCase(ctx context.Context, id string) (*casework.Case, error) {
 	var it caseItem
 	ok, err := s.getItem(ctx, casePK(id), caseSK, &it)
 	if err != nil || !ok {
@@ -196,7 +196,7 @@ func (s *Store) getCase(ctx context.Context, id string) (*support.Case, error) {
 }
 
 // GetCase reads a case. Calls: 1 GetItem.
-func (s *Store) GetCase(ctx context.Context, id string) (*support.Case, error) {
+func (s *Store) GetCase(ctx context.Context, id string) (*casework.Case, error) {
 	c, err := s.getCase(ctx, id)
 	if err == nil && c == nil {
 		err = notFound("No case has the id %s.", id)
@@ -208,7 +208,7 @@ func (s *Store) GetCase(ctx context.Context, id string) (*support.Case, error) {
 }
 
 // casesPage reads one page of an index of cases, newest activity first.
-func (s *Store) casesPage(ctx context.Context, index, pkAttr, skAttr, pk string, status support.CaseStatus, page support.PageRequest) (support.Page[support.Case], error) {
+func (s *Store) casesPage(ctx context.Context, index, pkAttr, skAttr, pk string, status casework.CaseStatus, page casework.PageRequest) (casework.Page[casework.Case], error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 s.table,
 		IndexName:                 aws.String(index),
@@ -233,19 +233,19 @@ func (s *Store) casesPage(ctx context.Context, index, pkAttr, skAttr, pk string,
 	}
 	items, next, err := s.queryPage(ctx, q, page)
 	if err != nil {
-		return support.Page[support.Case]{}, err
+		return casework.Page[casework.Case]{}, err
 	}
 	cases, err := decodeCases(items)
 	if err != nil {
-		return support.Page[support.Case]{}, err
+		return casework.Page[casework.Case]{}, err
 	}
-	return support.Page[support.Case]{Items: cases, NextCursor: next}, nil
+	return casework.Page[casework.Case]{Items: cases, NextCursor: next}, nil
 }
 
 // CasesOfCustomer lists a customer's cases, newest activity first, only
 // those in status when it is not "". Calls per page: 1 Query on GSI1, more
 // when a status filter leaves the first call's page short.
-func (s *Store) CasesOfCustomer(ctx context.Context, customerID string, status support.CaseStatus, page support.PageRequest) (support.Page[support.Case], error) {
+func (s *Store) CasesOfCustomer(ctx context.Context, customerID string, status casework.CaseStatus, page casework.PageRequest) (casework.Page[casework.Case], error) {
 	p, err := s.casesPage(ctx, table.GSI1, table.GSI1PK, table.GSI1SK, customerPK(customerID), status, page)
 	if err != nil {
 		return p, fmt.Errorf("dynamo: cases of customer %s: %w", customerID, err)
@@ -255,9 +255,9 @@ func (s *Store) CasesOfCustomer(ctx context.Context, customerID string, status s
 
 // CasesByStatus lists every case in a status, newest activity first.
 // Calls per page: 1 Query on GSI2.
-func (s *Store) CasesByStatus(ctx context.Context, status support.CaseStatus, page support.PageRequest) (support.Page[support.Case], error) {
+func (s *Store) CasesByStatus(ctx context.Context, status casework.CaseStatus, page casework.PageRequest) (casework.Page[casework.Case], error) {
 	if !status.Valid() {
-		return support.Page[support.Case]{}, fmt.Errorf("dynamo: cases by status: %w",
+		return casework.Page[casework.Case]{}, fmt.Errorf("dynamo: cases by status: %w",
 			invalid("status", "A status is one of new, open, pending, resolved, closed."))
 	}
 	p, err := s.casesPage(ctx, table.GSI2, table.GSI2PK, table.GSI2SK, casesByStatusPK(status), "", page)
@@ -269,10 +269,10 @@ func (s *Store) CasesByStatus(ctx context.Context, status support.CaseStatus, pa
 
 // DMCase returns the case that DMs between the customer and the brand
 // handle go to. Calls: 2 GetItem.
-func (s *Store) DMCase(ctx context.Context, customerID, handleID string) (*support.Case, error) {
+func (s *Store) DMCase(ctx context.Context, customerID, handleID string) (*casework.Case, error) {
 	var ptr dmCaseItem
 	ok, err := s.getItem(ctx, dmCasePK(customerID, handleID), dmCaseSK, &ptr)
-	var c *support.Case
+	var c *casework.Case
 	if err == nil && ok {
 		c, err = s.getCase(ctx, ptr.CaseID)
 	}
@@ -380,21 +380,21 @@ func encodeRecentCursor(before string) string {
 // position down, and merges them; the cursor is the activity key of the
 // page's last case, so it serves every status alike. Calls per page: 1
 // Query per status (more only for pages over 1 MB).
-func (s *Store) RecentCases(ctx context.Context, statuses []support.CaseStatus, activeAfter time.Time, page support.PageRequest) (support.Page[support.Case], error) {
+func (s *Store) RecentCases(ctx context.Context, statuses []casework.CaseStatus, activeAfter time.Time, page casework.PageRequest) (casework.Page[casework.Case], error) {
 	what := fmt.Sprintf("dynamo: recent cases %v", statuses)
 	if len(statuses) == 0 {
-		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, invalid("status", "Name at least one status."))
+		return casework.Page[casework.Case]{}, fmt.Errorf("%s: %w", what, invalid("status", "Name at least one status."))
 	}
 	for _, st := range statuses {
 		if !st.Valid() {
-			return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what,
+			return casework.Page[casework.Case]{}, fmt.Errorf("%s: %w", what,
 				invalid("status", "A status is one of new, open, pending, resolved, closed."))
 		}
 	}
 	limit := pageLimit(page.Limit)
 	before, err := decodeRecentCursor(page.Cursor)
 	if err != nil {
-		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, err)
+		return casework.Page[casework.Case]{}, fmt.Errorf("%s: %w", what, err)
 	}
 	// Key range: from activeAfter's millisecond on (times in the API have
 	// milliseconds, so a poll with the newest time it saw gets that case
@@ -405,7 +405,7 @@ func (s *Store) RecentCases(ctx context.Context, statuses []support.CaseStatus, 
 	switch {
 	case before != "" && !activeAfter.IsZero():
 		if before <= lo {
-			return support.Page[support.Case]{Items: []support.Case{}}, nil // an empty range
+			return casework.Page[casework.Case]{Items: []casework.Case{}}, nil // an empty range
 		}
 		cond += " AND #sk BETWEEN :lo AND :hi"
 		values[":lo"], values[":hi"] = str(lo), str(before)
@@ -452,7 +452,7 @@ func (s *Store) RecentCases(ctx context.Context, statuses []support.CaseStatus, 
 		}
 	}
 	if err := parallel(ctx, fns); err != nil {
-		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, err)
+		return casework.Page[casework.Case]{}, fmt.Errorf("%s: %w", what, err)
 	}
 	var all []map[string]types.AttributeValue
 	for _, items := range found {
@@ -473,7 +473,7 @@ func (s *Store) RecentCases(ctx context.Context, statuses []support.CaseStatus, 
 	}
 	cases, err := decodeCases(all)
 	if err != nil {
-		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, err)
+		return casework.Page[casework.Case]{}, fmt.Errorf("%s: %w", what, err)
 	}
-	return support.Page[support.Case]{Items: cases, NextCursor: next}, nil
+	return casework.Page[casework.Case]{Items: cases, NextCursor: next}, nil
 }

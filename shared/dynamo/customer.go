@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -57,7 +57,7 @@ func customerPK(id string) string { return "CUST#" + id }
 
 const customerSK = "CUST"
 
-func toCustomerItem(c *support.Customer, version int64) customerItem {
+func toCustomerItem(c *casework.Customer, version int64) customerItem {
 	it := customerItem{
 		PK: customerPK(c.ID), SK: customerSK, ID: c.ID, Name: c.Name,
 		Emails: nilIfEmpty(c.Emails), Phones: nilIfEmpty(c.Phones), PhoneKeys: nilIfEmpty(c.PhoneKeys), PreviousHandles: nilIfEmpty(c.PreviousHandles),
@@ -70,11 +70,11 @@ func toCustomerItem(c *support.Customer, version int64) customerItem {
 	return it
 }
 
-func (it *customerItem) customer() (*support.Customer, error) {
-	c := &support.Customer{ID: it.ID, Name: it.Name, Emails: it.Emails, Phones: it.Phones, PhoneKeys: it.PhoneKeys,
+func (it *customerItem) customer() (*casework.Customer, error) {
+	c := &casework.Customer{ID: it.ID, Name: it.Name, Emails: it.Emails, Phones: it.Phones, PhoneKeys: it.PhoneKeys,
 		PreviousHandles: it.PreviousHandles, FormerXUserIDs: it.FormerXUserIDs, MergedInto: it.MergedInto, Version: it.Version}
 	if it.Twitter != nil {
-		c.Twitter = &support.TwitterAccount{Handle: it.Twitter.Handle, XUserID: it.Twitter.XUserID}
+		c.Twitter = &casework.TwitterAccount{Handle: it.Twitter.Handle, XUserID: it.Twitter.XUserID}
 	}
 	if err := parseTimes(it.CreatedAt, &c.CreatedAt, it.UpdatedAt, &c.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("customer %s: %w", it.ID, err)
@@ -82,7 +82,7 @@ func (it *customerItem) customer() (*support.Customer, error) {
 	return c, nil
 }
 
-func decodeCustomer(av map[string]types.AttributeValue) (*support.Customer, error) {
+func decodeCustomer(av map[string]types.AttributeValue) (*casework.Customer, error) {
 	var it customerItem
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return nil, err
@@ -92,9 +92,9 @@ func decodeCustomer(av map[string]types.AttributeValue) (*support.Customer, erro
 
 // ---- lookup keys ----
 
-func emailPK(email string) string { return "CEMAIL#" + support.NormalizeEmail(email) }
+func emailPK(email string) string { return "CEMAIL#" + casework.NormalizeEmail(email) }
 
-// phonePK is the lookup partition of a phone search key (support.PhoneSearchKeys).
+// phonePK is the lookup partition of a phone search key (casework.PhoneSearchKeys).
 func phonePK(key string) string { return "CPHONE#" + key }
 
 func firstRune(s string) string {
@@ -116,14 +116,14 @@ func handleClaimPK(handle string) string {
 
 // lookupKeys returns the keys (PK, SK) of the e-mail, phone and name-word
 // lookup items a customer's record calls for; a merged customer has none.
-func lookupKeys(c *support.Customer) [][2]string {
+func lookupKeys(c *casework.Customer) [][2]string {
 	if c.MergedInto != "" {
 		return nil
 	}
 	var keys [][2]string
 	sk := customerPK(c.ID)
 	for _, e := range c.Emails {
-		if support.NormalizeEmail(e) != "" {
+		if casework.NormalizeEmail(e) != "" {
 			keys = append(keys, [2]string{emailPK(e), sk})
 		}
 	}
@@ -140,7 +140,7 @@ func lookupKeys(c *support.Customer) [][2]string {
 	return slices.Compact(keys)
 }
 
-func twitterOf(c *support.Customer) (xid, handle string) {
+func twitterOf(c *casework.Customer) (xid, handle string) {
 	if c == nil || c.Twitter == nil {
 		return "", ""
 	}
@@ -148,7 +148,7 @@ func twitterOf(c *support.Customer) (xid, handle string) {
 }
 
 // customerClaims are the claims of a customer's X user id and handle.
-func (s *Store) customerClaims(c *support.Customer, version int64, token string) []*claim {
+func (s *Store) customerClaims(c *casework.Customer, version int64, token string) []*claim {
 	xid, handle := twitterOf(c)
 	owner := map[string]string{"customer_id": c.ID}
 	var claims []*claim
@@ -187,7 +187,7 @@ func (s *Store) customerClaims(c *support.Customer, version int64, token string)
 // Calls: 1 PutItem per claim (0–2) and per lookup (one per e-mail, phone key, former X account
 // and name word, run in parallel), 1 PutItem for the customer, 1 DeleteItem
 // per dropped value.
-func (s *Store) PutCustomer(ctx context.Context, c *support.Customer) error {
+func (s *Store) PutCustomer(ctx context.Context, c *casework.Customer) error {
 	if c == nil || c.ID == "" {
 		return fmt.Errorf("dynamo: put customer: %w", invalid("id", "A customer needs an id."))
 	}
@@ -276,7 +276,7 @@ func (s *Store) deleteLookupFn(k [2]string, version int64) func(context.Context)
 }
 
 // getCustomer reads a customer; nil when there is none. Calls: 1 GetItem.
-func (s *Store) getCustomer(ctx context.Context, id string) (*support.Customer, error) {
+func (s *Store) getCustomer(ctx context.Context, id string) (*casework.Customer, error) {
 	var it customerItem
 	ok, err := s.getItem(ctx, customerPK(id), customerSK, &it)
 	if err != nil || !ok {
@@ -286,7 +286,7 @@ func (s *Store) getCustomer(ctx context.Context, id string) (*support.Customer, 
 }
 
 // GetCustomer reads a customer. Calls: 1 GetItem.
-func (s *Store) GetCustomer(ctx context.Context, id string) (*support.Customer, error) {
+func (s *Store) GetCustomer(ctx context.Context, id string) (*casework.Customer, error) {
 	c, err := s.getCustomer(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: get customer %s: %w", id, err)
@@ -298,7 +298,7 @@ func (s *Store) GetCustomer(ctx context.Context, id string) (*support.Customer, 
 }
 
 // customersByID reads customers with BatchGetItem; missing ones are left out.
-func (s *Store) customersByID(ctx context.Context, ids []string) (map[string]*support.Customer, error) {
+func (s *Store) customersByID(ctx context.Context, ids []string) (map[string]*casework.Customer, error) {
 	var keys []map[string]types.AttributeValue
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -311,7 +311,7 @@ func (s *Store) customersByID(ctx context.Context, ids []string) (map[string]*su
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]*support.Customer, len(items))
+	out := make(map[string]*casework.Customer, len(items))
 	for _, av := range items {
 		c, err := decodeCustomer(av)
 		if err != nil {
@@ -324,7 +324,7 @@ func (s *Store) customersByID(ctx context.Context, ids []string) (map[string]*su
 
 // customersByLookup reads the lookup items of one partition and returns
 // the customers whose record still matches, by id. Calls: 1 Query, 1 BatchGetItem.
-func (s *Store) customersByLookup(ctx context.Context, pk string, matches func(*support.Customer) bool) ([]support.Customer, error) {
+func (s *Store) customersByLookup(ctx context.Context, pk string, matches func(*casework.Customer) bool) ([]casework.Customer, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:                 s.table,
 		KeyConditionExpression:    aws.String("#PK = :pk"),
@@ -342,7 +342,7 @@ func (s *Store) customersByLookup(ctx context.Context, pk string, matches func(*
 	if err != nil {
 		return nil, err
 	}
-	out := []support.Customer{}
+	out := []casework.Customer{}
 	for _, id := range ids {
 		if c := found[id]; c != nil && c.MergedInto == "" && matches(c) {
 			out = append(out, *c)
@@ -354,13 +354,13 @@ func (s *Store) customersByLookup(ctx context.Context, pk string, matches func(*
 
 // CustomersByEmail finds the customers with this e-mail, case-insensitively.
 // Calls: 1 Query, 1 BatchGetItem.
-func (s *Store) CustomersByEmail(ctx context.Context, email string) ([]support.Customer, error) {
-	want := support.NormalizeEmail(email)
+func (s *Store) CustomersByEmail(ctx context.Context, email string) ([]casework.Customer, error) {
+	want := casework.NormalizeEmail(email)
 	if want == "" {
-		return []support.Customer{}, nil
+		return []casework.Customer{}, nil
 	}
-	out, err := s.customersByLookup(ctx, emailPK(want), func(c *support.Customer) bool {
-		return slices.ContainsFunc(c.Emails, func(e string) bool { return support.NormalizeEmail(e) == want })
+	out, err := s.customersByLookup(ctx, emailPK(want), func(c *casework.Customer) bool {
+		return slices.ContainsFunc(c.Emails, func(e string) bool { return casework.NormalizeEmail(e) == want })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: customers by e-mail: %w", err)
@@ -369,13 +369,13 @@ func (s *Store) CustomersByEmail(ctx context.Context, email string) ([]support.C
 }
 
 // CustomersByPhone finds the customers with this phone search key,
-// exactly (support.PhoneSearchKeys; see support.Store). Calls: 1 Query,
+// exactly (casework.PhoneSearchKeys; see casework.Store). Calls: 1 Query,
 // 1 BatchGetItem.
-func (s *Store) CustomersByPhone(ctx context.Context, key string) ([]support.Customer, error) {
+func (s *Store) CustomersByPhone(ctx context.Context, key string) ([]casework.Customer, error) {
 	if key == "" {
-		return []support.Customer{}, nil
+		return []casework.Customer{}, nil
 	}
-	out, err := s.customersByLookup(ctx, phonePK(key), func(c *support.Customer) bool {
+	out, err := s.customersByLookup(ctx, phonePK(key), func(c *casework.Customer) bool {
 		return slices.Contains(c.IndexedPhoneKeys(), key)
 	})
 	if err != nil {
@@ -389,14 +389,14 @@ func (s *Store) CustomersByPhone(ctx context.Context, key string) ([]support.Cus
 // finds nobody. Each customer is listed once, under its first matching word.
 // Calls per page: usually 1 Query and 1 BatchGetItem (more when stale
 // lookups had to be skipped).
-func (s *Store) CustomersByNamePrefix(ctx context.Context, prefix string, page support.PageRequest) (support.Page[support.Customer], error) {
+func (s *Store) CustomersByNamePrefix(ctx context.Context, prefix string, page casework.PageRequest) (casework.Page[casework.Customer], error) {
 	prefix = strings.ToLower(strings.TrimSpace(prefix))
-	result := support.Page[support.Customer]{Items: []support.Customer{}}
+	result := casework.Page[casework.Customer]{Items: []casework.Customer{}}
 	if prefix == "" {
 		return result, nil
 	}
 	pk := namePK(prefix)
-	found := map[string]*support.Customer{}
+	found := map[string]*casework.Customer{}
 	q := pageQuery{
 		in: &dynamodb.QueryInput{
 			TableName:                 s.table,
@@ -448,7 +448,7 @@ func (s *Store) CustomersByNamePrefix(ctx context.Context, prefix string, page s
 
 // customerByClaim reads the customer a claim item names, if its record still
 // shows the value. Calls: 2 GetItem.
-func (s *Store) customerByClaim(ctx context.Context, pk string, shows func(*support.Customer) bool) (*support.Customer, error) {
+func (s *Store) customerByClaim(ctx context.Context, pk string, shows func(*casework.Customer) bool) (*casework.Customer, error) {
 	res, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: itemKey(pk, customerSK), ConsistentRead: aws.Bool(true)})
 	if err != nil || res.Item == nil {
 		return nil, err
@@ -461,8 +461,8 @@ func (s *Store) customerByClaim(ctx context.Context, pk string, shows func(*supp
 }
 
 // CustomerByXUserID finds the customer with this X user id. Calls: 2 GetItem.
-func (s *Store) CustomerByXUserID(ctx context.Context, xUserID string) (*support.Customer, error) {
-	c, err := s.customerByClaim(ctx, xUserClaimPK(xUserID), func(c *support.Customer) bool {
+func (s *Store) CustomerByXUserID(ctx context.Context, xUserID string) (*casework.Customer, error) {
+	c, err := s.customerByClaim(ctx, xUserClaimPK(xUserID), func(c *casework.Customer) bool {
 		xid, _ := twitterOf(c)
 		return xid == xUserID
 	})
@@ -477,9 +477,9 @@ func (s *Store) CustomerByXUserID(ctx context.Context, xUserID string) (*support
 
 // CustomerByFormerXUserID finds the customer, not merged, most recently
 // updated, that lists the X user id among its FormerXUserIDs (see
-// support.Store). Calls: 1 Query, 1 BatchGetItem.
-func (s *Store) CustomerByFormerXUserID(ctx context.Context, xUserID string) (*support.Customer, error) {
-	found, err := s.customersByLookup(ctx, formerXUserPK(xUserID), func(c *support.Customer) bool {
+// casework.Store). Calls: 1 Query, 1 BatchGetItem.
+func (s *Store) CustomerByFormerXUserID(ctx context.Context, xUserID string) (*casework.Customer, error) {
+	found, err := s.customersByLookup(ctx, formerXUserPK(xUserID), func(c *casework.Customer) bool {
 		return slices.Contains(c.FormerXUserIDs, xUserID)
 	})
 	if err != nil {
@@ -488,18 +488,18 @@ func (s *Store) CustomerByFormerXUserID(ctx context.Context, xUserID string) (*s
 	if len(found) == 0 {
 		return nil, notFound("No customer had the X user id %s.", xUserID)
 	}
-	latest := slices.MaxFunc(found, func(a, b support.Customer) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	latest := slices.MaxFunc(found, func(a, b casework.Customer) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
 	return &latest, nil
 }
 
 // CustomerByHandle finds the customer with this Twitter handle,
 // case-insensitively (a leading @ is ignored). Calls: 2 GetItem.
-func (s *Store) CustomerByHandle(ctx context.Context, handle string) (*support.Customer, error) {
+func (s *Store) CustomerByHandle(ctx context.Context, handle string) (*casework.Customer, error) {
 	pk := handleClaimPK(handle)
-	var c *support.Customer
+	var c *casework.Customer
 	var err error
 	if pk != handleClaimPK("") {
-		c, err = s.customerByClaim(ctx, pk, func(c *support.Customer) bool {
+		c, err = s.customerByClaim(ctx, pk, func(c *casework.Customer) bool {
 			_, h := twitterOf(c)
 			return h != "" && handleClaimPK(h) == pk
 		})

@@ -1,4 +1,4 @@
-// Package dynamo implements support.Store on the product's one DynamoDB
+// Package dynamo implements casework.Store on the product's one DynamoDB
 // table (see package table): generic keys PK/SK, two GSIs and the TTL
 // attribute expires_at.
 //

@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -44,13 +44,13 @@ func unixNanos(n int64) time.Time {
 	return time.Unix(0, n).UTC()
 }
 
-func (it *followItem) state() support.FollowState {
-	return support.FollowState{
+func (it *followItem) state() casework.FollowState {
+	return casework.FollowState{
 		CustomerID: it.CustomerID, HandleID: it.HandleID,
 		BrandFollowsCustomer: it.BrandFollows, CustomerFollowsBrand: it.CustomerFollows,
-		Pending:        support.FollowAction(it.Pending),
+		Pending:        casework.FollowAction(it.Pending),
 		BrandFollowsAt: unixNanos(it.BrandFollowsAt), CustomerFollowsAt: unixNanos(it.CustomerFollowsAt),
-		RequestedBy: it.RequestedBy.agent(), RequestedAction: support.FollowAction(it.RequestedAction),
+		RequestedBy: it.RequestedBy.agent(), RequestedAction: casework.FollowAction(it.RequestedAction),
 		RequestedAt:  unixNanos(it.RequestedAt),
 		CustomerDMAt: unixNanos(it.CustomerDMAt),
 	}
@@ -58,7 +58,7 @@ func (it *followItem) state() support.FollowState {
 
 // FollowsOf returns the follow state of a customer with every brand handle
 // there is a record for, by handle id. Calls: 1 Query.
-func (s *Store) FollowsOf(ctx context.Context, customerID string) ([]support.FollowState, error) {
+func (s *Store) FollowsOf(ctx context.Context, customerID string) ([]casework.FollowState, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:                 s.table,
 		KeyConditionExpression:    aws.String("#PK = :pk AND begins_with(#SK, :follow)"),
@@ -69,7 +69,7 @@ func (s *Store) FollowsOf(ctx context.Context, customerID string) ([]support.Fol
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: follows of customer %s: %w", customerID, err)
 	}
-	out := make([]support.FollowState, 0, len(items))
+	out := make([]casework.FollowState, 0, len(items))
 	for _, av := range items {
 		var it followItem
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
@@ -82,14 +82,14 @@ func (s *Store) FollowsOf(ctx context.Context, customerID string) ([]support.Fol
 
 // Follow returns the follow state of one pair; with no record, the zero
 // state (nobody follows anybody). Calls: 1 GetItem.
-func (s *Store) Follow(ctx context.Context, customerID, handleID string) (support.FollowState, error) {
+func (s *Store) Follow(ctx context.Context, customerID, handleID string) (casework.FollowState, error) {
 	var it followItem
 	ok, err := s.getItem(ctx, customerPK(customerID), followSK(handleID), &it)
 	if err != nil {
-		return support.FollowState{}, fmt.Errorf("dynamo: follow of customer %s and brand handle %s: %w", customerID, handleID, err)
+		return casework.FollowState{}, fmt.Errorf("dynamo: follow of customer %s and brand handle %s: %w", customerID, handleID, err)
 	}
 	if !ok {
-		return support.FollowState{CustomerID: customerID, HandleID: handleID}, nil
+		return casework.FollowState{CustomerID: customerID, HandleID: handleID}, nil
 	}
 	return it.state(), nil
 }
@@ -168,7 +168,7 @@ func (s *Store) setFollows(ctx context.Context, attr, extra, customerID, handleI
 // SetFollowPending records a follow or unfollow asked of X by the agent
 // by, and when (the store's clock); "" clears the pending action only.
 // Calls: 1 UpdateItem.
-func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID string, action support.FollowAction, by support.Agent) error {
+func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID string, action casework.FollowAction, by casework.Agent) error {
 	what := fmt.Sprintf("dynamo: set pending follow of customer %s and brand handle %s", customerID, handleID)
 	in := &dynamodb.UpdateItemInput{
 		TableName: s.table,
@@ -180,7 +180,7 @@ func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID strin
 		in.UpdateExpression = aws.String("REMOVE #pending")
 		in.ConditionExpression = aws.String("attribute_exists(#PK)")
 		in.ExpressionAttributeNames = names("pending", table.PK)
-	case support.ActionFollow, support.ActionUnfollow:
+	case casework.ActionFollow, casework.ActionUnfollow:
 		in.UpdateExpression = aws.String("SET #customer_id = :c, #handle_id = :h, #pending = :p, " +
 			"#requested_action = :p, #requested_at = :at, #requested_by = :by")
 		in.ExpressionAttributeNames = names("customer_id", "handle_id", "pending", "requested_action", "requested_at", "requested_by")

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -27,7 +27,7 @@ type handleItem struct {
 	Version           int64  `dynamodbav:"version"`
 	CreatedAt         string `dynamodbav:"created_at,omitempty"`
 	UpdatedAt         string `dynamodbav:"updated_at,omitempty"`
-	// The X Activity API subscriptions' state (support.Subscriptions).
+	// The X Activity API subscriptions' state (casework.Subscriptions).
 	SubsStatus     string   `dynamodbav:"subs_status,omitempty"`
 	SubsDetail     string   `dynamodbav:"subs_detail,omitempty"`
 	SubsEventTypes []string `dynamodbav:"subs_event_types,omitempty"`
@@ -42,7 +42,7 @@ const (
 
 func handleSK(id string) string { return "BRAND#" + id }
 
-func toHandleItem(h *support.BrandHandle, version int64) handleItem {
+func toHandleItem(h *casework.BrandHandle, version int64) handleItem {
 	it := handleItem{
 		PK: handlesPK, SK: handleSK(h.ID), ID: h.ID, ScreenName: h.ScreenName, XUserID: h.XUserID,
 		CredentialsSecret: h.CredentialsSecret, Status: string(h.Status), Version: version,
@@ -55,16 +55,16 @@ func toHandleItem(h *support.BrandHandle, version int64) handleItem {
 	return it
 }
 
-func (it *handleItem) handle() (*support.BrandHandle, error) {
-	h := &support.BrandHandle{
+func (it *handleItem) handle() (*casework.BrandHandle, error) {
+	h := &casework.BrandHandle{
 		ID: it.ID, ScreenName: it.ScreenName, XUserID: it.XUserID, CredentialsSecret: it.CredentialsSecret,
-		Status: support.HandleStatus(it.Status), Version: it.Version,
+		Status: casework.HandleStatus(it.Status), Version: it.Version,
 	}
 	if err := parseTimes(it.CreatedAt, &h.CreatedAt, it.UpdatedAt, &h.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("brand handle %s: %w", it.ID, err)
 	}
 	if it.SubsStatus != "" {
-		h.Subscriptions = &support.Subscriptions{Status: support.SubscriptionStatus(it.SubsStatus), Detail: it.SubsDetail, EventTypes: it.SubsEventTypes}
+		h.Subscriptions = &casework.Subscriptions{Status: casework.SubscriptionStatus(it.SubsStatus), Detail: it.SubsDetail, EventTypes: it.SubsEventTypes}
 		if err := parseTimes(it.SubsUpdatedAt, &h.Subscriptions.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("brand handle %s: %w", it.ID, err)
 		}
@@ -72,7 +72,7 @@ func (it *handleItem) handle() (*support.BrandHandle, error) {
 	return h, nil
 }
 
-func decodeHandle(av map[string]types.AttributeValue) (*support.BrandHandle, error) {
+func decodeHandle(av map[string]types.AttributeValue) (*casework.BrandHandle, error) {
 	var it handleItem
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ func decodeHandle(av map[string]types.AttributeValue) (*support.BrandHandle, err
 	return it.handle()
 }
 
-func (s *Store) handleClaim(h *support.BrandHandle, version int64, token string) *claim {
+func (s *Store) handleClaim(h *casework.BrandHandle, version int64, token string) *claim {
 	xid := h.XUserID
 	return &claim{
 		pk: xUserClaimPK(xid), sk: brandSK, owner: map[string]string{"handle_id": h.ID},
@@ -97,7 +97,7 @@ func (s *Store) handleClaim(h *support.BrandHandle, version int64, token string)
 // first (EConflict when another brand handle holds it), writes the handle
 // on its version condition and releases the old X user id if it changed.
 // Calls: 1 PutItem for the claim, 1 PutItem, 1 DeleteItem when the X user id changed.
-func (s *Store) PutHandle(ctx context.Context, h *support.BrandHandle) error {
+func (s *Store) PutHandle(ctx context.Context, h *casework.BrandHandle) error {
 	if h == nil || h.ID == "" {
 		return fmt.Errorf("dynamo: put brand handle: %w", invalid("id", "A brand handle needs an id."))
 	}
@@ -125,7 +125,7 @@ func (s *Store) PutHandle(ctx context.Context, h *support.BrandHandle) error {
 	return nil
 }
 
-func (s *Store) getHandle(ctx context.Context, id string) (*support.BrandHandle, error) {
+func (s *Store) getHandle(ctx context.Context, id string) (*casework.BrandHandle, error) {
 	var it handleItem
 	ok, err := s.getItem(ctx, handlesPK, handleSK(id), &it)
 	if err != nil || !ok {
@@ -135,7 +135,7 @@ func (s *Store) getHandle(ctx context.Context, id string) (*support.BrandHandle,
 }
 
 // GetHandle reads a brand handle. Calls: 1 GetItem.
-func (s *Store) GetHandle(ctx context.Context, id string) (*support.BrandHandle, error) {
+func (s *Store) GetHandle(ctx context.Context, id string) (*casework.BrandHandle, error) {
 	h, err := s.getHandle(ctx, id)
 	if err == nil && h == nil {
 		err = notFound("No brand handle has the id %s.", id)
@@ -148,7 +148,7 @@ func (s *Store) GetHandle(ctx context.Context, id string) (*support.BrandHandle,
 
 // ListHandles returns every brand handle, by screen name (case-insensitively).
 // Calls: 1 Query.
-func (s *Store) ListHandles(ctx context.Context) ([]support.BrandHandle, error) {
+func (s *Store) ListHandles(ctx context.Context) ([]casework.BrandHandle, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:                 s.table,
 		KeyConditionExpression:    aws.String("#PK = :pk AND begins_with(#SK, :sk)"),
@@ -159,7 +159,7 @@ func (s *Store) ListHandles(ctx context.Context) ([]support.BrandHandle, error) 
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: list brand handles: %w", err)
 	}
-	out := make([]support.BrandHandle, 0, len(items))
+	out := make([]casework.BrandHandle, 0, len(items))
 	for _, av := range items {
 		h, err := decodeHandle(av)
 		if err != nil {
@@ -167,15 +167,15 @@ func (s *Store) ListHandles(ctx context.Context) ([]support.BrandHandle, error) 
 		}
 		out = append(out, *h)
 	}
-	slices.SortFunc(out, func(a, b support.BrandHandle) int {
+	slices.SortFunc(out, func(a, b casework.BrandHandle) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.ScreenName), strings.ToLower(b.ScreenName)), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
 }
 
 // HandleByXUserID finds the brand handle with this X user id. Calls: 2 GetItem.
-func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*support.BrandHandle, error) {
-	var h *support.BrandHandle
+func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*casework.BrandHandle, error) {
+	var h *casework.BrandHandle
 	res, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: s.table, Key: itemKey(xUserClaimPK(xUserID), brandSK), ConsistentRead: aws.Bool(true),
 	})

@@ -12,11 +12,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/storetest"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -100,14 +100,14 @@ var base = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 // idAt returns the ULID of time base+i milliseconds, the same for the same
 // i (ids made with rising i sort in that order).
 func idAt(i int) string {
-	return support.DerivedID(base.Add(time.Duration(i)*time.Millisecond), fmt.Sprint(i))
+	return casework.DerivedID(base.Add(time.Duration(i)*time.Millisecond), fmt.Sprint(i))
 }
 
 // TestStore runs the store suite the in-memory store also passes, on
 // tables of their own, with filtered queries evaluating two index entries
 // a call so a filtered page needs several.
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, now func() time.Time) support.Store {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) casework.Store {
 		f := newFixture(t)
 		s := dynamo.New(client, f.table, dynamo.WithClock(now))
 		dynamo.SetFilterChunk(s, 2)

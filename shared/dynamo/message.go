@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -87,11 +87,11 @@ func messageSK(id string) string { return "MSG#" + id }
 
 const xMessageSK = "XMSG"
 
-func xMessageClaimPK(kind support.MessageKind, xid string) string {
+func xMessageClaimPK(kind casework.MessageKind, xid string) string {
 	return "XMSG#" + string(kind) + "#" + xid
 }
 
-func toMessageItem(m *support.Message, version int64) messageItem {
+func toMessageItem(m *casework.Message, version int64) messageItem {
 	it := messageItem{
 		PK: casePK(m.CaseID), SK: messageSK(m.ID), ID: m.ID, CaseID: m.CaseID,
 		Direction: string(m.Direction), Kind: string(m.Kind), Text: m.Text, Status: string(m.Status),
@@ -114,12 +114,12 @@ func toMessageItem(m *support.Message, version int64) messageItem {
 	return it
 }
 
-func (it *messageItem) message() (*support.Message, error) {
-	m := &support.Message{
-		ID: it.ID, CaseID: it.CaseID, Direction: support.Direction(it.Direction), Kind: support.MessageKind(it.Kind),
-		Text: it.Text, Status: support.DeliveryStatus(it.Status), XID: it.XID,
+func (it *messageItem) message() (*casework.Message, error) {
+	m := &casework.Message{
+		ID: it.ID, CaseID: it.CaseID, Direction: casework.Direction(it.Direction), Kind: casework.MessageKind(it.Kind),
+		Text: it.Text, Status: casework.DeliveryStatus(it.Status), XID: it.XID,
 		InReplyToMessageID: it.InReplyToMessageID, InReplyToXID: it.InReplyToXID,
-		Author:      support.Author{HandleID: it.AuthorHandleID, CustomerID: it.AuthorCustomerID, ScreenName: it.AuthorScreenName},
+		Author:      casework.Author{HandleID: it.AuthorHandleID, CustomerID: it.AuthorCustomerID, ScreenName: it.AuthorScreenName},
 		RetweetedBy: it.RetweetedBy, FavoritedBy: it.FavoritedBy, Deleted: it.Deleted, Version: it.Version,
 		SentBy: it.SentBy.agent(),
 	}
@@ -138,22 +138,22 @@ func (it *messageItem) message() (*support.Message, error) {
 		}
 		switch retweeted := slices.Contains(it.RetweetedBy, e.HandleID); {
 		case retweeted && e.Code == "":
-			m.Retweets = append(m.Retweets, support.Retweet{HandleID: e.HandleID, By: support.Agent{ID: e.Sub, Email: e.Email}, At: at})
+			m.Retweets = append(m.Retweets, casework.Retweet{HandleID: e.HandleID, By: casework.Agent{ID: e.Sub, Email: e.Email}, At: at})
 		case !retweeted && e.Code != "":
-			m.RetweetRefusals = append(m.RetweetRefusals, support.RetweetRefusal{HandleID: e.HandleID,
-				Error: support.MessageError{Code: e.Code, Detail: e.Detail}, At: at})
+			m.RetweetRefusals = append(m.RetweetRefusals, casework.RetweetRefusal{HandleID: e.HandleID,
+				Error: casework.MessageError{Code: e.Code, Detail: e.Detail}, At: at})
 		}
 	}
 	slices.Reverse(m.Retweets)
 	slices.Reverse(m.RetweetRefusals)
 	for _, l := range it.URLs {
-		m.URLs = append(m.URLs, support.Link{URL: l.URL, ExpandedURL: l.ExpandedURL})
+		m.URLs = append(m.URLs, casework.Link{URL: l.URL, ExpandedURL: l.ExpandedURL})
 	}
 	for _, md := range it.Media {
-		m.Media = append(m.Media, support.Media{Key: md.Key, Type: md.Type, URL: md.URL})
+		m.Media = append(m.Media, casework.Media{Key: md.Key, Type: md.Type, URL: md.URL})
 	}
 	if it.Error != nil {
-		m.Error = &support.MessageError{Code: it.Error.Code, Detail: it.Error.Detail}
+		m.Error = &casework.MessageError{Code: it.Error.Code, Detail: it.Error.Detail}
 	}
 	if err := parseTimes(it.CreatedAt, &m.CreatedAt, it.SentAt, &m.SentAt, it.DeletedAt, &m.DeletedAt, it.AttemptedAt, &m.AttemptedAt); err != nil {
 		return nil, fmt.Errorf("message %s: %w", it.ID, err)
@@ -161,7 +161,7 @@ func (it *messageItem) message() (*support.Message, error) {
 	return m, nil
 }
 
-func decodeMessage(av map[string]types.AttributeValue) (*support.Message, error) {
+func decodeMessage(av map[string]types.AttributeValue) (*casework.Message, error) {
 	var it messageItem
 	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
 		return nil, err
@@ -169,7 +169,7 @@ func decodeMessage(av map[string]types.AttributeValue) (*support.Message, error)
 	return it.message()
 }
 
-func (s *Store) messageClaim(m *support.Message, version int64, token string) *claim {
+func (s *Store) messageClaim(m *casework.Message, version int64, token string) *claim {
 	kind, xid := m.Kind, m.XID
 	return &claim{
 		pk: xMessageClaimPK(kind, xid), sk: xMessageSK,
@@ -189,7 +189,7 @@ func (s *Store) messageClaim(m *support.Message, version int64, token string) *c
 // AddRetweet, RemoveRetweet and AddFavorite change; m gets the stored ones.
 // Calls: 1 UpdateItem, plus 1 PutItem to claim an XID and 1 DeleteItem
 // when an XID was replaced.
-func (s *Store) PutMessage(ctx context.Context, m *support.Message) error {
+func (s *Store) PutMessage(ctx context.Context, m *casework.Message) error {
 	if m == nil || m.ID == "" || m.CaseID == "" {
 		return fmt.Errorf("dynamo: put message: %w", invalid("id", "A message needs an id and a case id."))
 	}
@@ -223,7 +223,7 @@ func (s *Store) PutMessage(ctx context.Context, m *support.Message) error {
 
 // messageUpdate builds the UpdateItem that writes every attribute of m but
 // the sets (those too when creating), and removes the ones m leaves empty.
-func (s *Store) messageUpdate(m *support.Message, version int64) (*dynamodb.UpdateItemInput, error) {
+func (s *Store) messageUpdate(m *casework.Message, version int64) (*dynamodb.UpdateItemInput, error) {
 	av, err := attributevalue.MarshalMap(toMessageItem(m, version))
 	if err != nil {
 		return nil, err
@@ -268,7 +268,7 @@ func (s *Store) messageUpdate(m *support.Message, version int64) (*dynamodb.Upda
 }
 
 // afterMessagePut updates m from the write and releases a replaced XID.
-func (s *Store) afterMessagePut(ctx context.Context, m *support.Message, version int64, token string, oldAV map[string]types.AttributeValue) error {
+func (s *Store) afterMessagePut(ctx context.Context, m *casework.Message, version int64, token string, oldAV map[string]types.AttributeValue) error {
 	m.Version = version
 	if oldAV == nil {
 		return nil
@@ -284,7 +284,7 @@ func (s *Store) afterMessagePut(ctx context.Context, m *support.Message, version
 	return nil
 }
 
-func (s *Store) getMessage(ctx context.Context, caseID, id string) (*support.Message, error) {
+func (s *Store) getMessage(ctx context.Context, caseID, id string) (*casework.Message, error) {
 	var it messageItem
 	ok, err := s.getItem(ctx, casePK(caseID), messageSK(id), &it)
 	if err != nil || !ok {
@@ -294,7 +294,7 @@ func (s *Store) getMessage(ctx context.Context, caseID, id string) (*support.Mes
 }
 
 // GetMessage reads a message of a case. Calls: 1 GetItem.
-func (s *Store) GetMessage(ctx context.Context, caseID, id string) (*support.Message, error) {
+func (s *Store) GetMessage(ctx context.Context, caseID, id string) (*casework.Message, error) {
 	m, err := s.getMessage(ctx, caseID, id)
 	if err == nil && m == nil {
 		err = notFound("Case %s has no message %s.", caseID, id)
@@ -307,17 +307,17 @@ func (s *Store) GetMessage(ctx context.Context, caseID, id string) (*support.Mes
 
 // MessagesOfCase lists a case's messages, oldest first (message ids are
 // ULIDs, so key order is creation order). Calls per page: 1 Query.
-func (s *Store) MessagesOfCase(ctx context.Context, caseID string, page support.PageRequest) (support.Page[support.Message], error) {
+func (s *Store) MessagesOfCase(ctx context.Context, caseID string, page casework.PageRequest) (casework.Page[casework.Message], error) {
 	return s.messagesOfCase(ctx, caseID, page, true)
 }
 
 // RecentMessagesOfCase lists a case's messages, newest first, so the
 // latest ones cost the same however long the case. Calls per page: 1 Query.
-func (s *Store) RecentMessagesOfCase(ctx context.Context, caseID string, page support.PageRequest) (support.Page[support.Message], error) {
+func (s *Store) RecentMessagesOfCase(ctx context.Context, caseID string, page casework.PageRequest) (casework.Page[casework.Message], error) {
 	return s.messagesOfCase(ctx, caseID, page, false)
 }
 
-func (s *Store) messagesOfCase(ctx context.Context, caseID string, page support.PageRequest, oldestFirst bool) (support.Page[support.Message], error) {
+func (s *Store) messagesOfCase(ctx context.Context, caseID string, page casework.PageRequest, oldestFirst bool) (casework.Page[casework.Message], error) {
 	pk := casePK(caseID)
 	q := pageQuery{
 		in: &dynamodb.QueryInput{
@@ -334,13 +334,13 @@ func (s *Store) messagesOfCase(ctx context.Context, caseID string, page support.
 	}
 	items, next, err := s.queryPage(ctx, q, page)
 	if err != nil {
-		return support.Page[support.Message]{}, fmt.Errorf("dynamo: messages of case %s: %w", caseID, err)
+		return casework.Page[casework.Message]{}, fmt.Errorf("dynamo: messages of case %s: %w", caseID, err)
 	}
-	out := support.Page[support.Message]{Items: make([]support.Message, 0, len(items)), NextCursor: next}
+	out := casework.Page[casework.Message]{Items: make([]casework.Message, 0, len(items)), NextCursor: next}
 	for _, av := range items {
 		m, err := decodeMessage(av)
 		if err != nil {
-			return support.Page[support.Message]{}, fmt.Errorf("dynamo: messages of case %s: %w", caseID, err)
+			return casework.Page[casework.Message]{}, fmt.Errorf("dynamo: messages of case %s: %w", caseID, err)
 		}
 		out.Items = append(out.Items, *m)
 	}
@@ -349,8 +349,8 @@ func (s *Store) messagesOfCase(ctx context.Context, caseID string, page support.
 
 // MessageByXID finds the message of a Tweet or Direct Message by its X id.
 // Calls: 2 GetItem.
-func (s *Store) MessageByXID(ctx context.Context, kind support.MessageKind, xid string) (*support.Message, error) {
-	var m *support.Message
+func (s *Store) MessageByXID(ctx context.Context, kind casework.MessageKind, xid string) (*casework.Message, error) {
+	var m *casework.Message
 	res, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: s.table, Key: itemKey(xMessageClaimPK(kind, xid), xMessageSK), ConsistentRead: aws.Bool(true),
 	})
@@ -373,7 +373,7 @@ func (s *Store) MessageByXID(ctx context.Context, kind support.MessageKind, xid 
 // message, appending rt to its Retweet log, and reports whether it was
 // new, leaving the message's Version alone. Calls: 1 UpdateItem (plus 1
 // GetItem when it changed nothing).
-func (s *Store) AddRetweet(ctx context.Context, caseID, id string, rt support.Retweet) (bool, error) {
+func (s *Store) AddRetweet(ctx context.Context, caseID, id string, rt casework.Retweet) (bool, error) {
 	entry, err := attributevalue.Marshal([]retweetItem{{HandleID: rt.HandleID, Sub: rt.By.ID, Email: rt.By.Email, At: fmtTime(rt.At)}})
 	if err != nil {
 		return false, fmt.Errorf("dynamo: add retweet on message %s of case %s: %w", id, caseID, err)
@@ -390,7 +390,7 @@ func (s *Store) RemoveRetweet(ctx context.Context, caseID, id, handleID string) 
 // RefuseRetweet forgets a Retweet X refused, appending the refusal to the
 // Retweet log, and reports whether there was one. Calls: 1 UpdateItem
 // (plus 1 GetItem when it changed nothing).
-func (s *Store) RefuseRetweet(ctx context.Context, caseID, id string, r support.RetweetRefusal) (bool, error) {
+func (s *Store) RefuseRetweet(ctx context.Context, caseID, id string, r casework.RetweetRefusal) (bool, error) {
 	entry, err := attributevalue.Marshal([]retweetItem{{HandleID: r.HandleID, At: fmtTime(r.At), Code: r.Error.Code, Detail: r.Error.Detail}})
 	if err != nil {
 		return false, fmt.Errorf("dynamo: refuse retweet on message %s of case %s: %w", id, caseID, err)
@@ -440,7 +440,7 @@ func (s *Store) changeSet(ctx context.Context, op, caseID, id, attr, member stri
 		return true, nil
 	}
 	if isConditionFailed(err) {
-		var m *support.Message
+		var m *casework.Message
 		if m, err = s.getMessage(ctx, caseID, id); err == nil {
 			if m != nil {
 				return false, nil

@@ -19,8 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -37,7 +37,7 @@ type Store struct {
 	claimGrace time.Duration
 }
 
-var _ support.Store = (*Store)(nil)
+var _ casework.Store = (*Store)(nil)
 
 // Option configures a Store.
 type Option func(*Store)
@@ -173,18 +173,18 @@ func isConditionFailed(err error) bool {
 }
 
 func conflict(format string, args ...any) error {
-	return support.Errorf(support.EConflict, format, args...)
+	return casework.Errorf(casework.EConflict, format, args...)
 }
 
 func notFound(format string, args ...any) error {
-	return support.Errorf(support.ENotFound, format, args...)
+	return casework.Errorf(casework.ENotFound, format, args...)
 }
 
 func invalid(field, detail string) error {
-	return &support.Error{
-		Code:    support.EValidation,
+	return &casework.Error{
+		Code:    casework.EValidation,
 		Message: detail,
-		Fields:  []support.FieldError{{Name: field, Code: "invalid", Detail: detail}},
+		Fields:  []casework.FieldError{{Name: field, Code: "invalid", Detail: detail}},
 	}
 }
 
@@ -325,9 +325,9 @@ func newToken() string {
 func pageLimit(n int) int {
 	switch {
 	case n <= 0:
-		return support.DefaultPageLimit
-	case n > support.MaxPageLimit:
-		return support.MaxPageLimit
+		return casework.DefaultPageLimit
+	case n > casework.MaxPageLimit:
+		return casework.MaxPageLimit
 	}
 	return n
 }
@@ -399,7 +399,7 @@ type pageQuery struct {
 // the key range is exhausted, and returns the kept items and the cursor of
 // the next page ("" when nothing follows). Asking one item more than needed
 // lets a page that ends the list carry no cursor.
-func (s *Store) queryPage(ctx context.Context, q pageQuery, page support.PageRequest) ([]map[string]types.AttributeValue, string, error) {
+func (s *Store) queryPage(ctx context.Context, q pageQuery, page casework.PageRequest) ([]map[string]types.AttributeValue, string, error) {
 	limit := pageLimit(page.Limit)
 	esk, err := q.cursor.decode(page.Cursor)
 	if err != nil {

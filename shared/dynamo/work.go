@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -22,7 +22,7 @@ import (
 // traffic X's rate limits allow is far below a partition's write limit.
 const workPK = "WORK"
 
-// workItem is one support.Work; the command is kept as its JSON.
+// workItem is one casework.Work; the command is kept as its JSON.
 type workItem struct {
 	PK               string `dynamodbav:"PK"`
 	SK               string `dynamodbav:"SK"`
@@ -34,8 +34,8 @@ type workItem struct {
 	Requeues         int    `dynamodbav:"requeues,omitempty"`
 }
 
-func (it *workItem) work() (support.Work, error) {
-	var w support.Work
+func (it *workItem) work() (casework.Work, error) {
+	var w casework.Work
 	if err := json.Unmarshal([]byte(it.Command), &w.Command); err != nil {
 		return w, fmt.Errorf("work %s: command: %w", it.SK, err)
 	}
@@ -50,7 +50,7 @@ func (it *workItem) work() (support.Work, error) {
 	return w, nil
 }
 
-func commandJSON(c support.Command) (types.AttributeValue, error) {
+func commandJSON(c casework.Command) (types.AttributeValue, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
 		return nil, err
@@ -60,7 +60,7 @@ func commandJSON(c support.Command) (types.AttributeValue, error) {
 
 // PutWork records work as accepted, replacing earlier work with its key.
 // Calls: 1 PutItem.
-func (s *Store) PutWork(ctx context.Context, w support.Work) error {
+func (s *Store) PutWork(ctx context.Context, w casework.Work) error {
 	b, err := json.Marshal(w.Command)
 	if err == nil {
 		var av map[string]types.AttributeValue
@@ -82,11 +82,11 @@ func (s *Store) PutWork(ctx context.Context, w support.Work) error {
 // and a fault counted or the start of a run of rate limits. It records the
 // work when there is none; when another command carries it, it fails with
 // EConflict. Calls: 1 UpdateItem.
-func (s *Store) NoteRetry(ctx context.Context, cmd support.Command, due time.Time, fault bool, now time.Time) (support.Work, error) {
+func (s *Store) NoteRetry(ctx context.Context, cmd casework.Command, due time.Time, fault bool, now time.Time) (casework.Work, error) {
 	what := fmt.Sprintf("dynamo: note retry of %s", cmd.WorkKey())
 	cj, err := commandJSON(cmd)
 	if err != nil {
-		return support.Work{}, fmt.Errorf("%s: %w", what, err)
+		return casework.Work{}, fmt.Errorf("%s: %w", what, err)
 	}
 	expr := "SET #due_at = :due, #command_id = :id, #command = if_not_exists(#command, :cmd)"
 	exprNames := names(table.PK, "due_at", "command_id", "command")
@@ -113,22 +113,22 @@ func (s *Store) NoteRetry(ctx context.Context, cmd support.Command, due time.Tim
 		err = conflict("Another command carries the work %s now.", cmd.WorkKey())
 	}
 	if err != nil {
-		return support.Work{}, fmt.Errorf("%s: %w", what, err)
+		return casework.Work{}, fmt.Errorf("%s: %w", what, err)
 	}
 	var it workItem
 	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return support.Work{}, fmt.Errorf("%s: %w", what, err)
+		return casework.Work{}, fmt.Errorf("%s: %w", what, err)
 	}
 	w, err := it.work()
 	if err != nil {
-		return support.Work{}, fmt.Errorf("%s: %w", what, err)
+		return casework.Work{}, fmt.Errorf("%s: %w", what, err)
 	}
 	return w, nil
 }
 
 // ResolveWork forgets the work of cmd unless another command carries it.
 // Calls: 1 DeleteItem.
-func (s *Store) ResolveWork(ctx context.Context, cmd support.Command) error {
+func (s *Store) ResolveWork(ctx context.Context, cmd casework.Command) error {
 	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 s.table,
 		Key:                       itemKey(workPK, cmd.WorkKey()),
@@ -144,7 +144,7 @@ func (s *Store) ResolveWork(ctx context.Context, cmd support.Command) error {
 
 // StaleWork lists the work due before t, oldest first. Calls: 1 Query a
 // page (of the work partition, filtered on due_at).
-func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]support.Work, error) {
+func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]casework.Work, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:                 s.table,
 		KeyConditionExpression:    aws.String("#PK = :pk"),
@@ -156,7 +156,7 @@ func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]support.Work
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: stale work: %w", err)
 	}
-	out := make([]support.Work, 0, len(items))
+	out := make([]casework.Work, 0, len(items))
 	for _, av := range items {
 		var it workItem
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
@@ -168,14 +168,14 @@ func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]support.Work
 		}
 		out = append(out, w)
 	}
-	slices.SortFunc(out, func(a, b support.Work) int { return a.DueAt.Compare(b.DueAt) })
+	slices.SortFunc(out, func(a, b casework.Work) int { return a.DueAt.Compare(b.DueAt) })
 	return out, nil
 }
 
 // RequeueWork hands the work to the command next if prev still carries it:
 // one more requeue, due at due, faults and rate limits counted afresh.
 // Calls: 1 UpdateItem.
-func (s *Store) RequeueWork(ctx context.Context, prev string, next support.Command, due time.Time) error {
+func (s *Store) RequeueWork(ctx context.Context, prev string, next casework.Command, due time.Time) error {
 	cj, err := commandJSON(next)
 	if err == nil {
 		exprNames := names("command", "command_id", "due_at", "requeues", "faults")

@@ -1,5 +1,5 @@
 // Package handlecache keeps a deployment's brand handles in memory for a
-// few seconds in front of a support.Store. Brand handles are read by every
+// few seconds in front of a casework.Store. Brand handles are read by every
 // console request that acts on X and by every inbound event, and change
 // rarely (registration, reconnection, revocation, subscriptions): one
 // ListHandles query per TTL serves them all.
@@ -19,28 +19,28 @@ import (
 	"sync"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // DefaultTTL is how long a copy of the brand handles is used.
 const DefaultTTL = 15 * time.Second
 
-// Store is a support.Store whose brand-handle reads (GetHandle, ListHandles,
+// Store is a casework.Store whose brand-handle reads (GetHandle, ListHandles,
 // HandleByXUserID) are served from a copy at most TTL old; every other
 // method is the wrapped store's. It is safe for concurrent use.
 type Store struct {
-	support.Store
+	casework.Store
 	ttl time.Duration
 	now func() time.Time
 
 	mu      sync.Mutex
-	handles []support.BrandHandle // nil: no copy
+	handles []casework.BrandHandle // nil: no copy
 	at      time.Time
 }
 
 // New wraps store; ttl <= 0 means DefaultTTL. now is the clock (nil means
 // time.Now).
-func New(store support.Store, ttl time.Duration, now func() time.Time) *Store {
+func New(store casework.Store, ttl time.Duration, now func() time.Time) *Store {
 	if ttl <= 0 {
 		ttl = DefaultTTL
 	}
@@ -52,7 +52,7 @@ func New(store support.Store, ttl time.Duration, now func() time.Time) *Store {
 
 // copyOf returns the brand handles, from the copy when it is fresh, else
 // from one ListHandles of the wrapped store.
-func (s *Store) copyOf(ctx context.Context) ([]support.BrandHandle, error) {
+func (s *Store) copyOf(ctx context.Context) ([]casework.BrandHandle, error) {
 	s.mu.Lock()
 	if s.handles != nil && s.now().Sub(s.at) < s.ttl {
 		hs := s.handles
@@ -66,7 +66,7 @@ func (s *Store) copyOf(ctx context.Context) ([]support.BrandHandle, error) {
 		return nil, err
 	}
 	if hs == nil {
-		hs = []support.BrandHandle{}
+		hs = []casework.BrandHandle{}
 	}
 	s.mu.Lock()
 	if s.handles == nil || at.After(s.at) {
@@ -85,12 +85,12 @@ func (s *Store) forget() {
 
 // ListHandles returns every brand handle, by screen name, as the wrapped
 // store does; the slice is the caller's.
-func (s *Store) ListHandles(ctx context.Context) ([]support.BrandHandle, error) {
+func (s *Store) ListHandles(ctx context.Context) ([]casework.BrandHandle, error) {
 	hs, err := s.copyOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]support.BrandHandle, len(hs))
+	out := make([]casework.BrandHandle, len(hs))
 	for i, h := range hs {
 		out[i] = *cloneHandle(h)
 	}
@@ -100,7 +100,7 @@ func (s *Store) ListHandles(ctx context.Context) ([]support.BrandHandle, error) 
 // GetHandle returns the brand handle with the id. One the copy does not
 // hold (registered elsewhere meanwhile) is read from the wrapped store,
 // whose ENotFound is the answer when it has none.
-func (s *Store) GetHandle(ctx context.Context, id string) (*support.BrandHandle, error) {
+func (s *Store) GetHandle(ctx context.Context, id string) (*casework.BrandHandle, error) {
 	hs, err := s.copyOf(ctx)
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (s *Store) GetHandle(ctx context.Context, id string) (*support.BrandHandle,
 }
 
 // HandleByXUserID returns the brand handle of an X account, as GetHandle.
-func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*support.BrandHandle, error) {
+func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*casework.BrandHandle, error) {
 	hs, err := s.copyOf(ctx)
 	if err != nil {
 		return nil, err
@@ -129,7 +129,7 @@ func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*support.B
 
 // PutHandle writes through to the wrapped store and drops the copy
 // (also when the write fails: a conflict means the copy is behind).
-func (s *Store) PutHandle(ctx context.Context, h *support.BrandHandle) error {
+func (s *Store) PutHandle(ctx context.Context, h *casework.BrandHandle) error {
 	defer s.forget()
 	return s.Store.PutHandle(ctx, h)
 }
@@ -142,7 +142,7 @@ func (s *Store) DeleteHandle(ctx context.Context, id string, version int64) erro
 
 // cloneHandle copies a brand handle deep enough that the caller may change
 // it (its subscriptions state) without changing the copy.
-func cloneHandle(h support.BrandHandle) *support.BrandHandle {
+func cloneHandle(h casework.BrandHandle) *casework.BrandHandle {
 	if h.Subscriptions != nil {
 		sub := *h.Subscriptions
 		sub.EventTypes = slices.Clone(sub.EventTypes)

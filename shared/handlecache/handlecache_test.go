@@ -6,38 +6,38 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/memstore"
 	"github.com/acme/twitter-cases/shared/dev/storetest"
 	"github.com/acme/twitter-cases/shared/handlecache"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // TestStore: with the cache in front (and a TTL longer than any test), the
 // store still passes the suite every store passes, so nothing written
 // through it is ever read back stale.
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, now func() time.Time) support.Store {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) casework.Store {
 		return handlecache.New(memstore.New(memstore.WithClock(now)), time.Hour, now)
 	})
 }
 
 // counting counts the brand-handle reads that reach the store.
 type counting struct {
-	support.Store
+	casework.Store
 	lists, gets, byX atomic.Int64
 }
 
-func (c *counting) ListHandles(ctx context.Context) ([]support.BrandHandle, error) {
+func (c *counting) ListHandles(ctx context.Context) ([]casework.BrandHandle, error) {
 	c.lists.Add(1)
 	return c.Store.ListHandles(ctx)
 }
 
-func (c *counting) GetHandle(ctx context.Context, id string) (*support.BrandHandle, error) {
+func (c *counting) GetHandle(ctx context.Context, id string) (*casework.BrandHandle, error) {
 	c.gets.Add(1)
 	return c.Store.GetHandle(ctx, id)
 }
 
-func (c *counting) HandleByXUserID(ctx context.Context, id string) (*support.BrandHandle, error) {
+func (c *counting) HandleByXUserID(ctx context.Context, id string) (*casework.BrandHandle, error) {
 	c.byX.Add(1)
 	return c.Store.HandleByXUserID(ctx, id)
 }
@@ -47,8 +47,8 @@ func TestReadsWithinTTLShareOneQuery(t *testing.T) {
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	inner := &counting{Store: memstore.New(memstore.WithClock(clock))}
-	a := &support.BrandHandle{ID: "01JDTESTHANDLE000000000001", ScreenName: "AcmeSupport", XUserID: "1001", CredentialsSecret: "s/a",
-		Status: support.HandleConnected, Subscriptions: &support.Subscriptions{Status: support.SubsActive, EventTypes: []string{"dm.received"}}}
+	a := &casework.BrandHandle{ID: "01JDTESTHANDLE000000000001", ScreenName: "AcmeSupport", XUserID: "1001", CredentialsSecret: "s/a",
+		Status: casework.HandleConnected, Subscriptions: &casework.Subscriptions{Status: casework.SubsActive, EventTypes: []string{"dm.received"}}}
 	if err := inner.PutHandle(ctx, a); err != nil {
 		t.Fatal(err)
 	}
@@ -71,15 +71,15 @@ func TestReadsWithinTTLShareOneQuery(t *testing.T) {
 
 	// What a caller changes on its copy is not the cache's.
 	h, _ := cache.GetHandle(ctx, a.ID)
-	h.Status, h.Subscriptions.EventTypes[0] = support.HandleDisconnected, "changed"
-	if again, _ := cache.GetHandle(ctx, a.ID); again.Status != support.HandleConnected || again.Subscriptions.EventTypes[0] != "dm.received" {
+	h.Status, h.Subscriptions.EventTypes[0] = casework.HandleDisconnected, "changed"
+	if again, _ := cache.GetHandle(ctx, a.ID); again.Status != casework.HandleConnected || again.Subscriptions.EventTypes[0] != "dm.received" {
 		t.Errorf("a caller's change reached the cache: %+v", again)
 	}
 
 	// A handle registered by another instance: unknown ids and X ids fall
 	// through to the store at once; a change to a known one shows after
 	// the TTL.
-	b := &support.BrandHandle{ID: "01JDTESTHANDLE000000000002", ScreenName: "AcmeDeals", XUserID: "1002", CredentialsSecret: "s/b", Status: support.HandleConnected}
+	b := &casework.BrandHandle{ID: "01JDTESTHANDLE000000000002", ScreenName: "AcmeDeals", XUserID: "1002", CredentialsSecret: "s/b", Status: casework.HandleConnected}
 	if err := inner.PutHandle(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -89,19 +89,19 @@ func TestReadsWithinTTLShareOneQuery(t *testing.T) {
 	if h, err := cache.HandleByXUserID(ctx, "1002"); err != nil || h.ID != b.ID {
 		t.Errorf("a handle registered elsewhere, by X id: %+v, %v", h, err)
 	}
-	if _, err := cache.GetHandle(ctx, "01JDTESTHANDLE000000000009"); support.ErrorCode(err) != support.ENotFound {
+	if _, err := cache.GetHandle(ctx, "01JDTESTHANDLE000000000009"); casework.ErrorCode(err) != casework.ENotFound {
 		t.Errorf("an unknown handle: %v, want not_found", err)
 	}
 	stored, _ := inner.GetHandle(ctx, a.ID)
-	stored.Status = support.HandleDisconnected
+	stored.Status = casework.HandleDisconnected
 	if err := inner.PutHandle(ctx, stored); err != nil {
 		t.Fatal(err)
 	}
-	if h, _ := cache.GetHandle(ctx, a.ID); h.Status != support.HandleConnected {
+	if h, _ := cache.GetHandle(ctx, a.ID); h.Status != casework.HandleConnected {
 		t.Errorf("within the TTL the copy is used: %s", h.Status)
 	}
 	now = now.Add(10 * time.Second)
-	if h, _ := cache.GetHandle(ctx, a.ID); h.Status != support.HandleDisconnected {
+	if h, _ := cache.GetHandle(ctx, a.ID); h.Status != casework.HandleDisconnected {
 		t.Errorf("after the TTL a change made elsewhere shows: %s", h.Status)
 	}
 
@@ -109,11 +109,11 @@ func TestReadsWithinTTLShareOneQuery(t *testing.T) {
 	// lost a race (the copy is dropped, so the retry reads the store).
 	lists := inner.lists.Load()
 	h, _ = cache.GetHandle(ctx, a.ID)
-	h.Status = support.HandleConnected
+	h.Status = casework.HandleConnected
 	if err := cache.PutHandle(ctx, h); err != nil {
 		t.Fatal(err)
 	}
-	if h, _ := cache.GetHandle(ctx, a.ID); h.Status != support.HandleConnected {
+	if h, _ := cache.GetHandle(ctx, a.ID); h.Status != casework.HandleConnected {
 		t.Errorf("a write through the cache is not seen: %s", h.Status)
 	}
 	stale, _ := cache.GetHandle(ctx, b.ID)
@@ -122,7 +122,7 @@ func TestReadsWithinTTLShareOneQuery(t *testing.T) {
 	if err := inner.PutHandle(ctx, fresh); err != nil {
 		t.Fatal(err)
 	}
-	if err := cache.PutHandle(ctx, stale); support.ErrorCode(err) != support.EConflict {
+	if err := cache.PutHandle(ctx, stale); casework.ErrorCode(err) != casework.EConflict {
 		t.Fatalf("a write from a stale copy: %v, want conflict", err)
 	}
 	if h, _ := cache.GetHandle(ctx, b.ID); h.ScreenName != "AcmeOffers" {

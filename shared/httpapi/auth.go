@@ -8,25 +8,25 @@ import (
 
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // Agent is the console user a request is made by: ID is the JWT's subject
 // (sub), or "dev" for the development token.
-type Agent = support.Agent
+type Agent = casework.Agent
 
 // DevAgent is the agent the development token stands for.
 var DevAgent = Agent{ID: "dev", Email: "dev@example.com"}
 
-// WithAgent returns ctx carrying the agent (support.WithAgent: the service
+// WithAgent returns ctx carrying the agent (casework.WithAgent: the service
 // records it as who did what).
 func WithAgent(ctx context.Context, a Agent) context.Context {
-	return support.WithAgent(ctx, a)
+	return casework.WithAgent(ctx, a)
 }
 
 // AgentFrom returns the agent Authenticate found for the request.
 func AgentFrom(ctx context.Context) (Agent, bool) {
-	return support.AgentFrom(ctx)
+	return casework.AgentFrom(ctx)
 }
 
 // Authenticate lets a request through only when it comes from an agent,
@@ -45,7 +45,7 @@ func Authenticate(devToken string) func(http.Handler) http.Handler {
 			a, ok := agentOf(r, devToken)
 			if !ok {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="console"`)
-				WriteError(w, r, support.Errorf(EUnauthorized, "Sign in: send Authorization: Bearer <token>."))
+				WriteError(w, r, casework.Errorf(EUnauthorized, "Sign in: send Authorization: Bearer <token>."))
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(WithAgent(r.Context(), a)))

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // Pinger is something that can say whether it answers, such as the store.
@@ -23,7 +23,7 @@ func Health(store Pinger) http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		if err := store.Ping(ctx); err != nil {
 			slog.WarnContext(ctx, "health check failed", "err", err)
-			WriteError(w, r, support.Errorf(support.EUnavailable, "The store does not answer."))
+			WriteError(w, r, casework.Errorf(casework.EUnavailable, "The store does not answer."))
 			return
 		}
 		Encode(w, http.StatusOK, map[string]string{"status": "ok"})

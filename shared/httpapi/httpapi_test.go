@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 func TestDecode(t *testing.T) {
@@ -33,7 +33,7 @@ func TestDecode(t *testing.T) {
 			r := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
 			var v req
 			err := Decode(httptest.NewRecorder(), r, &v)
-			if got := support.ErrorCode(err); got != tt.code {
+			if got := casework.ErrorCode(err); got != tt.code {
 				t.Fatalf("code = %q, want %q (err %v)", got, tt.code, err)
 			}
 			if tt.code == "" && v.Text != "hi" {
@@ -49,16 +49,16 @@ func TestWriteErrorProblemDocument(t *testing.T) {
 		status int
 		code   string
 	}{
-		{support.Errorf(support.ECustomerHasNoTwitterHandle, "no handle"), 422, "customer_has_no_twitter_handle"},
-		{support.Errorf(support.EDMNotAllowed, "x"), 422, "dm_not_allowed"},
-		{support.Errorf(support.ETextEmpty, "x"), 422, "text_empty"},
-		{support.Errorf(support.ETwitterUserNotFound, "x"), 422, "twitter_user_not_found"},
-		{support.Errorf(support.EInvalidHandle, "x"), 400, "invalid_handle"},
-		{support.Errorf(EInvalidJSON, "x"), 400, "invalid_json"},
-		{support.Errorf(support.ENotFound, "x"), 404, "not_found"},
-		{support.Errorf(support.EConflict, "x"), 409, "conflict"},
-		{support.Errorf(EUnauthorized, "x"), 401, "unauthorized"},
-		{support.Errorf(EPayloadTooLarge, "x"), 413, "payload_too_large"},
+		{casework.Errorf(casework.ECustomerHasNoTwitterHandle, "no handle"), 422, "customer_has_no_twitter_handle"},
+		{casework.Errorf(casework.EDMNotAllowed, "x"), 422, "dm_not_allowed"},
+		{casework.Errorf(casework.ETextEmpty, "x"), 422, "text_empty"},
+		{casework.Errorf(casework.ETwitterUserNotFound, "x"), 422, "twitter_user_not_found"},
+		{casework.Errorf(casework.EInvalidHandle, "x"), 400, "invalid_handle"},
+		{casework.Errorf(EInvalidJSON, "x"), 400, "invalid_json"},
+		{casework.Errorf(casework.ENotFound, "x"), 404, "not_found"},
+		{casework.Errorf(casework.EConflict, "x"), 409, "conflict"},
+		{casework.Errorf(EUnauthorized, "x"), 401, "unauthorized"},
+		{casework.Errorf(EPayloadTooLarge, "x"), 413, "payload_too_large"},
 		{errors.New("connection refused to 10.0.0.1"), 500, "internal"},
 	}
 	for _, tt := range tests {
@@ -91,15 +91,15 @@ func TestWriteErrorProblemDocument(t *testing.T) {
 }
 
 func TestProblemExtrasAndFields(t *testing.T) {
-	err := &support.Error{Code: support.ETextTooLong, Message: "too long",
+	err := &casework.Error{Code: casework.ETextTooLong, Message: "too long",
 		Extra:  map[string]any{"weighted_length": 141, "max_length": 140, "code": "overridden?"},
-		Fields: []support.FieldError{{Name: "text", Code: "too_long", Detail: "141 > 140"}}}
+		Fields: []casework.FieldError{{Name: "text", Code: "too_long", Detail: "141 > 140"}}}
 	b, _ := json.Marshal(ProblemFor(err))
 	var p struct {
-		Code           string               `json:"code"`
-		WeightedLength int                  `json:"weighted_length"`
-		MaxLength      int                  `json:"max_length"`
-		Fields         []support.FieldError `json:"fields"`
+		Code           string                `json:"code"`
+		WeightedLength int                   `json:"weighted_length"`
+		MaxLength      int                   `json:"max_length"`
+		Fields         []casework.FieldError `json:"fields"`
 	}
 	if err := json.Unmarshal(b, &p); err != nil {
 		t.Fatal(err)

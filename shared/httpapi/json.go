@@ -7,7 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // MaxBodyBytes is the largest request body the console API accepts (64 KiB).
@@ -24,7 +24,7 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		if err == nil {
-			return support.Errorf(EInvalidJSON, "The body must hold exactly one JSON value.")
+			return casework.Errorf(EInvalidJSON, "The body must hold exactly one JSON value.")
 		}
 		return decodeError(err)
 	}
@@ -37,16 +37,16 @@ func decodeError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &tooLarge):
-		return support.Errorf(EPayloadTooLarge, "The body is larger than %d bytes.", tooLarge.Limit)
+		return casework.Errorf(EPayloadTooLarge, "The body is larger than %d bytes.", tooLarge.Limit)
 	case errors.Is(err, io.EOF):
-		return support.Errorf(EInvalidJSON, "The body is empty; a JSON object is expected.")
+		return casework.Errorf(EInvalidJSON, "The body is empty; a JSON object is expected.")
 	case errors.As(err, &syntax):
-		return support.Errorf(EInvalidJSON, "The body is not valid JSON (at byte %d).", syntax.Offset)
+		return casework.Errorf(EInvalidJSON, "The body is not valid JSON (at byte %d).", syntax.Offset)
 	case errors.As(err, &typ):
-		return support.Errorf(EInvalidJSON, "Field %q must be of JSON type %s.", typ.Field, typ.Type)
+		return casework.Errorf(EInvalidJSON, "Field %q must be of JSON type %s.", typ.Field, typ.Type)
 	default:
 		// Unknown fields and truncated bodies land here.
-		return support.Errorf(EInvalidJSON, "The body is not acceptable JSON: %s.", err)
+		return casework.Errorf(EInvalidJSON, "The body is not acceptable JSON: %s.", err)
 	}
 }
 

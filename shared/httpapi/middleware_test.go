@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // whoami answers with the agent Authenticate found.
@@ -96,8 +96,8 @@ func TestPageFromQuery(t *testing.T) {
 		if tt.ok && p.Limit != tt.limit {
 			t.Errorf("%q: limit %d, want %d", tt.query, p.Limit, tt.limit)
 		}
-		if !tt.ok && support.ErrorCode(err) != support.EValidation {
-			t.Errorf("%q: code %s", tt.query, support.ErrorCode(err))
+		if !tt.ok && casework.ErrorCode(err) != casework.EValidation {
+			t.Errorf("%q: code %s", tt.query, casework.ErrorCode(err))
 		}
 	}
 	p, _ := PageFromQuery(httptest.NewRequest("GET", "/x?cursor=abc", nil))
@@ -127,11 +127,11 @@ func TestCORSWildcard(t *testing.T) {
 // memIdem is an in-memory IdempotencyStore.
 type memIdem struct {
 	mu   sync.Mutex
-	recs map[string]support.IdempotencyRecord
+	recs map[string]casework.IdempotencyRecord
 	fail error
 }
 
-func (m *memIdem) ReserveIdempotencyKey(_ context.Context, rec support.IdempotencyRecord) (*support.IdempotencyRecord, error) {
+func (m *memIdem) ReserveIdempotencyKey(_ context.Context, rec casework.IdempotencyRecord) (*casework.IdempotencyRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail != nil {
@@ -144,7 +144,7 @@ func (m *memIdem) ReserveIdempotencyKey(_ context.Context, rec support.Idempoten
 	return nil, nil
 }
 
-func (m *memIdem) CompleteIdempotencyKey(_ context.Context, rec support.IdempotencyRecord) error {
+func (m *memIdem) CompleteIdempotencyKey(_ context.Context, rec casework.IdempotencyRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.recs[rec.Key] = rec
@@ -159,14 +159,14 @@ func (m *memIdem) ReleaseIdempotencyKey(_ context.Context, key string) error {
 }
 
 func TestIdempotent(t *testing.T) {
-	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
 	calls := 0
 	status := 201
 	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls++
 		b, _ := io.ReadAll(r.Body)
 		if status >= 400 {
-			WriteError(w, r, support.Errorf(map[int]string{500: support.EInternal, 409: support.EConflict}[status], "no"))
+			WriteError(w, r, casework.Errorf(map[int]string{500: casework.EInternal, 409: casework.EConflict}[status], "no"))
 			return
 		}
 		Encode(w, status, map[string]any{"call": calls, "body": string(b)})
@@ -258,7 +258,7 @@ func TestIdempotent(t *testing.T) {
 // TestIdempotencyKeyHeaderTwice: two Idempotency-Key headers (which API
 // Gateway joins with a comma) are refused, not one of them picked.
 func TestIdempotencyKeyHeaderTwice(t *testing.T) {
-	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
 	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Error("the handler ran")
 	})))
@@ -277,7 +277,7 @@ func TestIdempotencyKeyHeaderTwice(t *testing.T) {
 // way (members in another order, other spacing) is a repeat; another value
 // is not.
 func TestIdempotencyComparesTheDecodedRequest(t *testing.T) {
-	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
 	calls := 0
 	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls++
@@ -322,7 +322,7 @@ func TestIdempotencyComparesTheDecodedRequest(t *testing.T) {
 // TestIdempotencyRecordsHashedAsBytes: a record written when bodies were
 // compared byte for byte still replays the same bytes.
 func TestIdempotencyRecordsHashedAsBytes(t *testing.T) {
-	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
 	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Error("the handler ran")
 	})))
@@ -333,7 +333,7 @@ func TestIdempotencyRecordsHashedAsBytes(t *testing.T) {
 	w := httptest.NewRecorder()
 	// Write the old record under the scope the request will have.
 	Authenticate("dev")(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		store.recs[idempotencyScope(r, "old-key")] = support.IdempotencyRecord{Key: idempotencyScope(r, "old-key"),
+		store.recs[idempotencyScope(r, "old-key")] = casework.IdempotencyRecord{Key: idempotencyScope(r, "old-key"),
 			RequestHash: rawHash([]byte(body)), Done: true, StatusCode: 201, Body: []byte(`{"old":true}`)}
 	})).ServeHTTP(httptest.NewRecorder(), r.Clone(r.Context()))
 	h.ServeHTTP(w, r)
@@ -358,7 +358,7 @@ func TestIdempotencyKeysAreScopedToTheAgent(t *testing.T) {
 // (so a request whose function died frees it soon) and kept a day once
 // answered.
 func TestIdempotentExpiry(t *testing.T) {
-	store := &memIdem{recs: map[string]support.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	var during time.Time
 	h := Authenticate("dev")(Idempotent(store, func() time.Time { return now })(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

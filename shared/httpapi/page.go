@@ -4,21 +4,21 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
-// PageFromQuery reads a list's ?limit= (default support.DefaultPageLimit,
-// 1 to support.MaxPageLimit; anything else is a 400) and its opaque
+// PageFromQuery reads a list's ?limit= (default casework.DefaultPageLimit,
+// 1 to casework.MaxPageLimit; anything else is a 400) and its opaque
 // ?cursor= (checked by the store that made it).
-func PageFromQuery(r *http.Request) (support.PageRequest, error) {
+func PageFromQuery(r *http.Request) (casework.PageRequest, error) {
 	q := r.URL.Query()
-	page := support.PageRequest{Limit: support.DefaultPageLimit, Cursor: q.Get("cursor")}
+	page := casework.PageRequest{Limit: casework.DefaultPageLimit, Cursor: q.Get("cursor")}
 	if s := q.Get("limit"); s != "" || q.Has("limit") {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > support.MaxPageLimit {
-			detail := "limit is a whole number from 1 to " + strconv.Itoa(support.MaxPageLimit) + "."
-			return page, &support.Error{Code: support.EValidation, Message: detail,
-				Fields: []support.FieldError{{Name: "limit", Code: "invalid", Detail: detail}}}
+		if err != nil || n < 1 || n > casework.MaxPageLimit {
+			detail := "limit is a whole number from 1 to " + strconv.Itoa(casework.MaxPageLimit) + "."
+			return page, &casework.Error{Code: casework.EValidation, Message: detail,
+				Fields: []casework.FieldError{{Name: "limit", Code: "invalid", Detail: detail}}}
 		}
 		page.Limit = n
 	}
@@ -33,7 +33,7 @@ type List[T any] struct {
 }
 
 // ListOf turns a page of domain values into a List of their views.
-func ListOf[T, V any](p support.Page[T], view func(*T) V) List[V] {
+func ListOf[T, V any](p casework.Page[T], view func(*T) V) List[V] {
 	out := List[V]{Items: make([]V, 0, len(p.Items)), NextCursor: p.NextCursor}
 	for i := range p.Items {
 		out.Items = append(out.Items, view(&p.Items[i]))

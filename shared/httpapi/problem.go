@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // Error codes only HTTP has: what a request's form, not the domain, gets wrong.
@@ -37,32 +37,32 @@ const (
 // statusOf maps each application error code to its HTTP status; this is
 // the only place that knows the mapping. Unknown codes are 500s.
 var statusOf = map[string]int{
-	support.ECustomerHasNoTwitterHandle: http.StatusUnprocessableEntity,
-	support.EDMNotAllowed:               http.StatusUnprocessableEntity,
-	support.ETextTooLong:                http.StatusUnprocessableEntity,
-	support.ETextEmpty:                  http.StatusUnprocessableEntity,
-	support.ETwitterUserNotFound:        http.StatusUnprocessableEntity,
-	support.ENotRetweetable:             http.StatusUnprocessableEntity,
-	support.EInvalidTransition:          http.StatusUnprocessableEntity,
-	support.EHandleDisconnected:         http.StatusUnprocessableEntity,
-	support.ECredentialsUnusable:        http.StatusUnprocessableEntity,
-	support.EInvalidHandle:              http.StatusBadRequest,
-	support.EValidation:                 http.StatusBadRequest,
-	EInvalidJSON:                        http.StatusBadRequest,
-	EMethodNotAllowed:                   http.StatusMethodNotAllowed,
-	EInvalidCRCToken:                    http.StatusBadRequest,
-	support.ENotFound:                   http.StatusNotFound,
-	support.EConflict:                   http.StatusConflict,
-	EUnauthorized:                       http.StatusUnauthorized,
-	EPayloadTooLarge:                    http.StatusRequestEntityTooLarge,
-	support.EUnavailable:                http.StatusServiceUnavailable,
-	support.EInternal:                   http.StatusInternalServerError,
-	EIdempotencyKeyReused:               http.StatusUnprocessableEntity,
-	EInvalidIdempotencyKey:              http.StatusBadRequest,
-	support.EInvalidContact:             http.StatusUnprocessableEntity,
-	ERequestInProgress:                  http.StatusConflict,
-	support.ECustomerMerged:             http.StatusNotFound,
-	support.EDifferentXAccounts:         http.StatusUnprocessableEntity,
+	casework.ECustomerHasNoTwitterHandle: http.StatusUnprocessableEntity,
+	casework.EDMNotAllowed:               http.StatusUnprocessableEntity,
+	casework.ETextTooLong:                http.StatusUnprocessableEntity,
+	casework.ETextEmpty:                  http.StatusUnprocessableEntity,
+	casework.ETwitterUserNotFound:        http.StatusUnprocessableEntity,
+	casework.ENotRetweetable:             http.StatusUnprocessableEntity,
+	casework.EInvalidTransition:          http.StatusUnprocessableEntity,
+	casework.EHandleDisconnected:         http.StatusUnprocessableEntity,
+	casework.ECredentialsUnusable:        http.StatusUnprocessableEntity,
+	casework.EInvalidHandle:              http.StatusBadRequest,
+	casework.EValidation:                 http.StatusBadRequest,
+	EInvalidJSON:                         http.StatusBadRequest,
+	EMethodNotAllowed:                    http.StatusMethodNotAllowed,
+	EInvalidCRCToken:                     http.StatusBadRequest,
+	casework.ENotFound:                   http.StatusNotFound,
+	casework.EConflict:                   http.StatusConflict,
+	EUnauthorized:                        http.StatusUnauthorized,
+	EPayloadTooLarge:                     http.StatusRequestEntityTooLarge,
+	casework.EUnavailable:                http.StatusServiceUnavailable,
+	casework.EInternal:                   http.StatusInternalServerError,
+	EIdempotencyKeyReused:                http.StatusUnprocessableEntity,
+	EInvalidIdempotencyKey:               http.StatusBadRequest,
+	casework.EInvalidContact:             http.StatusUnprocessableEntity,
+	ERequestInProgress:                   http.StatusConflict,
+	casework.ECustomerMerged:             http.StatusNotFound,
+	casework.EDifferentXAccounts:         http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status for an application error code.
@@ -75,13 +75,13 @@ func StatusOf(code string) int {
 
 // Problem is an RFC 9457 problem document with the API's extensions.
 type Problem struct {
-	Type   string               `json:"type"`
-	Title  string               `json:"title"`
-	Status int                  `json:"status"`
-	Detail string               `json:"detail"`
-	Code   string               `json:"code"`
-	Fields []support.FieldError `json:"fields,omitempty"`
-	Extra  map[string]any       `json:"-"`
+	Type   string                `json:"type"`
+	Title  string                `json:"title"`
+	Status int                   `json:"status"`
+	Detail string                `json:"detail"`
+	Code   string                `json:"code"`
+	Fields []casework.FieldError `json:"fields,omitempty"`
+	Extra  map[string]any        `json:"-"`
 }
 
 // MarshalJSON writes the extension members (such as weighted_length) beside the standard ones.
@@ -103,16 +103,16 @@ func (p Problem) MarshalJSON() ([]byte, error) {
 
 // ProblemFor builds the problem document for an error.
 func ProblemFor(err error) Problem {
-	code := support.ErrorCode(err)
+	code := casework.ErrorCode(err)
 	status := StatusOf(code)
 	p := Problem{
 		Type:   "/problems/" + code,
 		Title:  http.StatusText(status),
 		Status: status,
-		Detail: support.ErrorMessage(err),
+		Detail: casework.ErrorMessage(err),
 		Code:   code,
 	}
-	var e *support.Error
+	var e *casework.Error
 	if errors.As(err, &e) {
 		p.Fields = e.Fields
 		p.Extra = e.Extra

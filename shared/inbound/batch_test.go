@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // recorder is an Applier that records the order events arrive in per
@@ -29,7 +29,7 @@ type recorder struct {
 	failID       string
 }
 
-func (r *recorder) Apply(ctx context.Context, ev support.Event) error {
+func (r *recorder) Apply(ctx context.Context, ev casework.Event) error {
 	r.mu.Lock()
 	r.byAuthor[ev.Tweet.Author.ID] = append(r.byAuthor[ev.Tweet.Author.ID], ev.Tweet.ID)
 	r.inFlight++

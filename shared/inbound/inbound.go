@@ -1,7 +1,7 @@
 // Package inbound is the inbound worker: it takes SQS batches of the
 // webhook's payloads (X's Account Activity JSON or X Activity deliveries,
 // verbatim), parses them into events and applies each through
-// support.Inbound, which does not know which format an event came in.
+// casework.Inbound, which does not know which format an event came in.
 //
 // A message whose events all applied is done; any other is reported as a
 // batch item failure, so SQS delivers it again (events already applied are
@@ -29,12 +29,12 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/acme/twitter-cases/shared/activity"
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // Applier applies one event from X.
 type Applier interface {
-	Apply(ctx context.Context, ev support.Event) error
+	Apply(ctx context.Context, ev casework.Event) error
 }
 
 // Concurrency is how many messages of a batch a worker applies at once
@@ -104,7 +104,7 @@ func partyOf(p activity.Parsed, messageID string) string {
 		return "message:" + messageID
 	}
 	ev := p.Events[0]
-	other := func(a, b support.XAccount) string {
+	other := func(a, b casework.XAccount) string {
 		if a.ID == ev.ForUserID {
 			return b.ID
 		}
@@ -152,7 +152,7 @@ func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage, p activit
 	for _, ev := range p.Events {
 		if err := w.apply.Apply(ctx, ev); err != nil {
 			w.log.WarnContext(ctx, "event not applied; will retry", "message_id", rec.MessageId, "event", ev.ID,
-				"code", support.ErrorCode(err), "err", err)
+				"code", casework.ErrorCode(err), "err", err)
 			failed = errors.Join(failed, err)
 		}
 	}

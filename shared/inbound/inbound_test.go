@@ -2,7 +2,7 @@ package inbound
 
 // The worker's own tests, end to end on dynalite: SQS batches in, batch
 // item failures out, events applied to the DynamoDB store. The inbound
-// rules themselves are tested in package support, on the in-memory store.
+// rules themselves are tested in package casework, on the in-memory store.
 
 import (
 	"context"
@@ -15,10 +15,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -50,13 +50,13 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	store := dynamo.New(client, name)
-	brand := &support.BrandHandle{ID: support.NewID(time.Now()), ScreenName: brandName, XUserID: brandX,
-		CredentialsSecret: "s", Status: support.HandleConnected}
+	brand := &casework.BrandHandle{ID: casework.NewID(time.Now()), ScreenName: brandName, XUserID: brandX,
+		CredentialsSecret: "s", Status: casework.HandleConnected}
 	if err := store.PutHandle(ctx, brand); err != nil {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	return &env{t: t, store: store, worker: New(support.NewInbound(store, nil, quiet), quiet)}
+	return &env{t: t, store: store, worker: New(casework.NewInbound(store, nil, quiet), quiet)}
 }
 
 // deliverAt sends bodies (JSON values, or strings sent as they are) through
@@ -136,11 +136,11 @@ func TestOneBadAAAEventDoesNotSinkItsSibling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases, err := e.store.CasesOfCustomer(ctx, c.ID, "", support.PageRequest{})
+	cases, err := e.store.CasesOfCustomer(ctx, c.ID, "", casework.PageRequest{})
 	if err != nil || len(cases.Items) != 1 {
 		t.Fatalf("cases %+v (%v), want one", cases.Items, err)
 	}
-	msgs, err := e.store.MessagesOfCase(ctx, cases.Items[0].ID, support.PageRequest{})
+	msgs, err := e.store.MessagesOfCase(ctx, cases.Items[0].ID, casework.PageRequest{})
 	if err != nil || len(msgs.Items) != 1 || msgs.Items[0].XID != "701" {
 		t.Errorf("messages %+v (%v), want the valid Tweet once", msgs.Items, err)
 	}

@@ -14,14 +14,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // reply queues a reply in the case and returns its message.
-func (e *env) reply(caseID string, mode support.TextMode, text string) *support.Message {
+func (e *env) reply(caseID string, mode casework.TextMode, text string) *casework.Message {
 	e.t.Helper()
-	m, err := e.svc.Reply(context.Background(), support.ReplyRequest{CaseID: caseID, Mode: mode, Text: text})
+	m, err := e.svc.Reply(context.Background(), casework.ReplyRequest{CaseID: caseID, Mode: mode, Text: text})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -73,13 +73,13 @@ func TestRetryAfter5xxDoesNotAdoptATweetWithAnotherURL(t *testing.T) {
 	first := e.createCase("@alice_follows hi")
 	e.runUntil(10*time.Second, e.final(first))
 	e.customerTweet(first.CaseID, e.message(first).XID)
-	a := e.reply(first.CaseID, support.ModeMention, "@alice_follows the answer is at https://acme.com/help/a")
+	a := e.reply(first.CaseID, casework.ModeMention, "@alice_follows the answer is at https://acme.com/help/a")
 	e.runUntil(10*time.Second, e.final(a))
 	e.sim.AddFault("/2/tweets", 500, 1, 0)
-	b := e.reply(first.CaseID, support.ModeMention, "@alice_follows the answer is at https://acme.com/help/b")
+	b := e.reply(first.CaseID, casework.ModeMention, "@alice_follows the answer is at https://acme.com/help/b")
 	e.runUntil(15*time.Second, e.final(b))
 	gotA, gotB := e.message(a), e.message(b)
-	if gotB.Status != support.StatusSent || gotB.XID == "" || gotB.XID == gotA.XID {
+	if gotB.Status != casework.StatusSent || gotB.XID == "" || gotB.XID == gotA.XID {
 		t.Fatalf("second reply = %+v %+v; first's X id %s", gotB, gotB.Error, gotA.XID)
 	}
 	if n := e.tweetsPosted(); n != 3 {
@@ -95,13 +95,13 @@ func TestIdenticalDMsAfter5xxAreTwoDMs(t *testing.T) {
 	e := newEnv(t, options{})
 	first := e.createCase("@alice_follows hi")
 	e.runUntil(10*time.Second, e.final(first))
-	a := e.reply(first.CaseID, support.ModeDM, "Thanks, we're on it")
+	a := e.reply(first.CaseID, casework.ModeDM, "Thanks, we're on it")
 	e.runUntil(10*time.Second, e.final(a))
 	e.sim.AddFault("/2/dm_conversations/", 500, 1, 0)
-	b := e.reply(first.CaseID, support.ModeDM, "Thanks, we're on it")
+	b := e.reply(first.CaseID, casework.ModeDM, "Thanks, we're on it")
 	e.runUntil(15*time.Second, e.final(b))
 	gotA, gotB := e.message(a), e.message(b)
-	if gotB.Status != support.StatusSent || gotB.XID == "" || gotB.XID == gotA.XID {
+	if gotB.Status != casework.StatusSent || gotB.XID == "" || gotB.XID == gotA.XID {
 		t.Fatalf("second DM = %+v %+v; first's X id %s", gotB, gotB.Error, gotA.XID)
 	}
 	if n := e.dmsSent(); n != 2 {
@@ -119,16 +119,16 @@ func TestCrashAdoptsItsOwnTweetNotAnIdenticalOne(t *testing.T) {
 	cx.crashed.Store(true)
 	first := e.createCase("@alice_follows hi")
 	e.runUntil(10*time.Second, e.final(first))
-	a := e.reply(first.CaseID, support.ModeDM, "Thanks, we're on it")
+	a := e.reply(first.CaseID, casework.ModeDM, "Thanks, we're on it")
 	e.runUntil(10*time.Second, e.final(a))
 	cx.crashed.Store(false)
-	b := e.reply(first.CaseID, support.ModeDM, "Thanks, we're on it")
+	b := e.reply(first.CaseID, casework.ModeDM, "Thanks, we're on it")
 	e.runUntil(15*time.Second, e.final(b))
 	if !cx.crashed.Load() {
 		t.Fatal("the worker never crashed; the test proves nothing")
 	}
 	gotA, gotB := e.message(a), e.message(b)
-	if gotB.Status != support.StatusSent || gotB.XID == "" || gotB.XID == gotA.XID {
+	if gotB.Status != casework.StatusSent || gotB.XID == "" || gotB.XID == gotA.XID {
 		t.Fatalf("second DM = %+v; first's X id %s", gotB, gotA.XID)
 	}
 	if n := e.dmsSent(); n != 2 {
@@ -144,7 +144,7 @@ func TestRunOfRateLimitsThenSent(t *testing.T) {
 	e.sim.AddFault("/2/tweets", 429, 10, time.Second)
 	m := e.createCase("@alice_follows after ten rate limits")
 	e.runUntil(40*time.Second, e.final(m))
-	if got := e.message(m); got.Status != support.StatusSent || got.XID == "" {
+	if got := e.message(m); got.Status != casework.StatusSent || got.XID == "" {
 		t.Fatalf("message = %+v %+v, want sent", got, got.Error)
 	}
 	if n := e.tweetsPosted(); n != 1 {
@@ -165,7 +165,7 @@ func TestEndlessRateLimitsFailTheMessage(t *testing.T) {
 	m := e.createCase("@alice_follows never allowed")
 	e.runUntil(30*time.Second, e.final(m))
 	got := e.message(m)
-	if got.Status != support.StatusFailed || got.Error == nil || got.Error.Code != "x_rate_limited" ||
+	if got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != "x_rate_limited" ||
 		!strings.Contains(got.Error.Detail, "Too Many Requests") {
 		t.Fatalf("message = %+v %+v, want failed x_rate_limited with X's reason", got, got.Error)
 	}
@@ -182,7 +182,7 @@ func TestRateLimitResettingBeyondTheBudgetFailsAtOnce(t *testing.T) {
 	e.sim.AddFault("/2/tweets", 429, 1, time.Hour)
 	m := e.createCase("@alice_follows over the daily cap")
 	e.runUntil(10*time.Second, e.final(m))
-	if got := e.message(m); got.Status != support.StatusFailed || got.Error == nil || got.Error.Code != "x_rate_limited" {
+	if got := e.message(m); got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != "x_rate_limited" {
 		t.Fatalf("message = %+v %+v, want failed x_rate_limited", got, got.Error)
 	}
 }
@@ -200,7 +200,7 @@ func TestLastDeliveryFailsTheMessage(t *testing.T) {
 	if err != nil || len(resp.BatchItemFailures) != 0 {
 		t.Fatalf("Handle = %+v, %v; want done", resp, err)
 	}
-	if got := e.message(m); got.Status != support.StatusFailed || got.Error == nil || got.Error.Code != "x_unavailable" {
+	if got := e.message(m); got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != "x_unavailable" {
 		t.Fatalf("message = %+v %+v, want failed x_unavailable", got, got.Error)
 	}
 }
@@ -246,9 +246,9 @@ func TestFaultStaysWithItsCase(t *testing.T) {
 	first := e.createCase("@alice_follows hi")
 	e.runUntil(10*time.Second, e.final(first))
 	e.sim.AddFault("/2/dm_conversations/with/"+sample.Customers[0].XUser, 500, 100, 0)
-	dm := e.reply(first.CaseID, support.ModeDM, "a DM X keeps failing")
-	later := e.reply(first.CaseID, support.ModeDM, "and one after it")
-	_, other, err := e.svc.CreateCase(ctx, support.NewCase{CustomerID: sample.Customers[1].ID, HandleID: sample.Brands[0].HandleID,
+	dm := e.reply(first.CaseID, casework.ModeDM, "a DM X keeps failing")
+	later := e.reply(first.CaseID, casework.ModeDM, "and one after it")
+	_, other, err := e.svc.CreateCase(ctx, casework.NewCase{CustomerID: sample.Customers[1].ID, HandleID: sample.Brands[0].HandleID,
 		Text: "@bob_stranger another customer's case"})
 	if err != nil {
 		t.Fatal(err)
@@ -256,15 +256,15 @@ func TestFaultStaysWithItsCase(t *testing.T) {
 	// The batch as Lambda may hand it over, mixing groups, the failing DM
 	// first (built from the commands the service queued).
 	brand, alice := sample.Brands[0], sample.Customers[0]
-	record := func(cmd support.Command) events.SQSMessage {
+	record := func(cmd casework.Command) events.SQSMessage {
 		body, _ := json.Marshal(cmd)
 		return events.SQSMessage{MessageId: "sqs-" + cmd.ID, Body: string(body),
 			Attributes: map[string]string{"ApproximateReceiveCount": "1", "MessageGroupId": cmd.GroupID()}}
 	}
 	batch := []events.SQSMessage{
-		record(support.Command{ID: dm.ID, Kind: support.CmdDM, HandleID: brand.HandleID, CaseID: dm.CaseID, MessageID: dm.ID, CustomerID: alice.ID}),
-		record(support.Command{ID: other.ID, Kind: support.CmdTweet, HandleID: brand.HandleID, CaseID: other.CaseID, MessageID: other.ID}),
-		record(support.Command{ID: later.ID, Kind: support.CmdDM, HandleID: brand.HandleID, CaseID: later.CaseID, MessageID: later.ID, CustomerID: alice.ID}),
+		record(casework.Command{ID: dm.ID, Kind: casework.CmdDM, HandleID: brand.HandleID, CaseID: dm.CaseID, MessageID: dm.ID, CustomerID: alice.ID}),
+		record(casework.Command{ID: other.ID, Kind: casework.CmdTweet, HandleID: brand.HandleID, CaseID: other.CaseID, MessageID: other.ID}),
+		record(casework.Command{ID: later.ID, Kind: casework.CmdDM, HandleID: brand.HandleID, CaseID: later.CaseID, MessageID: later.ID, CustomerID: alice.ID}),
 	}
 	ids := map[string]string{dm.ID: "sqs-" + dm.ID, later.ID: "sqs-" + later.ID}
 	resp, err := e.worker.Handle(ctx, events.SQSEvent{Records: batch})
@@ -278,10 +278,10 @@ func TestFaultStaysWithItsCase(t *testing.T) {
 	if want := []string{ids[dm.ID], ids[later.ID]}; !slices.Equal(failed, want) {
 		t.Errorf("batch item failures %v, want the DM and the later DM of its case %v", failed, want)
 	}
-	if got := e.message(other); got.Status != support.StatusSent {
+	if got := e.message(other); got.Status != casework.StatusSent {
 		t.Errorf("the other customer's Tweet = %s %+v, want sent at once", got.Status, got.Error)
 	}
-	if got := e.message(later); got.Status != support.StatusQueued {
+	if got := e.message(later); got.Status != casework.StatusQueued {
 		t.Errorf("the later DM of the failing case = %s, want still queued behind the first", got.Status)
 	}
 }
@@ -298,22 +298,22 @@ func TestDMRefusedForLackOfFollowCorrectsTheFollowState(t *testing.T) {
 	if _, err := e.store.SetCustomerFollowsBrand(ctx, bob.ID, brand.HandleID, true, time.Now().Add(-time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	_, first, err := e.svc.CreateCase(ctx, support.NewCase{CustomerID: bob.ID, HandleID: brand.HandleID, Text: "@bob_stranger hello"})
+	_, first, err := e.svc.CreateCase(ctx, casework.NewCase{CustomerID: bob.ID, HandleID: brand.HandleID, Text: "@bob_stranger hello"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.runUntil(10*time.Second, e.final(first))
-	dm := e.reply(first.CaseID, support.ModeDM, "a private word")
+	dm := e.reply(first.CaseID, casework.ModeDM, "a private word")
 	e.runUntil(10*time.Second, e.final(dm))
 	got := e.message(dm)
-	if got.Status != support.StatusFailed || got.Error == nil || got.Error.Code != support.EDMNotAllowed {
+	if got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != casework.EDMNotAllowed {
 		t.Fatalf("DM = %+v %+v, want failed dm_not_allowed", got, got.Error)
 	}
 	f, err := e.store.Follow(ctx, bob.ID, brand.HandleID)
 	if err != nil || f.CustomerFollowsBrand {
 		t.Errorf("follow state %+v, %v; want the customer not following", f, err)
 	}
-	if _, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.ModeDM, Text: "again"}); support.ErrorCode(err) != support.EDMNotAllowed {
+	if _, err := e.svc.Reply(ctx, casework.ReplyRequest{CaseID: first.CaseID, Mode: casework.ModeDM, Text: "again"}); casework.ErrorCode(err) != casework.EDMNotAllowed {
 		t.Errorf("another DM reply: %v, want dm_not_allowed before queueing", err)
 	}
 }
@@ -330,7 +330,7 @@ func TestFollowOfProtectedAccountStaysPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	created, err := e.svc.CreateCustomer(ctx, support.NewCustomer{Name: "Dora", TwitterHandle: "dora_private"})
+	created, err := e.svc.CreateCustomer(ctx, casework.NewCustomer{Name: "Dora", TwitterHandle: "dora_private"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestFollowOfProtectedAccountStaysPending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.BrandFollowsCustomer || f.Pending != support.ActionFollow {
+	if f.BrandFollowsCustomer || f.Pending != casework.ActionFollow {
 		t.Errorf("after X's answer: %+v, want not following and the follow pending", f)
 	}
 	e.noWorkLeft()

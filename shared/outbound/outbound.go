@@ -1,13 +1,13 @@
 // Package outbound is the outbound worker: it takes the commands the
 // console API queues on the outbound FIFO queue (Tweets, mention replies,
 // Direct Messages, Retweets, follows, subscriptions) and hands each to the
-// domain's outbound rules (support.Outbound), which act on X through this
+// domain's outbound rules (casework.Outbound), which act on X through this
 // package's X adapter and record the results. The worker itself decides
 // nothing: it reads the command and its delivery (how many times the queue
 // delivered it, whether this is the last time), and moves the SQS message
 // on from the rules' answer.
 //
-// Delivery rules (support.Outbound says the rest):
+// Delivery rules (casework.Outbound says the rest):
 //   - Done or superseded: the message is deleted (a success in the batch).
 //   - Retry later (X's rate-limit reset, the backoff after a fault): the
 //     message's visibility is changed to come back then.
@@ -34,15 +34,15 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
 // MaxAttempts is how many transient failures (5xx, timeouts) of a command
-// are retried before its work fails (support.MaxFaultAttempts).
-const MaxAttempts = support.MaxFaultAttempts
+// are retried before its work fails (casework.MaxFaultAttempts).
+const MaxAttempts = casework.MaxFaultAttempts
 
 // X is what the worker needs from X; *xapi.Client implements it.
 type X interface {
@@ -66,7 +66,7 @@ type Delayer interface {
 
 // Worker hands the outbound queue's commands to the outbound rules.
 type Worker struct {
-	rules       *support.Outbound
+	rules       *casework.Outbound
 	delay       Delayer
 	log         *slog.Logger
 	backoff     func(attempt int) time.Duration
@@ -75,7 +75,7 @@ type Worker struct {
 
 // Deps are the worker's dependencies.
 type Deps struct {
-	Store support.Store
+	Store casework.Store
 	X     X
 	// Activity manages the brand handles' X Activity API subscriptions;
 	// nil means X, when it implements Activity (*xapi.Client does).
@@ -86,10 +86,10 @@ type Deps struct {
 	Now           func() time.Time
 	Logger        *slog.Logger
 	// Backoff is the wait before attempt n+1 after the n-th transient
-	// failure; nil means support.RetryBackoff.
+	// failure; nil means casework.RetryBackoff.
 	Backoff func(attempt int) time.Duration
 	// RateLimitBudget bounds a run of rate limits; 0 means
-	// support.DefaultRateLimitBudget.
+	// casework.DefaultRateLimitBudget.
 	RateLimitBudget time.Duration
 	// MaxReceives is the queue's maximum receive count: on that delivery
 	// every failure is final. 0 means queues.Outbound's.
@@ -105,20 +105,20 @@ func New(d Deps) *Worker {
 		d.Logger = slog.Default()
 	}
 	if d.Backoff == nil {
-		d.Backoff = support.RetryBackoff
+		d.Backoff = casework.RetryBackoff
 	}
 	if d.MaxReceives <= 0 {
 		d.MaxReceives = queues.Outbound.MaxReceiveCount
 	}
 	adapter := &xAdapter{x: d.X, activity: d.Activity}
-	var activity support.XActivity
+	var activity casework.XActivity
 	if d.Activity != nil {
 		activity = adapter
 	}
-	rules := support.NewOutbound(support.OutboundDeps{
+	rules := casework.NewOutbound(casework.OutboundDeps{
 		Store: d.Store, X: adapter, Activity: activity, Clock: d.Now, Logger: d.Logger, Backoff: d.Backoff,
 		RateLimitBudget: d.RateLimitBudget,
-		Subscriptions:   support.SubscriptionTarget{WebhookID: d.Subscriptions.WebhookID, Tag: d.Subscriptions.Tag},
+		Subscriptions:   casework.SubscriptionTarget{WebhookID: d.Subscriptions.WebhookID, Tag: d.Subscriptions.Tag},
 	})
 	return &Worker{rules: rules, delay: d.Delayer, log: d.Logger, backoff: d.Backoff, maxReceives: d.MaxReceives}
 }
@@ -137,7 +137,7 @@ func (w *Worker) Handle(ctx context.Context, batch events.SQSEvent) (events.SQSE
 			if err == nil {
 				continue
 			}
-			var r *support.RetryLater
+			var r *casework.RetryLater
 			if errors.As(err, &r) {
 				after = r.After
 			} else {
@@ -162,7 +162,7 @@ func groupOf(rec events.SQSMessage) string {
 	if g := rec.Attributes["MessageGroupId"]; g != "" {
 		return g
 	}
-	var cmd support.Command
+	var cmd casework.Command
 	if json.Unmarshal([]byte(rec.Body), &cmd) == nil && cmd.ID != "" {
 		return cmd.GroupID()
 	}
@@ -170,14 +170,14 @@ func groupOf(rec events.SQSMessage) string {
 }
 
 func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage) error {
-	var cmd support.Command
+	var cmd casework.Command
 	if err := json.Unmarshal([]byte(rec.Body), &cmd); err != nil || cmd.ID == "" {
 		// It will never parse: after the retries it lands in the DLQ.
 		return fmt.Errorf("outbound: unreadable command in message %s: %v", rec.MessageId, err)
 	}
 	receives := sqsqueue.ReceiveCount(rec)
 	log := w.log.With("command", cmd.ID, "kind", cmd.Kind, "receives", receives)
-	err := w.rules.Execute(ctx, cmd, support.Delivery{Attempt: receives, Last: receives >= w.maxReceives})
+	err := w.rules.Execute(ctx, cmd, casework.Delivery{Attempt: receives, Last: receives >= w.maxReceives})
 	if err != nil {
 		return fmt.Errorf("outbound: %s %s: %w", cmd.Kind, cmd.ID, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
@@ -24,7 +25,6 @@ import (
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
@@ -42,7 +42,7 @@ func TestMain(m *testing.M) { localawstest.Main(m, local) }
 type env struct {
 	t        *testing.T
 	store    *dynamo.Store
-	svc      *support.Service
+	svc      *casework.Service
 	sim      *xsim.Sim
 	x        *xapi.Client
 	queue    *sqsqueue.Queue
@@ -106,15 +106,15 @@ func newEnv(t *testing.T, opts options) *env {
 	return &env{
 		t: t, store: store, sim: sim, x: x, queue: queue, worker: w, simURL: srv.URL, queueURL: urls[queues.Outbound.Name],
 		dlqURL: urls[queues.Outbound.DLQName()], sqs: sqsClient,
-		svc:    support.NewService(support.Deps{Store: store, Outbox: queue, XUsers: x}),
+		svc:    casework.NewService(casework.Deps{Store: store, Outbox: queue, XUsers: x}),
 		poller: sqspoll.New(sqsClient, urls[queues.Outbound.Name], w.Handle, sqspoll.WithLogger(quiet), sqspoll.WithWaitTime(1)),
 	}
 }
 
 // createCase starts a case with the follower sample customer from @AcmeSupport.
-func (e *env) createCase(text string) *support.Message {
+func (e *env) createCase(text string) *casework.Message {
 	e.t.Helper()
-	_, m, err := e.svc.CreateCase(context.Background(), support.NewCase{
+	_, m, err := e.svc.CreateCase(context.Background(), casework.NewCase{
 		CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID, Text: text})
 	if err != nil {
 		e.t.Fatal(err)
@@ -136,7 +136,7 @@ func (e *env) runUntil(limit time.Duration, done func() bool) {
 	}
 }
 
-func (e *env) message(m *support.Message) *support.Message {
+func (e *env) message(m *casework.Message) *casework.Message {
 	e.t.Helper()
 	got, err := e.store.GetMessage(context.Background(), m.CaseID, m.ID)
 	if err != nil {
@@ -145,10 +145,10 @@ func (e *env) message(m *support.Message) *support.Message {
 	return got
 }
 
-func (e *env) final(m *support.Message) func() bool {
+func (e *env) final(m *casework.Message) func() bool {
 	return func() bool {
 		s := e.message(m).Status
-		return s == support.StatusSent || s == support.StatusFailed
+		return s == casework.StatusSent || s == casework.StatusFailed
 	}
 }
 
@@ -169,10 +169,10 @@ func TestQueuedTweetIsSent(t *testing.T) {
 	m := e.createCase("@alice_follows hello from support")
 	e.runUntil(10*time.Second, e.final(m))
 	got := e.message(m)
-	if got.Status != support.StatusSent || got.XID == "" || got.SentAt.IsZero() {
+	if got.Status != casework.StatusSent || got.XID == "" || got.SentAt.IsZero() {
 		t.Fatalf("message = %+v, want sent with X's id", got)
 	}
-	if byX, err := e.store.MessageByXID(context.Background(), support.KindTweet, got.XID); err != nil || byX.ID != m.ID {
+	if byX, err := e.store.MessageByXID(context.Background(), casework.KindTweet, got.XID); err != nil || byX.ID != m.ID {
 		t.Errorf("MessageByXID(%s) = %v, %v", got.XID, byX, err)
 	}
 	if n := e.tweetsPosted(); n != 1 {
@@ -187,7 +187,7 @@ func TestRateLimitThenSuccessAfterReset(t *testing.T) {
 	m := e.createCase("@alice_follows rate limited at first")
 	start := time.Now()
 	e.runUntil(15*time.Second, e.final(m))
-	if got := e.message(m); got.Status != support.StatusSent {
+	if got := e.message(m); got.Status != casework.StatusSent {
 		t.Fatalf("status = %s (%+v)", got.Status, got.Error)
 	}
 	if waited := time.Since(start); waited < 900*time.Millisecond {
@@ -204,7 +204,7 @@ func TestServerErrorsTwiceThenSuccess(t *testing.T) {
 	e.sim.AddFault("/2/tweets", 500, 2, 0)
 	m := e.createCase("@alice_follows after two 500s")
 	e.runUntil(20*time.Second, e.final(m))
-	if got := e.message(m); got.Status != support.StatusSent {
+	if got := e.message(m); got.Status != casework.StatusSent {
 		t.Fatalf("status = %s (%+v)", got.Status, got.Error)
 	}
 	if n := e.tweetsPosted(); n != 1 {
@@ -220,7 +220,7 @@ func TestDuplicateContentFailsWithXsReason(t *testing.T) {
 	second := e.createCase("@alice_follows same words")
 	e.runUntil(10*time.Second, e.final(second))
 	got := e.message(second)
-	if got.Status != support.StatusFailed || got.Error == nil || got.Error.Code != "x_duplicate" ||
+	if got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != "x_duplicate" ||
 		!strings.Contains(strings.ToLower(got.Error.Detail), "duplicate") {
 		t.Fatalf("second message = %+v %+v, want failed with X's duplicate reason", got, got.Error)
 	}
@@ -233,7 +233,7 @@ func TestTransientFailuresGiveUpAfterMaxAttempts(t *testing.T) {
 	m := e.createCase("@alice_follows X is down")
 	e.runUntil(30*time.Second, e.final(m))
 	got := e.message(m)
-	if got.Status != support.StatusFailed || got.Error == nil || got.Error.Code != "x_unavailable" {
+	if got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != "x_unavailable" {
 		t.Fatalf("message = %+v %+v, want failed x_unavailable", got, got.Error)
 	}
 }
@@ -259,7 +259,7 @@ func TestSameCommandThreeTimesMakesOneTweet(t *testing.T) {
 	if n := e.tweetsPosted(); n != 1 {
 		t.Errorf("%d Tweets posted, want 1", n)
 	}
-	if got := e.message(m); got.Status != support.StatusSent {
+	if got := e.message(m); got.Status != casework.StatusSent {
 		t.Errorf("status = %s", got.Status)
 	}
 }
@@ -295,7 +295,7 @@ func TestCrashBetweenXAndStoreStillOneDM(t *testing.T) {
 	cx.crashed.Store(true) // let the first Tweet through
 	e.runUntil(10*time.Second, e.final(first))
 	cx.crashed.Store(false)
-	dm, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("dm"), Text: "only once, please"})
+	dm, err := e.svc.Reply(ctx, casework.ReplyRequest{CaseID: first.CaseID, Mode: casework.TextMode("dm"), Text: "only once, please"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +303,7 @@ func TestCrashBetweenXAndStoreStillOneDM(t *testing.T) {
 	if !cx.crashed.Load() {
 		t.Fatal("the worker never crashed; the test proves nothing")
 	}
-	if got := e.message(dm); got.Status != support.StatusSent || got.XID == "" {
+	if got := e.message(dm); got.Status != casework.StatusSent || got.XID == "" {
 		t.Fatalf("DM = %+v", got)
 	}
 	sent := 0
@@ -327,7 +327,7 @@ func TestCrashBetweenXAndStoreStillOneTweet(t *testing.T) {
 		t.Fatal("the worker never crashed; the test proves nothing")
 	}
 	got := e.message(m)
-	if got.Status != support.StatusSent || got.XID == "" {
+	if got.Status != casework.StatusSent || got.XID == "" {
 		t.Fatalf("message = %+v", got)
 	}
 	if n := e.tweetsPosted(); n != 1 {
@@ -343,17 +343,17 @@ func TestMentionReplyAndDM(t *testing.T) {
 	e.runUntil(10*time.Second, e.final(first))
 
 	posted := e.customerTweet(first.CaseID, e.message(first).XID)
-	mention, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("mention"), Text: "@alice_follows glad to help"})
+	mention, err := e.svc.Reply(ctx, casework.ReplyRequest{CaseID: first.CaseID, Mode: casework.TextMode("mention"), Text: "@alice_follows glad to help"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dm, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("dm"), Text: "a private word"})
+	dm, err := e.svc.Reply(ctx, casework.ReplyRequest{CaseID: first.CaseID, Mode: casework.TextMode("dm"), Text: "a private word"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.runUntil(10*time.Second, func() bool { return e.final(mention)() && e.final(dm)() })
-	for _, m := range []*support.Message{mention, dm} {
-		if got := e.message(m); got.Status != support.StatusSent || got.XID == "" {
+	for _, m := range []*casework.Message{mention, dm} {
+		if got := e.message(m); got.Status != casework.StatusSent || got.XID == "" {
 			t.Errorf("%s reply = %+v %+v", m.Kind, got, got.Error)
 		}
 	}
@@ -375,7 +375,7 @@ func urlOf(e *env) *string { return &e.queueURL }
 
 // customerTweet makes the follower customer Tweet on X (in reply to
 // inReplyTo) and records it in the case as the inbound worker would.
-func (e *env) customerTweet(caseID, inReplyTo string) *support.Message {
+func (e *env) customerTweet(caseID, inReplyTo string) *casework.Message {
 	e.t.Helper()
 	resp, err := http.Post(e.simURL+"/sim/users/alice_follows/tweets", "application/json",
 		strings.NewReader(fmt.Sprintf(`{"text":"@AcmeSupport thanks","in_reply_to_tweet_id":%q}`, inReplyTo)))
@@ -387,9 +387,9 @@ func (e *env) customerTweet(caseID, inReplyTo string) *support.Message {
 	if err := json.NewDecoder(resp.Body).Decode(&posted); err != nil || posted.ID == "" {
 		e.t.Fatalf("customer Tweet: %v %+v", err, posted)
 	}
-	in := &support.Message{ID: support.NewID(time.Now()), CaseID: caseID, Direction: support.DirectionIn, Kind: support.KindTweet,
-		Text: "@AcmeSupport thanks", Status: support.StatusReceived, XID: posted.ID,
-		Author: support.Author{CustomerID: sample.Customers[0].ID, ScreenName: "alice_follows"}, CreatedAt: time.Now()}
+	in := &casework.Message{ID: casework.NewID(time.Now()), CaseID: caseID, Direction: casework.DirectionIn, Kind: casework.KindTweet,
+		Text: "@AcmeSupport thanks", Status: casework.StatusReceived, XID: posted.ID,
+		Author: casework.Author{CustomerID: sample.Customers[0].ID, ScreenName: "alice_follows"}, CreatedAt: time.Now()}
 	if err := e.store.PutMessage(context.Background(), in); err != nil {
 		e.t.Fatal(err)
 	}
@@ -434,8 +434,8 @@ func TestRetweetAndItsRefusal(t *testing.T) {
 	}
 
 	// A Tweet X does not have: the Retweet is refused and taken back.
-	ghost := &support.Message{ID: support.NewID(time.Now()), CaseID: first.CaseID, Direction: support.DirectionIn, Kind: support.KindTweet,
-		Text: "gone", Status: support.StatusReceived, XID: "1999999999999999999", Author: support.Author{CustomerID: sample.Customers[0].ID}}
+	ghost := &casework.Message{ID: casework.NewID(time.Now()), CaseID: first.CaseID, Direction: casework.DirectionIn, Kind: casework.KindTweet,
+		Text: "gone", Status: casework.StatusReceived, XID: "1999999999999999999", Author: casework.Author{CustomerID: sample.Customers[0].ID}}
 	if err := e.store.PutMessage(ctx, ghost); err != nil {
 		t.Fatal(err)
 	}
@@ -459,7 +459,7 @@ func TestFollowRecordsTheNewState(t *testing.T) {
 	if _, _, err := e.svc.Follow(ctx, bob.ID, brand.HandleID); err != nil {
 		t.Fatal(err)
 	}
-	if f, _ := e.store.Follow(ctx, bob.ID, brand.HandleID); f.Pending != support.ActionFollow {
+	if f, _ := e.store.Follow(ctx, bob.ID, brand.HandleID); f.Pending != casework.ActionFollow {
 		t.Fatalf("before the worker: %+v", f)
 	}
 	e.drain()
@@ -496,19 +496,19 @@ func TestRefusedDMCorrectsTheFollowState(t *testing.T) {
 		t.Fatalf("unfollow on X: %v %v", err, resp)
 	}
 	resp.Body.Close()
-	dm, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("dm"), Text: "a private word"})
+	dm, err := e.svc.Reply(ctx, casework.ReplyRequest{CaseID: first.CaseID, Mode: casework.TextMode("dm"), Text: "a private word"})
 	if err != nil {
 		t.Fatalf("the store still says she follows, so DM is offered: %v", err)
 	}
 	e.runUntil(10*time.Second, e.final(dm))
-	if got := e.message(dm); got.Status != support.StatusFailed || got.Error == nil {
+	if got := e.message(dm); got.Status != casework.StatusFailed || got.Error == nil {
 		t.Errorf("refused DM = %+v", got)
 	}
 	f, err := e.store.Follow(ctx, alice.ID, brand.HandleID)
 	if err != nil || f.CustomerFollowsBrand {
 		t.Errorf("follow state %+v (%v), want corrected to not following", f, err)
 	}
-	if _, err := e.svc.Reply(ctx, support.ReplyRequest{CaseID: first.CaseID, Mode: support.TextMode("dm"), Text: "again"}); support.ErrorCode(err) != support.EDMNotAllowed {
+	if _, err := e.svc.Reply(ctx, casework.ReplyRequest{CaseID: first.CaseID, Mode: casework.TextMode("dm"), Text: "again"}); casework.ErrorCode(err) != casework.EDMNotAllowed {
 		t.Errorf("a second DM = %v, want dm_not_allowed", err)
 	}
 }

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/sqspoll"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // subsEnv is the outbound path with a webhook registered on the simulated
@@ -42,14 +42,14 @@ func newSubsEnv(t *testing.T, withWebhook bool) *subsEnv {
 		e.webhookID = h.ID
 	}
 	quiet := slog.New(slog.DiscardHandler)
-	w := New(Deps{Store: e.store, X: e.x, Subscriptions: SubscriptionConfig{WebhookID: e.webhookID, Tag: support.SubscriptionTag("test")},
+	w := New(Deps{Store: e.store, X: e.x, Subscriptions: SubscriptionConfig{WebhookID: e.webhookID, Tag: casework.SubscriptionTag("test")},
 		Delayer: e.queue, Logger: quiet, Backoff: func(int) time.Duration { return 0 }})
 	e.poller = sqspoll.New(localaws.SQSClient(local.SQSEndpoint), e.queueURL, w.Handle, sqspoll.WithLogger(quiet), sqspoll.WithWaitTime(1))
 	return e
 }
 
 // until polls the queue until the handle's subscriptions leave pending.
-func (e *subsEnv) until(handleID string) *support.Subscriptions {
+func (e *subsEnv) until(handleID string) *casework.Subscriptions {
 	e.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -57,7 +57,7 @@ func (e *subsEnv) until(handleID string) *support.Subscriptions {
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		if h.Subscriptions != nil && h.Subscriptions.Status != support.SubsPending {
+		if h.Subscriptions != nil && h.Subscriptions.Status != casework.SubsPending {
 			return h.Subscriptions
 		}
 		if time.Now().After(deadline) {
@@ -84,14 +84,14 @@ func TestSubscribeCommand(t *testing.T) {
 	ctx := context.Background()
 	brand := sample.Brands[0]
 	h, err := e.svc.SubscribeHandle(ctx, brand.HandleID)
-	if err != nil || h.Subscriptions.Status != support.SubsPending {
+	if err != nil || h.Subscriptions.Status != casework.SubsPending {
 		t.Fatalf("subscribe: %+v %v", h, err)
 	}
 	st := e.until(brand.HandleID)
-	if st.Status != support.SubsActive || len(st.EventTypes) != len(support.SubscribedEventTypes) {
+	if st.Status != casework.SubsActive || len(st.EventTypes) != len(casework.SubscribedEventTypes) {
 		t.Fatalf("state %+v", st)
 	}
-	if got := e.sim.Subscriptions(brand.XUserID); len(got) != len(support.SubscribedEventTypes) {
+	if got := e.sim.Subscriptions(brand.XUserID); len(got) != len(casework.SubscribedEventTypes) {
 		t.Errorf("X holds %v", got)
 	}
 	creates := e.calls("POST", "/2/activity/subscriptions")
@@ -109,7 +109,7 @@ func TestSubscribeCommand(t *testing.T) {
 	if _, err := e.svc.SubscribeHandle(ctx, brand.HandleID); err != nil {
 		t.Fatal(err)
 	}
-	if st := e.until(brand.HandleID); st.Status != support.SubsActive {
+	if st := e.until(brand.HandleID); st.Status != casework.SubsActive {
 		t.Errorf("again: %+v", st)
 	}
 	if n := len(e.calls("POST", "/2/activity/subscriptions")); n != len(creates) {
@@ -130,7 +130,7 @@ func TestSubscribeCommand(t *testing.T) {
 		}
 	}
 	deletes := e.calls("DELETE", "/2/activity/subscriptions/")
-	if len(deletes) != len(support.SubscribedEventTypes) || deletes[0].Auth != "bearer" {
+	if len(deletes) != len(casework.SubscribedEventTypes) || deletes[0].Auth != "bearer" {
 		t.Errorf("%d deletes (%+v)", len(deletes), deletes)
 	}
 	if got := e.sim.Subscriptions(sample.Brands[1].XUserID); len(got) != 0 {
@@ -144,8 +144,8 @@ func TestSubscribeFailsWithXsReason(t *testing.T) {
 	// A handle whose secret holds another account's token: X refuses to
 	// subscribe it to its private events.
 	now := time.Now().UTC()
-	h := &support.BrandHandle{ID: "01JDTESTWRONGTOKEN00000001", ScreenName: "alice_follows", XUserID: sample.Customers[0].XUser,
-		CredentialsSecret: sample.Brands[0].Secret, Status: support.HandleConnected, CreatedAt: now, UpdatedAt: now}
+	h := &casework.BrandHandle{ID: "01JDTESTWRONGTOKEN00000001", ScreenName: "alice_follows", XUserID: sample.Customers[0].XUser,
+		CredentialsSecret: sample.Brands[0].Secret, Status: casework.HandleConnected, CreatedAt: now, UpdatedAt: now}
 	if err := e.store.PutHandle(ctx, h); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestSubscribeFailsWithXsReason(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := e.until(h.ID)
-	if st.Status != support.SubsFailed || !strings.Contains(st.Detail, "Private events") {
+	if st.Status != casework.SubsFailed || !strings.Contains(st.Detail, "Private events") {
 		t.Errorf("state %+v, want failed with X's reason", st)
 	}
 }
@@ -163,7 +163,7 @@ func TestSubscribeWithoutWebhookFails(t *testing.T) {
 	if _, err := e.svc.SubscribeHandle(context.Background(), sample.Brands[1].HandleID); err != nil {
 		t.Fatal(err)
 	}
-	if st := e.until(sample.Brands[1].HandleID); st.Status != support.SubsFailed || !strings.Contains(st.Detail, "X_WEBHOOK_ID") {
+	if st := e.until(sample.Brands[1].HandleID); st.Status != casework.SubsFailed || !strings.Contains(st.Detail, "X_WEBHOOK_ID") {
 		t.Errorf("state %+v", st)
 	}
 	if n := len(e.calls("POST", "/2/activity/subscriptions")); n != 0 {

@@ -4,109 +4,109 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
-// xAdapter is the X adapter of the outbound rules: support.XActions and
-// support.XActivity on X's client, signed as the brand handle, with X's
-// errors read into support.XFailure. It decides nothing.
+// xAdapter is the X adapter of the outbound rules: casework.XActions and
+// casework.XActivity on X's client, signed as the brand handle, with X's
+// errors read into casework.XFailure. It decides nothing.
 type xAdapter struct {
 	x        X
 	activity Activity
 }
 
 var (
-	_ support.XActions  = (*xAdapter)(nil)
-	_ support.XActivity = (*xAdapter)(nil)
+	_ casework.XActions  = (*xAdapter)(nil)
+	_ casework.XActivity = (*xAdapter)(nil)
 )
 
-func auth(h *support.BrandHandle) xapi.BrandAuth {
+func auth(h *casework.BrandHandle) xapi.BrandAuth {
 	return xapi.BrandAuth{XUserID: h.XUserID, CredentialsSecret: h.CredentialsSecret}
 }
 
 // failure reads an error of X's client: X's answers become a
-// support.XFailure of their kind (the error itself is kept); anything else
+// casework.XFailure of their kind (the error itself is kept); anything else
 // (a context ended, a bug) is returned as it is.
 func failure(err error) error {
 	xe, ok := xapi.AsError(err)
 	if err == nil || !ok {
 		return err
 	}
-	f := &support.XFailure{Kind: support.XRefused, Reason: xe.Reason(), Err: err}
+	f := &casework.XFailure{Kind: casework.XRefused, Reason: xe.Reason(), Err: err}
 	switch {
 	case xapi.IsRateLimited(err):
-		f.Kind, f.RetryAt = support.XRateLimited, xapi.RetryAt(err)
+		f.Kind, f.RetryAt = casework.XRateLimited, xapi.RetryAt(err)
 	case xapi.IsRetryable(err):
-		f.Kind = support.XUnavailable
+		f.Kind = casework.XUnavailable
 	case xapi.IsUnauthorized(err):
-		f.Kind = support.XUnauthorized
+		f.Kind = casework.XUnauthorized
 	case xapi.IsDMNotAllowed(err):
-		f.Kind = support.XDMNotAllowed
+		f.Kind = casework.XDMNotAllowed
 	case xapi.IsDuplicate(err):
-		f.Kind = support.XDuplicate
+		f.Kind = casework.XDuplicate
 	case xapi.IsNotFound(err):
-		f.Kind = support.XNotFound
+		f.Kind = casework.XNotFound
 	case xapi.IsConflict(err):
-		f.Kind = support.XConflict
+		f.Kind = casework.XConflict
 	case xe.StatusCode == 0 || xe.StatusCode >= http.StatusInternalServerError:
-		f.Kind = support.XUnavailable
+		f.Kind = casework.XUnavailable
 	}
 	return f
 }
 
-func (a *xAdapter) PostTweet(ctx context.Context, as *support.BrandHandle, text, inReplyToXID string) (string, error) {
+func (a *xAdapter) PostTweet(ctx context.Context, as *casework.BrandHandle, text, inReplyToXID string) (string, error) {
 	tw, err := a.x.CreateTweet(ctx, auth(as), text, inReplyToXID)
 	return tw.ID, failure(err)
 }
 
-func (a *xAdapter) SendDM(ctx context.Context, as *support.BrandHandle, toXUserID, text string) (string, error) {
+func (a *xAdapter) SendDM(ctx context.Context, as *casework.BrandHandle, toXUserID, text string) (string, error) {
 	dm, err := a.x.SendDM(ctx, auth(as), toXUserID, text)
 	return dm.EventID, failure(err)
 }
 
-func (a *xAdapter) Retweet(ctx context.Context, as *support.BrandHandle, tweetXID string) error {
+func (a *xAdapter) Retweet(ctx context.Context, as *casework.BrandHandle, tweetXID string) error {
 	return failure(a.x.Retweet(ctx, auth(as), tweetXID))
 }
 
-func (a *xAdapter) UndoRetweet(ctx context.Context, as *support.BrandHandle, tweetXID string) error {
+func (a *xAdapter) UndoRetweet(ctx context.Context, as *casework.BrandHandle, tweetXID string) error {
 	return failure(a.x.UndoRetweet(ctx, auth(as), tweetXID))
 }
 
-func (a *xAdapter) Follow(ctx context.Context, as *support.BrandHandle, userXID string) (support.FollowAnswer, error) {
+func (a *xAdapter) Follow(ctx context.Context, as *casework.BrandHandle, userXID string) (casework.FollowAnswer, error) {
 	res, err := a.x.Follow(ctx, auth(as), userXID)
-	return support.FollowAnswer{Following: res.Following, Pending: res.PendingFollow}, failure(err)
+	return casework.FollowAnswer{Following: res.Following, Pending: res.PendingFollow}, failure(err)
 }
 
-func (a *xAdapter) Unfollow(ctx context.Context, as *support.BrandHandle, userXID string) error {
+func (a *xAdapter) Unfollow(ctx context.Context, as *casework.BrandHandle, userXID string) error {
 	return failure(a.x.Unfollow(ctx, auth(as), userXID))
 }
 
-func attempt(a support.SendAttempt) xapi.Attempt {
+func attempt(a casework.SendAttempt) xapi.Attempt {
 	return xapi.Attempt{Text: a.Text, InReplyToTweetID: a.InReplyToXID, From: a.From, To: a.To}
 }
 
-func (a *xAdapter) FindTweets(ctx context.Context, as *support.BrandHandle, at support.SendAttempt) ([]string, error) {
+func (a *xAdapter) FindTweets(ctx context.Context, as *casework.BrandHandle, at casework.SendAttempt) ([]string, error) {
 	ids, err := a.x.FindTweets(ctx, auth(as), attempt(at))
 	return ids, failure(err)
 }
 
-func (a *xAdapter) FindDMs(ctx context.Context, as *support.BrandHandle, toXUserID string, at support.SendAttempt) ([]string, error) {
+func (a *xAdapter) FindDMs(ctx context.Context, as *casework.BrandHandle, toXUserID string, at casework.SendAttempt) ([]string, error) {
 	ids, err := a.x.FindDMs(ctx, auth(as), toXUserID, attempt(at))
 	return ids, failure(err)
 }
 
-func (a *xAdapter) Subscriptions(ctx context.Context, as *support.BrandHandle) ([]support.XSubscription, error) {
+func (a *xAdapter) Subscriptions(ctx context.Context, as *casework.BrandHandle) ([]casework.XSubscription, error) {
 	subs, err := a.activity.Subscriptions(ctx, auth(as))
 	return subs, failure(err)
 }
 
-func (a *xAdapter) CreateSubscription(ctx context.Context, as *support.BrandHandle, eventType, tag, webhookID string) error {
+func (a *xAdapter) CreateSubscription(ctx context.Context, as *casework.BrandHandle, eventType, tag, webhookID string) error {
 	_, err := a.activity.CreateSubscription(ctx, auth(as), eventType, tag, webhookID)
 	return failure(err)
 }
 
-func (a *xAdapter) AppSubscriptions(ctx context.Context) ([]support.XSubscription, error) {
+func (a *xAdapter) AppSubscriptions(ctx context.Context) ([]casework.XSubscription, error) {
 	subs, err := a.activity.AppSubscriptions(ctx)
 	return subs, failure(err)
 }

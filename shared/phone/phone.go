@@ -6,7 +6,7 @@
 // The library is large and parses all of its metadata when the package is
 // initialised (measured: about 2 MB more in a function's zip, 1.6 MB of
 // heap kept, 30-250 ms of init): only code that writes customers' phone
-// numbers imports this package (it implements support.Phones, which turns
+// numbers imports this package (it implements casework.Phones, which turns
 // each number into search keys stored with the customer); searching needs
 // only those keys.
 package phone
@@ -47,7 +47,7 @@ func ValidRegion(region string) bool {
 // Region is the Book's default region.
 func (b *Book) Region() string { return b.region }
 
-// Keys returns the search keys of s (support.Phones): "+" and its E.164
+// Keys returns the search keys of s (casework.Phones): "+" and its E.164
 // digits, its national significant number, and the digits of the number
 // as dialled in the default region: its national format for a number of
 // that region (with the trunk prefix, such as the 0 of "020 7946 0958" in

@@ -6,7 +6,7 @@
 // behind; without the reconciler it would stay unresolved for good.
 //
 // Work is stale when its command should have been running for StaleAfter
-// already (support.Work.DueAt: when it was queued, or when its delayed
+// already (casework.Work.DueAt: when it was queued, or when its delayed
 // retry was due). The reconciler runs every few minutes (a scheduled
 // function in AWS, a ticker in the local run), so accepted work is
 // resolved within StaleAfter plus one period plus the worker's own budgets
@@ -28,7 +28,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // Defaults of a Reconciler.
@@ -46,8 +46,8 @@ const MsgStalled = "delivery_stalled"
 
 // Reconciler hands stale outgoing work back to the outbound queue.
 type Reconciler struct {
-	store      support.Store
-	outbox     support.Outbox
+	store      casework.Store
+	outbox     casework.Outbox
 	now        func() time.Time
 	log        *slog.Logger
 	staleAfter time.Duration
@@ -55,8 +55,8 @@ type Reconciler struct {
 
 // Deps are the reconciler's dependencies.
 type Deps struct {
-	Store  support.Store
-	Outbox support.Outbox
+	Store  casework.Store
+	Outbox casework.Outbox
 	// Now tells the time; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -111,9 +111,9 @@ func (r *Reconciler) Run(ctx context.Context) (Report, error) {
 			continue
 		}
 		next := w.Command
-		next.ID, next.CreatedAt = support.NewID(now), now
+		next.ID, next.CreatedAt = casework.NewID(now), now
 		if err := r.store.RequeueWork(ctx, w.Command.ID, next, now); err != nil {
-			if support.ErrorCode(err) == support.EConflict {
+			if casework.ErrorCode(err) == casework.EConflict {
 				continue // resolved or replaced meanwhile
 			}
 			errs = append(errs, err)
@@ -133,37 +133,37 @@ func (r *Reconciler) Run(ctx context.Context) (Report, error) {
 
 // giveUp resolves work handed back too often: a message not yet sent
 // fails, a Retweet is taken back, a pending follow cleared.
-func (r *Reconciler) giveUp(ctx context.Context, w support.Work) error {
+func (r *Reconciler) giveUp(ctx context.Context, w casework.Work) error {
 	cmd := w.Command
 	var err error
 	switch cmd.Kind {
-	case support.CmdTweet, support.CmdDM:
-		var m *support.Message
+	case casework.CmdTweet, casework.CmdDM:
+		var m *casework.Message
 		m, err = r.store.GetMessage(ctx, cmd.CaseID, cmd.MessageID)
-		if support.ErrorCode(err) == support.ENotFound {
+		if casework.ErrorCode(err) == casework.ENotFound {
 			err = nil
 			break
 		}
 		if err == nil {
-			_, err = support.UpdateMessage(ctx, r.store, m, func(m *support.Message) bool {
-				if m.Status == support.StatusSent || m.Status == support.StatusFailed {
+			_, err = casework.UpdateMessage(ctx, r.store, m, func(m *casework.Message) bool {
+				if m.Status == casework.StatusSent || m.Status == casework.StatusFailed {
 					return false
 				}
 				detail := "The message could not be handed to X after several tries, so it was not sent; send it again."
-				if m.Status == support.StatusSending {
+				if m.Status == casework.StatusSending {
 					detail = "The message could not be handed to X after several tries; X may or may not have it: check the timeline before sending it again."
 				}
-				m.Status, m.Error = support.StatusFailed, &support.MessageError{Code: MsgStalled, Detail: detail}
+				m.Status, m.Error = casework.StatusFailed, &casework.MessageError{Code: MsgStalled, Detail: detail}
 				return true
 			})
 		}
-	case support.CmdRetweet:
+	case casework.CmdRetweet:
 		_, err = r.store.RemoveRetweet(ctx, cmd.CaseID, cmd.MessageID, cmd.HandleID)
-		if support.ErrorCode(err) == support.ENotFound {
+		if casework.ErrorCode(err) == casework.ENotFound {
 			err = nil
 		}
-	case support.CmdFollow, support.CmdUnfollow:
-		err = r.store.SetFollowPending(ctx, cmd.CustomerID, cmd.HandleID, "", support.Agent{})
+	case casework.CmdFollow, casework.CmdUnfollow:
+		err = r.store.SetFollowPending(ctx, cmd.CustomerID, cmd.HandleID, "", casework.Agent{})
 	}
 	if err == nil {
 		err = r.store.ResolveWork(ctx, cmd)

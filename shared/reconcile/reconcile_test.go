@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
@@ -20,7 +21,6 @@ import (
 	"github.com/acme/twitter-cases/shared/reconcile"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
@@ -36,13 +36,13 @@ func TestMain(m *testing.M) { localawstest.Main(m, local) }
 // records and before queueing its command: nothing reaches the queue.
 type lostOutbox struct{}
 
-func (lostOutbox) Enqueue(context.Context, support.Command) error { return nil }
+func (lostOutbox) Enqueue(context.Context, casework.Command) error { return nil }
 
 type env struct {
 	t      *testing.T
 	ctx    context.Context
 	store  *dynamo.Store
-	crashy *support.Service // its commands never reach the queue
+	crashy *casework.Service // its commands never reach the queue
 	rec    *reconcile.Reconciler
 	poller *sqspoll.Poller
 	sim    *xsim.Sim
@@ -82,7 +82,7 @@ func newEnv(t *testing.T) *env {
 	}
 	w := outbound.New(outbound.Deps{Store: store, X: x, Delayer: queue, Logger: quiet, Backoff: func(int) time.Duration { return 0 }})
 	e := &env{t: t, ctx: ctx, store: store, sim: sim, queue: queue,
-		crashy: support.NewService(support.Deps{Store: store, Outbox: lostOutbox{}, XUsers: x}),
+		crashy: casework.NewService(casework.Deps{Store: store, Outbox: lostOutbox{}, XUsers: x}),
 		poller: sqspoll.New(sqsClient, urls[queues.Outbound.Name], w.Handle, sqspoll.WithLogger(quiet), sqspoll.WithWaitTime(1)),
 	}
 	e.rec = reconcile.New(reconcile.Deps{Store: store, Outbox: queue, Logger: quiet,
@@ -120,7 +120,7 @@ func TestLostCommandsAreHandedBackAndDone(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	alice, bob, brand := sample.Customers[0], sample.Customers[1], sample.Brands[0]
-	_, m, err := e.crashy.CreateCase(e.ctx, support.NewCase{CustomerID: alice.ID, HandleID: brand.HandleID, Text: "@alice_follows lost in a crash"})
+	_, m, err := e.crashy.CreateCase(e.ctx, casework.NewCase{CustomerID: alice.ID, HandleID: brand.HandleID, Text: "@alice_follows lost in a crash"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestLostCommandsAreHandedBackAndDone(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain()
-	if got, _ := e.store.GetMessage(e.ctx, m.CaseID, m.ID); got.Status != support.StatusQueued {
+	if got, _ := e.store.GetMessage(e.ctx, m.CaseID, m.ID); got.Status != casework.StatusQueued {
 		t.Fatalf("before the reconciler: %s, want queued with no command", got.Status)
 	}
 
@@ -140,7 +140,7 @@ func TestLostCommandsAreHandedBackAndDone(t *testing.T) {
 	}
 	e.drain()
 	got, err := e.store.GetMessage(e.ctx, m.CaseID, m.ID)
-	if err != nil || got.Status != support.StatusSent || got.XID == "" {
+	if err != nil || got.Status != casework.StatusSent || got.XID == "" {
 		t.Fatalf("message after the reconciler: %+v %v, want sent", got, err)
 	}
 	if f, _ := e.store.Follow(e.ctx, bob.ID, brand.HandleID); !f.BrandFollowsCustomer || f.Pending != "" {
@@ -165,8 +165,8 @@ func TestLostCommandsAreHandedBackAndDone(t *testing.T) {
 func TestHandingBackLiveWorkSendsOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	live := support.NewService(support.Deps{Store: e.store, Outbox: e.queue})
-	_, m, err := live.CreateCase(e.ctx, support.NewCase{CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID, Text: "@alice_follows only once"})
+	live := casework.NewService(casework.Deps{Store: e.store, Outbox: e.queue})
+	_, m, err := live.CreateCase(e.ctx, casework.NewCase{CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID, Text: "@alice_follows only once"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestHandingBackLiveWorkSendsOnce(t *testing.T) {
 			tweets++
 		}
 	}
-	if got.Status != support.StatusSent || tweets != 1 {
+	if got.Status != casework.StatusSent || tweets != 1 {
 		t.Errorf("message %s, %d Tweets posted; want sent, one Tweet", got.Status, tweets)
 	}
 	if rep := e.run(24 * time.Hour); rep.Stale != 0 {
@@ -192,7 +192,7 @@ func TestHandingBackLiveWorkSendsOnce(t *testing.T) {
 func TestWorkHandedBackTooOftenIsGivenUp(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, m, err := e.crashy.CreateCase(e.ctx, support.NewCase{CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID, Text: "@alice_follows never handed over"})
+	_, m, err := e.crashy.CreateCase(e.ctx, casework.NewCase{CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID, Text: "@alice_follows never handed over"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestWorkHandedBackTooOftenIsGivenUp(t *testing.T) {
 		}
 	}
 	got, _ := e.store.GetMessage(e.ctx, m.CaseID, m.ID)
-	if got.Status != support.StatusFailed || got.Error == nil || got.Error.Code != reconcile.MsgStalled {
+	if got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != reconcile.MsgStalled {
 		t.Fatalf("message %+v %+v, want failed %s", got, got.Error, reconcile.MsgStalled)
 	}
 	if rep := e.run(48 * time.Hour); rep.Stale != 0 {

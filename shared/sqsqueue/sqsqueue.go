@@ -1,5 +1,5 @@
 // Package sqsqueue sends messages to an SQS queue: the outbound commands of
-// the console API (as a support.Outbox) and the webhook's payloads.
+// the console API (as a casework.Outbox) and the webhook's payloads.
 package sqsqueue
 
 import (
@@ -15,8 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // MaxMessageBytes is the largest message body SQS accepts (256 KiB).
@@ -42,7 +42,7 @@ func FromConfig(awsCfg aws.Config, cfg config.Config, url string) (*Queue, error
 }
 
 // Outbound returns the outbound queue of the configuration as an Outbox.
-func Outbound(awsCfg aws.Config, cfg config.Config) (support.Outbox, error) {
+func Outbound(awsCfg aws.Config, cfg config.Config) (casework.Outbox, error) {
 	if cfg.OutboundQueueURL == "" {
 		return nil, errors.New("OUTBOUND_QUEUE_URL is not set")
 	}
@@ -81,7 +81,7 @@ func (q *Queue) Send(ctx context.Context, body, groupID, dedupID string) error {
 
 // Enqueue queues an outbound command as JSON, grouped by GroupID and
 // deduplicated by the command's id.
-func (q *Queue) Enqueue(ctx context.Context, cmd support.Command) error {
+func (q *Queue) Enqueue(ctx context.Context, cmd casework.Command) error {
 	body, err := json.Marshal(cmd)
 	if err != nil {
 		return fmt.Errorf("sqsqueue: encode command %s: %w", cmd.ID, err)
@@ -89,7 +89,7 @@ func (q *Queue) Enqueue(ctx context.Context, cmd support.Command) error {
 	return q.Send(ctx, string(body), cmd.GroupID(), cmd.ID)
 }
 
-var _ support.Outbox = (*Queue)(nil)
+var _ casework.Outbox = (*Queue)(nil)
 
 // Delay makes a received message visible again only after d (at most SQS's
 // 12 hours), so a retry waits for X's rate-limit reset or a backoff.

@@ -12,10 +12,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 var local = &localawstest.Servers{SQS: true}
@@ -50,7 +50,7 @@ func receive(t *testing.T, url string) []sqstypes.Message {
 func TestEnqueueCommand(t *testing.T) {
 	url := queueURLs(t)[queues.Outbound.Name]
 	q := New(client(), url)
-	cmd := support.Command{ID: "01JDCMD", Kind: support.CmdTweet, HandleID: "h1", CaseID: "c1", MessageID: "m1",
+	cmd := casework.Command{ID: "01JDCMD", Kind: casework.CmdTweet, HandleID: "h1", CaseID: "c1", MessageID: "m1",
 		CreatedAt: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
 	for range 2 { // the repeat is deduplicated by the command id
 		if err := q.Enqueue(context.Background(), cmd); err != nil {
@@ -61,7 +61,7 @@ func TestEnqueueCommand(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("received %d messages, want 1", len(msgs))
 	}
-	var got support.Command
+	var got casework.Command
 	if err := json.Unmarshal([]byte(aws.ToString(msgs[0].Body)), &got); err != nil {
 		t.Fatal(err)
 	}

@@ -14,8 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/acme/twitter-cases/shared/activity"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/httpapi"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // Path is the webhook's route, for both the CRC (GET) and deliveries (POST).
@@ -93,7 +93,7 @@ func (h *handler) consumerSecret(ctx context.Context) (string, error) {
 	}
 	if err != nil {
 		h.log.ErrorContext(ctx, "webhook: no consumer secret", "err", err)
-		return "", support.Errorf(support.EUnavailable, "The webhook cannot reach its secret; try again.")
+		return "", casework.Errorf(casework.EUnavailable, "The webhook cannot reach its secret; try again.")
 	}
 	return s, nil
 }
@@ -103,9 +103,9 @@ func (h *handler) crc(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("crc_token")
 	if !ValidCRCToken(token) {
 		h.log.WarnContext(r.Context(), "webhook: crc_token refused", "bytes", len(token))
-		writeProblem(w, &support.Error{Code: httpapi.EInvalidCRCToken,
+		writeProblem(w, &casework.Error{Code: httpapi.EInvalidCRCToken,
 			Message: fmt.Sprintf("The crc_token must be 1 to %d letters, digits or - _ . = + /, as X sends them.", MaxCRCTokenLength),
-			Fields:  []support.FieldError{{Name: "crc_token", Code: "invalid", Detail: "Not a token X sends."}}})
+			Fields:  []casework.FieldError{{Name: "crc_token", Code: "invalid", Detail: "Not a token X sends."}}})
 		return
 	}
 	secret, err := h.consumerSecret(r.Context())
@@ -131,11 +131,11 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			h.log.WarnContext(ctx, "webhook: delivery too large", "limit", h.opts.MaxBodyBytes)
-			writeProblem(w, support.Errorf(httpapi.EPayloadTooLarge, "The body is larger than %d bytes.", h.opts.MaxBodyBytes))
+			writeProblem(w, casework.Errorf(httpapi.EPayloadTooLarge, "The body is larger than %d bytes.", h.opts.MaxBodyBytes))
 			return
 		}
 		h.log.WarnContext(ctx, "webhook: body not read", "err", err)
-		writeProblem(w, support.Errorf(httpapi.EInvalidJSON, "The body could not be read."))
+		writeProblem(w, casework.Errorf(httpapi.EInvalidJSON, "The body could not be read."))
 		return
 	}
 	secret, err := h.consumerSecret(ctx)
@@ -149,7 +149,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 	}
 	if !utf8.Valid(body) {
 		h.log.WarnContext(ctx, "webhook: signed delivery is not UTF-8", "bytes", len(body))
-		writeProblem(w, support.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
+		writeProblem(w, casework.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
 		return
 	}
 	var forUser, counts string
@@ -158,12 +158,12 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 	// in one pass; Account Activity payloads are split into their events.
 	if env, isXAA, err := activity.ReadDelivery(body); err != nil && !isXAA {
 		h.log.WarnContext(ctx, "webhook: signed delivery is not a JSON object", "bytes", len(body), "err", err)
-		writeProblem(w, support.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
+		writeProblem(w, casework.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
 		return
 	} else if isXAA {
 		if err != nil {
 			h.log.WarnContext(ctx, "webhook: signed delivery is not an X Activity envelope", "bytes", len(body), "err", err)
-			writeProblem(w, support.Errorf(httpapi.EInvalidJSON, `The body is not an X Activity delivery ({"data": {"event_type", "payload", ...}}).`))
+			writeProblem(w, casework.Errorf(httpapi.EInvalidJSON, `The body is not an X Activity delivery ({"data": {"event_type", "payload", ...}}).`))
 			return
 		}
 		if !activity.XAAUsed(env.EventType) {
@@ -177,20 +177,20 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		forUser, counts = env.UserID, env.EventType
 		if parts, err = whole(body, h.opts.MaxMessageBytes); err != nil {
 			h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
-			writeProblem(w, support.Errorf(httpapi.EPayloadTooLarge, "This delivery is larger than a queue message."))
+			writeProblem(w, casework.Errorf(httpapi.EPayloadTooLarge, "This delivery is larger than a queue message."))
 			return
 		}
 	} else {
 		p, err := parsePayload(body)
 		if err != nil {
 			h.log.WarnContext(ctx, "webhook: signed delivery is not a JSON object", "bytes", len(body), "err", err)
-			writeProblem(w, support.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
+			writeProblem(w, casework.Errorf(httpapi.EInvalidJSON, "The body is not a JSON object."))
 			return
 		}
 		forUser, counts = p.forUserID(), p.eventCounts()
 		if parts, err = split(p, body, h.opts.MaxMessageBytes); err != nil {
 			h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
-			writeProblem(w, support.Errorf(httpapi.EPayloadTooLarge, "An event of this payload is larger than a queue message."))
+			writeProblem(w, casework.Errorf(httpapi.EPayloadTooLarge, "An event of this payload is larger than a queue message."))
 			return
 		}
 	}
@@ -205,7 +205,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		if err := h.queue.Send(sendCtx, string(part), group, hex.EncodeToString(sum[:])); err != nil {
 			h.log.ErrorContext(ctx, "webhook: queueing failed; X will deliver again", "bytes", len(body), "for_user_id", forUser,
 				"events", counts, "message", i+1, "messages", len(parts), "err", err)
-			writeProblem(w, support.Errorf(support.EUnavailable, "The payload could not be queued; deliver it again."))
+			writeProblem(w, casework.Errorf(casework.EUnavailable, "The payload could not be queued; deliver it again."))
 			return
 		}
 	}
@@ -229,5 +229,5 @@ func writeProblem(w http.ResponseWriter, err error) {
 // size when it was read, -1 when it was not.
 func (h *handler) refuse(w http.ResponseWriter, r *http.Request, why error, bytes int) {
 	h.log.WarnContext(r.Context(), "webhook: signature refused", "reason", why.Error(), "bytes", bytes)
-	writeProblem(w, support.Errorf(httpapi.EUnauthorized, "The x-twitter-webhooks-signature header is missing or wrong."))
+	writeProblem(w, casework.Errorf(httpapi.EUnauthorized, "The x-twitter-webhooks-signature header is missing or wrong."))
 }

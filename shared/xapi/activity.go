@@ -13,7 +13,7 @@ import (
 
 	"github.com/michimani/gotwi"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // The X Activity API's subscriptions and the V2 webhooks, called through
@@ -157,8 +157,8 @@ type subscriptionJSON struct {
 	WebhookID string `json:"webhook_id"`
 }
 
-func (s subscriptionJSON) subscription() support.XSubscription {
-	return support.XSubscription{ID: s.SubscriptionID, EventType: s.EventType, UserID: s.Filter.UserID, Tag: s.Tag, WebhookID: s.WebhookID}
+func (s subscriptionJSON) subscription() casework.XSubscription {
+	return casework.XSubscription{ID: s.SubscriptionID, EventType: s.EventType, UserID: s.Filter.UserID, Tag: s.Tag, WebhookID: s.WebhookID}
 }
 
 type listSubscriptionsOut struct {
@@ -171,8 +171,8 @@ type listSubscriptionsOut struct {
 
 // listSubscriptions reads every page of the app's subscriptions with one
 // kind of credentials.
-func (c *Client) listSubscriptions(ctx context.Context, do func(op string, call func(ctx context.Context, gc *gotwi.Client) error) error) ([]support.XSubscription, error) {
-	var out []support.XSubscription
+func (c *Client) listSubscriptions(ctx context.Context, do func(op string, call func(ctx context.Context, gc *gotwi.Client) error) error) ([]casework.XSubscription, error) {
+	var out []casework.XSubscription
 	token := ""
 	for page := 0; page < maxSubscriptionPages; page++ {
 		q := url.Values{"max_results": {"1000"}}
@@ -198,14 +198,14 @@ func (c *Client) listSubscriptions(ctx context.Context, do func(op string, call 
 
 // Subscriptions lists the app's X Activity API subscriptions, signed as the
 // brand handle (GET /2/activity/subscriptions).
-func (c *Client) Subscriptions(ctx context.Context, auth BrandAuth) ([]support.XSubscription, error) {
+func (c *Client) Subscriptions(ctx context.Context, auth BrandAuth) ([]casework.XSubscription, error) {
 	return c.listSubscriptions(ctx, func(op string, call func(ctx context.Context, gc *gotwi.Client) error) error {
 		return c.do(ctx, op, auth, call)
 	})
 }
 
 // AppSubscriptions lists the app's subscriptions with its bearer token.
-func (c *Client) AppSubscriptions(ctx context.Context) ([]support.XSubscription, error) {
+func (c *Client) AppSubscriptions(ctx context.Context) ([]casework.XSubscription, error) {
 	return c.listSubscriptions(ctx, func(op string, call func(ctx context.Context, gc *gotwi.Client) error) error {
 		return c.doApp(ctx, op, call)
 	})
@@ -215,9 +215,9 @@ func (c *Client) AppSubscriptions(ctx context.Context) ([]support.XSubscription,
 // event type for filter.user_id = its X user id, with a tag and a webhook
 // (POST /2/activity/subscriptions). X's refusal of a duplicate is an
 // *Error for which IsConflict is true.
-func (c *Client) CreateSubscription(ctx context.Context, auth BrandAuth, eventType, tag, webhookID string) (support.XSubscription, error) {
+func (c *Client) CreateSubscription(ctx context.Context, auth BrandAuth, eventType, tag, webhookID string) (casework.XSubscription, error) {
 	if auth.XUserID == "" || eventType == "" {
-		return support.XSubscription{}, errors.New("xapi: create subscription: no user id or event type")
+		return casework.XSubscription{}, errors.New("xapi: create subscription: no user id or event type")
 	}
 	in := map[string]any{"event_type": eventType, "filter": map[string]string{"user_id": auth.XUserID}}
 	if tag != "" {
@@ -242,7 +242,7 @@ func (c *Client) CreateSubscription(ctx context.Context, auth BrandAuth, eventTy
 		return nil
 	})
 	if err != nil {
-		return support.XSubscription{}, err
+		return casework.XSubscription{}, err
 	}
 	return res.Data.Subscription.subscription(), nil
 }

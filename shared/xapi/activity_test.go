@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
@@ -60,8 +60,8 @@ func TestWebhooksAndSubscriptions(t *testing.T) {
 	} else if e, _ := xapi.AsError(err); e.Reason() == "" {
 		t.Errorf("no reason in %v", err)
 	}
-	for name, list := range map[string]func(context.Context) ([]support.XSubscription, error){
-		"as the brand": func(ctx context.Context) ([]support.XSubscription, error) {
+	for name, list := range map[string]func(context.Context) ([]casework.XSubscription, error){
+		"as the brand": func(ctx context.Context) ([]casework.XSubscription, error) {
 			return f.client.Subscriptions(ctx, acmeSupport)
 		},
 		"as the app": f.client.AppSubscriptions,

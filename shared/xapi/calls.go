@@ -25,7 +25,7 @@ import (
 	"github.com/michimani/gotwi/user/userlookup"
 	ultypes "github.com/michimani/gotwi/user/userlookup/types"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // Endpoints called through gotwi's CallAPI with the adapter's own types
@@ -217,22 +217,22 @@ func (c *Client) Unfollow(ctx context.Context, auth BrandAuth, targetUserID stri
 	})
 }
 
-// Client implements support.XUsers through LookupUser.
-var _ support.XUsers = (*Client)(nil)
+// Client implements casework.XUsers through LookupUser.
+var _ casework.XUsers = (*Client)(nil)
 
 // LookupUser finds the X account with the username (no '@'), signing as the
 // brand handle Config.LookupAs (GET /2/users/by/username/:username). An
-// account X does not know is a *support.Error with code
+// account X does not know is a *casework.Error with code
 // ETwitterUserNotFound.
-func (c *Client) LookupUser(ctx context.Context, username string) (support.XUser, error) {
+func (c *Client) LookupUser(ctx context.Context, username string) (casework.XUser, error) {
 	return c.LookupUserAs(ctx, c.lookupAs, username)
 }
 
 // LookupUserAs is LookupUser signing as the given brand handle.
-func (c *Client) LookupUserAs(ctx context.Context, auth BrandAuth, username string) (support.XUser, error) {
+func (c *Client) LookupUserAs(ctx context.Context, auth BrandAuth, username string) (casework.XUser, error) {
 	username = strings.TrimPrefix(strings.TrimSpace(username), "@")
 	if username == "" {
-		return support.XUser{}, support.Errorf(support.EInvalidHandle, "A screen name is 1 to 15 letters, digits or underscores.")
+		return casework.XUser{}, casework.Errorf(casework.EInvalidHandle, "A screen name is 1 to 15 letters, digits or underscores.")
 	}
 	var out *ultypes.GetByUsernameOutput
 	err := c.do(ctx, "lookup user", auth, func(ctx context.Context, gc *gotwi.Client) error {
@@ -244,12 +244,12 @@ func (c *Client) LookupUserAs(ctx context.Context, auth BrandAuth, username stri
 		return err
 	})
 	if IsNotFound(err) {
-		return support.XUser{}, support.Errorf(support.ETwitterUserNotFound, "X has no account @%s.", username)
+		return casework.XUser{}, casework.Errorf(casework.ETwitterUserNotFound, "X has no account @%s.", username)
 	}
 	if err != nil {
-		return support.XUser{}, err
+		return casework.XUser{}, err
 	}
-	return support.XUser{ID: gotwi.StringValue(out.Data.ID), Username: gotwi.StringValue(out.Data.Username), Name: gotwi.StringValue(out.Data.Name)}, nil
+	return casework.XUser{ID: gotwi.StringValue(out.Data.ID), Username: gotwi.StringValue(out.Data.Username), Name: gotwi.StringValue(out.Data.Name)}, nil
 }
 
 // DMResult is a Direct Message X has sent.

@@ -16,10 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/secrets"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
@@ -365,28 +365,28 @@ func TestFollowProtectedUserIsARequestUntilAccepted(t *testing.T) {
 func TestLookupUser(t *testing.T) {
 	f := newFixture(t, xsim.Options{})
 	ctx := context.Background()
-	var users support.XUsers = f.client
+	var users casework.XUsers = f.client
 	tests := []struct {
 		name, username string
-		want           support.XUser
+		want           casework.XUser
 		code           string
 	}{
-		{"found", "alice_follows", support.XUser{ID: alice.XUser, Username: "alice_follows", Name: "Alice Follower"}, ""},
-		{"any case, with @", "@BOB_STRANGER", support.XUser{ID: bob.XUser, Username: "bob_stranger", Name: "Bob Stranger"}, ""},
-		{"unknown", "nobody_at_all", support.XUser{}, support.ETwitterUserNotFound},
+		{"found", "alice_follows", casework.XUser{ID: alice.XUser, Username: "alice_follows", Name: "Alice Follower"}, ""},
+		{"any case, with @", "@BOB_STRANGER", casework.XUser{ID: bob.XUser, Username: "bob_stranger", Name: "Bob Stranger"}, ""},
+		{"unknown", "nobody_at_all", casework.XUser{}, casework.ETwitterUserNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := users.LookupUser(ctx, tt.username)
-			if code := support.ErrorCode(err); code != tt.code {
+			if code := casework.ErrorCode(err); code != tt.code {
 				t.Fatalf("err = %v, want code %q", err, tt.code)
 			}
 			if got != tt.want {
 				t.Errorf("user %+v, want %+v", got, tt.want)
 			}
-			var se *support.Error
+			var se *casework.Error
 			if tt.code != "" && !errors.As(err, &se) {
-				t.Errorf("err %T is not a *support.Error", err)
+				t.Errorf("err %T is not a *casework.Error", err)
 			}
 		})
 	}

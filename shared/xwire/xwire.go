@@ -15,9 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/secrets"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
@@ -30,12 +30,12 @@ func X(cache *secrets.Cache, cfg config.Config) (*xapi.Client, error) {
 	return xapi.New(xapi.Config{Secrets: cache, AppSecret: cfg.XAppSecret, BaseURL: cfg.XAPIBaseURL})
 }
 
-// Lookup implements support.XUsers by signing X's user lookup as one of the
+// Lookup implements casework.XUsers by signing X's user lookup as one of the
 // deployment's connected brand handles, chosen when a lookup is made, so no
 // extra credentials need configuring.
 type Lookup struct {
 	X       *xapi.Client
-	Handles support.HandleStore
+	Handles casework.HandleStore
 }
 
 // LookupUser finds the X account with the username, signing as each
@@ -43,18 +43,18 @@ type Lookup struct {
 // credentials X refuses, or that is rate limited or cannot read the secret,
 // does not stop the look-up. X's own answers (found, or no such account)
 // end it; when every handle fails, the last failure is returned.
-func (l Lookup) LookupUser(ctx context.Context, username string) (support.XUser, error) {
+func (l Lookup) LookupUser(ctx context.Context, username string) (casework.XUser, error) {
 	handles, err := l.Handles.ListHandles(ctx)
 	if err != nil {
-		return support.XUser{}, fmt.Errorf("wire: brand handles for a lookup: %w", err)
+		return casework.XUser{}, fmt.Errorf("wire: brand handles for a lookup: %w", err)
 	}
 	var last error
 	for _, h := range handles {
-		if h.Status != support.HandleConnected {
+		if h.Status != casework.HandleConnected {
 			continue
 		}
 		u, err := l.X.LookupUserAs(ctx, xapi.BrandAuth{XUserID: h.XUserID, CredentialsSecret: h.CredentialsSecret}, username)
-		var appErr *support.Error
+		var appErr *casework.Error
 		if err == nil || errors.As(err, &appErr) || ctx.Err() != nil {
 			return u, err
 		}
@@ -62,12 +62,12 @@ func (l Lookup) LookupUser(ctx context.Context, username string) (support.XUser,
 		last = err
 	}
 	if last != nil {
-		return support.XUser{}, last
+		return casework.XUser{}, last
 	}
-	return support.XUser{}, support.Errorf(support.EUnavailable, "No brand handle is connected to X, so handles cannot be looked up.")
+	return casework.XUser{}, casework.Errorf(casework.EUnavailable, "No brand handle is connected to X, so handles cannot be looked up.")
 }
 
-// CredentialsCheck implements support.Credentials by reading the secret as
+// CredentialsCheck implements casework.Credentials by reading the secret as
 // the X adapter will: a secret that does not exist, that the function may
 // not read, or that lacks access_token and access_token_secret cannot be
 // used.
@@ -81,28 +81,28 @@ func (c CredentialsCheck) CheckCredentials(ctx context.Context, name string) err
 	var apiErr smithy.APIError
 	switch {
 	case errors.Is(err, secrets.ErrNotFound):
-		return support.Errorf(support.EValidation, "The secret %s does not exist.", name)
+		return casework.Errorf(casework.EValidation, "The secret %s does not exist.", name)
 	case errors.As(err, &apiErr) && apiErr.ErrorCode() == "AccessDeniedException":
-		return support.Errorf(support.EValidation, "The functions may not read the secret %s (it must be under the stack's BrandHandleSecretPrefix).", name)
+		return casework.Errorf(casework.EValidation, "The functions may not read the secret %s (it must be under the stack's BrandHandleSecretPrefix).", name)
 	case err != nil:
 		return err
 	}
 	if _, err := secrets.ParseUser(raw); err != nil {
-		return support.Errorf(support.EValidation, "The secret %s is not usable: %s.", name, strings.TrimPrefix(err.Error(), "secrets: "))
+		return casework.Errorf(casework.EValidation, "The secret %s is not usable: %s.", name, strings.TrimPrefix(err.Error(), "secrets: "))
 	}
 	return nil
 }
 
 // Credentials returns the credentials check of a function; it fits
 // consoleapi's needs (Credentials).
-func Credentials(awsCfg aws.Config, cfg config.Config) (support.Credentials, error) {
+func Credentials(awsCfg aws.Config, cfg config.Config) (casework.Credentials, error) {
 	return CredentialsCheck{Secrets: Secrets(awsCfg)}, nil
 }
 
 // XUsers returns the X account lookup of a function, or nil when no X app
 // secret is configured: the routes that need a lookup then answer 503 while
 // everything else works. It fits consoleapi's needs (XUsers).
-func XUsers(awsCfg aws.Config, cfg config.Config, handles support.HandleStore) (support.XUsers, error) {
+func XUsers(awsCfg aws.Config, cfg config.Config, handles casework.HandleStore) (casework.XUsers, error) {
 	if cfg.XAppSecret == "" {
 		return nil, nil
 	}

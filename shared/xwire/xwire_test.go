@@ -7,20 +7,20 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/secrets"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
 // handles is a HandleStore that only lists.
 type handles struct {
-	support.HandleStore
-	list []support.BrandHandle
+	casework.HandleStore
+	list []casework.BrandHandle
 }
 
-func (h handles) ListHandles(context.Context) ([]support.BrandHandle, error) { return h.list, nil }
+func (h handles) ListHandles(context.Context) ([]casework.BrandHandle, error) { return h.list, nil }
 
 // TestLookupTriesTheNextHandle: one brand handle with a missing secret and
 // one whose token X refuses do not stop a look-up that a third can make.
@@ -36,11 +36,11 @@ func TestLookupTriesTheNextHandle(t *testing.T) {
 		t.Fatal(err)
 	}
 	good := sample.Brands[0]
-	list := []support.BrandHandle{
-		{ID: "a", ScreenName: "AcmeAlpha", XUserID: "1", CredentialsSecret: "no/such/secret", Status: support.HandleConnected},
-		{ID: "b", ScreenName: "AcmeBeta", XUserID: "2", CredentialsSecret: "revoked", Status: support.HandleConnected},
-		{ID: "c", ScreenName: "AcmeGamma", XUserID: "3", CredentialsSecret: good.Secret, Status: support.HandleDisconnected},
-		{ID: good.HandleID, ScreenName: good.ScreenName, XUserID: good.XUserID, CredentialsSecret: good.Secret, Status: support.HandleConnected},
+	list := []casework.BrandHandle{
+		{ID: "a", ScreenName: "AcmeAlpha", XUserID: "1", CredentialsSecret: "no/such/secret", Status: casework.HandleConnected},
+		{ID: "b", ScreenName: "AcmeBeta", XUserID: "2", CredentialsSecret: "revoked", Status: casework.HandleConnected},
+		{ID: "c", ScreenName: "AcmeGamma", XUserID: "3", CredentialsSecret: good.Secret, Status: casework.HandleDisconnected},
+		{ID: good.HandleID, ScreenName: good.ScreenName, XUserID: good.XUserID, CredentialsSecret: good.Secret, Status: casework.HandleConnected},
 	}
 	l := Lookup{X: x, Handles: handles{list: list}}
 	u, err := l.LookupUser(context.Background(), "bob_stranger")
@@ -48,7 +48,7 @@ func TestLookupTriesTheNextHandle(t *testing.T) {
 		t.Fatalf("lookup: %+v %v", u, err)
 	}
 	// X's own "no such account" is the answer, not a reason to try on.
-	if _, err := l.LookupUser(context.Background(), "nobody_here"); support.ErrorCode(err) != support.ETwitterUserNotFound {
+	if _, err := l.LookupUser(context.Background(), "nobody_here"); casework.ErrorCode(err) != casework.ETwitterUserNotFound {
 		t.Errorf("unknown account: %v", err)
 	}
 	// Every handle failing: the last failure.
@@ -67,8 +67,8 @@ func TestCredentialsCheck(t *testing.T) {
 	c := CredentialsCheck{Secrets: secrets.NewCache(src)}
 	for name, wantOK := range map[string]bool{"ok": true, "half": false, "not-json": false, "missing": false} {
 		err := c.CheckCredentials(context.Background(), name)
-		var appErr *support.Error
-		if wantOK != (err == nil) || (err != nil && (!errors.As(err, &appErr) || appErr.Code != support.EValidation)) {
+		var appErr *casework.Error
+		if wantOK != (err == nil) || (err != nil && (!errors.As(err, &appErr) || appErr.Code != casework.EValidation)) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}

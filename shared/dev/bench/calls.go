@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // CallCount is the DynamoDB operations one console API request sent.
@@ -54,12 +54,12 @@ func measureCalls(ctx context.Context, l *local) ([]CallCount, error) {
 	if err != nil || len(resp.BatchItemFailures) > 0 {
 		return nil, fmt.Errorf("bench: the inbound worker did not apply bob's mention: %v %+v", err, resp.BatchItemFailures)
 	}
-	cases, err := store.CasesOfCustomer(ctx, bob.ID, "", support.PageRequest{})
+	cases, err := store.CasesOfCustomer(ctx, bob.ID, "", casework.PageRequest{})
 	if err != nil || len(cases.Items) == 0 {
 		return nil, fmt.Errorf("bench: bob's mention opened no case: %v", err)
 	}
 	caseID := cases.Items[0].ID
-	msgs, err := store.MessagesOfCase(ctx, caseID, support.PageRequest{})
+	msgs, err := store.MessagesOfCase(ctx, caseID, casework.PageRequest{})
 	if err != nil || len(msgs.Items) == 0 {
 		return nil, fmt.Errorf("bench: bob's case has no message: %v", err)
 	}

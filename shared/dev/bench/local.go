@@ -19,6 +19,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
@@ -29,7 +30,6 @@ import (
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/xapi"
@@ -222,7 +222,7 @@ func (l *local) newStore(ctx context.Context, name string, seed bool) (*dynamo.S
 // own client.
 func (l *local) routes(store *dynamo.Store) (http.Handler, error) {
 	cached := handlecache.New(store, 0, nil)
-	svc := support.NewService(support.Deps{
+	svc := casework.NewService(casework.Deps{
 		Store: cached, Outbox: sqsqueue.New(l.sqsClient, l.urls[queues.Outbound.Name]),
 		XUsers: xwire.Lookup{X: l.x, Handles: cached}, TweetMaxLength: 280,
 	})
@@ -250,7 +250,7 @@ func (l *local) routes(store *dynamo.Store) (http.Handler, error) {
 // (functions/inbound-worker) builds it: the store behind a brand-handle
 // cache.
 func (l *local) inboundWorker(store *dynamo.Store) *inbound.Worker {
-	return inbound.New(support.NewInbound(handlecache.New(store, 0, nil), nil, l.logger), l.logger)
+	return inbound.New(casework.NewInbound(handlecache.New(store, 0, nil), nil, l.logger), l.logger)
 }
 
 // addXUser creates an account on the X simulator and returns its id.

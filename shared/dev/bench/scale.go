@@ -8,9 +8,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // ScaleResult is one read's latency on a large data set against a small one.
@@ -68,17 +68,17 @@ feed:
 func caseWith(ctx context.Context, store *dynamo.Store, n int, seq int64) (string, error) {
 	alice, brand := sample.Customers[0], sample.Brands[0]
 	start := time.Now().UTC().Add(-time.Duration(n+1) * time.Second)
-	c := &support.Case{ID: support.NewID(start), CustomerID: alice.ID, HandleID: brand.HandleID, Channel: support.ChannelTweet,
-		Status: support.CaseOpen, CreatedAt: start, UpdatedAt: start, LastActivityAt: start}
+	c := &casework.Case{ID: casework.NewID(start), CustomerID: alice.ID, HandleID: brand.HandleID, Channel: casework.ChannelTweet,
+		Status: casework.CaseOpen, CreatedAt: start, UpdatedAt: start, LastActivityAt: start}
 	if err := store.PutCase(ctx, c); err != nil {
 		return "", err
 	}
 	err := fill(ctx, n, func(ctx context.Context, i int) error {
 		at := start.Add(time.Duration(i+1) * time.Second)
-		m := &support.Message{ID: support.NewID(at), CaseID: c.ID, Direction: support.DirectionIn, Kind: support.KindTweet,
-			Status: support.StatusReceived, XID: strconv.FormatInt(seq+int64(i), 10), CreatedAt: at,
+		m := &casework.Message{ID: casework.NewID(at), CaseID: c.ID, Direction: casework.DirectionIn, Kind: casework.KindTweet,
+			Status: casework.StatusReceived, XID: strconv.FormatInt(seq+int64(i), 10), CreatedAt: at,
 			Text:   "@" + brand.ScreenName + " still waiting on order B-" + strconv.Itoa(i),
-			Author: support.Author{CustomerID: alice.ID, ScreenName: alice.Handle}}
+			Author: casework.Author{CustomerID: alice.ID, ScreenName: alice.Handle}}
 		return store.PutMessage(ctx, m)
 	})
 	return c.ID, err
@@ -144,7 +144,7 @@ func customers(ctx context.Context, store *dynamo.Store, n int) error {
 		if i%(n/searchMatches) == 0 && i/(n/searchMatches) < searchMatches {
 			name = searchTarget + " " + lastNames[i%len(lastNames)]
 		}
-		c := &support.Customer{ID: support.NewID(now), Name: name, Emails: []string{"customer" + strconv.Itoa(i) + "@example.com"},
+		c := &casework.Customer{ID: casework.NewID(now), Name: name, Emails: []string{"customer" + strconv.Itoa(i) + "@example.com"},
 			CreatedAt: now, UpdatedAt: now}
 		return store.PutCustomer(ctx, c)
 	})

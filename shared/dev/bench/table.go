@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // Verdicts of a row against issue 13's goal.
@@ -115,7 +115,7 @@ func (r *Report) Rows() []Row {
 	rows = append(rows, Row{Metric: "inbound DynamoDB calls per event", Anchor: "—",
 		Value: fmt.Sprintf("%.1f", in.CallsPerEvent), Absolute: fmt.Sprintf("%.1f writes; per event: %s; %d events", in.WritesPerEvent, summaryPer(in.Ops, in.Events), in.Events),
 		Goal: fmt.Sprintf("≤ %.0f (issue: 16, 9 writes)", goalInboundOps), Verdict: verdict(in.CallsPerEvent <= goalInboundOps)})
-	page := func(n int) int { return min(n, support.DefaultPageLimit) }
+	page := func(n int) int { return min(n, casework.DefaultPageLimit) }
 	for _, s := range []struct {
 		what, unit, note string
 		res              ScaleResult

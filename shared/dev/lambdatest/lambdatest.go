@@ -24,12 +24,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/queues"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -131,14 +131,14 @@ func (d *Deployment) SampleCase(t *testing.T) {
 	ctx := context.Background()
 	at := time.Now().UTC().Add(-time.Minute)
 	cust, brand := sample.Customers[0], sample.Brands[0]
-	c := &support.Case{ID: SampleCaseID, CustomerID: cust.ID, HandleID: brand.HandleID, Channel: support.ChannelTweet,
-		Status: support.CaseNew, CreatedAt: at, UpdatedAt: at, LastActivityAt: at}
+	c := &casework.Case{ID: SampleCaseID, CustomerID: cust.ID, HandleID: brand.HandleID, Channel: casework.ChannelTweet,
+		Status: casework.CaseNew, CreatedAt: at, UpdatedAt: at, LastActivityAt: at}
 	if err := d.Store.PutCase(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	m := &support.Message{ID: SampleMessageID, CaseID: SampleCaseID, Direction: support.DirectionIn, Kind: support.KindTweet,
-		Text: "@" + brand.ScreenName + " my order is late", Status: support.StatusReceived, XID: "3000000000000000001",
-		Author: support.Author{CustomerID: cust.ID, ScreenName: cust.Handle}, CreatedAt: at}
+	m := &casework.Message{ID: SampleMessageID, CaseID: SampleCaseID, Direction: casework.DirectionIn, Kind: casework.KindTweet,
+		Text: "@" + brand.ScreenName + " my order is late", Status: casework.StatusReceived, XID: "3000000000000000001",
+		Author: casework.Author{CustomerID: cust.ID, ScreenName: cust.Handle}, CreatedAt: at}
 	if err := d.Store.PutMessage(ctx, m); err != nil {
 		t.Fatal(err)
 	}
@@ -179,9 +179,9 @@ func WithoutAuthorizer(ev events.APIGatewayV2HTTPRequest) events.APIGatewayV2HTT
 }
 
 // Commands receives and deletes every command waiting in the outbound queue.
-func (d *Deployment) Commands(t *testing.T) []support.Command {
+func (d *Deployment) Commands(t *testing.T) []casework.Command {
 	t.Helper()
-	var out []support.Command
+	var out []casework.Command
 	for {
 		res, err := d.local.SQS.ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(d.OutboundURL), MaxNumberOfMessages: 10, VisibilityTimeout: 30,
@@ -193,7 +193,7 @@ func (d *Deployment) Commands(t *testing.T) []support.Command {
 			return out
 		}
 		for _, m := range res.Messages {
-			var cmd support.Command
+			var cmd casework.Command
 			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &cmd); err != nil {
 				t.Fatal(err)
 			}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
@@ -36,7 +37,6 @@ import (
 	"github.com/acme/twitter-cases/shared/reconcile"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/xapi"
@@ -94,17 +94,17 @@ type Deps struct {
 	Logger *slog.Logger
 	// XUsers looks accounts up on X; nil makes the routes that need a
 	// lookup (a customer's Twitter handle) answer 503.
-	XUsers support.XUsers
+	XUsers casework.XUsers
 	// X is the X adapter the outbound worker sends with.
 	X *xapi.Client
 	// Credentials checks brand handles' credentials secrets.
-	Credentials support.Credentials
+	Credentials casework.Credentials
 	// ConsumerSecret is the X app's, for the webhook's checks.
 	ConsumerSecret string
 	// ConsoleDir holds the built agent console; "" serves none.
 	ConsoleDir string
 	// Phones reads customers' phone numbers; nil keeps them as their digits.
-	Phones support.Phones
+	Phones casework.Phones
 }
 
 // Run starts everything, serves until ctx is done, then stops every process
@@ -217,7 +217,7 @@ func (s *localServers) stop() {
 // provision creates the table and the queues, seeds the store with the
 // sample data (the customers' phones indexed by phones), and points cfg at
 // them.
-func (s *localServers) provision(ctx context.Context, cfg *config.Config, phones support.Phones) (*dynamo.Store, *sqs.Client, localaws.QueueURLs, error) {
+func (s *localServers) provision(ctx context.Context, cfg *config.Config, phones casework.Phones) (*dynamo.Store, *sqs.Client, localaws.QueueURLs, error) {
 	cfg.DynamoDBEndpoint, cfg.SQSEndpoint = s.ddb.Endpoint, s.sqs.Endpoint
 	ddbClient := localaws.DynamoDBClient(s.ddb.Endpoint)
 	if err := localaws.EnsureTable(ctx, ddbClient, cfg.TableName, table.Definition); err != nil {
@@ -397,7 +397,7 @@ func deleteWebhooks(ctx context.Context, x *xapi.Client, hooks []xapi.Webhook) e
 // pending any more (the outbound worker has made them, or X refused them:
 // a refusal is logged, and shows on GET /v1/handles), or fails after
 // timeout.
-func waitSubscribed(ctx context.Context, store support.HandleStore, log *slog.Logger, timeout time.Duration) error {
+func waitSubscribed(ctx context.Context, store casework.HandleStore, log *slog.Logger, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -407,15 +407,15 @@ func waitSubscribed(ctx context.Context, store support.HandleStore, log *slog.Lo
 		if err != nil {
 			return fmt.Errorf("wait for the subscriptions: %w", err)
 		}
-		pending, failed := "", []support.BrandHandle(nil)
+		pending, failed := "", []casework.BrandHandle(nil)
 		for _, h := range handles {
-			if h.Status != support.HandleConnected || h.Subscriptions == nil {
+			if h.Status != casework.HandleConnected || h.Subscriptions == nil {
 				continue
 			}
 			switch h.Subscriptions.Status {
-			case support.SubsPending:
+			case casework.SubsPending:
 				pending = h.ScreenName
-			case support.SubsFailed:
+			case casework.SubsFailed:
 				failed = append(failed, h)
 			}
 		}
@@ -437,14 +437,14 @@ func waitSubscribed(ctx context.Context, store support.HandleStore, log *slog.Lo
 // subscribeHandles asks for every connected brand handle's subscriptions,
 // through the outbound queue as a registration does; the worker lists first,
 // so a handle X already holds them for becomes active without new ones.
-func subscribeHandles(ctx context.Context, svc *support.Service, store support.HandleStore, log *slog.Logger) {
+func subscribeHandles(ctx context.Context, svc *casework.Service, store casework.HandleStore, log *slog.Logger) {
 	handles, err := store.ListHandles(ctx)
 	if err != nil {
 		log.Warn("brand handles not subscribed", "err", err)
 		return
 	}
 	for _, h := range handles {
-		if h.Status != support.HandleConnected {
+		if h.Status != casework.HandleConnected {
 			continue
 		}
 		if _, err := svc.SubscribeHandle(ctx, h.ID); err != nil {

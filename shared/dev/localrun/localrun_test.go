@@ -16,12 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/webhook"
 )
 
@@ -602,16 +602,16 @@ func postSigned(t *testing.T, base string, cfg config.Config, payload string) {
 // and before queueing its command.
 type lostOutbox struct{}
 
-func (lostOutbox) Enqueue(context.Context, support.Command) error { return nil }
+func (lostOutbox) Enqueue(context.Context, casework.Command) error { return nil }
 
 // checkCrashedRequestIsFinished: a case whose first Tweet was written
 // queued but never queued (a crash in between) is sent by the reconciler.
 func checkCrashedRequestIsFinished(t *testing.T, base string, cfg config.Config) {
 	t.Helper()
 	store := dynamo.New(localaws.DynamoDBClient(cfg.DynamoDBEndpoint), cfg.TableName)
-	crashy := support.NewService(support.Deps{Store: store, Outbox: lostOutbox{}})
+	crashy := casework.NewService(casework.Deps{Store: store, Outbox: lostOutbox{}})
 	alice, brand := sample.Customers[0], sample.Brands[1] // @AcmeSupport is revoked by checkTheLoop
-	c, _, err := crashy.CreateCase(context.Background(), support.NewCase{CustomerID: alice.ID, HandleID: brand.HandleID,
+	c, _, err := crashy.CreateCase(context.Background(), casework.NewCase{CustomerID: alice.ID, HandleID: brand.HandleID,
 		Text: "@" + alice.Handle + " accepted just before a crash"})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dev/openapi"
 	"github.com/acme/twitter-cases/shared/dev/sqspoll"
@@ -12,7 +13,6 @@ import (
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/support"
 	"github.com/acme/twitter-cases/shared/webhook"
 )
 
@@ -53,8 +53,8 @@ func Routes(d Deps) (http.Handler, error) {
 }
 
 // Service is the console service the routes run on.
-func Service(d Deps) *support.Service {
-	return support.NewService(support.Deps{
+func Service(d Deps) *casework.Service {
+	return casework.NewService(casework.Deps{
 		Store: d.Store, Outbox: sqsqueue.New(d.SQS, d.Config.OutboundQueueURL), XUsers: d.XUsers,
 		Credentials: d.Credentials, Phones: d.Phones, TweetMaxLength: d.Config.TweetMaxLength,
 	})
@@ -64,9 +64,9 @@ func Service(d Deps) *support.Service {
 // mappings do in AWS.
 func Pollers(d Deps) []*sqspoll.Poller {
 	outboundQueue := sqsqueue.New(d.SQS, d.Config.OutboundQueueURL)
-	subs := outbound.SubscriptionConfig{WebhookID: d.Config.XWebhookID, Tag: support.SubscriptionTag(d.Config.Stage)}
+	subs := outbound.SubscriptionConfig{WebhookID: d.Config.XWebhookID, Tag: casework.SubscriptionTag(d.Config.Stage)}
 	out := outbound.New(outbound.Deps{Store: d.Store, X: d.X, Subscriptions: subs, Delayer: outboundQueue, Logger: d.Logger.With("worker", "outbound")})
-	in := inbound.New(support.NewInbound(d.Store, nil, d.Logger.With("worker", "inbound")), d.Logger.With("worker", "inbound"))
+	in := inbound.New(casework.NewInbound(d.Store, nil, d.Logger.With("worker", "inbound")), d.Logger.With("worker", "inbound"))
 	return []*sqspoll.Poller{
 		sqspoll.New(d.SQS, d.Queues[queues.Outbound.Name], out.Handle, sqspoll.WithLogger(d.Logger), sqspoll.WithWaitTime(1)),
 		sqspoll.New(d.SQS, d.Queues[queues.Inbound.Name], in.Handle, sqspoll.WithLogger(d.Logger), sqspoll.WithWaitTime(1)),

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // PutCase creates or updates a case on its version.
-func (s *Store) PutCase(ctx context.Context, c *support.Case) error {
+func (s *Store) PutCase(ctx context.Context, c *casework.Case) error {
 	if c == nil || c.ID == "" {
 		return fmt.Errorf("memstore: put case: %w", invalid("id", "A case needs an id."))
 	}
@@ -32,7 +32,7 @@ func (s *Store) PutCase(ctx context.Context, c *support.Case) error {
 }
 
 // GetCase reads a case.
-func (s *Store) GetCase(ctx context.Context, id string) (*support.Case, error) {
+func (s *Store) GetCase(ctx context.Context, id string) (*casework.Case, error) {
 	defer s.lock()()
 	c, ok := s.cases[id]
 	if !ok {
@@ -42,12 +42,12 @@ func (s *Store) GetCase(ctx context.Context, id string) (*support.Case, error) {
 }
 
 // casesWhere lists the cases matching, each keyed by its last activity.
-func (s *Store) casesWhere(match func(*support.Case) bool) []keyed[support.Case] {
+func (s *Store) casesWhere(match func(*casework.Case) bool) []keyed[casework.Case] {
 	defer s.lock()()
-	var out []keyed[support.Case]
+	var out []keyed[casework.Case]
 	for _, c := range s.cases {
 		if match(c) {
-			out = append(out, keyed[support.Case]{key: activityKey(c.LastActivityAt, c.ID), item: *copyCase(c)})
+			out = append(out, keyed[casework.Case]{key: activityKey(c.LastActivityAt, c.ID), item: *copyCase(c)})
 		}
 	}
 	return out
@@ -55,8 +55,8 @@ func (s *Store) casesWhere(match func(*support.Case) bool) []keyed[support.Case]
 
 // CasesOfCustomer lists a customer's cases, newest activity first, only
 // those in status when it is not "".
-func (s *Store) CasesOfCustomer(ctx context.Context, customerID string, status support.CaseStatus, req support.PageRequest) (support.Page[support.Case], error) {
-	items := s.casesWhere(func(c *support.Case) bool {
+func (s *Store) CasesOfCustomer(ctx context.Context, customerID string, status casework.CaseStatus, req casework.PageRequest) (casework.Page[casework.Case], error) {
+	items := s.casesWhere(func(c *casework.Case) bool {
 		return c.CustomerID == customerID && (status == "" || c.Status == status)
 	})
 	p, err := page("cases-of-customer:"+customerID, items, req, true)
@@ -67,12 +67,12 @@ func (s *Store) CasesOfCustomer(ctx context.Context, customerID string, status s
 }
 
 // CasesByStatus lists every case in a status, newest activity first.
-func (s *Store) CasesByStatus(ctx context.Context, status support.CaseStatus, req support.PageRequest) (support.Page[support.Case], error) {
+func (s *Store) CasesByStatus(ctx context.Context, status casework.CaseStatus, req casework.PageRequest) (casework.Page[casework.Case], error) {
 	if !status.Valid() {
-		return support.Page[support.Case]{}, fmt.Errorf("memstore: cases by status: %w",
+		return casework.Page[casework.Case]{}, fmt.Errorf("memstore: cases by status: %w",
 			invalid("status", "A status is one of new, open, pending, resolved, closed."))
 	}
-	items := s.casesWhere(func(c *support.Case) bool { return c.Status == status })
+	items := s.casesWhere(func(c *casework.Case) bool { return c.Status == status })
 	p, err := page("cases-by-status:"+string(status), items, req, true)
 	if err != nil {
 		return p, fmt.Errorf("memstore: cases by status %s: %w", status, err)
@@ -111,32 +111,32 @@ func decodeRecentCursor(c string) (string, error) {
 // RecentCases lists the cases in any of statuses, newest activity first,
 // only those active in activeAfter's millisecond or later when it is not
 // zero; its cursor serves every status alike.
-func (s *Store) RecentCases(ctx context.Context, statuses []support.CaseStatus, activeAfter time.Time, req support.PageRequest) (support.Page[support.Case], error) {
+func (s *Store) RecentCases(ctx context.Context, statuses []casework.CaseStatus, activeAfter time.Time, req casework.PageRequest) (casework.Page[casework.Case], error) {
 	what := fmt.Sprintf("memstore: recent cases %v", statuses)
 	if len(statuses) == 0 {
-		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, invalid("status", "Name at least one status."))
+		return casework.Page[casework.Case]{}, fmt.Errorf("%s: %w", what, invalid("status", "Name at least one status."))
 	}
 	for _, st := range statuses {
 		if !st.Valid() {
-			return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what,
+			return casework.Page[casework.Case]{}, fmt.Errorf("%s: %w", what,
 				invalid("status", "A status is one of new, open, pending, resolved, closed."))
 		}
 	}
 	before, err := decodeRecentCursor(req.Cursor)
 	if err != nil {
-		return support.Page[support.Case]{}, fmt.Errorf("%s: %w", what, err)
+		return casework.Page[casework.Case]{}, fmt.Errorf("%s: %w", what, err)
 	}
 	lo := ""
 	if !activeAfter.IsZero() {
 		lo = activeAfter.Truncate(time.Millisecond).UTC().Format(sortableTime)
 	}
-	items := s.casesWhere(func(c *support.Case) bool {
+	items := s.casesWhere(func(c *casework.Case) bool {
 		k := activityKey(c.LastActivityAt, c.ID)
 		return slices.Contains(statuses, c.Status) && k >= lo && (before == "" || k < before)
 	})
-	slices.SortFunc(items, func(a, b keyed[support.Case]) int { return strings.Compare(b.key, a.key) })
+	slices.SortFunc(items, func(a, b keyed[casework.Case]) int { return strings.Compare(b.key, a.key) })
 	limit := pageLimit(req.Limit)
-	out := support.Page[support.Case]{Items: []support.Case{}}
+	out := casework.Page[casework.Case]{Items: []casework.Case{}}
 	for i, k := range items {
 		if i == limit {
 			b, _ := json.Marshal(recentCursor{Before: items[i-1].key}) // one string always marshals
@@ -150,7 +150,7 @@ func (s *Store) RecentCases(ctx context.Context, statuses []support.CaseStatus, 
 
 // DMCase returns the case that DMs between the customer and the brand
 // handle go to.
-func (s *Store) DMCase(ctx context.Context, customerID, handleID string) (*support.Case, error) {
+func (s *Store) DMCase(ctx context.Context, customerID, handleID string) (*casework.Case, error) {
 	defer s.lock()()
 	if c, ok := s.cases[s.dmCases[pair{customerID, handleID}]]; ok {
 		return copyCase(c), nil

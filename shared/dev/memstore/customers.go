@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // handleKey is how a customer's handle is compared: without @ or spaces, in lower case.
@@ -15,7 +15,7 @@ func handleKey(handle string) string {
 	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(handle), "@"))
 }
 
-func twitterOf(c *support.Customer) (xid, handle string) {
+func twitterOf(c *casework.Customer) (xid, handle string) {
 	if c == nil || c.Twitter == nil {
 		return "", ""
 	}
@@ -24,7 +24,7 @@ func twitterOf(c *support.Customer) (xid, handle string) {
 
 // PutCustomer creates or updates a customer on its version; an X user id
 // or handle another customer holds is an EConflict.
-func (s *Store) PutCustomer(ctx context.Context, c *support.Customer) error {
+func (s *Store) PutCustomer(ctx context.Context, c *casework.Customer) error {
 	if c == nil || c.ID == "" {
 		return fmt.Errorf("memstore: put customer: %w", invalid("id", "A customer needs an id."))
 	}
@@ -56,7 +56,7 @@ func (s *Store) PutCustomer(ctx context.Context, c *support.Customer) error {
 }
 
 // GetCustomer reads a customer.
-func (s *Store) GetCustomer(ctx context.Context, id string) (*support.Customer, error) {
+func (s *Store) GetCustomer(ctx context.Context, id string) (*casework.Customer, error) {
 	defer s.lock()()
 	c, ok := s.customers[id]
 	if !ok {
@@ -66,54 +66,54 @@ func (s *Store) GetCustomer(ctx context.Context, id string) (*support.Customer, 
 }
 
 // customersWhere lists the customers matching, by id.
-func (s *Store) customersWhere(match func(*support.Customer) bool) []support.Customer {
+func (s *Store) customersWhere(match func(*casework.Customer) bool) []casework.Customer {
 	defer s.lock()()
-	out := []support.Customer{}
+	out := []casework.Customer{}
 	for _, c := range s.customers {
 		if match(c) {
 			out = append(out, *copyCustomer(c))
 		}
 	}
-	slices.SortFunc(out, func(a, b support.Customer) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b casework.Customer) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
 // CustomersByEmail finds the customers with this e-mail, case-insensitively, by id.
-func (s *Store) CustomersByEmail(ctx context.Context, email string) ([]support.Customer, error) {
-	want := support.NormalizeEmail(email)
+func (s *Store) CustomersByEmail(ctx context.Context, email string) ([]casework.Customer, error) {
+	want := casework.NormalizeEmail(email)
 	if want == "" {
-		return []support.Customer{}, nil
+		return []casework.Customer{}, nil
 	}
-	return s.customersWhere(func(c *support.Customer) bool {
-		return slices.ContainsFunc(c.Emails, func(e string) bool { return support.NormalizeEmail(e) == want })
+	return s.customersWhere(func(c *casework.Customer) bool {
+		return slices.ContainsFunc(c.Emails, func(e string) bool { return casework.NormalizeEmail(e) == want })
 	}), nil
 }
 
 // CustomersByPhone finds the customers with this phone search key among
-// their support.Customer.IndexedPhoneKeys, exactly, by id.
-func (s *Store) CustomersByPhone(ctx context.Context, key string) ([]support.Customer, error) {
+// their casework.Customer.IndexedPhoneKeys, exactly, by id.
+func (s *Store) CustomersByPhone(ctx context.Context, key string) ([]casework.Customer, error) {
 	if key == "" {
-		return []support.Customer{}, nil
+		return []casework.Customer{}, nil
 	}
-	return s.customersWhere(func(c *support.Customer) bool {
+	return s.customersWhere(func(c *casework.Customer) bool {
 		return c.MergedInto == "" && slices.Contains(c.IndexedPhoneKeys(), key)
 	}), nil
 }
 
 // CustomersByNamePrefix finds the customers with a name word that starts
 // with prefix, case-insensitively, ordered by their first such word, then id.
-func (s *Store) CustomersByNamePrefix(ctx context.Context, prefix string, req support.PageRequest) (support.Page[support.Customer], error) {
+func (s *Store) CustomersByNamePrefix(ctx context.Context, prefix string, req casework.PageRequest) (casework.Page[casework.Customer], error) {
 	prefix = strings.ToLower(strings.TrimSpace(prefix))
 	if prefix == "" {
-		return support.Page[support.Customer]{Items: []support.Customer{}}, nil
+		return casework.Page[casework.Customer]{Items: []casework.Customer{}}, nil
 	}
-	var items []keyed[support.Customer]
+	var items []keyed[casework.Customer]
 	func() {
 		defer s.lock()()
 		for _, c := range s.customers {
 			words := c.NameWords()
 			if i := slices.IndexFunc(words, func(w string) bool { return strings.HasPrefix(w, prefix) }); i >= 0 {
-				items = append(items, keyed[support.Customer]{key: words[i] + "#" + c.ID, item: *copyCustomer(c)})
+				items = append(items, keyed[casework.Customer]{key: words[i] + "#" + c.ID, item: *copyCustomer(c)})
 			}
 		}
 	}()
@@ -125,8 +125,8 @@ func (s *Store) CustomersByNamePrefix(ctx context.Context, prefix string, req su
 }
 
 // CustomerByXUserID finds the customer with this X user id.
-func (s *Store) CustomerByXUserID(ctx context.Context, xUserID string) (*support.Customer, error) {
-	found := s.customersWhere(func(c *support.Customer) bool {
+func (s *Store) CustomerByXUserID(ctx context.Context, xUserID string) (*casework.Customer, error) {
+	found := s.customersWhere(func(c *casework.Customer) bool {
 		xid, _ := twitterOf(c)
 		return xUserID != "" && xid == xUserID
 	})
@@ -138,22 +138,22 @@ func (s *Store) CustomerByXUserID(ctx context.Context, xUserID string) (*support
 
 // CustomerByFormerXUserID finds the customer, not merged, most recently
 // updated, that lists the X user id among its FormerXUserIDs.
-func (s *Store) CustomerByFormerXUserID(ctx context.Context, xUserID string) (*support.Customer, error) {
-	found := s.customersWhere(func(c *support.Customer) bool {
+func (s *Store) CustomerByFormerXUserID(ctx context.Context, xUserID string) (*casework.Customer, error) {
+	found := s.customersWhere(func(c *casework.Customer) bool {
 		return xUserID != "" && c.MergedInto == "" && slices.Contains(c.FormerXUserIDs, xUserID)
 	})
 	if len(found) == 0 {
 		return nil, fmt.Errorf("memstore: customer by former X user id %s: %w", xUserID, notFound("No customer had the X user id %s.", xUserID))
 	}
-	latest := slices.MaxFunc(found, func(a, b support.Customer) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	latest := slices.MaxFunc(found, func(a, b casework.Customer) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
 	return &latest, nil
 }
 
 // CustomerByHandle finds the customer with this Twitter handle,
 // case-insensitively (a leading @ is ignored).
-func (s *Store) CustomerByHandle(ctx context.Context, handle string) (*support.Customer, error) {
+func (s *Store) CustomerByHandle(ctx context.Context, handle string) (*casework.Customer, error) {
 	want := handleKey(handle)
-	found := s.customersWhere(func(c *support.Customer) bool {
+	found := s.customersWhere(func(c *casework.Customer) bool {
 		_, h := twitterOf(c)
 		return want != "" && h != "" && handleKey(h) == want
 	})

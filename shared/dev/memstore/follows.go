@@ -7,38 +7,38 @@ import (
 	"slices"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // FollowsOf returns the follow state of a customer with every brand handle
 // there is a record for, by handle id.
-func (s *Store) FollowsOf(ctx context.Context, customerID string) ([]support.FollowState, error) {
+func (s *Store) FollowsOf(ctx context.Context, customerID string) ([]casework.FollowState, error) {
 	defer s.lock()()
-	out := []support.FollowState{}
+	out := []casework.FollowState{}
 	for k, f := range s.follows {
 		if k.customerID == customerID {
 			out = append(out, copyFollow(f))
 		}
 	}
-	slices.SortFunc(out, func(a, b support.FollowState) int { return cmp.Compare(a.HandleID, b.HandleID) })
+	slices.SortFunc(out, func(a, b casework.FollowState) int { return cmp.Compare(a.HandleID, b.HandleID) })
 	return out, nil
 }
 
 // Follow returns the follow state of one pair; with no record, the zero
 // state (nobody follows anybody).
-func (s *Store) Follow(ctx context.Context, customerID, handleID string) (support.FollowState, error) {
+func (s *Store) Follow(ctx context.Context, customerID, handleID string) (casework.FollowState, error) {
 	defer s.lock()()
 	if f, ok := s.follows[pair{customerID, handleID}]; ok {
 		return copyFollow(f), nil
 	}
-	return support.FollowState{CustomerID: customerID, HandleID: handleID}, nil
+	return casework.FollowState{CustomerID: customerID, HandleID: handleID}, nil
 }
 
 // record returns the follow record of a pair, made when there is none.
-func (s *Store) record(customerID, handleID string) *support.FollowState {
+func (s *Store) record(customerID, handleID string) *casework.FollowState {
 	k := pair{customerID, handleID}
 	if s.follows[k] == nil {
-		s.follows[k] = &support.FollowState{CustomerID: customerID, HandleID: handleID}
+		s.follows[k] = &casework.FollowState{CustomerID: customerID, HandleID: handleID}
 	}
 	return s.follows[k]
 }
@@ -64,7 +64,7 @@ func (s *Store) setFollows(customerID, handleID string, follows bool, at time.Ti
 	}
 	defer s.lock()()
 	old := s.follows[pair{customerID, handleID}]
-	recorded := func(f *support.FollowState) time.Time {
+	recorded := func(f *casework.FollowState) time.Time {
 		if brand {
 			return f.BrandFollowsAt
 		}
@@ -100,7 +100,7 @@ func (s *Store) SetCustomerWroteByDM(ctx context.Context, customerID, handleID s
 // SetFollowPending records a follow or unfollow asked of X by the agent
 // by, and when (the store's clock); "" clears the pending action of an
 // existing record only.
-func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID string, action support.FollowAction, by support.Agent) error {
+func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID string, action casework.FollowAction, by casework.Agent) error {
 	switch action {
 	case "":
 		defer s.lock()()
@@ -108,7 +108,7 @@ func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID strin
 			f.Pending = ""
 		}
 		return nil
-	case support.ActionFollow, support.ActionUnfollow:
+	case casework.ActionFollow, casework.ActionUnfollow:
 		at := utc(s.now())
 		defer s.lock()()
 		f := s.record(customerID, handleID)

@@ -7,12 +7,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // PutHandle creates or updates a brand handle on its version; an X user id
 // another brand handle holds is an EConflict.
-func (s *Store) PutHandle(ctx context.Context, h *support.BrandHandle) error {
+func (s *Store) PutHandle(ctx context.Context, h *casework.BrandHandle) error {
 	if h == nil || h.ID == "" {
 		return fmt.Errorf("memstore: put brand handle: %w", invalid("id", "A brand handle needs an id."))
 	}
@@ -36,7 +36,7 @@ func (s *Store) PutHandle(ctx context.Context, h *support.BrandHandle) error {
 }
 
 // GetHandle reads a brand handle.
-func (s *Store) GetHandle(ctx context.Context, id string) (*support.BrandHandle, error) {
+func (s *Store) GetHandle(ctx context.Context, id string) (*casework.BrandHandle, error) {
 	defer s.lock()()
 	h, ok := s.handles[id]
 	if !ok {
@@ -46,20 +46,20 @@ func (s *Store) GetHandle(ctx context.Context, id string) (*support.BrandHandle,
 }
 
 // ListHandles returns every brand handle, by screen name (case-insensitively), then id.
-func (s *Store) ListHandles(ctx context.Context) ([]support.BrandHandle, error) {
+func (s *Store) ListHandles(ctx context.Context) ([]casework.BrandHandle, error) {
 	defer s.lock()()
-	out := make([]support.BrandHandle, 0, len(s.handles))
+	out := make([]casework.BrandHandle, 0, len(s.handles))
 	for _, h := range s.handles {
 		out = append(out, *copyHandle(h))
 	}
-	slices.SortFunc(out, func(a, b support.BrandHandle) int {
+	slices.SortFunc(out, func(a, b casework.BrandHandle) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.ScreenName), strings.ToLower(b.ScreenName)), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
 }
 
 // HandleByXUserID finds the brand handle with this X user id.
-func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*support.BrandHandle, error) {
+func (s *Store) HandleByXUserID(ctx context.Context, xUserID string) (*casework.BrandHandle, error) {
 	defer s.lock()()
 	for _, h := range s.handles {
 		if xUserID != "" && h.XUserID == xUserID {

@@ -1,4 +1,4 @@
-// Package memstore is an in-memory support.Store for the domain's tests and
+// Package memstore is an in-memory casework.Store for the domain's tests and
 // local tools: no server, no network, every call a few map operations.
 //
 // It keeps the contract of the DynamoDB adapter (package dynamo), not
@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // Store keeps everything the product keeps, in memory.
@@ -28,18 +28,18 @@ type Store struct {
 	now func() time.Time
 
 	mu        sync.Mutex
-	customers map[string]*support.Customer
-	handles   map[string]*support.BrandHandle
-	cases     map[string]*support.Case
+	customers map[string]*casework.Customer
+	handles   map[string]*casework.BrandHandle
+	cases     map[string]*casework.Case
 	dmCases   map[pair]string // customer and brand handle → case id
 	messages  map[string]map[string]*storedMessage
-	follows   map[pair]*support.FollowState
-	idem      map[string]*support.IdempotencyRecord
+	follows   map[pair]*casework.FollowState
+	idem      map[string]*casework.IdempotencyRecord
 	events    map[string]time.Time // event id → expiry
-	work      map[string]*support.Work
+	work      map[string]*casework.Work
 }
 
-var _ support.Store = (*Store)(nil)
+var _ casework.Store = (*Store)(nil)
 
 // pair is a customer id and a brand handle id.
 type pair struct{ customerID, handleID string }
@@ -57,15 +57,15 @@ func WithClock(now func() time.Time) Option {
 func New(opts ...Option) *Store {
 	s := &Store{
 		now:       time.Now,
-		customers: map[string]*support.Customer{},
-		handles:   map[string]*support.BrandHandle{},
-		cases:     map[string]*support.Case{},
+		customers: map[string]*casework.Customer{},
+		handles:   map[string]*casework.BrandHandle{},
+		cases:     map[string]*casework.Case{},
 		dmCases:   map[pair]string{},
 		messages:  map[string]map[string]*storedMessage{},
-		follows:   map[pair]*support.FollowState{},
-		idem:      map[string]*support.IdempotencyRecord{},
+		follows:   map[pair]*casework.FollowState{},
+		idem:      map[string]*casework.IdempotencyRecord{},
 		events:    map[string]time.Time{},
-		work:      map[string]*support.Work{},
+		work:      map[string]*casework.Work{},
 	}
 	for _, o := range opts {
 		o(s)

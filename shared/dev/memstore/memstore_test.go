@@ -4,14 +4,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/memstore"
 	"github.com/acme/twitter-cases/shared/dev/storetest"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // TestStore runs the store suite the DynamoDB adapter also passes.
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T, now func() time.Time) support.Store {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) casework.Store {
 		return memstore.New(memstore.WithClock(now))
 	})
 }

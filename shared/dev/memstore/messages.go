@@ -6,29 +6,29 @@ import (
 	"slices"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // storedMessage is a message as the store keeps it: its Retweets and
 // refusals are not kept as given but derived from the Retweet log, which
 // only AddRetweet and RefuseRetweet append to.
 type storedMessage struct {
-	m   support.Message
+	m   casework.Message
 	log []logEntry
 }
 
 // logEntry is one Retweet asked for, or refused by X (refusal.Code set).
 type logEntry struct {
 	handleID string
-	by       support.Agent
+	by       casework.Agent
 	at       time.Time
-	refusal  support.MessageError
+	refusal  casework.MessageError
 }
 
 // message returns a copy of the stored message, with its current Retweets
 // (who asked, from each brand handle's latest log entry) and the refusals
 // X gave the Retweets it no longer has.
-func (sm *storedMessage) message() *support.Message {
+func (sm *storedMessage) message() *casework.Message {
 	out := sm.m
 	out.RetweetedBy, out.FavoritedBy = strs(sm.m.RetweetedBy), strs(sm.m.FavoritedBy)
 	out.URLs, out.Media = slices.Clone(sm.m.URLs), slices.Clone(sm.m.Media)
@@ -46,9 +46,9 @@ func (sm *storedMessage) message() *support.Message {
 		seen = append(seen, e.handleID)
 		switch retweeted := slices.Contains(sm.m.RetweetedBy, e.handleID); {
 		case retweeted && e.refusal.Code == "":
-			out.Retweets = append(out.Retweets, support.Retweet{HandleID: e.handleID, By: e.by, At: e.at})
+			out.Retweets = append(out.Retweets, casework.Retweet{HandleID: e.handleID, By: e.by, At: e.at})
 		case !retweeted && e.refusal.Code != "":
-			out.RetweetRefusals = append(out.RetweetRefusals, support.RetweetRefusal{HandleID: e.handleID, Error: e.refusal, At: e.at})
+			out.RetweetRefusals = append(out.RetweetRefusals, casework.RetweetRefusal{HandleID: e.handleID, Error: e.refusal, At: e.at})
 		}
 	}
 	slices.Reverse(out.Retweets)
@@ -57,7 +57,7 @@ func (sm *storedMessage) message() *support.Message {
 }
 
 // normalMessage is m as the store keeps its own fields.
-func normalMessage(m *support.Message) support.Message {
+func normalMessage(m *casework.Message) casework.Message {
 	out := *m
 	out.RetweetedBy, out.FavoritedBy = strs(m.RetweetedBy), strs(m.FavoritedBy)
 	out.Retweets, out.RetweetRefusals = nil, nil
@@ -79,7 +79,7 @@ func normalMessage(m *support.Message) support.Message {
 // PutMessage creates or updates a message on its version. An XID another
 // message of the kind holds is an EConflict. An update leaves RetweetedBy,
 // FavoritedBy and the Retweet log as stored, and hands them back in m.
-func (s *Store) PutMessage(ctx context.Context, m *support.Message) error {
+func (s *Store) PutMessage(ctx context.Context, m *casework.Message) error {
 	if m == nil || m.ID == "" || m.CaseID == "" {
 		return fmt.Errorf("memstore: put message: %w", invalid("id", "A message needs an id and a case id."))
 	}
@@ -116,7 +116,7 @@ func (s *Store) PutMessage(ctx context.Context, m *support.Message) error {
 }
 
 // GetMessage reads a message of a case.
-func (s *Store) GetMessage(ctx context.Context, caseID, id string) (*support.Message, error) {
+func (s *Store) GetMessage(ctx context.Context, caseID, id string) (*casework.Message, error) {
 	defer s.lock()()
 	sm, ok := s.messages[caseID][id]
 	if !ok {
@@ -126,21 +126,21 @@ func (s *Store) GetMessage(ctx context.Context, caseID, id string) (*support.Mes
 }
 
 // MessagesOfCase lists a case's messages, oldest first (by id).
-func (s *Store) MessagesOfCase(ctx context.Context, caseID string, req support.PageRequest) (support.Page[support.Message], error) {
+func (s *Store) MessagesOfCase(ctx context.Context, caseID string, req casework.PageRequest) (casework.Page[casework.Message], error) {
 	return s.messagesOfCase(caseID, req, false)
 }
 
 // RecentMessagesOfCase lists a case's messages, newest first.
-func (s *Store) RecentMessagesOfCase(ctx context.Context, caseID string, req support.PageRequest) (support.Page[support.Message], error) {
+func (s *Store) RecentMessagesOfCase(ctx context.Context, caseID string, req casework.PageRequest) (casework.Page[casework.Message], error) {
 	return s.messagesOfCase(caseID, req, true)
 }
 
-func (s *Store) messagesOfCase(caseID string, req support.PageRequest, newestFirst bool) (support.Page[support.Message], error) {
-	var items []keyed[support.Message]
+func (s *Store) messagesOfCase(caseID string, req casework.PageRequest, newestFirst bool) (casework.Page[casework.Message], error) {
+	var items []keyed[casework.Message]
 	func() {
 		defer s.lock()()
 		for id, sm := range s.messages[caseID] {
-			items = append(items, keyed[support.Message]{key: id, item: *sm.message()})
+			items = append(items, keyed[casework.Message]{key: id, item: *sm.message()})
 		}
 	}()
 	p, err := page("messages:"+caseID, items, req, newestFirst)
@@ -151,7 +151,7 @@ func (s *Store) messagesOfCase(caseID string, req support.PageRequest, newestFir
 }
 
 // MessageByXID finds the message of a Tweet or Direct Message by its X id.
-func (s *Store) MessageByXID(ctx context.Context, kind support.MessageKind, xid string) (*support.Message, error) {
+func (s *Store) MessageByXID(ctx context.Context, kind casework.MessageKind, xid string) (*casework.Message, error) {
 	defer s.lock()()
 	for _, msgs := range s.messages {
 		for _, sm := range msgs {
@@ -166,7 +166,7 @@ func (s *Store) MessageByXID(ctx context.Context, kind support.MessageKind, xid 
 // AddRetweet records that the brand handle rt.HandleID Retweeted the
 // message, appending rt to its Retweet log, and reports whether it was
 // new; the message's Version stays.
-func (s *Store) AddRetweet(ctx context.Context, caseID, id string, rt support.Retweet) (bool, error) {
+func (s *Store) AddRetweet(ctx context.Context, caseID, id string, rt casework.Retweet) (bool, error) {
 	e := logEntry{handleID: rt.HandleID, by: rt.By, at: utc(rt.At)}
 	return s.changeSet(caseID, id, "add retweet", rt.HandleID, true, true, &e)
 }
@@ -178,7 +178,7 @@ func (s *Store) RemoveRetweet(ctx context.Context, caseID, id, handleID string) 
 
 // RefuseRetweet forgets a Retweet X refused, appending the refusal to the
 // Retweet log, and reports whether there was one.
-func (s *Store) RefuseRetweet(ctx context.Context, caseID, id string, r support.RetweetRefusal) (bool, error) {
+func (s *Store) RefuseRetweet(ctx context.Context, caseID, id string, r casework.RetweetRefusal) (bool, error) {
 	e := logEntry{handleID: r.HandleID, at: utc(r.At), refusal: r.Error}
 	return s.changeSet(caseID, id, "refuse retweet", r.HandleID, true, false, &e)
 }

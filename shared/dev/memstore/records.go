@@ -7,10 +7,10 @@ import (
 	"slices"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
-func validIdem(rec support.IdempotencyRecord) error {
+func validIdem(rec casework.IdempotencyRecord) error {
 	if rec.Key == "" {
 		return invalid("key", "An idempotency record needs a key.")
 	}
@@ -22,7 +22,7 @@ func validIdem(rec support.IdempotencyRecord) error {
 
 // ReserveIdempotencyKey stores rec if no unexpired record has its key and
 // returns nil; otherwise it returns the record already there.
-func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec support.IdempotencyRecord) (*support.IdempotencyRecord, error) {
+func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec casework.IdempotencyRecord) (*casework.IdempotencyRecord, error) {
 	if err := validIdem(rec); err != nil {
 		return nil, fmt.Errorf("memstore: reserve idempotency key: %w", err)
 	}
@@ -36,7 +36,7 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec support.Idempoten
 
 // CompleteIdempotencyKey stores the answer of a reserved key (as done); it
 // is EConflict when an unexpired record of a different request holds the key.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, rec support.IdempotencyRecord) error {
+func (s *Store) CompleteIdempotencyKey(ctx context.Context, rec casework.IdempotencyRecord) error {
 	if err := validIdem(rec); err != nil {
 		return fmt.Errorf("memstore: complete idempotency key: %w", err)
 	}
@@ -78,7 +78,7 @@ func (s *Store) EventProcessed(ctx context.Context, id string) (bool, error) {
 }
 
 // PutWork records work as accepted, replacing earlier work with its key.
-func (s *Store) PutWork(ctx context.Context, w support.Work) error {
+func (s *Store) PutWork(ctx context.Context, w casework.Work) error {
 	cmd, err := copyCommand(w.Command)
 	if err != nil {
 		return fmt.Errorf("memstore: put work %s: %w", w.Command.WorkKey(), err)
@@ -93,20 +93,20 @@ func (s *Store) PutWork(ctx context.Context, w support.Work) error {
 // NoteRetry records a retry of the work's command: when it comes back, and
 // a fault counted or the start of a run of rate limits. It records the work
 // when there is none; when another command carries it, it fails with EConflict.
-func (s *Store) NoteRetry(ctx context.Context, cmd support.Command, due time.Time, fault bool, now time.Time) (support.Work, error) {
+func (s *Store) NoteRetry(ctx context.Context, cmd casework.Command, due time.Time, fault bool, now time.Time) (casework.Work, error) {
 	key := cmd.WorkKey()
 	cp, err := copyCommand(cmd)
 	if err != nil {
-		return support.Work{}, fmt.Errorf("memstore: note retry of %s: %w", key, err)
+		return casework.Work{}, fmt.Errorf("memstore: note retry of %s: %w", key, err)
 	}
 	defer s.lock()()
 	w := s.work[key]
 	switch {
 	case w == nil:
-		w = &support.Work{Command: cp}
+		w = &casework.Work{Command: cp}
 		s.work[key] = w
 	case w.Command.ID != cmd.ID:
-		return support.Work{}, fmt.Errorf("memstore: note retry of %s: %w", key, conflict("Another command carries the work %s now.", key))
+		return casework.Work{}, fmt.Errorf("memstore: note retry of %s: %w", key, conflict("Another command carries the work %s now.", key))
 	}
 	w.DueAt = utc(due)
 	if fault {
@@ -118,7 +118,7 @@ func (s *Store) NoteRetry(ctx context.Context, cmd support.Command, due time.Tim
 }
 
 // ResolveWork forgets the work of cmd unless another command carries it.
-func (s *Store) ResolveWork(ctx context.Context, cmd support.Command) error {
+func (s *Store) ResolveWork(ctx context.Context, cmd casework.Command) error {
 	defer s.lock()()
 	if w := s.work[cmd.WorkKey()]; w != nil && w.Command.ID == cmd.ID {
 		delete(s.work, cmd.WorkKey())
@@ -127,26 +127,26 @@ func (s *Store) ResolveWork(ctx context.Context, cmd support.Command) error {
 }
 
 // StaleWork lists the work due before t, oldest first (by key among equals).
-func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]support.Work, error) {
+func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]casework.Work, error) {
 	defer s.lock()()
 	keys := make([]string, 0, len(s.work))
 	for k := range s.work {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	out := []support.Work{}
+	out := []casework.Work{}
 	for _, k := range keys {
 		if w := s.work[k]; w.DueAt.Before(before) {
 			out = append(out, copyWork(w))
 		}
 	}
-	slices.SortStableFunc(out, func(a, b support.Work) int { return cmp.Compare(a.DueAt.UnixNano(), b.DueAt.UnixNano()) })
+	slices.SortStableFunc(out, func(a, b casework.Work) int { return cmp.Compare(a.DueAt.UnixNano(), b.DueAt.UnixNano()) })
 	return out, nil
 }
 
 // RequeueWork hands the work to the command next if prev still carries it:
 // one more requeue, due at due, faults and rate limits counted afresh.
-func (s *Store) RequeueWork(ctx context.Context, prev string, next support.Command, due time.Time) error {
+func (s *Store) RequeueWork(ctx context.Context, prev string, next casework.Command, due time.Time) error {
 	key := next.WorkKey()
 	cp, err := copyCommand(next)
 	if err != nil {
@@ -157,6 +157,6 @@ func (s *Store) RequeueWork(ctx context.Context, prev string, next support.Comma
 	if w == nil || w.Command.ID != prev {
 		return fmt.Errorf("memstore: requeue work %s: %w", key, conflict("The work %s was resolved or taken over meanwhile.", key))
 	}
-	*w = support.Work{Command: cp, DueAt: utc(due), Requeues: w.Requeues + 1}
+	*w = casework.Work{Command: cp, DueAt: utc(due), Requeues: w.Requeues + 1}
 	return nil
 }

@@ -7,24 +7,24 @@ import (
 	"strings"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // ---- errors, worded as the DynamoDB adapter words them ----
 
 func conflict(format string, args ...any) error {
-	return support.Errorf(support.EConflict, format, args...)
+	return casework.Errorf(casework.EConflict, format, args...)
 }
 
 func notFound(format string, args ...any) error {
-	return support.Errorf(support.ENotFound, format, args...)
+	return casework.Errorf(casework.ENotFound, format, args...)
 }
 
 func invalid(field, detail string) error {
-	return &support.Error{
-		Code:    support.EValidation,
+	return &casework.Error{
+		Code:    casework.EValidation,
 		Message: detail,
-		Fields:  []support.FieldError{{Name: field, Code: "invalid", Detail: detail}},
+		Fields:  []casework.FieldError{{Name: field, Code: "invalid", Detail: detail}},
 	}
 }
 
@@ -59,7 +59,7 @@ func strs(s []string) []string {
 	return slices.Clone(s)
 }
 
-func copyCustomer(c *support.Customer) *support.Customer {
+func copyCustomer(c *casework.Customer) *casework.Customer {
 	out := *c
 	out.Emails, out.Phones, out.PhoneKeys, out.PreviousHandles = strs(c.Emails), strs(c.Phones), strs(c.PhoneKeys), strs(c.PreviousHandles)
 	out.FormerXUserIDs = strs(c.FormerXUserIDs)
@@ -71,7 +71,7 @@ func copyCustomer(c *support.Customer) *support.Customer {
 	return &out
 }
 
-func copyHandle(h *support.BrandHandle) *support.BrandHandle {
+func copyHandle(h *casework.BrandHandle) *casework.BrandHandle {
 	out := *h
 	out.CreatedAt, out.UpdatedAt = utc(h.CreatedAt), utc(h.UpdatedAt)
 	out.Subscriptions = nil
@@ -83,7 +83,7 @@ func copyHandle(h *support.BrandHandle) *support.BrandHandle {
 	return &out
 }
 
-func copyCase(c *support.Case) *support.Case {
+func copyCase(c *casework.Case) *casework.Case {
 	out := *c
 	out.CreatedAt, out.UpdatedAt, out.LastActivityAt = utc(c.CreatedAt), utc(c.UpdatedAt), utc(c.LastActivityAt)
 	out.StatusChangedAt = utc(c.StatusChangedAt)
@@ -99,14 +99,14 @@ func copyCase(c *support.Case) *support.Case {
 	return &out
 }
 
-func copyFollow(f *support.FollowState) support.FollowState {
+func copyFollow(f *casework.FollowState) casework.FollowState {
 	out := *f
 	out.RequestedAt, out.BrandFollowsAt, out.CustomerFollowsAt, out.CustomerDMAt =
 		utc(f.RequestedAt), utc(f.BrandFollowsAt), utc(f.CustomerFollowsAt), utc(f.CustomerDMAt)
 	return out
 }
 
-func copyIdem(r *support.IdempotencyRecord) *support.IdempotencyRecord {
+func copyIdem(r *casework.IdempotencyRecord) *casework.IdempotencyRecord {
 	out := *r
 	out.ExpiresAt = utc(r.ExpiresAt)
 	if len(r.Body) == 0 {
@@ -118,17 +118,17 @@ func copyIdem(r *support.IdempotencyRecord) *support.IdempotencyRecord {
 }
 
 // copyCommand is a command as its JSON leaves it.
-func copyCommand(c support.Command) (support.Command, error) {
+func copyCommand(c casework.Command) (casework.Command, error) {
 	b, err := json.Marshal(c)
 	if err != nil {
-		return support.Command{}, err
+		return casework.Command{}, err
 	}
-	var out support.Command
+	var out casework.Command
 	err = json.Unmarshal(b, &out)
 	return out, err
 }
 
-func copyWork(w *support.Work) support.Work {
+func copyWork(w *casework.Work) casework.Work {
 	out := *w
 	out.DueAt, out.RateLimitedSince = utc(w.DueAt), utc(w.RateLimitedSince)
 	return out
@@ -162,9 +162,9 @@ func activityKey(t time.Time, id string) string {
 func pageLimit(n int) int {
 	switch {
 	case n <= 0:
-		return support.DefaultPageLimit
-	case n > support.MaxPageLimit:
-		return support.MaxPageLimit
+		return casework.DefaultPageLimit
+	case n > casework.MaxPageLimit:
+		return casework.MaxPageLimit
 	}
 	return n
 }
@@ -211,10 +211,10 @@ type keyed[T any] struct {
 // page sorts items by key (descending when newestFirst), starts after the
 // cursor's key and returns at most the page's limit, with a cursor when
 // more follow.
-func page[T any](list string, items []keyed[T], req support.PageRequest, newestFirst bool) (support.Page[T], error) {
+func page[T any](list string, items []keyed[T], req casework.PageRequest, newestFirst bool) (casework.Page[T], error) {
 	after, err := decodeCursor(list, req.Cursor)
 	if err != nil {
-		return support.Page[T]{}, err
+		return casework.Page[T]{}, err
 	}
 	slices.SortFunc(items, func(a, b keyed[T]) int {
 		if newestFirst {
@@ -231,7 +231,7 @@ func page[T any](list string, items []keyed[T], req support.PageRequest, newestF
 		})
 	}
 	limit := pageLimit(req.Limit)
-	out := support.Page[T]{Items: make([]T, 0, min(limit, len(items)))}
+	out := casework.Page[T]{Items: make([]T, 0, min(limit, len(items)))}
 	for i, k := range items {
 		if i == limit {
 			out.NextCursor = encodeCursor(list, items[i-1].key)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // seededAt is the time the sample data claims to have been created; fixed,
@@ -16,16 +16,16 @@ var seededAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 // Seed registers the sample brand handles and customers in the store
 // unless they exist; running it again changes nothing. The customers'
 // phones are found by their digits as written (see SeedWithPhones).
-func Seed(ctx context.Context, store support.Store) error {
+func Seed(ctx context.Context, store casework.Store) error {
 	return SeedWithPhones(ctx, store, nil)
 }
 
 // SeedWithPhones is Seed with the customers' phone search keys made by
-// phones (support.IndexPhones), as the console writes them, so their
+// phones (casework.IndexPhones), as the console writes them, so their
 // national forms find them too.
-func SeedWithPhones(ctx context.Context, store support.Store, phones support.Phones) error {
+func SeedWithPhones(ctx context.Context, store casework.Store, phones casework.Phones) error {
 	for _, b := range Brands {
-		h := support.BrandHandle{ID: b.HandleID, ScreenName: b.ScreenName, XUserID: b.XUserID,
+		h := casework.BrandHandle{ID: b.HandleID, ScreenName: b.ScreenName, XUserID: b.XUserID,
 			CredentialsSecret: b.Secret, CreatedAt: seededAt, UpdatedAt: seededAt}
 		h.Normalize()
 		if err := h.Validate(); err != nil {
@@ -36,13 +36,13 @@ func SeedWithPhones(ctx context.Context, store support.Store, phones support.Pho
 		}
 	}
 	for _, sc := range Customers {
-		c := support.Customer{ID: sc.ID, Name: sc.Name, Emails: []string{sc.Email}, Phones: []string{sc.Phone},
+		c := casework.Customer{ID: sc.ID, Name: sc.Name, Emails: []string{sc.Email}, Phones: []string{sc.Phone},
 			CreatedAt: seededAt, UpdatedAt: seededAt}
 		if sc.Handle != "" {
-			c.Twitter = &support.TwitterAccount{Handle: sc.Handle, XUserID: sc.XUser}
+			c.Twitter = &casework.TwitterAccount{Handle: sc.Handle, XUserID: sc.XUser}
 		}
 		c.Normalize()
-		support.IndexPhones(&c, phones)
+		casework.IndexPhones(&c, phones)
 		if err := c.Validate(); err != nil {
 			return fmt.Errorf("seed: customer %s: %w", sc.Name, err)
 		}
@@ -64,7 +64,7 @@ func SeedWithPhones(ctx context.Context, store support.Store, phones support.Pho
 
 // createOnce treats "already exists" as success: the sample record is there.
 func createOnce(err error) error {
-	if support.ErrorCode(err) == support.EConflict {
+	if casework.ErrorCode(err) == casework.EConflict {
 		return nil
 	}
 	return err

@@ -7,17 +7,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
-func newCase(i int, customerID string, status support.CaseStatus, activity time.Time) *support.Case {
-	return &support.Case{
-		ID: idAt(i), CustomerID: customerID, HandleID: "handle-1", Channel: support.ChannelTweet, Status: status,
+func newCase(i int, customerID string, status casework.CaseStatus, activity time.Time) *casework.Case {
+	return &casework.Case{
+		ID: idAt(i), CustomerID: customerID, HandleID: "handle-1", Channel: casework.ChannelTweet, Status: status,
 		CreatedAt: base, UpdatedAt: activity, LastActivityAt: activity,
 	}
 }
 
-func caseIDs(cs []support.Case) []string {
+func caseIDs(cs []casework.Case) []string {
 	out := []string{}
 	for _, c := range cs {
 		out = append(out, c.ID)
@@ -27,11 +27,11 @@ func caseIDs(cs []support.Case) []string {
 
 func testCasePutGet(t *testing.T, f *fixture) {
 	s := f.store
-	c := newCase(1, "cust-1", support.CaseNew, base.Add(time.Hour))
+	c := newCase(1, "cust-1", casework.CaseNew, base.Add(time.Hour))
 	// Every field comes back as written (times in UTC).
-	c.StatusChangedBy, c.StatusChangedAt = support.Agent{ID: "sub-1", Email: "a@example.com"}, base.Add(time.Hour).In(time.FixedZone("X", 3600))
-	c.Summary = support.CaseSummary{CustomerName: "Alice", CustomerHandle: "alice", BrandScreenName: "AcmeSupport",
-		LastMessage: &support.LastMessage{ID: idAt(9), Direction: support.DirectionIn, Kind: support.KindTweet, FirstLine: "hi", CreatedAt: base}}
+	c.StatusChangedBy, c.StatusChangedAt = casework.Agent{ID: "sub-1", Email: "a@example.com"}, base.Add(time.Hour).In(time.FixedZone("X", 3600))
+	c.Summary = casework.CaseSummary{CustomerName: "Alice", CustomerHandle: "alice", BrandScreenName: "AcmeSupport",
+		LastMessage: &casework.LastMessage{ID: idAt(9), Direction: casework.DirectionIn, Kind: casework.KindTweet, FirstLine: "hi", CreatedAt: base}}
 	must(t, s.PutCase(f.ctx, c))
 	got, err := s.GetCase(f.ctx, c.ID)
 	must(t, err)
@@ -41,29 +41,29 @@ func testCasePutGet(t *testing.T, f *fixture) {
 	}
 	dup := *c
 	dup.Version = 0
-	WantCode(t, s.PutCase(f.ctx, &dup), support.EConflict)
+	WantCode(t, s.PutCase(f.ctx, &dup), casework.EConflict)
 
-	must(t, c.MoveTo(support.CaseOpen, base.Add(2*time.Hour)))
+	must(t, c.MoveTo(casework.CaseOpen, base.Add(2*time.Hour)))
 	must(t, s.PutCase(f.ctx, c))
 	stale := *got
-	must(t, stale.MoveTo(support.CaseClosed, base.Add(3*time.Hour)))
-	WantCode(t, s.PutCase(f.ctx, &stale), support.EConflict)
+	must(t, stale.MoveTo(casework.CaseClosed, base.Add(3*time.Hour)))
+	WantCode(t, s.PutCase(f.ctx, &stale), casework.EConflict)
 	got, err = s.GetCase(f.ctx, c.ID)
 	must(t, err)
-	if got.Status != support.CaseOpen || got.Version != 2 {
+	if got.Status != casework.CaseOpen || got.Version != 2 {
 		t.Fatalf("after a stale write: %s version %d, want open 2", got.Status, got.Version)
 	}
 	// Updating a case that was never created is a conflict too.
-	ghost := newCase(2, "cust-1", support.CaseOpen, base)
+	ghost := newCase(2, "cust-1", casework.CaseOpen, base)
 	ghost.Version = 3
-	WantCode(t, s.PutCase(f.ctx, ghost), support.EConflict)
+	WantCode(t, s.PutCase(f.ctx, ghost), casework.EConflict)
 }
 
 // Ten writers change one case at once, each reading it, changing it and
 // writing it back, retrying on EConflict: no update is lost.
 func testCaseConcurrentReadModifyWrite(t *testing.T, f *fixture) {
 	s := f.store
-	c := newCase(1, "cust-1", support.CaseNew, base)
+	c := newCase(1, "cust-1", casework.CaseNew, base)
 	must(t, s.PutCase(f.ctx, c))
 	const writers = 10
 	var wg sync.WaitGroup
@@ -79,14 +79,14 @@ func testCaseConcurrentReadModifyWrite(t *testing.T, f *fixture) {
 					return
 				}
 				if i == 0 {
-					if err := cur.MoveTo(support.CaseOpen, cur.UpdatedAt); err != nil {
+					if err := cur.MoveTo(casework.CaseOpen, cur.UpdatedAt); err != nil {
 						errs <- err
 						return
 					}
 				}
 				cur.Touch(base.Add(time.Duration(i+1) * time.Minute))
 				err = s.PutCase(f.ctx, cur)
-				if support.ErrorCode(err) == support.EConflict {
+				if casework.ErrorCode(err) == casework.EConflict {
 					lost++
 					continue
 				}
@@ -113,7 +113,7 @@ func testCaseConcurrentReadModifyWrite(t *testing.T, f *fixture) {
 	if got.Version != 1+writers {
 		t.Errorf("version %d, want %d", got.Version, 1+writers)
 	}
-	if got.Status != support.CaseOpen {
+	if got.Status != casework.CaseOpen {
 		t.Errorf("status %s: the status change was lost", got.Status)
 	}
 	if want := base.Add(writers * time.Minute); !got.LastActivityAt.Equal(want) {
@@ -128,9 +128,9 @@ func testCasesOfCustomer(t *testing.T, f *fixture) {
 	// order), every third one open; and cases of someone else.
 	var all, open []string // newest first
 	for _, i := range []int{4, 0, 8, 2, 6, 1, 3, 7, 5} {
-		st := support.CaseClosed
+		st := casework.CaseClosed
 		if i%3 == 0 {
-			st = support.CaseOpen
+			st = casework.CaseOpen
 		}
 		must(t, s.PutCase(f.ctx, newCase(i, "cust-1", st, base.Add(time.Duration(i)*time.Hour))))
 	}
@@ -141,14 +141,14 @@ func testCasesOfCustomer(t *testing.T, f *fixture) {
 		}
 	}
 	for i := 10; i < 13; i++ {
-		must(t, s.PutCase(f.ctx, newCase(i, "cust-2", support.CaseOpen, base.Add(time.Duration(i)*time.Hour))))
+		must(t, s.PutCase(f.ctx, newCase(i, "cust-2", casework.CaseOpen, base.Add(time.Duration(i)*time.Hour))))
 	}
 
-	read := func(status support.CaseStatus, limit int) (ids []string, sizes []int) {
+	read := func(status casework.CaseStatus, limit int) (ids []string, sizes []int) {
 		t.Helper()
 		cursor := ""
 		for {
-			page, err := s.CasesOfCustomer(f.ctx, "cust-1", status, support.PageRequest{Limit: limit, Cursor: cursor})
+			page, err := s.CasesOfCustomer(f.ctx, "cust-1", status, casework.PageRequest{Limit: limit, Cursor: cursor})
 			must(t, err)
 			ids = append(ids, caseIDs(page.Items)...)
 			sizes = append(sizes, len(page.Items))
@@ -165,11 +165,11 @@ func testCasesOfCustomer(t *testing.T, f *fixture) {
 	if !slices.Equal(ids, all) || !slices.Equal(sizes, []int{4, 4, 1}) {
 		t.Fatalf("all cases: %v in pages %v, want %v in 4,4,1", ids, sizes, all)
 	}
-	ids, sizes = read(support.CaseOpen, 2)
+	ids, sizes = read(casework.CaseOpen, 2)
 	if !slices.Equal(ids, open) || sizes[0] != 2 || sizes[1] != 1 {
 		t.Fatalf("open cases: %v in pages %v, want %v in 2,1", ids, sizes, open)
 	}
-	ids, _ = read(support.CasePending, 2)
+	ids, _ = read(casework.CasePending, 2)
 	if len(ids) != 0 {
 		t.Fatalf("pending cases: %v", ids)
 	}
@@ -179,61 +179,61 @@ func testCasesOfCustomer(t *testing.T, f *fixture) {
 	must(t, err)
 	c.Touch(base.Add(100 * time.Hour))
 	must(t, s.PutCase(f.ctx, c))
-	page, err := s.CasesOfCustomer(f.ctx, "cust-1", "", support.PageRequest{Limit: 1})
+	page, err := s.CasesOfCustomer(f.ctx, "cust-1", "", casework.PageRequest{Limit: 1})
 	must(t, err)
 	if got := caseIDs(page.Items); !slices.Equal(got, []string{c.ID}) || page.NextCursor == "" {
 		t.Fatalf("newest case %v (cursor %q), want %s", got, page.NextCursor, c.ID)
 	}
 
 	// A cursor of another list is refused.
-	other, err := s.CasesOfCustomer(f.ctx, "cust-2", "", support.PageRequest{Limit: 1})
+	other, err := s.CasesOfCustomer(f.ctx, "cust-2", "", casework.PageRequest{Limit: 1})
 	must(t, err)
-	_, err = s.CasesOfCustomer(f.ctx, "cust-1", "", support.PageRequest{Cursor: other.NextCursor})
-	WantCode(t, err, support.EValidation)
-	_, err = s.CasesOfCustomer(f.ctx, "cust-1", "", support.PageRequest{Cursor: "not a cursor"})
-	WantCode(t, err, support.EValidation)
+	_, err = s.CasesOfCustomer(f.ctx, "cust-1", "", casework.PageRequest{Cursor: other.NextCursor})
+	WantCode(t, err, casework.EValidation)
+	_, err = s.CasesOfCustomer(f.ctx, "cust-1", "", casework.PageRequest{Cursor: "not a cursor"})
+	WantCode(t, err, casework.EValidation)
 }
 
 func testCasesByStatus(t *testing.T, f *fixture) {
 	s := f.store
-	var cases []*support.Case
+	var cases []*casework.Case
 	for i := range 5 {
-		c := newCase(i, "cust-"+string(rune('a'+i%2)), support.CaseNew, base.Add(time.Duration(i)*time.Minute))
+		c := newCase(i, "cust-"+string(rune('a'+i%2)), casework.CaseNew, base.Add(time.Duration(i)*time.Minute))
 		must(t, s.PutCase(f.ctx, c))
 		cases = append(cases, c)
 	}
-	must(t, cases[3].MoveTo(support.CasePending, base.Add(time.Hour)))
+	must(t, cases[3].MoveTo(casework.CasePending, base.Add(time.Hour)))
 	must(t, s.PutCase(f.ctx, cases[3]))
 
-	page, err := s.CasesByStatus(f.ctx, support.CaseNew, support.PageRequest{Limit: 3})
+	page, err := s.CasesByStatus(f.ctx, casework.CaseNew, casework.PageRequest{Limit: 3})
 	must(t, err)
 	if got, want := caseIDs(page.Items), []string{idAt(4), idAt(2), idAt(1)}; !slices.Equal(got, want) || page.NextCursor == "" {
 		t.Fatalf("first page %v cursor %q, want %v and a cursor", got, page.NextCursor, want)
 	}
-	page, err = s.CasesByStatus(f.ctx, support.CaseNew, support.PageRequest{Limit: 3, Cursor: page.NextCursor})
+	page, err = s.CasesByStatus(f.ctx, casework.CaseNew, casework.PageRequest{Limit: 3, Cursor: page.NextCursor})
 	must(t, err)
 	if got, want := caseIDs(page.Items), []string{idAt(0)}; !slices.Equal(got, want) || page.NextCursor != "" {
 		t.Fatalf("second page %v cursor %q, want %v and no cursor", got, page.NextCursor, want)
 	}
-	page, err = s.CasesByStatus(f.ctx, support.CasePending, support.PageRequest{})
+	page, err = s.CasesByStatus(f.ctx, casework.CasePending, casework.PageRequest{})
 	must(t, err)
 	if got := caseIDs(page.Items); !slices.Equal(got, []string{idAt(3)}) {
 		t.Fatalf("pending %v", got)
 	}
-	_, err = s.CasesByStatus(f.ctx, "", support.PageRequest{})
-	WantCode(t, err, support.EValidation)
+	_, err = s.CasesByStatus(f.ctx, "", casework.PageRequest{})
+	WantCode(t, err, casework.EValidation)
 }
 
 func testDMCasePointer(t *testing.T, f *fixture) {
 	s := f.store
-	c1 := newCase(1, "cust-1", support.CaseOpen, base)
-	c2 := newCase(2, "cust-1", support.CaseNew, base)
-	c1.Channel, c2.Channel = support.ChannelDM, support.ChannelDM
+	c1 := newCase(1, "cust-1", casework.CaseOpen, base)
+	c2 := newCase(2, "cust-1", casework.CaseNew, base)
+	c1.Channel, c2.Channel = casework.ChannelDM, casework.ChannelDM
 	must(t, s.PutCase(f.ctx, c1))
 	must(t, s.PutCase(f.ctx, c2))
 
 	_, err := s.DMCase(f.ctx, "cust-1", "handle-1")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 	must(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c1.ID, ""))
 	got, err := s.DMCase(f.ctx, "cust-1", "handle-1")
 	must(t, err)
@@ -241,8 +241,8 @@ func testDMCasePointer(t *testing.T, f *fixture) {
 		t.Fatalf("DM case %s, want %s", got.ID, c1.ID)
 	}
 	// Someone else already pointed it somewhere: conflicts.
-	WantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, ""), support.EConflict)
-	WantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, idAt(77)), support.EConflict)
+	WantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, ""), casework.EConflict)
+	WantCode(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, idAt(77)), casework.EConflict)
 	// Replacing with the right previous case works.
 	must(t, s.SetDMCase(f.ctx, "cust-1", "handle-1", c2.ID, c1.ID))
 	got, err = s.DMCase(f.ctx, "cust-1", "handle-1")
@@ -252,32 +252,32 @@ func testDMCasePointer(t *testing.T, f *fixture) {
 	}
 	// Other pairs are separate.
 	_, err = s.DMCase(f.ctx, "cust-1", "handle-2")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 	// A pointer at a case that does not exist reads as none.
 	must(t, s.SetDMCase(f.ctx, "cust-2", "handle-1", idAt(55), ""))
 	_, err = s.DMCase(f.ctx, "cust-2", "handle-1")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 }
 
 func testDeleteCaseOnlyWhenUnchanged(t *testing.T, f *fixture) {
 	s := f.store
-	c := newCase(1, "cust-1", support.CaseNew, base)
+	c := newCase(1, "cust-1", casework.CaseNew, base)
 	must(t, s.PutCase(f.ctx, c))
-	WantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version+1), support.EConflict)
-	c.Status = support.CaseOpen
+	WantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version+1), casework.EConflict)
+	c.Status = casework.CaseOpen
 	must(t, s.PutCase(f.ctx, c))
-	WantCode(t, s.DeleteCase(f.ctx, c.ID, 1), support.EConflict) // changed since version 1
+	WantCode(t, s.DeleteCase(f.ctx, c.ID, 1), casework.EConflict) // changed since version 1
 	must(t, s.DeleteCase(f.ctx, c.ID, c.Version))
 	_, err := s.GetCase(f.ctx, c.ID)
-	WantCode(t, err, support.ENotFound)
-	WantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version), support.EConflict) // gone
+	WantCode(t, err, casework.ENotFound)
+	WantCode(t, s.DeleteCase(f.ctx, c.ID, c.Version), casework.EConflict) // gone
 }
 
 // TestUpdateCaseLosesNoUpdate runs the domain's own read-modify-write
-// (support.UpdateCase) from several writers at once against dynalite.
+// (casework.UpdateCase) from several writers at once against dynalite.
 func testUpdateCaseLosesNoUpdate(t *testing.T, f *fixture) {
 	s := f.store
-	c := newCase(2, "cust-1", support.CaseNew, base)
+	c := newCase(2, "cust-1", casework.CaseNew, base)
 	must(t, s.PutCase(f.ctx, c))
 	const writers = 4
 	var wg sync.WaitGroup
@@ -285,9 +285,9 @@ func testUpdateCaseLosesNoUpdate(t *testing.T, f *fixture) {
 		wg.Go(func() {
 			mine, err := s.GetCase(f.ctx, c.ID)
 			if err == nil {
-				_, err = support.UpdateCase(f.ctx, s, mine, func(cur *support.Case) (bool, error) {
+				_, err = casework.UpdateCase(f.ctx, s, mine, func(cur *casework.Case) (bool, error) {
 					if i == 0 {
-						if err := cur.MoveTo(support.CaseOpen, base); err != nil {
+						if err := cur.MoveTo(casework.CaseOpen, base); err != nil {
 							return false, err
 						}
 					}
@@ -303,7 +303,7 @@ func testUpdateCaseLosesNoUpdate(t *testing.T, f *fixture) {
 	wg.Wait()
 	got, err := s.GetCase(f.ctx, c.ID)
 	must(t, err)
-	if got.Status != support.CaseOpen || !got.LastActivityAt.Equal(base.Add(writers*time.Minute)) || got.Version != writers+1 {
+	if got.Status != casework.CaseOpen || !got.LastActivityAt.Equal(base.Add(writers*time.Minute)) || got.Version != writers+1 {
 		t.Errorf("after %d writers: status %s, activity %s, version %d", writers, got.Status, got.LastActivityAt, got.Version)
 	}
 }
@@ -315,15 +315,15 @@ func testRecentCases(t *testing.T, f *fixture) {
 	s := f.store
 	// Seven cases, activity i minutes after base (created out of order):
 	// 0, 3 and 6 new, 1 and 4 open, 2 and 5 closed.
-	statuses := []support.CaseStatus{support.CaseNew, support.CaseOpen, support.CaseClosed}
+	statuses := []casework.CaseStatus{casework.CaseNew, casework.CaseOpen, casework.CaseClosed}
 	for _, i := range []int{3, 0, 6, 1, 5, 2, 4} {
 		must(t, s.PutCase(f.ctx, newCase(i, "cust-1", statuses[i%3], base.Add(time.Duration(i)*time.Minute))))
 	}
-	read := func(sts []support.CaseStatus, after time.Time, limit int) (got []string, sizes []int) {
+	read := func(sts []casework.CaseStatus, after time.Time, limit int) (got []string, sizes []int) {
 		t.Helper()
 		cursor := ""
 		for range 10 {
-			page, err := s.RecentCases(f.ctx, sts, after, support.PageRequest{Limit: limit, Cursor: cursor})
+			page, err := s.RecentCases(f.ctx, sts, after, casework.PageRequest{Limit: limit, Cursor: cursor})
 			must(t, err)
 			got = append(got, caseIDs(page.Items)...)
 			sizes = append(sizes, len(page.Items))
@@ -334,7 +334,7 @@ func testRecentCases(t *testing.T, f *fixture) {
 		t.Fatal("pages never end")
 		return nil, nil
 	}
-	inbox := []support.CaseStatus{support.CaseNew, support.CaseOpen}
+	inbox := []casework.CaseStatus{casework.CaseNew, casework.CaseOpen}
 	got, sizes := read(inbox, time.Time{}, 2)
 	if want := []string{idAt(6), idAt(4), idAt(3), idAt(1), idAt(0)}; !slices.Equal(got, want) || !slices.Equal(sizes, []int{2, 2, 1}) {
 		t.Fatalf("new and open: %v in pages %v, want %v in 2,2,1", got, sizes, want)
@@ -363,14 +363,14 @@ func testRecentCases(t *testing.T, f *fixture) {
 		t.Fatalf("active after base+30m: %v, want %v", got, want)
 	}
 
-	_, err = s.RecentCases(f.ctx, nil, time.Time{}, support.PageRequest{})
-	WantCode(t, err, support.EValidation)
-	_, err = s.RecentCases(f.ctx, []support.CaseStatus{"lost"}, time.Time{}, support.PageRequest{})
-	WantCode(t, err, support.EValidation)
-	_, err = s.RecentCases(f.ctx, inbox, time.Time{}, support.PageRequest{Cursor: "not a cursor"})
-	WantCode(t, err, support.EValidation)
-	other, err := s.CasesByStatus(f.ctx, support.CaseClosed, support.PageRequest{Limit: 1})
+	_, err = s.RecentCases(f.ctx, nil, time.Time{}, casework.PageRequest{})
+	WantCode(t, err, casework.EValidation)
+	_, err = s.RecentCases(f.ctx, []casework.CaseStatus{"lost"}, time.Time{}, casework.PageRequest{})
+	WantCode(t, err, casework.EValidation)
+	_, err = s.RecentCases(f.ctx, inbox, time.Time{}, casework.PageRequest{Cursor: "not a cursor"})
+	WantCode(t, err, casework.EValidation)
+	other, err := s.CasesByStatus(f.ctx, casework.CaseClosed, casework.PageRequest{Limit: 1})
 	must(t, err)
-	_, err = s.RecentCases(f.ctx, inbox, time.Time{}, support.PageRequest{Cursor: other.NextCursor})
-	WantCode(t, err, support.EValidation)
+	_, err = s.RecentCases(f.ctx, inbox, time.Time{}, casework.PageRequest{Cursor: other.NextCursor})
+	WantCode(t, err, casework.EValidation)
 }

@@ -8,22 +8,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
-func newCustomer(i int, name string, emails, phones []string, handle, xid string) *support.Customer {
-	c := &support.Customer{
+func newCustomer(i int, name string, emails, phones []string, handle, xid string) *casework.Customer {
+	c := &casework.Customer{
 		ID: idAt(i), Name: name, Emails: emails, Phones: phones,
 		CreatedAt: base.Add(time.Duration(i) * time.Minute), UpdatedAt: base.Add(time.Duration(i) * time.Minute),
 	}
 	if handle != "" || xid != "" {
-		c.Twitter = &support.TwitterAccount{Handle: handle, XUserID: xid}
+		c.Twitter = &casework.TwitterAccount{Handle: handle, XUserID: xid}
 	}
 	c.Normalize()
 	return c
 }
 
-func ids(cs []support.Customer) []string {
+func ids(cs []casework.Customer) []string {
 	out := []string{}
 	for _, c := range cs {
 		out = append(out, c.ID)
@@ -48,25 +48,25 @@ func testCustomerPutGet(t *testing.T, f *fixture) {
 	// Creating it again is a conflict.
 	again := *c
 	again.Version = 0
-	WantCode(t, s.PutCustomer(f.ctx, &again), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, &again), casework.EConflict)
 
 	// A stale version loses and changes nothing.
 	c.Name = "Alice Jones"
 	must(t, s.PutCustomer(f.ctx, c))
 	stale := *got // version 1
 	stale.Name = "Alice Stale"
-	WantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, &stale), casework.EConflict)
 	got, err = s.GetCustomer(f.ctx, c.ID)
 	must(t, err)
 	if got.Name != "Alice Jones" || got.Version != 2 {
 		t.Fatalf("after a stale write: name %q version %d, want Alice Jones 2", got.Name, got.Version)
 	}
-	if page, err := s.CustomersByNamePrefix(f.ctx, "stale", support.PageRequest{}); err != nil || len(page.Items) != 0 {
+	if page, err := s.CustomersByNamePrefix(f.ctx, "stale", casework.PageRequest{}); err != nil || len(page.Items) != 0 {
 		t.Fatalf("the stale write's name is searchable: %v %v", ids(page.Items), err)
 	}
 
 	_, err = s.GetCustomer(f.ctx, idAt(999))
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 }
 
 func testCustomerSearch(t *testing.T, f *fixture) {
@@ -75,29 +75,29 @@ func testCustomerSearch(t *testing.T, f *fixture) {
 	bob := newCustomer(2, "Bob Smithers", []string{"bob@example.com"}, []string{"+44 20 7946 0000"}, "", "")
 	bob.PhoneKeys = []string{"+442079460000", "02079460000", "2079460000"} // as a GB deployment writes them
 	ali := newCustomer(3, "Ali Özdemir", []string{"ali@example.com"}, nil, "", "")
-	for _, c := range []*support.Customer{alice, bob, ali} {
+	for _, c := range []*casework.Customer{alice, bob, ali} {
 		must(t, s.PutCustomer(f.ctx, c))
 	}
 	tests := []struct {
 		name  string
-		find  func() ([]support.Customer, error)
+		find  func() ([]casework.Customer, error)
 		wants []string
 	}{
-		{"e-mail in another case", func() ([]support.Customer, error) { return s.CustomersByEmail(f.ctx, "ALICE@example.COM") }, []string{alice.ID}},
-		{"second e-mail", func() ([]support.Customer, error) { return s.CustomersByEmail(f.ctx, " a.smith@work.example ") }, []string{alice.ID}},
-		{"unknown e-mail", func() ([]support.Customer, error) { return s.CustomersByEmail(f.ctx, "carol@example.com") }, nil},
-		{"e-mail prefix is no match", func() ([]support.Customer, error) { return s.CustomersByEmail(f.ctx, "alice@") }, nil},
+		{"e-mail in another case", func() ([]casework.Customer, error) { return s.CustomersByEmail(f.ctx, "ALICE@example.COM") }, []string{alice.ID}},
+		{"second e-mail", func() ([]casework.Customer, error) { return s.CustomersByEmail(f.ctx, " a.smith@work.example ") }, []string{alice.ID}},
+		{"unknown e-mail", func() ([]casework.Customer, error) { return s.CustomersByEmail(f.ctx, "carol@example.com") }, nil},
+		{"e-mail prefix is no match", func() ([]casework.Customer, error) { return s.CustomersByEmail(f.ctx, "alice@") }, nil},
 		// Alice was written before phone keys: her phones' digits find her.
-		{"legacy phone digits", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "15550100001") }, []string{alice.ID}},
-		{"phone key", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "+442079460000") }, []string{bob.ID}},
-		{"another phone key", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "02079460000") }, []string{bob.ID}},
-		{"keys match exactly", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "442079460000") }, nil},
-		{"phone unknown", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "15550100002") }, nil},
-		{"phone empty", func() ([]support.Customer, error) { return s.CustomersByPhone(f.ctx, "") }, nil},
+		{"legacy phone digits", func() ([]casework.Customer, error) { return s.CustomersByPhone(f.ctx, "15550100001") }, []string{alice.ID}},
+		{"phone key", func() ([]casework.Customer, error) { return s.CustomersByPhone(f.ctx, "+442079460000") }, []string{bob.ID}},
+		{"another phone key", func() ([]casework.Customer, error) { return s.CustomersByPhone(f.ctx, "02079460000") }, []string{bob.ID}},
+		{"keys match exactly", func() ([]casework.Customer, error) { return s.CustomersByPhone(f.ctx, "442079460000") }, nil},
+		{"phone unknown", func() ([]casework.Customer, error) { return s.CustomersByPhone(f.ctx, "15550100002") }, nil},
+		{"phone empty", func() ([]casework.Customer, error) { return s.CustomersByPhone(f.ctx, "") }, nil},
 	}
-	prefix := func(p string) func() ([]support.Customer, error) {
-		return func() ([]support.Customer, error) {
-			page, err := s.CustomersByNamePrefix(f.ctx, p, support.PageRequest{})
+	prefix := func(p string) func() ([]casework.Customer, error) {
+		return func() ([]casework.Customer, error) {
+			page, err := s.CustomersByNamePrefix(f.ctx, p, casework.PageRequest{})
 			if page.NextCursor != "" {
 				t.Errorf("prefix %q: cursor on the only page", p)
 			}
@@ -106,7 +106,7 @@ func testCustomerSearch(t *testing.T, f *fixture) {
 	}
 	tests = append(tests, []struct {
 		name  string
-		find  func() ([]support.Customer, error)
+		find  func() ([]casework.Customer, error)
 		wants []string
 	}{
 		{"first name prefix", prefix("ali"), []string{ali.ID, alice.ID}}, // by word: "ali" < "alice"
@@ -146,7 +146,7 @@ func testCustomerChangedLookupsAreRemoved(t *testing.T, f *fixture) {
 	if got, err := s.CustomersByPhone(f.ctx, "15550100003"); err != nil || len(got) != 0 {
 		t.Fatalf("dropped phone still finds %v (%v)", ids(got), err)
 	}
-	page, err := s.CustomersByNamePrefix(f.ctx, "marv", support.PageRequest{})
+	page, err := s.CustomersByNamePrefix(f.ctx, "marv", casework.PageRequest{})
 	if err != nil || !slices.Equal(ids(page.Items), []string{c.ID}) {
 		t.Fatalf("new name word finds %v (%v)", ids(page.Items), err)
 	}
@@ -167,7 +167,7 @@ func testCustomerNamePrefixPages(t *testing.T, f *fixture) {
 			cursor := ""
 			pages := 0
 			for {
-				page, err := s.CustomersByNamePrefix(f.ctx, "jo", support.PageRequest{Limit: limit, Cursor: cursor})
+				page, err := s.CustomersByNamePrefix(f.ctx, "jo", casework.PageRequest{Limit: limit, Cursor: cursor})
 				must(t, err)
 				pages++
 				if limit > 0 && len(page.Items) > limit {
@@ -193,8 +193,8 @@ func testCustomerNamePrefixPages(t *testing.T, f *fixture) {
 		})
 	}
 	for _, bad := range []string{"%%%", "bm90IGpzb24", "eyJQSyI6IkNOQU1FI3giLCJTSyI6InphcCJ9"} {
-		_, err := s.CustomersByNamePrefix(f.ctx, "jo", support.PageRequest{Cursor: bad})
-		WantCode(t, err, support.EValidation)
+		_, err := s.CustomersByNamePrefix(f.ctx, "jo", casework.PageRequest{Cursor: bad})
+		WantCode(t, err, casework.EValidation)
 	}
 }
 
@@ -203,15 +203,15 @@ func testCustomerXUserIDIsUnique(t *testing.T, f *fixture) {
 	a := newCustomer(1, "Eve One", []string{"eve1@example.com"}, nil, "eve_one", "200")
 	must(t, s.PutCustomer(f.ctx, a))
 	b := newCustomer(2, "Frank Two", []string{"frank@example.com"}, nil, "frank_two", "200")
-	WantCode(t, s.PutCustomer(f.ctx, b), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, b), casework.EConflict)
 	// Nothing of b was written.
 	_, err := s.GetCustomer(f.ctx, b.ID)
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 	if found, err := s.CustomersByEmail(f.ctx, "frank@example.com"); err != nil || len(found) != 0 {
 		t.Fatalf("a refused customer's e-mail finds %v (%v)", ids(found), err)
 	}
 	_, err = s.CustomerByHandle(f.ctx, "frank_two")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 	got, err := s.CustomerByXUserID(f.ctx, "200")
 	must(t, err)
 	if got.ID != a.ID {
@@ -228,12 +228,12 @@ func testCustomerXUserIDIsUnique(t *testing.T, f *fixture) {
 		t.Fatalf("X user id 200 finds %s, want %s", got.ID, b.ID)
 	}
 	// And a cannot take it back.
-	a.Twitter = &support.TwitterAccount{Handle: "eve_one", XUserID: "200"}
-	WantCode(t, s.PutCustomer(f.ctx, a), support.EConflict)
+	a.Twitter = &casework.TwitterAccount{Handle: "eve_one", XUserID: "200"}
+	WantCode(t, s.PutCustomer(f.ctx, a), casework.EConflict)
 	_, err = s.CustomerByHandle(f.ctx, "eve_one")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 	_, err = s.CustomerByXUserID(f.ctx, "201")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 }
 
 func testCustomerByHandle(t *testing.T, f *fixture) {
@@ -249,8 +249,8 @@ func testCustomerByHandle(t *testing.T, f *fixture) {
 	}
 	// The handle belongs to one customer, whatever its case.
 	other := newCustomer(2, "Ivy Five", nil, nil, "hankFOUR", "401")
-	WantCode(t, s.PutCustomer(f.ctx, other), support.EConflict)
-	if _, err := s.CustomerByXUserID(f.ctx, "401"); support.ErrorCode(err) != support.ENotFound {
+	WantCode(t, s.PutCustomer(f.ctx, other), casework.EConflict)
+	if _, err := s.CustomerByXUserID(f.ctx, "401"); casework.ErrorCode(err) != casework.ENotFound {
 		t.Fatalf("a refused customer's X user id was kept: %v", err)
 	}
 
@@ -258,7 +258,7 @@ func testCustomerByHandle(t *testing.T, f *fixture) {
 	c.Twitter.Handle = "Hank_4"
 	must(t, s.PutCustomer(f.ctx, c))
 	_, err := s.CustomerByHandle(f.ctx, "hankfour")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 	got, err := s.CustomerByHandle(f.ctx, "HANK_4")
 	must(t, err)
 	if got.ID != c.ID {
@@ -266,7 +266,7 @@ func testCustomerByHandle(t *testing.T, f *fixture) {
 	}
 	must(t, s.PutCustomer(f.ctx, other))
 	_, err = s.CustomerByHandle(f.ctx, "")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 }
 
 // A customer is found by the X accounts an agent replaced on it, the
@@ -282,11 +282,11 @@ func testCustomerByFormerXUserID(t *testing.T, f *fixture) {
 		t.Fatalf("former 501 finds %+v", got)
 	}
 	_, err = s.CustomerByFormerXUserID(f.ctx, "502") // her current account is not a former one
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 	carol.FormerXUserIDs = nil
 	must(t, s.PutCustomer(f.ctx, carol))
 	_, err = s.CustomerByFormerXUserID(f.ctx, "501")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 }
 
 func testNotFound(t *testing.T, f *fixture) {
@@ -304,13 +304,13 @@ func testNotFound(t *testing.T, f *fixture) {
 		{"GetCase", func() error { _, err := s.GetCase(f.ctx, id); return err }},
 		{"DMCase", func() error { _, err := s.DMCase(f.ctx, id, id); return err }},
 		{"GetMessage", func() error { _, err := s.GetMessage(f.ctx, id, id); return err }},
-		{"MessageByXID", func() error { _, err := s.MessageByXID(f.ctx, support.KindTweet, "1"); return err }},
-		{"AddRetweet", func() error { _, err := s.AddRetweet(f.ctx, id, id, support.Retweet{HandleID: "h"}); return err }},
+		{"MessageByXID", func() error { _, err := s.MessageByXID(f.ctx, casework.KindTweet, "1"); return err }},
+		{"AddRetweet", func() error { _, err := s.AddRetweet(f.ctx, id, id, casework.Retweet{HandleID: "h"}); return err }},
 		{"RemoveRetweet", func() error { _, err := s.RemoveRetweet(f.ctx, id, id, "h"); return err }},
 		{"AddFavorite", func() error { _, err := s.AddFavorite(f.ctx, id, id, "h"); return err }},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) { WantCode(t, tt.call(), support.ENotFound) })
+		t.Run(tt.name, func(t *testing.T) { WantCode(t, tt.call(), casework.ENotFound) })
 	}
 }
 
@@ -328,10 +328,10 @@ func testCustomerConcurrentClaims(t *testing.T, f *fixture) {
 	wg.Wait()
 	var winners []string
 	for i, err := range errs {
-		switch support.ErrorCode(err) {
+		switch casework.ErrorCode(err) {
 		case "":
 			winners = append(winners, idAt(i))
-		case support.EConflict:
+		case casework.EConflict:
 		default:
 			t.Fatalf("racer %d: %v", i, err)
 		}
@@ -361,8 +361,8 @@ func testCustomerLostWriteReleasesClaims(t *testing.T, f *fixture) {
 	stale := *a
 	a.Name = "Kim Eight"
 	must(t, s.PutCustomer(f.ctx, a))
-	stale.Twitter = &support.TwitterAccount{Handle: "kim7", XUserID: "888"}
-	WantCode(t, s.PutCustomer(f.ctx, &stale), support.EConflict)
+	stale.Twitter = &casework.TwitterAccount{Handle: "kim7", XUserID: "888"}
+	WantCode(t, s.PutCustomer(f.ctx, &stale), casework.EConflict)
 	b := newCustomer(2, "Lee Nine", nil, nil, "kim7", "888")
 	must(t, s.PutCustomer(f.ctx, b))
 
@@ -371,7 +371,7 @@ func testCustomerLostWriteReleasesClaims(t *testing.T, f *fixture) {
 	must(t, s.PutCustomer(f.ctx, b))
 	staleB := *b
 	staleB.Version = 1
-	WantCode(t, s.PutCustomer(f.ctx, &staleB), support.EConflict)
+	WantCode(t, s.PutCustomer(f.ctx, &staleB), casework.EConflict)
 	got, err := s.CustomerByXUserID(f.ctx, "888")
 	must(t, err)
 	if got.ID != b.ID {

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 func testFollowEventsInAnyOrder(t *testing.T, f *fixture) {
@@ -48,7 +48,7 @@ func testFollowEventsInAnyOrder(t *testing.T, f *fixture) {
 			}
 			got, err := s.Follow(f.ctx, customer, handle)
 			must(t, err)
-			want := support.FollowState{
+			want := casework.FollowState{
 				CustomerID: customer, HandleID: handle,
 				CustomerFollowsBrand: tt.customerFollows, BrandFollowsCustomer: tt.brandFollows,
 				CustomerFollowsAt: tt.customerAt, BrandFollowsAt: tt.brandAt,
@@ -66,7 +66,7 @@ func testFollowEventsInAnyOrder(t *testing.T, f *fixture) {
 		})
 	}
 	_, err := s.SetCustomerFollowsBrand(f.ctx, "c", "h", true, time.Time{})
-	WantCode(t, err, support.EValidation)
+	WantCode(t, err, casework.EValidation)
 }
 
 func testFollowPendingAndList(t *testing.T, f *fixture) {
@@ -76,18 +76,18 @@ func testFollowPendingAndList(t *testing.T, f *fixture) {
 	// No record: the zero state, and clearing creates none.
 	got, err := s.Follow(f.ctx, customer, "h1")
 	must(t, err)
-	if got != (support.FollowState{CustomerID: customer, HandleID: "h1"}) {
+	if got != (casework.FollowState{CustomerID: customer, HandleID: "h1"}) {
 		t.Fatalf("zero state %+v", got)
 	}
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", "", support.Agent{}))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", "", casework.Agent{}))
 	list, err := s.FollowsOf(f.ctx, customer)
 	must(t, err)
 	if len(list) != 0 {
 		t.Fatalf("clearing made a record: %+v", list)
 	}
 
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionFollow, support.Agent{}))
-	if got, _ := s.Follow(f.ctx, customer, "h1"); got.Pending != support.ActionFollow {
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", casework.ActionFollow, casework.Agent{}))
+	if got, _ := s.Follow(f.ctx, customer, "h1"); got.Pending != casework.ActionFollow {
 		t.Fatalf("pending %q", got.Pending)
 	}
 	// X confirms: the brand now follows, and nothing is pending.
@@ -99,21 +99,21 @@ func testFollowPendingAndList(t *testing.T, f *fixture) {
 		t.Fatalf("after confirmation %+v (changed %v)", got, changed)
 	}
 	// An unfollow asked and then given up.
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionUnfollow, support.Agent{}))
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", "", support.Agent{}))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", casework.ActionUnfollow, casework.Agent{}))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", "", casework.Agent{}))
 	got, err = s.Follow(f.ctx, customer, "h1")
 	must(t, err)
 	if got.Pending != "" || !got.BrandFollowsCustomer {
 		t.Fatalf("after clearing %+v", got)
 	}
-	WantCode(t, s.SetFollowPending(f.ctx, customer, "h1", "block", support.Agent{}), support.EValidation)
+	WantCode(t, s.SetFollowPending(f.ctx, customer, "h1", "block", casework.Agent{}), casework.EValidation)
 
 	// A late (older) brand event changes nothing, not even pending.
-	must(t, s.SetFollowPending(f.ctx, customer, "h1", support.ActionUnfollow, support.Agent{}))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", casework.ActionUnfollow, casework.Agent{}))
 	changed, err = s.SetBrandFollowsCustomer(f.ctx, customer, "h1", false, base.Add(-time.Hour))
 	must(t, err)
 	got, _ = s.Follow(f.ctx, customer, "h1")
-	if changed || got.Pending != support.ActionUnfollow {
+	if changed || got.Pending != casework.ActionUnfollow {
 		t.Fatalf("a late event changed %v, pending %q", changed, got.Pending)
 	}
 
@@ -142,7 +142,7 @@ func testCustomerWroteByDM(t *testing.T, f *fixture) {
 	must(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", base)) // a late, older DM
 	got, err := s.Follow(f.ctx, customer, "h1")
 	must(t, err)
-	if !got.CustomerDMAt.Equal(base.Add(time.Minute)) || got.CustomerFollowsBrand || got.DMReason() != support.DMCustomerWroteByDM {
+	if !got.CustomerDMAt.Equal(base.Add(time.Minute)) || got.CustomerFollowsBrand || got.DMReason() != casework.DMCustomerWroteByDM {
 		t.Fatalf("after two DMs %+v (reason %q)", got, got.DMReason())
 	}
 	if _, err := s.SetCustomerFollowsBrand(f.ctx, customer, "h1", true, base); err != nil {
@@ -150,8 +150,8 @@ func testCustomerWroteByDM(t *testing.T, f *fixture) {
 	}
 	list, err := s.FollowsOf(f.ctx, customer)
 	must(t, err)
-	if len(list) != 1 || !list[0].CustomerDMAt.Equal(base.Add(time.Minute)) || list[0].DMReason() != support.DMCustomerFollows {
+	if len(list) != 1 || !list[0].CustomerDMAt.Equal(base.Add(time.Minute)) || list[0].DMReason() != casework.DMCustomerFollows {
 		t.Fatalf("follows %+v", list)
 	}
-	WantCode(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", time.Time{}), support.EValidation)
+	WantCode(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", time.Time{}), casework.EValidation)
 }

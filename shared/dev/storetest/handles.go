@@ -5,11 +5,11 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
-func newHandle(i int, screenName, xid string) *support.BrandHandle {
-	h := &support.BrandHandle{
+func newHandle(i int, screenName, xid string) *casework.BrandHandle {
+	h := &casework.BrandHandle{
 		ID: idAt(i), ScreenName: screenName, XUserID: xid,
 		CredentialsSecret: "twitter/" + screenName, CreatedAt: base, UpdatedAt: base,
 	}
@@ -20,10 +20,10 @@ func newHandle(i int, screenName, xid string) *support.BrandHandle {
 func testBrandHandles(t *testing.T, f *fixture) {
 	s := f.store
 	zeta, acme, beta := newHandle(1, "Zeta", "501"), newHandle(2, "@acme", "502"), newHandle(3, "Beta", "503")
-	beta.Subscriptions = &support.Subscriptions{Status: support.SubsFailed, Detail: "no webhook",
+	beta.Subscriptions = &casework.Subscriptions{Status: casework.SubsFailed, Detail: "no webhook",
 		EventTypes: []string{"dm.received", "follow.follow"}, UpdatedAt: base}
-	zeta.Subscriptions = &support.Subscriptions{} // no status: no state
-	for _, h := range []*support.BrandHandle{zeta, acme, beta} {
+	zeta.Subscriptions = &casework.Subscriptions{} // no status: no state
+	for _, h := range []*casework.BrandHandle{zeta, acme, beta} {
 		must(t, s.PutHandle(f.ctx, h))
 	}
 	// Brand handles and customers are separate: a customer may share an X user id with nobody but customers.
@@ -54,32 +54,32 @@ func testBrandHandles(t *testing.T, f *fixture) {
 
 	// An X user id belongs to one brand handle.
 	dup := newHandle(4, "AcmeToo", "502")
-	WantCode(t, s.PutHandle(f.ctx, dup), support.EConflict)
+	WantCode(t, s.PutHandle(f.ctx, dup), casework.EConflict)
 	_, err = s.GetHandle(f.ctx, dup.ID)
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 
 	// Disconnected, and then given a new X user id.
-	acme.Status = support.HandleDisconnected
+	acme.Status = casework.HandleDisconnected
 	acme.XUserID = "512"
 	must(t, s.PutHandle(f.ctx, acme))
 	_, err = s.HandleByXUserID(f.ctx, "502")
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 	got, err = s.HandleByXUserID(f.ctx, "512")
 	must(t, err)
-	if got.ID != acme.ID || got.Status != support.HandleDisconnected || got.Version != 2 {
+	if got.ID != acme.ID || got.Status != casework.HandleDisconnected || got.Version != 2 {
 		t.Fatalf("after update %+v", got)
 	}
 	must(t, s.PutHandle(f.ctx, dup)) // 502 is free now
 
 	stale := *zeta
 	stale.Version = 0
-	WantCode(t, s.PutHandle(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutHandle(f.ctx, &stale), casework.EConflict)
 	zeta.ScreenName = "ZetaSupport"
 	must(t, s.PutHandle(f.ctx, zeta))
 	stale = *zeta
 	stale.Version = 1
 	stale.ScreenName = "Stale"
-	WantCode(t, s.PutHandle(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutHandle(f.ctx, &stale), casework.EConflict)
 	got, err = s.GetHandle(f.ctx, zeta.ID)
 	must(t, err)
 	if got.ScreenName != "ZetaSupport" {
@@ -98,13 +98,13 @@ func testDeletedHandleFreesItsXUserID(t *testing.T, f *fixture) {
 	s := f.store
 	h := newHandle(1, "AcmeSupport", "601")
 	must(t, s.PutHandle(f.ctx, h))
-	WantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version+1), support.EConflict)
+	WantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version+1), casework.EConflict)
 	must(t, s.DeleteHandle(f.ctx, h.ID, h.Version))
 	_, err := s.GetHandle(f.ctx, h.ID)
-	WantCode(t, err, support.ENotFound)
+	WantCode(t, err, casework.ENotFound)
 	_, err = s.HandleByXUserID(f.ctx, "601")
-	WantCode(t, err, support.ENotFound)
-	WantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version), support.EConflict) // gone
+	WantCode(t, err, casework.ENotFound)
+	WantCode(t, s.DeleteHandle(f.ctx, h.ID, h.Version), casework.EConflict) // gone
 	again := newHandle(2, "AcmeSupport", "601")
 	must(t, s.PutHandle(f.ctx, again))
 	got, err := s.HandleByXUserID(f.ctx, "601")
@@ -115,5 +115,5 @@ func testDeletedHandleFreesItsXUserID(t *testing.T, f *fixture) {
 	if list, err := s.ListHandles(f.ctx); err != nil || len(list) != 1 {
 		t.Fatalf("handles %+v (%v)", list, err)
 	}
-	WantCode(t, s.PutHandle(f.ctx, &support.BrandHandle{}), support.EValidation)
+	WantCode(t, s.PutHandle(f.ctx, &casework.BrandHandle{}), casework.EValidation)
 }

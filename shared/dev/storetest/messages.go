@@ -9,19 +9,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
-func newMessage(i int, caseID string, kind support.MessageKind, xid string) *support.Message {
-	return &support.Message{
-		ID: idAt(i), CaseID: caseID, Direction: support.DirectionIn, Kind: kind,
-		Text: "hello", Status: support.StatusReceived, XID: xid,
-		Author:    support.Author{CustomerID: "cust-1", ScreenName: "alice"},
+func newMessage(i int, caseID string, kind casework.MessageKind, xid string) *casework.Message {
+	return &casework.Message{
+		ID: idAt(i), CaseID: caseID, Direction: casework.DirectionIn, Kind: kind,
+		Text: "hello", Status: casework.StatusReceived, XID: xid,
+		Author:    casework.Author{CustomerID: "cust-1", ScreenName: "alice"},
 		CreatedAt: base.Add(time.Duration(i) * time.Millisecond),
 	}
 }
 
-func messageIDs(ms []support.Message) []string {
+func messageIDs(ms []casework.Message) []string {
 	out := []string{}
 	for _, m := range ms {
 		out = append(out, m.ID)
@@ -34,19 +34,19 @@ func testMessagesOfCasePages(t *testing.T, f *fixture) {
 	caseID := idAt(1000)
 	var want []string
 	for _, i := range []int{3, 0, 6, 1, 5, 2, 4} { // written out of order
-		must(t, s.PutMessage(f.ctx, newMessage(i, caseID, support.KindTweet, "")))
+		must(t, s.PutMessage(f.ctx, newMessage(i, caseID, casework.KindTweet, "")))
 	}
 	for i := range 7 {
 		want = append(want, idAt(i))
 	}
-	must(t, s.PutMessage(f.ctx, newMessage(50, idAt(1001), support.KindTweet, ""))) // another case
-	must(t, s.PutCase(f.ctx, newCase(1000, "cust-1", support.CaseOpen, base)))      // same partition, not a message
+	must(t, s.PutMessage(f.ctx, newMessage(50, idAt(1001), casework.KindTweet, ""))) // another case
+	must(t, s.PutCase(f.ctx, newCase(1000, "cust-1", casework.CaseOpen, base)))      // same partition, not a message
 
 	var got []string
 	var sizes []int
 	cursor := ""
 	for {
-		page, err := s.MessagesOfCase(f.ctx, caseID, support.PageRequest{Limit: 3, Cursor: cursor})
+		page, err := s.MessagesOfCase(f.ctx, caseID, casework.PageRequest{Limit: 3, Cursor: cursor})
 		must(t, err)
 		got = append(got, messageIDs(page.Items)...)
 		sizes = append(sizes, len(page.Items))
@@ -63,26 +63,26 @@ func testMessagesOfCasePages(t *testing.T, f *fixture) {
 	}
 
 	// A list that ends exactly at a page's end has no cursor on that page.
-	page, err := s.MessagesOfCase(f.ctx, caseID, support.PageRequest{Limit: 7})
+	page, err := s.MessagesOfCase(f.ctx, caseID, casework.PageRequest{Limit: 7})
 	must(t, err)
 	if len(page.Items) != 7 || page.NextCursor != "" {
 		t.Fatalf("limit 7: %d items, cursor %q", len(page.Items), page.NextCursor)
 	}
-	page, err = s.MessagesOfCase(f.ctx, idAt(4242), support.PageRequest{})
+	page, err = s.MessagesOfCase(f.ctx, idAt(4242), casework.PageRequest{})
 	must(t, err)
 	if len(page.Items) != 0 || page.NextCursor != "" || page.Items == nil {
 		t.Fatalf("a case without messages: %+v", page)
 	}
 
-	first, err := s.MessagesOfCase(f.ctx, caseID, support.PageRequest{Limit: 1})
+	first, err := s.MessagesOfCase(f.ctx, caseID, casework.PageRequest{Limit: 1})
 	must(t, err)
-	otherCase, err := s.MessagesOfCase(f.ctx, idAt(1001), support.PageRequest{Limit: 1})
+	otherCase, err := s.MessagesOfCase(f.ctx, idAt(1001), casework.PageRequest{Limit: 1})
 	must(t, err)
 	if first.NextCursor == "" || otherCase.NextCursor != "" {
 		t.Fatalf("cursors %q %q", first.NextCursor, otherCase.NextCursor)
 	}
-	must(t, s.PutCase(f.ctx, newCase(1001, "cust-1", support.CaseOpen, base)))
-	foreign, err := s.CasesByStatus(f.ctx, support.CaseOpen, support.PageRequest{Limit: 1})
+	must(t, s.PutCase(f.ctx, newCase(1001, "cust-1", casework.CaseOpen, base)))
+	foreign, err := s.CasesByStatus(f.ctx, casework.CaseOpen, casework.PageRequest{Limit: 1})
 	must(t, err)
 	bad := map[string]string{
 		"another list's cursor": foreign.NextCursor,
@@ -96,8 +96,8 @@ func testMessagesOfCasePages(t *testing.T, f *fixture) {
 	}
 	for name, cursor := range bad {
 		t.Run(name, func(t *testing.T) {
-			_, err := s.MessagesOfCase(f.ctx, caseID, support.PageRequest{Cursor: cursor})
-			WantCode(t, err, support.EValidation)
+			_, err := s.MessagesOfCase(f.ctx, caseID, casework.PageRequest{Cursor: cursor})
+			WantCode(t, err, casework.EValidation)
 		})
 	}
 }
@@ -105,12 +105,12 @@ func testMessagesOfCasePages(t *testing.T, f *fixture) {
 func testMessagePutGet(t *testing.T, f *fixture) {
 	s := f.store
 	caseID := idAt(1000)
-	m := newMessage(1, caseID, support.KindTweet, "")
-	m.Direction, m.Status, m.Author = support.DirectionOut, support.StatusQueued, support.Author{HandleID: "h1", ScreenName: "AcmeSupport"}
+	m := newMessage(1, caseID, casework.KindTweet, "")
+	m.Direction, m.Status, m.Author = casework.DirectionOut, casework.StatusQueued, casework.Author{HandleID: "h1", ScreenName: "AcmeSupport"}
 	m.InReplyToMessageID, m.InReplyToXID = idAt(0), "900"
-	m.SentBy, m.AttemptedAt = support.Agent{ID: "sub-1", Email: "a@example.com"}, base.Add(time.Second)
-	m.URLs = []support.Link{{URL: "https://t.co/x", ExpandedURL: "https://example.com/x"}}
-	m.Media = []support.Media{{Key: "3_1", Type: "photo", URL: "https://pbs.twimg.com/1.jpg"}}
+	m.SentBy, m.AttemptedAt = casework.Agent{ID: "sub-1", Email: "a@example.com"}, base.Add(time.Second)
+	m.URLs = []casework.Link{{URL: "https://t.co/x", ExpandedURL: "https://example.com/x"}}
+	m.Media = []casework.Media{{Key: "3_1", Type: "photo", URL: "https://pbs.twimg.com/1.jpg"}}
 	must(t, s.PutMessage(f.ctx, m))
 	got, err := s.GetMessage(f.ctx, caseID, m.ID)
 	must(t, err)
@@ -119,14 +119,14 @@ func testMessagePutGet(t *testing.T, f *fixture) {
 	}
 
 	// It fails on X: an error, then a retry clears it again.
-	m.Status, m.Error = support.StatusFailed, &support.MessageError{Code: "187", Detail: "Status is a duplicate."}
+	m.Status, m.Error = casework.StatusFailed, &casework.MessageError{Code: "187", Detail: "Status is a duplicate."}
 	must(t, s.PutMessage(f.ctx, m))
 	got, err = s.GetMessage(f.ctx, caseID, m.ID)
 	must(t, err)
-	if !reflect.DeepEqual(got.Error, m.Error) || got.Status != support.StatusFailed {
+	if !reflect.DeepEqual(got.Error, m.Error) || got.Status != casework.StatusFailed {
 		t.Fatalf("error %+v status %s", got.Error, got.Status)
 	}
-	m.Status, m.Error = support.StatusSent, nil
+	m.Status, m.Error = casework.StatusSent, nil
 	m.XID, m.SentAt = "1001", base.Add(time.Minute)
 	must(t, s.PutMessage(f.ctx, m))
 	got, err = s.GetMessage(f.ctx, caseID, m.ID)
@@ -136,22 +136,22 @@ func testMessagePutGet(t *testing.T, f *fixture) {
 	}
 
 	// Found by X id, per kind.
-	byX, err := s.MessageByXID(f.ctx, support.KindTweet, "1001")
+	byX, err := s.MessageByXID(f.ctx, casework.KindTweet, "1001")
 	must(t, err)
 	if byX.ID != m.ID {
 		t.Fatalf("X id 1001 finds %s", byX.ID)
 	}
-	_, err = s.MessageByXID(f.ctx, support.KindDM, "1001")
-	WantCode(t, err, support.ENotFound)
+	_, err = s.MessageByXID(f.ctx, casework.KindDM, "1001")
+	WantCode(t, err, casework.ENotFound)
 
 	// Another message cannot have the same X id; a DM can (ids of different things).
-	other := newMessage(2, caseID, support.KindTweet, "1001")
-	WantCode(t, s.PutMessage(f.ctx, other), support.EConflict)
+	other := newMessage(2, caseID, casework.KindTweet, "1001")
+	WantCode(t, s.PutMessage(f.ctx, other), casework.EConflict)
 	_, err = s.GetMessage(f.ctx, caseID, other.ID)
-	WantCode(t, err, support.ENotFound)
-	dm := newMessage(3, idAt(1001), support.KindDM, "1001")
+	WantCode(t, err, casework.ENotFound)
+	dm := newMessage(3, idAt(1001), casework.KindDM, "1001")
 	must(t, s.PutMessage(f.ctx, dm))
-	byX, err = s.MessageByXID(f.ctx, support.KindDM, "1001")
+	byX, err = s.MessageByXID(f.ctx, casework.KindDM, "1001")
 	must(t, err)
 	if byX.ID != dm.ID || byX.CaseID != dm.CaseID {
 		t.Fatalf("DM X id 1001 finds %s of %s", byX.ID, byX.CaseID)
@@ -161,10 +161,10 @@ func testMessagePutGet(t *testing.T, f *fixture) {
 	stale := *got
 	stale.Text = "stale"
 	stale.Version = 2
-	WantCode(t, s.PutMessage(f.ctx, &stale), support.EConflict)
+	WantCode(t, s.PutMessage(f.ctx, &stale), casework.EConflict)
 	again := *m
 	again.Version = 0
-	WantCode(t, s.PutMessage(f.ctx, &again), support.EConflict)
+	WantCode(t, s.PutMessage(f.ctx, &again), casework.EConflict)
 	got, err = s.GetMessage(f.ctx, caseID, m.ID)
 	must(t, err)
 	if got.Text != "hello" || got.Version != 3 {
@@ -183,15 +183,15 @@ func testMessagePutGet(t *testing.T, f *fixture) {
 	// A changed X id moves the claim.
 	m.XID = "1002"
 	must(t, s.PutMessage(f.ctx, m))
-	_, err = s.MessageByXID(f.ctx, support.KindTweet, "1001")
-	WantCode(t, err, support.ENotFound)
+	_, err = s.MessageByXID(f.ctx, casework.KindTweet, "1001")
+	WantCode(t, err, casework.ENotFound)
 	must(t, s.PutMessage(f.ctx, other)) // now free
 }
 
 func testRetweetsAndFavorites(t *testing.T, f *fixture) {
 	s := f.store
 	caseID := idAt(1000)
-	m := newMessage(1, caseID, support.KindTweet, "2001")
+	m := newMessage(1, caseID, casework.KindTweet, "2001")
 	must(t, s.PutMessage(f.ctx, m))
 
 	steps := []struct {
@@ -199,9 +199,9 @@ func testRetweetsAndFavorites(t *testing.T, f *fixture) {
 		call func() (bool, error)
 		want bool
 	}{
-		{"retweet", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h1"}) }, true},
-		{"retweet again", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h1"}) }, false},
-		{"retweet by another handle", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h2"}) }, true},
+		{"retweet", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, casework.Retweet{HandleID: "h1"}) }, true},
+		{"retweet again", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, casework.Retweet{HandleID: "h1"}) }, false},
+		{"retweet by another handle", func() (bool, error) { return s.AddRetweet(f.ctx, caseID, m.ID, casework.Retweet{HandleID: "h2"}) }, true},
 		{"undo", func() (bool, error) { return s.RemoveRetweet(f.ctx, caseID, m.ID, "h1") }, true},
 		{"undo again", func() (bool, error) { return s.RemoveRetweet(f.ctx, caseID, m.ID, "h1") }, false},
 		{"undo one never made", func() (bool, error) { return s.RemoveRetweet(f.ctx, caseID, m.ID, "h3") }, false},
@@ -229,7 +229,7 @@ func testRetweetsAndFavorites(t *testing.T, f *fixture) {
 
 	// A write of the message from an older copy keeps the Retweets and
 	// hands them back.
-	m.Status = support.StatusReceived
+	m.Status = casework.StatusReceived
 	m.Text = "edited"
 	must(t, s.PutMessage(f.ctx, m))
 	if !slices.Equal(m.RetweetedBy, []string{"h2"}) || !slices.Equal(m.FavoritedBy, []string{"h1"}) {
@@ -241,16 +241,16 @@ func testRetweetsAndFavorites(t *testing.T, f *fixture) {
 		t.Fatalf("after put: %+v", got)
 	}
 
-	_, err = s.AddRetweet(f.ctx, caseID, idAt(77), support.Retweet{HandleID: "h1"})
-	WantCode(t, err, support.ENotFound)
-	_, err = s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: ""})
-	WantCode(t, err, support.EValidation)
+	_, err = s.AddRetweet(f.ctx, caseID, idAt(77), casework.Retweet{HandleID: "h1"})
+	WantCode(t, err, casework.ENotFound)
+	_, err = s.AddRetweet(f.ctx, caseID, m.ID, casework.Retweet{HandleID: ""})
+	WantCode(t, err, casework.EValidation)
 }
 
 // Ten brand handles Retweet one message at once: every Retweet is kept.
 func testConcurrentRetweets(t *testing.T, f *fixture) {
 	s := f.store
-	m := newMessage(1, idAt(1000), support.KindTweet, "3001")
+	m := newMessage(1, idAt(1000), casework.KindTweet, "3001")
 	must(t, s.PutMessage(f.ctx, m))
 	var wg sync.WaitGroup
 	var want []string
@@ -258,7 +258,7 @@ func testConcurrentRetweets(t *testing.T, f *fixture) {
 		h := fmt.Sprintf("h%02d", i)
 		want = append(want, h)
 		wg.Go(func() {
-			if added, err := s.AddRetweet(f.ctx, m.CaseID, m.ID, support.Retweet{HandleID: h}); err != nil || !added {
+			if added, err := s.AddRetweet(f.ctx, m.CaseID, m.ID, casework.Retweet{HandleID: h}); err != nil || !added {
 				t.Errorf("retweet by %s: %v %v", h, added, err)
 			}
 		})
@@ -276,13 +276,13 @@ func testRecentMessagesOfCaseNewestFirst(t *testing.T, f *fixture) {
 	s := f.store
 	caseID := idAt(2000)
 	for _, i := range []int{2, 0, 4, 1, 3} {
-		must(t, s.PutMessage(f.ctx, newMessage(i, caseID, support.KindTweet, "")))
+		must(t, s.PutMessage(f.ctx, newMessage(i, caseID, casework.KindTweet, "")))
 	}
-	must(t, s.PutCase(f.ctx, newCase(2000, "cust-1", support.CaseOpen, base))) // same partition, not a message
+	must(t, s.PutCase(f.ctx, newCase(2000, "cust-1", casework.CaseOpen, base))) // same partition, not a message
 	var got []string
 	cursor := ""
 	for range 5 {
-		page, err := s.RecentMessagesOfCase(f.ctx, caseID, support.PageRequest{Limit: 2, Cursor: cursor})
+		page, err := s.RecentMessagesOfCase(f.ctx, caseID, casework.PageRequest{Limit: 2, Cursor: cursor})
 		must(t, err)
 		got = append(got, messageIDs(page.Items)...)
 		if cursor = page.NextCursor; cursor == "" {
@@ -297,32 +297,32 @@ func testRecentMessagesOfCaseNewestFirst(t *testing.T, f *fixture) {
 func testRetweetLog(t *testing.T, f *fixture) {
 	s := f.store
 	caseID := "case-rtlog"
-	m := &support.Message{ID: idAt(501), CaseID: caseID, Direction: support.DirectionIn, Kind: support.KindTweet,
-		Status: support.StatusReceived, XID: "9501", Text: "hi", CreatedAt: time.Now().UTC()}
+	m := &casework.Message{ID: idAt(501), CaseID: caseID, Direction: casework.DirectionIn, Kind: casework.KindTweet,
+		Status: casework.StatusReceived, XID: "9501", Text: "hi", CreatedAt: time.Now().UTC()}
 	must(t, s.PutMessage(f.ctx, m))
-	agent := support.Agent{ID: "sub-1", Email: "a@example.com"}
+	agent := casework.Agent{ID: "sub-1", Email: "a@example.com"}
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	get := func() *support.Message {
+	get := func() *casework.Message {
 		t.Helper()
 		got, err := s.GetMessage(f.ctx, caseID, m.ID)
 		must(t, err)
 		return got
 	}
 
-	added, err := s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h1", By: agent, At: at})
+	added, err := s.AddRetweet(f.ctx, caseID, m.ID, casework.Retweet{HandleID: "h1", By: agent, At: at})
 	must(t, err)
-	if got := get(); !added || len(got.Retweets) != 1 || got.Retweets[0] != (support.Retweet{HandleID: "h1", By: agent, At: at}) {
+	if got := get(); !added || len(got.Retweets) != 1 || got.Retweets[0] != (casework.Retweet{HandleID: "h1", By: agent, At: at}) {
 		t.Errorf("after a Retweet: added %v, retweets %+v", added, got.Retweets)
 	}
 	// An update of the message keeps the log.
 	m = get()
-	m.Status = support.StatusReceived
+	m.Status = casework.StatusReceived
 	must(t, s.PutMessage(f.ctx, m))
 	if got := get(); len(got.Retweets) != 1 {
 		t.Errorf("after an update: %+v", got.Retweets)
 	}
 
-	refusal := support.RetweetRefusal{HandleID: "h1", Error: support.MessageError{Code: "x_forbidden", Detail: "You cannot Retweet this."}, At: at.Add(time.Minute)}
+	refusal := casework.RetweetRefusal{HandleID: "h1", Error: casework.MessageError{Code: "x_forbidden", Detail: "You cannot Retweet this."}, At: at.Add(time.Minute)}
 	removed, err := s.RefuseRetweet(f.ctx, caseID, m.ID, refusal)
 	must(t, err)
 	if got := get(); !removed || len(got.RetweetedBy) != 0 || len(got.Retweets) != 0 ||
@@ -331,7 +331,7 @@ func testRetweetLog(t *testing.T, f *fixture) {
 	}
 
 	// Retweeting again clears the refusal; undoing leaves neither.
-	_, err = s.AddRetweet(f.ctx, caseID, m.ID, support.Retweet{HandleID: "h1", By: agent, At: at.Add(time.Hour)})
+	_, err = s.AddRetweet(f.ctx, caseID, m.ID, casework.Retweet{HandleID: "h1", By: agent, At: at.Add(time.Hour)})
 	must(t, err)
 	if got := get(); len(got.RetweetRefusals) != 0 || len(got.Retweets) != 1 || !got.Retweets[0].At.Equal(at.Add(time.Hour)) {
 		t.Errorf("after a second Retweet: %+v %+v", got.Retweets, got.RetweetRefusals)

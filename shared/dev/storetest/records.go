@@ -5,13 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 func testIdempotencyKeys(t *testing.T, f *fixture) {
 	s := f.store
 	expires := f.clock.Now().Add(24 * time.Hour)
-	rec := support.IdempotencyRecord{Key: "agent|POST /v1/cases|k1", RequestHash: "h1", ExpiresAt: expires}
+	rec := casework.IdempotencyRecord{Key: "agent|POST /v1/cases|k1", RequestHash: "h1", ExpiresAt: expires}
 
 	existing, err := s.ReserveIdempotencyKey(f.ctx, rec)
 	must(t, err)
@@ -29,13 +29,13 @@ func testIdempotencyKeys(t *testing.T, f *fixture) {
 	body := []byte{'{', 0, 0xff, '}'}
 	rec.StatusCode, rec.Body = 201, body
 	must(t, s.CompleteIdempotencyKey(f.ctx, rec))
-	existing, err = s.ReserveIdempotencyKey(f.ctx, support.IdempotencyRecord{Key: rec.Key, RequestHash: "h2", ExpiresAt: expires})
+	existing, err = s.ReserveIdempotencyKey(f.ctx, casework.IdempotencyRecord{Key: rec.Key, RequestHash: "h2", ExpiresAt: expires})
 	must(t, err)
 	if existing == nil || !existing.Done || existing.StatusCode != 201 || !bytes.Equal(existing.Body, body) || existing.RequestHash != "h1" {
 		t.Fatalf("replay: %+v", existing)
 	}
 	// Another request cannot complete the key while it is held.
-	WantCode(t, s.CompleteIdempotencyKey(f.ctx, support.IdempotencyRecord{Key: rec.Key, RequestHash: "h2", ExpiresAt: expires}), support.EConflict)
+	WantCode(t, s.CompleteIdempotencyKey(f.ctx, casework.IdempotencyRecord{Key: rec.Key, RequestHash: "h2", ExpiresAt: expires}), casework.EConflict)
 
 	// Released, the key is free again.
 	must(t, s.ReleaseIdempotencyKey(f.ctx, rec.Key))
@@ -48,7 +48,7 @@ func testIdempotencyKeys(t *testing.T, f *fixture) {
 
 	// Expired, the record reads as missing and the key can be reserved again.
 	f.clock.Advance(24*time.Hour + time.Second)
-	rec2 := support.IdempotencyRecord{Key: rec.Key, RequestHash: "h3", ExpiresAt: f.clock.Now().Add(time.Hour)}
+	rec2 := casework.IdempotencyRecord{Key: rec.Key, RequestHash: "h3", ExpiresAt: f.clock.Now().Add(time.Hour)}
 	existing, err = s.ReserveIdempotencyKey(f.ctx, rec2)
 	must(t, err)
 	if existing != nil {
@@ -60,8 +60,8 @@ func testIdempotencyKeys(t *testing.T, f *fixture) {
 		t.Fatalf("new reservation: %+v", existing)
 	}
 
-	_, err = s.ReserveIdempotencyKey(f.ctx, support.IdempotencyRecord{Key: "k"})
-	WantCode(t, err, support.EValidation)
+	_, err = s.ReserveIdempotencyKey(f.ctx, casework.IdempotencyRecord{Key: "k"})
+	WantCode(t, err, casework.EValidation)
 }
 
 func testProcessedEvents(t *testing.T, f *fixture) {
@@ -98,14 +98,14 @@ func testProcessedEvents(t *testing.T, f *fixture) {
 		t.Fatal("an expired record blocks marking again")
 	}
 	_, err = s.MarkEventProcessed(f.ctx, "ev2", time.Time{})
-	WantCode(t, err, support.EValidation)
+	WantCode(t, err, casework.EValidation)
 }
 func testWorkLifecycle(t *testing.T, f *fixture) {
 	s := f.store
-	msg := support.Command{ID: "cmd-1", Kind: support.CmdTweet, HandleID: "h", CaseID: "c1", MessageID: "m1", CreatedAt: base}
-	follow := support.Command{ID: "cmd-2", Kind: support.CmdFollow, HandleID: "h", CustomerID: "u1", CreatedAt: base.Add(time.Minute)}
-	must(t, s.PutWork(f.ctx, support.Work{Command: follow, DueAt: follow.CreatedAt}))
-	must(t, s.PutWork(f.ctx, support.Work{Command: msg, DueAt: msg.CreatedAt}))
+	msg := casework.Command{ID: "cmd-1", Kind: casework.CmdTweet, HandleID: "h", CaseID: "c1", MessageID: "m1", CreatedAt: base}
+	follow := casework.Command{ID: "cmd-2", Kind: casework.CmdFollow, HandleID: "h", CustomerID: "u1", CreatedAt: base.Add(time.Minute)}
+	must(t, s.PutWork(f.ctx, casework.Work{Command: follow, DueAt: follow.CreatedAt}))
+	must(t, s.PutWork(f.ctx, casework.Work{Command: msg, DueAt: msg.CreatedAt}))
 
 	stale, err := s.StaleWork(f.ctx, base.Add(2*time.Minute))
 	must(t, err)
@@ -136,9 +136,9 @@ func testWorkLifecycle(t *testing.T, f *fixture) {
 	next := msg
 	next.ID = "cmd-3"
 	must(t, s.RequeueWork(f.ctx, msg.ID, next, base.Add(3*time.Hour)))
-	WantCode(t, s.RequeueWork(f.ctx, msg.ID, next, base.Add(3*time.Hour)), support.EConflict)
+	WantCode(t, s.RequeueWork(f.ctx, msg.ID, next, base.Add(3*time.Hour)), casework.EConflict)
 	_, err = s.NoteRetry(f.ctx, msg, base.Add(time.Hour), true, base)
-	WantCode(t, err, support.EConflict)
+	WantCode(t, err, casework.EConflict)
 	must(t, s.ResolveWork(f.ctx, msg)) // not its work any more: nothing happens
 	stale, err = s.StaleWork(f.ctx, base.Add(4*time.Hour))
 	must(t, err)
@@ -152,7 +152,7 @@ func testWorkLifecycle(t *testing.T, f *fixture) {
 	}
 
 	// A retry of work nobody recorded (queued before the work store existed) records it.
-	lone := support.Command{ID: "cmd-4", Kind: support.CmdRetweet, HandleID: "h", CaseID: "c1", MessageID: "m2"}
+	lone := casework.Command{ID: "cmd-4", Kind: casework.CmdRetweet, HandleID: "h", CaseID: "c1", MessageID: "m2"}
 	w, err = s.NoteRetry(f.ctx, lone, base, true, base)
 	must(t, err)
 	if w.Command != lone || w.Faults != 1 {
@@ -160,8 +160,8 @@ func testWorkLifecycle(t *testing.T, f *fixture) {
 	}
 }
 
-func must2(t *testing.T) func(support.Work, error) {
-	return func(_ support.Work, err error) { t.Helper(); must(t, err) }
+func must2(t *testing.T) func(casework.Work, error) {
+	return func(_ casework.Work, err error) { t.Helper(); must(t, err) }
 }
 
 // Records expire in whole seconds, as the table's TTL attribute keeps
@@ -169,7 +169,7 @@ func must2(t *testing.T) func(support.Work, error) {
 func testExpiryInWholeSeconds(t *testing.T, f *fixture) {
 	s := f.store
 	expires := f.clock.Now().Add(1500 * time.Millisecond)
-	rec := support.IdempotencyRecord{Key: "agent|POST /v1/cases|k2", RequestHash: "h1", ExpiresAt: expires}
+	rec := casework.IdempotencyRecord{Key: "agent|POST /v1/cases|k2", RequestHash: "h1", ExpiresAt: expires}
 	existing, err := s.ReserveIdempotencyKey(f.ctx, rec)
 	must(t, err)
 	first, err := s.MarkEventProcessed(f.ctx, "ev-sub-second", expires)
@@ -178,7 +178,7 @@ func testExpiryInWholeSeconds(t *testing.T, f *fixture) {
 		t.Fatalf("first reservation found %+v, first mark %v", existing, first)
 	}
 	f.clock.Advance(1999 * time.Millisecond) // past the exact expiry, inside its second
-	existing, err = s.ReserveIdempotencyKey(f.ctx, support.IdempotencyRecord{Key: rec.Key, RequestHash: "h2", ExpiresAt: expires.Add(time.Hour)})
+	existing, err = s.ReserveIdempotencyKey(f.ctx, casework.IdempotencyRecord{Key: rec.Key, RequestHash: "h2", ExpiresAt: expires.Add(time.Hour)})
 	must(t, err)
 	if existing == nil || existing.RequestHash != "h1" {
 		t.Fatalf("inside the expiry's second: %+v", existing)
@@ -187,7 +187,7 @@ func testExpiryInWholeSeconds(t *testing.T, f *fixture) {
 		t.Fatalf("event inside the expiry's second: %v %v", done, err)
 	}
 	f.clock.Advance(time.Millisecond) // the next second
-	existing, err = s.ReserveIdempotencyKey(f.ctx, support.IdempotencyRecord{Key: rec.Key, RequestHash: "h3", ExpiresAt: f.clock.Now().Add(time.Hour)})
+	existing, err = s.ReserveIdempotencyKey(f.ctx, casework.IdempotencyRecord{Key: rec.Key, RequestHash: "h3", ExpiresAt: f.clock.Now().Add(time.Hour)})
 	must(t, err)
 	if existing != nil {
 		t.Fatalf("after the expiry's second: %+v", existing)
@@ -197,7 +197,7 @@ func testExpiryInWholeSeconds(t *testing.T, f *fixture) {
 	}
 	// Completing an expired key of another request takes it over.
 	f.clock.Advance(2 * time.Hour)
-	must(t, s.CompleteIdempotencyKey(f.ctx, support.IdempotencyRecord{Key: rec.Key, RequestHash: "h4", StatusCode: 200, ExpiresAt: f.clock.Now().Add(time.Hour)}))
+	must(t, s.CompleteIdempotencyKey(f.ctx, casework.IdempotencyRecord{Key: rec.Key, RequestHash: "h4", StatusCode: 200, ExpiresAt: f.clock.Now().Add(time.Hour)}))
 	existing, err = s.ReserveIdempotencyKey(f.ctx, rec)
 	must(t, err)
 	if existing == nil || !existing.Done || existing.RequestHash != "h4" || existing.StatusCode != 200 || existing.Body != nil {

@@ -1,4 +1,4 @@
-// Package storetest is the one test suite of support.Store: every access
+// Package storetest is the one test suite of casework.Store: every access
 // pattern of the interface, its conditional writes and their errors, pages
 // and cursors, and the expiry of idempotency and event records. Each store
 // (the DynamoDB adapter on dynalite, the in-memory store) runs it from its
@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // Opener returns a new, empty store for one test, judging time by now.
-type Opener func(t *testing.T, now func() time.Time) support.Store
+type Opener func(t *testing.T, now func() time.Time) casework.Store
 
 // tests are the suite's tests, by name.
 var tests = []struct {
@@ -77,7 +77,7 @@ func Run(t *testing.T, open Opener) {
 // fixture is one test's store and the clock it judges expiry by.
 type fixture struct {
 	ctx   context.Context
-	store support.Store
+	store casework.Store
 	clock *Clock
 }
 
@@ -106,16 +106,16 @@ func (c *Clock) Advance(d time.Duration) {
 }
 
 // WantCode fails the test unless err carries the application error code
-// (and, for a code other than "" and internal, is a *support.Error).
+// (and, for a code other than "" and internal, is a *casework.Error).
 func WantCode(t *testing.T, err error, code string) {
 	t.Helper()
-	if got := support.ErrorCode(err); got != code {
+	if got := casework.ErrorCode(err); got != code {
 		t.Fatalf("error code = %q (%v), want %q", got, err, code)
 	}
-	if code != "" && code != support.EInternal {
-		var e *support.Error
+	if code != "" && code != casework.EInternal {
+		var e *casework.Error
 		if !errors.As(err, &e) {
-			t.Fatalf("error %v is not a *support.Error", err)
+			t.Fatalf("error %v is not a *casework.Error", err)
 		}
 	}
 }
@@ -133,7 +133,7 @@ var base = time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)
 // idAt returns the ULID of time base+i milliseconds, the same for the same
 // i (ids made with rising i sort in that order).
 func idAt(i int) string {
-	return support.DerivedID(base.Add(time.Duration(i)*time.Millisecond), fmt.Sprint(i))
+	return casework.DerivedID(base.Add(time.Duration(i)*time.Millisecond), fmt.Sprint(i))
 }
 
 func testPing(t *testing.T, f *fixture) {

@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // The X app's side of the X Activity API (XAA) and the V2 webhooks, as X
@@ -134,7 +134,7 @@ func (s *Sim) seedApp() {
 	hook := &webhookConfig{ID: s.ids.next(now), URL: s.opts.WebhookURL, Valid: true, CreatedAt: now}
 	s.app.webhooks = append(s.app.webhooks, hook)
 	for _, b := range sample.Brands {
-		for _, et := range support.SubscribedEventTypes {
+		for _, et := range casework.SubscribedEventTypes {
 			s.app.subs = append(s.app.subs, &subscription{ID: s.ids.next(now), EventType: et, UserID: b.XUserID,
 				Tag: "xsim", WebhookID: hook.ID, CreatedAt: now, UpdatedAt: now})
 		}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
-	"github.com/acme/twitter-cases/shared/support"
 )
 
 // newBareFixture is a simulator whose app has no webhook and no
@@ -234,7 +234,7 @@ func TestDeliveryNeedsTheSubscription(t *testing.T) {
 func TestSeededSubscriptions(t *testing.T) {
 	f := newFixture(t, Options{})
 	for _, b := range sample.Brands {
-		if got := f.sim.Subscriptions(b.XUserID); len(got) != len(support.SubscribedEventTypes) {
+		if got := f.sim.Subscriptions(b.XUserID); len(got) != len(casework.SubscribedEventTypes) {
 			t.Errorf("%s starts with %v", b.ScreenName, got)
 		}
 	}

@@ -83,7 +83,7 @@ type Options struct {
 	ConsumerSecret string
 	// WebhookURL, when set, is registered as the app's webhook from the
 	// start (valid) and the sample brand handles are subscribed on it to
-	// every event type the product uses (support.SubscribedEventTypes), so
+	// every event type the product uses (casework.SubscribedEventTypes), so
 	// their events reach it at once. Without it the app has no webhook and
 	// no subscription until it makes them through /2/webhooks and
 	// /2/activity/subscriptions, as the local run does.

@@ -2,7 +2,7 @@ package xsim
 
 import (
 	"fmt"
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 	"strconv"
 	"strings"
 )
@@ -66,7 +66,7 @@ func (s *Sim) hookFor(userID, kind string) *webhookConfig {
 	if _, hook := s.subscriptionFor(userID, kind); hook != nil {
 		return hook
 	}
-	_, hook := s.subscriptionFor(userID, support.SubscribedEventTypes...)
+	_, hook := s.subscriptionFor(userID, casework.SubscribedEventTypes...)
 	return hook
 }
 

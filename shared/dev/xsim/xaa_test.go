@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/activity"
-	"github.com/acme/twitter-cases/shared/support"
+	"github.com/acme/twitter-cases/shared/casework"
 )
 
 // xaaOnly returns the X Activity deliveries of one event type for one user.
@@ -21,7 +21,7 @@ func xaaOnly(ps []map[string]any, forUser, eventType string) []map[string]any {
 }
 
 // parsed runs a delivery through the product's parser.
-func parsed(t *testing.T, p map[string]any) []support.Event {
+func parsed(t *testing.T, p map[string]any) []casework.Event {
 	t.Helper()
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -83,7 +83,7 @@ func TestXAADeliveriesByDefault(t *testing.T) {
 		t.Errorf("dm %+v", d)
 	}
 	fol, unf := xaaOnly(ps, sup, "follow.follow"), xaaOnly(ps, sup, "follow.unfollow")
-	if len(fol) != 1 || len(unf) != 1 || parsed(t, fol[0])[0].Follow.Source.ScreenName != "bob_stranger" || parsed(t, unf[0])[0].Type != support.EventUnfollow {
+	if len(fol) != 1 || len(unf) != 1 || parsed(t, fol[0])[0].Follow.Source.ScreenName != "bob_stranger" || parsed(t, unf[0])[0].Type != casework.EventUnfollow {
 		t.Errorf("follows %s %s", mustJSON(t, fol), mustJSON(t, unf))
 	}
 	// Deletions: only the brand's own Post, as X Activity tells it.

@@ -1,0 +1,73 @@
+package casework
+
+import "time"
+
+// FollowState is who follows whom between one customer and one brand handle.
+type FollowState struct {
+	CustomerID string
+	HandleID   string
+	// BrandFollowsCustomer: the brand handle follows the customer on X.
+	BrandFollowsCustomer bool
+	// CustomerFollowsBrand: the customer follows the brand handle on X,
+	// which is what allows Direct Messages.
+	CustomerFollowsBrand bool
+	// Pending is a follow or unfollow the team asked for that X has not yet confirmed.
+	Pending FollowAction
+	// RequestedBy is the agent who last asked for a follow or unfollow,
+	// RequestedAction what they asked and RequestedAt when.
+	RequestedBy     Agent
+	RequestedAction FollowAction
+	RequestedAt     time.Time
+	// BrandFollowsAt and CustomerFollowsAt are the times of the events that
+	// set each direction, so an older event arriving late changes nothing.
+	BrandFollowsAt    time.Time
+	CustomerFollowsAt time.Time
+	// CustomerDMAt is when the customer last wrote to the brand handle by
+	// Direct Message (zero: never), which opens a conversation the brand
+	// handle may answer by DM.
+	CustomerDMAt time.Time
+}
+
+// DMReason says why a Direct Message from the brand handle to the customer
+// is allowed.
+type DMReason string
+
+// Why a DM is allowed (PRODUCT.md, "Reply in a case"). X lets an account
+// message anyone who follows it, and answer anyone who wrote to it: the
+// conversation a customer started stays open to the brand handle with no
+// time limit (X's 24-hour window only grants extra rate-limit allowance),
+// until the customer blocks the brand or leaves the conversation, which X
+// then refuses and the message records.
+const (
+	DMNotAllowed        DMReason = ""
+	DMCustomerFollows   DMReason = "customer_follows"
+	DMCustomerWroteByDM DMReason = "customer_wrote_by_dm"
+)
+
+// FollowAction is a follow or an unfollow.
+type FollowAction string
+
+// Follow actions.
+const (
+	ActionFollow   FollowAction = "follow"
+	ActionUnfollow FollowAction = "unfollow"
+)
+
+// DMReason says why the brand handle may send the customer a Direct
+// Message: the customer follows it, or has written to it by DM (a
+// conversation the customer started); DMNotAllowed otherwise.
+func (f FollowState) DMReason() DMReason {
+	switch {
+	case f.CustomerFollowsBrand:
+		return DMCustomerFollows
+	case !f.CustomerDMAt.IsZero():
+		return DMCustomerWroteByDM
+	}
+	return DMNotAllowed
+}
+
+// AllowsDM reports whether the brand handle may send the customer a Direct
+// Message (see DMReason).
+func (f FollowState) AllowsDM() bool {
+	return f.DMReason() != DMNotAllowed
+}

@@ -1,0 +1,59 @@
+package casework
+
+import (
+	"context"
+)
+
+// Follow has the brand handle follow the customer on X: it records the
+// pending follow and queues a follow command (queued true). X's answer
+// arrives later (the follow event clears the pending action). The customer
+// must have a Twitter handle. When the brand handle already follows the
+// customer and nothing is pending, it answers from that state and queues
+// nothing (queued false): a call to X that changes nothing still spends its
+// rate limit and its price. While a follow or unfollow is pending, asking
+// queues again (following on X is idempotent).
+func (s *Service) Follow(ctx context.Context, customerID, handleID string) (*BrandFollow, bool, error) {
+	return s.changeFollow(ctx, customerID, handleID, ActionFollow)
+}
+
+// Unfollow is Follow the other way round: nothing is queued when the brand
+// handle does not follow the customer and nothing is pending.
+func (s *Service) Unfollow(ctx context.Context, customerID, handleID string) (*BrandFollow, bool, error) {
+	return s.changeFollow(ctx, customerID, handleID, ActionUnfollow)
+}
+
+func (s *Service) changeFollow(ctx context.Context, customerID, handleID string, action FollowAction) (*BrandFollow, bool, error) {
+	cust, err := twitterCustomer(ctx, s.store, customerID)
+	if err != nil {
+		return nil, false, err
+	}
+	h, err := connectedHandle(ctx, s.store, handleID)
+	if err != nil {
+		return nil, false, err
+	}
+	current, err := s.store.Follow(ctx, cust.ID, h.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	if current.Pending == "" && current.BrandFollowsCustomer == (action == ActionFollow) {
+		return &BrandFollow{Handle: *h, State: current}, false, nil
+	}
+	now := s.clock()
+	kind := CmdFollow
+	if action == ActionUnfollow {
+		kind = CmdUnfollow
+	}
+	cmd := Command{ID: NewID(now), Kind: kind, HandleID: h.ID, CustomerID: cust.ID, CreatedAt: now}
+	if _, err := s.dispatch(ctx, cmd, string(action), func(ctx context.Context) (bool, error) {
+		return true, s.store.SetFollowPending(ctx, cust.ID, h.ID, action, agentOf(ctx))
+	}, func(ctx context.Context) error {
+		return s.store.SetFollowPending(ctx, cust.ID, h.ID, "", Agent{})
+	}); err != nil {
+		return nil, false, err
+	}
+	f, err := s.store.Follow(ctx, cust.ID, h.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	return &BrandFollow{Handle: *h, State: f}, true, nil
+}

@@ -1,0 +1,560 @@
+package casework
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/acme/twitter-cases/shared/twtext"
+)
+
+// EventRetention is how long the record of an applied X event (and of a
+// deletion that arrived before its Tweet) is kept: far longer than X retries
+// a delivery.
+const EventRetention = 7 * 24 * time.Hour
+
+// Inbound applies what arrives from X to cases, customers, brand handles and
+// follow state: the rules of PRODUCT.md's "What arrives from X".
+//
+// Every event is applied exactly once in effect: each step is idempotent on
+// its own (ids derived from X's ids, conditional writes), so a redelivery or
+// a crash half-way changes nothing the second time, and a processed-event
+// record skips repeats cheaply. Decisions where X's behaviour leaves a choice:
+//   - A reply whose parent is unknown (not yet arrived, or never in a case)
+//     starts its own case; a parent arriving later does not merge them.
+//   - A reply to a Tweet of a case joins that case only if its author is the
+//     case's customer; anyone else's reply starts a case of their own.
+//   - Retweets are not recorded; a quote Tweet is treated like a reply to
+//     the quoted Tweet (it joins that Tweet's case, or starts one).
+//   - A Direct Message joins the customer's DM case with the brand handle
+//     unless that case is closed (a resolved one reopens); after a closed
+//     one it starts a new case.
+//   - X users unknown to us become customers when they Tweet at, DM, follow
+//     or are followed by a brand handle (a follow is what later allows DMs);
+//     a known customer whose screen name changed on X gets the new handle
+//     (the old one kept as a previous handle). Screen names are taken as X
+//     sends them (older accounts have up to 20 characters); one X cannot
+//     give leaves the customer without a handle rather than the event lost.
+//   - X user ids are the identity: a screen name X has passed on to another
+//     account makes a customer of its own, and the customer who held it
+//     gives it up (see putCustomerFromX).
+//   - No brand handle is ever a customer. A Tweet or DM by any registered
+//     brand handle (not only the one a copy was delivered for) only
+//     confirms an outgoing message (it becomes sent); one that matches no
+//     message is left alone. Follows between brand handles are ignored.
+//   - X delivers a copy of an event per brand handle it concerns, under one
+//     event id; the result never depends on which copy comes first. A
+//     customer's Tweet addressing several brand handles makes one case, not
+//     one per brand handle: it joins the case of the Tweet it replies to,
+//     else starts a case with the brand handle it replies to, else the
+//     first brand handle it mentions (see addressedBrand). Agents may
+//     answer it from any brand handle.
+//   - A deletion records a tombstone before it looks for the Tweet's
+//     message, and a Tweet looks for the tombstone before and after it
+//     writes its message, so a deleted Tweet's text is gone whatever the
+//     interleaving; a deletion that arrives first keeps the Tweet out.
+//   - Favorites are recorded on a message of a case, by brand handle id or
+//     customer id; others are ignored.
+//   - A brand handle's change of @handle (X Activity only) renames it.
+//   - X Activity's follows, unfollows and handle changes carry no time:
+//     they are dated by when the webhook received them, so of two changes
+//     of one follow the later received wins (a duplicate delivery, same
+//     event_uuid, is skipped). Should that be wrong after a lost or
+//     reordered event, a DM X refuses for lack of a follow corrects it
+//     (the outbound worker).
+//   - Events carry the same ids in both of X's formats (the Tweet's or
+//     DM's id), so a Tweet delivered as AAA and as XAA, or as a mention and
+//     a reply, or replayed, is applied once.
+type Inbound struct {
+	store Store
+	now   func() time.Time
+	log   *slog.Logger
+}
+
+// NewInbound returns an Inbound writing to store; now and log may be nil.
+func NewInbound(store Store, now func() time.Time, log *slog.Logger) *Inbound {
+	if now == nil {
+		now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Inbound{store: store, now: now, log: log}
+}
+
+// Apply applies one event. An error means it should be tried again later.
+func (in *Inbound) Apply(ctx context.Context, ev Event) error {
+	done, err := in.store.EventProcessed(ctx, ev.ID)
+	if err != nil {
+		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+	}
+	if done {
+		in.log.DebugContext(ctx, "event already applied", "event", ev.ID)
+		return nil
+	}
+	brand, err := in.brandFor(ctx, ev)
+	if err != nil {
+		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+	}
+	switch ev.Type {
+	case EventTweet:
+		err = in.applyTweet(ctx, brand, ev.Tweet)
+	case EventDM:
+		err = in.applyDM(ctx, brand, ev.DM)
+	case EventFollow, EventUnfollow:
+		err = in.applyFollow(ctx, brand, ev.Follow, ev.Type == EventFollow, ev.At)
+	case EventTweetDelete:
+		err = in.applyDelete(ctx, ev.Delete, ev.At)
+	case EventFavorite:
+		err = in.applyFavorite(ctx, ev.Favorite)
+	case EventRevoke:
+		err = in.applyRevoke(ctx, brand)
+	case EventHandleRename:
+		err = in.applyRename(ctx, brand, ev.Rename)
+	default:
+		in.log.WarnContext(ctx, "event type not handled", "event", ev.ID, "type", ev.Type)
+	}
+	if err != nil {
+		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+	}
+	if _, err := in.store.MarkEventProcessed(ctx, ev.ID, in.now().Add(EventRetention)); err != nil {
+		return fmt.Errorf("inbound: mark %s applied: %w", ev.ID, err)
+	}
+	in.log.InfoContext(ctx, "event applied", "event", ev.ID, "type", ev.Type, "brand", brand.ScreenName)
+	return nil
+}
+
+// brandFor finds the subscribed brand handle the event was delivered for.
+// An unknown one is an error: the subscription and the deployment disagree,
+// and the message must end in the dead-letter queue, not vanish.
+func (in *Inbound) brandFor(ctx context.Context, ev Event) (*BrandHandle, error) {
+	h, err := in.store.HandleByXUserID(ctx, ev.ForUserID)
+	if ErrorCode(err) == ENotFound {
+		return nil, fmt.Errorf("no brand handle has X user id %q: %w", ev.ForUserID, err)
+	}
+	return h, err
+}
+
+func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *Tweet) error {
+	brands, err := in.brandsOf(ctx)
+	if err != nil {
+		return err
+	}
+	if brands.of(tw.Author.ID) != nil {
+		return in.confirmOutgoing(ctx, KindTweet, tw.ID, tw.CreatedAt)
+	}
+	if tw.RetweetOfID != "" {
+		return nil
+	}
+	parentXID := tw.InReplyToID
+	if parentXID == "" {
+		parentXID = tw.QuotedID
+	}
+	addressed := brands.addressedBrand(tw, brand)
+	if addressed == nil {
+		return nil // addressed to no brand handle
+	}
+	if known, err := in.store.MessageByXID(ctx, KindTweet, tw.ID); err == nil {
+		return in.honourTombstone(ctx, known)
+	} else if ErrorCode(err) != ENotFound {
+		return err
+	}
+	if deleted, err := in.store.EventProcessed(ctx, tombstone(tw.ID)); err != nil || deleted {
+		return err
+	}
+	cust, err := in.customerFor(ctx, tw.Author)
+	if err != nil {
+		return err
+	}
+	var c *Case
+	var parent *Message
+	if parentXID != "" {
+		parent, err = in.store.MessageByXID(ctx, KindTweet, parentXID)
+		if err != nil && ErrorCode(err) != ENotFound {
+			return err
+		}
+		if parent != nil {
+			pc, err := in.store.GetCase(ctx, parent.CaseID)
+			if err != nil && ErrorCode(err) != ENotFound {
+				return err
+			}
+			if pc != nil && pc.CustomerID == cust.ID {
+				c = pc
+			} else {
+				parent = nil
+			}
+		}
+	}
+	if c == nil {
+		if c, err = in.createCase(ctx, DerivedID(tw.CreatedAt, "case:tweet:"+tw.ID), cust.ID, addressed.ID, ChannelTweet, tw.CreatedAt); err != nil {
+			return err
+		}
+	}
+	m := &Message{
+		ID: DerivedID(tw.CreatedAt, "msg:tweet:"+tw.ID), CaseID: c.ID, Direction: DirectionIn, Kind: KindTweet,
+		Text: tw.Text, Status: StatusReceived, XID: tw.ID, InReplyToXID: parentXID,
+		Author: Author{CustomerID: cust.ID, ScreenName: tw.Author.ScreenName}, CreatedAt: tw.CreatedAt,
+	}
+	m.URLs, m.Media = slices.Clone(tw.URLs), slices.Clone(tw.Media)
+	if parent != nil {
+		m.InReplyToMessageID = parent.ID
+	}
+	if err := in.addMessage(ctx, c.ID, m, cust, addressed, xAccountOf(tw.Author)); err != nil {
+		return err
+	}
+	return in.honourTombstone(ctx, m)
+}
+
+func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *DM) error {
+	brands, err := in.brandsOf(ctx)
+	if err != nil {
+		return err
+	}
+	if brands.of(dm.Sender.ID) != nil {
+		return in.confirmOutgoing(ctx, KindDM, dm.ID, dm.CreatedAt)
+	}
+	brand := brands.of(dm.Recipient.ID)
+	if brand == nil {
+		return nil
+	}
+	if known, err := in.messageExists(ctx, KindDM, dm.ID); err != nil || known {
+		return err
+	}
+	cust, err := in.customerFor(ctx, dm.Sender)
+	if err != nil {
+		return err
+	}
+	c, err := in.dmCase(ctx, cust.ID, brand.ID, dm)
+	if err != nil {
+		return err
+	}
+	// The customer started (or continued) a conversation, which the brand
+	// handle may now answer by DM whether or not they follow it.
+	if err := in.store.SetCustomerWroteByDM(ctx, cust.ID, brand.ID, dm.CreatedAt); err != nil {
+		return err
+	}
+	m := &Message{
+		ID: DerivedID(dm.CreatedAt, "msg:dm:"+dm.ID), CaseID: c.ID, Direction: DirectionIn, Kind: KindDM,
+		Text: dm.Text, Status: StatusReceived, XID: dm.ID,
+		Author: Author{CustomerID: cust.ID, ScreenName: dm.Sender.ScreenName}, CreatedAt: dm.CreatedAt,
+	}
+	return in.addMessage(ctx, c.ID, m, cust, brand, xAccountOf(dm.Sender))
+}
+
+// dmCase returns the case a customer's DM to the brand handle joins,
+// starting one when there is none or the last one is closed. The case is
+// written before the pointer to it; a case that loses the race for the
+// pointer is removed again while it is still empty.
+func (in *Inbound) dmCase(ctx context.Context, customerID, handleID string, dm *DM) (*Case, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		current, err := in.store.DMCase(ctx, customerID, handleID)
+		if err != nil && ErrorCode(err) != ENotFound {
+			return nil, err
+		}
+		if current != nil && current.Status != CaseClosed && current.TalksTo(dm.Sender.ID) {
+			return current, nil
+		}
+		prev := ""
+		if current != nil {
+			prev = current.ID
+		}
+		c, err := in.createCase(ctx, DerivedID(dm.CreatedAt, "case:dm:"+dm.ID), customerID, handleID, ChannelDM, dm.CreatedAt)
+		if err != nil {
+			return nil, err
+		}
+		err = in.store.SetDMCase(ctx, customerID, handleID, c.ID, prev)
+		if err == nil {
+			return c, nil
+		}
+		if ErrorCode(err) != EConflict {
+			return nil, err
+		}
+		// The pointer moved. If it moved to this very case (the same DM being
+		// applied twice at once), join it; otherwise another DM won: drop our
+		// case while it is still untouched, and look again.
+		winner, err := in.store.DMCase(ctx, customerID, handleID)
+		if err != nil && ErrorCode(err) != ENotFound {
+			return nil, err
+		}
+		if winner != nil && winner.ID == c.ID {
+			return winner, nil
+		}
+		if err := in.store.DeleteCase(ctx, c.ID, c.Version); err != nil && ErrorCode(err) != EConflict {
+			return nil, err
+		}
+	}
+	return nil, Errorf(EConflict, "The DM case of customer %s kept changing.", customerID)
+}
+
+func (in *Inbound) applyFollow(ctx context.Context, _ *BrandHandle, f *FollowEvent, follows bool, at time.Time) error {
+	brands, err := in.brandsOf(ctx)
+	if err != nil {
+		return err
+	}
+	source, target := brands.of(f.Source.ID), brands.of(f.Target.ID)
+	switch {
+	case target != nil && source == nil:
+		cust, err := in.customerFor(ctx, f.Source)
+		if err != nil {
+			return err
+		}
+		_, err = in.store.SetCustomerFollowsBrand(ctx, cust.ID, target.ID, follows, at)
+		return err
+	case source != nil && target == nil:
+		cust, err := in.customerFor(ctx, f.Target)
+		if err != nil {
+			return err
+		}
+		_, err = in.store.SetBrandFollowsCustomer(ctx, cust.ID, source.ID, follows, at)
+		return err
+	}
+	return nil // between two brand handles, or concerning none
+}
+
+// applyDelete records the deletion (a tombstone) first and only then looks
+// for the Tweet's message, so a Tweet being applied at the same moment
+// either is found here or finds the tombstone after writing its message
+// (honourTombstone); the tombstone also keeps a Tweet still on its way out.
+func (in *Inbound) applyDelete(ctx context.Context, d *TweetDeletion, at time.Time) error {
+	if _, err := in.store.MarkEventProcessed(ctx, tombstone(d.TweetID), in.now().Add(EventRetention)); err != nil {
+		return err
+	}
+	m, err := in.store.MessageByXID(ctx, KindTweet, d.TweetID)
+	if ErrorCode(err) == ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return in.markDeleted(ctx, m, at)
+}
+
+// markDeleted removes the text of a message deleted on X at at, and from
+// its case's summary when it is the case's last message.
+func (in *Inbound) markDeleted(ctx context.Context, m *Message, at time.Time) error {
+	m, err := UpdateMessage(ctx, in.store, m, func(m *Message) bool {
+		if m.Deleted {
+			return false
+		}
+		m.MarkDeleted(at)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	c, err := in.store.GetCase(ctx, m.CaseID)
+	if err != nil {
+		return err
+	}
+	_, err = UpdateCase(ctx, in.store, c, func(c *Case) (bool, error) {
+		if lm := c.Summary.LastMessage; lm == nil || lm.ID != m.ID {
+			return false, nil
+		}
+		return c.NoteMessage(m), nil
+	})
+	return err
+}
+
+func (in *Inbound) applyFavorite(ctx context.Context, f *Favorite) error {
+	m, err := in.store.MessageByXID(ctx, KindTweet, f.TweetID)
+	if ErrorCode(err) == ENotFound {
+		return nil // not a Tweet of any case
+	}
+	if err != nil {
+		return err
+	}
+	by := ""
+	if h, err := in.store.HandleByXUserID(ctx, f.User.ID); err == nil {
+		by = h.ID
+	} else if ErrorCode(err) != ENotFound {
+		return err
+	} else if c, err := in.store.CustomerByXUserID(ctx, f.User.ID); err == nil {
+		by = c.ID
+	} else if ErrorCode(err) != ENotFound {
+		return err
+	}
+	if by == "" {
+		return nil
+	}
+	_, err = in.store.AddFavorite(ctx, m.CaseID, m.ID, by)
+	return err
+}
+
+func (in *Inbound) applyRevoke(ctx context.Context, brand *BrandHandle) error {
+	return DisconnectHandle(ctx, in.store, brand.ID, in.now())
+}
+
+// applyRename gives the brand handle the screen name X says it now has
+// (X Activity's profile.update.handle), so replies and the console show
+// the handle that reaches it. Renames carry no time: the last received
+// wins.
+func (in *Inbound) applyRename(ctx context.Context, brand *BrandHandle, r *HandleRename) error {
+	if r == nil || r.UserID != brand.XUserID || r.After == "" {
+		return nil
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		if brand.ScreenName == r.After {
+			return nil
+		}
+		old := brand.ScreenName
+		brand.ScreenName, brand.UpdatedAt = r.After, in.now()
+		err := in.store.PutHandle(ctx, brand)
+		if err == nil {
+			in.log.InfoContext(ctx, "brand handle renamed on X", "handle", brand.ID, "from", old, "to", r.After)
+			return nil
+		}
+		if ErrorCode(err) != EConflict {
+			return err
+		}
+		if brand, err = in.store.GetHandle(ctx, brand.ID); err != nil {
+			return err
+		}
+	}
+	return Errorf(EConflict, "The brand handle %s kept changing.", brand.ID)
+}
+
+// confirmOutgoing marks the outgoing message with this X id sent, if there is one.
+func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid string, at time.Time) error {
+	m, err := in.store.MessageByXID(ctx, kind, xid)
+	if ErrorCode(err) == ENotFound {
+		in.log.InfoContext(ctx, "own message matches no outgoing message", "kind", kind, "x_id", xid)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if m.Direction != DirectionOut {
+		return nil
+	}
+	_, err = UpdateMessage(ctx, in.store, m, func(m *Message) bool {
+		if m.Status == StatusSent {
+			return false
+		}
+		m.Status, m.Error = StatusSent, nil
+		if m.SentAt.IsZero() {
+			m.SentAt = at
+		}
+		return true
+	})
+	return err
+}
+
+// customerFor returns the customer with the X account, else the customer
+// an agent took it from (FormerXUserIDs), making one from what X says of
+// the user when there is neither.
+func (in *Inbound) customerFor(ctx context.Context, u XAccount) (*Customer, error) {
+	for attempt := 0; attempt < 3; attempt++ {
+		c, err := in.store.CustomerByXUserID(ctx, u.ID)
+		if err == nil {
+			in.followRename(ctx, c, u)
+			return c, nil
+		}
+		if ErrorCode(err) != ENotFound {
+			return nil, err
+		}
+		// An account an agent replaced on its customer is still theirs:
+		// its conversations are in that customer's cases.
+		if c, err := in.store.CustomerByFormerXUserID(ctx, u.ID); err == nil {
+			return c, nil
+		} else if ErrorCode(err) != ENotFound {
+			return nil, err
+		}
+		now := in.now()
+		c = &Customer{ID: NewID(now), Name: u.Name, CreatedAt: now, UpdatedAt: now, Twitter: xAccountOf(u)}
+		c.Normalize()
+		if c.Name == "" {
+			c.Name = cmp.Or(c.Twitter.Handle, "X user "+u.ID)
+		}
+		err = putCustomerFromX(ctx, in.store, c, now)
+		if ErrorCode(err) != EConflict {
+			return c, err
+		}
+		// Someone else made the customer at the same moment: read theirs.
+	}
+	return nil, Errorf(EConflict, "The customer for X user %s could not be created.", u.ID)
+}
+
+// followRename updates the customer's handle when X says the account now
+// has another screen name, so replies mention the name that reaches them.
+// It is best effort: a lost race or a handle still recorded for someone
+// else leaves the customer as it was, for the next event to try again.
+func (in *Inbound) followRename(ctx context.Context, c *Customer, u XAccount) {
+	acct := xAccountOf(u)
+	if acct.Handle == "" || c.Twitter == nil || c.Twitter.XUserID != u.ID || c.Twitter.Handle == acct.Handle {
+		return
+	}
+	before := *c
+	c.SetTwitter(acct)
+	c.UpdatedAt = in.now()
+	if err := putCustomerFromX(ctx, in.store, c, c.UpdatedAt); err != nil {
+		*c = before
+		in.log.WarnContext(ctx, "customer's new screen name not recorded", "customer", c.ID, "code", ErrorCode(err), "err", err)
+		return
+	}
+	in.log.InfoContext(ctx, "customer renamed on X", "customer", c.ID)
+}
+
+// createCase creates a case with a derived id, or returns the one a previous
+// attempt created.
+func (in *Inbound) createCase(ctx context.Context, id, customerID, handleID string, ch Channel, at time.Time) (*Case, error) {
+	now := in.now()
+	c := &Case{ID: id, CustomerID: customerID, HandleID: handleID, Channel: ch, Status: CaseNew,
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: at}
+	err := in.store.PutCase(ctx, c)
+	if ErrorCode(err) == EConflict {
+		return in.store.GetCase(ctx, id)
+	}
+	return c, err
+}
+
+// addMessage writes a customer's message (a repeat is a no-op) and records
+// the activity on its case, reopening a resolved or closed one, and the
+// message and the customer's name and handle on its summary; a case not
+// yet bound to an X account is bound to the author's (from).
+func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message, cust *Customer, brand *BrandHandle, from *TwitterAccount) error {
+	if err := in.store.PutMessage(ctx, m); err != nil && ErrorCode(err) != EConflict {
+		return err
+	}
+	c, err := in.store.GetCase(ctx, caseID)
+	if err != nil {
+		return err
+	}
+	_, err = UpdateCase(ctx, in.store, c, func(c *Case) (bool, error) {
+		before := *c
+		c.Reopen(in.now())
+		c.Touch(m.CreatedAt)
+		summarised := c.NoteParties(cust, brand)
+		summarised = c.NoteMessage(m) || summarised
+		bind := c.Account == nil && from != nil && from.XUserID != ""
+		if bind {
+			a := *from
+			c.Account = &a
+		}
+		return bind || summarised || c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt), nil
+	})
+	return err
+}
+
+func (in *Inbound) messageExists(ctx context.Context, kind MessageKind, xid string) (bool, error) {
+	_, err := in.store.MessageByXID(ctx, kind, xid)
+	switch ErrorCode(err) {
+	case "":
+		return true, nil
+	case ENotFound:
+		return false, nil
+	}
+	return false, err
+}
+
+// xAccountOf is the X account of a user as an event names it: the screen
+// name as X sends it, or none when X sent nothing usable (the customer is
+// still found by X user id, and an agent can add the handle).
+func xAccountOf(u XAccount) *TwitterAccount {
+	handle, _ := twtext.NormalizeXScreenName(u.ScreenName)
+	return &TwitterAccount{Handle: handle, XUserID: u.ID}
+}
+
+func tombstone(tweetID string) string { return "tombstone:tweet:" + tweetID }

@@ -1,0 +1,75 @@
+package casework
+
+import (
+	"context"
+)
+
+// X delivers one copy of an event for every subscribed brand handle it
+// concerns (a Tweet mentioning @AcmeSupport and @AcmeDeals comes twice),
+// and the copies share one event id: whichever is applied first is the
+// only one applied. So the rules below look at the parties of the event
+// and the registered brand handles, never at which brand handle a copy
+// was delivered for (except as the last resort of addressedBrand, where
+// only one copy exists).
+
+// brands are the registered brand handles, found by X user id.
+type brands map[string]*BrandHandle
+
+// brandsOf reads the registered brand handles. Calls: 1 Query.
+func (in *Inbound) brandsOf(ctx context.Context) (brands, error) {
+	hs, err := in.store.ListHandles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := make(brands, len(hs))
+	for i := range hs {
+		b[hs[i].XUserID] = &hs[i]
+	}
+	return b, nil
+}
+
+// of returns the brand handle with the X user id, or nil for anyone else.
+func (b brands) of(xUserID string) *BrandHandle {
+	if xUserID == "" {
+		return nil
+	}
+	return b[xUserID]
+}
+
+// addressedBrand is the brand handle a customer's Tweet starts a case with,
+// the same for every copy of it: the brand handle it replies to, else the
+// first brand handle it mentions (X lists mentions in text order), else —
+// for a quote of a brand handle's Tweet or a reply in a thread, which
+// address no brand handle by name and reach only the one they were
+// delivered for — delivered. It is nil when the Tweet addresses no brand
+// handle and replies to or quotes nothing.
+func (b brands) addressedBrand(tw *Tweet, delivered *BrandHandle) *BrandHandle {
+	if h := b.of(tw.InReplyToUserID); h != nil {
+		return h
+	}
+	for _, m := range tw.Mentions {
+		if h := b.of(m.ID); h != nil {
+			return h
+		}
+	}
+	if tw.InReplyToID != "" || tw.QuotedID != "" {
+		return delivered
+	}
+	return nil
+}
+
+// honourTombstone removes the text of a Tweet's message when the Tweet's
+// deletion has been recorded. Run after the message is written, it closes
+// the race with applyDelete, which records the tombstone before it looks
+// for the message: whichever runs second sees the other's write.
+// Calls: 1 GetItem, plus the message update when it was deleted.
+func (in *Inbound) honourTombstone(ctx context.Context, m *Message) error {
+	if m.Deleted {
+		return nil
+	}
+	deleted, err := in.store.EventProcessed(ctx, tombstone(m.XID))
+	if err != nil || !deleted {
+		return err
+	}
+	return in.markDeleted(ctx, m, in.now())
+}

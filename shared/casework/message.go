@@ -1,0 +1,153 @@
+package casework
+
+import (
+	"slices"
+	"time"
+)
+
+// Direction says who wrote a message.
+type Direction string
+
+// Message directions: from the customer, or from the team.
+const (
+	DirectionIn  Direction = "in"
+	DirectionOut Direction = "out"
+)
+
+// MessageKind says what a message is on X.
+type MessageKind string
+
+// Message kinds: a Tweet or a Direct Message.
+const (
+	KindTweet MessageKind = "tweet"
+	KindDM    MessageKind = "dm"
+)
+
+// DeliveryStatus is where a message stands with X.
+type DeliveryStatus string
+
+// Delivery statuses. An outgoing message is queued, then sending while the
+// worker talks to X, then sent or failed; a message from the customer is
+// received.
+const (
+	StatusQueued   DeliveryStatus = "queued"
+	StatusSending  DeliveryStatus = "sending"
+	StatusSent     DeliveryStatus = "sent"
+	StatusFailed   DeliveryStatus = "failed"
+	StatusReceived DeliveryStatus = "received"
+)
+
+// Message is one Tweet or Direct Message in a case.
+type Message struct {
+	ID        string
+	CaseID    string
+	Direction Direction
+	Kind      MessageKind
+	Text      string
+	Status    DeliveryStatus
+	// XID is the Tweet's or Direct Message event's id on X, once known.
+	XID string
+	// InReplyToMessageID is the message in the case this one answers.
+	InReplyToMessageID string
+	// InReplyToXID is the X id of the Tweet this one replies to, which may
+	// not (yet) be a message of any case.
+	InReplyToXID string
+	Author       Author
+	// SentBy is the agent who asked for an outgoing message; zero for a
+	// customer's message.
+	SentBy Agent
+	// RetweetedBy holds the ids of the brand handles that Retweeted this message.
+	RetweetedBy []string
+	// Retweets says, for the brand handles of RetweetedBy, which agent asked
+	// for each Retweet and when (none for a Retweet made on X directly).
+	Retweets []Retweet
+	// RetweetRefusals are the Retweets X refused, per brand handle that has
+	// not Retweeted it since.
+	RetweetRefusals []RetweetRefusal
+	// FavoritedBy holds the ids of the brand handles that liked this message.
+	FavoritedBy []string
+	// URLs are the links of a customer's Tweet: Text keeps X's t.co links
+	// as posted, each listed here with the address it leads to, for the
+	// console to show beside (or in place of) the short link.
+	URLs []Link
+	// Media are the attachments of a customer's Tweet, as X describes them.
+	Media   []Media
+	Error   *MessageError
+	Deleted bool
+	// Version counts the message's writes, for optimistic concurrency.
+	Version   int64
+	CreatedAt time.Time
+	SentAt    time.Time
+	DeletedAt time.Time
+	// AttemptedAt is when the outbound worker last started sending the
+	// message to X; while the status is sending, X may or may not have it.
+	AttemptedAt time.Time
+}
+
+// Link is one link of a Tweet: the t.co URL in its text and the address
+// its author wrote (X's entities.urls[].expanded_url).
+type Link struct {
+	URL         string
+	ExpandedURL string
+}
+
+// Media is one attachment of a Tweet: X's media key, its type (photo,
+// video, animated_gif) and, when X gives one, a URL of the image (a
+// video's preview image).
+type Media struct {
+	Key  string
+	Type string
+	URL  string
+}
+
+// Author is who wrote a message: a brand handle or a customer.
+type Author struct {
+	HandleID   string
+	CustomerID string
+	ScreenName string
+}
+
+// MessageError is X's reason for not delivering a message.
+type MessageError struct {
+	Code   string
+	Detail string
+}
+
+// MaxDMLength is X's limit on a Direct Message, in characters.
+const MaxDMLength = 10000
+
+// Retweetable reports why the message cannot be Retweeted, or nil if it can:
+// only a customer's Tweet that exists on X can be.
+func (m *Message) Retweetable() error {
+	switch {
+	case m.Kind != KindTweet:
+		return Errorf(ENotRetweetable, "Only Tweets can be Retweeted, not Direct Messages.")
+	case m.Direction != DirectionIn:
+		return Errorf(ENotRetweetable, "Only a customer's Tweets can be Retweeted.")
+	case m.Status == StatusFailed || m.XID == "":
+		return Errorf(ENotRetweetable, "This Tweet is not on X, so it cannot be Retweeted.")
+	case m.Deleted:
+		return Errorf(ENotRetweetable, "This Tweet was deleted.")
+	}
+	return nil
+}
+
+// onX reports whether the message is a Tweet on X that a mention can reply
+// to: it has its X id, was not deleted, and did not fail.
+func (m *Message) onX() bool {
+	return m.Kind == KindTweet && m.XID != "" && !m.Deleted && m.Status != StatusFailed
+}
+
+// RetweetedByHandle reports whether the brand handle has Retweeted the message.
+func (m *Message) RetweetedByHandle(handleID string) bool {
+	return slices.Contains(m.RetweetedBy, handleID)
+}
+
+// MarkDeleted removes the text of a message deleted on X (X's compliance
+// rule) and records when.
+func (m *Message) MarkDeleted(now time.Time) {
+	m.Text = ""
+	m.URLs, m.Media = nil, nil
+	m.Deleted = true
+	m.DeletedAt = now
+}
