@@ -11,11 +11,11 @@ import (
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/wire"
-	"github.com/acme/twitter-cases/shared/xwire"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Console declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Console, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xwire.XUsers, Credentials: xwire.Credentials})
+var handler = consoleapi.Function(functions.Console, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xsetup.XUsers, Credentials: xsetup.Credentials})

@@ -11,14 +11,14 @@ import (
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/phone"
 	"github.com/acme/twitter-cases/shared/wire"
-	"github.com/acme/twitter-cases/shared/xwire"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Customers declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Customers, consoleapi.Needs{XUsers: xwire.XUsers, Credentials: xwire.Credentials, Phones: phones})
+var handler = consoleapi.Function(functions.Customers, consoleapi.Needs{XUsers: xsetup.XUsers, Credentials: xsetup.Credentials, Phones: phones})
 
 // phones reads customers' phone numbers in the deployment's default region
 // into search keys.

@@ -14,7 +14,7 @@ import (
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/wire"
-	"github.com/acme/twitter-cases/shared/xwire"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 func main() { wire.ServeSQS(worker) }
@@ -30,7 +30,7 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	if err != nil {
 		return nil, err
 	}
-	x, err := xwire.X(xwire.Secrets(awsCfg), cfg)
+	x, err := xsetup.X(xsetup.Secrets(awsCfg), cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/xapi"
-	"github.com/acme/twitter-cases/shared/xwire"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 func main() {
@@ -66,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
-	x, err := xwire.X(xwire.Secrets(awsCfg), cfg)
+	x, err := xsetup.X(xsetup.Secrets(awsCfg), cfg)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,7 @@ import (
 // Function returns the build of a console API function's http.Handler, as
 // its main hands it to wire.ServeHTTP: the console service with the
 // dependencies needs builds and f's routes. The main names what it builds
-// (sqsqueue.Outbound, xwire.XUsers, xwire.Credentials), so that a function
+// (sqsqueue.Outbound, xsetup.XUsers, xsetup.Credentials), so that a function
 // links only those clients; they must be exactly what f's Access declares
 // (SendOutbound: Outbox; XApp with BrandHandles: XUsers; BrandHandles:
 // Credentials; Phones: Phones), or the build fails at init, naming the difference. The
@@ -53,8 +53,8 @@ func (n Needs) match(a functions.Access) error {
 		}
 	}
 	check("Outbox (sqsqueue.Outbound)", n.Outbox != nil, a.SendOutbound)
-	check("XUsers (xwire.XUsers)", n.XUsers != nil, a.XApp && a.BrandHandles)
-	check("Credentials (xwire.Credentials)", n.Credentials != nil, a.BrandHandles)
+	check("XUsers (xsetup.XUsers)", n.XUsers != nil, a.XApp && a.BrandHandles)
+	check("Credentials (xsetup.Credentials)", n.Credentials != nil, a.BrandHandles)
 	check("Phones (phone.New)", n.Phones != nil, a.Phones)
 	return errors.Join(errs...)
 }
@@ -67,10 +67,10 @@ type Needs struct {
 	// then refuses to queue.
 	Outbox func(awsCfg aws.Config, cfg config.Config) (casework.Outbox, error)
 	// XUsers builds the X lookup of routes that look accounts up on X
-	// (xwire.XUsers); nil for functions that never do.
+	// (xsetup.XUsers); nil for functions that never do.
 	XUsers func(awsCfg aws.Config, cfg config.Config, handles casework.HandleStore) (casework.XUsers, error)
 	// Credentials builds the check of brand handles' credentials secrets
-	// (xwire.Credentials); nil for functions that never register handles.
+	// (xsetup.Credentials); nil for functions that never register handles.
 	Credentials func(awsCfg aws.Config, cfg config.Config) (casework.Credentials, error)
 	// Phones builds the phone number reader of routes that write
 	// customers' phone numbers (phone.New in the default region: search

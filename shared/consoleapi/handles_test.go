@@ -6,7 +6,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/secrets"
-	"github.com/acme/twitter-cases/shared/xwire"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 func withCredentials(c casework.Credentials) func(*envConfig) {
@@ -21,7 +21,7 @@ func credentialsCheck() casework.Credentials {
 		"ok/Other":     []byte(`{"access_token":"t2","access_token_secret":"s2"}`),
 		"bad/AcmeNews": []byte(`{"access_token":"t"}`),
 	})
-	return xwire.CredentialsCheck{Secrets: secrets.NewCache(src)}
+	return xsetup.CredentialsCheck{Secrets: secrets.NewCache(src)}
 }
 
 type handleJSON struct {

@@ -3,7 +3,7 @@
 // configuration from what Lambda sets (AWSConfig), its handler built once at
 // init and handed to Lambda (through api-proxy for HTTP). It builds no
 // client itself, so a function links only the clients its main builds: the
-// store (dynamo.Open), the queues (sqsqueue), the X adapter (xwire), the
+// store (dynamo.Open), the queues (sqsqueue), the X adapter (xsetup), the
 // console service (consoleapi.Function). Nothing here does network I/O.
 package wire
 

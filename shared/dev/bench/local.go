@@ -33,7 +33,7 @@ import (
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/xapi"
-	"github.com/acme/twitter-cases/shared/xwire"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 // devToken is the bearer token the bench's console API accepts.
@@ -224,7 +224,7 @@ func (l *local) routes(store *dynamo.Store) (http.Handler, error) {
 	cached := handlecache.New(store, 0, nil)
 	svc := casework.NewService(casework.Deps{
 		Store: cached, Outbox: sqsqueue.New(l.sqsClient, l.urls[queues.Outbound.Name]),
-		XUsers: xwire.Lookup{X: l.x, Handles: cached}, TweetMaxLength: 280,
+		XUsers: xsetup.Lookup{X: l.x, Handles: cached}, TweetMaxLength: 280,
 	})
 	var apiRoutes []string
 	for _, f := range functions.All {

@@ -40,7 +40,7 @@ import (
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/xapi"
-	"github.com/acme/twitter-cases/shared/xwire"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 // Options configure a local run.
@@ -147,7 +147,7 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	cfg.XAPIBaseURL, cfg.XAppSecret = simURL, sample.AppSecret
 	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
-		XUsers: xwire.Lookup{X: x, Handles: store}, X: x, Credentials: xwire.CredentialsCheck{Secrets: cache},
+		XUsers: xsetup.Lookup{X: x, Handles: store}, X: x, Credentials: xsetup.CredentialsCheck{Secrets: cache},
 		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir, Phones: phones}
 
 	srv, serveErr, err := serve(ln, deps)

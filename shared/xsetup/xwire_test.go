@@ -1,4 +1,4 @@
-package xwire
+package xsetup
 
 import (
 	"context"

@@ -1,9 +1,9 @@
-// Package xwire builds a Lambda function's X adapter and the credentials it
+// Package xsetup builds a Lambda function's X adapter and the credentials it
 // reads, from the function's configuration: always Secrets Manager (the
 // local run and the tests build their own credentials source and hand it to
 // xapi, or serve it as a Secrets Manager stand-in). Nothing here does
 // network I/O.
-package xwire
+package xsetup
 
 import (
 	"context"
