@@ -146,31 +146,6 @@ type FollowStore interface {
 	SetFollowPending(ctx context.Context, customerID, handleID string, action FollowAction, by Agent) error
 }
 
-// IdempotencyRecord remembers the answer to a request sent with an
-// Idempotency-Key, until it expires.
-type IdempotencyRecord struct {
-	// Key is the scope (agent and route) and the client's key, joined.
-	Key string
-	// RequestHash tells a replay from a different request under the same key.
-	RequestHash string
-	// Done is false while the first request is still being answered.
-	Done       bool
-	StatusCode int
-	Body       []byte
-	ExpiresAt  time.Time
-}
-
-// IdempotencyStore keeps idempotency records; an expired record reads as missing.
-type IdempotencyStore interface {
-	// ReserveIdempotencyKey stores rec if no unexpired record has its key
-	// and returns nil; otherwise it returns the record already there.
-	ReserveIdempotencyKey(ctx context.Context, rec IdempotencyRecord) (*IdempotencyRecord, error)
-	// CompleteIdempotencyKey stores the answer of a reserved key.
-	CompleteIdempotencyKey(ctx context.Context, rec IdempotencyRecord) error
-	// ReleaseIdempotencyKey forgets a key whose request failed, so it can be retried.
-	ReleaseIdempotencyKey(ctx context.Context, key string) error
-}
-
 // EventStore remembers which X events were applied, until the records expire.
 type EventStore interface {
 	// MarkEventProcessed records the event id and reports whether this was
@@ -187,7 +162,6 @@ type Store interface {
 	CaseStore
 	MessageStore
 	FollowStore
-	IdempotencyStore
 	EventStore
 	WorkStore
 	// Ping checks that the store answers.

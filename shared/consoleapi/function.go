@@ -33,11 +33,11 @@ func Function(f functions.Function, needs Needs) func(ctx context.Context, cfg c
 		if err := needs.match(f.Access); err != nil {
 			return nil, fmt.Errorf("consoleapi: %s: %w", f.Name, err)
 		}
-		svc, store, err := consoleService(cfg, needs)
+		svc, records, err := consoleService(cfg, needs)
 		if err != nil {
 			return nil, fmt.Errorf("consoleapi: %s: %w", f.Name, err)
 		}
-		return Routes(svc, store, OptionsFrom(cfg), f.Routes)
+		return Routes(svc, records, OptionsFrom(cfg), f.Routes)
 	}
 }
 
@@ -82,12 +82,13 @@ type Needs struct {
 // consoleService builds the console service of a function and the store
 // under it, whose brand handles are kept for a few seconds (handlecache:
 // every route that acts on X reads one).
-func consoleService(cfg config.Config, needs Needs) (*casework.Service, casework.Store, error) {
+func consoleService(cfg config.Config, needs Needs) (*casework.Service, Records, error) {
 	awsCfg, err := wire.AWSConfig()
 	if err != nil {
 		return nil, nil, err
 	}
-	store := handlecache.New(dynamo.Open(awsCfg, cfg), 0, nil)
+	table := dynamo.Open(awsCfg, cfg)
+	store := handlecache.New(table, 0, nil)
 	var outbox casework.Outbox = noOutbox{}
 	if needs.Outbox != nil {
 		if outbox, err = needs.Outbox(awsCfg, cfg); err != nil {
@@ -113,7 +114,7 @@ func consoleService(cfg config.Config, needs Needs) (*casework.Service, casework
 		}
 	}
 	svc := casework.NewService(casework.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones, TweetMaxLength: cfg.TweetMaxLength})
-	return svc, store, nil
+	return svc, table, nil
 }
 
 // noOutbox stands for the outbound queue in a function whose routes never

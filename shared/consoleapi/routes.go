@@ -29,13 +29,21 @@ func OptionsFrom(cfg config.Config) Options {
 	return Options{DevToken: cfg.DevToken, AllowedOrigins: cfg.AllowedOrigins}
 }
 
+// Records is what the console API keeps beside the domain's store: the
+// answers to requests sent with an Idempotency-Key. Its Ping is the health
+// check's (the DynamoDB adapter keeps both in the one table).
+type Records interface {
+	httpapi.IdempotencyStore
+	httpapi.Pinger
+}
+
 // Routes returns the handler of the given console API routes ("METHOD
 // /path", as a functions.Function lists them): a function serves its
 // declared routes and no other, the local run every function's. A route
 // the package has no handler for is an error, so a declaration cannot
 // name a route nobody serves.
-func Routes(svc *casework.Service, store casework.Store, o Options, routes []string) (http.Handler, error) {
-	s := newServer(svc, store, o)
+func Routes(svc *casework.Service, records Records, o Options, routes []string) (http.Handler, error) {
+	s := newServer(svc, records, o)
 	handlers := s.routes()
 	mux := http.NewServeMux()
 	for _, r := range routes {
@@ -60,7 +68,7 @@ func identity(h http.Handler) http.Handler { return h }
 func (s *server) routes() map[string]http.Handler {
 	const retweet = "/v1/cases/{id}/messages/{message_id}/retweets/{handle_id}"
 	return map[string]http.Handler{
-		"GET /healthz": httpapi.Health(s.store),
+		"GET /healthz": httpapi.Health(s.records),
 
 		"GET /v1/handles":         s.agent(s.handleListHandles()),
 		"POST /v1/handles":        s.agent(s.handleRegisterHandle()),

@@ -10,24 +10,24 @@ import (
 
 // server holds the dependencies the handlers share.
 type server struct {
-	svc   *casework.Service
-	store casework.Store
-	opts  Options
+	svc     *casework.Service
+	records Records
+	opts    Options
 	// agent lets only an authenticated agent through.
 	agent func(http.Handler) http.Handler
 	// idempotent honours Idempotency-Key (after agent).
 	idempotent func(http.Handler) http.Handler
 }
 
-func newServer(svc *casework.Service, store casework.Store, o Options) *server {
-	if svc == nil || store == nil {
-		panic("consoleapi: a service and a store are required")
+func newServer(svc *casework.Service, records Records, o Options) *server {
+	if svc == nil || records == nil {
+		panic("consoleapi: a service and a record store are required")
 	}
 	authenticate := httpapi.Authenticate(o.DevToken)
 	return &server{
-		svc: svc, store: store, opts: o,
+		svc: svc, records: records, opts: o,
 		agent:      func(h http.Handler) http.Handler { return authenticate(pathIDs(h)) },
-		idempotent: httpapi.Idempotent(store, o.Clock),
+		idempotent: httpapi.Idempotent(records, o.Clock),
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/httpapi"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -62,7 +62,7 @@ func (s *Store) expired(expiresAt int64) bool { return expiresAt <= s.now().Unix
 // freeCondition lets a conditional put replace nothing but a missing or expired record.
 const freeCondition = "attribute_not_exists(#PK) OR #expires_at <= :now"
 
-func toIdemItem(rec casework.IdempotencyRecord) idemItem {
+func toIdemItem(rec httpapi.IdempotencyRecord) idemItem {
 	return idemItem{
 		PK: idemPK(rec.Key), SK: idemSK, Key: rec.Key, RequestHash: rec.RequestHash, Done: rec.Done,
 		StatusCode: rec.StatusCode, Body: rec.Body,
@@ -70,8 +70,8 @@ func toIdemItem(rec casework.IdempotencyRecord) idemItem {
 	}
 }
 
-func (it *idemItem) record() (*casework.IdempotencyRecord, error) {
-	rec := &casework.IdempotencyRecord{
+func (it *idemItem) record() (*httpapi.IdempotencyRecord, error) {
+	rec := &httpapi.IdempotencyRecord{
 		Key: it.Key, RequestHash: it.RequestHash, Done: it.Done, StatusCode: it.StatusCode, Body: it.Body,
 	}
 	if err := parseTimes(it.Expires, &rec.ExpiresAt); err != nil {
@@ -80,7 +80,7 @@ func (it *idemItem) record() (*casework.IdempotencyRecord, error) {
 	return rec, nil
 }
 
-func validIdem(rec casework.IdempotencyRecord) error {
+func validIdem(rec httpapi.IdempotencyRecord) error {
 	if rec.Key == "" {
 		return invalid("key", "An idempotency record needs a key.")
 	}
@@ -90,11 +90,14 @@ func validIdem(rec casework.IdempotencyRecord) error {
 	return nil
 }
 
+// Store keeps the console API's idempotency records beside casework.Store.
+var _ httpapi.IdempotencyStore = (*Store)(nil)
+
 // ReserveIdempotencyKey stores rec if no unexpired record has its key and
 // returns nil; otherwise it returns the record already there.
 // Calls: 1 PutItem, plus 1 GetItem when the key is taken (once more of
 // each if that record expired in between).
-func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec casework.IdempotencyRecord) (*casework.IdempotencyRecord, error) {
+func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec httpapi.IdempotencyRecord) (*httpapi.IdempotencyRecord, error) {
 	if err := validIdem(rec); err != nil {
 		return nil, fmt.Errorf("dynamo: reserve idempotency key: %w", err)
 	}
@@ -137,7 +140,7 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec casework.Idempote
 // CompleteIdempotencyKey stores the answer of a reserved key (as done); it
 // is EConflict when an unexpired record of a different request holds the
 // key. Calls: 1 PutItem.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, rec casework.IdempotencyRecord) error {
+func (s *Store) CompleteIdempotencyKey(ctx context.Context, rec httpapi.IdempotencyRecord) error {
 	if err := validIdem(rec); err != nil {
 		return fmt.Errorf("dynamo: complete idempotency key: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/storetest"
 	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/httpapi"
 	"github.com/acme/twitter-cases/shared/table"
 )
 
@@ -112,6 +113,9 @@ func TestStore(t *testing.T) {
 		s := dynamo.New(client, f.table, dynamo.WithClock(now))
 		dynamo.SetFilterChunk(s, 2)
 		return s
+	})
+	storetest.RunIdempotency(t, func(t *testing.T, now func() time.Time) httpapi.IdempotencyStore {
+		return dynamo.New(client, newFixture(t).table, dynamo.WithClock(now))
 	})
 }
 

@@ -58,7 +58,7 @@ const (
 //
 // Requests without the header pass through untouched. It must run after
 // Authenticate (the agent scopes the key).
-func Idempotent(store casework.IdempotencyStore, now func() time.Time) func(http.Handler) http.Handler {
+func Idempotent(store IdempotencyStore, now func() time.Time) func(http.Handler) http.Handler {
 	if now == nil {
 		now = time.Now
 	}
@@ -95,20 +95,20 @@ func Idempotent(store casework.IdempotencyStore, now func() time.Time) func(http
 // keyedRequest checks the request's one Idempotency-Key, reads its body
 // and returns the record that reserves the key (in progress, for
 // InProgressTTL) and the body.
-func keyedRequest(w http.ResponseWriter, r *http.Request, now time.Time) (casework.IdempotencyRecord, []byte, error) {
+func keyedRequest(w http.ResponseWriter, r *http.Request, now time.Time) (IdempotencyRecord, []byte, error) {
 	values := r.Header.Values(IdempotencyHeader)
 	if len(values) > 1 || !validIdempotencyKey(values[0]) {
-		return casework.IdempotencyRecord{}, nil, invalidIdempotencyKey
+		return IdempotencyRecord{}, nil, invalidIdempotencyKey
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			return casework.IdempotencyRecord{}, nil, casework.Errorf(EPayloadTooLarge, "The body is larger than %d bytes.", tooLarge.Limit)
+			return IdempotencyRecord{}, nil, casework.Errorf(EPayloadTooLarge, "The body is larger than %d bytes.", tooLarge.Limit)
 		}
-		return casework.IdempotencyRecord{}, nil, casework.Errorf(EInvalidJSON, "The body could not be read.")
+		return IdempotencyRecord{}, nil, casework.Errorf(EInvalidJSON, "The body could not be read.")
 	}
-	return casework.IdempotencyRecord{
+	return IdempotencyRecord{
 		Key:         idempotencyScope(r, values[0]),
 		RequestHash: requestHash(body),
 		ExpiresAt:   now.Add(InProgressTTL).UTC(),
@@ -118,7 +118,7 @@ func keyedRequest(w http.ResponseWriter, r *http.Request, now time.Time) (casewo
 // settle records what became of a reserved key once its request was
 // answered: an answer a retry could change (5xx, 409, 429) releases the
 // key, any other is kept for IdempotencyTTL to be replayed.
-func settle(ctx context.Context, store casework.IdempotencyStore, rec casework.IdempotencyRecord, out *recorder, now time.Time) {
+func settle(ctx context.Context, store IdempotencyStore, rec IdempotencyRecord, out *recorder, now time.Time) {
 	ctx = context.WithoutCancel(ctx)
 	var err error
 	if out.status >= 500 || out.status == http.StatusConflict || out.status == http.StatusTooManyRequests {
@@ -187,7 +187,7 @@ func canonicalJSON(body []byte) ([]byte, bool) {
 }
 
 // replay answers a repeat of a request whose key is already reserved.
-func replay(w http.ResponseWriter, r *http.Request, rec casework.IdempotencyRecord, existing *casework.IdempotencyRecord, body []byte) {
+func replay(w http.ResponseWriter, r *http.Request, rec IdempotencyRecord, existing *IdempotencyRecord, body []byte) {
 	switch {
 	case existing.RequestHash != rec.RequestHash && existing.RequestHash != rawHash(body):
 		WriteError(w, r, casework.Errorf(EIdempotencyKeyReused,

@@ -127,11 +127,11 @@ func TestCORSWildcard(t *testing.T) {
 // memIdem is an in-memory IdempotencyStore.
 type memIdem struct {
 	mu   sync.Mutex
-	recs map[string]casework.IdempotencyRecord
+	recs map[string]IdempotencyRecord
 	fail error
 }
 
-func (m *memIdem) ReserveIdempotencyKey(_ context.Context, rec casework.IdempotencyRecord) (*casework.IdempotencyRecord, error) {
+func (m *memIdem) ReserveIdempotencyKey(_ context.Context, rec IdempotencyRecord) (*IdempotencyRecord, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail != nil {
@@ -144,7 +144,7 @@ func (m *memIdem) ReserveIdempotencyKey(_ context.Context, rec casework.Idempote
 	return nil, nil
 }
 
-func (m *memIdem) CompleteIdempotencyKey(_ context.Context, rec casework.IdempotencyRecord) error {
+func (m *memIdem) CompleteIdempotencyKey(_ context.Context, rec IdempotencyRecord) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.recs[rec.Key] = rec
@@ -159,7 +159,7 @@ func (m *memIdem) ReleaseIdempotencyKey(_ context.Context, key string) error {
 }
 
 func TestIdempotent(t *testing.T) {
-	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]IdempotencyRecord{}}
 	calls := 0
 	status := 201
 	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -258,7 +258,7 @@ func TestIdempotent(t *testing.T) {
 // TestIdempotencyKeyHeaderTwice: two Idempotency-Key headers (which API
 // Gateway joins with a comma) are refused, not one of them picked.
 func TestIdempotencyKeyHeaderTwice(t *testing.T) {
-	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]IdempotencyRecord{}}
 	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Error("the handler ran")
 	})))
@@ -277,7 +277,7 @@ func TestIdempotencyKeyHeaderTwice(t *testing.T) {
 // way (members in another order, other spacing) is a repeat; another value
 // is not.
 func TestIdempotencyComparesTheDecodedRequest(t *testing.T) {
-	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]IdempotencyRecord{}}
 	calls := 0
 	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls++
@@ -322,7 +322,7 @@ func TestIdempotencyComparesTheDecodedRequest(t *testing.T) {
 // TestIdempotencyRecordsHashedAsBytes: a record written when bodies were
 // compared byte for byte still replays the same bytes.
 func TestIdempotencyRecordsHashedAsBytes(t *testing.T) {
-	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]IdempotencyRecord{}}
 	h := Authenticate("dev")(Idempotent(store, nil)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t.Error("the handler ran")
 	})))
@@ -333,7 +333,7 @@ func TestIdempotencyRecordsHashedAsBytes(t *testing.T) {
 	w := httptest.NewRecorder()
 	// Write the old record under the scope the request will have.
 	Authenticate("dev")(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		store.recs[idempotencyScope(r, "old-key")] = casework.IdempotencyRecord{Key: idempotencyScope(r, "old-key"),
+		store.recs[idempotencyScope(r, "old-key")] = IdempotencyRecord{Key: idempotencyScope(r, "old-key"),
 			RequestHash: rawHash([]byte(body)), Done: true, StatusCode: 201, Body: []byte(`{"old":true}`)}
 	})).ServeHTTP(httptest.NewRecorder(), r.Clone(r.Context()))
 	h.ServeHTTP(w, r)
@@ -358,7 +358,7 @@ func TestIdempotencyKeysAreScopedToTheAgent(t *testing.T) {
 // (so a request whose function died frees it soon) and kept a day once
 // answered.
 func TestIdempotentExpiry(t *testing.T) {
-	store := &memIdem{recs: map[string]casework.IdempotencyRecord{}}
+	store := &memIdem{recs: map[string]IdempotencyRecord{}}
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	var during time.Time
 	h := Authenticate("dev")(Idempotent(store, func() time.Time { return now })(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

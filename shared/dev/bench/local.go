@@ -232,7 +232,7 @@ func (l *local) routes(store *dynamo.Store) (http.Handler, error) {
 			apiRoutes = append(apiRoutes, f.Routes...)
 		}
 	}
-	api, err := consoleapi.Routes(svc, cached, consoleapi.Options{DevToken: devToken}, apiRoutes)
+	api, err := consoleapi.Routes(svc, store, consoleapi.Options{DevToken: devToken}, apiRoutes)
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}

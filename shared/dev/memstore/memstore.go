@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/httpapi"
 )
 
 // Store keeps everything the product keeps, in memory.
@@ -34,7 +35,7 @@ type Store struct {
 	dmCases   map[pair]string // customer and brand handle → case id
 	messages  map[string]map[string]*storedMessage
 	follows   map[pair]*casework.FollowState
-	idem      map[string]*casework.IdempotencyRecord
+	idem      map[string]*httpapi.IdempotencyRecord
 	events    map[string]time.Time // event id → expiry
 	work      map[string]*casework.Work
 }
@@ -63,7 +64,7 @@ func New(opts ...Option) *Store {
 		dmCases:   map[pair]string{},
 		messages:  map[string]map[string]*storedMessage{},
 		follows:   map[pair]*casework.FollowState{},
-		idem:      map[string]*casework.IdempotencyRecord{},
+		idem:      map[string]*httpapi.IdempotencyRecord{},
 		events:    map[string]time.Time{},
 		work:      map[string]*casework.Work{},
 	}

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/httpapi"
 )
 
-func validIdem(rec casework.IdempotencyRecord) error {
+func validIdem(rec httpapi.IdempotencyRecord) error {
 	if rec.Key == "" {
 		return invalid("key", "An idempotency record needs a key.")
 	}
@@ -22,7 +23,7 @@ func validIdem(rec casework.IdempotencyRecord) error {
 
 // ReserveIdempotencyKey stores rec if no unexpired record has its key and
 // returns nil; otherwise it returns the record already there.
-func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec casework.IdempotencyRecord) (*casework.IdempotencyRecord, error) {
+func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec httpapi.IdempotencyRecord) (*httpapi.IdempotencyRecord, error) {
 	if err := validIdem(rec); err != nil {
 		return nil, fmt.Errorf("memstore: reserve idempotency key: %w", err)
 	}
@@ -36,7 +37,7 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, rec casework.Idempote
 
 // CompleteIdempotencyKey stores the answer of a reserved key (as done); it
 // is EConflict when an unexpired record of a different request holds the key.
-func (s *Store) CompleteIdempotencyKey(ctx context.Context, rec casework.IdempotencyRecord) error {
+func (s *Store) CompleteIdempotencyKey(ctx context.Context, rec httpapi.IdempotencyRecord) error {
 	if err := validIdem(rec); err != nil {
 		return fmt.Errorf("memstore: complete idempotency key: %w", err)
 	}

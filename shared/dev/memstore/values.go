@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/httpapi"
 )
 
 // ---- errors, worded as the DynamoDB adapter words them ----
@@ -106,7 +107,7 @@ func copyFollow(f *casework.FollowState) casework.FollowState {
 	return out
 }
 
-func copyIdem(r *casework.IdempotencyRecord) *casework.IdempotencyRecord {
+func copyIdem(r *httpapi.IdempotencyRecord) *httpapi.IdempotencyRecord {
 	out := *r
 	out.ExpiresAt = utc(r.ExpiresAt)
 	if len(r.Body) == 0 {

@@ -1,6 +1,7 @@
 // Package storetest is the one test suite of casework.Store: every access
 // pattern of the interface, its conditional writes and their errors, pages
-// and cursors, and the expiry of idempotency and event records. Each store
+// and cursors, and the expiry of event records; RunIdempotency is the same
+// for the httpapi.IdempotencyStore the adapters keep beside it. Each store
 // (the DynamoDB adapter on dynalite, the in-memory store) runs it from its
 // own tests, so where one behaves differently from the other in anything
 // the domain relies on, one of them fails.
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/httpapi"
 )
 
 // Opener returns a new, empty store for one test, judging time by now.
@@ -57,7 +59,6 @@ var tests = []struct {
 	{"FollowEventsInAnyOrder", testFollowEventsInAnyOrder},
 	{"FollowPendingAndList", testFollowPendingAndList},
 	{"CustomerWroteByDM", testCustomerWroteByDM},
-	{"IdempotencyKeys", testIdempotencyKeys},
 	{"ExpiryInWholeSeconds", testExpiryInWholeSeconds},
 	{"ProcessedEvents", testProcessedEvents},
 	{"WorkLifecycle", testWorkLifecycle},
@@ -72,6 +73,39 @@ func Run(t *testing.T, open Opener) {
 			tt.run(t, &fixture{ctx: context.Background(), store: open(t, c.Now), clock: c})
 		})
 	}
+}
+
+// IdempotencyOpener returns a new, empty idempotency record store for one
+// test, judging time by now.
+type IdempotencyOpener func(t *testing.T, now func() time.Time) httpapi.IdempotencyStore
+
+// idempotencyTests are the suite's tests of httpapi.IdempotencyStore.
+var idempotencyTests = []struct {
+	name string
+	run  func(t *testing.T, f *idemFixture)
+}{
+	{"IdempotencyKeys", testIdempotencyKeys},
+	{"IdempotencyExpiryInWholeSeconds", testIdempotencyExpiryInWholeSeconds},
+}
+
+// RunIdempotency runs the suite's tests of the idempotency records (kept
+// beside casework.Store by the same adapters), each in parallel on a store
+// of its own.
+func RunIdempotency(t *testing.T, open IdempotencyOpener) {
+	for _, tt := range idempotencyTests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := NewClock()
+			tt.run(t, &idemFixture{ctx: context.Background(), store: open(t, c.Now), clock: c})
+		})
+	}
+}
+
+// idemFixture is one idempotency test's store and clock.
+type idemFixture struct {
+	ctx   context.Context
+	store httpapi.IdempotencyStore
+	clock *Clock
 }
 
 // fixture is one test's store and the clock it judges expiry by.
