@@ -47,6 +47,9 @@ type Options struct {
 	// measured there and only the anchors are built for arm64. Empty: the
 	// bench builds the functions too, the same way.
 	BuildDir string
+	// Only limits the run to some rows (BENCH_ONLY); its zero value
+	// measures the whole table.
+	Only Only
 	// Progress receives a line per step; nil discards them.
 	Progress io.Writer
 }
@@ -84,8 +87,10 @@ var QuickPlan = Plan{ColdRounds: 3, WebhookPairs: 100, Blocks: 5, InboundRounds:
 
 // Report is a run's measurements.
 type Report struct {
-	Plan    Plan
-	Quick   bool
+	Plan  Plan
+	Quick bool
+	// Only is the rows measured; the table prints only those.
+	Only    Only
 	Started time.Time
 	Took    time.Duration
 	// Machine describes where it ran: OS, architecture, CPUs, Go, the load
@@ -115,16 +120,48 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			fmt.Fprintf(opts.Progress, "bench: %5.1fs %s\n", time.Since(started).Seconds(), s)
 		}
 	}
-	rep := &Report{Plan: plan, Quick: opts.Quick, Started: started, Machine: machine(), ZipBytes: map[string]int64{}, InitMS: map[string][]float64{}}
+	only := opts.Only
+	rep := &Report{Plan: plan, Quick: opts.Quick, Only: only, Started: started, Machine: machine(), ZipBytes: map[string]int64{}, InitMS: map[string][]float64{}}
 	work, err := os.MkdirTemp("", "bench-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(work)
-	bins := Binaries()
+	bins := only.binaries()
 
-	progress(fmt.Sprintf("building %d binaries for this machine and for linux/arm64 (the functions' from %q when set)", len(bins), opts.BuildDir))
-	armDir, hostDir := filepath.Join(work, "arm64"), filepath.Join(work, "host")
+	if only.Has(GroupZip) {
+		if err := zipBootstraps(ctx, opts, bins, filepath.Join(work, "arm64"), rep, progress); err != nil {
+			return nil, err
+		}
+	}
+	if only.Has(GroupCold) {
+		hostDir := filepath.Join(work, "host")
+		progress(fmt.Sprintf("building %d binaries for this machine", len(bins)))
+		if err := HostBuild(ctx, opts.ModuleRoot, hostDir, bins); err != nil {
+			return nil, err
+		}
+		progress(fmt.Sprintf("cold init: %d fresh starts of each of %d binaries under aws-lambda-rie", plan.ColdRounds, len(bins)))
+		inits, err := ColdInits(ctx, opts.RIE, hostDir, bins, plan.ColdRounds, progress)
+		if err != nil {
+			return nil, err
+		}
+		for name, ds := range inits {
+			rep.InitMS[name] = ms(ds)
+		}
+	}
+	if only.needsLocal() {
+		if err := measureLocal(ctx, only, plan, filepath.Join(work, "logs"), rep, progress); err != nil {
+			return nil, err
+		}
+	}
+	rep.Took = time.Since(rep.Started)
+	return rep, nil
+}
+
+// zipBootstraps measures the zip of every binary's linux/arm64 bootstrap:
+// the functions' as `make build` built them when opts.BuildDir is set
+// (only the anchors are built, into armDir), otherwise all built here.
+func zipBootstraps(ctx context.Context, opts Options, bins []Binary, armDir string, rep *Report, progress func(string)) error {
 	armBins, armDirOf := bins, func(Binary) string { return armDir }
 	if opts.BuildDir != "" {
 		armBins = Anchors
@@ -135,58 +172,59 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			return opts.BuildDir
 		}
 	}
+	progress(fmt.Sprintf("building %d binaries for linux/arm64 (the functions' from %q when set)", len(armBins), opts.BuildDir))
 	if err := Build(ctx, opts.ModuleRoot, armDir, "linux", "arm64", armBins); err != nil {
-		return nil, err
+		return err
 	}
 	for _, b := range bins {
 		n, err := ZipSize(filepath.Join(armDirOf(b), b.Name, "bootstrap"))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rep.ZipBytes[b.Name] = n
 	}
-	if err := HostBuild(ctx, opts.ModuleRoot, hostDir, bins); err != nil {
-		return nil, err
-	}
+	return nil
+}
 
-	progress(fmt.Sprintf("cold init: %d fresh starts of each of %d binaries under aws-lambda-rie", plan.ColdRounds, len(bins)))
-	inits, err := ColdInits(ctx, opts.RIE, hostDir, bins, plan.ColdRounds, progress)
-	if err != nil {
-		return nil, err
-	}
-	for name, ds := range inits {
-		rep.InitMS[name] = ms(ds)
-	}
-
+// measureLocal measures the rows that run on local DynamoDB, SQS and the
+// X simulator, which it starts and stops.
+func measureLocal(ctx context.Context, only Only, plan Plan, logs string, rep *Report, progress func(string)) error {
 	progress("starting local DynamoDB, SQS and the X simulator")
-	l, err := startLocal(ctx, filepath.Join(work, "logs"))
+	l, err := startLocal(ctx, logs)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer l.close()
 
-	progress("DynamoDB calls per request")
-	if rep.Calls, err = measureCalls(ctx, l); err != nil {
-		return nil, err
+	if only.Has(GroupCalls) {
+		progress("DynamoDB calls per request")
+		if rep.Calls, err = measureCalls(ctx, l); err != nil {
+			return err
+		}
 	}
-	progress(fmt.Sprintf("webhook: %d acknowledgements interleaved with the floor", plan.WebhookPairs))
-	if rep.Webhook, err = measureWebhook(ctx, l, plan.WebhookPairs, plan.Blocks); err != nil {
-		return nil, err
+	if only.Has(GroupWebhook) {
+		progress(fmt.Sprintf("webhook: %d acknowledgements interleaved with the floor", plan.WebhookPairs))
+		if rep.Webhook, err = measureWebhook(ctx, l, plan.WebhookPairs, plan.Blocks); err != nil {
+			return err
+		}
 	}
-	progress(fmt.Sprintf("inbound: %d batches of %d new-user mentions, interleaved with raw PutItems", plan.InboundRounds, inboundBatch))
-	if rep.Inbound, err = measureInbound(ctx, l, plan.InboundRounds, plan.InboundPuts); err != nil {
-		return nil, err
+	if only.Has(GroupInbound) {
+		progress(fmt.Sprintf("inbound: %d batches of %d new-user mentions, interleaved with raw PutItems", plan.InboundRounds, inboundBatch))
+		if rep.Inbound, err = measureInbound(ctx, l, plan.InboundRounds, plan.InboundPuts); err != nil {
+			return err
+		}
 	}
-	progress(fmt.Sprintf("scale: a case of %d messages against one of %d", plan.CaseLarge, plan.CaseSmall))
-	if rep.Case, err = measureCaseScale(ctx, l, plan.CaseSmall, plan.CaseLarge, plan.ScalePairs, plan.Blocks, progress); err != nil {
-		return nil, err
+	if only.Has(GroupScale) {
+		progress(fmt.Sprintf("scale: a case of %d messages against one of %d", plan.CaseLarge, plan.CaseSmall))
+		if rep.Case, err = measureCaseScale(ctx, l, plan.CaseSmall, plan.CaseLarge, plan.ScalePairs, plan.Blocks, progress); err != nil {
+			return err
+		}
+		progress(fmt.Sprintf("scale: the customer search among %d customers against %d", plan.SearchLarge, plan.SearchSmall))
+		if rep.Search, err = measureSearchScale(ctx, l, plan.SearchSmall, plan.SearchLarge, plan.ScalePairs, plan.Blocks, progress); err != nil {
+			return err
+		}
 	}
-	progress(fmt.Sprintf("scale: the customer search among %d customers against %d", plan.SearchLarge, plan.SearchSmall))
-	if rep.Search, err = measureSearchScale(ctx, l, plan.SearchSmall, plan.SearchLarge, plan.ScalePairs, plan.Blocks, progress); err != nil {
-		return nil, err
-	}
-	rep.Took = time.Since(rep.Started)
-	return rep, nil
+	return nil
 }
 
 // machine describes this machine and how busy it was.

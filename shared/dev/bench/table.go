@@ -64,12 +64,42 @@ func perRound(a, b []float64) []float64 {
 	return out
 }
 
-// Rows is the report as the table's lines, in the issue's order.
+// Rows is the report as the table's lines, in the issue's order: only
+// the rows the run measured (Report.Only).
 func (r *Report) Rows() []Row {
 	var rows []Row
+	if r.Only.Has(GroupCold) {
+		rows = append(rows, r.coldRows()...)
+	}
+	if r.Only.Has(GroupZip) {
+		rows = append(rows, r.zipRows()...)
+	}
+	if r.Only.Has(GroupWebhook) {
+		rows = append(rows, r.webhookRow())
+	}
+	if r.Only.Has(GroupCalls) {
+		rows = append(rows, r.callRows()...)
+	}
+	if r.Only.Has(GroupInbound) {
+		rows = append(rows, r.inboundRows()...)
+	}
+	if r.Only.Has(GroupScale) {
+		rows = append(rows, r.scaleRows()...)
+	}
+	if len(r.Only.Groups) == 0 {
+		rows = append(rows, Row{Metric: "make test, warm", Anchor: "—", Value: "not measured here", Absolute: "time `make test` twice", Goal: "≤ 40 s"})
+	}
+	return rows
+}
+
+// helloLabel names the hello-world anchor in the Against column.
+const helloLabel = "hello-world"
+
+// coldRows are each binary's cold init against hello-world's.
+func (r *Report) coldRows() []Row {
+	var rows []Row
 	hello := r.InitMS[AnchorHello]
-	helloLabel := "hello-world"
-	for _, b := range Binaries() {
+	for _, b := range r.Only.binaries() {
 		if b.Name == AnchorHello {
 			rows = append(rows, Row{Metric: "cold init: " + b.Label + " (anchor)", Anchor: "itself",
 				Value: "1.00×", Absolute: fmt.Sprintf("%.2f ms", median(hello))})
@@ -85,8 +115,14 @@ func (r *Report) Rows() []Row {
 		}
 		rows = append(rows, row)
 	}
+	return rows
+}
+
+// zipRows are each binary's zipped arm64 bootstrap against hello-world's.
+func (r *Report) zipRows() []Row {
+	var rows []Row
 	helloZip := float64(r.ZipBytes[AnchorHello])
-	for _, b := range Binaries() {
+	for _, b := range r.Only.binaries() {
 		n := float64(r.ZipBytes[b.Name])
 		row := Row{Metric: "zip -9 of arm64 bootstrap: " + b.Name, Anchor: fmt.Sprintf("%s %.2f MB", helloLabel, helloZip/mb),
 			Value: fmt.Sprintf("%.2f×", n/helloZip), Absolute: fmt.Sprintf("%.2f MB", n/mb)}
@@ -97,24 +133,44 @@ func (r *Report) Rows() []Row {
 		}
 		rows = append(rows, row)
 	}
+	return rows
+}
+
+// webhookRow is the webhook's acknowledgement against its floor.
+func (r *Report) webhookRow() Row {
 	w := r.Webhook
-	rows = append(rows, Row{Metric: "webhook acknowledgement p50", Anchor: "floor: HMAC check + one SendMessage, same queue",
+	return Row{Metric: "webhook acknowledgement p50", Anchor: "floor: HMAC check + one SendMessage, same queue",
 		Value: ratio(w.Ratio), Absolute: fmt.Sprintf("%.3f vs %.3f ms, %d pairs", w.Webhook, w.Floor, w.Pairs),
-		Goal: fmt.Sprintf("≤ %.1f×", goalWebhook), Verdict: verdict(w.Ratio.Median <= goalWebhook)})
+		Goal: fmt.Sprintf("≤ %.1f×", goalWebhook), Verdict: verdict(w.Ratio.Median <= goalWebhook)}
+}
+
+// callRows are the DynamoDB calls of each counted console request.
+func (r *Report) callRows() []Row {
+	var rows []Row
 	for _, c := range r.Calls {
 		rows = append(rows, Row{Metric: "DynamoDB calls: " + c.Name, Anchor: "—",
 			Value: fmt.Sprintf("%d", len(c.Ops)), Absolute: summary(c.Ops),
 			Goal: fmt.Sprintf("≤ %d (issue: %d)", c.Goal, c.Today), Verdict: verdict(len(c.Ops) <= c.Goal)})
 	}
+	return rows
+}
+
+// inboundRows are the inbound worker's events/s and calls per event.
+func (r *Report) inboundRows() []Row {
 	in := r.Inbound
 	goal := goalInboundX * issueEvents / issuePuts
-	rows = append(rows, Row{Metric: "inbound events/s per worker instance (new users, batches of 10)", Anchor: "raw conditional PutItem/s, same DynamoDB",
+	return []Row{{Metric: "inbound events/s per worker instance (new users, batches of 10)", Anchor: "raw conditional PutItem/s, same DynamoDB",
 		Value:    fmt.Sprintf("%.3f× (%.3f–%.3f)", in.Ratio.Median, in.Ratio.P25, in.Ratio.P75),
 		Absolute: fmt.Sprintf("%.0f events/s vs %.0f PutItem/s", in.EventsPerSec, in.PutsPerSec),
-		Goal:     fmt.Sprintf("≥ %.3f× (3× the issue's 84/1454)", goal), Verdict: verdict(in.Ratio.Median >= goal)})
-	rows = append(rows, Row{Metric: "inbound DynamoDB calls per event", Anchor: "—",
-		Value: fmt.Sprintf("%.1f", in.CallsPerEvent), Absolute: fmt.Sprintf("%.1f writes; per event: %s; %d events", in.WritesPerEvent, summaryPer(in.Ops, in.Events), in.Events),
-		Goal: fmt.Sprintf("≤ %.0f (issue: 16, 9 writes)", goalInboundOps), Verdict: verdict(in.CallsPerEvent <= goalInboundOps)})
+		Goal:     fmt.Sprintf("≥ %.3f× (3× the issue's 84/1454)", goal), Verdict: verdict(in.Ratio.Median >= goal)},
+		{Metric: "inbound DynamoDB calls per event", Anchor: "—",
+			Value: fmt.Sprintf("%.1f", in.CallsPerEvent), Absolute: fmt.Sprintf("%.1f writes; per event: %s; %d events", in.WritesPerEvent, summaryPer(in.Ops, in.Events), in.Events),
+			Goal: fmt.Sprintf("≤ %.0f (issue: 16, 9 writes)", goalInboundOps), Verdict: verdict(in.CallsPerEvent <= goalInboundOps)}}
+}
+
+// scaleRows are the reads on the large data sets against the small ones.
+func (r *Report) scaleRows() []Row {
+	var rows []Row
 	page := func(n int) int { return min(n, casework.DefaultPageLimit) }
 	for _, s := range []struct {
 		what, unit, note string
@@ -128,7 +184,6 @@ func (r *Report) Rows() []Row {
 			Absolute: fmt.Sprintf("%.2f vs %.2f ms p50", s.res.LargeP50, s.res.SmallP50),
 			Goal:     fmt.Sprintf("≤ %.1f×", goalScale), Verdict: verdict(s.res.Ratio.Median <= goalScale)})
 	}
-	rows = append(rows, Row{Metric: "make test, warm", Anchor: "—", Value: "not measured here", Absolute: "time `make test` twice", Goal: "≤ 40 s"})
 	return rows
 }
 
@@ -138,6 +193,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	mode := "full run"
 	if r.Quick {
 		mode = "quick run (BENCH_QUICK=1: few samples, small data sets; figures are indicative only)"
+	}
+	if o := r.Only.String(); o != "" {
+		mode += ", only " + o + " (" + OnlyEnv + ")"
 	}
 	fmt.Fprintf(w, "make bench, %s: %s, %s, took %s\n", mode, r.Started.UTC().Format("2006-01-02 15:04 UTC"), r.Machine, r.Took.Round(time.Second))
 	fmt.Fprintf(w, "Ratios are medians over interleaved rounds (p25–p75 of the rounds in brackets): cold init %d fresh starts per binary; latencies in %d blocks of pairs. Zip: archive/zip, deflate level 9; MB = 10^6 bytes.\n\n",

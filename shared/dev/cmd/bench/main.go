@@ -2,7 +2,8 @@
 // the anchors, measures every figure of the issue in one run and prints
 // one table, each figure a ratio to its anchor with its spread and whether
 // it meets the issue's goal (see shared/dev/bench). BENCH_QUICK=1 makes it
-// a smoke run of about a minute. It needs aws-lambda-rie in LAMBDA_RIE
+// a smoke run of about a minute; BENCH_ONLY=cold,zip,webhook (row groups
+// and function names, see bench.ParseOnly) measures only those rows. It needs aws-lambda-rie in LAMBDA_RIE
 // (`make bench` installs it) and Node packages (dynalite, fauxqs) in
 // node_modules; Ctrl-C stops it and everything it started.
 package main
@@ -37,8 +38,12 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	only, err := bench.ParseOnly(os.Getenv(bench.OnlyEnv))
+	if err != nil {
+		return err
+	}
 	rep, err := bench.Run(ctx, bench.Options{ModuleRoot: root, RIE: rieBin, Quick: os.Getenv("BENCH_QUICK") == "1",
-		BuildDir: os.Getenv(bench.BuildDirEnv), Progress: os.Stderr})
+		BuildDir: os.Getenv(bench.BuildDirEnv), Only: only, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
