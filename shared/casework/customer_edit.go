@@ -73,11 +73,36 @@ func activeCustomer(ctx context.Context, store CustomerStore, id string) (*Custo
 	if err != nil {
 		return nil, err
 	}
-	if c.MergedInto != "" {
-		return nil, &Error{Code: ECustomerMerged, Message: fmt.Sprintf("The customer %s was merged into %s.", id, c.MergedInto),
-			Extra: map[string]any{"merged_into": c.MergedInto}}
+	if err := checkActive(c); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// activeCustomerFollows is activeCustomer that also returns the
+// customer's follow states, read with it (FollowStore.CustomerFollows).
+func activeCustomerFollows(ctx context.Context, store FollowStore, id string) (*Customer, []FollowState, error) {
+	if err := checkID("customer", id); err != nil {
+		return nil, nil, err
+	}
+	c, follows, err := store.CustomerFollows(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkActive(c); err != nil {
+		return nil, nil, err
+	}
+	return c, follows, nil
+}
+
+// checkActive is ECustomerMerged, naming the survivor, for a customer
+// merged into another; nil for one that may be acted on.
+func checkActive(c *Customer) error {
+	if c.MergedInto != "" {
+		return &Error{Code: ECustomerMerged, Message: fmt.Sprintf("The customer %s was merged into %s.", c.ID, c.MergedInto),
+			Extra: map[string]any{"merged_into": c.MergedInto}}
+	}
+	return nil
 }
 
 // MergeCustomers merges the customer fromID into survivorID: the survivor

@@ -72,20 +72,26 @@ func (s *Service) CreateCustomer(ctx context.Context, in NewCustomer) (*Customer
 
 // Customer returns a customer with its follow state per brand handle.
 func (s *Service) Customer(ctx context.Context, id string) (*CustomerDetails, error) {
-	c, err := s.customer(ctx, id)
+	c, follows, err := activeCustomerFollows(ctx, s.store, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.details(ctx, c)
+	return s.detailsWith(ctx, c, follows)
 }
 
-// details adds the follow state per brand handle. Calls: 2 Query.
+// details adds the follow state per brand handle. Calls: 2 Query (1
+// with the brand handles cached).
 func (s *Service) details(ctx context.Context, c *Customer) (*CustomerDetails, error) {
-	handles, err := s.store.ListHandles(ctx)
+	follows, err := s.store.FollowsOf(ctx, c.ID)
 	if err != nil {
 		return nil, err
 	}
-	follows, err := s.store.FollowsOf(ctx, c.ID)
+	return s.detailsWith(ctx, c, follows)
+}
+
+// detailsWith is details with the customer's follow states already read.
+func (s *Service) detailsWith(ctx context.Context, c *Customer, follows []FollowState) (*CustomerDetails, error) {
+	handles, err := s.store.ListHandles(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"slices"
 )
 
 // Follow has the brand handle follow the customer on X: it records the
@@ -23,17 +24,20 @@ func (s *Service) Unfollow(ctx context.Context, customerID, handleID string) (*B
 }
 
 func (s *Service) changeFollow(ctx context.Context, customerID, handleID string, action FollowAction) (*BrandFollow, bool, error) {
-	cust, err := twitterCustomer(ctx, s.store, customerID)
+	cust, follows, err := activeCustomerFollows(ctx, s.store, customerID)
 	if err != nil {
+		return nil, false, err
+	}
+	if err := checkTwitter(cust); err != nil {
 		return nil, false, err
 	}
 	h, err := connectedHandle(ctx, s.store, handleID)
 	if err != nil {
 		return nil, false, err
 	}
-	current, err := s.store.Follow(ctx, cust.ID, h.ID)
-	if err != nil {
-		return nil, false, err
+	current := FollowState{CustomerID: cust.ID, HandleID: h.ID}
+	if i := slices.IndexFunc(follows, func(f FollowState) bool { return f.HandleID == h.ID }); i >= 0 {
+		current = follows[i]
 	}
 	if current.Pending == "" && current.BrandFollowsCustomer == (action == ActionFollow) {
 		return &BrandFollow{Handle: *h, State: current}, false, nil

@@ -42,15 +42,15 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 	if err != nil {
 		return nil, err
 	}
-	cust, acct, err := s.caseCustomer(ctx, c)
+	cust, follows, err := activeCustomerFollows(ctx, s.store, c.CustomerID)
+	if err != nil {
+		return nil, err
+	}
+	acct, err := caseAccount(c, cust)
 	if err != nil {
 		return nil, err
 	}
 	handles, err := s.store.ListHandles(ctx)
-	if err != nil {
-		return nil, err
-	}
-	follows, err := s.store.FollowsOf(ctx, cust.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -304,12 +304,23 @@ func (s *Service) caseCustomer(ctx context.Context, c *Case) (*Customer, *Twitte
 	if err != nil {
 		return nil, nil, err
 	}
+	acct, err := caseAccount(c, cust)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cust, acct, nil
+}
+
+// caseAccount is the X account case c talks to: the one it is bound to
+// (see Case.Account), else its customer cust's current one; a case with
+// neither is ECustomerHasNoTwitterHandle.
+func caseAccount(c *Case, cust *Customer) (*TwitterAccount, error) {
 	acct := c.Account
 	if acct == nil || acct.Handle == "" || acct.XUserID == "" {
-		if !cust.HasTwitter() {
-			return nil, nil, Errorf(ECustomerHasNoTwitterHandle, "%s has no Twitter handle; add one first.", cust.Name)
+		if err := checkTwitter(cust); err != nil {
+			return nil, err
 		}
 		acct = cust.Twitter
 	}
-	return cust, acct, nil
+	return acct, nil
 }

@@ -178,10 +178,19 @@ func twitterCustomer(ctx context.Context, store CustomerStore, id string) (*Cust
 	if err != nil {
 		return nil, err
 	}
-	if !c.HasTwitter() {
-		return nil, Errorf(ECustomerHasNoTwitterHandle, "%s has no Twitter handle; add one first.", c.Name)
+	if err := checkTwitter(c); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// checkTwitter is ECustomerHasNoTwitterHandle for a customer without a
+// Twitter handle.
+func checkTwitter(c *Customer) error {
+	if !c.HasTwitter() {
+		return Errorf(ECustomerHasNoTwitterHandle, "%s has no Twitter handle; add one first.", c.Name)
+	}
+	return nil
 }
 
 // lookupXUser finds an account on X through XUsers.

@@ -128,6 +128,10 @@ type FollowStore interface {
 	// FollowsOf returns the follow state of a customer with every brand
 	// handle there is a record for.
 	FollowsOf(ctx context.Context, customerID string) ([]FollowState, error)
+	// CustomerFollows reads a customer and its follow states (as
+	// GetCustomer and FollowsOf) in one read: a customer's follow states
+	// are kept beside it.
+	CustomerFollows(ctx context.Context, customerID string) (*Customer, []FollowState, error)
 	// Follow returns the follow state of one pair; a pair with no record is
 	// the zero state (nobody follows anybody), not an error.
 	Follow(ctx context.Context, customerID, handleID string) (FollowState, error)

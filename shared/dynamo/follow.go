@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -200,4 +201,43 @@ func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID strin
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// CustomerFollows reads a customer and its follow states in one Query of
+// the customer's partition, which holds the customer item (SK CUST) and
+// its follow states (SK FOLLOW#<handle id>) only. Calls: 1 Query.
+func (s *Store) CustomerFollows(ctx context.Context, customerID string) (*casework.Customer, []casework.FollowState, error) {
+	what := "dynamo: customer " + customerID + " and its follows"
+	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    aws.String("#PK = :pk"),
+		ExpressionAttributeNames:  names(table.PK),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(customerPK(customerID))},
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var c *casework.Customer
+	follows := make([]casework.FollowState, 0, len(items))
+	for _, av := range items {
+		sk, _ := av[table.SK].(*types.AttributeValueMemberS)
+		switch {
+		case sk == nil:
+		case sk.Value == customerSK:
+			if c, err = decodeCustomer(av); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", what, err)
+			}
+		case strings.HasPrefix(sk.Value, followSK("")):
+			var it followItem
+			if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", what, err)
+			}
+			follows = append(follows, it.state())
+		}
+	}
+	if c == nil {
+		return nil, nil, fmt.Errorf("%s: %w", what, notFound("No customer has the id %s.", customerID))
+	}
+	return c, follows, nil
 }

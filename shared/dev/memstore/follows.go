@@ -118,3 +118,20 @@ func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID strin
 	return fmt.Errorf("memstore: set pending follow of customer %s and brand handle %s: %w", customerID, handleID,
 		invalid("action", "A follow action is follow or unfollow."))
 }
+
+// CustomerFollows reads a customer and its follow states at once.
+func (s *Store) CustomerFollows(ctx context.Context, customerID string) (*casework.Customer, []casework.FollowState, error) {
+	defer s.lock()()
+	c, ok := s.customers[customerID]
+	if !ok {
+		return nil, nil, fmt.Errorf("memstore: get customer %s: %w", customerID, notFound("No customer has the id %s.", customerID))
+	}
+	out := []casework.FollowState{}
+	for k, f := range s.follows {
+		if k.customerID == customerID {
+			out = append(out, copyFollow(f))
+		}
+	}
+	slices.SortFunc(out, func(a, b casework.FollowState) int { return cmp.Compare(a.HandleID, b.HandleID) })
+	return copyCustomer(c), out, nil
+}

@@ -155,3 +155,44 @@ func testCustomerWroteByDM(t *testing.T, f *fixture) {
 	}
 	WantCode(t, s.SetCustomerWroteByDM(f.ctx, customer, "h1", time.Time{}), casework.EValidation)
 }
+
+// testCustomerFollows: the customer and its follow states come back
+// together, the same as GetCustomer and FollowsOf; a missing customer is
+// ENotFound even when follow states were recorded for its id.
+func testCustomerFollows(t *testing.T, f *fixture) {
+	s := f.store
+	customer := idAt(3)
+	_, err := s.SetCustomerFollowsBrand(f.ctx, customer, "h2", true, base)
+	must(t, err)
+	_, _, err = s.CustomerFollows(f.ctx, customer)
+	WantCode(t, err, casework.ENotFound)
+
+	c := newCustomer(3, "Jo Seven", []string{"jo@example.com"}, nil, "jo7", "7007")
+	must(t, s.PutCustomer(f.ctx, c))
+	must(t, s.SetFollowPending(f.ctx, customer, "h1", casework.ActionFollow, casework.Agent{ID: "a1"}))
+	got, follows, err := s.CustomerFollows(f.ctx, customer)
+	must(t, err)
+	want, err := s.GetCustomer(f.ctx, customer)
+	must(t, err)
+	wantFollows, err := s.FollowsOf(f.ctx, customer)
+	must(t, err)
+	if got.ID != want.ID || got.Name != want.Name || got.Version != want.Version || got.Twitter == nil || *got.Twitter != *want.Twitter {
+		t.Fatalf("customer %+v, want %+v", got, want)
+	}
+	if len(follows) != 2 || len(wantFollows) != 2 {
+		t.Fatalf("follows %+v, want %+v", follows, wantFollows)
+	}
+	for i := range follows {
+		if follows[i] != wantFollows[i] {
+			t.Fatalf("follow %d: %+v, want %+v", i, follows[i], wantFollows[i])
+		}
+	}
+
+	// A customer with no follow states: none, not nil.
+	must(t, s.PutCustomer(f.ctx, newCustomer(4, "Jo Eight", nil, nil, "", "")))
+	_, follows, err = s.CustomerFollows(f.ctx, idAt(4))
+	must(t, err)
+	if follows == nil || len(follows) != 0 {
+		t.Fatalf("follows of a customer with none: %#v", follows)
+	}
+}

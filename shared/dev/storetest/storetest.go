@@ -59,6 +59,7 @@ var tests = []struct {
 	{"FollowEventsInAnyOrder", testFollowEventsInAnyOrder},
 	{"FollowPendingAndList", testFollowPendingAndList},
 	{"CustomerWroteByDM", testCustomerWroteByDM},
+	{"CustomerFollows", testCustomerFollows},
 	{"ExpiryInWholeSeconds", testExpiryInWholeSeconds},
 	{"ProcessedEvents", testProcessedEvents},
 	{"WorkLifecycle", testWorkLifecycle},
