@@ -149,7 +149,16 @@ func start(ctx context.Context, rieBin, name, dir string, env map[string]string)
 		conn, err := net.DialTimeout("tcp", invokeAddr, 200*time.Millisecond)
 		if err == nil {
 			conn.Close()
-			return e, nil
+			ours, err := listens(cmd.Process.Pid, ports[0])
+			if ours {
+				return e, nil
+			}
+			// Another process holds the port: this emulator cannot bind it.
+			e.Stop()
+			if err == nil {
+				err = fmt.Errorf("rie: %s: another process listens on %s", name, invokeAddr)
+			}
+			return nil, err
 		}
 		select {
 		case <-e.done:
