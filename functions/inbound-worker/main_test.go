@@ -16,7 +16,6 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/table"
 )
 
 var local = &localawstest.Servers{DynamoDB: true}
@@ -28,14 +27,7 @@ func TestMain(m *testing.M) { localawstest.Main(m, local) }
 func deploy(t *testing.T, name string) (*dynamo.Store, func(events.SQSEvent) events.SQSEventResponse) {
 	t.Helper()
 	ctx := context.Background()
-	client := localaws.DynamoDBClient(local.DynamoDBEndpoint)
-	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
-		t.Fatal(err)
-	}
-	store := dynamo.New(client, name)
-	if err := sample.Seed(ctx, store); err != nil {
-		t.Fatal(err)
-	}
+	store := local.SampleStore(t, name)
 	t.Setenv("AWS_ACCESS_KEY_ID", "local")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
 	t.Setenv("AWS_REGION", localaws.Region)

@@ -17,10 +17,8 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
-	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/table"
 )
 
 var local = &localawstest.Servers{DynamoDB: true, SQS: true}
@@ -33,19 +31,9 @@ func TestMain(m *testing.M) { localawstest.Main(m, local) }
 // the console API queued.
 func TestQueuedCaseIsTweeted(t *testing.T) {
 	ctx := context.Background()
-	ddb := localaws.DynamoDBClient(local.DynamoDBEndpoint)
-	if err := localaws.EnsureTable(ctx, ddb, "outbound-fn", table.Definition); err != nil {
-		t.Fatal(err)
-	}
-	store := dynamo.New(ddb, "outbound-fn")
-	if err := sample.Seed(ctx, store); err != nil {
-		t.Fatal(err)
-	}
+	store := local.SampleStore(t, "outbound-fn")
 	sqsClient := localaws.SQSClient(local.SQSEndpoint)
-	urls, err := localaws.EnsureQueues(ctx, sqsClient, "fn-", queues.Definitions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	urls := local.Queues(t, "fn-", queues.Definitions...)
 	url := urls[queues.Outbound.Name]
 	svc := casework.NewService(casework.Deps{Store: store, Outbox: sqsqueue.New(sqsClient, url)})
 	_, msg, err := svc.CreateCase(ctx, casework.NewCase{CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID,

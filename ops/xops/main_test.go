@@ -22,7 +22,6 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
-	"github.com/acme/twitter-cases/shared/table"
 )
 
 var local = &localawstest.Servers{DynamoDB: true}
@@ -51,16 +50,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
 	name := "xops-" + regexp.MustCompile(`[^a-zA-Z0-9_-]+`).ReplaceAllString(t.Name(), "-")
-	client := localaws.DynamoDBClient(local.DynamoDBEndpoint)
-	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
-		t.Fatal(err)
-	}
-	store := dynamo.New(client, name)
-	if err := sample.Seed(ctx, store); err != nil {
-		t.Fatal(err)
-	}
+	store := local.SampleStore(t, name)
 	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler), DeliveryBackoff: 5 * time.Millisecond})
 	simSrv := httptest.NewServer(sim.Handler())
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

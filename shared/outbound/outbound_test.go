@@ -25,7 +25,6 @@ import (
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
@@ -63,26 +62,14 @@ type options struct {
 
 func newEnv(t *testing.T, opts options) *env {
 	t.Helper()
-	ctx := context.Background()
 	n := envCount.Add(1)
 	sqsClient := localaws.SQSClient(local.SQSEndpoint)
-	client := localaws.DynamoDBClient(local.DynamoDBEndpoint)
-	name := fmt.Sprintf("outbound-%d", n)
-	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
-		t.Fatal(err)
-	}
-	store := dynamo.New(client, name)
-	if err := sample.Seed(ctx, store); err != nil {
-		t.Fatal(err)
-	}
+	store := local.SampleStore(t, fmt.Sprintf("outbound-%d", n))
 	// The real definition, but a crashed batch comes back after a second
 	// instead of a minute.
 	q := queues.Outbound
 	q.VisibilityTimeout = time.Second
-	urls, err := localaws.EnsureQueues(ctx, sqsClient, fmt.Sprintf("ob%d-", n), []queues.Queue{q})
-	if err != nil {
-		t.Fatal(err)
-	}
+	urls := local.Queues(t, fmt.Sprintf("ob%d-", n), q)
 	queue := sqsqueue.New(sqsClient, urls[queues.Outbound.Name])
 	quiet := slog.New(slog.DiscardHandler)
 	sim := xsim.New(xsim.Options{Logger: quiet})

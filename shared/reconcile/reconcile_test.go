@@ -21,7 +21,6 @@ import (
 	"github.com/acme/twitter-cases/shared/reconcile"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
-	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
@@ -55,22 +54,11 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	n := envCount.Add(1)
-	ddb := localaws.DynamoDBClient(local.DynamoDBEndpoint)
-	name := fmt.Sprintf("reconcile-%d", n)
-	if err := localaws.EnsureTable(ctx, ddb, name, table.Definition); err != nil {
-		t.Fatal(err)
-	}
-	store := dynamo.New(ddb, name)
-	if err := sample.Seed(ctx, store); err != nil {
-		t.Fatal(err)
-	}
+	store := local.SampleStore(t, fmt.Sprintf("reconcile-%d", n))
 	sqsClient := localaws.SQSClient(local.SQSEndpoint)
 	q := queues.Outbound
 	q.VisibilityTimeout = time.Second
-	urls, err := localaws.EnsureQueues(ctx, sqsClient, fmt.Sprintf("rc%d-", n), []queues.Queue{q})
-	if err != nil {
-		t.Fatal(err)
-	}
+	urls := local.Queues(t, fmt.Sprintf("rc%d-", n), q)
 	queue := sqsqueue.New(sqsClient, urls[queues.Outbound.Name])
 	quiet := slog.New(slog.DiscardHandler)
 	sim := xsim.New(xsim.Options{Logger: quiet})
