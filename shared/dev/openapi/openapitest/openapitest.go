@@ -5,7 +5,8 @@
 //
 // A response conforms when its request's method and path match a documented
 // operation, its status is documented for that operation, and its body has
-// the documented media type and matches the documented schema. Only
+// the documented media type and matches the documented schema, with no
+// member the schema does not name (see Strict). Only
 // responses are checked; requests are the test's business (a test may send a
 // malformed request on purpose, as long as the answer is documented).
 //
@@ -19,6 +20,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +29,8 @@ import (
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	vErrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/pb33f/libopenapi-validator/paths"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"github.com/acme/twitter-cases/shared/dev/openapi"
 )
@@ -33,14 +38,21 @@ import (
 // Validator checks responses against the OpenAPI document. It is safe for
 // concurrent use.
 type Validator struct {
-	mu sync.Mutex
-	v  validator.Validator
+	mu    sync.Mutex
+	v     validator.Validator
+	model *v3.Document
 }
 
-// NewValidator builds a validator from openapi.Document. It fails when the
-// document does not build as an OpenAPI 3.1 model.
+// NewValidator builds a validator from openapi.Document made Strict: an
+// answer member the document does not name fails, as does an undocumented
+// status. It fails when the document does not build as an OpenAPI 3.1
+// model.
 func NewValidator() (*Validator, error) {
-	doc, err := libopenapi.NewDocument(openapi.Document())
+	strict, err := Strict(openapi.Document())
+	if err != nil {
+		return nil, err
+	}
+	doc, err := libopenapi.NewDocument(strict)
 	if err != nil {
 		return nil, fmt.Errorf("openapitest: parse the document: %w", err)
 	}
@@ -48,7 +60,11 @@ func NewValidator() (*Validator, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("openapitest: build the document: %w", errors.Join(errs...))
 	}
-	return &Validator{v: v}, nil
+	m, err := doc.BuildV3Model()
+	if err != nil {
+		return nil, fmt.Errorf("openapitest: build the document: %w", err)
+	}
+	return &Validator{v: v, model: &m.Model}, nil
 }
 
 var shared struct {
@@ -87,10 +103,57 @@ func (v *Validator) ValidateResponse(req *http.Request, resp *http.Response) err
 	v.mu.Lock()
 	ok, errs := v.v.ValidateHttpResponse(req, &check)
 	v.mu.Unlock()
+	problems := describe(errs)
 	if ok && len(errs) == 0 {
+		problems = nil
+	}
+	// The validator reads no body it has no schema for: a body where the
+	// document gives none is a departure too.
+	if r := v.response(req, resp.StatusCode); r != nil && (r.Content == nil || r.Content.Len() == 0) && len(body) > 0 {
+		problems = append(problems, fmt.Sprintf("status %d has no body in the document, but %d bytes came", resp.StatusCode, len(body)))
+	}
+	if len(problems) == 0 {
 		return nil
 	}
-	return &Error{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Body: body, Problems: describe(errs)}
+	return &Error{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Body: body, Problems: problems}
+}
+
+// response is the documented response of req's operation for status, or
+// nil when the document has none.
+func (v *Validator) response(req *http.Request, status int) *v3.Response {
+	v.mu.Lock()
+	item, _, _ := paths.FindPath(req, v.model, nil)
+	v.mu.Unlock()
+	if item == nil {
+		return nil
+	}
+	op := item.GetOperations().GetOrZero(strings.ToLower(req.Method))
+	if op == nil || op.Responses == nil {
+		return nil
+	}
+	return op.Responses.Codes.GetOrZero(strconv.Itoa(status))
+}
+
+// Statuses returns the statuses the document gives the operation method
+// path (path as the document writes it, e.g. /v1/cases/{id}), sorted; none
+// when it has no such operation.
+func (v *Validator) Statuses(method, path string) []int {
+	item := v.model.Paths.PathItems.GetOrZero(path)
+	if item == nil {
+		return nil
+	}
+	op := item.GetOperations().GetOrZero(strings.ToLower(method))
+	if op == nil || op.Responses == nil {
+		return nil
+	}
+	var out []int
+	for c := op.Responses.Codes.First(); c != nil; c = c.Next() {
+		if n, err := strconv.Atoi(c.Key()); err == nil {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // ValidateRecorder is ValidateResponse for a response recorded by httptest.

@@ -12,14 +12,17 @@ import (
 
 const (
 	caseJSON = `{"id":"01JDCASE","customer_id":"01JDCUST","handle_id":"01JDHANDLE","channel":"tweet","status":"new",
-		"created_at":"2026-11-25T10:00:00Z","updated_at":"2026-11-25T10:00:00Z","last_activity_at":"2026-11-25T10:00:00Z"}`
+		"created_at":"2026-11-25T10:00:00Z","updated_at":"2026-11-25T10:00:00Z","last_activity_at":"2026-11-25T10:00:00Z",
+		"customer_name":"Alice Follower","customer_handle":"alice_follows","handle_screen_name":"AcmeSupport","last_message":null}`
 	queuedMessage = `{"id":"01JDMSG","case_id":"01JDCASE","direction":"out","kind":"tweet","text":"@alice_follows hi",
 		"status":"queued","x_id":null,"in_reply_to_message_id":null,
-		"author":{"handle_id":"01JDHANDLE","screen_name":"AcmeSupport"},"retweeted_by":[],"created_at":"2026-11-25T10:00:00Z"}`
+		"author":{"handle_id":"01JDHANDLE","screen_name":"AcmeSupport"},"retweeted_by":[],"retweets":[],"created_at":"2026-11-25T10:00:00Z"}`
 	sentMessage = `{"id":"01JDMSG2","case_id":"01JDCASE","direction":"in","kind":"tweet","text":"@AcmeSupport thanks",
 		"status":"received","x_id":"1861000000000000003","in_reply_to_message_id":"01JDMSG",
 		"author":{"customer_id":"01JDCUST","screen_name":"alice_follows"},"retweeted_by":["01JDHANDLE"],
-		"error":null,"created_at":"2026-11-25T10:01:00Z","sent_at":null,"deleted":false}`
+		"retweets":[{"handle_id":"01JDHANDLE","by":null}],"error":null,"created_at":"2026-11-25T10:01:00Z","sent_at":null,"deleted":true}`
+	followState = `{"handle_id":"01JDHANDLE","screen_name":"AcmeSupport","brand_follows_customer":false,"customer_follows_brand":true,"pending":null}`
+	times       = `"created_at":"2026-11-25T10:00:00.000Z","updated_at":"2026-11-25T10:00:00.000Z"`
 )
 
 func problem(status int, code string) string {
@@ -70,17 +73,21 @@ func TestValidatorAcceptsConformingAnswers(t *testing.T) {
 			`{"type":"/problems/text_too_long","title":"Unprocessable Entity","status":422,"detail":"d","code":"text_too_long","weighted_length":141,"max_length":140}`},
 		{"customer", "GET", "/v1/customers/01JDCUST", 200, js,
 			`{"id":"01JDCUST","name":"Alice Follower","emails":["alice@example.com"],"phones":["+15550100001"],
-			"twitter":{"handle":"alice_follows","x_user_id":"2000000000000000001"},
-			"follows":[{"handle_id":"01JDHANDLE","brand_follows_customer":false,"customer_follows_brand":true,"pending":null}]}`},
-		{"customer without twitter", "GET", "/v1/customers/01JDCUST3", 200, js, `{"id":"01JDCUST3","name":"Carol","emails":[],"phones":[],"twitter":null}`},
+			"twitter":{"handle":"alice_follows","x_user_id":"2000000000000000001"},"previous_handles":[],` + times + `,
+			"follows":[` + followState + `]}`},
+		{"customer without twitter", "GET", "/v1/customers/01JDCUST3", 200, js,
+			`{"id":"01JDCUST3","name":"Carol","emails":[],"phones":[],"twitter":null,"previous_handles":[],` + times + `}`},
 		{"customer not found", "GET", "/v1/customers/nope", 404, pj, problem(404, "not_found")},
-		{"handles", "GET", "/v1/handles", 200, js, `{"items":[{"id":"h1","screen_name":"AcmeSupport","x_user_id":"1000000000000000001","status":"connected"}]}`},
+		{"handles", "GET", "/v1/handles", 200, js, `{"items":[{"id":"h1","screen_name":"AcmeSupport","x_user_id":"1000000000000000001","status":"connected","subscriptions":null}]}`},
 		{"reply options", "GET", "/v1/cases/c/reply-options", 200, js,
-			`{"handles":[{"handle_id":"h1","screen_name":"AcmeSupport","modes":[{"mode":"mention","max_length":140,"prefill":"@alice_follows "},{"mode":"dm","max_length":10000,"prefill":""}]}],"in_reply_to":"01JDMSG2"}`},
-		{"text count", "POST", "/v1/text/count", 200, js, `{"weighted_length":12,"max_length":140,"valid":true}`},
-		{"retweet already", "PUT", "/v1/cases/c/messages/m/retweets/h", 200, "", ""},
-		{"retweet accepted", "PUT", "/v1/cases/c/messages/m/retweets/h", 202, js, `{"anything":"goes"}`},
-		{"follow", "PUT", "/v1/customers/c/follows/h", 202, "", ""},
+			`{"handles":[{"handle_id":"h1","screen_name":"AcmeSupport","modes":[{"mode":"mention","max_length":140,"prefill":"@alice_follows "},{"mode":"dm","max_length":10000,"prefill":"","reason":"customer_follows"}]}],"in_reply_to":` + sentMessage + `}`},
+		{"text count", "POST", "/v1/text/count", 200, js, `{"mode":"mention","weighted_length":12,"max_length":140,"valid":true}`},
+		{"retweet already", "PUT", "/v1/cases/c/messages/m/retweets/h", 200, js, `{"message":` + sentMessage + `}`},
+		{"retweet accepted", "PUT", "/v1/cases/c/messages/m/retweets/h", 202, js, `{"message":` + sentMessage + `}`},
+		{"undo retweet, none", "DELETE", "/v1/cases/c/messages/m/retweets/h", 200, js, `{"message":` + sentMessage + `}`},
+		{"follow", "PUT", "/v1/customers/c/follows/h", 202, js, strings.Replace(followState, `null`, `"follow"`, 1)},
+		{"unfollow, nothing to do", "DELETE", "/v1/customers/c/follows/h", 200, js, followState},
+		{"handle removed", "DELETE", "/v1/handles/h", 204, "", ""},
 		{"unauthorized", "GET", "/v1/cases", 401, pj, problem(401, "unauthorized")},
 	}
 	for _, tt := range tests {
@@ -120,6 +127,14 @@ func TestValidatorRejectsNonConformingAnswers(t *testing.T) {
 		{"health not ok", "GET", "/healthz", 200, js, `{"status":"degraded"}`},
 		{"crc token not sha256", "GET", "/webhooks/twitter?crc_token=x", 200, js, `{"response_token":"sha1=abc"}`},
 		{"body not JSON", "GET", "/healthz", 200, js, `ok`},
+		{"undocumented member", "GET", "/v1/cases/c/messages", 200, js, `{"items":[` + strings.Replace(sentMessage, `"deleted":true`, `"deleted":true,"spam":true`, 1) + `]}`},
+		{"undocumented problem member", "GET", "/v1/customers/nope", 404, pj, strings.Replace(problem(404, "not_found"), `}`, `,"hint":"x"}`, 1)},
+		{"retweet without its message", "PUT", "/v1/cases/c/messages/m/retweets/h", 202, js, `{"anything":"goes"}`},
+		{"follow without its state", "PUT", "/v1/customers/c/follows/h", 202, "", ""},
+		{"follow state without screen_name", "DELETE", "/v1/customers/c/follows/h", 200, js, strings.Replace(followState, `"screen_name":"AcmeSupport",`, "", 1)},
+		{"deleted false", "GET", "/v1/cases/c/messages", 200, js, `{"items":[` + strings.Replace(sentMessage, `"deleted":true`, `"deleted":false`, 1) + `]}`},
+		{"text count without its mode", "POST", "/v1/text/count", 200, js, `{"weighted_length":12,"max_length":140,"valid":true}`},
+		{"a body where none is documented", "DELETE", "/v1/handles/h", 204, js, `{}`},
 		{"credentials leak", "GET", "/v1/handles", 200, js,
 			`{"items":[{"id":"h1","screen_name":"AcmeSupport","x_user_id":"1","status":"connected","access_token":"t"}]}`},
 	}
