@@ -61,6 +61,24 @@ func Patterns() []string {
 	return slices.Sorted(maps.Keys((&server{agent: identity, idempotent: identity}).routes()))
 }
 
+// IdempotentPatterns returns the routes that honour an Idempotency-Key
+// (the ones that send something to X), sorted.
+func IdempotentPatterns() []string {
+	var out []string
+	s := &server{agent: identity, idempotent: func(h http.Handler) http.Handler { return idempotentMark{h} }}
+	for r, h := range s.routes() {
+		if _, ok := h.(idempotentMark); ok {
+			out = append(out, r)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// idempotentMark marks a handler IdempotentPatterns found wrapped in
+// server.idempotent.
+type idempotentMark struct{ http.Handler }
+
 func identity(h http.Handler) http.Handler { return h }
 
 // routes maps each console API route to its handler: its one place in the

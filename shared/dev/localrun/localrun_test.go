@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dev/openapi/openapitest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
@@ -93,6 +95,7 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	}
 
 	checkSampleData(t, cfg)
+	checkEveryRouteIsMounted(t, base)
 	checkConsoleAPI(t, base, cfg)
 	checkTheLoop(t, base, cfg, xsim.FormatXAA)
 	oldCase, oldTweet := customerTweetCase(t, base, cfg)
@@ -136,6 +139,44 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	checkRepliesInOldCases(t, base2, cfg2, oldCase, oldTweet)
 	if err := stop2(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkEveryRouteIsMounted checks that the run serves every route Patterns
+// lists (no 404 or 405: without a token each answers 401, the webhook 400
+// or 401, the rest 200), each answer as the OpenAPI document says, and that
+// the document served names the run's own address, whatever its port.
+func checkEveryRouteIsMounted(t *testing.T, base string) {
+	t.Helper()
+	routes, err := Patterns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := openapitest.Client(t)
+	for _, r := range routes {
+		method, path, _ := strings.Cut(r, " ")
+		path = regexp.MustCompile(`\{[a-z_]+\}`).ReplaceAllString(path, "01JDNOSUCHID00000000000000")
+		req, err := http.NewRequest(method, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
+			t.Errorf("%s: %d %s: the run does not serve it", r, resp.StatusCode, body)
+		}
+		if path == "/openapi.json" {
+			var doc struct {
+				Servers []struct{ URL string } `json:"servers"`
+			}
+			if err := json.Unmarshal(body, &doc); err != nil || len(doc.Servers) != 1 || doc.Servers[0].URL != base {
+				t.Errorf("GET /openapi.json: servers %+v (%v), want only %s", doc.Servers, err, base)
+			}
+		}
 	}
 }
 

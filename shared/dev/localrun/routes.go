@@ -3,6 +3,7 @@ package localrun
 import (
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/casework"
@@ -21,18 +22,11 @@ import (
 // console API functions' routes (with the development token and the
 // configured CORS origins) and the webhook's; then the OpenAPI document,
 // and the agent console at / when Deps.ConsoleDir is set. A declared route
-// of another kind is an error.
+// of another kind is an error. Patterns lists what it mounts.
 func Routes(d Deps) (http.Handler, error) {
-	var apiRoutes, hookRoutes []string
-	for _, f := range functions.All {
-		switch {
-		case f.Access.ConsoleAPI:
-			apiRoutes = append(apiRoutes, f.Routes...)
-		case f.Name == functions.TwitterWebhook.Name:
-			hookRoutes = append(hookRoutes, f.Routes...)
-		case len(f.Routes) > 0:
-			return nil, fmt.Errorf("localrun: %s's routes are neither the console API's nor the webhook's", f.Name)
-		}
+	apiRoutes, hookRoutes, err := declared()
+	if err != nil {
+		return nil, err
 	}
 	api, err := consoleapi.Routes(Service(d), d.Store, consoleapi.OptionsFrom(d.Config), apiRoutes)
 	if err != nil {
@@ -45,11 +39,44 @@ func Routes(d Deps) (http.Handler, error) {
 	for _, r := range hookRoutes {
 		mux.Handle(r, hook)
 	}
-	mux.Handle("GET "+openapi.Path, openapi.Handler())
+	mux.Handle(openAPIRoute, openapi.Handler())
 	if d.ConsoleDir != "" {
 		mountConsole(mux, d.ConsoleDir, d.Config.DevToken)
 	}
 	return mux, nil
+}
+
+// openAPIRoute serves the OpenAPI document (the local run only).
+const openAPIRoute = "GET " + openapi.Path
+
+// Patterns returns every API route ("METHOD /path") Routes mounts, sorted:
+// the registry's console API and webhook routes and the OpenAPI document
+// (not the agent console's pages). The OpenAPI document's tests check it
+// documents exactly these.
+func Patterns() ([]string, error) {
+	apiRoutes, hookRoutes, err := declared()
+	if err != nil {
+		return nil, err
+	}
+	out := append(append(apiRoutes, hookRoutes...), openAPIRoute)
+	slices.Sort(out)
+	return out, nil
+}
+
+// declared splits the registry's routes into the console API's and the
+// webhook's; a route of another function is an error.
+func declared() (apiRoutes, hookRoutes []string, err error) {
+	for _, f := range functions.All {
+		switch {
+		case f.Access.ConsoleAPI:
+			apiRoutes = append(apiRoutes, f.Routes...)
+		case f.Name == functions.TwitterWebhook.Name:
+			hookRoutes = append(hookRoutes, f.Routes...)
+		case len(f.Routes) > 0:
+			return nil, nil, fmt.Errorf("localrun: %s's routes are neither the console API's nor the webhook's", f.Name)
+		}
+	}
+	return apiRoutes, hookRoutes, nil
 }
 
 // Service is the console service the routes run on.

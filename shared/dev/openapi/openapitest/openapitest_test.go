@@ -215,3 +215,33 @@ func TestHandlerWrapperFailsTheTest(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateAccepted: a request the server accepted must be one the
+// document allows (a reply without handle_id, which the server defaults,
+// is); a refused one is not checked.
+func TestValidateAccepted(t *testing.T) {
+	v, err := Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, body string
+		status     int
+		fail       bool
+	}{
+		{"reply without handle_id", `{"mode":"mention","text":"@alice hi"}`, 202, false},
+		{"reply with an unknown member, accepted", `{"mode":"mention","text":"hi","urgent":true}`, 202, true},
+		{"reply without mode, accepted", `{"text":"hi"}`, 202, true},
+		{"reply without mode, refused", `{"text":"hi"}`, 400, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "/v1/cases/01JDCASE/replies", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", js)
+			req.Header.Set("Authorization", "Bearer t")
+			err := v.ValidateAccepted(req, []byte(tt.body), tt.status)
+			if (err != nil) != tt.fail {
+				t.Errorf("error %v, want failing = %v", err, tt.fail)
+			}
+		})
+	}
+}
