@@ -94,12 +94,13 @@ test: deps lint build console $(RIE) ## Run every test, unit and integration (st
 
 .PHONY: build
 build: deps ## Build every function to build/<name>/bootstrap for Lambda (linux/arm64).
-	@mkdir -p $(BUILD_DIR)
-	@for f in $(FUNCTIONS); do \
-	  echo "build $$f"; \
-	  GOOS=linux GOARCH=$(GOARCH_LAMBDA) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
-	    -o $(BUILD_DIR)/$$f/bootstrap ./functions/$$f; \
-	done
+	@# One go build for all of them links them in parallel; each lands in
+	@# build/.out/<name>, then moves to build/<name>/bootstrap.
+	@rm -rf $(BUILD_DIR)/.out && mkdir -p $(BUILD_DIR)/.out
+	GOOS=linux GOARCH=$(GOARCH_LAMBDA) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	  -o $(BUILD_DIR)/.out/ $(addprefix ./functions/,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do mkdir -p $(BUILD_DIR)/$$f && mv $(BUILD_DIR)/.out/$$f $(BUILD_DIR)/$$f/bootstrap; done
+	@rmdir $(BUILD_DIR)/.out
 
 .PHONY: lint
 lint: deps ## gofmt on tracked Go files, then go vet.
