@@ -84,11 +84,12 @@ dev: deps console ## Run the whole system locally (Ctrl-C stops everything).
 	exec $(BUILD_DIR)/local/dev
 
 .PHONY: test
-test: deps lint build console $(RIE) ## Run every test, unit and integration (starts and stops its own servers; the browser tests need Chromium, see web/console).
+test: deps lint build build-host console $(RIE) ## Run every test, unit and integration (starts and stops its own servers; the browser tests need Chromium, see web/console).
 	@# The CDK app's first build takes minutes: done here, the stack test's
 	@# cdk synth (go run ./infra) finds it in the build cache.
 	$(GO) build -o /dev/null ./infra
-	LAMBDA_RIE=$(CURDIR)/$(RIE) LAMBDA_BUILD_DIR=$(CURDIR)/$(BUILD_DIR) $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	LAMBDA_RIE=$(CURDIR)/$(RIE) LAMBDA_BUILD_DIR=$(CURDIR)/$(BUILD_DIR) LAMBDA_HOST_BUILD_DIR=$(CURDIR)/$(BUILD_DIR)/host \
+	  $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 # --- the rest ---------------------------------------------------------
 
@@ -101,6 +102,14 @@ build: deps ## Build every function to build/<name>/bootstrap for Lambda (linux/
 	  -o $(BUILD_DIR)/.out/ $(addprefix ./functions/,$(FUNCTIONS))
 	@for f in $(FUNCTIONS); do mkdir -p $(BUILD_DIR)/$$f && mv $(BUILD_DIR)/.out/$$f $(BUILD_DIR)/$$f/bootstrap; done
 	@rmdir $(BUILD_DIR)/.out
+
+.PHONY: build-host
+build-host: deps ## Build every function for this machine (the emulator tests and the bench run them) to build/host/<name>/bootstrap.
+	@rm -rf $(BUILD_DIR)/host/.out && mkdir -p $(BUILD_DIR)/host/.out
+	CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	  -o $(BUILD_DIR)/host/.out/ $(addprefix ./functions/,$(FUNCTIONS))
+	@for f in $(FUNCTIONS); do mkdir -p $(BUILD_DIR)/host/$$f && mv $(BUILD_DIR)/host/.out/$$f $(BUILD_DIR)/host/$$f/bootstrap; done
+	@rmdir $(BUILD_DIR)/host/.out
 
 .PHONY: lint
 lint: deps ## gofmt on tracked Go files, then go vet.

@@ -36,16 +36,39 @@ import (
 // aws-lambda-rie binary (`make test` installs it and sets the variable).
 const EnvVar = "LAMBDA_RIE"
 
+// HostBuildDirEnv names the environment variable holding a directory of
+// functions already built for this machine as Build builds them
+// (<dir>/<name>/bootstrap; `make build-host` makes it and `make test`
+// sets the variable), so that the tests that run them need not link them
+// again.
+const HostBuildDirEnv = "LAMBDA_HOST_BUILD_DIR"
+
+// Built checks that dir holds a bootstrap for each of names, as Build
+// leaves them.
+func Built(dir string, names []string) error {
+	var missing []string
+	for _, n := range names {
+		if info, err := os.Stat(filepath.Join(dir, n, "bootstrap")); err != nil || info.IsDir() {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("rie: %s has no bootstrap for %s: run `make build-host`", dir, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
 // Build builds the main package of each function in functions/ under
 // moduleRoot for this machine, as Lambda would run it (CGO off, the
-// lambda.norpc tag, trimmed paths), into dir/<name>/bootstrap, with one
+// lambda.norpc tag, trimmed paths, no symbol table or DWARF: the flags of
+// `make build`), into dir/<name>/bootstrap, with one
 // `go build` for all of them.
 func Build(ctx context.Context, moduleRoot, dir string, names []string) error {
 	tmp := filepath.Join(dir, ".out")
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return err
 	}
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-o", tmp + string(filepath.Separator)}
+	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", tmp + string(filepath.Separator)}
 	for _, n := range names {
 		args = append(args, "./functions/"+n)
 	}
