@@ -21,8 +21,8 @@ type NewCase struct {
 // (Tweet rules), that the customer has a Twitter handle and is mentioned in
 // the text, and that the brand handle is connected; then it writes the case
 // (status open: an agent is working on it), its first message (out, tweet,
-// queued) and queues the Tweet. DynamoDB calls: 5 (customer, handle, work,
-// case, message).
+// queued, with its work) and queues the Tweet. DynamoDB calls: 3 (customer,
+// case, message; brand handles cached).
 func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, error) {
 	var v validation
 	if strings.TrimSpace(in.CustomerID) == "" {
@@ -62,11 +62,11 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 	c.NoteParties(cust, h)
 	c.NoteMessage(m)
 	cmd := Command{ID: m.ID, Kind: CmdTweet, HandleID: h.ID, CaseID: c.ID, MessageID: m.ID, CreatedAt: now}
-	if _, err := s.dispatch(ctx, cmd, "message", func(ctx context.Context) (bool, error) {
+	if _, err := s.dispatch(ctx, cmd, "message", func(ctx context.Context, w Work) (bool, error) {
 		if err := s.store.PutCase(ctx, c); err != nil {
 			return false, err
 		}
-		return true, s.store.PutMessage(ctx, m)
+		return true, s.store.QueueMessage(ctx, m, w)
 	}, s.failUnqueued(m)); err != nil {
 		return nil, nil, err
 	}

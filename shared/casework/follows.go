@@ -48,15 +48,14 @@ func (s *Service) changeFollow(ctx context.Context, customerID, handleID string,
 		kind = CmdUnfollow
 	}
 	cmd := Command{ID: NewID(now), Kind: kind, HandleID: h.ID, CustomerID: cust.ID, CreatedAt: now}
-	if _, err := s.dispatch(ctx, cmd, string(action), func(ctx context.Context) (bool, error) {
-		return true, s.store.SetFollowPending(ctx, cust.ID, h.ID, action, agentOf(ctx))
+	var f FollowState
+	if _, err := s.dispatch(ctx, cmd, string(action), func(ctx context.Context, w Work) (bool, error) {
+		var err error
+		f, err = s.store.QueueFollow(ctx, cust.ID, h.ID, action, agentOf(ctx), w)
+		return err == nil, err
 	}, func(ctx context.Context) error {
 		return s.store.SetFollowPending(ctx, cust.ID, h.ID, "", Agent{})
 	}); err != nil {
-		return nil, false, err
-	}
-	f, err := s.store.Follow(ctx, cust.ID, h.ID)
-	if err != nil {
 		return nil, false, err
 	}
 	return &BrandFollow{Handle: *h, State: f}, true, nil

@@ -233,8 +233,8 @@ func (s *Service) queueReply(ctx context.Context, p replyParties, m *Message, cm
 	}); err != nil {
 		return err
 	}
-	_, err := s.dispatch(ctx, cmd, "message", func(ctx context.Context) (bool, error) {
-		return true, s.store.PutMessage(ctx, m)
+	_, err := s.dispatch(ctx, cmd, "message", func(ctx context.Context, w Work) (bool, error) {
+		return true, s.store.QueueMessage(ctx, m, w)
 	}, s.failUnqueued(m))
 	return err
 }

@@ -22,8 +22,8 @@ func (s *Service) Retweet(ctx context.Context, caseID, messageID, handleID strin
 	if m.RetweetedByHandle(h.ID) {
 		return m, false, nil
 	}
-	queued, err = s.dispatch(ctx, cmd, "Retweet", func(ctx context.Context) (bool, error) {
-		return s.store.AddRetweet(ctx, caseID, messageID, rt)
+	queued, err = s.dispatch(ctx, cmd, "Retweet", func(ctx context.Context, w Work) (bool, error) {
+		return s.store.QueueRetweet(ctx, caseID, messageID, rt, w)
 	}, func(ctx context.Context) error {
 		_, err := s.store.RemoveRetweet(ctx, caseID, messageID, h.ID)
 		return err
@@ -52,8 +52,8 @@ func (s *Service) Unretweet(ctx context.Context, caseID, messageID, handleID str
 	}
 	now := s.clock()
 	cmd := Command{ID: NewID(now), Kind: CmdUnretweet, HandleID: h.ID, CaseID: caseID, MessageID: messageID, CreatedAt: now}
-	queued, err = s.dispatch(ctx, cmd, "undoing of the Retweet", func(ctx context.Context) (bool, error) {
-		return s.store.RemoveRetweet(ctx, caseID, messageID, h.ID)
+	queued, err = s.dispatch(ctx, cmd, "undoing of the Retweet", func(ctx context.Context, w Work) (bool, error) {
+		return s.store.QueueUnretweet(ctx, caseID, messageID, h.ID, w)
 	}, func(ctx context.Context) error {
 		_, err := s.store.AddRetweet(ctx, caseID, messageID, Retweet{HandleID: h.ID, By: agentOf(ctx), At: now})
 		return err

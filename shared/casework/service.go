@@ -45,10 +45,10 @@ const (
 // cases the console reads and edits. The HTTP handlers only translate to
 // and from it.
 //
-// Outbound consistency: a request that sends something to X first records
-// the work as accepted (casework.Work, so a crash anywhere after is found
-// and finished by the reconciler), then writes its records (a message as
-// queued, a Retweet or a pending follow), then queues the command. When
+// Outbound consistency: a request that sends something to X writes its
+// records (a message as queued, a Retweet or a pending follow) together
+// with the work as accepted (casework.Work, so a crash anywhere after is
+// found and finished by the reconciler), then queues the command. When
 // queuing fails the request fails with EUnavailable and the records are
 // undone: a message is marked failed with the code MsgEnqueueFailed, a
 // Retweet or pending follow is removed, the work forgotten. So nothing
@@ -94,24 +94,18 @@ func enqueueFailed(what string, cause error) error {
 	return fmt.Errorf("%w: %w", Errorf(EUnavailable, "The %s could not be queued for X, so nothing was sent; try again.", what), cause)
 }
 
-// dispatch is the one way a request hands work to X. It records the
-// command's work as accepted, writes what the request shows (write reports
-// whether that changed anything: when not, the work is forgotten and
-// nothing is queued, queued false), then queues the command. When queueing
-// fails it undoes the write, forgets the work and fails with EUnavailable
-// (naming what), so nothing looks queued that was never handed to the
-// queue. A crash anywhere after the work is recorded is the reconciler's.
-func (s *Service) dispatch(ctx context.Context, cmd Command, what string, write func(context.Context) (bool, error), undo func(context.Context) error) (queued bool, err error) {
-	if err := s.acceptWork(ctx, cmd); err != nil {
+// dispatch is the one way a request hands work to X. write records what
+// the request shows together with the command's work, in one write
+// (WorkStore's Queue methods), and reports whether that changed anything:
+// when not, it recorded no work and nothing is queued (queued false).
+// Then the command is queued. When queueing fails it undoes the write,
+// forgets the work and fails with EUnavailable (naming what), so nothing
+// looks queued that was never handed to the queue. A crash anywhere after
+// the write is the reconciler's: it finds the work.
+func (s *Service) dispatch(ctx context.Context, cmd Command, what string, write func(context.Context, Work) (bool, error), undo func(context.Context) error) (queued bool, err error) {
+	changed, err := write(ctx, Work{Command: cmd, DueAt: cmd.CreatedAt})
+	if err != nil || !changed {
 		return false, err
-	}
-	changed, err := write(ctx)
-	if err != nil {
-		return false, err
-	}
-	if !changed {
-		s.forgetWork(ctx, cmd)
-		return false, nil
 	}
 	if err := s.outbox.Enqueue(ctx, cmd); err != nil {
 		s.forgetWork(ctx, cmd)
@@ -138,12 +132,6 @@ func (s *Service) failUnqueued(m *Message) func(context.Context) error {
 		*m = failed
 		return nil
 	}
-}
-
-// acceptWork records the command's work before anything else of a request
-// that sends to X is written.
-func (s *Service) acceptWork(ctx context.Context, cmd Command) error {
-	return s.store.PutWork(ctx, Work{Command: cmd, DueAt: cmd.CreatedAt})
 }
 
 // forgetWork forgets the work of a command that was not queued after all;

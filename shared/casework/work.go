@@ -48,11 +48,28 @@ func (c Command) WorkKey() string {
 	return string(c.Kind) + "#" + c.HandleID + "#" + c.CustomerID + "#" + c.CaseID + "#" + c.MessageID
 }
 
-// WorkStore keeps the outgoing work not yet resolved.
+// WorkStore keeps the outgoing work not yet resolved. A request records
+// its work in the same write as what it shows (QueueMessage, QueueRetweet,
+// QueueUnretweet, QueueFollow), so a record never looks queued without its
+// work, nor the other way round; PutWork records work alone.
 type WorkStore interface {
 	// PutWork records work as accepted, replacing any earlier work with
 	// the same key.
 	PutWork(ctx context.Context, w Work) error
+	// QueueMessage creates or updates a message as PutMessage does and
+	// records w, the work of the command that sends it, in the same write.
+	QueueMessage(ctx context.Context, m *Message, w Work) error
+	// QueueRetweet records a Retweet as AddRetweet does and w, the work of
+	// its command, with it; when the Retweet was already recorded it
+	// reports false and records no work either.
+	QueueRetweet(ctx context.Context, caseID, id string, rt Retweet, w Work) (bool, error)
+	// QueueUnretweet forgets a Retweet as RemoveRetweet does and records w
+	// with it; when there was none it reports false and records no work.
+	QueueUnretweet(ctx context.Context, caseID, id, handleID string, w Work) (bool, error)
+	// QueueFollow records a follow or unfollow asked of X by the agent by
+	// (SetFollowPending with an action) and w, the work of its command,
+	// in the same write, and returns the follow state as stored.
+	QueueFollow(ctx context.Context, customerID, handleID string, action FollowAction, by Agent, w Work) (FollowState, error)
 	// NoteRetry records that the work's command comes back at due, after a
 	// transient failure (fault) or a rate limit at now, and returns the
 	// work as stored; it records work it does not find. When the work is

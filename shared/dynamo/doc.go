@@ -25,18 +25,20 @@
 //	 former X account      CXFORMER#<x user id>          CUST#<id>           customer_id, version
 //	 X user id claim       XUSER#<x user id>             CUST                customer_id, token, claimed_at, version
 //	 handle claim          CHANDLE#<lower handle>        CUST                customer_id, token, claimed_at, version
-//	follow state           CUST#<customer id>            FOLLOW#<handle id>  customer_follows(_at), brand_follows(_at), pending
+//	follow state           CUST#<customer id>            FOLLOW#<handle id>  customer_follows(_at), brand_follows(_at), pending;
+//	                                                                         work (map), GSI1PK WORK, GSI1SK <due> while a follow is unresolved
 //	brand handle           BRANDS                        BRAND#<id>          version
 //	 X user id claim       XUSER#<x user id>             BRAND               handle_id, token, claimed_at, version
 //	case                   CASE#<id>                     CASE                version; GSI1PK CUST#<customer id>, GSI1SK <t>#<id>;
 //	                                                                         GSI2PK CASES#<status>, GSI2SK <t>#<id>
 //	DM case pointer        DMCASE#<customer>#<handle>    DMCASE              case_id
-//	message                CASE#<case id>                MSG#<id>            version; retweeted_by, favorited_by (string sets); urls, media (lists of maps)
+//	message                CASE#<case id>                MSG#<id>            version; retweeted_by, favorited_by (string sets); urls, media (lists of maps);
+//	                                                                         work (map), GSI1PK WORK, GSI1SK <due> while its sending or a Retweet is unresolved
 //	 X id claim            XMSG#<kind>#<x id>            XMSG                case_id, message_id, token, claimed_at, version
 //	idempotency record     IDEM#<key>                    IDEM                expires_at (TTL, unix seconds), body (binary)
 //	processed event        EVENT#<id>                    EVENT               expires_at (TTL, unix seconds)
 //	unresolved work        WORK                          <work key>          command (JSON), command_id, due_at, faults,
-//	                                                                         rate_limited_since, requeues
+//	                                                                         rate_limited_since, requeues (work with no home item, see queue.go)
 //
 // Access patterns: a customer's cases newest first (Query GSI1, status as a
 // filter), cases by status newest first (Query GSI2), a case's
@@ -45,8 +47,9 @@
 // word prefix (Query begins_with on CNAME#<first rune>, BatchGetItem), by
 // X user id or handle (GetItem the claim, GetItem the customer), brand
 // handles (Query BRANDS), follow states (Query begins_with FOLLOW#), the
-// outgoing work not yet resolved (Query WORK, filtered on due_at: the
-// partition holds only work in flight).
+// outgoing work not yet resolved (Query GSI1 WORK by due time: only items
+// with work in flight are in that sparse partition; and Query WORK,
+// filtered on due_at, for the work items).
 //
 // Readers treat an item whose expires_at has passed as missing, since TTL
 // deletes only eventually (and dynalite never). Each method's comment says

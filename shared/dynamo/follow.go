@@ -182,16 +182,9 @@ func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID strin
 		in.ConditionExpression = aws.String("attribute_exists(#PK)")
 		in.ExpressionAttributeNames = names("pending", table.PK)
 	case casework.ActionFollow, casework.ActionUnfollow:
-		in.UpdateExpression = aws.String("SET #customer_id = :c, #handle_id = :h, #pending = :p, " +
-			"#requested_action = :p, #requested_at = :at, #requested_by = :by")
-		in.ExpressionAttributeNames = names("customer_id", "handle_id", "pending", "requested_action", "requested_at", "requested_by")
-		byAV, err := attributevalue.Marshal(agentItem{Sub: by.ID, Email: by.Email})
-		if err != nil {
+		var err error
+		if in, err = s.followPendingUpdate(customerID, handleID, action, by); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
-		}
-		in.ExpressionAttributeValues = map[string]types.AttributeValue{
-			":c": str(customerID), ":h": str(handleID), ":p": str(string(action)),
-			":at": num(s.now().UnixNano()), ":by": byAV,
 		}
 	default:
 		return fmt.Errorf("%s: %w", what, invalid("action", "A follow action is follow or unfollow."))
@@ -240,4 +233,24 @@ func (s *Store) CustomerFollows(ctx context.Context, customerID string) (*casewo
 		return nil, nil, fmt.Errorf("%s: %w", what, notFound("No customer has the id %s.", customerID))
 	}
 	return c, follows, nil
+}
+
+// followPendingUpdate is the UpdateItem that records a pending follow or
+// unfollow asked by the agent by, now (the store's clock).
+func (s *Store) followPendingUpdate(customerID, handleID string, action casework.FollowAction, by casework.Agent) (*dynamodb.UpdateItemInput, error) {
+	byAV, err := attributevalue.Marshal(agentItem{Sub: by.ID, Email: by.Email})
+	if err != nil {
+		return nil, err
+	}
+	return &dynamodb.UpdateItemInput{
+		TableName: s.table,
+		Key:       itemKey(customerPK(customerID), followSK(handleID)),
+		UpdateExpression: aws.String("SET #customer_id = :c, #handle_id = :h, #pending = :p, " +
+			"#requested_action = :p, #requested_at = :at, #requested_by = :by"),
+		ExpressionAttributeNames: names("customer_id", "handle_id", "pending", "requested_action", "requested_at", "requested_by"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":c": str(customerID), ":h": str(handleID), ":p": str(string(action)),
+			":at": num(s.now().UnixNano()), ":by": byAV,
+		},
+	}, nil
 }

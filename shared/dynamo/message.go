@@ -190,6 +190,11 @@ func (s *Store) messageClaim(m *casework.Message, version int64, token string) *
 // Calls: 1 UpdateItem, plus 1 PutItem to claim an XID and 1 DeleteItem
 // when an XID was replaced.
 func (s *Store) PutMessage(ctx context.Context, m *casework.Message) error {
+	return s.putMessage(ctx, m, nil)
+}
+
+// putMessage is PutMessage, with work folded into the same UpdateItem when ww is not nil.
+func (s *Store) putMessage(ctx context.Context, m *casework.Message, ww *workWrite) error {
 	if m == nil || m.ID == "" || m.CaseID == "" {
 		return fmt.Errorf("dynamo: put message: %w", invalid("id", "A message needs an id and a case id."))
 	}
@@ -204,6 +209,11 @@ func (s *Store) PutMessage(ctx context.Context, m *casework.Message) error {
 		return fmt.Errorf("dynamo: put message %s: %w", m.ID, err)
 	}
 	in, err := s.messageUpdate(m, version)
+	if err == nil && ww != nil {
+		ww.addTo(in, func(set string) {
+			*in.UpdateExpression = "SET " + set + ", " + strings.TrimPrefix(*in.UpdateExpression, "SET ")
+		})
+	}
 	if err == nil {
 		var out *dynamodb.UpdateItemOutput
 		out, err = s.client.UpdateItem(ctx, in)
@@ -409,8 +419,16 @@ func (s *Store) AddFavorite(ctx context.Context, caseID, id, handleID string) (b
 // only then a GetItem tells a missing message (ENotFound) from no change.
 // A log entry (a list of one), when given, is appended to the Retweet log.
 func (s *Store) changeSet(ctx context.Context, op, caseID, id, attr, member string, add bool, logEntry types.AttributeValue) (bool, error) {
+	changed, _, err := s.changeSetWith(ctx, op, caseID, id, attr, member, add, logEntry, nil)
+	return changed, err
+}
+
+// changeSetWith is changeSet with work folded in when ww is not nil, on
+// the condition that the message's work slot is free or holds the same
+// work; busy reports that it held other work (then nothing was written).
+func (s *Store) changeSetWith(ctx context.Context, op, caseID, id, attr, member string, add bool, logEntry types.AttributeValue, ww *workWrite) (changed, busy bool, err error) {
 	if member == "" {
-		return false, fmt.Errorf("dynamo: %s: %w", op, invalid("handle_id", "A brand handle id is needed."))
+		return false, false, fmt.Errorf("dynamo: %s: %w", op, invalid("handle_id", "A brand handle id is needed."))
 	}
 	in := &dynamodb.UpdateItemInput{
 		TableName: s.table,
@@ -429,24 +447,52 @@ func (s *Store) changeSet(ctx context.Context, op, caseID, id, attr, member stri
 		in.ConditionExpression = aws.String("contains(#set, :h)")
 		in.ExpressionAttributeNames = map[string]string{"#set": attr}
 	}
+	var sets []string
 	if logEntry != nil {
-		*in.UpdateExpression += " SET #log = list_append(if_not_exists(#log, :empty), :entry)"
+		sets = append(sets, "#log = list_append(if_not_exists(#log, :empty), :entry)")
 		in.ExpressionAttributeNames["#log"] = retweetLogAttr
 		in.ExpressionAttributeValues[":entry"] = logEntry
 		in.ExpressionAttributeValues[":empty"] = &types.AttributeValueMemberL{Value: []types.AttributeValue{}}
 	}
-	_, err := s.client.UpdateItem(ctx, in)
+	if ww != nil {
+		ww.addTo(in, func(set string) { sets = append(sets, set) })
+		ww.requireFree(in)
+	}
+	if len(sets) > 0 {
+		*in.UpdateExpression += " SET " + strings.Join(sets, ", ")
+	}
+	_, err = s.client.UpdateItem(ctx, in)
 	if err == nil {
-		return true, nil
+		return true, false, nil
 	}
 	if isConditionFailed(err) {
-		var m *casework.Message
-		if m, err = s.getMessage(ctx, caseID, id); err == nil {
-			if m != nil {
-				return false, nil
-			}
+		var res *dynamodb.GetItemOutput
+		res, err = s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: itemKey(casePK(caseID), messageSK(id)), ConsistentRead: aws.Bool(true)})
+		if err == nil && res.Item == nil {
 			err = notFound("Case %s has no message %s.", caseID, id)
 		}
+		if err == nil {
+			var m *casework.Message
+			var sl *workSlot
+			if m, err = decodeMessage(res.Item); err == nil {
+				sl, err = slotOf(res.Item)
+			}
+			if err == nil {
+				has := slices.Contains(m.RetweetedBy, member)
+				if attr == favoritedByAttr {
+					has = slices.Contains(m.FavoritedBy, member)
+				}
+				if has == add {
+					return false, false, nil // nothing to change
+				}
+				if ww != nil && sl != nil && sl.Key != ww.key {
+					return false, true, nil
+				}
+				// Changed between the write and the read: the caller's
+				// request raced another; report it as no change.
+				return false, false, nil
+			}
+		}
 	}
-	return false, fmt.Errorf("dynamo: %s on message %s of case %s: %w", op, id, caseID, err)
+	return false, false, fmt.Errorf("dynamo: %s on message %s of case %s: %w", op, id, caseID, err)
 }

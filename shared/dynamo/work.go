@@ -80,10 +80,17 @@ func (s *Store) PutWork(ctx context.Context, w casework.Work) error {
 
 // NoteRetry records a retry of the work's command: when it comes back,
 // and a fault counted or the start of a run of rate limits. It records the
-// work when there is none; when another command carries it, it fails with
-// EConflict. Calls: 1 UpdateItem.
+// work when there is none (as a work item); when another command carries
+// it, it fails with EConflict. Calls: 1 UpdateItem for work folded into its
+// home item; else 1 GetItem and 1 UpdateItem more.
 func (s *Store) NoteRetry(ctx context.Context, cmd casework.Command, due time.Time, fault bool, now time.Time) (casework.Work, error) {
 	what := fmt.Sprintf("dynamo: note retry of %s", cmd.WorkKey())
+	if w, found, err := s.noteFoldedRetry(ctx, cmd, due, fault, now); err != nil || found {
+		if err != nil {
+			return casework.Work{}, fmt.Errorf("%s: %w", what, err)
+		}
+		return w, nil
+	}
 	cj, err := commandJSON(cmd)
 	if err != nil {
 		return casework.Work{}, fmt.Errorf("%s: %w", what, err)
@@ -127,9 +134,18 @@ func (s *Store) NoteRetry(ctx context.Context, cmd casework.Command, due time.Ti
 }
 
 // ResolveWork forgets the work of cmd unless another command carries it.
-// Calls: 1 DeleteItem.
+// Calls: 1 UpdateItem for work folded into its home item; else 1
+// DeleteItem more (a work item).
 func (s *Store) ResolveWork(ctx context.Context, cmd casework.Command) error {
-	_, err := s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+	_, found, err := s.slotUpdate(ctx, cmd, cmd.ID, "REMOVE #wslot, #wgpk, #wgsk",
+		map[string]string{"#wgpk": table.GSI1PK, "#wgsk": table.GSI1SK}, map[string]types.AttributeValue{}, types.ReturnValueNone)
+	if err != nil || found {
+		if err != nil {
+			return fmt.Errorf("dynamo: resolve work %s: %w", cmd.WorkKey(), err)
+		}
+		return nil
+	}
+	_, err = s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
 		TableName:                 s.table,
 		Key:                       itemKey(workPK, cmd.WorkKey()),
 		ConditionExpression:       aws.String("#command_id = :id"),
@@ -142,8 +158,9 @@ func (s *Store) ResolveWork(ctx context.Context, cmd casework.Command) error {
 	return nil
 }
 
-// StaleWork lists the work due before t, oldest first. Calls: 1 Query a
-// page (of the work partition, filtered on due_at).
+// StaleWork lists the work due before t, oldest first: the work items and
+// the work folded into the items it acts on. Calls: 1 Query a page of the
+// work partition (filtered on due_at), 1 Query a page of GSI1's.
 func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]casework.Work, error) {
 	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
 		TableName:                 s.table,
@@ -156,7 +173,10 @@ func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]casework.Wor
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: stale work: %w", err)
 	}
-	out := make([]casework.Work, 0, len(items))
+	out, err := s.staleFoldedWork(ctx, before)
+	if err != nil {
+		return nil, fmt.Errorf("dynamo: stale work: %w", err)
+	}
 	for _, av := range items {
 		var it workItem
 		if err := attributevalue.UnmarshalMap(av, &it); err != nil {
@@ -174,9 +194,39 @@ func (s *Store) StaleWork(ctx context.Context, before time.Time) ([]casework.Wor
 
 // RequeueWork hands the work to the command next if prev still carries it:
 // one more requeue, due at due, faults and rate limits counted afresh.
-// Calls: 1 UpdateItem.
+// Calls: 1 UpdateItem for work folded into its home item; else 1
+// UpdateItem more (a work item).
 func (s *Store) RequeueWork(ctx context.Context, prev string, next casework.Command, due time.Time) error {
 	cj, err := commandJSON(next)
+	if err == nil {
+		var found bool
+		_, found, err = s.slotUpdate(ctx, next, prev,
+			"SET #wslot.#wcmd = :cmd, #wslot.#wcid = :id, #wslot.#wdue = :due, #wgsk = :due, "+
+				"#wslot.#wreq = if_not_exists(#wslot.#wreq, :zero) + :one REMOVE #wslot.#wfaults, #wslot.#wsince",
+			map[string]string{"#wcmd": "command", "#wdue": "due_at", "#wgsk": table.GSI1SK, "#wreq": "requeues", "#wfaults": "faults", "#wsince": "rate_limited_since"},
+			map[string]types.AttributeValue{":cmd": cj, ":id": str(next.ID), ":due": str(sortTime(due)), ":zero": num(0), ":one": num(1)},
+			types.ReturnValueNone)
+		if err == nil && found {
+			return nil
+		}
+		if err == nil {
+			// A work item whose work a later request folded into the
+			// home item (work recorded before the fold) is obsolete.
+			var other bool
+			if other, err = s.slotHeldByOther(ctx, next); err == nil && other {
+				_, err = s.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{
+					TableName:                 s.table,
+					Key:                       itemKey(workPK, next.WorkKey()),
+					ConditionExpression:       aws.String("#command_id = :prev"),
+					ExpressionAttributeNames:  names("command_id"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":prev": str(prev)},
+				})
+				if err == nil || isConditionFailed(err) {
+					err = conflict("The work %s was taken over by a later request.", next.WorkKey())
+				}
+			}
+		}
+	}
 	if err == nil {
 		exprNames := names("command", "command_id", "due_at", "requeues", "faults")
 		exprNames["#since"] = "rate_limited_since"
@@ -199,4 +249,39 @@ func (s *Store) RequeueWork(ctx context.Context, prev string, next casework.Comm
 		return fmt.Errorf("dynamo: requeue work %s: %w", next.WorkKey(), err)
 	}
 	return nil
+}
+
+// noteFoldedRetry is NoteRetry of work folded into its home item; found
+// false when the work is not there (then NoteRetry looks for a work item),
+// an EConflict when another command carries it there.
+func (s *Store) noteFoldedRetry(ctx context.Context, cmd casework.Command, due time.Time, fault bool, now time.Time) (casework.Work, bool, error) {
+	expr := "SET #wslot.#wdue = :due, #wgsk = :due"
+	exprNames := map[string]string{"#wdue": "due_at", "#wgsk": table.GSI1SK}
+	values := map[string]types.AttributeValue{":due": str(sortTime(due))}
+	if fault {
+		expr += ", #wslot.#wfaults = if_not_exists(#wslot.#wfaults, :zero) + :one"
+		exprNames["#wfaults"] = "faults"
+		values[":zero"], values[":one"] = num(0), num(1)
+	} else {
+		expr += ", #wslot.#wsince = if_not_exists(#wslot.#wsince, :now)"
+		exprNames["#wsince"] = "rate_limited_since"
+		values[":now"] = str(fmtTime(now))
+	}
+	out, found, err := s.slotUpdate(ctx, cmd, cmd.ID, expr, exprNames, values, types.ReturnValueAllNew)
+	if err != nil {
+		return casework.Work{}, false, err
+	}
+	if !found {
+		other, err := s.slotHeldByOther(ctx, cmd)
+		if err == nil && other {
+			err = conflict("Another command carries the work %s now.", cmd.WorkKey())
+		}
+		return casework.Work{}, false, err
+	}
+	sl, err := slotOf(out)
+	if err != nil || sl == nil {
+		return casework.Work{}, false, fmt.Errorf("work slot of %s: %v", cmd.WorkKey(), err)
+	}
+	w, err := sl.work()
+	return w, err == nil, err
 }

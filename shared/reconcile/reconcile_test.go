@@ -201,3 +201,45 @@ func TestWorkHandedBackTooOftenIsGivenUp(t *testing.T) {
 		t.Errorf("given-up work still stale: %+v", rep)
 	}
 }
+
+// Retweets of one Tweet by two brand handles whose commands were lost are
+// both found (the message holds one's work, a work item the other's) and
+// given up after MaxRequeues: both Retweets are taken back.
+func TestLostRetweetsOfOneTweetAreFound(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := &casework.Case{ID: casework.NewID(time.Now()), CustomerID: sample.Customers[1].ID, HandleID: sample.Brands[0].HandleID,
+		Channel: casework.ChannelTweet, Status: casework.CaseNew, CreatedAt: time.Now(), UpdatedAt: time.Now(), LastActivityAt: time.Now()}
+	if err := e.store.PutCase(e.ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	m := &casework.Message{ID: casework.NewID(time.Now()), CaseID: c.ID, Direction: casework.DirectionIn, Kind: casework.KindTweet,
+		Text: "@AcmeSupport help", Status: casework.StatusReceived, XID: "7700001", CreatedAt: time.Now()}
+	if err := e.store.PutMessage(e.ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range sample.Brands[:2] {
+		if _, queued, err := e.crashy.Retweet(e.ctx, c.ID, m.ID, b.HandleID); err != nil || !queued {
+			t.Fatalf("Retweet by %s: queued %v, %v", b.HandleID, queued, err)
+		}
+	}
+	rec := reconcile.New(reconcile.Deps{Store: e.store, Outbox: lostOutbox{}, Logger: slog.New(slog.DiscardHandler),
+		Now: func() time.Time { return time.Now().Add(time.Duration(e.later.Load())) }})
+	for i := range reconcile.MaxRequeues + 1 {
+		e.later.Store(int64(time.Duration(i+1) * time.Hour))
+		rep, err := rec.Run(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Stale != 2 {
+			t.Fatalf("run %d: %+v, want both Retweets stale", i, rep)
+		}
+	}
+	got, err := e.store.GetMessage(e.ctx, c.ID, m.ID)
+	if err != nil || len(got.RetweetedBy) != 0 {
+		t.Fatalf("after giving up: retweeted by %v (%v), want nobody", got.RetweetedBy, err)
+	}
+	if rep := e.run(48 * time.Hour); rep.Stale != 0 {
+		t.Errorf("given-up work still stale: %+v", rep)
+	}
+}

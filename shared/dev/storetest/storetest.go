@@ -63,6 +63,9 @@ var tests = []struct {
 	{"ExpiryInWholeSeconds", testExpiryInWholeSeconds},
 	{"ProcessedEvents", testProcessedEvents},
 	{"WorkLifecycle", testWorkLifecycle},
+	{"QueuedMessageWork", testQueuedMessageWork},
+	{"QueuedRetweetWork", testQueuedRetweetWork},
+	{"QueuedFollowWork", testQueuedFollowWork},
 }
 
 // Run runs the whole suite, each test in parallel on a store of its own.
