@@ -383,7 +383,7 @@ func (t tweetJSON) event(forUser string) (casework.Event, error) {
 		return casework.Event{}, fmt.Errorf("activity: tweet %s: %w", t.IDStr, err)
 	}
 	tw.CreatedAt = at
-	return casework.Event{ID: "tweet:" + t.IDStr, Type: casework.EventTweet, ForUserID: forUser, At: at, Tweet: tw}, nil
+	return casework.Event{ID: casework.TweetEventID(t.IDStr), Type: casework.EventTweet, ForUserID: forUser, At: at, Tweet: tw}, nil
 }
 
 func tweetTime(createdAt, timestampMS string) (time.Time, error) {

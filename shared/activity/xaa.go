@@ -376,7 +376,7 @@ func (d *xaaData) postEvent(p v2Post) (casework.Event, error) {
 		}
 		tw.Media = append(tw.Media, m)
 	}
-	return casework.Event{ID: "tweet:" + p.ID, Type: casework.EventTweet, ForUserID: d.Filter.UserID, At: at, Tweet: tw}, nil
+	return casework.Event{ID: casework.TweetEventID(p.ID), Type: casework.EventTweet, ForUserID: d.Filter.UserID, At: at, Tweet: tw}, nil
 }
 
 // dmEvents reads dm.received and dm.sent: AAA's direct_message_events with

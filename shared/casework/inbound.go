@@ -52,10 +52,12 @@ const EventRetention = 7 * 24 * time.Hour
 //     else starts a case with the brand handle it replies to, else the
 //     first brand handle it mentions (see addressedBrand). Agents may
 //     answer it from any brand handle.
-//   - A deletion records a tombstone before it looks for the Tweet's
-//     message, and a Tweet looks for the tombstone before and after it
-//     writes its message, so a deleted Tweet's text is gone whatever the
-//     interleaving; a deletion that arrives first keeps the Tweet out.
+//   - A deletion records a tombstone (on the record of the Tweet's event)
+//     before it looks for the Tweet's message, and a Tweet looks for the
+//     tombstone before it writes its message and again, in the same step,
+//     when it marks its event applied, so a deleted Tweet's text is gone
+//     whatever the interleaving; a deletion that arrives first keeps the
+//     Tweet out.
 //   - Favorites are recorded on a message of a case, by brand handle id or
 //     customer id; others are ignored.
 //   - A brand handle's change of @handle (X Activity only) renames it.
@@ -86,26 +88,45 @@ func NewInbound(store Store, now func() time.Time, log *slog.Logger) *Inbound {
 }
 
 // Apply applies one event. An error means it should be tried again later.
+//
+// It starts with one recall of the store (the event's record, and the
+// message and customer the event names) and ends by marking the event
+// processed, which for a Tweet also says whether its deletion was
+// recorded meanwhile.
 func (in *Inbound) Apply(ctx context.Context, ev Event) error {
-	done, err := in.store.EventProcessed(ctx, ev.ID)
-	if err != nil {
-		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
-	}
-	if done {
-		in.log.DebugContext(ctx, "event already applied", "event", ev.ID)
-		return nil
-	}
 	brand, err := in.brandFor(ctx, ev)
 	if err != nil {
 		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
 	}
+	brands, err := in.brandsOf(ctx)
+	if err != nil {
+		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+	}
+	id := ev.ID
+	if ev.Type == EventTweet && ev.Tweet != nil {
+		id = TweetEventID(ev.Tweet.ID) // the record its deletion marks too
+	}
+	rec, err := in.store.RecallEvent(ctx, recallOf(id, ev, brands))
+	if err != nil {
+		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+	}
+	if rec.Event.Processed {
+		in.log.DebugContext(ctx, "event already applied", "event", ev.ID)
+		if ev.Type == EventTweet && rec.Event.Deleted {
+			// Its deletion was recorded: make sure the text is gone, in
+			// case removing it failed after the event was marked.
+			err = in.removeDeletedText(ctx, ev.Tweet.ID, in.now())
+		}
+		return wrapEvent(ev, err)
+	}
+	var written *Message // a Tweet's message, to honour a later deletion
 	switch ev.Type {
 	case EventTweet:
-		err = in.applyTweet(ctx, brand, ev.Tweet)
+		written, err = in.applyTweet(ctx, brand, brands, ev.Tweet, rec)
 	case EventDM:
-		err = in.applyDM(ctx, brand, ev.DM)
+		err = in.applyDM(ctx, brands, ev.DM, rec)
 	case EventFollow, EventUnfollow:
-		err = in.applyFollow(ctx, brand, ev.Follow, ev.Type == EventFollow, ev.At)
+		err = in.applyFollow(ctx, brands, ev.Follow, ev.Type == EventFollow, ev.At, rec)
 	case EventTweetDelete:
 		err = in.applyDelete(ctx, ev.Delete, ev.At)
 	case EventFavorite:
@@ -118,14 +139,60 @@ func (in *Inbound) Apply(ctx context.Context, ev Event) error {
 		in.log.WarnContext(ctx, "event type not handled", "event", ev.ID, "type", ev.Type)
 	}
 	if err != nil {
-		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+		return wrapEvent(ev, err)
 	}
-	if _, err := in.store.MarkEventProcessed(ctx, ev.ID, in.now().Add(EventRetention)); err != nil {
+	before, err := in.store.MarkEventProcessed(ctx, id, in.now().Add(EventRetention))
+	if err != nil {
 		return fmt.Errorf("inbound: mark %s applied: %w", ev.ID, err)
+	}
+	// A deletion recorded after the recall and before this mark found no
+	// message, or found it before its text was written: remove it now.
+	// (One recorded after this mark finds the message itself.)
+	if written != nil && before.Deleted && !written.Deleted {
+		if err := in.markDeleted(ctx, written, in.now()); err != nil {
+			return wrapEvent(ev, err)
+		}
 	}
 	in.log.InfoContext(ctx, "event applied", "event", ev.ID, "type", ev.Type, "brand", brand.ScreenName)
 	return nil
 }
+
+func wrapEvent(ev Event, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("inbound: %s: %w", ev.ID, err)
+}
+
+// recallOf is what applying ev asks the store first: its record (id), the
+// message of its Tweet or DM, and the customer among its parties.
+func recallOf(id string, ev Event, brands brands) Recall {
+	r := Recall{EventID: id}
+	customer := func(a XAccount) {
+		if brands.of(a.ID) == nil {
+			r.XUserID = a.ID
+		}
+	}
+	switch {
+	case ev.Type == EventTweet && ev.Tweet != nil:
+		r.MessageKind, r.MessageXID = KindTweet, ev.Tweet.ID
+		customer(ev.Tweet.Author)
+	case ev.Type == EventDM && ev.DM != nil:
+		r.MessageKind, r.MessageXID = KindDM, ev.DM.ID
+		customer(ev.DM.Sender)
+	case (ev.Type == EventFollow || ev.Type == EventUnfollow) && ev.Follow != nil:
+		customer(ev.Follow.Source)
+		if r.XUserID == "" {
+			customer(ev.Follow.Target)
+		}
+	}
+	return r
+}
+
+// TweetEventID is the id of the event that brings the Tweet with X id
+// tweetID, in either of X's formats; the record of that event also holds
+// the Tweet's tombstone.
+func TweetEventID(tweetID string) string { return "tweet:" + tweetID }
 
 // brandFor finds the subscribed brand handle the event was delivered for.
 // An unknown one is an error: the subscription and the deployment disagree,
@@ -138,16 +205,17 @@ func (in *Inbound) brandFor(ctx context.Context, ev Event) (*BrandHandle, error)
 	return h, err
 }
 
-func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *Tweet) error {
-	brands, err := in.brandsOf(ctx)
-	if err != nil {
-		return err
-	}
+// applyTweet threads a customer's Tweet into a case and returns its
+// message (nil when it makes none). The message is written before its
+// case is told of it (a new case is written once, with the message on its
+// summary), so a crash in between leaves a message that the redelivery
+// finds (rec.Message) and completes.
+func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands brands, tw *Tweet, rec Recalled) (*Message, error) {
 	if brands.of(tw.Author.ID) != nil {
-		return in.confirmOutgoing(ctx, KindTweet, tw.ID, tw.CreatedAt)
+		return nil, in.confirmOutgoing(ctx, KindTweet, tw.ID, tw.CreatedAt)
 	}
 	if tw.RetweetOfID != "" {
-		return nil
+		return nil, nil
 	}
 	parentXID := tw.InReplyToID
 	if parentXID == "" {
@@ -155,31 +223,29 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *Tweet
 	}
 	addressed := brands.addressedBrand(tw, brand)
 	if addressed == nil {
-		return nil // addressed to no brand handle
+		return nil, nil // addressed to no brand handle
 	}
-	if known, err := in.store.MessageByXID(ctx, KindTweet, tw.ID); err == nil {
-		return in.honourTombstone(ctx, known)
-	} else if ErrorCode(err) != ENotFound {
-		return err
+	if rec.Message != nil {
+		return rec.Message, in.completeTweet(ctx, rec.Message, tw, addressed, rec)
 	}
-	if deleted, err := in.store.EventProcessed(ctx, tombstone(tw.ID)); err != nil || deleted {
-		return err
+	if rec.Event.Deleted {
+		return nil, nil // its deletion came first: keep it out
 	}
-	cust, err := in.customerFor(ctx, tw.Author)
+	cust, err := in.customerFor(ctx, tw.Author, rec.Customer, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var c *Case
 	var parent *Message
 	if parentXID != "" {
 		parent, err = in.store.MessageByXID(ctx, KindTweet, parentXID)
 		if err != nil && ErrorCode(err) != ENotFound {
-			return err
+			return nil, err
 		}
 		if parent != nil {
 			pc, err := in.store.GetCase(ctx, parent.CaseID)
 			if err != nil && ErrorCode(err) != ENotFound {
-				return err
+				return nil, err
 			}
 			if pc != nil && pc.CustomerID == cust.ID {
 				c = pc
@@ -188,13 +254,12 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *Tweet
 			}
 		}
 	}
-	if c == nil {
-		if c, err = in.createCase(ctx, DerivedID(tw.CreatedAt, "case:tweet:"+tw.ID), cust.ID, addressed.ID, ChannelTweet, tw.CreatedAt); err != nil {
-			return err
-		}
+	caseID := DerivedID(tw.CreatedAt, "case:tweet:"+tw.ID)
+	if c != nil {
+		caseID = c.ID
 	}
 	m := &Message{
-		ID: DerivedID(tw.CreatedAt, "msg:tweet:"+tw.ID), CaseID: c.ID, Direction: DirectionIn, Kind: KindTweet,
+		ID: DerivedID(tw.CreatedAt, "msg:tweet:"+tw.ID), CaseID: caseID, Direction: DirectionIn, Kind: KindTweet,
 		Text: tw.Text, Status: StatusReceived, XID: tw.ID, InReplyToXID: parentXID,
 		Author: Author{CustomerID: cust.ID, ScreenName: tw.Author.ScreenName}, CreatedAt: tw.CreatedAt,
 	}
@@ -202,17 +267,64 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, tw *Tweet
 	if parent != nil {
 		m.InReplyToMessageID = parent.ID
 	}
-	if err := in.addMessage(ctx, c.ID, m, cust, addressed, xAccountOf(tw.Author)); err != nil {
-		return err
+	if err := in.store.PutMessage(ctx, m); ErrorCode(err) == EConflict {
+		// Written already: by a copy of this event applied at the same
+		// moment, maybe into another case. Complete that one.
+		known, err := in.store.MessageByXID(ctx, KindTweet, tw.ID)
+		if err != nil {
+			return nil, err
+		}
+		return known, in.completeTweet(ctx, known, tw, addressed, rec)
+	} else if err != nil {
+		return nil, err
 	}
-	return in.honourTombstone(ctx, m)
+	from := xAccountOf(tw.Author)
+	if c != nil {
+		return m, in.noteOnCase(ctx, c, m, cust, addressed, from)
+	}
+	now := in.now()
+	c = &Case{ID: caseID, CustomerID: cust.ID, HandleID: addressed.ID, Channel: ChannelTweet, Status: CaseNew,
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: tw.CreatedAt}
+	in.note(c, m, cust, addressed, from)
+	if err := in.store.PutCase(ctx, c); ErrorCode(err) == EConflict {
+		// Another copy of this event created it: note the message there.
+		if c, err = in.store.GetCase(ctx, caseID); err != nil {
+			return nil, err
+		}
+		return m, in.noteOnCase(ctx, c, m, cust, addressed, from)
+	} else if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
-func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *DM) error {
-	brands, err := in.brandsOf(ctx)
+// completeTweet finishes a Tweet whose message was written by an earlier
+// attempt or a concurrent copy: its case is made (when the attempt
+// stopped before) or told of the message.
+func (in *Inbound) completeTweet(ctx context.Context, m *Message, tw *Tweet, addressed *BrandHandle, rec Recalled) error {
+	cust, err := in.customerFor(ctx, tw.Author, rec.Customer, rec.Customer != nil)
 	if err != nil {
 		return err
 	}
+	from := xAccountOf(tw.Author)
+	c, err := in.store.GetCase(ctx, m.CaseID)
+	if ErrorCode(err) == ENotFound && m.Author.CustomerID != "" {
+		now := in.now()
+		c = &Case{ID: m.CaseID, CustomerID: m.Author.CustomerID, HandleID: addressed.ID, Channel: ChannelTweet, Status: CaseNew,
+			CreatedAt: now, UpdatedAt: now, LastActivityAt: m.CreatedAt}
+		in.note(c, m, cust, addressed, from)
+		if err = in.store.PutCase(ctx, c); ErrorCode(err) != EConflict {
+			return err
+		}
+		c, err = in.store.GetCase(ctx, m.CaseID)
+	}
+	if err != nil {
+		return err
+	}
+	return in.noteOnCase(ctx, c, m, cust, addressed, from)
+}
+
+func (in *Inbound) applyDM(ctx context.Context, brands brands, dm *DM, rec Recalled) error {
 	if brands.of(dm.Sender.ID) != nil {
 		return in.confirmOutgoing(ctx, KindDM, dm.ID, dm.CreatedAt)
 	}
@@ -220,12 +332,18 @@ func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *DM) error {
 	if brand == nil {
 		return nil
 	}
-	if known, err := in.messageExists(ctx, KindDM, dm.ID); err != nil || known {
-		return err
-	}
-	cust, err := in.customerFor(ctx, dm.Sender)
+	cust, err := in.customerFor(ctx, dm.Sender, rec.Customer, true)
 	if err != nil {
 		return err
+	}
+	if known := rec.Message; known != nil {
+		// Written by an earlier attempt (its case was found or made
+		// first): make sure the case was told of it.
+		c, err := in.store.GetCase(ctx, known.CaseID)
+		if err != nil {
+			return err
+		}
+		return in.noteOnCase(ctx, c, known, cust, brand, xAccountOf(dm.Sender))
 	}
 	c, err := in.dmCase(ctx, cust.ID, brand.ID, dm)
 	if err != nil {
@@ -241,7 +359,10 @@ func (in *Inbound) applyDM(ctx context.Context, _ *BrandHandle, dm *DM) error {
 		Text: dm.Text, Status: StatusReceived, XID: dm.ID,
 		Author: Author{CustomerID: cust.ID, ScreenName: dm.Sender.ScreenName}, CreatedAt: dm.CreatedAt,
 	}
-	return in.addMessage(ctx, c.ID, m, cust, brand, xAccountOf(dm.Sender))
+	if err := in.store.PutMessage(ctx, m); err != nil && ErrorCode(err) != EConflict {
+		return err
+	}
+	return in.noteOnCase(ctx, c, m, cust, brand, xAccountOf(dm.Sender))
 }
 
 // dmCase returns the case a customer's DM to the brand handle joins,
@@ -289,22 +410,18 @@ func (in *Inbound) dmCase(ctx context.Context, customerID, handleID string, dm *
 	return nil, Errorf(EConflict, "The DM case of customer %s kept changing.", customerID)
 }
 
-func (in *Inbound) applyFollow(ctx context.Context, _ *BrandHandle, f *FollowEvent, follows bool, at time.Time) error {
-	brands, err := in.brandsOf(ctx)
-	if err != nil {
-		return err
-	}
+func (in *Inbound) applyFollow(ctx context.Context, brands brands, f *FollowEvent, follows bool, at time.Time, rec Recalled) error {
 	source, target := brands.of(f.Source.ID), brands.of(f.Target.ID)
 	switch {
 	case target != nil && source == nil:
-		cust, err := in.customerFor(ctx, f.Source)
+		cust, err := in.customerFor(ctx, f.Source, rec.Customer, rec.Customer != nil || f.Source.ID != "")
 		if err != nil {
 			return err
 		}
 		_, err = in.store.SetCustomerFollowsBrand(ctx, cust.ID, target.ID, follows, at)
 		return err
 	case source != nil && target == nil:
-		cust, err := in.customerFor(ctx, f.Target)
+		cust, err := in.customerFor(ctx, f.Target, rec.Customer, rec.Customer != nil || f.Target.ID != "")
 		if err != nil {
 			return err
 		}
@@ -319,17 +436,23 @@ func (in *Inbound) applyFollow(ctx context.Context, _ *BrandHandle, f *FollowEve
 // either is found here or finds the tombstone after writing its message
 // (honourTombstone); the tombstone also keeps a Tweet still on its way out.
 func (in *Inbound) applyDelete(ctx context.Context, d *TweetDeletion, at time.Time) error {
-	if _, err := in.store.MarkEventProcessed(ctx, tombstone(d.TweetID), in.now().Add(EventRetention)); err != nil {
+	if _, err := in.store.MarkEventDeleted(ctx, TweetEventID(d.TweetID), in.now().Add(EventRetention)); err != nil {
 		return err
 	}
-	m, err := in.store.MessageByXID(ctx, KindTweet, d.TweetID)
+	return in.removeDeletedText(ctx, d.TweetID, at)
+}
+
+// removeDeletedText removes the text of the message of a Tweet deleted on
+// X at at, if there is one.
+func (in *Inbound) removeDeletedText(ctx context.Context, tweetID string, at time.Time) error {
+	m, err := in.store.MessageByXID(ctx, KindTweet, tweetID)
 	if ErrorCode(err) == ENotFound {
 		return nil
 	}
 	if err != nil {
 		return err
 	}
-	return in.markDeleted(ctx, m, at)
+	return in.markDeleted(ctx, m, at) // also when deleted already: its case may not know yet
 }
 
 // markDeleted removes the text of a message deleted on X at at, and from
@@ -444,10 +567,17 @@ func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid st
 
 // customerFor returns the customer with the X account, else the customer
 // an agent took it from (FormerXUserIDs), making one from what X says of
-// the user when there is neither.
-func (in *Inbound) customerFor(ctx context.Context, u XAccount) (*Customer, error) {
+// the user when there is neither. recalled is the customer with the X
+// account as the event's recall found it, and asked whether the recall
+// asked (so nil means there was none a moment ago).
+func (in *Inbound) customerFor(ctx context.Context, u XAccount, recalled *Customer, asked bool) (*Customer, error) {
 	for attempt := 0; attempt < 3; attempt++ {
-		c, err := in.store.CustomerByXUserID(ctx, u.ID)
+		c, err := recalled, error(nil)
+		if attempt > 0 || !asked {
+			c, err = in.store.CustomerByXUserID(ctx, u.ID)
+		} else if c == nil {
+			err = Errorf(ENotFound, "No customer has the X user id %s.", u.ID)
+		}
 		if err == nil {
 			in.followRename(ctx, c, u)
 			return c, nil
@@ -510,43 +640,32 @@ func (in *Inbound) createCase(ctx context.Context, id, customerID, handleID stri
 	return c, err
 }
 
-// addMessage writes a customer's message (a repeat is a no-op) and records
-// the activity on its case, reopening a resolved or closed one, and the
-// message and the customer's name and handle on its summary; a case not
-// yet bound to an X account is bound to the author's (from).
-func (in *Inbound) addMessage(ctx context.Context, caseID string, m *Message, cust *Customer, brand *BrandHandle, from *TwitterAccount) error {
-	if err := in.store.PutMessage(ctx, m); err != nil && ErrorCode(err) != EConflict {
-		return err
+// note records a customer's message on its case: the activity, reopening
+// a resolved or closed case, and the message and the customer's name and
+// handle on its summary; a case not yet bound to an X account is bound to
+// the author's (from). It reports whether the case changed.
+func (in *Inbound) note(c *Case, m *Message, cust *Customer, brand *BrandHandle, from *TwitterAccount) bool {
+	before := *c
+	c.Reopen(in.now())
+	c.Touch(m.CreatedAt)
+	summarised := c.NoteParties(cust, brand)
+	summarised = c.NoteMessage(m) || summarised
+	bind := c.Account == nil && from != nil && from.XUserID != ""
+	if bind {
+		a := *from
+		c.Account = &a
 	}
-	c, err := in.store.GetCase(ctx, caseID)
-	if err != nil {
-		return err
-	}
-	_, err = UpdateCase(ctx, in.store, c, func(c *Case) (bool, error) {
-		before := *c
-		c.Reopen(in.now())
-		c.Touch(m.CreatedAt)
-		summarised := c.NoteParties(cust, brand)
-		summarised = c.NoteMessage(m) || summarised
-		bind := c.Account == nil && from != nil && from.XUserID != ""
-		if bind {
-			a := *from
-			c.Account = &a
-		}
-		return bind || summarised || c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt), nil
-	})
-	return err
+	return bind || summarised || c.Status != before.Status || !c.LastActivityAt.Equal(before.LastActivityAt)
 }
 
-func (in *Inbound) messageExists(ctx context.Context, kind MessageKind, xid string) (bool, error) {
-	_, err := in.store.MessageByXID(ctx, kind, xid)
-	switch ErrorCode(err) {
-	case "":
-		return true, nil
-	case ENotFound:
-		return false, nil
-	}
-	return false, err
+// noteOnCase notes a written message on its case c (as read a moment
+// ago; a case changed since is read again) and writes the case when that
+// changed it.
+func (in *Inbound) noteOnCase(ctx context.Context, c *Case, m *Message, cust *Customer, brand *BrandHandle, from *TwitterAccount) error {
+	_, err := UpdateCase(ctx, in.store, c, func(c *Case) (bool, error) {
+		return in.note(c, m, cust, brand, from), nil
+	})
+	return err
 }
 
 // xAccountOf is the X account of a user as an event names it: the screen
@@ -556,5 +675,3 @@ func xAccountOf(u XAccount) *TwitterAccount {
 	handle, _ := twtext.NormalizeXScreenName(u.ScreenName)
 	return &TwitterAccount{Handle: handle, XUserID: u.ID}
 }
-
-func tombstone(tweetID string) string { return "tombstone:tweet:" + tweetID }

@@ -57,19 +57,3 @@ func (b brands) addressedBrand(tw *Tweet, delivered *BrandHandle) *BrandHandle {
 	}
 	return nil
 }
-
-// honourTombstone removes the text of a Tweet's message when the Tweet's
-// deletion has been recorded. Run after the message is written, it closes
-// the race with applyDelete, which records the tombstone before it looks
-// for the message: whichever runs second sees the other's write.
-// Calls: 1 GetItem, plus the message update when it was deleted.
-func (in *Inbound) honourTombstone(ctx context.Context, m *Message) error {
-	if m.Deleted {
-		return nil
-	}
-	deleted, err := in.store.EventProcessed(ctx, tombstone(m.XID))
-	if err != nil || !deleted {
-		return err
-	}
-	return in.markDeleted(ctx, m, in.now())
-}

@@ -150,13 +150,57 @@ type FollowStore interface {
 	SetFollowPending(ctx context.Context, customerID, handleID string, action FollowAction, by Agent) error
 }
 
-// EventStore remembers which X events were applied, until the records expire.
+// EventMark is what the record of an X event says: whether the event was
+// applied, and whether what it brought (a Tweet) was deleted on X, the
+// deletion's tombstone. Both marks are kept on one record, so marking one
+// reads the other in the same step: that closes the race between a Tweet
+// and its deletion without a second read.
+type EventMark struct {
+	Processed bool
+	Deleted   bool
+}
+
+// Recall names what applying an event asks the store first; every field
+// but EventID may be empty (not asked).
+type Recall struct {
+	// EventID is the event's record to read.
+	EventID string
+	// MessageKind and MessageXID name the message of a Tweet or DM.
+	MessageKind MessageKind
+	MessageXID  string
+	// XUserID is the X user id of the customer asked for.
+	XUserID string
+}
+
+// Recalled is the store's answer to a Recall.
+type Recalled struct {
+	// Event is the event's unexpired record (zero when there is none).
+	Event EventMark
+	// Message is the message with the X id, nil when none (or not asked,
+	// or the event was processed).
+	Message *Message
+	// Customer is the customer with the X user id (as CustomerByXUserID),
+	// nil when none (or not asked, or the event was processed).
+	Customer *Customer
+}
+
+// EventStore remembers which X events were applied and which Tweets were
+// deleted on X, until the records expire.
 type EventStore interface {
-	// MarkEventProcessed records the event id and reports whether this was
-	// the first time (false when an unexpired record already exists).
-	MarkEventProcessed(ctx context.Context, id string, expiresAt time.Time) (bool, error)
-	// EventProcessed reports whether an unexpired record of the event exists.
-	EventProcessed(ctx context.Context, id string) (bool, error)
+	// MarkEventProcessed marks the event applied (keeping the record until
+	// expiresAt) and returns its unexpired record as it was just before.
+	MarkEventProcessed(ctx context.Context, id string, expiresAt time.Time) (EventMark, error)
+	// MarkEventDeleted marks what the event brought deleted on X, applied
+	// or not (a tombstone, kept until expiresAt), and returns its unexpired
+	// record as it was just before.
+	MarkEventDeleted(ctx context.Context, id string, expiresAt time.Time) (EventMark, error)
+	// EventRecord returns the event's unexpired record (zero when none).
+	EventRecord(ctx context.Context, id string) (EventMark, error)
+	// RecallEvent answers r in one go: the event's record, and unless it
+	// is processed, the message of the X id and the customer of the X user
+	// id. Each part is what EventRecord, MessageByXID and CustomerByXUserID
+	// answer (not found is nil, not an error).
+	RecallEvent(ctx context.Context, r Recall) (Recalled, error)
 }
 
 // Store is everything the product keeps.

@@ -36,7 +36,8 @@
 //	                                                                         work (map), GSI1PK WORK, GSI1SK <due> while its sending or a Retweet is unresolved
 //	 X id claim            XMSG#<kind>#<x id>            XMSG                case_id, message_id, token, claimed_at, version
 //	idempotency record     IDEM#<key>                    IDEM                expires_at (TTL, unix seconds), body (binary)
-//	processed event        EVENT#<id>                    EVENT               expires_at (TTL, unix seconds)
+//	event record           EVENT#<id>                    EVENT               processed, deleted (a Tweet's tombstone),
+//	                                                                         expires_at (TTL, unix seconds)
 //	unresolved work        WORK                          <work key>          command (JSON), command_id, due_at, faults,
 //	                                                                         rate_limited_since, requeues (work with no home item, see queue.go)
 //

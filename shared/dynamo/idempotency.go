@@ -29,22 +29,9 @@ type idemItem struct {
 	Expires     string `dynamodbav:"expires"`
 }
 
-// eventItem records that an X event was applied, until expires_at (unix seconds, the TTL).
-type eventItem struct {
-	PK        string `dynamodbav:"PK"`
-	SK        string `dynamodbav:"SK"`
-	ID        string `dynamodbav:"id"`
-	ExpiresAt int64  `dynamodbav:"expires_at"`
-	Expires   string `dynamodbav:"expires"`
-}
-
 func idemPK(key string) string { return "IDEM#" + key }
-func eventPK(id string) string { return "EVENT#" + id }
 
-const (
-	idemSK  = "IDEM"
-	eventSK = "EVENT"
-)
+const idemSK = "IDEM"
 
 // ttlSeconds is t in unix seconds, rounded up so TTL never deletes early.
 func ttlSeconds(t time.Time) int64 {
@@ -174,43 +161,4 @@ func (s *Store) ReleaseIdempotencyKey(ctx context.Context, key string) error {
 		return fmt.Errorf("dynamo: release idempotency key %s: %w", key, err)
 	}
 	return nil
-}
-
-// MarkEventProcessed records the event id until expiresAt and reports
-// whether this was the first time (false when an unexpired record exists).
-// Calls: 1 PutItem.
-func (s *Store) MarkEventProcessed(ctx context.Context, id string, expiresAt time.Time) (bool, error) {
-	if id == "" || expiresAt.IsZero() {
-		return false, fmt.Errorf("dynamo: mark event processed: %w", invalid("id", "A processed event needs an id and an expiry."))
-	}
-	av, err := attributevalue.MarshalMap(eventItem{
-		PK: eventPK(id), SK: eventSK, ID: id, ExpiresAt: ttlSeconds(expiresAt), Expires: fmtTime(expiresAt),
-	})
-	if err == nil {
-		_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName:                 s.table,
-			Item:                      av,
-			ConditionExpression:       aws.String(freeCondition),
-			ExpressionAttributeNames:  names(table.PK, table.TTL),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": num(s.now().Unix())},
-		})
-		if isConditionFailed(err) {
-			return false, nil
-		}
-	}
-	if err != nil {
-		return false, fmt.Errorf("dynamo: mark event %s processed: %w", id, err)
-	}
-	return true, nil
-}
-
-// EventProcessed reports whether an unexpired record of the event exists.
-// Calls: 1 GetItem.
-func (s *Store) EventProcessed(ctx context.Context, id string) (bool, error) {
-	var it eventItem
-	ok, err := s.getItem(ctx, eventPK(id), eventSK, &it)
-	if err != nil {
-		return false, fmt.Errorf("dynamo: event %s processed: %w", id, err)
-	}
-	return ok && !s.expired(it.ExpiresAt), nil
 }

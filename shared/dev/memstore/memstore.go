@@ -36,7 +36,7 @@ type Store struct {
 	messages  map[string]map[string]*storedMessage
 	follows   map[pair]*casework.FollowState
 	idem      map[string]*httpapi.IdempotencyRecord
-	events    map[string]time.Time // event id → expiry
+	events    map[string]eventRecord // by event id
 	work      map[string]*casework.Work
 }
 
@@ -65,7 +65,7 @@ func New(opts ...Option) *Store {
 		messages:  map[string]map[string]*storedMessage{},
 		follows:   map[pair]*casework.FollowState{},
 		idem:      map[string]*httpapi.IdempotencyRecord{},
-		events:    map[string]time.Time{},
+		events:    map[string]eventRecord{},
 		work:      map[string]*casework.Work{},
 	}
 	for _, o := range opts {

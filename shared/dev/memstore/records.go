@@ -57,25 +57,77 @@ func (s *Store) ReleaseIdempotencyKey(ctx context.Context, key string) error {
 	return nil
 }
 
-// MarkEventProcessed records the event id until expiresAt and reports
-// whether this was the first time (false when an unexpired record exists).
-func (s *Store) MarkEventProcessed(ctx context.Context, id string, expiresAt time.Time) (bool, error) {
-	if id == "" || expiresAt.IsZero() {
-		return false, fmt.Errorf("memstore: mark event processed: %w", invalid("id", "A processed event needs an id and an expiry."))
-	}
-	defer s.lock()()
-	if old, ok := s.events[id]; ok && !s.expired(old) {
-		return false, nil
-	}
-	s.events[id] = expiresAt
-	return true, nil
+// eventRecord is an X event's record: its marks, until expires.
+type eventRecord struct {
+	mark    casework.EventMark
+	expires time.Time
 }
 
-// EventProcessed reports whether an unexpired record of the event exists.
-func (s *Store) EventProcessed(ctx context.Context, id string) (bool, error) {
+// MarkEventProcessed marks the event applied until expiresAt and returns
+// its unexpired record as it was before.
+func (s *Store) MarkEventProcessed(ctx context.Context, id string, expiresAt time.Time) (casework.EventMark, error) {
+	return s.markEvent(id, expiresAt, func(m *casework.EventMark) { m.Processed = true })
+}
+
+// MarkEventDeleted marks what the event brought deleted on X until
+// expiresAt and returns its unexpired record as it was before.
+func (s *Store) MarkEventDeleted(ctx context.Context, id string, expiresAt time.Time) (casework.EventMark, error) {
+	return s.markEvent(id, expiresAt, func(m *casework.EventMark) { m.Deleted = true })
+}
+
+func (s *Store) markEvent(id string, expiresAt time.Time, set func(*casework.EventMark)) (casework.EventMark, error) {
+	if id == "" || expiresAt.IsZero() {
+		return casework.EventMark{}, fmt.Errorf("memstore: mark event: %w", invalid("id", "An event record needs an id and an expiry."))
+	}
 	defer s.lock()()
-	exp, ok := s.events[id]
-	return ok && !s.expired(exp), nil
+	before := s.eventRecord(id)
+	next := before
+	set(&next)
+	s.events[id] = eventRecord{mark: next, expires: expiresAt}
+	return before, nil
+}
+
+// eventRecord is the event's unexpired record; the caller holds the lock.
+func (s *Store) eventRecord(id string) casework.EventMark {
+	r, ok := s.events[id]
+	if !ok || s.expired(r.expires) {
+		return casework.EventMark{}
+	}
+	return r.mark
+}
+
+// EventRecord returns the event's unexpired record (zero when none).
+func (s *Store) EventRecord(ctx context.Context, id string) (casework.EventMark, error) {
+	defer s.lock()()
+	return s.eventRecord(id), nil
+}
+
+// RecallEvent answers r as EventRecord, MessageByXID and CustomerByXUserID
+// do, one after another.
+func (s *Store) RecallEvent(ctx context.Context, r casework.Recall) (casework.Recalled, error) {
+	if r.EventID == "" {
+		return casework.Recalled{}, fmt.Errorf("memstore: recall event: %w", invalid("id", "An event record needs an id."))
+	}
+	var out casework.Recalled
+	out.Event, _ = s.EventRecord(ctx, r.EventID)
+	if out.Event.Processed {
+		return out, nil
+	}
+	if r.MessageXID != "" {
+		m, err := s.MessageByXID(ctx, r.MessageKind, r.MessageXID)
+		if err != nil && casework.ErrorCode(err) != casework.ENotFound {
+			return casework.Recalled{}, err
+		}
+		out.Message = m
+	}
+	if r.XUserID != "" {
+		c, err := s.CustomerByXUserID(ctx, r.XUserID)
+		if err != nil && casework.ErrorCode(err) != casework.ENotFound {
+			return casework.Recalled{}, err
+		}
+		out.Customer = c
+	}
+	return out, nil
 }
 
 // PutWork records work as accepted, replacing earlier work with its key.

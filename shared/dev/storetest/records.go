@@ -65,42 +65,6 @@ func testIdempotencyKeys(t *testing.T, f *idemFixture) {
 	WantCode(t, err, casework.EValidation)
 }
 
-func testProcessedEvents(t *testing.T, f *fixture) {
-	s := f.store
-	expires := f.clock.Now().Add(time.Hour)
-
-	done, err := s.EventProcessed(f.ctx, "ev1")
-	must(t, err)
-	if done {
-		t.Fatal("an unknown event is processed")
-	}
-	first, err := s.MarkEventProcessed(f.ctx, "ev1", expires)
-	must(t, err)
-	again, err := s.MarkEventProcessed(f.ctx, "ev1", expires)
-	must(t, err)
-	if !first || again {
-		t.Fatalf("first %v, again %v; want true, false", first, again)
-	}
-	done, err = s.EventProcessed(f.ctx, "ev1")
-	must(t, err)
-	if !done {
-		t.Fatal("a marked event is not processed")
-	}
-
-	f.clock.Advance(time.Hour)
-	done, err = s.EventProcessed(f.ctx, "ev1")
-	must(t, err)
-	if done {
-		t.Fatal("an expired record still counts")
-	}
-	first, err = s.MarkEventProcessed(f.ctx, "ev1", f.clock.Now().Add(time.Hour))
-	must(t, err)
-	if !first {
-		t.Fatal("an expired record blocks marking again")
-	}
-	_, err = s.MarkEventProcessed(f.ctx, "ev2", time.Time{})
-	WantCode(t, err, casework.EValidation)
-}
 func testWorkLifecycle(t *testing.T, f *fixture) {
 	s := f.store
 	msg := casework.Command{ID: "cmd-1", Kind: casework.CmdTweet, HandleID: "h", CaseID: "c1", MessageID: "m1", CreatedAt: base}
@@ -170,18 +134,18 @@ func must2(t *testing.T) func(casework.Work, error) {
 func testExpiryInWholeSeconds(t *testing.T, f *fixture) {
 	s := f.store
 	expires := f.clock.Now().Add(1500 * time.Millisecond)
-	first, err := s.MarkEventProcessed(f.ctx, "ev-sub-second", expires)
+	before, err := s.MarkEventProcessed(f.ctx, "ev-sub-second", expires)
 	must(t, err)
-	if !first {
-		t.Fatal("first mark was not the first")
+	if before.Processed {
+		t.Fatal("first mark found the event processed")
 	}
 	f.clock.Advance(1999 * time.Millisecond) // past the exact expiry, inside its second
-	if done, err := s.EventProcessed(f.ctx, "ev-sub-second"); err != nil || !done {
-		t.Fatalf("event inside the expiry's second: %v %v", done, err)
+	if rec, err := s.EventRecord(f.ctx, "ev-sub-second"); err != nil || !rec.Processed {
+		t.Fatalf("event inside the expiry's second: %+v %v", rec, err)
 	}
 	f.clock.Advance(time.Millisecond) // the next second
-	if done, err := s.EventProcessed(f.ctx, "ev-sub-second"); err != nil || done {
-		t.Fatalf("event after the expiry's second: %v %v", done, err)
+	if rec, err := s.EventRecord(f.ctx, "ev-sub-second"); err != nil || rec.Processed {
+		t.Fatalf("event after the expiry's second: %+v %v", rec, err)
 	}
 }
 

@@ -1,0 +1,112 @@
+package inbound
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/handlecache"
+	"github.com/acme/twitter-cases/shared/table"
+)
+
+// callLog records the DynamoDB operations a client sends, in order.
+type callLog struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (l *callLog) take() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ops := l.ops
+	l.ops = nil
+	return ops
+}
+
+// countingDynamoDB is a client of the local DynamoDB that records every
+// operation it sends in l, once however often the SDK retries it (as the
+// bench counts them).
+func countingDynamoDB(l *callLog) *dynamodb.Client {
+	count := middleware.InitializeMiddlewareFunc("countCalls", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		l.mu.Lock()
+		l.ops = append(l.ops, awsmiddleware.GetOperationName(ctx))
+		l.mu.Unlock()
+		return next.HandleInitialize(ctx, in)
+	})
+	return dynamodb.NewFromConfig(localaws.AWSConfig(), func(o *dynamodb.Options) {
+		o.BaseEndpoint = &local.DynamoDBEndpoint
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(count, middleware.Before)
+		})
+	})
+}
+
+// TestDynamoDBCallsPerEvent pins how many DynamoDB requests the worker
+// makes for a customer's mention (issue 13: ≤ 9 per event), with the store
+// wired as functions/inbound-worker wires it (brand handles cached, here
+// warm as on a busy instance). The counts are exact, not ceilings: a change
+// that adds a call fails here, and one that saves a call lowers the number
+// in the same commit.
+func TestDynamoDBCallsPerEvent(t *testing.T) {
+	ctx := context.Background()
+	var calls callLog
+	client := countingDynamoDB(&calls)
+	name := fmt.Sprintf("inbound-calls-%d", tableCount.Add(1))
+	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
+		t.Fatal(err)
+	}
+	store := handlecache.New(dynamo.New(client, name), time.Hour, nil)
+	brand := &casework.BrandHandle{ID: casework.NewID(time.Now()), ScreenName: brandName, XUserID: brandX,
+		CredentialsSecret: "s", Status: casework.HandleConnected}
+	if err := store.PutHandle(ctx, brand); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.ListHandles(ctx); err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	worker := New(casework.NewInbound(store, nil, quiet), quiet)
+	calls.take()
+
+	steps := []struct {
+		name            string
+		tweetID, author string
+		want            int
+	}{
+		// A new customer (two name words: two look-up items, as the
+		// bench's users have), a new case, its message.
+		{"mention from a new user", "8001", "3000000000000000001", 11},
+		// The customer found by the recall's second read; a new case.
+		{"mention from a known customer", "8002", "3000000000000000001", 6},
+		// The event's record answers.
+		{"the same mention again", "8002", "3000000000000000001", 1},
+	}
+	for i, st := range steps {
+		body := fmt.Sprintf(`{"for_user_id":%q,"tweet_create_events":[{"id_str":%q,"text":"@AcmeSupport hi","timestamp_ms":"1764500000000",`+
+			`"user":{"id_str":%q,"screen_name":"dana_%s","name":"Dana Whitfield"},"entities":{"user_mentions":[{"id_str":%q,"screen_name":"AcmeSupport"}]}}]}`,
+			brandX, st.tweetID, st.author, st.author[len(st.author)-4:], brandX)
+		batch := events.SQSEvent{Records: []events.SQSMessage{{MessageId: fmt.Sprint("c", i), Body: body}}}
+		resp, err := worker.Handle(ctx, batch)
+		if err != nil || len(resp.BatchItemFailures) > 0 {
+			t.Fatalf("%s: %v %+v", st.name, err, resp.BatchItemFailures)
+		}
+		ops := calls.take()
+		if len(ops) != st.want {
+			t.Errorf("%s: %d DynamoDB calls, want %d: %s", st.name, len(ops), st.want, strings.Join(ops, ", "))
+		} else {
+			t.Logf("%s: %s", st.name, strings.Join(ops, ", "))
+		}
+	}
+}
