@@ -29,6 +29,7 @@ import (
 // management.
 var TableActions = []string{
 	"dynamodb:BatchGetItem",
+	"dynamodb:BatchWriteItem",
 	"dynamodb:DeleteItem",
 	"dynamodb:GetItem",
 	"dynamodb:PutItem",

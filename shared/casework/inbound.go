@@ -231,7 +231,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 	if rec.Event.Deleted {
 		return nil, nil // its deletion came first: keep it out
 	}
-	cust, err := in.customerFor(ctx, tw.Author, rec.Customer, true)
+	cust, err := in.customerFor(ctx, tw.Author, rec, true)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +302,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 // attempt or a concurrent copy: its case is made (when the attempt
 // stopped before) or told of the message.
 func (in *Inbound) completeTweet(ctx context.Context, m *Message, tw *Tweet, addressed *BrandHandle, rec Recalled) error {
-	cust, err := in.customerFor(ctx, tw.Author, rec.Customer, rec.Customer != nil)
+	cust, err := in.customerFor(ctx, tw.Author, rec, rec.Customer != nil)
 	if err != nil {
 		return err
 	}
@@ -332,7 +332,7 @@ func (in *Inbound) applyDM(ctx context.Context, brands brands, dm *DM, rec Recal
 	if brand == nil {
 		return nil
 	}
-	cust, err := in.customerFor(ctx, dm.Sender, rec.Customer, true)
+	cust, err := in.customerFor(ctx, dm.Sender, rec, true)
 	if err != nil {
 		return err
 	}
@@ -414,14 +414,14 @@ func (in *Inbound) applyFollow(ctx context.Context, brands brands, f *FollowEven
 	source, target := brands.of(f.Source.ID), brands.of(f.Target.ID)
 	switch {
 	case target != nil && source == nil:
-		cust, err := in.customerFor(ctx, f.Source, rec.Customer, rec.Customer != nil || f.Source.ID != "")
+		cust, err := in.customerFor(ctx, f.Source, rec, f.Source.ID != "")
 		if err != nil {
 			return err
 		}
 		_, err = in.store.SetCustomerFollowsBrand(ctx, cust.ID, target.ID, follows, at)
 		return err
 	case source != nil && target == nil:
-		cust, err := in.customerFor(ctx, f.Target, rec.Customer, rec.Customer != nil || f.Target.ID != "")
+		cust, err := in.customerFor(ctx, f.Target, rec, f.Target.ID != "")
 		if err != nil {
 			return err
 		}
@@ -567,10 +567,12 @@ func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid st
 
 // customerFor returns the customer with the X account, else the customer
 // an agent took it from (FormerXUserIDs), making one from what X says of
-// the user when there is neither. recalled is the customer with the X
-// account as the event's recall found it, and asked whether the recall
-// asked (so nil means there was none a moment ago).
-func (in *Inbound) customerFor(ctx context.Context, u XAccount, recalled *Customer, asked bool) (*Customer, error) {
+// the user when there is neither. rec is the event's recall, and asked
+// whether it asked for this account (then its answer, a moment ago, is
+// taken: a nil Customer means there was none, and MayBeFormer false that
+// no customer had it before).
+func (in *Inbound) customerFor(ctx context.Context, u XAccount, rec Recalled, asked bool) (*Customer, error) {
+	recalled, mayBeFormer := rec.Customer, rec.MayBeFormer
 	for attempt := 0; attempt < 3; attempt++ {
 		c, err := recalled, error(nil)
 		if attempt > 0 || !asked {
@@ -587,10 +589,12 @@ func (in *Inbound) customerFor(ctx context.Context, u XAccount, recalled *Custom
 		}
 		// An account an agent replaced on its customer is still theirs:
 		// its conversations are in that customer's cases.
-		if c, err := in.store.CustomerByFormerXUserID(ctx, u.ID); err == nil {
-			return c, nil
-		} else if ErrorCode(err) != ENotFound {
-			return nil, err
+		if attempt > 0 || !asked || mayBeFormer {
+			if c, err := in.store.CustomerByFormerXUserID(ctx, u.ID); err == nil {
+				return c, nil
+			} else if ErrorCode(err) != ENotFound {
+				return nil, err
+			}
 		}
 		now := in.now()
 		c = &Customer{ID: NewID(now), Name: u.Name, CreatedAt: now, UpdatedAt: now, Twitter: xAccountOf(u)}

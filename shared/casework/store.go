@@ -182,6 +182,10 @@ type Recalled struct {
 	// Customer is the customer with the X user id (as CustomerByXUserID),
 	// nil when none (or not asked, or the event was processed).
 	Customer *Customer
+	// MayBeFormer is false when no customer lists the X user id among its
+	// FormerXUserIDs, so CustomerByFormerXUserID need not be asked; true
+	// when one may.
+	MayBeFormer bool
 }
 
 // EventStore remembers which X events were applied and which Tweets were

@@ -184,9 +184,10 @@ func (s *Store) customerClaims(c *casework.Customer, version int64, token string
 // learning the old record from ALL_OLD, (4) delete the lookups and release
 // the claims only the old record had. A write that stops half-way leaves
 // only extra lookups or claims, which readers check against the record.
-// Calls: 1 PutItem per claim (0–2) and per lookup (one per e-mail, phone key, former X account
-// and name word, run in parallel), 1 PutItem for the customer, 1 DeleteItem
-// per dropped value.
+// Calls: 1 PutItem per claim (0–2, in parallel), 1 BatchWriteItem for
+// every lookup (e-mails, phone keys, former X accounts and their markers,
+// name words; none without), 1 PutItem for the customer, 1 DeleteItem per
+// dropped value.
 func (s *Store) PutCustomer(ctx context.Context, c *casework.Customer) error {
 	if c == nil || c.ID == "" {
 		return fmt.Errorf("dynamo: put customer: %w", invalid("id", "A customer needs an id."))
@@ -199,22 +200,13 @@ func (s *Store) PutCustomer(ctx context.Context, c *casework.Customer) error {
 		return fmt.Errorf("dynamo: put customer %s: %w", c.ID, err)
 	}
 	keys := lookupKeys(c)
-	var puts []func(context.Context) error
-	for _, k := range keys {
-		puts = append(puts, func(ctx context.Context) error {
-			av, err := attributevalue.MarshalMap(lookupItem{PK: k[0], SK: k[1], CustomerID: c.ID, Version: version})
-			if err != nil {
-				return err
-			}
-			_, err = s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: av})
-			return err
-		})
+	items, err := lookupItems(c, keys, version)
+	if err == nil && len(items) > 0 {
+		err = s.batchPut(ctx, items)
 	}
-	if len(puts) > 0 {
-		if err := parallel(ctx, puts); err != nil {
-			s.rollback(ctx, claims, taken)
-			return fmt.Errorf("dynamo: put customer %s: lookups: %w", c.ID, err)
-		}
+	if err != nil {
+		s.rollback(ctx, claims, taken)
+		return fmt.Errorf("dynamo: put customer %s: lookups: %w", c.ID, err)
 	}
 	oldAV, err := s.putVersioned(ctx, toCustomerItem(c, version), c.Version, "customer")
 	if err != nil {
@@ -246,6 +238,33 @@ func (s *Store) PutCustomer(ctx context.Context, c *casework.Customer) error {
 	}
 	return nil
 }
+
+// lookupItems are the look-up items of keys, and for each former X
+// account of the customer its marker (formerMarkerSK in the X user id's
+// claim partition), which tells the inbound worker, in the same read as
+// the claim, whether any customer may have had the X account.
+func lookupItems(c *casework.Customer, keys [][2]string, version int64) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
+	for _, k := range keys {
+		av, err := attributevalue.MarshalMap(lookupItem{PK: k[0], SK: k[1], CustomerID: c.ID, Version: version})
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, av)
+	}
+	if c.MergedInto == "" {
+		for _, x := range c.FormerXUserIDs {
+			items = append(items, itemKey(xUserClaimPK(x), formerMarkerSK))
+		}
+	}
+	return items, nil
+}
+
+// formerMarkerSK is the sort key, in an X user id's claim partition, of
+// the marker that some customer lists the X user id among its former X
+// accounts. It is never removed (a stale one costs the inbound worker one
+// Query of the former-account look-ups, which say who, if anyone).
+const formerMarkerSK = "FORMER"
 
 // minus returns the keys of old that are not in keep.
 func minus(old, keep [][2]string) [][2]string {

@@ -3,8 +3,10 @@
 // attribute expires_at.
 //
 // Every request is a GetItem, a Query, a PutItem, UpdateItem or DeleteItem
-// (conditional where it matters), or a BatchGetItem: no table scans, and no
-// transactions (dynalite has none, and they cost double). A record that
+// (conditional where it matters), a BatchGetItem, or a BatchWriteItem of
+// a record's look-up items (plain puts, written before the record): no
+// table scans, and no transactions (dynalite has none, and they cost
+// double). A record that
 // needs several items is written in an order that keeps it correct when a
 // write stops half-way: unique values are claimed before the record is
 // written, lookup items are written before the record and removed after it,
@@ -24,6 +26,7 @@
 //	 name word lookup      CNAME#<first rune of word>    <word>#<id>         customer_id, version
 //	 former X account      CXFORMER#<x user id>          CUST#<id>           customer_id, version
 //	 X user id claim       XUSER#<x user id>             CUST                customer_id, token, claimed_at, version
+//	 former X account mark XUSER#<x user id>             FORMER              (some customer lists it as former; never removed)
 //	 handle claim          CHANDLE#<lower handle>        CUST                customer_id, token, claimed_at, version
 //	follow state           CUST#<customer id>            FOLLOW#<handle id>  customer_follows(_at), brand_follows(_at), pending;
 //	                                                                         work (map), GSI1PK WORK, GSI1SK <due> while a follow is unresolved

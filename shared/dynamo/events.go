@@ -146,7 +146,9 @@ func (s *Store) EventRecord(ctx context.Context, id string) (casework.EventMark,
 }
 
 // RecallEvent answers r (see casework.EventStore). Calls: 1 BatchGetItem
-// (the event's record and the claims of the X id and X user id), plus 1
+// (the event's record, the claims of the X id and X user id and the X user
+// id's former-account marker: customers written before markers existed
+// have none until they are written again), plus 1
 // BatchGetItem for the message and the customer those claims name, when
 // the event is not processed and any claim exists.
 func (s *Store) RecallEvent(ctx context.Context, r casework.Recall) (casework.Recalled, error) {
@@ -165,7 +167,7 @@ func (s *Store) RecallEvent(ctx context.Context, r casework.Recall) (casework.Re
 	}
 	if r.XUserID != "" {
 		custClaim = xUserClaimPK(r.XUserID)
-		keys = append(keys, itemKey(custClaim, customerSK))
+		keys = append(keys, itemKey(custClaim, customerSK), itemKey(custClaim, formerMarkerSK))
 	}
 	items, err := s.batchGet(ctx, keys)
 	if err != nil {
@@ -183,11 +185,18 @@ func (s *Store) RecallEvent(ctx context.Context, r casework.Recall) (casework.Re
 			caseID, messageID = strAttr(it, "case_id"), strAttr(it, "message_id")
 			next = append(next, itemKey(casePK(caseID), messageSK(messageID)))
 		case custClaim:
+			if strAttr(it, table.SK) == formerMarkerSK {
+				out.MayBeFormer = true
+				continue
+			}
 			customerID = strAttr(it, "customer_id")
 			next = append(next, itemKey(customerPK(customerID), customerSK))
 		}
 	}
-	if out.Event.Processed || len(next) == 0 {
+	if out.Event.Processed {
+		return casework.Recalled{Event: out.Event}, nil
+	}
+	if len(next) == 0 {
 		return out, nil
 	}
 	if items, err = s.batchGet(ctx, next); err != nil {

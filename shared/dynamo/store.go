@@ -288,6 +288,37 @@ func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeV
 	return items, nil
 }
 
+// batchPut writes items unconditionally with BatchWriteItem (25 a call,
+// unprocessed items retried with backoff): the look-up items a record
+// needs, which are plain puts, in one request instead of one each.
+func (s *Store) batchPut(ctx context.Context, items []map[string]types.AttributeValue) error {
+	for chunk := range slices.Chunk(items, 25) {
+		var reqs []types.WriteRequest
+		for _, it := range chunk {
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+		}
+		pending := map[string][]types.WriteRequest{*s.table: reqs}
+		for attempt := 0; len(pending) > 0; attempt++ {
+			if attempt > 0 {
+				if attempt > 8 {
+					return errors.New("batch write: items still unprocessed after 8 retries")
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+				}
+			}
+			out, err := s.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+			if err != nil {
+				return err
+			}
+			pending = out.UnprocessedItems
+		}
+	}
+	return nil
+}
+
 // parallel runs fns at once (at most 8 at a time) and returns the first
 // error in the order of fns.
 func parallel(ctx context.Context, fns []func(context.Context) error) error {

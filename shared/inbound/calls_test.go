@@ -85,10 +85,13 @@ func TestDynamoDBCallsPerEvent(t *testing.T) {
 		tweetID, author string
 		want            int
 	}{
-		// A new customer (two name words: two look-up items, as the
-		// bench's users have), a new case, its message.
-		{"mention from a new user", "8001", "3000000000000000001", 11},
-		// The customer found by the recall's second read; a new case.
+		// The recall (no customer, no former owner of the X account),
+		// a new customer (its two claims, its look-up items in one batch,
+		// itself), the message (its X id's claim, itself), the new case,
+		// the closing mark.
+		{"mention from a new user", "8001", "3000000000000000001", 9},
+		// The recall and the customer it names; the message, the case,
+		// the mark.
 		{"mention from a known customer", "8002", "3000000000000000001", 6},
 		// The event's record answers.
 		{"the same mention again", "8002", "3000000000000000001", 1},

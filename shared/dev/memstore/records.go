@@ -126,6 +126,11 @@ func (s *Store) RecallEvent(ctx context.Context, r casework.Recall) (casework.Re
 			return casework.Recalled{}, err
 		}
 		out.Customer = c
+		_, err = s.CustomerByFormerXUserID(ctx, r.XUserID)
+		if err != nil && casework.ErrorCode(err) != casework.ENotFound {
+			return casework.Recalled{}, err
+		}
+		out.MayBeFormer = err == nil
 	}
 	return out, nil
 }

@@ -83,6 +83,15 @@ func testRecallEvent(t *testing.T, f *fixture) {
 	if got != (casework.Recalled{}) {
 		t.Fatalf("recall of unknown things = %+v", got)
 	}
+	// An X account a customer had before: the recall says one may have had it.
+	former := newCustomer(3, "Carol Jones", nil, nil, "carol", "2004")
+	former.FormerXUserIDs = []string{"2003"}
+	must(t, s.PutCustomer(f.ctx, former))
+	got, err = s.RecallEvent(f.ctx, casework.Recall{EventID: "dm:9002", XUserID: "2003"})
+	must(t, err)
+	if got != (casework.Recalled{MayBeFormer: true}) {
+		t.Fatalf("recall of a former X account = %+v", got)
+	}
 	// Only the record asked.
 	_, err = s.MarkEventDeleted(f.ctx, "tweet:9001", f.clock.Now().Add(time.Hour))
 	must(t, err)
