@@ -34,15 +34,19 @@ const (
 	AnchorHello       = "hello"
 	AnchorAPIProxy    = "apiproxy"
 	AnchorAPIProxySDK = "apiproxy-sdk"
+	AnchorAPIProxyDDB = "apiproxy-ddb"
 )
 
 // Anchors are the reference functions every function is compared with:
-// the smallest aws-lambda-go function, an api-proxy HTTP handler, and the
-// same with config.LoadDefaultConfig and a DynamoDB client.
+// the smallest aws-lambda-go function, an api-proxy HTTP handler, the
+// same with config.LoadDefaultConfig and a DynamoDB client (the issue's
+// anchor), and with a DynamoDB client on the functions' own aws.Config
+// (shared/awsenv): the least any function with a table carries.
 var Anchors = []Binary{
 	{Name: AnchorHello, Pkg: "./shared/dev/bench/anchors/hello", Anchor: true, Label: "hello-world aws-lambda-go"},
 	{Name: AnchorAPIProxy, Pkg: "./shared/dev/bench/anchors/apiproxy", Anchor: true, Label: "api-proxy handler"},
 	{Name: AnchorAPIProxySDK, Pkg: "./shared/dev/bench/anchors/apiproxy-sdk", Anchor: true, Label: "api-proxy + LoadDefaultConfig + DynamoDB client"},
+	{Name: AnchorAPIProxyDDB, Pkg: "./shared/dev/bench/anchors/apiproxy-ddb", Anchor: true, Label: "api-proxy + awsenv + DynamoDB client"},
 }
 
 // Binaries are the anchors, then every function of the product as the
