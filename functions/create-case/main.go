@@ -14,4 +14,5 @@ func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.CreateCase declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.CreateCase, consoleapi.Needs{Outbox: sqsqueue.Outbound})
+var handler = consoleapi.Function(functions.CreateCase, consoleapi.Needs{Outbox: sqsqueue.Outbound},
+	consoleapi.RouteCreateCase)

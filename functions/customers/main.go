@@ -18,7 +18,8 @@ func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Customers declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Customers, consoleapi.Needs{XUsers: xsetup.XUsers, Credentials: xsetup.Credentials, Phones: phones})
+var handler = consoleapi.Function(functions.Customers, consoleapi.Needs{XUsers: xsetup.XUsers, Credentials: xsetup.Credentials, Phones: phones},
+	consoleapi.RouteCreateCustomer, consoleapi.RoutePatchCustomer, consoleapi.RouteMergeCustomer)
 
 // phones reads customers' phone numbers in the deployment's default region
 // into search keys.

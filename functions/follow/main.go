@@ -16,4 +16,5 @@ func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Follow declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Follow, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xsetup.XUsers, Credentials: xsetup.Credentials})
+var handler = consoleapi.Function(functions.Follow, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xsetup.XUsers, Credentials: xsetup.Credentials},
+	consoleapi.RouteSetTwitter, consoleapi.RouteRemoveTwitter, consoleapi.RouteFollow, consoleapi.RouteUnfollow)

@@ -15,4 +15,5 @@ func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Reply declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Reply, consoleapi.Needs{Outbox: sqsqueue.Outbound})
+var handler = consoleapi.Function(functions.Reply, consoleapi.Needs{Outbox: sqsqueue.Outbound},
+	consoleapi.RouteReplyOptions, consoleapi.RouteReply, consoleapi.RouteTextCount)

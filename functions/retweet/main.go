@@ -15,4 +15,5 @@ func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Retweet declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Retweet, consoleapi.Needs{Outbox: sqsqueue.Outbound})
+var handler = consoleapi.Function(functions.Retweet, consoleapi.Needs{Outbox: sqsqueue.Outbound},
+	consoleapi.RouteRetweet, consoleapi.RouteUnretweet)

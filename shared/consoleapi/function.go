@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -18,27 +19,50 @@ import (
 
 // Function returns the build of a console API function's http.Handler, as
 // its main hands it to wire.ServeHTTP: the console service with the
-// dependencies needs builds and f's routes. The main names what it builds
-// (sqsqueue.Outbound, xsetup.XUsers, xsetup.Credentials), so that a function
-// links only those clients; they must be exactly what f's Access declares
-// (SendOutbound: Outbox; XApp with BrandHandles: XUsers; BrandHandles:
-// Credentials; Phones: Phones), or the build fails at init, naming the difference. The
-// build does no network I/O; a function not declared as a console API
-// function is an error.
-func Function(f functions.Function, needs Needs) func(ctx context.Context, cfg config.Config) (http.Handler, error) {
+// dependencies needs builds, serving routes. The main names what it builds
+// (sqsqueue.Outbound, xsetup.XUsers, xsetup.Credentials) and the routes it
+// serves (RouteCreateCase, …), so that a function links only those clients
+// and handlers; they must be exactly what f declares (its Routes; its
+// Access: SendOutbound: Outbox; XApp with BrandHandles: XUsers;
+// BrandHandles: Credentials; Phones: Phones), or the build fails at init,
+// naming the difference. The build does no network I/O; a function not
+// declared as a console API function is an error.
+func Function(f functions.Function, needs Needs, routes ...Route) func(ctx context.Context, cfg config.Config) (http.Handler, error) {
 	return func(ctx context.Context, cfg config.Config) (http.Handler, error) {
 		if !f.Access.ConsoleAPI {
 			return nil, fmt.Errorf("consoleapi: %s is not a console API function", f.Name)
 		}
-		if err := needs.match(f.Access); err != nil {
+		if err := errors.Join(needs.match(f.Access), matchRoutes(routes, f.Routes)); err != nil {
 			return nil, fmt.Errorf("consoleapi: %s: %w", f.Name, err)
 		}
 		svc, records, err := consoleService(cfg, needs)
 		if err != nil {
 			return nil, fmt.Errorf("consoleapi: %s: %w", f.Name, err)
 		}
-		return Routes(svc, records, OptionsFrom(cfg), f.Routes)
+		return serve(newServer(svc, records, OptionsFrom(cfg)), routes), nil
 	}
+}
+
+// matchRoutes reports how the routes a main names differ from the
+// patterns its function declares.
+func matchRoutes(routes []Route, declared []string) error {
+	var errs []error
+	named := map[string]bool{}
+	for _, r := range routes {
+		if named[r.Pattern] {
+			errs = append(errs, fmt.Errorf("its main names the route %q twice", r.Pattern))
+		}
+		named[r.Pattern] = true
+		if !slices.Contains(declared, r.Pattern) {
+			errs = append(errs, fmt.Errorf("its main serves %q, which the registry does not declare", r.Pattern))
+		}
+	}
+	for _, p := range declared {
+		if !named[p] {
+			errs = append(errs, fmt.Errorf("the registry declares %q, which its main does not serve", p))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // match reports how needs differ from what access declares.

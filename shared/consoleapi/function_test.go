@@ -41,9 +41,45 @@ func TestFunctionNeedsMatchTheRegistry(t *testing.T) {
 				}
 				return
 			}
-			_, err := Function(tt.f, tt.needs)(context.Background(), config.Config{})
+			_, err := Function(tt.f, tt.needs, RouteReplyOptions, RouteReply, RouteTextCount)(context.Background(), config.Config{})
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("err = %v, want one saying %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestFunctionRoutesMatchTheRegistry: a console API function's main serves
+// exactly the routes its declaration lists; one that serves fewer (a
+// declared route would answer 404), more, or one twice fails at init,
+// saying what differs.
+func TestFunctionRoutesMatchTheRegistry(t *testing.T) {
+	outbox := func(aws.Config, config.Config) (casework.Outbox, error) { return nil, nil }
+	tests := []struct {
+		name    string
+		routes  []Route
+		wantErr []string
+	}{
+		{"the declared routes", []Route{RouteReply, RouteTextCount, RouteReplyOptions}, nil},
+		{"one missing", []Route{RouteReply, RouteTextCount}, []string{`declares "GET /v1/cases/{id}/reply-options", which its main does not serve`}},
+		{"one more", []Route{RouteReplyOptions, RouteReply, RouteTextCount, RouteRetweet},
+			[]string{`serves "PUT /v1/cases/{id}/messages/{message_id}/retweets/{handle_id}", which the registry does not declare`}},
+		{"one twice", []Route{RouteReplyOptions, RouteReply, RouteTextCount, RouteReply}, []string{`names the route "POST /v1/cases/{id}/replies" twice`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := matchRoutes(tt.routes, functions.Reply.Routes)
+			if tt.wantErr == nil {
+				if err != nil {
+					t.Errorf("routes refused: %v", err)
+				}
+				return
+			}
+			_, err = Function(functions.Reply, Needs{Outbox: outbox}, tt.routes...)(context.Background(), config.Config{})
+			for _, w := range tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("err = %v, want one saying %q", err, w)
+				}
 			}
 		})
 	}

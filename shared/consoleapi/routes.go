@@ -43,17 +43,28 @@ type Records interface {
 // the package has no handler for is an error, so a declaration cannot
 // name a route nobody serves.
 func Routes(svc *casework.Service, records Records, o Options, routes []string) (http.Handler, error) {
-	s := newServer(svc, records, o)
-	handlers := s.routes()
+	byPattern := make(map[string]Route, len(all()))
+	for _, r := range all() {
+		byPattern[r.Pattern] = r
+	}
+	chosen := make([]Route, 0, len(routes))
+	for _, p := range routes {
+		r, ok := byPattern[p]
+		if !ok {
+			return nil, fmt.Errorf("consoleapi: no handler for the route %q", p)
+		}
+		chosen = append(chosen, r)
+	}
+	return serve(newServer(svc, records, o), chosen), nil
+}
+
+// serve is the handler of routes on s.
+func serve(s *server, routes []Route) http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range routes {
-		h, ok := handlers[r]
-		if !ok {
-			return nil, fmt.Errorf("consoleapi: no handler for the route %q", r)
-		}
-		mux.Handle(r, h)
+		mux.Handle(r.Pattern, r.build(s))
 	}
-	return s.handler(mux), nil
+	return s.handler(mux)
 }
 
 // Patterns returns every route the package has a handler for, sorted.
@@ -81,40 +92,73 @@ type idempotentMark struct{ http.Handler }
 
 func identity(h http.Handler) http.Handler { return h }
 
-// routes maps each console API route to its handler: its one place in the
-// code. Which function serves it is declared in package functions.
+// routes maps each console API route to its handler.
 func (s *server) routes() map[string]http.Handler {
-	const retweet = "/v1/cases/{id}/messages/{message_id}/retweets/{handle_id}"
-	return map[string]http.Handler{
-		"GET /healthz": httpapi.Health(s.records),
-
-		"GET /v1/handles":         s.agent(s.handleListHandles()),
-		"POST /v1/handles":        s.agent(s.handleRegisterHandle()),
-		"PATCH /v1/handles/{id}":  s.agent(s.handleUpdateHandle()),
-		"DELETE /v1/handles/{id}": s.agent(s.handleDeleteHandle()),
-
-		"GET /v1/customers":             s.agent(s.handleSearchCustomers()),
-		"POST /v1/customers":            s.agent(s.handleCreateCustomer()),
-		"GET /v1/customers/{id}":        s.agent(s.handleGetCustomer()),
-		"PATCH /v1/customers/{id}":      s.agent(s.handlePatchCustomer()),
-		"POST /v1/customers/{id}/merge": s.agent(s.handleMergeCustomer()),
-
-		"GET /v1/cases":               s.agent(s.handleListCases()),
-		"POST /v1/cases":              s.agent(s.idempotent(s.handleCreateCase())),
-		"GET /v1/cases/{id}":          s.agent(s.handleGetCase()),
-		"PATCH /v1/cases/{id}":        s.agent(s.handlePatchCase()),
-		"GET /v1/cases/{id}/messages": s.agent(s.handleMessages()),
-
-		"GET /v1/cases/{id}/reply-options": s.agent(s.handleReplyOptions()),
-		"POST /v1/cases/{id}/replies":      s.agent(s.idempotent(s.handleReply())),
-		"POST /v1/text/count":              s.agent(s.handleTextCount()),
-
-		"PUT " + retweet:    s.agent(s.idempotent(s.handleRetweet())),
-		"DELETE " + retweet: s.agent(s.idempotent(s.handleUnretweet())),
-
-		"PUT /v1/customers/{id}/twitter":                s.agent(s.handleSetTwitter()),
-		"DELETE /v1/customers/{id}/twitter":             s.agent(s.handleRemoveTwitter()),
-		"PUT /v1/customers/{id}/follows/{handle_id}":    s.agent(s.idempotent(s.handleFollow(casework.ActionFollow))),
-		"DELETE /v1/customers/{id}/follows/{handle_id}": s.agent(s.idempotent(s.handleFollow(casework.ActionUnfollow))),
+	m := make(map[string]http.Handler, len(all()))
+	for _, r := range all() {
+		m[r.Pattern] = r.build(s)
 	}
+	return m
+}
+
+// Route is one console API route: its pattern ("METHOD /path", as package
+// functions declares it) and the build of its handler. A function's main
+// names the routes it serves (Function), so that it links only their
+// handlers and what they call: the linker cannot drop a handler a table
+// chosen at run time might pick.
+type Route struct {
+	Pattern string
+	build   func(s *server) http.Handler
+}
+
+// The console API's routes: each route's one place in the code. Which
+// function serves it is declared in package functions.
+var (
+	RouteHealth = Route{"GET /healthz", func(s *server) http.Handler { return httpapi.Health(s.records) }}
+
+	RouteListHandles    = Route{"GET /v1/handles", func(s *server) http.Handler { return s.agent(s.handleListHandles()) }}
+	RouteRegisterHandle = Route{"POST /v1/handles", func(s *server) http.Handler { return s.agent(s.handleRegisterHandle()) }}
+	RouteUpdateHandle   = Route{"PATCH /v1/handles/{id}", func(s *server) http.Handler { return s.agent(s.handleUpdateHandle()) }}
+	RouteDeleteHandle   = Route{"DELETE /v1/handles/{id}", func(s *server) http.Handler { return s.agent(s.handleDeleteHandle()) }}
+
+	RouteSearchCustomers = Route{"GET /v1/customers", func(s *server) http.Handler { return s.agent(s.handleSearchCustomers()) }}
+	RouteCreateCustomer  = Route{"POST /v1/customers", func(s *server) http.Handler { return s.agent(s.handleCreateCustomer()) }}
+	RouteGetCustomer     = Route{"GET /v1/customers/{id}", func(s *server) http.Handler { return s.agent(s.handleGetCustomer()) }}
+	RoutePatchCustomer   = Route{"PATCH /v1/customers/{id}", func(s *server) http.Handler { return s.agent(s.handlePatchCustomer()) }}
+	RouteMergeCustomer   = Route{"POST /v1/customers/{id}/merge", func(s *server) http.Handler { return s.agent(s.handleMergeCustomer()) }}
+
+	RouteListCases  = Route{"GET /v1/cases", func(s *server) http.Handler { return s.agent(s.handleListCases()) }}
+	RouteCreateCase = Route{"POST /v1/cases", func(s *server) http.Handler { return s.agent(s.idempotent(s.handleCreateCase())) }}
+	RouteGetCase    = Route{"GET /v1/cases/{id}", func(s *server) http.Handler { return s.agent(s.handleGetCase()) }}
+	RoutePatchCase  = Route{"PATCH /v1/cases/{id}", func(s *server) http.Handler { return s.agent(s.handlePatchCase()) }}
+	RouteMessages   = Route{"GET /v1/cases/{id}/messages", func(s *server) http.Handler { return s.agent(s.handleMessages()) }}
+
+	RouteReplyOptions = Route{"GET /v1/cases/{id}/reply-options", func(s *server) http.Handler { return s.agent(s.handleReplyOptions()) }}
+	RouteReply        = Route{"POST /v1/cases/{id}/replies", func(s *server) http.Handler { return s.agent(s.idempotent(s.handleReply())) }}
+	RouteTextCount    = Route{"POST /v1/text/count", func(s *server) http.Handler { return s.agent(s.handleTextCount()) }}
+
+	RouteRetweet   = Route{"PUT " + retweetPath, func(s *server) http.Handler { return s.agent(s.idempotent(s.handleRetweet())) }}
+	RouteUnretweet = Route{"DELETE " + retweetPath, func(s *server) http.Handler { return s.agent(s.idempotent(s.handleUnretweet())) }}
+
+	RouteSetTwitter    = Route{"PUT /v1/customers/{id}/twitter", func(s *server) http.Handler { return s.agent(s.handleSetTwitter()) }}
+	RouteRemoveTwitter = Route{"DELETE /v1/customers/{id}/twitter", func(s *server) http.Handler { return s.agent(s.handleRemoveTwitter()) }}
+	RouteFollow        = Route{"PUT " + followPath, func(s *server) http.Handler { return s.agent(s.idempotent(s.handleFollow(casework.ActionFollow))) }}
+	RouteUnfollow      = Route{"DELETE " + followPath, func(s *server) http.Handler { return s.agent(s.idempotent(s.handleFollow(casework.ActionUnfollow))) }}
+)
+
+const (
+	retweetPath = "/v1/cases/{id}/messages/{message_id}/retweets/{handle_id}"
+	followPath  = "/v1/customers/{id}/follows/{handle_id}"
+)
+
+// all returns every route, for what serves them all (the local run, the
+// tests); a function's main does not call it, so it links only its own.
+func all() []Route {
+	return []Route{RouteHealth,
+		RouteListHandles, RouteRegisterHandle, RouteUpdateHandle, RouteDeleteHandle,
+		RouteSearchCustomers, RouteCreateCustomer, RouteGetCustomer, RoutePatchCustomer, RouteMergeCustomer,
+		RouteListCases, RouteCreateCase, RouteGetCase, RoutePatchCase, RouteMessages,
+		RouteReplyOptions, RouteReply, RouteTextCount,
+		RouteRetweet, RouteUnretweet,
+		RouteSetTwitter, RouteRemoveTwitter, RouteFollow, RouteUnfollow}
 }
