@@ -42,7 +42,7 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 		return nil, nil, err
 	}
 	if !Mentions(in.Text, cust.Twitter.Handle) {
-		return nil, nil, fieldError("text", "customer_not_mentioned",
+		return nil, nil, refusal("text", ECustomerNotMentioned,
 			"A case's first Tweet must mention the customer: start it with @"+cust.Twitter.Handle+".")
 	}
 	h, err := s.sendingHandle(ctx, in.HandleID)
@@ -85,14 +85,14 @@ func (s *Service) sendingHandle(ctx context.Context, id string) (*BrandHandle, e
 	}
 	switch len(all) {
 	case 0:
-		return nil, fieldError("handle_id", "required", "No brand handle is registered yet.")
+		return nil, refusal("handle_id", EBrandHandleRequired, "No brand handle is registered yet.")
 	case 1:
 		if err := all[0].CanAct(); err != nil {
 			return nil, err
 		}
 		return &all[0], nil
 	}
-	return nil, fieldError("handle_id", "required", "There are several brand handles: choose the one that sends.")
+	return nil, refusal("handle_id", EBrandHandleRequired, "There are several brand handles: choose the one that sends.")
 }
 
 // Mentions reports whether text @mentions handle (case-insensitively), by

@@ -125,18 +125,18 @@ func (s *Service) MergeCustomers(ctx context.Context, survivorID, fromID string)
 		return nil, fieldError("from", "required", "Name the customer to merge into this one.")
 	}
 	if fromID == survivorID {
-		return nil, fieldError("from", "invalid", "A customer cannot be merged into itself.")
+		return nil, refusal("from", EMergeIntoItself, "A customer cannot be merged into itself.")
 	}
 	survivor, err := s.customer(ctx, survivorID)
 	if err != nil {
 		return nil, err
 	}
 	if !ValidID(fromID) {
-		return nil, fieldError("from", "not_found", "No customer has that id.")
+		return nil, refusal("from", ENotFound, "No customer has that id.")
 	}
 	from, err := s.store.GetCustomer(ctx, fromID)
 	if ErrorCode(err) == ENotFound {
-		return nil, fieldError("from", "not_found", "No customer has the id "+fromID+".")
+		return nil, refusal("from", ENotFound, "No customer has the id "+fromID+".")
 	}
 	if err != nil {
 		return nil, err

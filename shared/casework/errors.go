@@ -35,6 +35,18 @@ const (
 	// EDifferentXAccounts: two customers with different X accounts cannot
 	// be merged (X user ids are identities).
 	EDifferentXAccounts = "customers_have_different_x_accounts"
+	// ECustomerNotMentioned: a Tweet that reaches the customer only by
+	// mention (a case's first, a reply under the brand's own Tweet) does
+	// not mention them.
+	ECustomerNotMentioned = "customer_not_mentioned"
+	// EInvalidReplyTarget: a mention's in_reply_to_message_id names a
+	// message of the case that is not a Tweet on X (a DM, or not sent yet).
+	EInvalidReplyTarget = "invalid_reply_target"
+	// EMergeIntoItself: a customer merged into itself.
+	EMergeIntoItself = "merge_into_itself"
+	// EBrandHandleRequired: a request without handle_id when the
+	// deployment has no brand handle, or several to choose from.
+	EBrandHandleRequired = "brand_handle_required"
 )
 
 // MessageError codes the console API itself gives outgoing messages (X's own

@@ -191,10 +191,10 @@ func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyPartie
 		}
 		switch {
 		case target == nil && !Mentions(in.Text, p.acct.Handle):
-			return nil, cmd, fieldError("text", "customer_not_mentioned",
+			return nil, cmd, refusal("text", ECustomerNotMentioned,
 				"The case has no Tweet on X to reply to yet, so the Tweet must mention the customer: start it with @"+p.acct.Handle+".")
 		case target != nil && target.Direction != DirectionIn && !Mentions(in.Text, p.acct.Handle):
-			return nil, cmd, fieldError("text", "customer_not_mentioned",
+			return nil, cmd, refusal("text", ECustomerNotMentioned,
 				"A reply under the brand's own Tweet reaches the customer only if it mentions them: start it with @"+p.acct.Handle+".")
 		}
 		if target != nil {
@@ -247,17 +247,17 @@ func (s *Service) replyTarget(ctx context.Context, caseID, pickedID string) (*Me
 		return s.defaultTarget(ctx, caseID)
 	}
 	if !ValidID(pickedID) {
-		return nil, fieldError("in_reply_to_message_id", "invalid", "The case has no such message.")
+		return nil, refusal("in_reply_to_message_id", ENotFound, "The case has no such message.")
 	}
 	m, err := s.store.GetMessage(ctx, caseID, pickedID)
 	if ErrorCode(err) == ENotFound {
-		return nil, fieldError("in_reply_to_message_id", "invalid", "The case has no message "+pickedID+".")
+		return nil, refusal("in_reply_to_message_id", ENotFound, "The case has no message "+pickedID+".")
 	}
 	if err != nil {
 		return nil, err
 	}
 	if !m.onX() {
-		return nil, fieldError("in_reply_to_message_id", "invalid", "A mention can only reply to a Tweet of the case that is on X.")
+		return nil, refusal("in_reply_to_message_id", EInvalidReplyTarget, "A mention can only reply to a Tweet of the case that is on X.")
 	}
 	return m, nil
 }

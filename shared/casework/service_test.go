@@ -107,7 +107,7 @@ func TestCreateCaseRules(t *testing.T) {
 	}{
 		{"no customer", func(*svcEnv) string { return "" }, nil, "@alice_follows hi", casework.EValidation},
 		{"customer without a handle", func(e *svcEnv) string { return e.carol.ID }, nil, "@carol hi", casework.ECustomerHasNoTwitterHandle},
-		{"customer not mentioned", func(e *svcEnv) string { return e.alice.ID }, nil, "hello there", casework.EValidation},
+		{"customer not mentioned", func(e *svcEnv) string { return e.alice.ID }, nil, "hello there", casework.ECustomerNotMentioned},
 		{"empty text", func(e *svcEnv) string { return e.alice.ID }, nil, "@alice_follows", casework.ETextEmpty},
 		{"too long", func(e *svcEnv) string { return e.alice.ID }, nil, "@alice_follows " + strings.Repeat("a", 140), casework.ETextTooLong},
 		{"disconnected brand handle", func(e *svcEnv) string { return e.alice.ID }, func(e *svcEnv) string { return e.gone.ID }, "@alice_follows hi", casework.EHandleDisconnected},

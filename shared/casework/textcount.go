@@ -119,6 +119,11 @@ func textTooLongMessage(mode TextMode, c TextCount) string {
 	return fmt.Sprintf("The Tweet counts %d characters; at most %d are allowed.", c.WeightedLength, c.MaxLength)
 }
 
+// refusal is a rule's refusal (code) of one field of a well-formed request.
+func refusal(name, code, detail string) *Error {
+	return &Error{Code: code, Message: detail, Fields: []FieldError{{Name: name, Code: code, Detail: detail}}}
+}
+
 // fieldError is an EValidation error about one field.
 func fieldError(name, code, detail string) *Error {
 	return &Error{Code: EValidation, Message: detail, Fields: []FieldError{{Name: name, Code: code, Detail: detail}}}

@@ -65,11 +65,11 @@ func TestCreateCaseRefusals(t *testing.T) {
 		{"only the prefill", map[string]string{"customer_id": bob, "handle_id": support1, "text": "@bob_stranger "}, 422, "text_empty", "text", 0},
 		{"only mentions", map[string]string{"customer_id": alice, "handle_id": support1, "text": "@alice_follows @AcmeSupport"}, 422, "text_empty", "text", 0},
 		{"141 weighted", map[string]string{"customer_id": alice, "handle_id": support1, "text": mention(141)}, 422, "text_too_long", "text", 141},
-		{"customer not mentioned", map[string]string{"customer_id": alice, "handle_id": support1, "text": "hello there"}, 400, "validation_failed", "text", 0},
-		{"someone else mentioned", map[string]string{"customer_id": alice, "handle_id": support1, "text": "@bob_stranger hi"}, 400, "validation_failed", "text", 0},
+		{"customer not mentioned", map[string]string{"customer_id": alice, "handle_id": support1, "text": "hello there"}, 422, "customer_not_mentioned", "text", 0},
+		{"someone else mentioned", map[string]string{"customer_id": alice, "handle_id": support1, "text": "@bob_stranger hi"}, 422, "customer_not_mentioned", "text", 0},
 		{"handle disconnected", map[string]string{"customer_id": alice, "handle_id": disconnected.ID, "text": "@alice_follows hi"}, 422, "handle_disconnected", "", 0},
 		{"unknown handle", map[string]string{"customer_id": alice, "handle_id": "nope", "text": "@alice_follows hi"}, 404, "not_found", "", 0},
-		{"several handles, none chosen", map[string]string{"customer_id": alice, "text": "@alice_follows hi"}, 400, "validation_failed", "handle_id", 0},
+		{"several handles, none chosen", map[string]string{"customer_id": alice, "text": "@alice_follows hi"}, 422, "brand_handle_required", "handle_id", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -152,8 +152,8 @@ func TestMergeCustomers(t *testing.T) {
 
 	// Two different X accounts are two customers.
 	e.do("POST", "/v1/customers/"+bob+"/merge", map[string]string{"from": carol}).wantProblem(t, 422, "customers_have_different_x_accounts")
-	e.do("POST", "/v1/customers/"+bob+"/merge", map[string]string{"from": bob}).wantProblem(t, 400, "validation_failed")
-	e.do("POST", "/v1/customers/"+bob+"/merge", map[string]string{"from": "nobody"}).wantProblem(t, 400, "validation_failed")
+	e.do("POST", "/v1/customers/"+bob+"/merge", map[string]string{"from": bob}).wantProblem(t, 422, "merge_into_itself")
+	e.do("POST", "/v1/customers/"+bob+"/merge", map[string]string{"from": "nobody"}).wantProblem(t, 404, "not_found")
 	e.do("POST", "/v1/customers/"+bob+"/merge", map[string]string{}).wantProblem(t, 400, "validation_failed")
 	e.do("POST", "/v1/customers/nobody/merge", map[string]string{"from": bob}).wantProblem(t, 404, "not_found")
 }

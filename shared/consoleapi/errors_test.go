@@ -2,7 +2,12 @@ package consoleapi_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/consoleapi"
+	"github.com/acme/twitter-cases/shared/dev/openapi/openapitest"
 )
 
 // Issue 14 item 7: one error convention. A malformed request is 400 with
@@ -39,4 +44,94 @@ func TestOneErrorConvention(t *testing.T) {
 	if p.Detail != "An open case cannot become new." {
 		t.Errorf("detail %q, want An open case cannot become new.", p.Detail)
 	}
+}
+
+// Issue 14 item 7: on every console route, a query parameter the route
+// does not take (or one given twice) is 400 validation_failed naming it,
+// before anything else is read; the parameters a route takes are exactly
+// the ones the OpenAPI document gives it.
+func TestUnknownQueryParameters(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	v, err := openapitest.Default()
+	must(t, err)
+	ids := strings.NewReplacer("{id}", alice, "{message_id}", alice, "{handle_id}", support1)
+	for _, route := range consoleapi.Patterns() {
+		method, path, _ := strings.Cut(route, " ")
+		if !strings.HasPrefix(path, "/v1/") {
+			continue // the health check is no console route
+		}
+		takes := consoleapi.QueryParameters(route)
+		if doc := v.QueryParameters(method, path); !slices.Equal(takes, doc) {
+			t.Errorf("%s takes %v, the document gives it %v", route, takes, doc)
+		}
+		t.Run(route, func(t *testing.T) {
+			p := e.do(method, ids.Replace(path)+"?stauts=open&limt=5", nil).wantProblem(t, 400, "validation_failed")
+			if got := fieldNames(p); !slices.Equal(got, []string{"limt:unknown", "stauts:unknown"}) {
+				t.Errorf("fields %v, want limt and stauts unknown", got)
+			}
+			for _, name := range takes {
+				p := e.do(method, ids.Replace(path)+"?"+name+"=a&"+name+"=b", nil).wantProblem(t, 400, "validation_failed")
+				if got := fieldNames(p); !slices.Equal(got, []string{name + ":repeated"}) {
+					t.Errorf("?%s twice: fields %v", name, got)
+				}
+			}
+		})
+	}
+	// The parameters a route takes still work.
+	e.do("GET", "/v1/handles?limit=5", nil).want(t, 200, nil)
+	e.do("GET", "/v1/cases/"+alice+"/messages?cursor=x&limit=0", nil).wantProblem(t, 400, "validation_failed")
+}
+
+func fieldNames(p problem) []string {
+	var out []string
+	for _, f := range p.Fields {
+		out = append(out, f.Name+":"+f.Code)
+	}
+	return out
+}
+
+// Issue 14 item 7: a well-formed request the product's rules refuse is 422
+// under the rule's own code, naming the member it refuses; an id in a body
+// that names nothing is 404 not_found, as one in a path is.
+func TestRuleRefusalsAre422(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	caseID, tweet := e.inboundCase(alice, support1, "alice_follows", "9001")
+	dm := e.addMessage(caseID, casework.Message{Direction: casework.DirectionIn, Kind: casework.KindDM, Status: casework.StatusReceived,
+		XID: "9002", Text: "dm", Author: casework.Author{CustomerID: alice, ScreenName: "alice_follows"}})
+	started, _ := e.createCase(bob, support1, "@bob_stranger hello")
+	e.wantCommands("tweet")
+	for _, tt := range []struct {
+		name, method, path string
+		body               any
+		status             int
+		code, field        string
+	}{
+		{"first Tweet without the customer", "POST", "/v1/cases", map[string]string{"customer_id": alice, "handle_id": support1, "text": "hello there"}, 422, "customer_not_mentioned", "text"},
+		{"no brand handle chosen among several", "POST", "/v1/cases", map[string]string{"customer_id": alice, "text": "@alice_follows hi"}, 422, "brand_handle_required", "handle_id"},
+		{"reply under the brand's Tweet without the customer", "POST", "/v1/cases/" + started.ID + "/replies", map[string]string{"mode": "mention", "text": "more"}, 422, "customer_not_mentioned", "text"},
+		{"reply to a DM by mention", "POST", "/v1/cases/" + caseID + "/replies", map[string]string{"mode": "mention", "text": "@alice_follows hi", "in_reply_to_message_id": dm}, 422, "invalid_reply_target", "in_reply_to_message_id"},
+		{"reply to no message", "POST", "/v1/cases/" + caseID + "/replies", map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": "01JDNOSUCHMESSAGE000000000"}, 404, "not_found", "in_reply_to_message_id"},
+		{"merge into itself", "POST", "/v1/customers/" + alice + "/merge", map[string]string{"from": alice}, 422, "merge_into_itself", "from"},
+		{"merge no customer", "POST", "/v1/customers/" + alice + "/merge", map[string]string{"from": "01JDNOSUCHCUSTOMER00000000"}, 404, "not_found", "from"},
+		{"text too long", "POST", "/v1/cases/" + caseID + "/replies", map[string]string{"mode": "mention", "text": strings.Repeat("a", 141)}, 422, "text_too_long", "text"},
+		{"only mentions", "POST", "/v1/cases", map[string]string{"customer_id": bob, "handle_id": support1, "text": "@bob_stranger "}, 422, "text_empty", "text"},
+		{"DM to a stranger", "POST", "/v1/cases/" + started.ID + "/replies", map[string]string{"mode": "dm", "text": "hi"}, 422, "dm_not_allowed", ""},
+		{"status back to new", "PATCH", "/v1/cases/" + started.ID, map[string]string{"status": "new"}, 422, "invalid_status_transition", ""},
+		{"Retweet of the customer's Tweet", "PUT", retweetPath(caseID, tweet, support1), nil, 202, "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(tt.method, tt.path, tt.body)
+			if tt.code == "" {
+				r.want(t, tt.status, nil)
+				return
+			}
+			p := r.wantProblem(t, tt.status, tt.code)
+			if tt.field != "" && !slices.ContainsFunc(p.Fields, func(f casework.FieldError) bool { return f.Name == tt.field }) {
+				t.Errorf("fields %v do not name %s", p.Fields, tt.field)
+			}
+		})
+	}
+	e.commands()
 }

@@ -10,6 +10,11 @@ import (
 // handleListHandles is GET /v1/handles: {items: [handle]}.
 func (s *server) handleListHandles() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Every brand handle fits one page (X's subscription limit allows
+		// 125): ?limit= and ?cursor= are checked and change nothing.
+		if _, ok := page(w, r); !ok {
+			return
+		}
 		hs, err := s.svc.Handles(r.Context())
 		if err != nil {
 			httpapi.WriteError(w, r, err)

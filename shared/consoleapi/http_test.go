@@ -495,7 +495,7 @@ func TestIdsThatCannotExist(t *testing.T) {
 			{"POST", "/v1/cases", map[string]string{"customer_id": bad, "handle_id": support1, "text": "@alice_follows hi"}, 404, "not_found"},
 			{"POST", "/v1/cases", map[string]string{"customer_id": alice, "handle_id": bad, "text": "@alice_follows hi"}, 404, "not_found"},
 			{"POST", "/v1/cases/" + caseID + "/replies", map[string]string{"mode": "dm", "handle_id": bad, "text": "hi"}, 404, "not_found"},
-			{"POST", "/v1/cases/" + caseID + "/replies", map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": bad}, 400, "validation_failed"},
+			{"POST", "/v1/cases/" + caseID + "/replies", map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": bad}, 404, "not_found"},
 		}
 		for _, tt := range tests {
 			r := e.do(tt.method, tt.path, tt.body)

@@ -208,11 +208,11 @@ func TestReplyRefusals(t *testing.T) {
 		{"empty mention", aliceCase, map[string]string{"mode": "mention", "text": "  "}, 422, "text_empty", 0, 0},
 		{"unknown mode", aliceCase, map[string]string{"mode": "fax", "text": "hi"}, 400, "validation_failed", 0, 0},
 		{"no mode", aliceCase, map[string]string{"text": "hi"}, 400, "validation_failed", 0, 0},
-		{"reply to a DM", aliceCase, map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": dm}, 400, "validation_failed", 0, 0},
-		{"reply to a Tweet not on X", aliceCase, map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": queued}, 400, "validation_failed", 0, 0},
-		{"reply to another case's Tweet", bobCase, map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": dm}, 400, "validation_failed", 0, 0},
+		{"reply to a DM", aliceCase, map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": dm}, 422, "invalid_reply_target", 0, 0},
+		{"reply to a Tweet not on X", aliceCase, map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": queued}, 422, "invalid_reply_target", 0, 0},
+		{"reply to another case's Tweet", bobCase, map[string]string{"mode": "mention", "text": "hi", "in_reply_to_message_id": dm}, 404, "not_found", 0, 0},
 		{"dm with in_reply_to", aliceCase, map[string]string{"mode": "dm", "text": "hi", "in_reply_to_message_id": dm}, 400, "validation_failed", 0, 0},
-		{"nothing to reply to, no mention", noTweetCase.ID, map[string]string{"mode": "mention", "text": "hello again"}, 400, "validation_failed", 0, 0},
+		{"nothing to reply to, no mention", noTweetCase.ID, map[string]string{"mode": "mention", "text": "hello again"}, 422, "customer_not_mentioned", 0, 0},
 		{"unknown case", "nope", map[string]string{"mode": "mention", "text": "hi"}, 404, "not_found", 0, 0},
 		{"unknown handle", aliceCase, map[string]string{"mode": "mention", "handle_id": "nope", "text": "hi"}, 404, "not_found", 0, 0},
 	}
@@ -293,7 +293,7 @@ func TestFollowUpThreadedUnderTheBrandsTweet(t *testing.T) {
 	e.wantCommands(casework.CmdTweet)
 
 	// Under the brand's own Tweet, a reply that does not mention the customer would reach no one.
-	p := e.do("POST", "/v1/cases/"+c.ID+"/replies", map[string]string{"mode": "mention", "text": "any news?"}).wantProblem(t, 400, "validation_failed")
+	p := e.do("POST", "/v1/cases/"+c.ID+"/replies", map[string]string{"mode": "mention", "text": "any news?"}).wantProblem(t, 422, "customer_not_mentioned")
 	if len(p.Fields) != 1 || p.Fields[0].Code != "customer_not_mentioned" {
 		t.Errorf("fields = %+v, want customer_not_mentioned", p.Fields)
 	}
@@ -321,7 +321,7 @@ func TestCaseKeepsItsXAccount(t *testing.T) {
 	if got := o.modes(); len(got) == 0 || got[0] != "AcmeSupport:mention/140/@bob_stranger " {
 		t.Errorf("old case's modes = %q, want the prefill @bob_stranger", got)
 	}
-	p := e.do("POST", "/v1/cases/"+old.ID+"/replies", map[string]string{"mode": "mention", "text": "@dave hi"}).wantProblem(t, 400, "validation_failed")
+	p := e.do("POST", "/v1/cases/"+old.ID+"/replies", map[string]string{"mode": "mention", "text": "@dave hi"}).wantProblem(t, 422, "customer_not_mentioned")
 	if len(p.Fields) != 1 || p.Fields[0].Code != "customer_not_mentioned" {
 		t.Errorf("fields = %+v, want customer_not_mentioned", p.Fields)
 	}
@@ -334,7 +334,7 @@ func TestCaseKeepsItsXAccount(t *testing.T) {
 	}
 
 	// A new case is with the customer's handle now.
-	e.do("POST", "/v1/cases", map[string]string{"customer_id": bob, "handle_id": support1, "text": "@bob_stranger hi"}).wantProblem(t, 400, "validation_failed")
+	e.do("POST", "/v1/cases", map[string]string{"customer_id": bob, "handle_id": support1, "text": "@bob_stranger hi"}).wantProblem(t, 422, "customer_not_mentioned")
 	fresh, _ := e.createCase(bob, support1, "@dave hello")
 	e.do("GET", "/v1/cases/"+fresh.ID+"/reply-options", nil).want(t, 200, &o)
 	if got := o.modes(); len(got) == 0 || got[0] != "AcmeSupport:mention/140/@dave " {

@@ -72,6 +72,23 @@ func Patterns() []string {
 	return slices.Sorted(maps.Keys((&server{agent: identity, idempotent: identity}).routes()))
 }
 
+// queryParameters are the query parameters each route takes; a route not
+// listed takes none. Any other parameter, or one given twice, is 400
+// validation_failed naming it (knownQuery).
+var queryParameters = map[string][]string{
+	"GET /v1/handles":             {"limit", "cursor"},
+	"GET /v1/customers":           {"q", "limit", "cursor"},
+	"GET /v1/cases":               {"customer_id", "status", "updated_since", "limit", "cursor"},
+	"GET /v1/cases/{id}":          {"order", "limit"},
+	"GET /v1/cases/{id}/messages": {"order", "limit", "cursor"},
+}
+
+// QueryParameters returns the query parameters the route ("METHOD
+// /pattern") takes, sorted; none for a route that takes none.
+func QueryParameters(route string) []string {
+	return slices.Sorted(slices.Values(queryParameters[route]))
+}
+
 // IdempotentPatterns returns the routes that honour an Idempotency-Key
 // (the ones that send something to X), sorted.
 func IdempotentPatterns() []string {

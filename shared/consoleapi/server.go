@@ -1,7 +1,10 @@
 package consoleapi
 
 import (
+	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/acme/twitter-cases/shared/casework"
@@ -26,7 +29,7 @@ func newServer(svc *casework.Service, records Records, o Options) *server {
 	authenticate := httpapi.Authenticate(o.DevToken)
 	return &server{
 		svc: svc, records: records, opts: o,
-		agent:      func(h http.Handler) http.Handler { return authenticate(pathIDs(h)) },
+		agent:      func(h http.Handler) http.Handler { return authenticate(pathIDs(knownQuery(h))) },
 		idempotent: httpapi.Idempotent(records, o.Clock),
 	}
 }
@@ -43,6 +46,40 @@ func pathIDs(next http.Handler) http.Handler {
 					"Nothing has the %s in this path: ids are 1 to %d letters, digits, '-' or '_'.", name, casework.MaxIDLength))
 				return
 			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// knownQuery answers 400 validation_failed, naming each one, for query
+// parameters the route does not take (QueryParameters) or that are given
+// more than once: a misspelt ?limt= or ?stauts= would otherwise be
+// ignored and answer something else than was asked (issue 14 item 7).
+func knownQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.URL.RawQuery) == 0 {
+			next.ServeHTTP(w, r)
+			return
+		}
+		takes := queryParameters[r.Pattern]
+		q := r.URL.Query()
+		var fields []casework.FieldError
+		for _, name := range slices.Sorted(maps.Keys(q)) {
+			switch {
+			case !slices.Contains(takes, name) && len(takes) == 0:
+				fields = append(fields, casework.FieldError{Name: name, Code: "unknown",
+					Detail: fmt.Sprintf("%s takes no query parameters.", r.Pattern)})
+			case !slices.Contains(takes, name):
+				fields = append(fields, casework.FieldError{Name: name, Code: "unknown",
+					Detail: fmt.Sprintf("%s takes only %s.", r.Pattern, strings.Join(takes, ", "))})
+			case len(q[name]) > 1:
+				fields = append(fields, casework.FieldError{Name: name, Code: "repeated",
+					Detail: fmt.Sprintf("%s is given %d times; give it once.", name, len(q[name]))})
+			}
+		}
+		if len(fields) > 0 {
+			httpapi.WriteError(w, r, &casework.Error{Code: casework.EValidation, Message: "The request has query parameters this route does not take.", Fields: fields})
+			return
 		}
 		next.ServeHTTP(w, r)
 	})

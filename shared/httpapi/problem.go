@@ -63,6 +63,10 @@ var statusOf = map[string]int{
 	ERequestInProgress:                   http.StatusConflict,
 	casework.ECustomerMerged:             http.StatusNotFound,
 	casework.EDifferentXAccounts:         http.StatusUnprocessableEntity,
+	casework.ECustomerNotMentioned:       http.StatusUnprocessableEntity,
+	casework.EInvalidReplyTarget:         http.StatusUnprocessableEntity,
+	casework.EMergeIntoItself:            http.StatusUnprocessableEntity,
+	casework.EBrandHandleRequired:        http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status for an application error code.

@@ -146,6 +146,27 @@ func (v *Validator) response(req *http.Request, status int) *v3.Response {
 	return op.Responses.Codes.GetOrZero(strconv.Itoa(status))
 }
 
+// QueryParameters returns the names of the query parameters the document
+// gives the operation method path (as the document writes it), sorted.
+func (v *Validator) QueryParameters(method, path string) []string {
+	item := v.model.Paths.PathItems.GetOrZero(path)
+	if item == nil {
+		return nil
+	}
+	op := item.GetOperations().GetOrZero(strings.ToLower(method))
+	if op == nil {
+		return nil
+	}
+	var out []string
+	for _, p := range slices.Concat(item.Parameters, op.Parameters) {
+		if p.In == "query" {
+			out = append(out, p.Name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Statuses returns the statuses the document gives the operation method
 // path (path as the document writes it, e.g. /v1/cases/{id}), sorted; none
 // when it has no such operation.
