@@ -138,12 +138,22 @@ type replyParties struct {
 
 // checkReply judges what a reply request says by itself, before anything
 // is read: its mode, that a DM replies to no Tweet, and its text.
+// Every malformed member is named at once (issue 14 item 7): a missing
+// text is required (400), as for a new case; text the rules refuse (white
+// space only, too long) is judged once the request is well-formed (422).
 func (s *Service) checkReply(in ReplyRequest) error {
-	if !in.Mode.Valid() {
-		return fieldError("mode", "invalid", "A reply's mode is mention or dm.")
+	var v validation
+	switch {
+	case !in.Mode.Valid():
+		v.add("mode", "invalid", "A reply's mode is mention or dm.")
+	case in.Mode == ModeDM && in.InReplyToMessageID != "":
+		v.add("in_reply_to_message_id", "invalid", "A Direct Message does not reply to a Tweet.")
 	}
-	if in.Mode == ModeDM && in.InReplyToMessageID != "" {
-		return fieldError("in_reply_to_message_id", "invalid", "A Direct Message does not reply to a Tweet.")
+	if in.Text == "" {
+		v.add("text", "required", "Write the reply.")
+	}
+	if err := v.err(); err != nil {
+		return err
 	}
 	_, err := s.judgeText(in.Mode, in.Text)
 	return err

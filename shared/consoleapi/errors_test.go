@@ -24,6 +24,16 @@ func TestOneErrorConvention(t *testing.T) {
 	if want := []string{"customer_id:required", "text:required"}; !slices.Equal(names, want) {
 		t.Errorf("POST /v1/cases {}: fields %v, want %v", names, want)
 	}
+	// A reply names every malformed member too.
+	p = e.do("POST", "/v1/cases/"+alice+"/replies", map[string]any{"mode": "fax"}).wantProblem(t, 400, "validation_failed")
+	if got, want := fieldNames(p), []string{"mode:invalid", "text:required"}; !slices.Equal(got, want) {
+		t.Errorf("reply {mode: fax}: fields %v, want %v", got, want)
+	}
+	// So does a body with unknown members or members of the wrong type.
+	p = e.do("POST", "/v1/cases", `{"customer":"x","txt":"hi","handle_id":5}`).wantProblem(t, 400, "invalid_json")
+	if got, want := fieldNames(p), []string{"customer:unknown", "handle_id:invalid_type", "txt:unknown"}; !slices.Equal(got, want) {
+		t.Errorf("POST /v1/cases with bad members: fields %v, want %v", got, want)
+	}
 
 	for _, tt := range []struct{ method, path, allow string }{
 		{"PUT", "/v1/customers", "GET, HEAD, POST"},

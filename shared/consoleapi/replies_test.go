@@ -202,7 +202,8 @@ func TestReplyRefusals(t *testing.T) {
 		{"dm to a non-follower", bobCase, map[string]string{"mode": "dm", "text": "hi"}, 422, "dm_not_allowed", 0, 0},
 		{"dm from a handle not followed", aliceCase, map[string]string{"mode": "dm", "handle_id": deals2, "text": "hi"}, 422, "dm_not_allowed", 0, 0},
 		{"dm over 10000", aliceCase, map[string]string{"mode": "dm", "text": strings.Repeat("a", 10001)}, 422, "text_too_long", 10001, 10000},
-		{"empty dm", aliceCase, map[string]string{"mode": "dm", "text": ""}, 422, "text_empty", 0, 0},
+		{"empty dm", aliceCase, map[string]string{"mode": "dm", "text": ""}, 400, "validation_failed", 0, 0}, // missing: malformed (issue 14 item 7)
+		{"white-space dm", aliceCase, map[string]string{"mode": "dm", "text": " "}, 422, "text_empty", 0, 0},
 		{"mention 141", aliceCase, map[string]string{"mode": "mention", "text": strings.Repeat("b", 141)}, 422, "text_too_long", 141, 140},
 		{"mention 71 CJK", aliceCase, map[string]string{"mode": "mention", "text": cjk(71)}, 422, "text_too_long", 142, 140},
 		{"empty mention", aliceCase, map[string]string{"mode": "mention", "text": "  "}, 422, "text_empty", 0, 0},

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,6 +26,7 @@ func TestDecode(t *testing.T) {
 		{"syntax", `{"text":`, EInvalidJSON},
 		{"wrong type", `{"text":1}`, EInvalidJSON},
 		{"unknown field", `{"text":"hi","txt":"x"}`, EInvalidJSON},
+		{"array", `[1]`, EInvalidJSON},
 		{"two values", `{"text":"a"}{"text":"b"}`, EInvalidJSON},
 		{"too large", `{"text":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, EPayloadTooLarge},
 	}
@@ -40,6 +42,29 @@ func TestDecode(t *testing.T) {
 				t.Errorf("decoded %+v", v)
 			}
 		})
+	}
+}
+
+// Issue 14 item 7: every unknown or ill-typed member is named, not only
+// the first.
+func TestDecodeNamesEveryBadMember(t *testing.T) {
+	var v struct {
+		Text   string   `json:"text"`
+		Mode   string   `json:"mode"`
+		Emails []string `json:"emails"`
+	}
+	body := `{"txt":"hi","text":5,"mode":"dm","emails":"a@example.com","urgent":true}`
+	err := Decode(httptest.NewRecorder(), httptest.NewRequest("POST", "/", strings.NewReader(body)), &v)
+	var e *casework.Error
+	if !errors.As(err, &e) || e.Code != EInvalidJSON {
+		t.Fatalf("err %v, want invalid_json", err)
+	}
+	var got []string
+	for _, f := range e.Fields {
+		got = append(got, f.Name+":"+f.Code)
+	}
+	if want := []string{"emails:invalid_type", "text:invalid_type", "txt:unknown", "urgent:unknown"}; !slices.Equal(got, want) {
+		t.Errorf("fields %v, want %v", got, want)
 	}
 }
 

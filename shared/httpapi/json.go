@@ -1,11 +1,17 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/acme/twitter-cases/shared/casework"
 )
@@ -13,13 +19,22 @@ import (
 // MaxBodyBytes is the largest request body the console API accepts (64 KiB).
 const MaxBodyBytes = 64 << 10
 
-// Decode reads a JSON request body into v: at most MaxBodyBytes, no unknown
-// fields, one value. It returns EPayloadTooLarge or EInvalidJSON errors.
+// Decode reads a JSON request body into v (a pointer to a struct): at most
+// MaxBodyBytes, one value, no unknown members. It returns EPayloadTooLarge
+// or EInvalidJSON errors; a body whose members are unknown or of the wrong
+// type names every such member in the error's fields (unknown,
+// invalid_type), not only the first.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(body)
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if fields := memberErrors(data, v); len(fields) > 0 {
+			return &casework.Error{Code: EInvalidJSON, Message: "The body has members this route does not take, or of the wrong type.", Fields: fields}
+		}
 		return decodeError(err)
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
@@ -29,6 +44,41 @@ func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return decodeError(err)
 	}
 	return nil
+}
+
+// memberErrors lists each member of the JSON object data that v (a
+// pointer to a struct) has no field for, or whose value does not fit its
+// field, sorted by name; none when data is not an object.
+func memberErrors(data []byte, v any) []casework.FieldError {
+	var members map[string]json.RawMessage
+	if json.Unmarshal(data, &members) != nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	t := rv.Elem().Type()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			fields[name] = t.Field(i).Type
+		}
+	}
+	var out []casework.FieldError
+	for _, name := range slices.Sorted(maps.Keys(members)) {
+		typ, ok := fields[name]
+		if !ok {
+			out = append(out, casework.FieldError{Name: name, Code: "unknown", Detail: fmt.Sprintf("%q is not a member of this request.", name)})
+			continue
+		}
+		var te *json.UnmarshalTypeError
+		if err := json.Unmarshal(members[name], reflect.New(typ).Interface()); errors.As(err, &te) {
+			out = append(out, casework.FieldError{Name: name, Code: "invalid_type", Detail: fmt.Sprintf("%q must be of JSON type %s, not %s.", name, typeName(typ), te.Value)})
+		}
+	}
+	return out
 }
 
 func decodeError(err error) error {
@@ -45,9 +95,29 @@ func decodeError(err error) error {
 	case errors.As(err, &typ):
 		return casework.Errorf(EInvalidJSON, "Field %q must be of JSON type %s.", typ.Field, typ.Type)
 	default:
-		// Unknown fields and truncated bodies land here.
+		// Truncated bodies land here.
 		return casework.Errorf(EInvalidJSON, "The body is not acceptable JSON: %s.", err)
 	}
+}
+
+// typeName is the JSON type a Go field type takes.
+func typeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.Map, reflect.Struct:
+		return "object"
+	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64:
+		return "number"
+	}
+	return t.String()
 }
 
 // Encode answers with status and v as JSON.
