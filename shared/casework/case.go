@@ -78,6 +78,21 @@ type Case struct {
 	// Summary is what a list of cases shows of the case, kept on the case
 	// (denormalised) so that a list needs no read per row.
 	Summary CaseSummary
+	// CustomerTweet is the customer's newest Tweet in the case that is on
+	// X (newest by message id, the order of the case's messages), kept by
+	// NoteMessage while CustomerTweetKnown, so that a reply finds the Tweet
+	// it answers without reading the case's messages; nil when there is none.
+	CustomerTweet *TweetRef
+	// CustomerTweetKnown says CustomerTweet is exact. A new case starts
+	// with it; it is false on cases from before it was kept and once the
+	// Tweet it names was deleted on X (then the messages tell).
+	CustomerTweetKnown bool
+}
+
+// TweetRef names a Tweet of a case: its message and its id on X.
+type TweetRef struct {
+	MessageID string
+	XID       string
 }
 
 // CaseSummary is what an inbox row shows of a case: its customer, its
@@ -122,25 +137,45 @@ func FirstLine(text string) string {
 	return strings.TrimRightFunc(string(r[:FirstLineMax-1]), func(c rune) bool { return c == ' ' }) + "…"
 }
 
-// NoteMessage makes m the case's last message if it is the newest one
-// (messages applied out of order leave the newest) and reports whether the
 // TalksTo reports whether the case's conversation is with the X account
 // xUserID: it is bound to that account, or to none yet.
 func (c *Case) TalksTo(xUserID string) bool {
 	return c.Account == nil || c.Account.XUserID == "" || c.Account.XUserID == xUserID
 }
 
-// summary changed. A deleted message keeps its place with an empty line.
+// NoteMessage makes m the case's last message if it is the newest one
+// (messages applied out of order leave the newest), keeps CustomerTweet,
+// and reports whether the case changed. A deleted message keeps its place
+// with an empty line.
 func (c *Case) NoteMessage(m *Message) bool {
+	tweet := c.noteCustomerTweet(m)
 	lm := c.Summary.LastMessage
 	if lm != nil && lm.ID != m.ID && (m.CreatedAt.Before(lm.CreatedAt) || m.CreatedAt.Equal(lm.CreatedAt) && m.ID < lm.ID) {
-		return false
+		return tweet
 	}
 	next := &LastMessage{ID: m.ID, Direction: m.Direction, Kind: m.Kind, FirstLine: FirstLine(m.Text), CreatedAt: m.CreatedAt}
 	if lm != nil && *lm == *next {
-		return false
+		return tweet
 	}
 	c.Summary.LastMessage = next
+	return true
+}
+
+// noteCustomerTweet keeps CustomerTweet as m is noted and reports whether
+// it changed: a newer customer Tweet on X replaces it (while it is known);
+// the deletion of the one it names makes it unknown.
+func (c *Case) noteCustomerTweet(m *Message) bool {
+	if m.Direction != DirectionIn || m.Kind != KindTweet {
+		return false
+	}
+	if c.CustomerTweet != nil && c.CustomerTweet.MessageID == m.ID && !m.onX() {
+		c.CustomerTweet, c.CustomerTweetKnown = nil, false
+		return true
+	}
+	if !c.CustomerTweetKnown || !m.onX() || c.CustomerTweet != nil && m.ID <= c.CustomerTweet.MessageID {
+		return false
+	}
+	c.CustomerTweet = &TweetRef{MessageID: m.ID, XID: m.XID}
 	return true
 }
 

@@ -84,3 +84,58 @@ func TestCaseTouchNeverGoesBack(t *testing.T) {
 		t.Errorf("LastActivityAt = %s, want %s", c.LastActivityAt, t2)
 	}
 }
+
+// TestCaseKeepsCustomerTweet: NoteMessage keeps the customer's newest
+// Tweet on X while it is known, whatever order the messages come in; the
+// deletion of that Tweet makes it unknown (the messages tell then), and an
+// unknown one is never guessed from a single message.
+func TestCaseKeepsCustomerTweet(t *testing.T) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tweet := func(id string, dir Direction, kind MessageKind, xid string) *Message {
+		return &Message{ID: id, Direction: dir, Kind: kind, XID: xid, Status: StatusReceived, Text: "hi", CreatedAt: at}
+	}
+	c := &Case{CustomerTweetKnown: true}
+	steps := []struct {
+		name    string
+		m       *Message
+		want    string // CustomerTweet's message id, "" for nil
+		known   bool
+		changed bool
+	}{
+		{"a brand Tweet", tweet("01B", DirectionOut, KindTweet, "9"), "", true, true},
+		{"a customer DM", tweet("01C", DirectionIn, KindDM, "8"), "", true, true},
+		{"the customer's Tweet", tweet("01D", DirectionIn, KindTweet, "10"), "01D", true, true},
+		{"an older one, late", tweet("01A", DirectionIn, KindTweet, "7"), "01D", true, false},
+		{"a newer one", tweet("01E", DirectionIn, KindTweet, "11"), "01E", true, true},
+		{"a customer Tweet not on X", tweet("01F", DirectionIn, KindTweet, ""), "01E", true, true},
+	}
+	deleted := tweet("01E", DirectionIn, KindTweet, "11")
+	deleted.MarkDeleted(at)
+	steps = append(steps, []struct {
+		name    string
+		m       *Message
+		want    string
+		known   bool
+		changed bool
+	}{
+		{"the older one deleted", func() *Message { m := tweet("01D", DirectionIn, KindTweet, "10"); m.MarkDeleted(at); return m }(), "01E", true, false},
+		{"the newest one deleted", deleted, "", false, true},
+		{"a newer one while unknown", tweet("01G", DirectionIn, KindTweet, "12"), "", false, true},
+	}...)
+	for _, st := range steps {
+		changed := c.NoteMessage(st.m)
+		got := ""
+		if c.CustomerTweet != nil {
+			got = c.CustomerTweet.MessageID
+			if c.CustomerTweet.XID != st.m.XID && got == st.m.ID {
+				t.Errorf("%s: XID %q, want %q", st.name, c.CustomerTweet.XID, st.m.XID)
+			}
+		}
+		if got != st.want || c.CustomerTweetKnown != st.known {
+			t.Errorf("%s: CustomerTweet %q known %v, want %q known %v", st.name, got, c.CustomerTweetKnown, st.want, st.known)
+		}
+		if changed != st.changed {
+			t.Errorf("%s: changed %v, want %v", st.name, changed, st.changed)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 	now := s.clock()
 	c := &Case{
 		ID: NewID(now), CustomerID: cust.ID, HandleID: h.ID, Channel: ChannelTweet, Status: CaseOpen, Account: cust.accountCopy(),
-		CreatedAt: now, UpdatedAt: now, LastActivityAt: now,
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: now, CustomerTweetKnown: true,
 	}
 	m := &Message{
 		ID: NewID(now), CaseID: c.ID, Direction: DirectionOut, Kind: KindTweet, Text: in.Text, Status: StatusQueued,

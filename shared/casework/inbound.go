@@ -456,7 +456,7 @@ func (in *Inbound) removeDeletedText(ctx context.Context, tweetID string, at tim
 }
 
 // markDeleted removes the text of a message deleted on X at at, and from
-// its case's summary when it is the case's last message.
+// its case's summary when it is the case's last message or CustomerTweet.
 func (in *Inbound) markDeleted(ctx context.Context, m *Message, at time.Time) error {
 	m, err := UpdateMessage(ctx, in.store, m, func(m *Message) bool {
 		if m.Deleted {
@@ -473,7 +473,7 @@ func (in *Inbound) markDeleted(ctx context.Context, m *Message, at time.Time) er
 		return err
 	}
 	_, err = UpdateCase(ctx, in.store, c, func(c *Case) (bool, error) {
-		if lm := c.Summary.LastMessage; lm == nil || lm.ID != m.ID {
+		if lm := c.Summary.LastMessage; (lm == nil || lm.ID != m.ID) && (c.CustomerTweet == nil || c.CustomerTweet.MessageID != m.ID) {
 			return false, nil
 		}
 		return c.NoteMessage(m), nil
@@ -636,7 +636,7 @@ func (in *Inbound) followRename(ctx context.Context, c *Customer, u XAccount) {
 func (in *Inbound) createCase(ctx context.Context, id, customerID, handleID string, ch Channel, at time.Time) (*Case, error) {
 	now := in.now()
 	c := &Case{ID: id, CustomerID: customerID, HandleID: handleID, Channel: ch, Status: CaseNew,
-		CreatedAt: now, UpdatedAt: now, LastActivityAt: at}
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: at, CustomerTweetKnown: true}
 	err := in.store.PutCase(ctx, c)
 	if ErrorCode(err) == EConflict {
 		return in.store.GetCase(ctx, id)

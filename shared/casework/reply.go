@@ -195,7 +195,7 @@ func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyPartie
 		}
 		m.Kind, cmd.Kind, cmd.CustomerID = KindDM, CmdDM, p.cust.ID
 	case ModeMention:
-		target, err := s.replyTarget(ctx, p.c.ID, in.InReplyToMessageID)
+		target, err := s.replyTarget(ctx, p.c, in.InReplyToMessageID)
 		if err != nil {
 			return nil, cmd, err
 		}
@@ -251,9 +251,15 @@ func (s *Service) queueReply(ctx context.Context, p replyParties, m *Message, cm
 
 // replyTarget returns the Tweet a mention replies to: the one picked (it
 // must be a Tweet of the case that is on X), else the default target (see
-// defaultTarget), or nil when there is none.
-func (s *Service) replyTarget(ctx context.Context, caseID, pickedID string) (*Message, error) {
+// defaultTarget; the case's CustomerTweet when it is known, with no read),
+// or nil when there is none.
+func (s *Service) replyTarget(ctx context.Context, c *Case, pickedID string) (*Message, error) {
+	caseID := c.ID
 	if pickedID == "" {
+		if c.CustomerTweetKnown && c.CustomerTweet != nil {
+			return &Message{ID: c.CustomerTweet.MessageID, CaseID: c.ID, Direction: DirectionIn, Kind: KindTweet,
+				XID: c.CustomerTweet.XID, Status: StatusReceived}, nil
+		}
 		return s.defaultTarget(ctx, caseID)
 	}
 	if !ValidID(pickedID) {

@@ -7,6 +7,7 @@ package casework_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -244,5 +245,43 @@ func TestMentionRepliesToTheLatestCustomerTweet(t *testing.T) {
 	must(t, err)
 	if m.InReplyToXID != "502" || m.Kind != casework.KindTweet {
 		t.Errorf("reply %+v, want a Tweet in reply to 502", m)
+	}
+}
+
+// The Tweet a mention answers by default comes from the case
+// (CustomerTweet) as the inbound worker keeps it: the customer's newest
+// Tweet, then, once that one is deleted on X, the one before.
+func TestMentionRepliesToTheCustomerTweetTheInboundSideKept(t *testing.T) {
+	e := newSvcEnv(t)
+	in := casework.NewInbound(e.store, func() time.Time { return e.now }, slog.New(slog.DiscardHandler))
+	mention := func(xid string, at time.Time) casework.Event {
+		return casework.Event{ID: "tweet:" + xid, Type: casework.EventTweet, ForUserID: e.acme.XUserID, At: at,
+			Tweet: &casework.Tweet{ID: xid, Text: "@AcmeSupport help", CreatedAt: at,
+				Author:   casework.XAccount{ID: e.bob.Twitter.XUserID, ScreenName: "bob_stranger"},
+				Mentions: []casework.XAccount{{ID: e.acme.XUserID, ScreenName: "AcmeSupport"}}}}
+	}
+	must(t, in.Apply(e.ctx, mention("601", e.now)))
+	first, err := e.store.MessageByXID(e.ctx, casework.KindTweet, "601")
+	must(t, err)
+	second := mention("602", e.now.Add(time.Minute))
+	second.Tweet.InReplyToID, second.Tweet.InReplyToUserID = "601", e.bob.Twitter.XUserID
+	must(t, in.Apply(e.ctx, second))
+	c, err := e.store.GetCase(e.ctx, first.CaseID)
+	must(t, err)
+	if !c.CustomerTweetKnown || c.CustomerTweet == nil || c.CustomerTweet.XID != "602" {
+		t.Fatalf("case keeps %+v (known %v), want 602", c.CustomerTweet, c.CustomerTweetKnown)
+	}
+	e.now = e.now.Add(time.Hour)
+	m, err := e.svc.Reply(e.ctx, casework.ReplyRequest{CaseID: c.ID, Mode: casework.ModeMention, Text: "@bob_stranger on it"})
+	must(t, err)
+	if m.InReplyToXID != "602" {
+		t.Errorf("reply to %q, want 602", m.InReplyToXID)
+	}
+	must(t, in.Apply(e.ctx, casework.Event{ID: "delete:602", Type: casework.EventTweetDelete, ForUserID: e.acme.XUserID, At: e.now,
+		Delete: &casework.TweetDeletion{TweetID: "602", UserID: e.bob.Twitter.XUserID}}))
+	m, err = e.svc.Reply(e.ctx, casework.ReplyRequest{CaseID: c.ID, Mode: casework.ModeMention, Text: "@bob_stranger still on it"})
+	must(t, err)
+	if m.InReplyToXID != "601" || m.InReplyToMessageID != first.ID {
+		t.Errorf("after the deletion: reply to %q (%s), want 601 (%s)", m.InReplyToXID, m.InReplyToMessageID, first.ID)
 	}
 }

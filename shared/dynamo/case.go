@@ -46,6 +46,15 @@ type caseItem struct {
 	LastMessage     *lastMessageItem `dynamodbav:"last_message,omitempty"`
 	// Account is the customer's X account the case talks to.
 	Account *twitterItem `dynamodbav:"x_account,omitempty"`
+	// The customer's newest Tweet on X in the case (casework.Case.CustomerTweet).
+	CustomerTweet      *tweetRefItem `dynamodbav:"customer_tweet,omitempty"`
+	CustomerTweetKnown bool          `dynamodbav:"customer_tweet_known,omitempty"`
+}
+
+// tweetRefItem is a casework.TweetRef.
+type tweetRefItem struct {
+	MessageID string `dynamodbav:"message_id"`
+	XID       string `dynamodbav:"x_id"`
 }
 
 // agentItem is a casework.Agent.
@@ -115,7 +124,15 @@ func toCaseItem(c *casework.Case, version int64) caseItem {
 		StatusChangedBy: toAgentItem(c.StatusChangedBy), StatusChangedAt: fmtTime(c.StatusChangedAt),
 		CustomerName: c.Summary.CustomerName, CustomerHandle: c.Summary.CustomerHandle, BrandScreenName: c.Summary.BrandScreenName,
 		LastMessage: toLastMessageItem(c.Summary.LastMessage), Account: accountItem(c.Account),
+		CustomerTweet: tweetRef(c.CustomerTweet), CustomerTweetKnown: c.CustomerTweetKnown,
 	}
+}
+
+func tweetRef(t *casework.TweetRef) *tweetRefItem {
+	if t == nil {
+		return nil
+	}
+	return &tweetRefItem{MessageID: t.MessageID, XID: t.XID}
 }
 
 func toLastMessageItem(m *casework.LastMessage) *lastMessageItem {
@@ -149,6 +166,10 @@ func (it *caseItem) toCase() (*casework.Case, error) {
 	if it.Account != nil {
 		c.Account = &casework.TwitterAccount{Handle: it.Account.Handle, XUserID: it.Account.XUserID}
 	}
+	if it.CustomerTweet != nil {
+		c.CustomerTweet = &casework.TweetRef{MessageID: it.CustomerTweet.MessageID, XID: it.CustomerTweet.XID}
+	}
+	c.CustomerTweetKnown = it.CustomerTweetKnown
 	if err != nil {
 		return nil, fmt.Errorf("case %s: %w", it.ID, err)
 	}

@@ -97,6 +97,10 @@ func copyCase(c *casework.Case) *casework.Case {
 		cp.CreatedAt = utc(lm.CreatedAt)
 		out.Summary.LastMessage = &cp
 	}
+	if c.CustomerTweet != nil {
+		t := *c.CustomerTweet
+		out.CustomerTweet = &t
+	}
 	return &out
 }
 

@@ -374,3 +374,24 @@ func testRecentCases(t *testing.T, f *fixture) {
 	_, err = s.RecentCases(f.ctx, inbox, time.Time{}, casework.PageRequest{Cursor: other.NextCursor})
 	WantCode(t, err, casework.EValidation)
 }
+
+// testCaseCustomerTweet: the case keeps the customer's newest Tweet and
+// whether it is known, and a case without them reads back without them.
+func testCaseCustomerTweet(t *testing.T, f *fixture) {
+	s := f.store
+	c := newCase(40, "cust-1", casework.CaseNew, base)
+	c.CustomerTweet, c.CustomerTweetKnown = &casework.TweetRef{MessageID: idAt(41), XID: "4141"}, true
+	must(t, s.PutCase(f.ctx, c))
+	got, err := s.GetCase(f.ctx, c.ID)
+	must(t, err)
+	if !got.CustomerTweetKnown || got.CustomerTweet == nil || *got.CustomerTweet != *c.CustomerTweet {
+		t.Fatalf("read back %+v known %v", got.CustomerTweet, got.CustomerTweetKnown)
+	}
+	got.CustomerTweet, got.CustomerTweetKnown = nil, false
+	must(t, s.PutCase(f.ctx, got))
+	got, err = s.GetCase(f.ctx, c.ID)
+	must(t, err)
+	if got.CustomerTweetKnown || got.CustomerTweet != nil {
+		t.Fatalf("cleared, read back %+v known %v", got.CustomerTweet, got.CustomerTweetKnown)
+	}
+}

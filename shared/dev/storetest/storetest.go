@@ -43,6 +43,7 @@ var tests = []struct {
 	{"BrandHandles", testBrandHandles},
 	{"DeletedHandleFreesItsXUserID", testDeletedHandleFreesItsXUserID},
 	{"CasePutGet", testCasePutGet},
+	{"CaseCustomerTweet", testCaseCustomerTweet},
 	{"CaseConcurrentReadModifyWrite", testCaseConcurrentReadModifyWrite},
 	{"CasesOfCustomer", testCasesOfCustomer},
 	{"CasesByStatus", testCasesByStatus},
