@@ -257,7 +257,7 @@ func (s *Service) SetTwitterHandle(ctx context.Context, customerID, handle strin
 		return nil, &Error{Code: EInvalidHandle, Message: "A Twitter handle is an optional @ and 1 to 15 letters, digits or underscores.",
 			Fields: []FieldError{{Name: "handle", Code: EInvalidHandle, Detail: "A Twitter handle is an optional @ and 1 to 15 letters, digits or underscores."}}}
 	}
-	c, err := s.customer(ctx, customerID)
+	c, follows, err := activeCustomerFollows(ctx, s.store, customerID)
 	if err != nil {
 		return nil, err
 	}
@@ -275,8 +275,11 @@ func (s *Service) SetTwitterHandle(ctx context.Context, customerID, handle strin
 		if err := s.resetFollows(ctx, c.ID); err != nil {
 			return nil, err
 		}
+		return s.details(ctx, c)
 	}
-	return s.details(ctx, c)
+	// The same X account, or a first one: the follow states read with the
+	// customer still hold.
+	return s.detailsWith(ctx, c, follows)
 }
 
 // RemoveTwitterHandle forgets a customer's Twitter handle and resets the

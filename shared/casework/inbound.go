@@ -284,7 +284,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 	}
 	now := in.now()
 	c = &Case{ID: caseID, CustomerID: cust.ID, HandleID: addressed.ID, Channel: ChannelTweet, Status: CaseNew,
-		CreatedAt: now, UpdatedAt: now, LastActivityAt: tw.CreatedAt}
+		CreatedAt: now, UpdatedAt: now, LastActivityAt: tw.CreatedAt, CustomerTweetKnown: true}
 	in.note(c, m, cust, addressed, from)
 	if err := in.store.PutCase(ctx, c); ErrorCode(err) == EConflict {
 		// Another copy of this event created it: note the message there.
