@@ -1,53 +1,16 @@
 package consoleapi_test
 
 import (
-	"context"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/handlecache"
 )
-
-// callLog records the DynamoDB operations a client sends, in order.
-type callLog struct {
-	mu  sync.Mutex
-	ops []string
-}
-
-func (l *callLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ops := l.ops
-	l.ops = nil
-	return ops
-}
-
-// countingDynamoDB is a client of the local DynamoDB that records every
-// operation it sends in l, once however often the SDK retries it.
-func countingDynamoDB(l *callLog) *dynamodb.Client {
-	count := middleware.InitializeMiddlewareFunc("countCalls", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-		l.mu.Lock()
-		l.ops = append(l.ops, awsmiddleware.GetOperationName(ctx))
-		l.mu.Unlock()
-		return next.HandleInitialize(ctx, in)
-	})
-	return dynamodb.NewFromConfig(localaws.AWSConfig(), func(o *dynamodb.Options) {
-		o.BaseEndpoint = &local.DynamoDBEndpoint
-		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-			return s.Initialize.Add(count, middleware.Before)
-		})
-	})
-}
 
 // TestDynamoDBCallsPerRequest pins how many DynamoDB requests each of the
 // console's busiest routes makes (issue 13: each is latency on the agent's
@@ -55,11 +18,11 @@ func countingDynamoDB(l *callLog) *dynamodb.Client {
 // that adds a call fails here, and one that saves a call lowers the number
 // in the same commit.
 func TestDynamoDBCallsPerRequest(t *testing.T) {
-	var calls callLog
+	var calls localaws.CallLog
 	// The store as the functions wire it: brand handles kept a few seconds
 	// (handlecache), here warm, as on a busy instance.
 	e := newEnv(t, func(c *envConfig) {
-		c.ddb = countingDynamoDB(&calls)
+		c.ddb = localaws.CountingDynamoDBClient(local.DynamoDBEndpoint, &calls)
 		c.wrap = func(s casework.Store) casework.Store { return handlecache.New(s, time.Hour, nil) }
 	})
 	// Bob's mention comes in through the inbound worker's rules, so the
@@ -76,7 +39,7 @@ func TestDynamoDBCallsPerRequest(t *testing.T) {
 	must(t, err)
 	caseID, tweet := m.CaseID, m.ID
 	e.do("GET", "/v1/handles", nil).want(t, 200, nil)
-	calls.take()
+	calls.Take()
 
 	steps := []struct {
 		name         string
@@ -101,7 +64,7 @@ func TestDynamoDBCallsPerRequest(t *testing.T) {
 		if r.status != st.status {
 			t.Fatalf("%s: %d %s", st.name, r.status, r.body)
 		}
-		ops := calls.take()
+		ops := calls.Take()
 		if len(ops) != st.want {
 			t.Errorf("%s: %d DynamoDB calls, want %d: %s", st.name, len(ops), st.want, strings.Join(ops, ", "))
 		} else {

@@ -5,14 +5,10 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
@@ -20,38 +16,6 @@ import (
 	"github.com/acme/twitter-cases/shared/handlecache"
 	"github.com/acme/twitter-cases/shared/table"
 )
-
-// callLog records the DynamoDB operations a client sends, in order.
-type callLog struct {
-	mu  sync.Mutex
-	ops []string
-}
-
-func (l *callLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ops := l.ops
-	l.ops = nil
-	return ops
-}
-
-// countingDynamoDB is a client of the local DynamoDB that records every
-// operation it sends in l, once however often the SDK retries it (as the
-// bench counts them).
-func countingDynamoDB(l *callLog) *dynamodb.Client {
-	count := middleware.InitializeMiddlewareFunc("countCalls", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-		l.mu.Lock()
-		l.ops = append(l.ops, awsmiddleware.GetOperationName(ctx))
-		l.mu.Unlock()
-		return next.HandleInitialize(ctx, in)
-	})
-	return dynamodb.NewFromConfig(localaws.AWSConfig(), func(o *dynamodb.Options) {
-		o.BaseEndpoint = &local.DynamoDBEndpoint
-		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-			return s.Initialize.Add(count, middleware.Before)
-		})
-	})
-}
 
 // TestDynamoDBCallsPerEvent pins how many DynamoDB requests the worker
 // makes for a customer's mention (issue 13: ≤ 9 per event), with the store
@@ -61,8 +25,8 @@ func countingDynamoDB(l *callLog) *dynamodb.Client {
 // in the same commit.
 func TestDynamoDBCallsPerEvent(t *testing.T) {
 	ctx := context.Background()
-	var calls callLog
-	client := countingDynamoDB(&calls)
+	var calls localaws.CallLog
+	client := localaws.CountingDynamoDBClient(local.DynamoDBEndpoint, &calls)
 	name := fmt.Sprintf("inbound-calls-%d", tableCount.Add(1))
 	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
 		t.Fatal(err)
@@ -78,7 +42,7 @@ func TestDynamoDBCallsPerEvent(t *testing.T) {
 	}
 	quiet := slog.New(slog.DiscardHandler)
 	worker := New(casework.NewInbound(store, nil, quiet), quiet)
-	calls.take()
+	calls.Take()
 
 	steps := []struct {
 		name            string
@@ -105,7 +69,7 @@ func TestDynamoDBCallsPerEvent(t *testing.T) {
 		if err != nil || len(resp.BatchItemFailures) > 0 {
 			t.Fatalf("%s: %v %+v", st.name, err, resp.BatchItemFailures)
 		}
-		ops := calls.take()
+		ops := calls.Take()
 		if len(ops) != st.want {
 			t.Errorf("%s: %d DynamoDB calls, want %d: %s", st.name, len(ops), st.want, strings.Join(ops, ", "))
 		} else {

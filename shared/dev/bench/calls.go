@@ -71,7 +71,7 @@ func measureCalls(ctx context.Context, l *local) ([]CallCount, error) {
 	if _, err := call(api, "GET", "/v1/handles", nil, 200); err != nil {
 		return nil, err
 	}
-	l.calls.take()
+	l.calls.Take()
 
 	steps := []struct {
 		name         string
@@ -92,7 +92,7 @@ func measureCalls(ctx context.Context, l *local) ([]CallCount, error) {
 			return nil, fmt.Errorf("%s: %w", st.name, err)
 		}
 		g := callGoals[st.name]
-		out = append(out, CallCount{Name: st.name, Ops: l.calls.take(), Today: g[0], Goal: g[1]})
+		out = append(out, CallCount{Name: st.name, Ops: l.calls.Take(), Today: g[0], Goal: g[1]})
 	}
 	return out, nil
 }

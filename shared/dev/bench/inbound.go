@@ -54,11 +54,11 @@ func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundRes
 			bodies[i] = mention(seq, newUser(seq), brand, time.Now())
 		}
 		ev := sqsBatch(seq, bodies, time.Now())
-		l.calls.take()
+		l.calls.Take()
 		start := time.Now()
 		resp, err := worker.Handle(ctx, ev)
 		d := since(start)
-		ops := l.calls.take()
+		ops := l.calls.Take()
 		if err != nil || len(resp.BatchItemFailures) > 0 {
 			return 0, nil, fmt.Errorf("bench: the inbound worker failed %d of %d events: %v", len(resp.BatchItemFailures), inboundBatch, err)
 		}
@@ -84,7 +84,7 @@ func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundRes
 			}
 		}
 		d := since(start)
-		l.calls.take()
+		l.calls.Take()
 		return d, nil
 	}
 

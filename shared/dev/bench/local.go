@@ -13,10 +13,8 @@ import (
 	"sync"
 	"time"
 
-	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	"github.com/aws/smithy-go/middleware"
 
 	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/casework"
@@ -38,29 +36,6 @@ import (
 
 // devToken is the bearer token the bench's console API accepts.
 const devToken = "bench"
-
-// callLog records the DynamoDB operations a client sends, once per
-// operation however often the SDK retries it.
-type callLog struct {
-	mu  sync.Mutex
-	ops []string
-}
-
-// take returns the operations recorded since the last take.
-func (l *callLog) take() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	ops := l.ops
-	l.ops = nil
-	return ops
-}
-
-// add is the client middleware's record of one operation.
-func (l *callLog) add(op string) {
-	l.mu.Lock()
-	l.ops = append(l.ops, op)
-	l.mu.Unlock()
-}
 
 // writeOps are the DynamoDB operations that write.
 var writeOps = []string{"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
@@ -104,27 +79,12 @@ func summaryPer(ops []string, per int) string {
 	return strings.Join(parts, ", ")
 }
 
-// countingDynamoDB returns a client of the local DynamoDB at endpoint that
-// records every operation in l, at the client (an Initialize middleware).
-func countingDynamoDB(endpoint string, l *callLog) *dynamodb.Client {
-	count := middleware.InitializeMiddlewareFunc("benchCountCalls", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-		l.add(awsmiddleware.GetOperationName(ctx))
-		return next.HandleInitialize(ctx, in)
-	})
-	return dynamodb.NewFromConfig(localaws.AWSConfig(), func(o *dynamodb.Options) {
-		o.BaseEndpoint = &endpoint
-		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
-			return s.Initialize.Add(count, middleware.Before)
-		})
-	})
-}
-
 // local is the bench's in-process deployment: local DynamoDB and SQS
 // servers, a counting DynamoDB client, the queues, the X simulator and
 // the X adapter.
 type local struct {
 	ddb, sqsSrv *localaws.Server
-	calls       *callLog
+	calls       *localaws.CallLog
 	ddbClient   *dynamodb.Client
 	sqsClient   *sqs.Client
 	urls        localaws.QueueURLs
@@ -139,7 +99,7 @@ type local struct {
 // startLocal starts the local servers and the X simulator; close stops
 // them, whatever happened.
 func startLocal(ctx context.Context, logDir string) (l *local, err error) {
-	l = &local{calls: &callLog{}, logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	l = &local{calls: &localaws.CallLog{}, logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	defer func() {
 		if err != nil {
 			l.close()
@@ -169,7 +129,7 @@ func startLocal(ctx context.Context, logDir string) (l *local, err error) {
 	if sqsErr != nil {
 		return l, sqsErr
 	}
-	l.ddbClient = countingDynamoDB(l.ddb.Endpoint, l.calls)
+	l.ddbClient = localaws.CountingDynamoDBClient(l.ddb.Endpoint, l.calls)
 	l.sqsClient = localaws.SQSClient(l.sqsSrv.Endpoint)
 	if l.urls, err = localaws.EnsureQueues(ctx, l.sqsClient, "bench-", queues.Definitions); err != nil {
 		return l, err
@@ -209,7 +169,7 @@ func (l *local) newStore(ctx context.Context, name string, seed bool) (*dynamo.S
 			return nil, err
 		}
 	}
-	l.calls.take()
+	l.calls.Take()
 	return store, nil
 }
 

@@ -120,7 +120,7 @@ func measureCaseScale(ctx context.Context, l *local, small, large, pairs, blocks
 	if err != nil {
 		return ScaleResult{}, err
 	}
-	l.calls.take()
+	l.calls.Take()
 	return ScaleResult{Small: small, Large: large, Ratio: spreadOf(blockRatios(a, b, blocks)), SmallP50: median(b), LargeP50: median(a)}, nil
 }
 
@@ -173,7 +173,7 @@ func measureSearchScale(ctx context.Context, l *local, small, large, pairs, bloc
 		return ScaleResult{}, err
 	}
 	progress(fmt.Sprintf("scale: %d customers written in %.0f s", small+large, time.Since(start).Seconds()))
-	l.calls.take()
+	l.calls.Take()
 	search := func(api http.Handler) func() (float64, error) {
 		return func() (float64, error) {
 			t := time.Now()
@@ -196,6 +196,6 @@ func measureSearchScale(ctx context.Context, l *local, small, large, pairs, bloc
 	if err != nil {
 		return ScaleResult{}, err
 	}
-	l.calls.take()
+	l.calls.Take()
 	return ScaleResult{Small: small, Large: large, Ratio: spreadOf(blockRatios(a, b, blocks)), SmallP50: median(b), LargeP50: median(a)}, nil
 }

@@ -31,11 +31,12 @@ func AWSConfig() aws.Config {
 	}
 }
 
-// DynamoDBClient returns a DynamoDB client for the server at endpoint.
-func DynamoDBClient(endpoint string) *dynamodb.Client {
-	return dynamodb.NewFromConfig(AWSConfig(), func(o *dynamodb.Options) {
+// DynamoDBClient returns a DynamoDB client for the server at endpoint,
+// with opts applied after the endpoint.
+func DynamoDBClient(endpoint string, opts ...func(*dynamodb.Options)) *dynamodb.Client {
+	return dynamodb.NewFromConfig(AWSConfig(), append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
-	})
+	}}, opts...)...)
 }
 
 // SQSClient returns an SQS client for the server at endpoint.
