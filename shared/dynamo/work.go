@@ -98,15 +98,7 @@ func (s *Store) NoteRetry(ctx context.Context, cmd casework.Command, due time.Ti
 	expr := "SET #due_at = :due, #command_id = :id, #command = if_not_exists(#command, :cmd)"
 	exprNames := names(table.PK, "due_at", "command_id", "command")
 	values := map[string]types.AttributeValue{":due": str(sortTime(due)), ":id": str(cmd.ID), ":cmd": cj}
-	if fault {
-		expr += ", #faults = if_not_exists(#faults, :zero) + :one"
-		exprNames["#faults"] = "faults"
-		values[":zero"], values[":one"] = num(0), num(1)
-	} else {
-		expr += ", #since = if_not_exists(#since, :now)"
-		exprNames["#since"] = "rate_limited_since"
-		values[":now"] = str(fmtTime(now))
-	}
+	expr = setRetry(expr, "", fault, now, exprNames, values)
 	out, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName:                 s.table,
 		Key:                       itemKey(workPK, cmd.WorkKey()),
@@ -258,15 +250,7 @@ func (s *Store) noteFoldedRetry(ctx context.Context, cmd casework.Command, due t
 	expr := "SET #wslot.#wdue = :due, #wgsk = :due"
 	exprNames := map[string]string{"#wdue": "due_at", "#wgsk": table.GSI1SK}
 	values := map[string]types.AttributeValue{":due": str(sortTime(due))}
-	if fault {
-		expr += ", #wslot.#wfaults = if_not_exists(#wslot.#wfaults, :zero) + :one"
-		exprNames["#wfaults"] = "faults"
-		values[":zero"], values[":one"] = num(0), num(1)
-	} else {
-		expr += ", #wslot.#wsince = if_not_exists(#wslot.#wsince, :now)"
-		exprNames["#wsince"] = "rate_limited_since"
-		values[":now"] = str(fmtTime(now))
-	}
+	expr = setRetry(expr, "#wslot.", fault, now, exprNames, values)
 	out, found, err := s.slotUpdate(ctx, cmd, cmd.ID, expr, exprNames, values, types.ReturnValueAllNew)
 	if err != nil {
 		return casework.Work{}, false, err
@@ -284,4 +268,19 @@ func (s *Store) noteFoldedRetry(ctx context.Context, cmd casework.Command, due t
 	}
 	w, err := sl.work()
 	return w, err == nil, err
+}
+
+// setRetry adds to a retry's SET expression what the retry records beside
+// its due time, at the attribute path prefix ("" on a work item, "#wslot."
+// in a slot folded into the item it acts on): one more fault, or when rate
+// limiting began (kept if already set).
+func setRetry(expr, prefix string, fault bool, now time.Time, exprNames map[string]string, values map[string]types.AttributeValue) string {
+	if fault {
+		exprNames["#faults"] = "faults"
+		values[":zero"], values[":one"] = num(0), num(1)
+		return expr + ", " + prefix + "#faults = if_not_exists(" + prefix + "#faults, :zero) + :one"
+	}
+	exprNames["#since"] = "rate_limited_since"
+	values[":now"] = str(fmtTime(now))
+	return expr + ", " + prefix + "#since = if_not_exists(" + prefix + "#since, :now)"
 }

@@ -72,11 +72,21 @@ var tests = []struct {
 
 // Run runs the whole suite, each test in parallel on a store of its own.
 func Run(t *testing.T, open Opener) {
+	runAll(t, tests, func(t *testing.T, c *Clock) *fixture {
+		return &fixture{ctx: context.Background(), store: open(t, c.Now), clock: c}
+	})
+}
+
+// runAll runs each named test in parallel, on a fixture of its own made
+// with a clock of its own.
+func runAll[F any](t *testing.T, tests []struct {
+	name string
+	run  func(t *testing.T, f F)
+}, fixture func(t *testing.T, c *Clock) F) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := NewClock()
-			tt.run(t, &fixture{ctx: context.Background(), store: open(t, c.Now), clock: c})
+			tt.run(t, fixture(t, NewClock()))
 		})
 	}
 }
@@ -98,13 +108,9 @@ var idempotencyTests = []struct {
 // beside casework.Store by the same adapters), each in parallel on a store
 // of its own.
 func RunIdempotency(t *testing.T, open IdempotencyOpener) {
-	for _, tt := range idempotencyTests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			c := NewClock()
-			tt.run(t, &idemFixture{ctx: context.Background(), store: open(t, c.Now), clock: c})
-		})
-	}
+	runAll(t, idempotencyTests, func(t *testing.T, c *Clock) *idemFixture {
+		return &idemFixture{ctx: context.Background(), store: open(t, c.Now), clock: c}
+	})
 }
 
 // idemFixture is one idempotency test's store and clock.
