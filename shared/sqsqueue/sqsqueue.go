@@ -79,6 +79,10 @@ func (q *Queue) Send(ctx context.Context, body, groupID, dedupID string) error {
 	return nil
 }
 
+// Deduplicates reports whether the queue uses Send's groupID and dedupID:
+// a FIFO queue does, a standard queue ignores them.
+func (q *Queue) Deduplicates() bool { return q.fifo }
+
 // Enqueue queues an outbound command as JSON, grouped by GroupID and
 // deduplicated by the command's id.
 func (q *Queue) Enqueue(ctx context.Context, cmd casework.Command) error {

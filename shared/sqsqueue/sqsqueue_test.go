@@ -138,3 +138,14 @@ func TestReceiveCount(t *testing.T) {
 		}
 	}
 }
+
+func TestDeduplicates(t *testing.T) {
+	for url, want := range map[string]bool{
+		"http://127.0.0.1:1/000000000000/inbound":       false,
+		"http://127.0.0.1:1/000000000000/outbound.fifo": true,
+	} {
+		if got := New(client(), url).Deduplicates(); got != want {
+			t.Errorf("%s: Deduplicates() = %v, want %v", url, got, want)
+		}
+	}
+}

@@ -11,9 +11,13 @@ import (
 	"testing"
 )
 
+// discardSender stands for the standard inbound queue, which stores
+// nothing here and uses no deduplication ids.
 type discardSender struct{}
 
 func (discardSender) Send(context.Context, string, string, string) error { return nil }
+
+func (discardSender) Deduplicates() bool { return false }
 
 // BenchmarkReceiveXAAMention is the handler's own work on a signed X
 // Activity mention (verify, read, queue to a sender that does nothing):

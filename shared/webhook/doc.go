@@ -53,7 +53,7 @@
 // its own id. On a FIFO queue the group id is for_user_id (XAA:
 // filter.user_id) and the
 // deduplication id the SHA-256 of the message body; the standard inbound
-// queue ignores both.
+// queue ignores both, so the handler hashes nothing for it (Deduplicator).
 //
 // Logs carry sizes, event types and counts, never message text.
 package webhook

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -43,6 +44,14 @@ type Sender interface {
 	Send(ctx context.Context, body, groupID, dedupID string) error
 }
 
+// Deduplicator is a Sender that says whether it uses deduplication ids (a
+// FIFO queue does, a standard queue ignores them); *sqsqueue.Queue is one.
+// The handler hashes a message for its deduplication id only for a Sender
+// that uses it or does not say.
+type Deduplicator interface {
+	Deduplicates() bool
+}
+
 // Options tune the handler; the zero value is the product's configuration.
 type Options struct {
 	// MaxBodyBytes is the largest delivery accepted (DefaultMaxBodyBytes).
@@ -70,7 +79,10 @@ func Handler(secret SecretFunc, q Sender, opts Options) http.Handler {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	h := &handler{secret: secret, queue: q, opts: opts, log: opts.Logger}
+	h := &handler{secret: secret, queue: q, opts: opts, log: opts.Logger, dedup: true}
+	if d, ok := q.(Deduplicator); ok {
+		h.dedup = d.Deduplicates()
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+Path, h.crc)
 	mux.HandleFunc("POST "+Path, h.receive)
@@ -82,6 +94,8 @@ type handler struct {
 	queue  Sender
 	opts   Options
 	log    *slog.Logger
+	// dedup: the queue uses deduplication ids (see Deduplicator).
+	dedup bool
 }
 
 // consumerSecret returns the app's consumer secret, refusing an empty one:
@@ -121,12 +135,12 @@ func (h *handler) crc(w http.ResponseWriter, r *http.Request) {
 // receive verifies and queues one delivery.
 func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	header := r.Header.Get(SignatureHeader)
-	if _, err := parseSignature(header); err != nil {
+	sum, err := parseSignature(r.Header.Get(SignatureHeader))
+	if err != nil {
 		h.refuse(w, r, err, -1)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	body, err := readBody(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes), r.ContentLength)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -143,7 +157,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, err)
 		return
 	}
-	if err := Verify(secret, header, body); err != nil {
+	if err := verifySum(secret, sum, body); err != nil {
 		h.refuse(w, r, err, len(body))
 		return
 	}
@@ -201,17 +215,39 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		group = "webhook"
 	}
 	for i, part := range parts {
-		sum := sha256.Sum256(part)
-		if err := h.queue.Send(sendCtx, string(part), group, hex.EncodeToString(sum[:])); err != nil {
+		var dedupID string
+		if h.dedup {
+			sum := sha256.Sum256(part)
+			dedupID = hex.EncodeToString(sum[:])
+		}
+		if err := h.queue.Send(sendCtx, string(part), group, dedupID); err != nil {
 			h.log.ErrorContext(ctx, "webhook: queueing failed; X will deliver again", "bytes", len(body), "for_user_id", forUser,
 				"events", counts, "message", i+1, "messages", len(parts), "err", err)
 			writeProblem(w, casework.Errorf(casework.EUnavailable, "The payload could not be queued; deliver it again."))
 			return
 		}
 	}
-	h.log.InfoContext(ctx, "webhook: delivery queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "messages", len(parts))
+	h.log.LogAttrs(ctx, slog.LevelInfo, "webhook: delivery queued", slog.Int("bytes", len(body)), slog.String("for_user_id", forUser),
+		slog.String("events", counts), slog.Int("messages", len(parts)))
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
+}
+
+// presizeLimit is the largest Content-Length readBody sizes its buffer for
+// up front: X's deliveries are a few kB, and an unsigned request must not
+// get a large buffer allocated just by announcing a large body.
+const presizeLimit = 64 << 10
+
+// readBody reads r to its end. A body that announces its length (the
+// request's Content-Length, up to presizeLimit) is read into a buffer of
+// that size, without growing it.
+func readBody(r io.Reader, contentLength int64) ([]byte, error) {
+	if contentLength <= 0 || contentLength > presizeLimit {
+		return io.ReadAll(r)
+	}
+	b := bytes.NewBuffer(make([]byte, 0, contentLength+bytes.MinRead))
+	_, err := b.ReadFrom(r)
+	return b.Bytes(), err
 }
 
 // writeProblem answers with err's problem document. Unlike

@@ -498,6 +498,24 @@ func TestPostGroupAndDeduplicationIDs(t *testing.T) {
 	}
 }
 
+// standardSender is a fakeSender that says it uses no deduplication ids,
+// as a standard queue does.
+type standardSender struct{ fakeSender }
+
+func (*standardSender) Deduplicates() bool { return false }
+
+func TestPostHashesOnlyForADeduplicatingQueue(t *testing.T) {
+	q := &standardSender{}
+	s := newServer(t, StaticSecret(sample.ConsumerSecret), q, Options{})
+	body := sampleBody(t, "xaa/post-mention-create.json")
+	if resp, b := s.post(t, body, Sign(sample.ConsumerSecret, body)); resp.StatusCode != 200 {
+		t.Fatalf("POST = %d %s", resp.StatusCode, b)
+	}
+	if got := q.sent(); len(got) != 1 || got[0].body != string(body) || got[0].group != "1000000000000000001" || got[0].dedup != "" {
+		t.Errorf("sent %+v, want the body, its group and no deduplication id", got)
+	}
+}
+
 func TestPostFailsWhenAnyPartFails(t *testing.T) {
 	q := &fakeSender{fail: map[int]bool{1: true}}
 	s := newServer(t, StaticSecret(sample.ConsumerSecret), q, Options{MaxMessageBytes: 4000})

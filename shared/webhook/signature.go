@@ -102,6 +102,11 @@ func Verify(secret, header string, body []byte) error {
 	if err != nil {
 		return err
 	}
+	return verifySum(secret, sum, body)
+}
+
+// verifySum checks a parsed signature against body in constant time.
+func verifySum(secret string, sum, body []byte) error {
 	if !hmac.Equal(sum, mac(secret, body)) {
 		return ErrBadSignature
 	}

@@ -196,14 +196,21 @@ func (l *local) routes(store *dynamo.Store) (http.Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	hook := webhook.Handler(webhook.StaticSecret(sample.ConsumerSecret),
-		sqsqueue.New(l.sqsClient, l.urls[queues.Inbound.Name]), webhook.Options{Logger: l.logger})
+	hook := l.webhook()
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
 	for _, r := range functions.TwitterWebhook.Routes {
 		mux.Handle(r, hook)
 	}
 	return mux, nil
+}
+
+// webhook is the webhook's handler as its function (functions/twitter-webhook)
+// builds it, on the local inbound queue, with the sample app's consumer
+// secret.
+func (l *local) webhook() http.Handler {
+	return webhook.Handler(webhook.StaticSecret(sample.ConsumerSecret),
+		sqsqueue.New(l.sqsClient, l.urls[queues.Inbound.Name]), webhook.Options{Logger: l.logger})
 }
 
 // inboundWorker is the inbound worker's handler on store, as its function

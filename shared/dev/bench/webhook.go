@@ -34,20 +34,15 @@ type WebhookResult struct {
 // Activity delivery (one mention) in process, interleaved pair by pair
 // with its floor: the least any webhook must do, an HMAC-SHA256 check of
 // the body and one SendMessage of it to the same local queue with the same
-// client. The order within a pair alternates.
+// client. The order within a pair alternates. The handler is the one the
+// function serves (webhook.Handler, whose mux holds only the webhook's
+// routes), not behind the local run's mux of every route.
 func measureWebhook(ctx context.Context, l *local, pairs, blocks int) (WebhookResult, error) {
 	secret := sample.ConsumerSecret
 	queueURL := l.urls[queues.Inbound.Name]
 	body := mention(1, newUser(1), sample.Brands[0], time.Now())
 	signature := webhook.Sign(secret, body)
-	store, err := l.newStore(ctx, "bench-webhook", false)
-	if err != nil {
-		return WebhookResult{}, err
-	}
-	h, err := l.routes(store)
-	if err != nil {
-		return WebhookResult{}, err
-	}
+	h := l.webhook()
 
 	hook := func() (float64, error) {
 		req := httptest.NewRequestWithContext(ctx, http.MethodPost, webhook.Path, bytes.NewReader(body))
