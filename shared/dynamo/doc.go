@@ -57,5 +57,8 @@
 //
 // Readers treat an item whose expires_at has passed as missing, since TTL
 // deletes only eventually (and dynalite never). Each method's comment says
-// how many DynamoDB calls it makes.
+// how many DynamoDB calls it makes; a BatchGetItem or BatchWriteItem may be
+// shared with other goroutines' made at the same moment (coalesce.go: the
+// inbound worker's concurrent events share their recalls and look-up
+// writes), so a method counts it once though it may ride on another's.
 package dynamo

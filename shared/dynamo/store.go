@@ -35,6 +35,9 @@ type Store struct {
 	// claimGrace is how long a fresh claim item is respected even when its
 	// owner's record does not show the value yet (its write may be under way).
 	claimGrace time.Duration
+	// gets and puts share BatchGetItem and BatchWriteItem calls among
+	// callers at the same moment.
+	gets, puts *coalescer
 }
 
 var _ casework.Store = (*Store)(nil)
@@ -63,6 +66,8 @@ func New(client *dynamodb.Client, tableName string, opts ...Option) *Store {
 		filterChunk: 100,
 		claimGrace:  2 * time.Minute,
 	}
+	s.gets = &coalescer{limit: batchGetLimit, send: s.sendGets}
+	s.puts = &coalescer{limit: batchPutLimit, exclusive: true, send: s.sendPuts}
 	for _, o := range opts {
 		o(s)
 	}
@@ -260,61 +265,144 @@ func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[st
 
 // batchGet reads items by key with BatchGetItem (100 keys a call, unprocessed
 // keys retried with backoff), consistently; missing items are simply absent.
+// Up to 100 keys share a call with other callers' reads made at the same
+// moment (see coalescer).
 func (s *Store) batchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if len(keys) <= batchGetLimit {
+		c := &batchCall{avs: keys}
+		for _, k := range keys {
+			c.keys = append(c.keys, itemID(k))
+		}
+		s.gets.do(ctx, c)
+		return c.items, c.err
+	}
 	var items []map[string]types.AttributeValue
-	for chunk := range slices.Chunk(keys, 100) {
-		pending := map[string]types.KeysAndAttributes{
-			*s.table: {Keys: chunk, ConsistentRead: aws.Bool(true)},
+	for chunk := range slices.Chunk(keys, batchGetLimit) {
+		got, err := s.batchGetCall(ctx, chunk)
+		if err != nil {
+			return nil, err
 		}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt > 0 {
-				if attempt > 8 {
-					return nil, errors.New("batch get: keys still unprocessed after 8 retries")
-				}
-				select {
-				case <-ctx.Done():
-					return nil, ctx.Err()
-				case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
-				}
-			}
-			out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
-			if err != nil {
-				return nil, err
-			}
-			items = append(items, out.Responses[*s.table]...)
-			pending = out.UnprocessedKeys
+		items = append(items, got...)
+	}
+	return items, nil
+}
+
+// batchGetLimit and batchPutLimit are DynamoDB's most keys a BatchGetItem
+// and items a BatchWriteItem carry.
+const (
+	batchGetLimit = 100
+	batchPutLimit = 25
+)
+
+// sendGets is the gets coalescer's call: one BatchGetItem of the distinct
+// keys, each caller answered with what was found of its own.
+func (s *Store) sendGets(ctx context.Context, calls []*batchCall, keys []map[string]types.AttributeValue) {
+	items, err := s.batchGetCall(ctx, keys)
+	found := make(map[string]map[string]types.AttributeValue, len(items))
+	for _, it := range items {
+		found[itemID(it)] = it
+	}
+	for _, c := range calls {
+		if c.err = err; err != nil {
+			continue
 		}
+		for _, k := range c.keys {
+			if it, ok := found[k]; ok {
+				c.items = append(c.items, it)
+			}
+		}
+	}
+}
+
+// batchGetCall reads at most batchGetLimit distinct keys: one
+// BatchGetItem, and more for keys it leaves unprocessed.
+func (s *Store) batchGetCall(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	var items []map[string]types.AttributeValue
+	pending := map[string]types.KeysAndAttributes{
+		*s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
+	}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt > 8 {
+				return nil, errors.New("batch get: keys still unprocessed after 8 retries")
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+			}
+		}
+		out, err := s.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, out.Responses[*s.table]...)
+		pending = out.UnprocessedKeys
 	}
 	return items, nil
 }
 
 // batchPut writes items unconditionally with BatchWriteItem (25 a call,
 // unprocessed items retried with backoff): the look-up items a record
-// needs, which are plain puts, in one request instead of one each.
+// needs, which are plain puts, in one request instead of one each. Up to
+// 25 items share a call with other callers' writes of other items made
+// at the same moment (see coalescer).
 func (s *Store) batchPut(ctx context.Context, items []map[string]types.AttributeValue) error {
-	for chunk := range slices.Chunk(items, 25) {
-		var reqs []types.WriteRequest
-		for _, it := range chunk {
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+	if len(items) == 0 {
+		return nil
+	}
+	if len(items) <= batchPutLimit {
+		c := &batchCall{avs: items}
+		for _, it := range items {
+			c.keys = append(c.keys, itemID(it))
 		}
-		pending := map[string][]types.WriteRequest{*s.table: reqs}
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt > 0 {
-				if attempt > 8 {
-					return errors.New("batch write: items still unprocessed after 8 retries")
-				}
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
-				}
-			}
-			out, err := s.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
-			if err != nil {
-				return err
-			}
-			pending = out.UnprocessedItems
+		s.puts.do(ctx, c)
+		return c.err
+	}
+	for chunk := range slices.Chunk(items, batchPutLimit) {
+		if err := s.batchPutCall(ctx, chunk); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// sendPuts is the puts coalescer's call: one BatchWriteItem of every
+// caller's items.
+func (s *Store) sendPuts(ctx context.Context, calls []*batchCall, items []map[string]types.AttributeValue) {
+	err := s.batchPutCall(ctx, items)
+	for _, c := range calls {
+		c.err = err
+	}
+}
+
+// batchPutCall writes at most batchPutLimit items of distinct keys: one
+// BatchWriteItem, and more for items it leaves unprocessed.
+func (s *Store) batchPutCall(ctx context.Context, items []map[string]types.AttributeValue) error {
+	reqs := make([]types.WriteRequest, 0, len(items))
+	for _, it := range items {
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: it}})
+	}
+	pending := map[string][]types.WriteRequest{*s.table: reqs}
+	for attempt := 0; len(pending) > 0; attempt++ {
+		if attempt > 0 {
+			if attempt > 8 {
+				return errors.New("batch write: items still unprocessed after 8 retries")
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Duration(10<<attempt) * time.Millisecond):
+			}
+		}
+		out, err := s.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: pending})
+		if err != nil {
+			return err
+		}
+		pending = out.UnprocessedItems
 	}
 	return nil
 }

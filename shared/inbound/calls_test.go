@@ -77,3 +77,63 @@ func TestDynamoDBCallsPerEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchOfNewUsersSharesCalls: ten mentions from ten users nobody
+// knows, in one batch, make ten customers with a case and the message
+// each, in at most 9 DynamoDB calls an event (the recalls and look-up
+// writes made at the same moment share calls, see dynamo's coalescer);
+// the batch delivered again is skipped by each event's record.
+func TestBatchOfNewUsersSharesCalls(t *testing.T) {
+	ctx := context.Background()
+	var calls localaws.CallLog
+	client := localaws.CountingDynamoDBClient(local.DynamoDBEndpoint, &calls)
+	name := fmt.Sprintf("inbound-batch-%d", tableCount.Add(1))
+	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
+		t.Fatal(err)
+	}
+	store := dynamo.New(client, name)
+	brand := &casework.BrandHandle{ID: casework.NewID(time.Now()), ScreenName: brandName, XUserID: brandX,
+		CredentialsSecret: "s", Status: casework.HandleConnected}
+	if err := store.PutHandle(ctx, brand); err != nil {
+		t.Fatal(err)
+	}
+	cached := handlecache.New(store, time.Hour, nil)
+	if _, err := cached.ListHandles(ctx); err != nil {
+		t.Fatal(err)
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	worker := New(casework.NewInbound(cached, nil, quiet), quiet)
+	var batch events.SQSEvent
+	for i := range 10 {
+		batch.Records = append(batch.Records, events.SQSMessage{MessageId: fmt.Sprint("n", i),
+			Body: mentionBody(fmt.Sprint(9100+i), fmt.Sprint(3100000000000000000+i))})
+	}
+	calls.Take()
+	for round, most := range []int{9 * 10, 10} {
+		resp, err := worker.Handle(ctx, batch)
+		if err != nil || len(resp.BatchItemFailures) > 0 {
+			t.Fatalf("round %d: %v %+v", round, err, resp.BatchItemFailures)
+		}
+		if ops := calls.Take(); len(ops) > most {
+			t.Errorf("round %d: %d DynamoDB calls for 10 events, want at most %d: %s", round, len(ops), most, strings.Join(ops, ", "))
+		}
+	}
+	for i := range 10 {
+		c, err := store.CustomerByXUserID(ctx, fmt.Sprint(3100000000000000000+i))
+		if err != nil {
+			t.Fatalf("user %d: %v", i, err)
+		}
+		cases, err := store.CasesOfCustomer(ctx, c.ID, "", casework.PageRequest{})
+		if err != nil || len(cases.Items) != 1 {
+			t.Fatalf("user %d: cases %+v (%v), want one", i, cases.Items, err)
+		}
+		msgs, err := store.MessagesOfCase(ctx, cases.Items[0].ID, casework.PageRequest{})
+		if err != nil || len(msgs.Items) != 1 || msgs.Items[0].XID != fmt.Sprint(9100+i) || msgs.Items[0].Author.CustomerID != c.ID {
+			t.Errorf("user %d: messages %+v (%v), want their own Tweet once", i, msgs.Items, err)
+		}
+	}
+	// Their look-up items (the name word "u" of each) were all written.
+	if named, err := store.CustomersByNamePrefix(ctx, "u", casework.PageRequest{Limit: 50}); err != nil || len(named.Items) != 10 {
+		t.Errorf("customers named U: %d (%v), want 10", len(named.Items), err)
+	}
+}
