@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/table"
 )
@@ -32,10 +33,12 @@ func AWSConfig() aws.Config {
 }
 
 // DynamoDBClient returns a DynamoDB client for the server at endpoint,
-// with opts applied after the endpoint.
+// over the HTTP client the functions' DynamoDB clients use
+// (dynamo.NewHTTPClient), with opts applied after the endpoint.
 func DynamoDBClient(endpoint string, opts ...func(*dynamodb.Options)) *dynamodb.Client {
 	return dynamodb.NewFromConfig(AWSConfig(), append([]func(*dynamodb.Options){func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(endpoint)
+		o.HTTPClient = dynamo.NewHTTPClient()
 	}}, opts...)...)
 }
 
