@@ -47,6 +47,11 @@ type Options struct {
 	// measured there and only the anchors are built for arm64. Empty: the
 	// bench builds the functions too, the same way.
 	BuildDir string
+	// HostBuildDir, when set, holds the functions built for this machine
+	// as `make build-host` builds them (<name>/bootstrap; infra/rie's
+	// HostBuildDirEnv): cold init starts those and only the anchors are
+	// built for this machine. Empty: the bench builds the functions too.
+	HostBuildDir string
 	// Only limits the run to some rows (BENCH_ONLY); its zero value
 	// measures the whole table.
 	Only Only
@@ -136,8 +141,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if only.Has(GroupCold) {
 		hostDir := filepath.Join(work, "host")
-		progress(fmt.Sprintf("building %d binaries for this machine", len(bins)))
-		if err := HostBuild(ctx, opts.ModuleRoot, hostDir, bins); err != nil {
+		if err := hostBinaries(ctx, opts, bins, hostDir, progress); err != nil {
 			return nil, err
 		}
 		progress(fmt.Sprintf("cold init: %d fresh starts of each of %d binaries under aws-lambda-rie", plan.ColdRounds, len(bins)))
@@ -164,7 +168,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 func zipBootstraps(ctx context.Context, opts Options, bins []Binary, armDir string, rep *Report, progress func(string)) error {
 	armBins, armDirOf := bins, func(Binary) string { return armDir }
 	if opts.BuildDir != "" {
-		armBins = Anchors
+		armBins = nil
+		for _, b := range bins {
+			if b.Anchor {
+				armBins = append(armBins, b)
+			}
+		}
 		armDirOf = func(b Binary) string {
 			if b.Anchor {
 				return armDir
@@ -177,13 +186,32 @@ func zipBootstraps(ctx context.Context, opts Options, bins []Binary, armDir stri
 		return err
 	}
 	for _, b := range bins {
-		n, err := ZipSize(filepath.Join(armDirOf(b), b.Name, "bootstrap"))
+		n, err := CachedZipSize(filepath.Join(opts.ModuleRoot, ".cache", "bench", "zip"), filepath.Join(armDirOf(b), b.Name, "bootstrap"))
 		if err != nil {
 			return err
 		}
 		rep.ZipBytes[b.Name] = n
 	}
 	return nil
+}
+
+// hostBinaries puts every binary built for this machine into
+// hostDir/<name>/bootstrap: the functions from opts.HostBuildDir when set
+// (only the anchors are built), otherwise all built here.
+func hostBinaries(ctx context.Context, opts Options, bins []Binary, hostDir string, progress func(string)) error {
+	build := bins
+	if opts.HostBuildDir != "" {
+		build = nil
+		for _, b := range bins {
+			if b.Anchor {
+				build = append(build, b)
+			} else if err := place(filepath.Join(opts.HostBuildDir, b.Name, "bootstrap"), hostDir, b.Name); err != nil {
+				return fmt.Errorf("%w (run `make build-host`)", err)
+			}
+		}
+	}
+	progress(fmt.Sprintf("building %d binaries for this machine (the functions' from %q when set)", len(build), opts.HostBuildDir))
+	return HostBuild(ctx, opts.ModuleRoot, hostDir, build)
 }
 
 // measureLocal measures the rows that run on local DynamoDB, SQS and the

@@ -29,7 +29,7 @@ func TestQuickRun(t *testing.T) {
 	}
 	var progress bytes.Buffer
 	rep, err := bench.Run(context.Background(), bench.Options{ModuleRoot: root, RIE: rieBin, Quick: true,
-		BuildDir: os.Getenv(bench.BuildDirEnv), Progress: &progress})
+		BuildDir: os.Getenv(bench.BuildDirEnv), HostBuildDir: os.Getenv(rie.HostBuildDirEnv), Progress: &progress})
 	if err != nil {
 		t.Fatalf("%v\n%s", err, progress.String())
 	}

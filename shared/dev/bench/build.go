@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +14,8 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"github.com/acme/twitter-cases/functions"
 )
@@ -61,13 +65,17 @@ func Binaries() []Binary {
 
 // Build builds every binary as `make build` builds a function (CGO off,
 // the lambda.norpc tag, trimmed paths, no symbol table or DWARF) for
-// goos/goarch, into dir/<name>/bootstrap, with one `go build`.
+// goos/goarch with one `go build`, and places each at dir/<name>/bootstrap
+// (a symbolic link). The binaries are linked into the module's
+// .cache/bench/<goos>_<goarch>, kept between runs: go build relinks only
+// a binary whose inputs changed there, so an unchanged anchor costs
+// nothing the next time.
 func Build(ctx context.Context, moduleRoot, dir, goos, goarch string, bins []Binary) error {
-	tmp := filepath.Join(dir, ".out")
-	if err := os.MkdirAll(tmp, 0o755); err != nil {
+	out := filepath.Join(moduleRoot, ".cache", "bench", goos+"_"+goarch)
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", tmp + string(filepath.Separator)}
+	args := []string{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w", "-o", out + string(filepath.Separator)}
 	for _, b := range bins {
 		args = append(args, b.Pkg)
 	}
@@ -78,23 +86,67 @@ func Build(ctx context.Context, moduleRoot, dir, goos, goarch string, bins []Bin
 		return fmt.Errorf("bench: go build for %s/%s: %v\n%s", goos, goarch, err, out)
 	}
 	for _, b := range bins {
-		if err := os.MkdirAll(filepath.Join(dir, b.Name), 0o755); err != nil {
-			return err
-		}
-		built := filepath.Join(tmp, path.Base(b.Pkg))
+		built := filepath.Join(out, path.Base(b.Pkg))
 		if goos == "windows" {
 			built += ".exe"
 		}
-		if err := os.Rename(built, filepath.Join(dir, b.Name, "bootstrap")); err != nil {
-			return fmt.Errorf("bench: %s was not built: %w", b.Name, err)
+		if err := place(built, dir, b.Name); err != nil {
+			return err
 		}
 	}
-	return os.Remove(tmp)
+	return nil
+}
+
+// place puts a symbolic link to the bootstrap at src into dir/<name>/bootstrap.
+func place(src, dir, name string) error {
+	if _, err := os.Stat(src); err != nil {
+		return fmt.Errorf("bench: %s was not built: %w", name, err)
+	}
+	abs, err := filepath.Abs(src)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+		return err
+	}
+	if err := os.Symlink(abs, filepath.Join(dir, name, "bootstrap")); err != nil {
+		return fmt.Errorf("bench: place %s: %w", name, err)
+	}
+	return nil
 }
 
 // HostBuild is Build for this machine, for the emulator.
 func HostBuild(ctx context.Context, moduleRoot, dir string, bins []Binary) error {
 	return Build(ctx, moduleRoot, dir, runtime.GOOS, runtime.GOARCH, bins)
+}
+
+// CachedZipSize is ZipSize, remembered in dir by the SHA-256 of the
+// file's bytes: the size is a function of those bytes alone, and
+// compressing at the best level is most of a quick run's CPU. A cache
+// that cannot be read or written only costs the compression.
+func CachedZipSize(dir, path string) (int64, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	sum := sha256.Sum256(raw)
+	entry := filepath.Join(dir, hex.EncodeToString(sum[:]))
+	if b, err := os.ReadFile(entry); err == nil {
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 {
+			return n, nil
+		}
+	}
+	n, err := ZipSize(path)
+	if err != nil {
+		return 0, err
+	}
+	if os.MkdirAll(dir, 0o755) == nil {
+		tmp := fmt.Sprintf("%s.%d", entry, os.Getpid())
+		if os.WriteFile(tmp, []byte(strconv.FormatInt(n, 10)), 0o644) == nil {
+			_ = os.Rename(tmp, entry)
+		}
+	}
+	return n, nil
 }
 
 // ZipSize returns the size in bytes of a zip archive holding only the

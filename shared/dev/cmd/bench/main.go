@@ -43,7 +43,7 @@ func run() error {
 		return err
 	}
 	rep, err := bench.Run(ctx, bench.Options{ModuleRoot: root, RIE: rieBin, Quick: os.Getenv("BENCH_QUICK") == "1",
-		BuildDir: os.Getenv(bench.BuildDirEnv), Only: only, Progress: os.Stderr})
+		BuildDir: os.Getenv(bench.BuildDirEnv), HostBuildDir: os.Getenv(rie.HostBuildDirEnv), Only: only, Progress: os.Stderr})
 	if err != nil {
 		return err
 	}
