@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -146,6 +147,9 @@ func TestFunctionEnvironments(t *testing.T) {
 			if a.Phones {
 				want["DEFAULT_PHONE_REGION"] = "US"
 			}
+			if f.GOGC != 0 {
+				want["GOGC"] = strconv.Itoa(f.GOGC)
+			}
 			if !same(got, want) {
 				t.Errorf("environment = %s\nwant          %s", js(got), js(want))
 			}
@@ -159,7 +163,7 @@ func TestFunctionEnvironments(t *testing.T) {
 }
 
 // Every variable the stack sets is one shared/config reads (a typo would
-// silently leave the default in place).
+// silently leave the default in place), or GOGC, which the Go runtime reads.
 func TestEnvironmentIsWhatConfigReads(t *testing.T) {
 	src, err := os.ReadFile(filepath.Join(projectConfig(t).Dir, "shared", "config", "config.go"))
 	if err != nil {
@@ -171,7 +175,7 @@ func TestEnvironmentIsWhatConfigReads(t *testing.T) {
 	}
 	for _, f := range functions.All {
 		for k := range f.Env(functions.Resources{}, stack.DefaultSettings.FunctionConfig()) {
-			if !read[k] {
+			if !read[k] && k != functions.EnvGOGC {
 				t.Errorf("%s: %s is not read by shared/config", f.Name, k)
 			}
 		}
