@@ -9,8 +9,14 @@ GO        ?= go
 NPM       ?= npm
 FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 BUILD_DIR := build
+# go build relinks only a binary whose inputs changed when the previous one
+# is still at its -o path: builds link here, kept between runs.
+LINK_DIR  := .cache/link
 GOARCH_LAMBDA ?= arm64
 TEST_TIMEOUT  ?= 30m
+# Test binaries `make test` runs at once (go test's -p; most wait on
+# servers, browsers and processes more than they compute).
+TEST_PARALLEL ?= 2
 
 # The CDK CLI (from package.json), the stage to synthesise or deploy (cdk.json's
 # "stage" unless STAGE=... is given) and its stack.
@@ -87,16 +93,16 @@ dev: deps console ## Run the whole system locally (Ctrl-C stops everything).
 test: deps lint build build-host console $(RIE) ## Run every test, unit and integration (starts and stops its own servers; the browser tests need Chromium, see web/console).
 	@# The CDK app's first build takes minutes: done here, the stack test's
 	@# cdk synth (go run ./infra) finds it in the build cache.
-	$(GO) build -o /dev/null ./infra
+	$(GO) build -o $(LINK_DIR)/infra ./infra
+	@# go test ./... as it runs, with each package's test binary kept in
+	@# .cache/test and relinked only when it changed (shared/dev/cmd/testrun).
 	LAMBDA_RIE=$(CURDIR)/$(RIE) LAMBDA_BUILD_DIR=$(CURDIR)/$(BUILD_DIR) LAMBDA_HOST_BUILD_DIR=$(CURDIR)/$(BUILD_DIR)/host \
-	  $(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	  $(GO) run ./shared/dev/cmd/testrun -p $(TEST_PARALLEL) -timeout $(TEST_TIMEOUT) ./...
 
 # --- the rest ---------------------------------------------------------
 
-# Both link into .cache/link/<target>, kept between runs (go build relinks
-# only a binary whose inputs changed there), and copy what changed to
-# <dir>/<name>/bootstrap.
-LINK_DIR := .cache/link
+# Both link into $(LINK_DIR)/<target>, kept between runs, and copy what
+# changed to <dir>/<name>/bootstrap.
 
 # $(call place,linkdir,builddir): each function's binary to builddir/<name>/bootstrap.
 place = for f in $(FUNCTIONS); do mkdir -p $(2)/$$f; cmp -s $(1)/$$f $(2)/$$f/bootstrap || cp $(1)/$$f $(2)/$$f/bootstrap; done
