@@ -84,7 +84,7 @@ type Plan struct {
 
 // FullPlan is `make bench`: under ten minutes on two cores.
 var FullPlan = Plan{ColdRounds: 30, WebhookPairs: 2000, Blocks: 10, InboundRounds: 40, InboundPuts: 20,
-	CaseSmall: 10, CaseLarge: 10000, SearchSmall: 100, SearchLarge: 40000, ScalePairs: 300}
+	CaseSmall: 10, CaseLarge: 10000, SearchSmall: 100, SearchLarge: 100000, ScalePairs: 300}
 
 // QuickPlan is BENCH_QUICK=1: every row, little of each.
 var QuickPlan = Plan{ColdRounds: 3, WebhookPairs: 100, Blocks: 5, InboundRounds: 4, InboundPuts: 20,

@@ -137,12 +137,13 @@ var lastNames = []string{"Abbott", "Baker", "Cruz", "Diaz", "Evans", "Fischer", 
 	"Khan", "Lopez", "Moreau", "Novak", "Okafor", "Patel", "Quist", "Rossi", "Silva", "Tanaka", "Ueda", "Varga",
 	"Weber", "Xu", "Young", "Zhang"}
 
-// customers writes n customers into store, searchMatches of them named
+// customers writes n customers into the table tableName, as the store
+// writes them but in bulk (fillBulk), searchMatches of them named
 // searchTarget, the others from a few hundred common name pairs, each with
-// an e-mail.
-func customers(ctx context.Context, store *dynamo.Store, n int) error {
+// an e-mail of its own.
+func customers(ctx context.Context, l *local, tableName string, n int) error {
 	now := time.Now().UTC()
-	return fill(ctx, n, func(ctx context.Context, i int) error {
+	return fillBulk(ctx, l.ddbClient, tableName, n, func(ctx context.Context, store *dynamo.Store, i int) error {
 		name := firstNames[i%len(firstNames)] + " " + lastNames[(i/len(firstNames))%len(lastNames)]
 		if i%(n/searchMatches) == 0 && i/(n/searchMatches) < searchMatches {
 			name = searchTarget + " " + lastNames[i%len(lastNames)]
@@ -157,19 +158,20 @@ func customers(ctx context.Context, store *dynamo.Store, n int) error {
 // another, then times the console's customer search by a name prefix that
 // finds the same searchMatches customers in each, interleaved.
 func measureSearchScale(ctx context.Context, l *local, small, large, pairs, blocks int, progress func(string)) (ScaleResult, error) {
-	smallStore, err := l.newStore(ctx, "bench-scale-search-small", false)
+	const smallTable, largeTable = "bench-scale-search-small", "bench-scale-search-large"
+	smallStore, err := l.newStore(ctx, smallTable, false)
 	if err != nil {
 		return ScaleResult{}, err
 	}
-	largeStore, err := l.newStore(ctx, "bench-scale-search-large", false)
+	largeStore, err := l.newStore(ctx, largeTable, false)
 	if err != nil {
 		return ScaleResult{}, err
 	}
 	start := time.Now()
-	if err := customers(ctx, smallStore, small); err != nil {
+	if err := customers(ctx, l, smallTable, small); err != nil {
 		return ScaleResult{}, err
 	}
-	if err := customers(ctx, largeStore, large); err != nil {
+	if err := customers(ctx, l, largeTable, large); err != nil {
 		return ScaleResult{}, err
 	}
 	progress(fmt.Sprintf("scale: %d customers written in %.0f s", small+large, time.Since(start).Seconds()))
