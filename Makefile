@@ -16,7 +16,7 @@ GOARCH_LAMBDA ?= arm64
 TEST_TIMEOUT  ?= 30m
 # Test binaries `make test` runs at once (go test's -p; most wait on
 # servers, browsers and processes more than they compute).
-TEST_PARALLEL ?= 2
+TEST_PARALLEL ?= 4
 
 # The CDK CLI (from package.json), the stage to synthesise or deploy (cdk.json's
 # "stage" unless STAGE=... is given) and its stack.
