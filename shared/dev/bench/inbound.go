@@ -37,8 +37,16 @@ const inboundBatch = 10
 // worker's handler, one batch at a time as one instance takes them;
 // interleaved round by round with puts sequential conditional PutItems of
 // new items (attribute_not_exists) on the same table of the same local
-// DynamoDB, the most one caller gets out of it. One unrecorded round
-// warms both.
+// DynamoDB, the most one caller gets out of it. The first warmRounds
+// are not recorded: they warm both (a local DynamoDB's JavaScript engine
+// compiles its hot paths over the first few thousand calls; measured on
+// dynalite, raw PutItem/s rose from about 950 over the first 40 rounds to
+// about 1,300 after 100), so the ratio is the steady state of a busy
+// instance, as the issue's own anchor (1,454 PutItem/s) was.
+// inboundWarmRounds is how many rounds measureInbound runs before it
+// records any (fewer when the plan has fewer rounds than this).
+const inboundWarmRounds = 50
+
 func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundResult, error) {
 	store, err := l.newStore(ctx, "bench-inbound", true)
 	if err != nil {
@@ -91,7 +99,8 @@ func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundRes
 	var ratios, eventRates, putRates []float64
 	var all []string
 	var events int
-	for r := 0; r <= rounds; r++ {
+	warm := min(inboundWarmRounds, rounds)
+	for r := 0; r < warm+rounds; r++ {
 		var bd, pd float64
 		var ops []string
 		if r%2 == 0 {
@@ -106,7 +115,7 @@ func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundRes
 		if err != nil {
 			return InboundResult{}, err
 		}
-		if r == 0 {
+		if r < warm {
 			continue
 		}
 		er, pr := inboundBatch/(bd/1000), float64(puts)/(pd/1000)
