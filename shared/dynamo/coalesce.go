@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -20,6 +21,7 @@ import (
 
 // batchCall is one caller's keys or items, and its answer.
 type batchCall struct {
+	ctx   context.Context                   // the caller's
 	keys  []string                          // itemID of every key or item, in order
 	avs   []map[string]types.AttributeValue // the keys (get) or items (put)
 	items []map[string]types.AttributeValue // what a get found of its keys
@@ -53,7 +55,7 @@ func itemID(av map[string]types.AttributeValue) string {
 // and returns when c is answered. A caller that finds no call under way
 // sends one; one that waits may be told to send the next.
 func (co *coalescer) do(ctx context.Context, c *batchCall) {
-	c.done, c.turn = make(chan struct{}), make(chan struct{}, 1)
+	c.ctx, c.done, c.turn = ctx, make(chan struct{}), make(chan struct{}, 1)
 	co.mu.Lock()
 	co.pending = append(co.pending, c)
 	lead := !co.running
@@ -70,7 +72,9 @@ func (co *coalescer) do(ctx context.Context, c *batchCall) {
 		co.mu.Lock()
 		round, avs := co.take()
 		co.mu.Unlock()
-		co.send(ctx, round, avs)
+		sctx, stop := roundContext(ctx, round)
+		co.send(sctx, round, avs)
+		stop()
 		for _, r := range round {
 			close(r.done)
 		}
@@ -123,4 +127,37 @@ func (co *coalescer) take() ([]*batchCall, []map[string]types.AttributeValue) {
 	}
 	co.pending = rest
 	return round, avs
+}
+
+// roundContext is the context a call carrying round's keys is sent under:
+// it has ctx's values (the sending caller's) and ends only once every
+// caller in round has ended its own (cancelled, or past its deadline), so
+// one caller giving up does not fail the others' keys. stop releases it.
+func roundContext(ctx context.Context, round []*batchCall) (sctx context.Context, stop func()) {
+	sctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	live := make([]context.Context, 0, len(round))
+	for _, c := range round {
+		if c.ctx.Err() == nil { // one that ended already keeps nothing alive
+			live = append(live, c.ctx)
+		}
+	}
+	if len(live) == 0 {
+		cancel()
+	}
+	var left atomic.Int32
+	left.Store(int32(len(live))) // before any AfterFunc can count down
+	stops := make([]func() bool, 0, len(live))
+	for _, lc := range live {
+		stops = append(stops, context.AfterFunc(lc, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		}))
+	}
+	return sctx, func() {
+		for _, s := range stops {
+			s()
+		}
+		cancel()
+	}
 }

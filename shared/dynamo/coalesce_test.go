@@ -24,7 +24,7 @@ type fakeSends struct {
 	err     error
 }
 
-func (f *fakeSends) send(_ context.Context, calls []*batchCall, avs []map[string]types.AttributeValue) {
+func (f *fakeSends) send(ctx context.Context, calls []*batchCall, avs []map[string]types.AttributeValue) {
 	f.mu.Lock()
 	first := len(f.calls) == 0
 	var keys []string
@@ -38,6 +38,10 @@ func (f *fakeSends) send(_ context.Context, calls []*batchCall, avs []map[string
 	}
 	for _, c := range calls {
 		c.err = f.err
+		if err := ctx.Err(); err != nil { // the call was sent under an ended context
+			c.err = err
+			continue
+		}
 		for _, av := range c.avs {
 			if !strings.HasPrefix(strAttr(av, table.PK), "missing") {
 				c.items = append(c.items, av)
@@ -150,5 +154,55 @@ func TestCoalescerSendsALoneCallAtOnce(t *testing.T) {
 	}
 	if want := [][]string{{"one"}, {"two"}}; !slices.EqualFunc(f.calls, want, slices.Equal) {
 		t.Errorf("calls %q, want %q", f.calls, want)
+	}
+}
+
+// TestCoalescedCallOutlivesACallerThatGaveUp: a shared call is sent under
+// a context that ends only when every caller in it has ended its own, so
+// one request's cancellation (in a process serving several at once, as
+// the local run does) fails its own keys' call only when nobody else
+// waits on that call.
+func TestCoalescedCallOutlivesACallerThatGaveUp(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		cancelB, cancelC bool
+		wantErr          bool
+	}{
+		{"the sender of the shared call gave up", true, false, false},
+		{"another caller gave up", false, true, false},
+		{"every caller gave up", true, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeSends{release: make(chan struct{})}
+			co := &coalescer{limit: batchGetLimit, send: f.send}
+			a, b, c := keyCall("a1"), keyCall("b1"), keyCall("c1")
+			ctxB, cancelB := context.WithCancel(context.Background())
+			ctxC, cancelC := context.WithCancel(context.Background())
+			defer cancelB()
+			defer cancelC()
+			var wg sync.WaitGroup
+			wg.Go(func() { co.do(context.Background(), a) })
+			waitFor(t, "the first call", func() bool { f.mu.Lock(); defer f.mu.Unlock(); return len(f.calls) == 1 })
+			wg.Go(func() { co.do(ctxB, b) }) // b waits first, so b sends the next call
+			waitFor(t, "b waiting", func() bool { co.mu.Lock(); defer co.mu.Unlock(); return len(co.pending) == 1 })
+			wg.Go(func() { co.do(ctxC, c) })
+			waitFor(t, "c waiting", func() bool { co.mu.Lock(); defer co.mu.Unlock(); return len(co.pending) == 2 })
+			if tc.cancelB {
+				cancelB()
+			}
+			if tc.cancelC {
+				cancelC()
+			}
+			close(f.release)
+			wg.Wait()
+			if want := [][]string{{"a1"}, {"b1", "c1"}}; !slices.EqualFunc(f.calls, want, slices.Equal) {
+				t.Fatalf("calls %q, want %q", f.calls, want)
+			}
+			for _, call := range []*batchCall{b, c} {
+				if gotErr := call.err != nil; gotErr != tc.wantErr {
+					t.Errorf("caller of %q: err %v, want an error: %v", call.keys, call.err, tc.wantErr)
+				}
+			}
+		})
 	}
 }
