@@ -12,9 +12,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
-	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/handlecache"
-	"github.com/acme/twitter-cases/shared/table"
 )
 
 // TestDynamoDBCallsPerEvent pins how many DynamoDB requests the worker
@@ -27,16 +25,7 @@ func TestDynamoDBCallsPerEvent(t *testing.T) {
 	ctx := context.Background()
 	var calls localaws.CallLog
 	client := localaws.CountingDynamoDBClient(local.DynamoDBEndpoint, &calls)
-	name := fmt.Sprintf("inbound-calls-%d", tableCount.Add(1))
-	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
-		t.Fatal(err)
-	}
-	store := handlecache.New(dynamo.New(client, name), time.Hour, nil)
-	brand := &casework.BrandHandle{ID: casework.NewID(time.Now()), ScreenName: brandName, XUserID: brandX,
-		CredentialsSecret: "s", Status: casework.HandleConnected}
-	if err := store.PutHandle(ctx, brand); err != nil {
-		t.Fatal(err)
-	}
+	store := handlecache.New(newTable(t, client, "inbound-calls"), time.Hour, nil)
 	if _, err := store.ListHandles(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -87,16 +76,7 @@ func TestBatchOfNewUsersSharesCalls(t *testing.T) {
 	ctx := context.Background()
 	var calls localaws.CallLog
 	client := localaws.CountingDynamoDBClient(local.DynamoDBEndpoint, &calls)
-	name := fmt.Sprintf("inbound-batch-%d", tableCount.Add(1))
-	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
-		t.Fatal(err)
-	}
-	store := dynamo.New(client, name)
-	brand := &casework.BrandHandle{ID: casework.NewID(time.Now()), ScreenName: brandName, XUserID: brandX,
-		CredentialsSecret: "s", Status: casework.HandleConnected}
-	if err := store.PutHandle(ctx, brand); err != nil {
-		t.Fatal(err)
-	}
+	store := newTable(t, client, "inbound-batch")
 	cached := handlecache.New(store, time.Hour, nil)
 	if _, err := cached.ListHandles(ctx); err != nil {
 		t.Fatal(err)

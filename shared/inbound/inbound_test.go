@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
@@ -41,11 +42,13 @@ type env struct {
 	msgIDs atomic.Int64
 }
 
-func newEnv(t *testing.T) *env {
+// newTable makes a fresh table named prefix-<n> on the local DynamoDB
+// through client, holding the connected brand handle the tests' payloads
+// are for, and returns its store.
+func newTable(t *testing.T, client *dynamodb.Client, prefix string) *dynamo.Store {
 	t.Helper()
 	ctx := context.Background()
-	name := fmt.Sprintf("inbound-%d", tableCount.Add(1))
-	client := localaws.DynamoDBClient(local.DynamoDBEndpoint)
+	name := fmt.Sprintf("%s-%d", prefix, tableCount.Add(1))
 	if err := localaws.EnsureTable(ctx, client, name, table.Definition); err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +58,12 @@ func newEnv(t *testing.T) *env {
 	if err := store.PutHandle(ctx, brand); err != nil {
 		t.Fatal(err)
 	}
+	return store
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	store := newTable(t, localaws.DynamoDBClient(local.DynamoDBEndpoint), "inbound")
 	quiet := slog.New(slog.DiscardHandler)
 	return &env{t: t, store: store, worker: New(casework.NewInbound(store, nil, quiet), quiet)}
 }
