@@ -129,7 +129,7 @@ lint: deps ## gofmt on tracked Go files, then go vet.
 	$(GO) vet ./...
 
 .PHONY: bench
-bench: deps build build-host $(RIE) ## Measure issue 13's figures against their anchors, one table, under 10 minutes (BENCH_QUICK=1: a smoke run of about a minute).
+bench: deps build build-host $(RIE) ## Measure issue 13's figures against their anchors, one table, under 10 minutes (BENCH_QUICK=1: a smoke run of about 10 s).
 	LAMBDA_RIE=$(CURDIR)/$(RIE) LAMBDA_BUILD_DIR=$(CURDIR)/$(BUILD_DIR) LAMBDA_HOST_BUILD_DIR=$(CURDIR)/$(BUILD_DIR)/host $(GO) run ./shared/dev/cmd/bench
 
 # --- AWS ----------------------------------------------------------------
