@@ -291,6 +291,9 @@ type entities struct {
 	UserMentions []userJSON  `json:"user_mentions"`
 	URLs         []urlJSON   `json:"urls"`
 	Media        []mediaJSON `json:"media"`
+	Hashtags     []struct {
+		Text string `json:"text"`
+	} `json:"hashtags"`
 }
 
 type urlJSON struct {
@@ -356,6 +359,7 @@ func (t tweetJSON) event(forUser string) (casework.Event, error) {
 		// The truncated text's links are not all in the full text (its
 		// last one points at the Tweet itself): only the full text's count.
 		ents.URLs = t.ExtendedTweet.Entities.URLs
+		ents.Hashtags = t.ExtendedTweet.Entities.Hashtags
 		if len(t.ExtendedTweet.ExtendedEntities.Media) > 0 {
 			media = t.ExtendedTweet.ExtendedEntities.Media
 		}
@@ -368,6 +372,11 @@ func (t tweetJSON) event(forUser string) (casework.Event, error) {
 	}
 	for _, u := range ents.URLs {
 		tw.URLs = append(tw.URLs, u.url())
+	}
+	for _, h := range ents.Hashtags {
+		if h.Text != "" {
+			tw.Hashtags = append(tw.Hashtags, h.Text)
+		}
 	}
 	for _, m := range media {
 		tw.Media = append(tw.Media, m.media())

@@ -199,22 +199,29 @@ type v2Post struct {
 		Type string `json:"type"`
 		ID   string `json:"id"`
 	} `json:"referenced_tweets"`
-	Entities struct {
-		Mentions []struct {
-			ID       string `json:"id"`
-			Username string `json:"username"`
-		} `json:"mentions"`
-		URLs []urlJSON `json:"urls"`
-	} `json:"entities"`
+	Entities    v2Entities `json:"entities"`
 	Attachments struct {
 		MediaKeys []string `json:"media_keys"`
 	} `json:"attachments"`
+	// NoteTweet is a long Post's full text with its own entities: the
+	// top-level text and entities are only those of its first 280
+	// characters.
 	NoteTweet *struct {
-		Text     string `json:"text"`
-		Entities struct {
-			URLs []urlJSON `json:"urls"`
-		} `json:"entities"`
+		Text     string      `json:"text"`
+		Entities *v2Entities `json:"entities"`
 	} `json:"note_tweet"`
+}
+
+// v2Entities are the entities of a v2 Post's text (or of its note_tweet's).
+type v2Entities struct {
+	Mentions []struct {
+		ID       string `json:"id"`
+		Username string `json:"username"`
+	} `json:"mentions"`
+	URLs     []urlJSON `json:"urls"`
+	Hashtags []struct {
+		Tag string `json:"tag"`
+	} `json:"hashtags"`
 }
 
 // v2Media is a media object of includes.media.
@@ -342,13 +349,20 @@ func (d *xaaData) postEvent(p v2Post) (casework.Event, error) {
 	// XAA.md says v2 text is not HTML-escaped, X's v2 API answers escape
 	// '&', '<' and '>' as AAA does: undoing that escaping reads both.
 	tw := &casework.Tweet{ID: p.ID, Text: unescape(p.Text), Author: d.user(p.AuthorID), InReplyToUserID: p.InReplyToUserID, CreatedAt: at}
-	urls := p.Entities.URLs
+	// A long Post is read whole: its text and its entities come from
+	// note_tweet (the top-level ones cover the first 280 characters only;
+	// a mention of the brand past them is in note_tweet.entities alone).
+	// Mentions of both are kept, once each: the truncated text's are the
+	// full text's too, should X leave one out of note_tweet.
+	ents := p.Entities
 	if p.NoteTweet != nil && p.NoteTweet.Text != "" {
 		tw.Text = unescape(p.NoteTweet.Text)
-		if len(p.NoteTweet.Entities.URLs) > 0 {
-			urls = p.NoteTweet.Entities.URLs
+		if n := p.NoteTweet.Entities; n != nil {
+			ents.URLs, ents.Hashtags = n.URLs, n.Hashtags
+			ents.Mentions = append(slices.Clone(n.Mentions), p.Entities.Mentions...)
 		}
 	}
+	urls := ents.URLs
 	for _, r := range p.ReferencedTweets {
 		switch r.Type {
 		case "replied_to":
@@ -359,15 +373,30 @@ func (d *xaaData) postEvent(p v2Post) (casework.Event, error) {
 			tw.RetweetOfID = r.ID
 		}
 	}
-	for _, m := range p.Entities.Mentions {
+	seen := map[string]bool{}
+	for _, m := range ents.Mentions {
 		u := casework.XAccount{ID: m.ID, ScreenName: m.Username}
 		if m.ID == "" {
-			u, _ = d.userNamed(m.Username)
+			if named, ok := d.userNamed(m.Username); ok {
+				u = named
+			}
 		} else if full := d.user(m.ID); full.ScreenName != "" {
 			u = full
 		}
-		if u.ID != "" {
+		// A mention without an id (none in includes.users either) keeps
+		// its username: the rules match brand handles by it.
+		key := u.ID
+		if key == "" {
+			key = "@" + strings.ToLower(u.ScreenName)
+		}
+		if key != "@" && !seen[key] {
+			seen[key] = true
 			tw.Mentions = append(tw.Mentions, u)
+		}
+	}
+	for _, h := range ents.Hashtags {
+		if h.Tag != "" {
+			tw.Hashtags = append(tw.Hashtags, h.Tag)
 		}
 	}
 	for _, u := range urls {

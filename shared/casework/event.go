@@ -64,8 +64,11 @@ type Tweet struct {
 	// InReplyToID and InReplyToUserID say what the Tweet replies to, if anything.
 	InReplyToID     string
 	InReplyToUserID string
-	// Mentions are the accounts the Tweet mentions.
+	// Mentions are the accounts the Tweet mentions (in the whole text of a
+	// long Post); one X names without an id has its ScreenName only.
 	Mentions []XAccount
+	// Hashtags are the Tweet's hashtags without '#', in text order.
+	Hashtags []string
 	// RetweetOfID is set on a Retweet: the id of the Retweeted Tweet.
 	RetweetOfID string
 	// QuotedID is set on a quote Tweet: the id of the quoted Tweet.

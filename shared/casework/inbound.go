@@ -136,7 +136,11 @@ func (in *Inbound) Apply(ctx context.Context, ev Event) error {
 	case EventHandleRename:
 		err = in.applyRename(ctx, brand, ev.Rename)
 	default:
-		in.log.WarnContext(ctx, "event type not handled", "event", ev.ID, "type", ev.Type)
+		err = skip(SkipTypeUnhandled)
+	}
+	rule := skipRule(err)
+	if rule != "" {
+		err = nil
 	}
 	if err != nil {
 		return wrapEvent(ev, err)
@@ -152,6 +156,10 @@ func (in *Inbound) Apply(ctx context.Context, ev Event) error {
 		if err := in.markDeleted(ctx, written, in.now()); err != nil {
 			return wrapEvent(ev, err)
 		}
+	}
+	if rule != "" {
+		in.logSkip(ctx, ev, brand, rule)
+		return nil
 	}
 	in.log.InfoContext(ctx, "event applied", "event", ev.ID, "type", ev.Type, "brand", brand.ScreenName)
 	return nil
@@ -215,7 +223,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 		return nil, in.confirmOutgoing(ctx, KindTweet, tw.ID, tw.CreatedAt)
 	}
 	if tw.RetweetOfID != "" {
-		return nil, nil
+		return nil, skip(SkipRetweet)
 	}
 	parentXID := tw.InReplyToID
 	if parentXID == "" {
@@ -223,13 +231,13 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 	}
 	addressed := brands.addressedBrand(tw, brand)
 	if addressed == nil {
-		return nil, nil // addressed to no brand handle
+		return nil, skip(SkipNotAddressed)
 	}
 	if rec.Message != nil {
 		return rec.Message, in.completeTweet(ctx, rec.Message, tw, addressed, rec)
 	}
 	if rec.Event.Deleted {
-		return nil, nil // its deletion came first: keep it out
+		return nil, skip(SkipDeletedFirst) // keep it out
 	}
 	cust, err := in.customerFor(ctx, tw.Author, rec, true)
 	if err != nil {
@@ -330,7 +338,7 @@ func (in *Inbound) applyDM(ctx context.Context, brands brands, dm *DM, rec Recal
 	}
 	brand := brands.of(dm.Recipient.ID)
 	if brand == nil {
-		return nil
+		return skip(SkipDMNotToBrand)
 	}
 	cust, err := in.customerFor(ctx, dm.Sender, rec, true)
 	if err != nil {
@@ -428,7 +436,7 @@ func (in *Inbound) applyFollow(ctx context.Context, brands brands, f *FollowEven
 		_, err = in.store.SetBrandFollowsCustomer(ctx, cust.ID, source.ID, follows, at)
 		return err
 	}
-	return nil // between two brand handles, or concerning none
+	return skip(SkipFollowNoCustomer) // between two brand handles, or concerning none
 }
 
 // applyDelete records the deletion (a tombstone) first and only then looks
@@ -484,7 +492,7 @@ func (in *Inbound) markDeleted(ctx context.Context, m *Message, at time.Time) er
 func (in *Inbound) applyFavorite(ctx context.Context, f *Favorite) error {
 	m, err := in.store.MessageByXID(ctx, KindTweet, f.TweetID)
 	if ErrorCode(err) == ENotFound {
-		return nil // not a Tweet of any case
+		return skip(SkipFavoriteUnknown) // not a Tweet of any case
 	}
 	if err != nil {
 		return err
@@ -500,7 +508,7 @@ func (in *Inbound) applyFavorite(ctx context.Context, f *Favorite) error {
 		return err
 	}
 	if by == "" {
-		return nil
+		return skip(SkipFavoriteUnknown)
 	}
 	_, err = in.store.AddFavorite(ctx, m.CaseID, m.ID, by)
 	return err
@@ -543,8 +551,7 @@ func (in *Inbound) applyRename(ctx context.Context, brand *BrandHandle, r *Handl
 func (in *Inbound) confirmOutgoing(ctx context.Context, kind MessageKind, xid string, at time.Time) error {
 	m, err := in.store.MessageByXID(ctx, kind, xid)
 	if ErrorCode(err) == ENotFound {
-		in.log.InfoContext(ctx, "own message matches no outgoing message", "kind", kind, "x_id", xid)
-		return nil
+		return skip(SkipOwnUnmatched)
 	}
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"strings"
 )
 
 // X delivers one copy of an event for every subscribed brand handle it
@@ -36,6 +37,20 @@ func (b brands) of(xUserID string) *BrandHandle {
 	return b[xUserID]
 }
 
+// mentioned returns the brand handle a mention names: by X user id, or by
+// screen name when X gave the mention none.
+func (b brands) mentioned(m XAccount) *BrandHandle {
+	if m.ID != "" {
+		return b.of(m.ID)
+	}
+	for _, h := range b {
+		if m.ScreenName != "" && strings.EqualFold(h.ScreenName, m.ScreenName) {
+			return h
+		}
+	}
+	return nil
+}
+
 // addressedBrand is the brand handle a customer's Tweet starts a case with,
 // the same for every copy of it: the brand handle it replies to, else the
 // first brand handle it mentions (X lists mentions in text order), else —
@@ -48,7 +63,7 @@ func (b brands) addressedBrand(tw *Tweet, delivered *BrandHandle) *BrandHandle {
 		return h
 	}
 	for _, m := range tw.Mentions {
-		if h := b.of(m.ID); h != nil {
+		if h := b.mentioned(m); h != nil {
 			return h
 		}
 	}
