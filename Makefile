@@ -47,7 +47,7 @@ help: ## List the targets.
 
 # --- installing ---------------------------------------------------------
 
-node_modules/.package-lock.json: package.json package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json $(wildcard patches/*)
 	$(NPM) ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

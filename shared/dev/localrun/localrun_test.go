@@ -100,6 +100,7 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	checkTheLoop(t, base, cfg, xsim.FormatXAA)
 	oldCase, oldTweet := customerTweetCase(t, base, cfg)
 	checkXAAShow(t, base, cfg)
+	checkEmojiTweet(t, base, cfg)
 	checkCrashedRequestIsFinished(t, base, cfg)
 	checkProtectedFollow(t, base, cfg)
 
@@ -473,6 +474,41 @@ func checkXAAShow(t *testing.T, base string, cfg config.Config) {
 	if n := queueDepth(t, sqsClient, cfg.InboundQueueURL+"-dlq"); n != 0 {
 		t.Errorf("%d messages in the inbound dead-letter queue", n)
 	}
+}
+
+// checkEmojiTweet: a customer's Tweet with a character above U+FFFF (an
+// emoji, which SQS takes and fauxqs 1.9.2 refused) reaches its case whole.
+func checkEmojiTweet(t *testing.T, base string, cfg config.Config) {
+	t.Helper()
+	brand := sample.Brands[0]
+	if status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users", "", `{"username":"emoji_fan","name":"Emoji Fan 🎉"}`); status != 200 && status != 201 {
+		t.Fatalf("simulated user: %d %s", status, body)
+	}
+	text := "@" + brand.ScreenName + " thanks 🙂"
+	if status, body := call(t, "POST", cfg.XAPIBaseURL+"/sim/users/emoji_fan/tweets", "", `{"text":"`+text+`"}`); status != 201 {
+		t.Fatalf("simulated Tweet: %d %s", status, body)
+	}
+	eventually(t, "the Tweet with an emoji reaches its case", func() bool {
+		_, body := call(t, "GET", base+"/v1/customers?q=@emoji_fan", "dev", "")
+		var list struct {
+			Items []struct{ ID string } `json:"items"`
+		}
+		if json.Unmarshal([]byte(body), &list) != nil || len(list.Items) != 1 {
+			return false
+		}
+		_, body = call(t, "GET", base+"/v1/cases?customer_id="+list.Items[0].ID, "dev", "")
+		var cases struct {
+			Items []struct{ ID string } `json:"items"`
+		}
+		if json.Unmarshal([]byte(body), &cases) != nil || len(cases.Items) != 1 {
+			return false
+		}
+		_, body = call(t, "GET", base+"/v1/cases/"+cases.Items[0].ID+"/messages", "dev", "")
+		var msgs struct {
+			Items []struct{ Text string } `json:"items"`
+		}
+		return json.Unmarshal([]byte(body), &msgs) == nil && len(msgs.Items) == 1 && msgs.Items[0].Text == text
+	})
 }
 
 // queueDepth is how many messages a queue holds, visible or in flight.
