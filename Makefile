@@ -190,6 +190,10 @@ x-replay: ## Ask X to redeliver FROM=yyyymmddhhmm TO=yyyymmddhhmm (UTC) to the w
 	@if [ -z '$(FROM)' ] || [ -z '$(TO)' ]; then echo 'usage: make x-replay FROM=yyyymmddhhmm TO=yyyymmddhhmm (UTC)'; exit 2; fi
 	$(XOPS) replay --from '$(FROM)' --to '$(TO)'
 
+.PHONY: customers-reindex
+customers-reindex: ## Write every customer's search look-ups again in the current key form (once after an upgrade that changes it; safe to repeat).
+	$(XOPS) reindex-customers
+
 # --- local data -----------------------------------------------------------
 
 .PHONY: dev-reset

@@ -6,6 +6,7 @@
 //	xops webhook [--url URL]            register the webhook URL if X does not have it, run the CRC check, print id and validity
 //	xops subscriptions [--prune]        every brand handle's subscriptions against what it should have; create the missing, --prune deletes extras
 //	xops replay --from T --to T         ask X to redeliver a window (yyyymmddhhmm, UTC) to the webhook
+//	xops reindex-customers              write every customer's search look-ups again in the current key form (needs only TABLE_NAME)
 //
 // Settings come from the environment, as the functions read them
 // (shared/config): TABLE_NAME, X_APP_SECRET, X_WEBHOOK_ID, STAGE, and for
@@ -47,7 +48,7 @@ func main() {
 	}
 }
 
-const usage = `usage: xops webhook [--url URL] | subscriptions [--prune] | replay --from yyyymmddhhmm --to yyyymmddhhmm`
+const usage = `usage: xops webhook [--url URL] | subscriptions [--prune] | replay --from yyyymmddhhmm --to yyyymmddhhmm | reindex-customers`
 
 // run runs one subcommand with the settings getenv gives, writing its
 // report to out.
@@ -57,6 +58,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	}
 	cfg, err := config.FromEnv(getenv)
 	if err != nil {
+		return err
+	}
+	if args[0] == "reindex-customers" {
+		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+		if err != nil {
+			return err
+		}
+		n, err := dynamo.Open(awsCfg, cfg).ReindexCustomers(ctx)
+		fmt.Fprintf(out, "reindexed %d customers\n", n)
 		return err
 	}
 	if cfg.XAppSecret == "" {

@@ -233,6 +233,10 @@ func TestMakeTargets(t *testing.T) {
 	if out := makeRun("x-replay", "FROM="+now.Add(-time.Minute).Format("200601021504"), "TO="+now.Format("200601021504")); !strings.Contains(out, "replay job") {
 		t.Errorf("make x-replay:\n%s", out)
 	}
+	// The sample's customers (the store's own tests show what it writes).
+	if out := makeRun("customers-reindex"); !regexp.MustCompile(`reindexed [1-9][0-9]* customers`).MatchString(out) {
+		t.Errorf("make customers-reindex:\n%s", out)
+	}
 }
 
 func (f *fixture) flush() {

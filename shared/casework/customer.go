@@ -8,6 +8,9 @@ import (
 	"time"
 	"unicode"
 
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/acme/twitter-cases/shared/twtext"
 )
 
@@ -203,14 +206,23 @@ func (c *Customer) HasTwitter() bool {
 	return c.Twitter != nil && c.Twitter.Handle != "" && c.Twitter.XUserID != ""
 }
 
-// NameWords returns the lower-cased words of the name, the keys of a name
-// search by word prefix.
+// NameWords returns the folded words of the name (SearchFold), the keys of
+// a name search by word prefix.
 func (c *Customer) NameWords() []string {
-	words := strings.FieldsFunc(strings.ToLower(c.Name), func(r rune) bool {
+	words := strings.FieldsFunc(SearchFold(c.Name), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '\''
 	})
 	slices.Sort(words)
 	return slices.Compact(words)
+}
+
+// SearchFold is the form in which a name search compares text, stored keys
+// and queries alike: NFC (so "Zoe" + U+0308 and "Zoë" as typed are one
+// word), then Unicode full case folding (so "ΟΔΥΣΣΕΥΣ", "οδυσσευς" and
+// "Straße"/"STRASSE" match), then NFC again, since folding can leave a
+// sequence that composes.
+func SearchFold(s string) string {
+	return norm.NFC.String(cases.Fold().String(norm.NFC.String(s)))
 }
 
 // NormalizeEmail trims and lower-cases an e-mail address.

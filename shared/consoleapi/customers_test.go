@@ -26,6 +26,14 @@ func TestSearchCustomers(t *testing.T) {
 	old.Normalize()
 	must(t, e.store.PutCustomer(e.ctx, &old))
 	legacy := old.ID
+	// Issue 21 item 10: names as stored (decomposed, upper case, ß) and
+	// as typed (composed, lower case, final sigma) are one name.
+	e.do("POST", "/v1/customers", map[string]any{"name": "Zoe\u0308 Quinn"}).want(t, 201, &created)
+	zoe := created.ID
+	e.do("POST", "/v1/customers", map[string]any{"name": "ΟΔΥΣΣΕΥΣ Λαέρτιος"}).want(t, 201, &created)
+	odysseus := created.ID
+	e.do("POST", "/v1/customers", map[string]any{"name": "Jörg Straße"}).want(t, 201, &created)
+	jorg := created.ID
 	tests := []struct {
 		q    string
 		want []string
@@ -64,6 +72,15 @@ func TestSearchCustomers(t *testing.T) {
 		{"Bob_Stranger", []string{bob}},
 		{"bob", []string{bob}},
 		{"nobody_here", nil},
+		{"Zoë", []string{zoe}},          // composed, as typed
+		{"zoe\u0308 qu", []string{zoe}}, // decomposed, as stored
+		{"ZOË", []string{zoe}},
+		{"οδυσσευς", []string{odysseus}}, // final sigma typed as σ
+		{"Οδυσσευς", []string{odysseus}}, // ...and as ς
+		{"ΟΔΥΣΣ", []string{odysseus}},
+		{"λαέρτιος", []string{odysseus}},
+		{"STRASSE", []string{jorg}}, // ß folds to ss
+		{"jo\u0308rg", []string{jorg}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.q, func(t *testing.T) {

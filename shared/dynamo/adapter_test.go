@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/storetest"
 )
@@ -195,4 +199,49 @@ func ids(cs []casework.Customer) []string {
 		out = append(out, c.ID)
 	}
 	return out
+}
+
+// TestReindexCustomersRewritesLegacyNameKeys: name look-ups written before
+// issue 21 item 10 were lower-cased, not NFC and folded; the maintenance
+// path writes them in the form searches now look up.
+func TestReindexCustomersRewritesLegacyNameKeys(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.store
+	zoe := newCustomer(1, "Zoe\u0308 Quinn", nil, nil, "", "")
+	ody := newCustomer(2, "ΟΔΥΣΣΕΥΣ", nil, nil, "", "")
+	must(t, s.PutCustomer(f.ctx, zoe))
+	must(t, s.PutCustomer(f.ctx, ody))
+	// Leave the table as the old code wrote it: the folded keys gone, the
+	// lower-cased ones in their place.
+	for _, k := range [][4]string{
+		{"CNAME#z", "zoë#" + zoe.ID, "zoe\u0308#" + zoe.ID, zoe.ID},
+		{"CNAME#ο", "οδυσσευσ#" + ody.ID, "οδυσσευς#" + ody.ID, ody.ID},
+	} {
+		if f.rawItem(k[0], k[1]) == nil {
+			t.Fatalf("PutCustomer wrote no look-up %s %s", k[0], k[1])
+		}
+		_, err := client.DeleteItem(f.ctx, &dynamodb.DeleteItemInput{TableName: aws.String(f.table), Key: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: k[0]}, "SK": &types.AttributeValueMemberS{Value: k[1]}}})
+		must(t, err)
+		f.putRaw(map[string]string{"PK": k[0], "SK": k[2], "customer_id": k[3]})
+	}
+	find := func(q string) []string {
+		page, err := s.CustomersByNamePrefix(f.ctx, q, casework.PageRequest{})
+		must(t, err)
+		return ids(page.Items)
+	}
+	if got := find("zoë"); len(got) != 0 {
+		t.Fatalf("before the reindex zoë finds %v: the legacy keys were not set up", got)
+	}
+	n, err := s.ReindexCustomers(f.ctx)
+	must(t, err)
+	if n != 2 {
+		t.Errorf("reindexed %d customers, want 2", n)
+	}
+	for q, want := range map[string]string{"zoë": zoe.ID, "Zoe\u0308": zoe.ID, "οδυσσευς": ody.ID, "ΟΔΥΣΣΕΥΣ": ody.ID} {
+		if got := find(q); !slices.Equal(got, []string{want}) {
+			t.Errorf("after the reindex %q finds %v, want [%s]", q, got, want)
+		}
+	}
 }

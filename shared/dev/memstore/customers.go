@@ -103,7 +103,7 @@ func (s *Store) CustomersByPhone(ctx context.Context, key string) ([]casework.Cu
 // CustomersByNamePrefix finds the customers with a name word that starts
 // with prefix, case-insensitively, ordered by their first such word, then id.
 func (s *Store) CustomersByNamePrefix(ctx context.Context, prefix string, req casework.PageRequest) (casework.Page[casework.Customer], error) {
-	prefix = strings.ToLower(strings.TrimSpace(prefix))
+	prefix = casework.SearchFold(strings.TrimSpace(prefix))
 	if prefix == "" {
 		return casework.Page[casework.Customer]{Items: []casework.Customer{}}, nil
 	}
