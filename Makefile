@@ -40,6 +40,8 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_CLI_TELEMETRY := true
 export CDK_DISABLE_VERSION_CHECK := 1
 export CDK_HOME := $(CURDIR)/.cache/cdk
+# Compiled X Chat engine code, kept between test processes (shared/xchat).
+export XCHAT_WAZERO_CACHE_DIR := $(CURDIR)/.cache/wazero
 
 .PHONY: help
 help: ## List the targets.
