@@ -272,6 +272,7 @@ const (
 	EnvStage            = "STAGE"
 	EnvXWebhookID       = "X_WEBHOOK_ID"
 	EnvPhoneRegion      = "DEFAULT_PHONE_REGION"
+	EnvXAccess          = "X_ACCESS"
 	// EnvGOGC is read by the Go runtime, not shared/config (Function.GOGC).
 	EnvGOGC = "GOGC"
 )
@@ -297,6 +298,9 @@ type Config struct {
 	XWebhookID string
 	// PhoneRegion is the region national phone numbers are read in.
 	PhoneRegion string
+	// XAccess is the X access of the deployment's app (self-serve or
+	// enterprise), which decides what X allows.
+	XAccess string
 }
 
 // Env returns the function's environment: exactly the variables its
@@ -321,6 +325,9 @@ func (f Function) Env(r Resources, s Config) map[string]string {
 	if a.ConsoleAPI {
 		env[EnvTweetMaxLength] = strconv.Itoa(s.TweetMaxLength)
 		env[EnvAllowedOrigins] = strings.Join(s.AllowedOrigins, ",")
+	}
+	if (a.ConsoleAPI || a.BrandHandles) && s.XAccess != "" {
+		env[EnvXAccess] = s.XAccess
 	}
 	if a.XActivity {
 		env[EnvStage] = s.Stage

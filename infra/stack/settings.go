@@ -35,6 +35,7 @@ const (
 	ContextAPIRateLimit        = "apiRateLimit"
 	ContextAPIBurstLimit       = "apiBurstLimit"
 	ContextDefaultPhoneRegion  = "defaultPhoneRegion"
+	ContextXAccess             = "xAccess"
 )
 
 // Settings are a deployment's choices; SettingsFrom reads them from the
@@ -79,6 +80,10 @@ type Settings struct {
 	// libphonenumber knows) that customers' phone numbers written without
 	// a country code are read in.
 	DefaultPhoneRegion string
+	// XAccess is the X access the deployment's app has: "self-serve"
+	// (pay-per-use, the default) or "enterprise"; it decides what X
+	// allows the product to do (XPLATFORM.md).
+	XAccess string
 }
 
 // DefaultSettings are the settings of an empty context.
@@ -90,11 +95,12 @@ var DefaultSettings = Settings{
 	APIRateLimit:        50,
 	APIBurstLimit:       100,
 	DefaultPhoneRegion:  config.DefaultPhoneRegion,
+	XAccess:             config.DefaultXAccess,
 }
 
 // FunctionConfig is what of the settings reaches the functions' environment.
 func (s Settings) FunctionConfig() functions.Config {
-	return functions.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID, PhoneRegion: s.DefaultPhoneRegion}
+	return functions.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID, PhoneRegion: s.DefaultPhoneRegion, XAccess: s.XAccess}
 }
 
 // ExternalJWT reports whether the API trusts an external issuer instead
@@ -121,6 +127,10 @@ func SettingsFrom(scope constructs.Construct) (Settings, error) {
 	r.retention(&s.LogRetentionDays)
 	r.logLevel(&s.LogLevel)
 	r.phoneRegion(&s.DefaultPhoneRegion)
+	r.str(ContextXAccess, &s.XAccess)
+	if s.XAccess != "self-serve" && s.XAccess != "enterprise" {
+		r.bad(ContextXAccess, s.XAccess, "want self-serve or enterprise")
+	}
 	r.intIn(ContextAPIRateLimit, &s.APIRateLimit, 1, 10000)
 	r.intIn(ContextAPIBurstLimit, &s.APIBurstLimit, 1, 5000)
 	if len(r.problems) > 0 {

@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"fmt"
 	"slices"
 )
 
@@ -42,6 +43,9 @@ func (s *Service) changeFollow(ctx context.Context, customerID, handleID string,
 	if current.Pending == "" && current.BrandFollowsCustomer == (action == ActionFollow) {
 		return &BrandFollow{Handle: *h, State: current}, false, nil
 	}
+	if !s.access.AllowsFollow() {
+		return nil, false, followForbidden(s.access, h, cust.Twitter, action)
+	}
 	now := s.clock()
 	kind := CmdFollow
 	if action == ActionUnfollow {
@@ -59,4 +63,19 @@ func (s *Service) changeFollow(ctx context.Context, customerID, handleID string,
 		return nil, false, err
 	}
 	return &BrandFollow{Handle: *h, State: f}, true, nil
+}
+
+// followForbidden is the refusal of a follow or unfollow the deployment's
+// X access does not allow: it says why and links to x.com, where an agent
+// signed in as the brand handle does it by hand (a follow Web Intent, or
+// the customer's profile for an unfollow).
+func followForbidden(access XAccess, h *BrandHandle, acct *TwitterAccount, action FollowAction) error {
+	link, how := followIntentURL(acct.Handle, acct.XUserID), "follow"
+	if action == ActionUnfollow {
+		link, how = profileURL(acct.Handle), "unfollow"
+	}
+	return &Error{Code: EXAccessForbids,
+		Message: fmt.Sprintf("X allows following and unfollowing through its API on Enterprise access only, and this deployment's X app has %s access. "+
+			"Signed in to x.com as @%s, %s @%s there: %s", access, h.ScreenName, how, acct.Handle, link),
+		Extra: map[string]any{"x_access": string(access), "action": string(action), "intent_url": link}}
 }

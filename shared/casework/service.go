@@ -32,6 +32,9 @@ type Deps struct {
 	Clock func() time.Time
 	// TweetMaxLength is the deployment's Tweet limit: 0 means 140, at most 280.
 	TweetMaxLength int
+	// XAccess is the X access the deployment's app has; "" means
+	// DefaultXAccess (self-serve).
+	XAccess XAccess
 }
 
 // Default and largest Tweet limit of a deployment.
@@ -63,6 +66,7 @@ type Service struct {
 	now         func() time.Time
 	tweetMax    int
 	tweetConfig twtext.Config
+	access      XAccess
 }
 
 // NewService returns the service on its dependencies. It panics when Store
@@ -81,13 +85,20 @@ func NewService(d Deps) *Service {
 	if d.Clock == nil {
 		d.Clock = time.Now
 	}
-	return &Service{
+	access, err := ParseXAccess(string(d.XAccess))
+	if err != nil {
+		panic("casework.NewService: " + err.Error())
+	}
+	return &Service{access: access,
 		store: d.Store, outbox: d.Outbox, xusers: d.XUsers, creds: d.Credentials, phones: d.Phones, now: d.Clock,
 		tweetMax: d.TweetMaxLength, tweetConfig: TweetConfig(d.TweetMaxLength),
 	}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
+
+// XAccess is the X access the deployment's app has.
+func (s *Service) XAccess() XAccess { return s.access }
 
 // enqueueFailed is the error of a request whose command could not be queued.
 func enqueueFailed(what string, cause error) error {

@@ -57,7 +57,9 @@ func newSvcEnv(t *testing.T) *svcEnv {
 	t.Helper()
 	e := &svcEnv{ctx: casework.WithAgent(context.Background(), casework.Agent{ID: "sub-1", Email: "agent@example.com"}),
 		store: memstore.New(), out: &outbox{}, now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
-	e.svc = casework.NewService(casework.Deps{Store: e.store, Outbox: e.out, Clock: func() time.Time { return e.now }})
+	// Enterprise access: what X allowed every app before 2026, which most
+	// tests of the rules assume; access_test.go covers self-serve.
+	e.svc = casework.NewService(casework.Deps{Store: e.store, Outbox: e.out, Clock: func() time.Time { return e.now }, XAccess: casework.AccessEnterprise})
 	e.acme = &casework.BrandHandle{ID: casework.NewID(e.now), ScreenName: "AcmeSupport", XUserID: "1000000000000000001", Status: casework.HandleConnected}
 	e.gone = &casework.BrandHandle{ID: casework.NewID(e.now), ScreenName: "AcmeGone", XUserID: "1000000000000000002", Status: casework.HandleDisconnected}
 	e.alice = &casework.Customer{ID: casework.NewID(e.now), Name: "Alice", Twitter: &casework.TwitterAccount{Handle: "alice_follows", XUserID: "2000000000000000001"}}

@@ -19,6 +19,9 @@ const (
 	// DefaultPhoneRegion is the region national phone numbers are read in
 	// when DEFAULT_PHONE_REGION is not set.
 	DefaultPhoneRegion = "US"
+	// DefaultXAccess is the X access of a deployment that names none:
+	// self-serve, what a new X app has (casework.DefaultXAccess).
+	DefaultXAccess = "self-serve"
 )
 
 // Config holds every setting of a deployment that the functions read.
@@ -61,6 +64,10 @@ type Config struct {
 	// searching customers (DEFAULT_PHONE_REGION, default US; package phone
 	// checks that libphonenumber knows it).
 	PhoneRegion string
+	// XAccess is the X access the deployment's app has (X_ACCESS):
+	// "self-serve" (the default) or "enterprise"; it decides what X
+	// allows (casework.XAccess).
+	XAccess string
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv, or a map's
@@ -80,6 +87,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		XWebhookID:       getenv("X_WEBHOOK_ID"),
 		Stage:            cmp.Or(getenv("STAGE"), "local"),
 		LogLevel:         cmp.Or(getenv("LOG_LEVEL"), "info"),
+		XAccess:          cmp.Or(getenv("X_ACCESS"), DefaultXAccess),
 		PhoneRegion:      strings.ToUpper(cmp.Or(strings.TrimSpace(getenv("DEFAULT_PHONE_REGION")), DefaultPhoneRegion)),
 	}
 	var problems []string
@@ -96,6 +104,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if !isRegionCode(c.PhoneRegion) {
 		problems = append(problems, fmt.Sprintf("DEFAULT_PHONE_REGION=%q must be a two-letter region code such as US or GB", c.PhoneRegion))
+	}
+	if c.XAccess != "self-serve" && c.XAccess != "enterprise" {
+		problems = append(problems, fmt.Sprintf("X_ACCESS=%q must be self-serve or enterprise", c.XAccess))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

@@ -17,7 +17,7 @@ func TestFromEnv(t *testing.T) {
 			name: "defaults",
 			env:  map[string]string{},
 			check: func(t *testing.T, c Config) {
-				if c.TweetMaxLength != 140 || c.TableName != DefaultTableName || c.LogLevel != "info" || c.DevToken != "" || c.PhoneRegion != "US" {
+				if c.TweetMaxLength != 140 || c.TableName != DefaultTableName || c.LogLevel != "info" || c.DevToken != "" || c.PhoneRegion != "US" || c.XAccess != "self-serve" {
 					t.Errorf("defaults = %+v", c)
 				}
 			},
@@ -47,6 +47,16 @@ func TestFromEnv(t *testing.T) {
 			},
 		},
 		{name: "bad phone region", env: map[string]string{"DEFAULT_PHONE_REGION": "USA"}, wantErr: "DEFAULT_PHONE_REGION"},
+		{
+			name: "enterprise access",
+			env:  map[string]string{"X_ACCESS": "enterprise"},
+			check: func(t *testing.T, c Config) {
+				if c.XAccess != "enterprise" {
+					t.Errorf("XAccess = %q, want enterprise", c.XAccess)
+				}
+			},
+		},
+		{name: "unknown access", env: map[string]string{"X_ACCESS": "pro"}, wantErr: "X_ACCESS"},
 		{name: "bad log level", env: map[string]string{"LOG_LEVEL": "loud"}, wantErr: "LOG_LEVEL"},
 	}
 	for _, tt := range tests {

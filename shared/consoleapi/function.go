@@ -137,7 +137,7 @@ func consoleService(cfg config.Config, needs Needs) (*casework.Service, Records,
 			return nil, nil, err
 		}
 	}
-	svc := casework.NewService(casework.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones, TweetMaxLength: cfg.TweetMaxLength})
+	svc := casework.NewService(casework.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones, TweetMaxLength: cfg.TweetMaxLength, XAccess: casework.XAccess(cfg.XAccess)})
 	return svc, table, nil
 }
 

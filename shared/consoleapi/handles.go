@@ -7,7 +7,14 @@ import (
 	"github.com/acme/twitter-cases/shared/httpapi"
 )
 
-// handleListHandles is GET /v1/handles: {items: [handle]}.
+// handleList is the answer of GET /v1/handles: the handles and the
+// deployment's X access, which decides what X allows them.
+type handleList struct {
+	httpapi.List[handleView]
+	XAccess string `json:"x_access"`
+}
+
+// handleListHandles is GET /v1/handles: {items: [handle], x_access}.
 func (s *server) handleListHandles() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Every brand handle fits one page (X's subscription limit allows
@@ -20,7 +27,10 @@ func (s *server) handleListHandles() http.Handler {
 			httpapi.WriteError(w, r, err)
 			return
 		}
-		httpapi.Encode(w, http.StatusOK, httpapi.ListOf(casework.Page[casework.BrandHandle]{Items: hs}, newHandleView))
+		httpapi.Encode(w, http.StatusOK, handleList{
+			List:    httpapi.ListOf(casework.Page[casework.BrandHandle]{Items: hs}, newHandleView),
+			XAccess: string(s.svc.XAccess()),
+		})
 	})
 }
 

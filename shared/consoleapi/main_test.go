@@ -75,6 +75,7 @@ type envConfig struct {
 	creds    casework.Credentials
 	ddb      *dynamodb.Client                    // the service's DynamoDB client; nil is the shared one
 	wrap     func(casework.Store) casework.Store // wraps the service's store, as the functions' wiring does
+	access   casework.XAccess                    // the deployment's X access; enterprise unless a test says
 }
 
 var seq atomic.Int64
@@ -85,7 +86,7 @@ var notName = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 // every console API route on an httptest.Server.
 func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	t.Helper()
-	cfg := envConfig{tweetMax: 140, handles: 2, origins: []string{"https://console.example.com"}}
+	cfg := envConfig{tweetMax: 140, handles: 2, origins: []string{"https://console.example.com"}, access: casework.AccessEnterprise}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -130,7 +131,7 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	if cfg.wrap != nil {
 		svcStore = cfg.wrap(e.store)
 	}
-	deps := casework.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Phones: phones, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax}
+	deps := casework.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Phones: phones, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax, XAccess: cfg.access}
 	if cfg.noXUsers {
 		deps.XUsers = nil
 	}
@@ -144,10 +145,11 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	return e
 }
 
-func withTweetMax(n int) func(*envConfig)      { return func(c *envConfig) { c.tweetMax = n } }
-func withoutXUsers() func(*envConfig)          { return func(c *envConfig) { c.noXUsers = true } }
-func withHandles(n int) func(*envConfig)       { return func(c *envConfig) { c.handles = n } }
-func withOrigins(o ...string) func(*envConfig) { return func(c *envConfig) { c.origins = o } }
+func withTweetMax(n int) func(*envConfig)            { return func(c *envConfig) { c.tweetMax = n } }
+func withoutXUsers() func(*envConfig)                { return func(c *envConfig) { c.noXUsers = true } }
+func withHandles(n int) func(*envConfig)             { return func(c *envConfig) { c.handles = n } }
+func withOrigins(o ...string) func(*envConfig)       { return func(c *envConfig) { c.origins = o } }
+func withAccess(a casework.XAccess) func(*envConfig) { return func(c *envConfig) { c.access = a } }
 
 // seed writes the brand handles and customers the tests rely on.
 // seed writes the brand handles and the three customers, their phones

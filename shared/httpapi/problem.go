@@ -67,6 +67,7 @@ var statusOf = map[string]int{
 	casework.EInvalidReplyTarget:         http.StatusUnprocessableEntity,
 	casework.EMergeIntoItself:            http.StatusUnprocessableEntity,
 	casework.EBrandHandleRequired:        http.StatusUnprocessableEntity,
+	casework.EXAccessForbids:             http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status for an application error code.

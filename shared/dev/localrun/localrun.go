@@ -136,7 +136,7 @@ func Run(ctx context.Context, opts Options) error {
 	base := "http://" + ln.Addr().String()
 
 	app := secrets.AppCredentials{ConsumerKey: cmp.Or(opts.ConsumerKey, sample.ConsumerKey), ConsumerSecret: cmp.Or(opts.ConsumerSecret, sample.ConsumerSecret)}
-	simURL, stopSim, err := startSimulator(ctx, opts, app, log)
+	simURL, stopSim, err := startSimulator(ctx, opts, app, cfg.XAccess, log)
 	if err != nil {
 		return err
 	}
@@ -257,6 +257,7 @@ func settings(cfg config.Config) (config.Config, error) {
 	if cfg.DevToken == "" {
 		cfg.DevToken = config.DefaultDevToken
 	}
+	cfg.XAccess = cmp.Or(cfg.XAccess, config.DefaultXAccess)
 	if len(cfg.AllowedOrigins) == 0 {
 		origins, err := StackOrigins()
 		if err != nil {
@@ -271,10 +272,11 @@ func settings(cfg config.Config) (config.Config, error) {
 // subscription of its own (the run makes them through X's API, as a
 // deployment does), keeping its state in opts.DataDir when set. stop ends
 // it and is safe to call twice.
-func startSimulator(ctx context.Context, opts Options, app secrets.AppCredentials, log *slog.Logger) (url string, stop func(), err error) {
+func startSimulator(ctx context.Context, opts Options, app secrets.AppCredentials, access string, log *slog.Logger) (url string, stop func(), err error) {
 	simCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	// The simulated X enforces the rules of the run's X access (X_ACCESS).
 	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
-		Format: opts.XSimFormat, Logger: log.With("part", "xsim")})
+		Format: opts.XSimFormat, Access: access, Logger: log.With("part", "xsim")})
 	if opts.DataDir != "" {
 		// The simulated X keeps its Tweets, DMs and users beside the store,
 		// so that cases from an earlier run still point at what X holds.
@@ -486,6 +488,7 @@ Twitter cases, local run
   X simulator       %[10]s   (control routes under /sim, see LOCAL.md; %[12]s deliveries, X_SIM_FORMAT=xaa|aaa)
   console token     Authorization: Bearer %[5]s
   Tweet limit       %[6]d
+  X access          %[14]s   (X_ACCESS=self-serve|enterprise: what X allows, in the product and the simulator)
   CORS origins      %[13]s   (ALLOWED_ORIGINS; default cdk.json's allowedOrigins)
 
 Try:
@@ -499,5 +502,5 @@ Try:
 Ctrl-C stops everything.
 `, base, cfg.DynamoDBEndpoint, cfg.TableName, cfg.SQSEndpoint, cfg.DevToken, cfg.TweetMaxLength,
 		sample.Customers[0].ID, sample.Brands[0].HandleID, sample.Customers[0].Handle, simURL, sample.Brands[0].ScreenName, format,
-		cmp.Or(strings.Join(cfg.AllowedOrigins, ", "), "none"))
+		cmp.Or(strings.Join(cfg.AllowedOrigins, ", "), "none"), cfg.XAccess)
 }

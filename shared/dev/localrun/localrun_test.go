@@ -43,7 +43,10 @@ func start(t *testing.T, dataDir string, format xsim.Format) (string, config.Con
 			Addr:       "127.0.0.1:0",
 			DataDir:    dataDir,
 			XSimFormat: format,
-			Config:     config.Config{TableName: "local-run-test", TweetMaxLength: 140, DevToken: "dev"},
+			// Enterprise X access: the loop checks follows and mentions of
+			// customers who never engaged with the brand, which self-serve
+			// access refuses (tested in casework, consoleapi and xsim).
+			Config: config.Config{TableName: "local-run-test", TweetMaxLength: 140, DevToken: "dev", XAccess: "enterprise"},
 			Banner:     io.Discard,
 			Ready:      func(base string, cfg config.Config) { readyc <- ready{base, cfg} },
 			// Work a crash left behind is handed back within seconds.

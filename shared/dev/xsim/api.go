@@ -252,6 +252,11 @@ func (s *Sim) createTweet(author *user, text, replyTo string, viaAPI bool) (*twe
 			return nil, errDuplicate
 		}
 	}
+	if viaAPI {
+		if xe := s.checkAccess(author, parent, text); xe != nil {
+			return nil, xe
+		}
+	}
 	now := s.stamp()
 	t := &tweet{ID: s.ids.next(now), AuthorID: author.ID, Text: text, CreatedAt: now, ViaAPI: viaAPI,
 		Mentions: s.mentions(text)}
@@ -436,6 +441,9 @@ func (s *Sim) undoRetweetAPI(c *call) (int, any) {
 
 // POST /2/users/:id/following
 func (s *Sim) followAPI(c *call) (int, any) {
+	if s.selfServe() {
+		return fail(s.errFollowForbidden())
+	}
 	if xe := ownPathUser(c, "id"); xe != nil {
 		return fail(xe)
 	}
@@ -466,6 +474,9 @@ func (s *Sim) followAPI(c *call) (int, any) {
 
 // DELETE /2/users/:source_user_id/following/:target_user_id
 func (s *Sim) unfollowAPI(c *call) (int, any) {
+	if s.selfServe() {
+		return fail(s.errFollowForbidden())
+	}
 	if xe := ownPathUser(c, "source_user_id"); xe != nil {
 		return fail(xe)
 	}

@@ -117,6 +117,12 @@ type Options struct {
 	// TimestampWindow, when positive, refuses OAuth timestamps further than
 	// that from the real time, as X does; zero accepts any timestamp.
 	TimestampWindow time.Duration
+	// Access is the simulated app's X access (AccessSelfServe or
+	// AccessEnterprise, see access.go), whose rules the API enforces. ""
+	// is Enterprise: X's API without the self-serve restrictions, what
+	// the simulator answered before they existed. The local run sets it
+	// from X_ACCESS.
+	Access string
 }
 
 // Sim is a running X simulator. It is safe for concurrent use.

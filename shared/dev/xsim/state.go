@@ -34,10 +34,12 @@ type tweet struct {
 	InReplyToID        string
 	InReplyToUserID    string
 	RetweetOfID        string
-	Mentions           []mention
-	CreatedAt          time.Time
-	ViaAPI             bool
-	Deleted            bool
+	// QuotedID is the Post a quote Post quotes.
+	QuotedID  string
+	Mentions  []mention
+	CreatedAt time.Time
+	ViaAPI    bool
+	Deleted   bool
 	// deliveredTo are the users whose subscription delivered its creation.
 	deliveredTo []string
 }

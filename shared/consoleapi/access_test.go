@@ -1,0 +1,55 @@
+package consoleapi_test
+
+import (
+	"testing"
+
+	"github.com/acme/twitter-cases/shared/casework"
+)
+
+// TestHandlesShowTheXAccess: GET /v1/handles tells the console the
+// deployment's X access.
+func TestHandlesShowTheXAccess(t *testing.T) {
+	t.Parallel()
+	for _, access := range []casework.XAccess{casework.AccessSelfServe, casework.AccessEnterprise} {
+		e := newEnv(t, withAccess(access))
+		var list struct {
+			Items   []map[string]any `json:"items"`
+			XAccess string           `json:"x_access"`
+		}
+		e.do("GET", "/v1/handles", nil).want(t, 200, &list)
+		if list.XAccess != string(access) || len(list.Items) != 2 {
+			t.Errorf("%s: x_access = %q with %d handles", access, list.XAccess, len(list.Items))
+		}
+	}
+}
+
+// TestFollowRefusedOnSelfServe: on self-serve access following and
+// unfollowing answer 422 x_access_forbids with a link to x.com, and
+// nothing is queued for X; the follow states still show.
+func TestFollowRefusedOnSelfServe(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withAccess(casework.AccessSelfServe))
+	var p struct {
+		problem
+		XAccess   string `json:"x_access"`
+		Action    string `json:"action"`
+		IntentURL string `json:"intent_url"`
+	}
+	e.do("PUT", "/v1/customers/"+bob+"/follows/"+support1, nil).want(t, 422, &p)
+	if p.Code != casework.EXAccessForbids || p.XAccess != "self-serve" || p.Action != "follow" ||
+		p.IntentURL != "https://x.com/intent/follow?screen_name=bob_stranger&user_id=2000000000000000002" {
+		t.Errorf("follow refusal = %+v", p)
+	}
+	_, err := e.store.SetBrandFollowsCustomer(e.ctx, bob, support1, true, e.now())
+	must(t, err)
+	e.do("DELETE", "/v1/customers/"+bob+"/follows/"+support1, nil).want(t, 422, &p)
+	if p.Code != casework.EXAccessForbids || p.Action != "unfollow" || p.IntentURL != "https://x.com/bob_stranger" {
+		t.Errorf("unfollow refusal = %+v", p)
+	}
+	e.wantCommands()
+	var c apiCustomer
+	e.do("GET", "/v1/customers/"+bob, nil).want(t, 200, &c)
+	if len(c.Follows) != 2 || c.Follows[1].HandleID != support1 || !c.Follows[1].BrandFollowsCustomer {
+		t.Errorf("follows = %+v", c.Follows)
+	}
+}
