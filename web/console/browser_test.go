@@ -100,7 +100,7 @@ func startLocalRun(t *testing.T, consoleDir string) (string, config.Config) {
 			Addr:       "127.0.0.1:0",
 			DataDir:    t.TempDir(),
 			ConsoleDir: consoleDir,
-			Config:     config.Config{TableName: "console-browser-test", TweetMaxLength: 140, DevToken: "dev"},
+			Config:     config.Config{TableName: "console-browser-test", TweetMaxLength: 140, DevToken: "dev", XAccess: "enterprise"}, // the steps follow and mention strangers
 			Banner:     io.Discard,
 			Ready:      func(base string, cfg config.Config) { readyc <- ready{base, cfg} },
 		})

@@ -62,6 +62,14 @@ function useAsync(fn, deps) {
 function ErrorNote({ error }) {
   if (!error) return null;
   const text = error instanceof ApiError || error instanceof Error ? error.message : String(error);
+  const link = error?.problem?.intent_url;
+  if (error?.code === 'x_access_forbids' && link) {
+    // X does not let this deployment's app follow: the API says why and
+    // where to do it by hand on x.com, signed in as the brand handle.
+    const what = error.problem.action === 'unfollow' ? 'Unfollow on x.com' : 'Follow on x.com';
+    return html`<p class="error" role="alert">${text.split(link)[0].trim()}
+      <a class="intent" href=${link} rel="noopener noreferrer" target="_blank">${what}</a></p>`;
+  }
   return html`<p class="error" role="alert">${text}</p>`;
 }
 
@@ -595,7 +603,7 @@ function CustomerPage({ id }) {
 }
 
 function CustomerPanel({ id, headingId }) {
-  const { api, handles } = useApp();
+  const { api, handles, xAccess } = useApp();
   const cust = useAsync(() => api.get(`/v1/customers/${q(id)}`), [id]);
   const [handle, setHandle] = useState('');
   const [error, setError] = useState(null);
@@ -667,6 +675,7 @@ function CustomerPanel({ id, headingId }) {
             </li>`;
           })}
         </ul>`}
+      ${c.twitter && xAccess === 'self-serve' && html`<p class="hint">This deployment's X app has self-serve access, where X does not allow following through its API: Follow answers with a link that does it on x.com, signed in as the brand.</p>`}
       ${!c.twitter && html`<p class="hint">No Twitter handle yet: Twitter cases and follows need one.</p>`}
     </div>`;
 }
@@ -676,10 +685,11 @@ function CustomerPanel({ id, headingId }) {
 function Root({ app }) {
   const [handles, setHandles] = useState([]);
   const [error, setError] = useState(null);
+  const [xAccess, setXAccess] = useState('');
   useEffect(() => {
-    app.api.get('/v1/handles').then((l) => setHandles(l.items || l)).catch(setError);
+    app.api.get('/v1/handles').then((l) => { setHandles(l.items || l); setXAccess(l.x_access || ''); }).catch(setError);
   }, []);
-  return html`<${Ctx.Provider} value=${{ ...app, handles }}>
+  return html`<${Ctx.Provider} value=${{ ...app, handles, xAccess }}>
     ${error && html`<${ErrorNote} error=${error} />`}
     <${App} />
   </${Ctx.Provider}>`;
