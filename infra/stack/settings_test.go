@@ -67,7 +67,9 @@ func TestSettingsFromContext(t *testing.T) {
 				return s.DefaultPhoneRegion == "GB" && s.FunctionConfig().PhoneRegion == "GB"
 			}},
 		{name: "X access", context: map[string]any{"xAccess": "enterprise"},
-			check: func(s stack.Settings) bool { return s.XAccess == "enterprise" && s.FunctionConfig().XAccess == "enterprise" }},
+			check: func(s stack.Settings) bool {
+				return s.XAccess == "enterprise" && s.FunctionConfig().XAccess == "enterprise"
+			}},
 		{name: "unknown X access", context: map[string]any{"xAccess": "basic"}, wantErr: `"xAccess"`},
 		{name: "unknown phone region", context: map[string]any{"defaultPhoneRegion": "XX"}, wantErr: `"defaultPhoneRegion"`},
 		{name: "every problem at once", context: map[string]any{"tweetMaxLength": 0.0, "logLevel": "loud"}, wantErr: `"logLevel"`},
