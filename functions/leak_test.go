@@ -31,6 +31,19 @@ var devOnly = []string{
 	"github.com/cdklabs/",
 }
 
+// dmOnly are the import path prefixes only the functions that handle
+// Direct Messages may link: X's chat engine (a wasm module and its host)
+// and the brand identities that load keys into it. Every other function
+// starts and runs without them.
+var dmOnly = []string{
+	module + "/shared/brandchat",
+	module + "/shared/xchat",
+	"github.com/tetratelabs/wazero",
+}
+
+// dmFunctions are the functions that handle Direct Messages.
+var dmFunctions = []string{"inbound-worker", "outbound-worker"}
+
 // BuildDirEnv names the variable holding the folder where `make build` has
 // just put every function's <name>/bootstrap; `make test` sets it. Without
 // it the test builds the functions itself, as `make build` does.
@@ -111,6 +124,18 @@ func TestFunctionsLinkNoDevPackage(t *testing.T) {
 		}
 		if len(leaks) > 0 {
 			t.Errorf("%s links dev-only packages: %s", strings.TrimPrefix(fn, module+"/"), strings.Join(leaks, "; "))
+		}
+	}
+	// Only the DM workers link X's chat engine and the brand identities.
+	for fn, ds := range deps {
+		name := strings.TrimPrefix(fn, module+"/functions/")
+		if slices.Contains(dmFunctions, name) {
+			continue
+		}
+		for _, d := range ds {
+			if slices.ContainsFunc(dmOnly, func(p string) bool { return d == p || strings.HasPrefix(d, p+"/") }) {
+				t.Errorf("%s links %s, which only the functions that handle DMs (%s) may", name, d, strings.Join(dmFunctions, ", "))
+			}
 		}
 	}
 	// The check itself: a function's deps are read (the domain is among them).

@@ -45,7 +45,8 @@ type Message struct {
 	Kind      MessageKind
 	Text      string
 	Status    DeliveryStatus
-	// XID is the Tweet's or Direct Message event's id on X, once known.
+	// XID is the Tweet's or Direct Message event's id on X, once known;
+	// an X Chat DM's is its signed message_id (see ChatPayload).
 	XID string
 	// InReplyToMessageID is the message in the case this one answers.
 	InReplyToMessageID string
@@ -71,7 +72,11 @@ type Message struct {
 	// console to show beside (or in place of) the short link.
 	URLs []Link
 	// Media are the attachments of a customer's Tweet, as X describes them.
-	Media   []Media
+	Media []Media
+	// Chat is an X Chat DM's payload: for an outgoing DM, the encrypted
+	// message recorded before the first call to X and posted unchanged on
+	// every retry; nil for a Tweet, a legacy DM, or a DM not encrypted yet.
+	Chat    *ChatPayload
 	Error   *MessageError
 	Deleted bool
 	// Version counts the message's writes, for optimistic concurrency.

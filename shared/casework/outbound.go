@@ -216,6 +216,12 @@ func judge(err error, now time.Time) judgement {
 		return judgement{code: MsgXNotFound, reason: xf.Reason}
 	case XDMNotAllowed:
 		return judgement{code: EDMNotAllowed, reason: xf.Reason}
+	case XNoChatKeys:
+		return judgement{code: ECustomerHasNoChatKeys,
+			reason: "The customer has not set up X Chat yet (no encryption keys on X), so a Direct Message cannot be encrypted to them (X: " + xf.Reason + ")."}
+	case XChatKeysRejected:
+		return judgement{code: EHandleChatKeysRevoked,
+			reason: "X refused the brand handle's X Chat keys (" + xf.Reason + "); provision them again with make x-chat-keys."}
 	}
 	return judgement{code: MsgXRefused, reason: xf.Reason}
 }

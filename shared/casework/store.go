@@ -216,6 +216,7 @@ type Store interface {
 	FollowStore
 	EventStore
 	WorkStore
+	ChatKeyStore
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 }

@@ -75,6 +75,11 @@ const (
 	XDMNotAllowed
 	// XConflict: what the call creates exists already.
 	XConflict
+	// XNoChatKeys: the recipient has registered no X Chat keys.
+	XNoChatKeys
+	// XChatKeysRejected: X refused the brand handle's X Chat keys or
+	// signature (a key version X no longer holds for it).
+	XChatKeysRejected
 	// XRefused: any other refusal.
 	XRefused
 )

@@ -37,7 +37,13 @@
 //	DM case pointer        DMCASE#<customer>#<handle>    DMCASE              case_id
 //	message                CASE#<case id>                MSG#<id>            version; retweeted_by, favorited_by (string sets); urls, media (lists of maps);
 //	                                                                         work (map), GSI1PK WORK, GSI1SK <due> while its sending or a Retweet is unresolved
+//	                                                                         chat (map): an X Chat DM's payload (ciphertext, its signed message_id)
 //	 X id claim            XMSG#<kind>#<x id>            XMSG                case_id, message_id, token, claimed_at, version
+//	                                                                         (an X Chat DM's x id is its signed message_id)
+//	conversation key       CHATKEY#<brand x user id>#    V#<key version,     key_change_event (X's, base64) and/or the brand's
+//	                         <conversation id>           20 digits>          prepared change (participant_keys wrapped to each
+//	                                                                         identity key, action_signatures), sequence_id, version;
+//	                                                                         never a raw conversation key
 //	idempotency record     IDEM#<key>                    IDEM                expires_at (TTL, unix seconds), body (binary)
 //	event record           EVENT#<id>                    EVENT               processed, deleted (a Tweet's tombstone),
 //	                                                                         expires_at (TTL, unix seconds)

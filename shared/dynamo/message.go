@@ -38,6 +38,7 @@ type messageItem struct {
 	URLs               []linkItem        `dynamodbav:"urls,omitempty"`
 	Media              []mediaItem       `dynamodbav:"media,omitempty"`
 	Error              *messageErrorItem `dynamodbav:"error,omitempty"`
+	Chat               *chatPayloadItem  `dynamodbav:"chat,omitempty"`
 	Deleted            bool              `dynamodbav:"deleted,omitempty"`
 	Version            int64             `dynamodbav:"version"`
 	CreatedAt          string            `dynamodbav:"created_at,omitempty"`
@@ -68,6 +69,16 @@ type mediaItem struct {
 	Key  string `dynamodbav:"key,omitempty"`
 	Type string `dynamodbav:"type,omitempty"`
 	URL  string `dynamodbav:"url,omitempty"`
+}
+
+// chatPayloadItem is an X Chat DM's payload (casework.ChatPayload):
+// ciphertext and public metadata only.
+type chatPayloadItem struct {
+	ConversationID               string `dynamodbav:"conversation_id,omitempty"`
+	MessageID                    string `dynamodbav:"message_id,omitempty"`
+	ConversationKeyVersion       string `dynamodbav:"conversation_key_version,omitempty"`
+	EncodedMessageCreateEvent    string `dynamodbav:"encoded_message_create_event,omitempty"`
+	EncodedMessageEventSignature string `dynamodbav:"encoded_message_event_signature,omitempty"`
 }
 
 type messageErrorItem struct {
@@ -110,6 +121,10 @@ func toMessageItem(m *casework.Message, version int64) messageItem {
 	}
 	if m.Error != nil {
 		it.Error = &messageErrorItem{Code: m.Error.Code, Detail: m.Error.Detail}
+	}
+	if c := m.Chat; c != nil {
+		it.Chat = &chatPayloadItem{ConversationID: c.ConversationID, MessageID: c.MessageID, ConversationKeyVersion: c.ConversationKeyVersion,
+			EncodedMessageCreateEvent: c.EncodedMessageCreateEvent, EncodedMessageEventSignature: c.EncodedMessageEventSignature}
 	}
 	return it
 }
@@ -154,6 +169,10 @@ func (it *messageItem) message() (*casework.Message, error) {
 	}
 	if it.Error != nil {
 		m.Error = &casework.MessageError{Code: it.Error.Code, Detail: it.Error.Detail}
+	}
+	if c := it.Chat; c != nil {
+		m.Chat = &casework.ChatPayload{ConversationID: c.ConversationID, MessageID: c.MessageID, ConversationKeyVersion: c.ConversationKeyVersion,
+			EncodedMessageCreateEvent: c.EncodedMessageCreateEvent, EncodedMessageEventSignature: c.EncodedMessageEventSignature}
 	}
 	if err := parseTimes(it.CreatedAt, &m.CreatedAt, it.SentAt, &m.SentAt, it.DeletedAt, &m.DeletedAt, it.AttemptedAt, &m.AttemptedAt); err != nil {
 		return nil, fmt.Errorf("message %s: %w", it.ID, err)

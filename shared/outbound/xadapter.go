@@ -43,6 +43,10 @@ func failure(err error) error {
 		f.Kind = casework.XUnauthorized
 	case xapi.IsDMNotAllowed(err):
 		f.Kind = casework.XDMNotAllowed
+	case xapi.IsNoChatKeys(err):
+		f.Kind = casework.XNoChatKeys
+	case xapi.IsChatKeysRejected(err):
+		f.Kind = casework.XChatKeysRejected
 	case xapi.IsDuplicate(err):
 		f.Kind = casework.XDuplicate
 	case xapi.IsNotFound(err):

@@ -18,6 +18,7 @@ package xapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -257,6 +258,7 @@ func mapError(op string, err error, rec *recorder) error {
 			}
 			e.Errors = append(e.Errors, d)
 		}
+		readProblemBody(e)
 		if ri := ge.RateLimitInfo; ri != nil && ri.ResetAt != nil {
 			e.RetryAt = *ri.ResetAt
 		}
@@ -279,6 +281,23 @@ func mapError(op string, err error, rec *recorder) error {
 		return e
 	}
 	return fmt.Errorf("xapi: %s: %w", op, err)
+}
+
+// readProblemBody fills in X's problem fields from an answer gotwi kept as
+// text: gotwi decodes only application/json bodies, and X may answer
+// application/problem+json (its OpenAPI lists both).
+func readProblemBody(e *Error) {
+	if e.Type != "" || len(e.Errors) != 1 || !strings.HasPrefix(strings.TrimSpace(e.Errors[0].Message), "{") {
+		return
+	}
+	var p struct {
+		Type, Title, Detail string
+	}
+	if json.Unmarshal([]byte(e.Errors[0].Message), &p) != nil || p.Type == "" {
+		return
+	}
+	e.Type, e.Title, e.Detail = p.Type, p.Title, p.Detail
+	e.Errors = nil
 }
 
 // resetHeader reads x-rate-limit-reset (epoch seconds).

@@ -207,11 +207,15 @@ var dmRefusals = []string{
 }
 
 // IsDMNotAllowed reports whether X refused a Direct Message because the
-// recipient does not accept messages from the sender (403 on send dm).
+// recipient does not accept messages from the sender (403 on send dm, or
+// on an X Chat message or conversation key).
 func IsDMNotAllowed(err error) bool {
 	e, ok := AsError(err)
-	if !ok || e.StatusCode != http.StatusForbidden || e.Op != "send dm" {
+	if !ok || e.StatusCode != http.StatusForbidden || (e.Op != "send dm" && !isChatSend(e.Op)) {
 		return false
+	}
+	if isChatSend(e.Op) && isProblem(e, "not-authorized-for-resource") && !strings.Contains(strings.ToLower(e.Detail), "participant") {
+		return true
 	}
 	text := strings.ToLower(e.Detail + " " + e.Reason())
 	for _, p := range dmRefusals {
@@ -220,4 +224,50 @@ func IsDMNotAllowed(err error) bool {
 		}
 	}
 	return false
+}
+
+// isChatSend reports whether op is one of the calls that send to an X Chat
+// conversation.
+func isChatSend(op string) bool { return op == OpChatSendMessage || op == OpChatConversationKey }
+
+// isProblem reports whether X's problem type (api.x.com's or
+// api.twitter.com's) ends in name.
+func isProblem(e *Error, name string) bool {
+	if strings.HasSuffix(e.Type, "/problems/"+name) {
+		return true
+	}
+	for _, d := range e.Errors {
+		if strings.HasSuffix(d.Type, "/problems/"+name) {
+			return true
+		}
+	}
+	return false
+}
+
+// IsNoChatKeys reports whether X refused to send to an X Chat conversation
+// because the recipient has registered no X Chat public keys yet (403,
+// resource-unavailable, naming a public key).
+func IsNoChatKeys(err error) bool {
+	e, ok := AsError(err)
+	if !ok || !isChatSend(e.Op) || e.StatusCode != http.StatusForbidden {
+		return false
+	}
+	text := strings.ToLower(e.Detail + " " + e.Reason())
+	return isProblem(e, "resource-unavailable") && strings.Contains(text, "public key") || strings.Contains(text, "no x chat public keys")
+}
+
+// IsChatKeysRejected reports whether X refused the brand's own X Chat keys
+// on a chat call: the signature names a public-key version X does not hold
+// for the brand (revoked, or replaced by a rotation elsewhere).
+func IsChatKeysRejected(err error) bool {
+	e, ok := AsError(err)
+	if !ok || !isChatSend(e.Op) || e.StatusCode != http.StatusBadRequest {
+		return false
+	}
+	text := strings.ToLower(e.Detail + " " + e.Reason())
+	for _, d := range e.Errors {
+		text += " " + strings.ToLower(d.Parameter+" "+d.Message)
+	}
+	return strings.Contains(text, "no registered public key version") ||
+		strings.Contains(text, "signing key") && strings.Contains(text, "not registered")
 }

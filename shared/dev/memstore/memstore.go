@@ -38,6 +38,7 @@ type Store struct {
 	idem      map[string]*httpapi.IdempotencyRecord
 	events    map[string]eventRecord // by event id
 	work      map[string]*casework.Work
+	chatKeys  map[chatConv]map[string]*casework.ChatKey // by key version
 }
 
 var _ casework.Store = (*Store)(nil)
@@ -67,6 +68,7 @@ func New(opts ...Option) *Store {
 		idem:      map[string]*httpapi.IdempotencyRecord{},
 		events:    map[string]eventRecord{},
 		work:      map[string]*casework.Work{},
+		chatKeys:  map[chatConv]map[string]*casework.ChatKey{},
 	}
 	for _, o := range opts {
 		o(s)

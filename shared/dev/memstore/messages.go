@@ -32,6 +32,7 @@ func (sm *storedMessage) message() *casework.Message {
 	out := sm.m
 	out.RetweetedBy, out.FavoritedBy = strs(sm.m.RetweetedBy), strs(sm.m.FavoritedBy)
 	out.URLs, out.Media = slices.Clone(sm.m.URLs), slices.Clone(sm.m.Media)
+	out.Chat = copyChatPayload(sm.m.Chat)
 	if sm.m.Error != nil {
 		e := *sm.m.Error
 		out.Error = &e
@@ -62,6 +63,7 @@ func normalMessage(m *casework.Message) casework.Message {
 	out.RetweetedBy, out.FavoritedBy = strs(m.RetweetedBy), strs(m.FavoritedBy)
 	out.Retweets, out.RetweetRefusals = nil, nil
 	out.URLs, out.Media = nil, nil
+	out.Chat = copyChatPayload(m.Chat)
 	if len(m.URLs) > 0 {
 		out.URLs = slices.Clone(m.URLs)
 	}

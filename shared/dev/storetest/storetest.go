@@ -68,6 +68,8 @@ var tests = []struct {
 	{"QueuedMessageWork", testQueuedMessageWork},
 	{"QueuedRetweetWork", testQueuedRetweetWork},
 	{"QueuedFollowWork", testQueuedFollowWork},
+	{"MessageChatPayload", testMessageChatPayload},
+	{"ChatKeys", testChatKeys},
 }
 
 // Run runs the whole suite, each test in parallel on a store of its own.
