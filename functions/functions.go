@@ -226,7 +226,9 @@ var InboundWorker = Function{
 	// per invocation, waiting at most a second to fill a batch.
 	BatchSize:   10,
 	BatchWindow: time.Second,
-	Access:      Access{Table: true},
+	// It asks X, as a brand handle, what a delivery leaves out (the
+	// author of a Post without includes.users) and who follows whom.
+	Access: Access{Table: true, XApp: true, BrandHandles: true},
 }
 
 // OutboundWorker is the outbound-worker function.

@@ -13,6 +13,7 @@ import (
 	"github.com/acme/twitter-cases/shared/handlecache"
 	"github.com/acme/twitter-cases/shared/inbound"
 	"github.com/acme/twitter-cases/shared/wire"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 func main() { wire.ServeSQS(worker) }
@@ -26,5 +27,10 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	}
 	// Every event reads its brand handle: kept for a few seconds.
 	store := handlecache.New(dynamo.Open(awsCfg, cfg), 0, nil)
-	return inbound.New(casework.NewInbound(store, nil, logger), logger), nil
+	// X is asked what a delivery leaves out; credentials are read on first use.
+	x, err := xsetup.X(xsetup.Secrets(awsCfg), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return inbound.New(casework.NewInbound(store, nil, logger).WithX(inbound.XPeople(x)), logger), nil
 }

@@ -102,18 +102,18 @@ func ParseMessage(body []byte, receivedAt time.Time) (Parsed, error) {
 	if err := json.Unmarshal(body, &top); err != nil {
 		return Parsed{}, fmt.Errorf("activity: %w", err)
 	}
+	if receivedAt.IsZero() {
+		receivedAt = time.Now()
+	}
 	if top.ForUserID == nil && len(top.Data) > 0 {
-		if receivedAt.IsZero() {
-			receivedAt = time.Now()
-		}
 		return parseXAA(top.Data, receivedAt.UTC())
 	}
-	return parseAAA(body)
+	return parseAAA(body, receivedAt.UTC())
 }
 
 // parseAAA parses an Account Activity payload event by event, so that a
 // malformed event does not hide its siblings.
-func parseAAA(body []byte) (Parsed, error) {
+func parseAAA(body []byte, receivedAt time.Time) (Parsed, error) {
 	var p payload
 	if err := json.Unmarshal(body, &p); err != nil {
 		return Parsed{}, fmt.Errorf("activity: %w", err)
@@ -125,14 +125,14 @@ func parseAAA(body []byte) (Parsed, error) {
 		parse func(json.RawMessage) (casework.Event, bool, error)
 	}{
 		{"tweet_create_events", p.TweetCreate, each(func(t tweetJSON) (casework.Event, bool, error) {
-			ev, err := t.event(p.ForUserID)
+			ev, err := t.event(p.ForUserID, receivedAt)
 			return ev, true, err
 		})},
 		{"direct_message_events", p.DirectMessages, each(func(d dmEventJSON) (casework.Event, bool, error) {
 			if d.Type != "message_create" {
 				return casework.Event{}, false, nil
 			}
-			ev, err := d.event(p.ForUserID, p.users())
+			ev, err := d.event(p.ForUserID, p.users(), receivedAt)
 			return ev, true, err
 		})},
 		// X sends unfollows under follow_events too, told apart by their type.
@@ -335,7 +335,7 @@ func unescape(s string) string {
 // twitterTime is the v1.1 created_at layout.
 const twitterTime = "Mon Jan 02 15:04:05 -0700 2006"
 
-func (t tweetJSON) event(forUser string) (casework.Event, error) {
+func (t tweetJSON) event(forUser string, receivedAt time.Time) (casework.Event, error) {
 	if t.IDStr == "" {
 		return casework.Event{}, errors.New("activity: a tweet_create_event has no id_str")
 	}
@@ -388,6 +388,9 @@ func (t tweetJSON) event(forUser string) (casework.Event, error) {
 		tw.QuotedID = t.QuotedStatus.IDStr
 	}
 	at, err := tweetTime(t.CreatedAt, t.TimestampMS)
+	if err != nil && t.CreatedAt == "" && t.TimestampMS == "" {
+		at, err = createdAt(t.IDStr, receivedAt), nil
+	}
 	if err != nil {
 		return casework.Event{}, fmt.Errorf("activity: tweet %s: %w", t.IDStr, err)
 	}
@@ -407,6 +410,28 @@ func tweetTime(createdAt, timestampMS string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("created_at %q: %w", createdAt, err)
 	}
 	return t.UTC(), nil
+}
+
+// createdAt is when the Post or DM with X id id was created, for one
+// delivered without its time (created_at, timestamp_ms,
+// created_timestamp), which X usually sends: the time in its snowflake id
+// (X's own, to the millisecond, and right in a replay days later), else
+// receivedAt, when the webhook received it.
+func createdAt(id string, receivedAt time.Time) time.Time {
+	if t, ok := snowflakeTime(id); ok {
+		return t
+	}
+	return receivedAt
+}
+
+// snowflakeTime is the creation time in an X snowflake id (ids since
+// November 2010: milliseconds since X's epoch in the bits above 22).
+func snowflakeTime(id string) (time.Time, bool) {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || n>>22 == 0 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(int64(n>>22) + 1288834974657).UTC(), true
 }
 
 // millis parses X's millisecond timestamps, sent as strings or numbers.
@@ -439,11 +464,14 @@ type dmUserJSON struct {
 	ScreenName string `json:"screen_name"`
 }
 
-func (d dmEventJSON) event(forUser string, users map[string]dmUserJSON) (casework.Event, error) {
+func (d dmEventJSON) event(forUser string, users map[string]dmUserJSON, receivedAt time.Time) (casework.Event, error) {
 	if d.ID == "" || d.MessageCreate == nil {
 		return casework.Event{}, errors.New("activity: a direct_message_event has no id or message_create")
 	}
 	at, err := millis(d.CreatedTimestamp)
+	if d.CreatedTimestamp == "" {
+		at, err = createdAt(d.ID, receivedAt), nil
+	}
 	if err != nil {
 		return casework.Event{}, fmt.Errorf("activity: dm %s: %w", d.ID, err)
 	}

@@ -261,7 +261,7 @@ func (d *xaaData) events(receivedAt time.Time) ([]casework.Event, error) {
 		if err := json.Unmarshal(d.Payload, &p); err != nil {
 			return nil, fmt.Errorf("activity: %s: %w", d.EventType, err)
 		}
-		return oneEvent(d.postEvent(p))
+		return oneEvent(d.postEvent(p, receivedAt))
 	case XAAPostDelete:
 		var p struct {
 			ID       string `json:"id"`
@@ -273,7 +273,7 @@ func (d *xaaData) events(receivedAt time.Time) ([]casework.Event, error) {
 		return []casework.Event{{ID: "delete:" + p.ID, Type: casework.EventTweetDelete, ForUserID: forUser, At: receivedAt,
 			Delete: &casework.TweetDeletion{TweetID: p.ID, UserID: p.AuthorID}}}, nil
 	case XAADMReceived, XAADMSent:
-		return d.dmEvents()
+		return d.dmEvents(receivedAt)
 	case XAAFollow, XAAUnfollow:
 		return d.followEvent(receivedAt)
 	case XAALike:
@@ -336,12 +336,16 @@ func (d *xaaData) userNamed(username string) (casework.XAccount, bool) {
 
 // postEvent is the event of a v2 Post: the same as its AAA twin's, with
 // the same id ("tweet:" + the Post id) so any number of deliveries, in
-// either format, for any event type, apply it once.
-func (d *xaaData) postEvent(p v2Post) (casework.Event, error) {
+// either format, for any event type, apply it once. A Post without
+// created_at is dated by its id (see createdAt).
+func (d *xaaData) postEvent(p v2Post, receivedAt time.Time) (casework.Event, error) {
 	if p.ID == "" || p.AuthorID == "" {
 		return casework.Event{}, fmt.Errorf("activity: a %s Post lacks its id or author_id", d.EventType)
 	}
 	at, err := time.Parse(time.RFC3339Nano, p.CreatedAt)
+	if p.CreatedAt == "" {
+		at, err = createdAt(p.ID, receivedAt), nil
+	}
 	if err != nil {
 		return casework.Event{}, fmt.Errorf("activity: Post %s: created_at %q: %w", p.ID, p.CreatedAt, err)
 	}
@@ -421,7 +425,7 @@ func (d *xaaData) postEvent(p v2Post) (casework.Event, error) {
 
 // dmEvents reads dm.received and dm.sent: AAA's direct_message_events with
 // a users map whose entries are wrapped in {"data": user}.
-func (d *xaaData) dmEvents() ([]casework.Event, error) {
+func (d *xaaData) dmEvents(receivedAt time.Time) ([]casework.Event, error) {
 	var p struct {
 		Events []dmEventJSON          `json:"direct_message_events"`
 		Users  map[string]wrappedUser `json:"users"`
@@ -439,7 +443,7 @@ func (d *xaaData) dmEvents() ([]casework.Event, error) {
 		if e.Type != "" && e.Type != "message_create" {
 			continue
 		}
-		ev, err := e.event(d.Filter.UserID, users)
+		ev, err := e.event(d.Filter.UserID, users, receivedAt)
 		if err != nil {
 			return nil, err
 		}

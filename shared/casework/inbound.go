@@ -32,6 +32,12 @@ const EventRetention = 7 * 24 * time.Hour
 //   - A Direct Message joins the customer's DM case with the brand handle
 //     unless that case is closed (a resolved one reopens); after a closed
 //     one it starts a new case.
+//   - An event is read whole before any rule decides on it: a customer X
+//     delivered without a screen name (a Post without includes.users),
+//     and whom no customer with a handle has yet, is asked of X as the
+//     brand handle (see completeParty, with WithX); while X cannot answer
+//     the event is retried, never half-applied. A Post or DM without its
+//     time is dated by its snowflake id (package activity).
 //   - X users unknown to us become customers when they Tweet at, DM, follow
 //     or are followed by a brand handle (a follow is what later allows DMs);
 //     a known customer whose screen name changed on X gets the new handle
@@ -72,6 +78,7 @@ const EventRetention = 7 * 24 * time.Hour
 //     a reply, or replayed, is applied once.
 type Inbound struct {
 	store Store
+	x     XPeople // nil: nothing is asked of X
 	now   func() time.Time
 	log   *slog.Logger
 }
@@ -117,6 +124,9 @@ func (in *Inbound) Apply(ctx context.Context, ev Event) error {
 			// case removing it failed after the event was marked.
 			err = in.removeDeletedText(ctx, ev.Tweet.ID, in.now())
 		}
+		return wrapEvent(ev, err)
+	}
+	if err := in.completeParty(ctx, brand, brands, ev, rec); err != nil {
 		return wrapEvent(ev, err)
 	}
 	var written *Message // a Tweet's message, to honour a later deletion

@@ -19,6 +19,7 @@ import (
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
+	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/table"
 )
@@ -54,7 +55,7 @@ func newTable(t *testing.T, client *dynamodb.Client, prefix string) *dynamo.Stor
 	}
 	store := dynamo.New(client, name)
 	brand := &casework.BrandHandle{ID: casework.NewID(time.Now()), ScreenName: brandName, XUserID: brandX,
-		CredentialsSecret: "s", Status: casework.HandleConnected}
+		CredentialsSecret: sample.Brands[0].Secret, Status: casework.HandleConnected}
 	if err := store.PutHandle(ctx, brand); err != nil {
 		t.Fatal(err)
 	}

@@ -340,3 +340,79 @@ func partialError(op string, errs []resources.PartialError) error {
 	e.Title, e.Detail, e.Type = e.Errors[0].Title, e.Errors[0].Detail, e.Errors[0].Type
 	return e
 }
+
+// UserState is an X account as a brand handle sees it: who it is, and
+// how it and the brand handle follow each other (X's connection_status).
+type UserState struct {
+	ID, Username, Name string
+	// FollowsBrand: the user follows the brand handle ("followed_by").
+	FollowsBrand bool
+	// BrandFollows: the brand handle follows the user ("following").
+	BrandFollows bool
+}
+
+// userByIDEndpoint is X's user lookup by id.
+const userByIDEndpoint = "https://api.twitter.com/2/users/:id"
+
+// UserByID looks the X account with the id up, signed as the brand handle
+// (GET /2/users/:id with user.fields=connection_status, from the brand
+// handle's side). An account X does not know (deleted, suspended) is a
+// *casework.Error with code ETwitterUserNotFound.
+func (c *Client) UserByID(ctx context.Context, auth BrandAuth, id string) (UserState, error) {
+	if id == "" {
+		return UserState{}, errors.New("xapi: user by id: no id")
+	}
+	var st UserState
+	err := c.do(ctx, "user by id", auth, func(ctx context.Context, gc *gotwi.Client) error {
+		var out struct {
+			Data *struct {
+				ID               string   `json:"id"`
+				Name             string   `json:"name"`
+				Username         string   `json:"username"`
+				ConnectionStatus []string `json:"connection_status"`
+			} `json:"data"`
+			partialErrors
+		}
+		if err := gc.CallAPI(ctx, userByIDEndpoint, "GET", &userByIDInput{ID: id}, &out); err != nil {
+			return err
+		}
+		if out.Data == nil || out.Data.ID == "" {
+			return partialError("user by id", out.Errors)
+		}
+		st = UserState{ID: out.Data.ID, Username: out.Data.Username, Name: out.Data.Name}
+		for _, s := range out.Data.ConnectionStatus {
+			switch s {
+			case "followed_by":
+				st.FollowsBrand = true
+			case "following":
+				st.BrandFollows = true
+			}
+		}
+		return nil
+	})
+	if IsNotFound(err) {
+		return UserState{}, casework.Errorf(casework.ETwitterUserNotFound, "X has no account with id %s.", id)
+	}
+	return st, err
+}
+
+// userByIDInput is the parameters of GET /2/users/:id for gotwi's CallAPI.
+type userByIDInput struct {
+	accessToken string
+	ID          string
+}
+
+const userByIDFields = "connection_status,name,username"
+
+func (p *userByIDInput) SetAccessToken(token string) { p.accessToken = token }
+func (p *userByIDInput) AccessToken() string         { return p.accessToken }
+
+func (p *userByIDInput) ResolveEndpoint(endpointBase string) string {
+	return strings.Replace(endpointBase, ":id", url.PathEscape(p.ID), 1) + "?user.fields=" + userByIDFields
+}
+
+func (p *userByIDInput) Body() (io.Reader, error) { return nil, nil }
+
+func (p *userByIDInput) ParameterMap() map[string]string {
+	return map[string]string{"user.fields": userByIDFields}
+}

@@ -742,3 +742,31 @@ func TestFindDMs(t *testing.T) {
 		})
 	}
 }
+
+// TestUserByID: the user by id, as the brand handle sees it: who it is and
+// how they follow each other (connection_status), signed as that handle.
+func TestUserByID(t *testing.T) {
+	f := newFixture(t, xsim.Options{})
+	ctx := context.Background()
+	got, err := f.client.UserByID(ctx, acmeSupport, alice.XUser)
+	want := xapi.UserState{ID: alice.XUser, Username: "alice_follows", Name: "Alice Follower", FollowsBrand: true}
+	if err != nil || got != want {
+		t.Fatalf("alice: %+v %v, want %+v", got, err, want)
+	}
+	if _, err := f.client.Follow(ctx, acmeSupport, bob.XUser); err != nil {
+		t.Fatal(err)
+	}
+	got, err = f.client.UserByID(ctx, acmeSupport, bob.XUser)
+	if err != nil || got.Username != "bob_stranger" || got.FollowsBrand || !got.BrandFollows {
+		t.Errorf("bob, followed by the brand: %+v %v", got, err)
+	}
+	if got, err := f.client.UserByID(ctx, acmeDeals, alice.XUser); err != nil || got.FollowsBrand || got.BrandFollows {
+		t.Errorf("alice as @AcmeDeals sees her: %+v %v, want no connection", got, err)
+	}
+	if _, err := f.client.UserByID(ctx, acmeSupport, "31337"); casework.ErrorCode(err) != casework.ETwitterUserNotFound {
+		t.Errorf("an unknown id: %v, want %s", err, casework.ETwitterUserNotFound)
+	}
+	if c := f.sim.Calls()[0]; c.Username != "AcmeSupport" || c.Path != "/2/users/"+alice.XUser {
+		t.Errorf("call %+v, want signed as @AcmeSupport", c)
+	}
+}

@@ -94,7 +94,11 @@ func Pollers(d Deps) []*sqspoll.Poller {
 	outboundQueue := sqsqueue.New(d.SQS, d.Config.OutboundQueueURL)
 	subs := outbound.SubscriptionConfig{WebhookID: d.Config.XWebhookID, Tag: casework.SubscriptionTag(d.Config.Stage)}
 	out := outbound.New(outbound.Deps{Store: d.Store, X: d.X, Subscriptions: subs, Delayer: outboundQueue, Logger: d.Logger.With("worker", "outbound")})
-	in := inbound.New(casework.NewInbound(d.Store, nil, d.Logger.With("worker", "inbound")), d.Logger.With("worker", "inbound"))
+	rules := casework.NewInbound(d.Store, nil, d.Logger.With("worker", "inbound"))
+	if d.X != nil {
+		rules.WithX(inbound.XPeople(d.X))
+	}
+	in := inbound.New(rules, d.Logger.With("worker", "inbound"))
 	return []*sqspoll.Poller{
 		sqspoll.New(d.SQS, d.Queues[queues.Outbound.Name], out.Handle, sqspoll.WithLogger(d.Logger), sqspoll.WithWaitTime(1)),
 		sqspoll.New(d.SQS, d.Queues[queues.Inbound.Name], in.Handle, sqspoll.WithLogger(d.Logger), sqspoll.WithWaitTime(1)),

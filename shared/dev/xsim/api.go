@@ -515,6 +515,57 @@ type userData struct {
 	CreatedAt   string  `json:"created_at,omitempty"`
 	Description *string `json:"description,omitempty"`
 	Protected   *bool   `json:"protected,omitempty"`
+	// ConnectionStatus is how the user relates to the authenticating
+	// user: "following" (they follow the user), "followed_by" (the user
+	// follows them), "follow_request_sent", "follow_request_received".
+	ConnectionStatus *[]string `json:"connection_status,omitempty"`
+}
+
+// userData renders u with the user.fields asked for; connection_status
+// is from the authenticating user me's side, as X gives it.
+func (s *Sim) userData(u, me *user, userFields string) userData {
+	d := userData{ID: u.ID, Name: u.Name, Username: u.Username}
+	for _, f := range strings.Split(userFields, ",") {
+		switch f {
+		case "created_at":
+			d.CreatedAt = u.CreatedAt.Format("2006-01-02T15:04:05.000Z")
+		case "description":
+			empty := ""
+			d.Description = &empty
+		case "protected":
+			protected := u.Protected
+			d.Protected = &protected
+		case "connection_status":
+			status := []string{}
+			if me != nil && me.following[u.ID] {
+				status = append(status, "following")
+			}
+			if me != nil && u.following[me.ID] {
+				status = append(status, "followed_by")
+			}
+			if me != nil && u.requests[me.ID] {
+				status = append(status, "follow_request_sent")
+			}
+			if me != nil && me.requests[u.ID] {
+				status = append(status, "follow_request_received")
+			}
+			d.ConnectionStatus = &status
+		}
+	}
+	return d
+}
+
+// GET /2/users/:id
+func (s *Sim) userByIDAPI(c *call) (int, any) {
+	id := c.r.PathValue("id")
+	if !isID(id) {
+		return fail(invalidID("id", id))
+	}
+	u := s.st.users[id]
+	if u == nil {
+		return fail(notFound("user", "id", id))
+	}
+	return http.StatusOK, map[string]any{"data": s.userData(u, c.user, c.r.URL.Query().Get("user.fields"))}
 }
 
 // GET /2/users/by/username/:username
@@ -527,20 +578,7 @@ func (s *Sim) lookupUserAPI(c *call) (int, any) {
 	if u == nil {
 		return fail(notFound("user", "username", name))
 	}
-	d := userData{ID: u.ID, Name: u.Name, Username: u.Username}
-	for _, f := range strings.Split(c.r.URL.Query().Get("user.fields"), ",") {
-		switch f {
-		case "created_at":
-			d.CreatedAt = u.CreatedAt.Format("2006-01-02T15:04:05.000Z")
-		case "description":
-			empty := ""
-			d.Description = &empty
-		case "protected":
-			protected := u.Protected
-			d.Protected = &protected
-		}
-	}
-	return http.StatusOK, map[string]any{"data": d}
+	return http.StatusOK, map[string]any{"data": s.userData(u, c.user, c.r.URL.Query().Get("user.fields"))}
 }
 
 // --- Direct Messages ----------------------------------------------------

@@ -21,6 +21,7 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.Handle("POST /2/users/{id}/following", s.api(EndpointFollow, s.followAPI))
 	mux.Handle("DELETE /2/users/{source_user_id}/following/{target_user_id}", s.api(EndpointUnfollow, s.unfollowAPI))
 	mux.Handle("GET /2/users/by/username/{username}", s.api(EndpointLookupUser, s.lookupUserAPI))
+	mux.Handle("GET /2/users/{id}", s.api(EndpointUserByID, s.userByIDAPI))
 	mux.Handle("GET /2/users/{id}/tweets", s.api(EndpointUserTweets, s.userTweetsAPI))
 	mux.Handle("POST /2/dm_conversations/with/{participant_id}/messages", s.api(EndpointSendDM, s.sendDMAPI))
 	mux.Handle("GET /2/dm_conversations/with/{participant_id}/dm_events", s.api(EndpointDMEvents, s.dmEventsAPI))

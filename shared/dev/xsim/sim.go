@@ -64,6 +64,7 @@ const (
 	EndpointFollow      = "POST /2/users/:id/following"
 	EndpointUnfollow    = "DELETE /2/users/:source_user_id/following/:target_user_id"
 	EndpointLookupUser  = "GET /2/users/by/username/:username"
+	EndpointUserByID    = "GET /2/users/:id"
 	EndpointUserTweets  = "GET /2/users/:id/tweets"
 	EndpointSendDM      = "POST /2/dm_conversations/with/:participant_id/messages"
 	EndpointDMEvents    = "GET /2/dm_conversations/with/:participant_id/dm_events"
