@@ -197,9 +197,8 @@ type Event struct {
 	// Verified reports the sender's signature verified (always true unless
 	// SetRejectUnverified(false) was called).
 	Verified bool `json:"verified"`
-	// ConversationKeyVersion is the version a message was encrypted under.
-	ConversationKeyVersion string `json:"conversationKeyVersion,omitempty"`
-	// KeyVersion is a key change's new version.
+	// KeyVersion is the conversation key version: for a message the one it
+	// was encrypted under, for a key change the new one.
 	KeyVersion      string           `json:"keyVersion,omitempty"`
 	ParticipantKeys []ParticipantKey `json:"participantKeys,omitempty"`
 	Failure         string           `json:"failure,omitempty"`

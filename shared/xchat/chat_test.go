@@ -155,6 +155,9 @@ func TestRefusals(t *testing.T) {
 		if !errors.Is(err, ErrNoConversationKey) {
 			t.Fatalf("err %v, want ErrNoConversationKey", err)
 		}
+		if testing.Verbose() {
+			t.Logf("engine: %v", err)
+		}
 	})
 	t.Run("wrong signer key", func(t *testing.T) {
 		_, ev := cv.send(t, brand, cv.key, "hi")
@@ -165,12 +168,18 @@ func TestRefusals(t *testing.T) {
 		if !errors.Is(err, ErrUnverified) {
 			t.Fatalf("err %v, want ErrUnverified", err)
 		}
+		if testing.Verbose() {
+			t.Logf("engine: %v", err)
+		}
 	})
 	t.Run("no signing keys", func(t *testing.T) {
 		_, ev := cv.send(t, brand, cv.key, "hi")
 		_, err := customer.chat.DecryptEvent(ctx, ev, conv, []SigningKey{})
 		if !errors.Is(err, ErrUnverified) {
 			t.Fatalf("err %v, want ErrUnverified", err)
+		}
+		if testing.Verbose() {
+			t.Logf("engine: %v", err)
 		}
 	})
 	t.Run("tampered signature", func(t *testing.T) {
@@ -182,11 +191,17 @@ func TestRefusals(t *testing.T) {
 		if !errors.Is(err, ErrUnverified) {
 			t.Fatalf("err %v, want ErrUnverified", err)
 		}
+		if testing.Verbose() {
+			t.Logf("engine: %v", err)
+		}
 	})
 	t.Run("malformed", func(t *testing.T) {
 		_, err := customer.chat.DecryptEvent(ctx, "not base64!", conv, keys)
 		if !errors.Is(err, ErrMalformed) {
 			t.Fatalf("err %v, want ErrMalformed", err)
+		}
+		if testing.Verbose() {
+			t.Logf("engine: %v", err)
 		}
 	})
 	t.Run("key binding", func(t *testing.T) {
