@@ -75,14 +75,30 @@ function ErrorNote({ error }) {
 
 const URL_RE = /(https?:\/\/[^\s]+)/g;
 
+/**
+ * webLink is url when it is an absolute http: or https: URL, else null: a
+ * customer writes what a message's urls expand to, so any other scheme
+ * (javascript:, data:, vbscript:, ...) is shown as text, never linked.
+ */
+function webLink(url) {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
 /** MessageText shows a message's text with its links expanded (the API's urls, else the text's own). */
 function MessageText({ m }) {
   if (m.deleted) return html`<p class="text deleted"><em>Deleted on X.</em></p>`;
   const expand = new Map((m.urls || []).map((u) => [u.url, u.expanded_url || u.url]));
   const parts = m.text.split(URL_RE).map((part, i) => {
     if (i % 2 === 0) return part;
-    const href = expand.get(part) || part;
-    return html`<a href=${href} rel="noopener noreferrer" target="_blank">${href.replace(/^https?:\/\//, '')}</a>`;
+    const target = expand.get(part) || part;
+    const href = webLink(target);
+    if (!href) return html`<span class="inert-link">${target}</span>`;
+    return html`<a href=${href} rel="noopener noreferrer" target="_blank">${target.replace(/^https?:\/\//, '')}</a>`;
   });
   return html`<p class="text">${parts}</p>`;
 }

@@ -12,10 +12,12 @@
 // It prints one line per step and exits non-zero at the first failure.
 
 import { chromium } from 'playwright-core';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const { BASE_URL, SIM_URL, CHROMIUM, SCREENSHOTS, AXE } = process.env;
+const CONSUMER_SECRET = process.env.CONSUMER_SECRET || 'local-consumer-secret'; // shared/dev/sample's
 const STEP_MS = 15_000;
 
 function fail(msg) {
@@ -61,6 +63,26 @@ async function waitPressed(locator, want, ms = STEP_MS) {
     if (Date.now() > deadline) fail(`aria-pressed stayed ${await pressed(locator)}, want ${want}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * deliver posts an Account Activity payload to the webhook signed as X
+ * signs it: what a customer controls (a Tweet's text and what its links
+ * expand to) arrives this way, whatever the simulator would write.
+ */
+async function deliver(payload) {
+  const body = JSON.stringify(payload);
+  const sig = 'sha256=' + createHmac('sha256', CONSUMER_SECRET).update(body).digest('base64');
+  const res = await fetch(BASE_URL + '/webhooks/twitter', {
+    method: 'POST', headers: { 'Content-Type': 'application/json', 'x-twitter-webhooks-signature': sig }, body,
+  });
+  if (!res.ok) fail(`webhook: ${res.status} ${await res.text()}`);
+}
+
+/** xTime is t as v1.1 payloads write created_at ("Wed Nov 25 10:00:00 +0000 2026"). */
+function xTime(t) {
+  const [wd, d, mon, y, hms] = t.toUTCString().replace(',', '').split(' ');
+  return `${wd} ${mon} ${d} ${hms} +0000 ${y}`;
 }
 
 async function main() {
@@ -154,6 +176,41 @@ async function main() {
       await page.waitForURL(/#\/cases\//);
       bobCase = page.url();
       await page.getByText(words).waitFor();
+    });
+
+    await step('a link the customer made with another scheme than http(s) is text, not a link', async () => {
+      // Issue 21 item 11: expanded_url is the customer's; javascript: became <a href>.
+      const id = String(1990000000000000000n + BigInt(Date.now()));
+      const evil = 'https://t.co/EvilLink01';
+      const good = 'https://t.co/GoodLink01';
+      const text = `@AcmeSupport ${id} see ${evil} and ${good}`;
+      const at = (s) => [text.indexOf(s), text.indexOf(s) + s.length];
+      await deliver({
+        for_user_id: '1000000000000000001',
+        tweet_create_events: [{
+          created_at: xTime(new Date()), id_str: id, text,
+          user: { id_str: '2000000000000000002', screen_name: 'bob_stranger', name: 'Bob Stranger' },
+          entities: {
+            urls: [
+              { url: evil, expanded_url: 'javascript:alert(document.domain)', display_url: 'javascript:alert(document.…', indices: at(evil) },
+              { url: good, expanded_url: 'https://example.com/order/42', display_url: 'example.com/order/42', indices: at(good) },
+            ],
+            user_mentions: [{ screen_name: 'AcmeSupport', id_str: '1000000000000000001', indices: [0, 12] }],
+            hashtags: [],
+          },
+        }],
+      });
+      await page.getByRole('link', { name: 'Inbox' }).click();
+      await page.getByRole('row', { name: new RegExp(id) }).getByRole('link', { name: /Bob Stranger/ }).click();
+      await page.getByText(id).waitFor();
+      const msg = page.locator('.message', { hasText: id });
+      await msg.getByText('javascript:alert(document.domain)').waitFor();
+      const hrefs = await page.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      const bad = hrefs.filter((h) => !/^(https?:|#)/i.test(h.trim()));
+      if (bad.length) fail(`links with other schemes than http(s): ${bad.join(', ')}`);
+      const link = msg.getByRole('link', { name: 'example.com/order/42' });
+      if ((await link.getAttribute('href')) !== 'https://example.com/order/42') fail('the https link is not a link to where it expands');
+      if (await msg.getByRole('link', { name: /javascript/ }).count()) fail('the javascript: URL is a link');
     });
 
     await step('no Direct message for a customer who follows no brand handle', async () => {
