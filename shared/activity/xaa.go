@@ -457,10 +457,10 @@ func (d *xaaData) dmEvents(receivedAt time.Time) ([]casework.Event, error) {
 
 // followEvent reads follow.follow and follow.unfollow. They carry no time,
 // so they are dated by their receipt (or by created_at or timestamp_ms,
-// should X add one) and ordered by it: of two changes of one follow, the
-// later received wins. Their id is the delivery's event_uuid, so a
-// duplicate delivery is skipped while a later follow of the same pair (a
-// new event) is applied.
+// should X add one) and marked Untimed: the rules ask X before such an
+// event changes what is recorded (casework.Inbound). Their id is the
+// delivery's event_uuid, so a duplicate delivery is skipped while a later
+// follow of the same pair (a new event) is applied.
 func (d *xaaData) followEvent(receivedAt time.Time) ([]casework.Event, error) {
 	var p struct {
 		Source      wrappedUser `json:"source"`
@@ -482,6 +482,8 @@ func (d *xaaData) followEvent(receivedAt time.Time) ([]casework.Event, error) {
 	at := receivedAt
 	if t, err := eventTime(p.CreatedAt, p.TimestampMS.String()); err == nil {
 		at = t
+	} else {
+		f.Untimed = true
 	}
 	uuid := d.uuid()
 	if uuid == "" {

@@ -49,7 +49,10 @@ var twins = []struct{ xaa, aaa string }{
 func comparable(ev casework.Event) casework.Event {
 	switch ev.Type {
 	case casework.EventFollow, casework.EventUnfollow:
-		ev.ID, ev.At = string(ev.Type), time.Time{}
+		// XAA's carry no time: dated by receipt and marked so.
+		f := *ev.Follow
+		f.Untimed = false
+		ev.ID, ev.At, ev.Follow = string(ev.Type), time.Time{}, &f
 	case casework.EventTweetDelete:
 		ev.At = time.Time{}
 	case casework.EventFavorite:
@@ -109,7 +112,7 @@ func TestXAADetails(t *testing.T) {
 		t.Errorf("author from includes.users = %+v", a)
 	}
 	follow, _ := ParseMessage(readSample(t, "xaa/follow-follow.json"), received)
-	if ev := follow.Events[0]; !ev.At.Equal(received) || !strings.HasPrefix(ev.ID, "follow:2000000000000000001:1000000000000000001:") {
+	if ev := follow.Events[0]; !ev.At.Equal(received) || !ev.Follow.Untimed || !strings.HasPrefix(ev.ID, "follow:2000000000000000001:1000000000000000001:") {
 		t.Errorf("follow = %+v, want dated by its receipt", ev)
 	}
 	rename, _ := ParseMessage(readSample(t, "xaa/profile-update-handle.json"), received)

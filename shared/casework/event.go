@@ -105,6 +105,10 @@ type DM struct {
 type FollowEvent struct {
 	Source XAccount
 	Target XAccount
+	// Untimed: X gave the event no time of its own (X Activity's follow.*
+	// events), so the event's At is when the webhook received it, which
+	// says nothing of the order of the follows on X.
+	Untimed bool
 }
 
 // TweetDeletion says a Tweet was deleted by its author.

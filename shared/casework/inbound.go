@@ -67,12 +67,17 @@ const EventRetention = 7 * 24 * time.Hour
 //   - Favorites are recorded on a message of a case, by brand handle id or
 //     customer id; others are ignored.
 //   - A brand handle's change of @handle (X Activity only) renames it.
-//   - X Activity's follows, unfollows and handle changes carry no time:
-//     they are dated by when the webhook received them, so of two changes
-//     of one follow the later received wins (a duplicate delivery, same
-//     event_uuid, is skipped). Should that be wrong after a lost or
-//     reordered event, a DM X refuses for lack of a follow corrects it
-//     (the outbound worker).
+//   - Follow state is the last one X knows, whatever order events come
+//     in. X Activity's follows and unfollows carry no time (they are dated
+//     by when the webhook received them): one that agrees with what is
+//     recorded is recorded as it is, and one that would change it (a
+//     real change, or a late or replayed event) is checked with X first
+//     (see settleFollow: one user read as the brand handle), and X's
+//     answer is recorded, dated by the answer, so no event received
+//     before it can undo it. Account Activity's follows carry X's time
+//     and are ordered by it. Should the state still be wrong, a DM X
+//     refuses for lack of a follow corrects it (the outbound worker).
+//   - Handle changes carry no time either: the last received wins.
 //   - Events carry the same ids in both of X's formats (the Tweet's or
 //     DM's id), so a Tweet delivered as AAA and as XAA, or as a mention and
 //     a reply, or replayed, is applied once.
@@ -436,10 +441,20 @@ func (in *Inbound) applyFollow(ctx context.Context, brands brands, f *FollowEven
 		if err != nil {
 			return err
 		}
+		follows, at, err = in.settleFollow(ctx, target, cust.ID, f, follows, at,
+			func(s FollowState) bool { return s.CustomerFollowsBrand }, func(x XUserState) bool { return x.FollowsBrand })
+		if err != nil {
+			return err
+		}
 		_, err = in.store.SetCustomerFollowsBrand(ctx, cust.ID, target.ID, follows, at)
 		return err
 	case source != nil && target == nil:
 		cust, err := in.customerFor(ctx, f.Target, rec, f.Target.ID != "")
+		if err != nil {
+			return err
+		}
+		follows, at, err = in.settleFollow(ctx, source, cust.ID, f, follows, at,
+			func(s FollowState) bool { return s.BrandFollowsCustomer }, func(x XUserState) bool { return x.BrandFollows })
 		if err != nil {
 			return err
 		}

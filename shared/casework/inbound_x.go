@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // XUserState is an X account as a brand handle sees it on X: who it is,
@@ -89,4 +90,41 @@ func (in *Inbound) completeParty(ctx context.Context, brand *BrandHandle, brands
 		party.Name = st.Account.Name
 	}
 	return nil
+}
+
+// settleFollow decides what a follow or unfollow event f of the pair
+// (customer, brand) records, in the direction recorded reads and onX
+// answers: follows at at, as the event says, unless the event carries no
+// time of X's own and would change what is recorded. Such an event may
+// be late or replayed (X Activity's follow.* events have no timestamp, and
+// a re-delivery has a new event_uuid), so X is asked (GET /2/users/:id as
+// the brand handle: its connection_status) and X's answer is recorded,
+// dated now: events received before the answer cannot undo it. When X
+// cannot answer for good, the event is taken as it is; while X fails, the
+// event is retried.
+func (in *Inbound) settleFollow(ctx context.Context, brand *BrandHandle, customerID string, f *FollowEvent, follows bool, at time.Time,
+	recorded func(FollowState) bool, onX func(XUserState) bool) (bool, time.Time, error) {
+	if !f.Untimed || in.x == nil {
+		return follows, at, nil
+	}
+	st, err := in.store.Follow(ctx, customerID, brand.ID)
+	if err != nil {
+		return false, time.Time{}, err
+	}
+	if recorded(st) == follows {
+		return follows, at, nil // agrees with what is recorded: nothing to settle
+	}
+	party := f.Source.ID
+	if party == brand.XUserID {
+		party = f.Target.ID
+	}
+	x, ok, err := in.askX(ctx, brand, party)
+	if err != nil || !ok {
+		return follows, at, err
+	}
+	if onX(x) != follows {
+		in.log.InfoContext(ctx, "follow event disagrees with X; X's state recorded", "brand", brand.ScreenName, "customer", customerID,
+			"event_says", follows, "x_says", onX(x))
+	}
+	return onX(x), in.now(), nil
 }
