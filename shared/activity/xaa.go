@@ -28,15 +28,21 @@ const (
 	XAALike          = "like.create"
 	XAAOAuthRevoke   = "oauth.revoke"
 	XAAHandleChanged = "profile.update.handle"
+	// XAAChatReceived and XAAChatSent bring X Chat messages (ciphertext):
+	// every DM from 9 December 2026, when dm.* stop (chat.go).
+	XAAChatReceived = "chat.received"
+	XAAChatSent     = "chat.sent"
 )
 
 // XAAEventTypes lists the X Activity event types the product applies, in
 // a stable order; every other type (profile updates but the handle, DM
-// read receipts and typing, spaces, mutes, blocks, news, XChat) is
-// acknowledged and dropped.
+// read receipts and typing, spaces, mutes, blocks, news, X Chat's
+// conversation joins) is acknowledged and dropped. dm.* are still parsed:
+// replays of deliveries from before 9 December 2026.
 var XAAEventTypes = []string{
 	XAAPostMention, XAAPostReply, XAAPostQuote, XAAPostRepost, XAAPostCreate, XAAPostDelete,
 	XAADMReceived, XAADMSent, XAAFollow, XAAUnfollow, XAALike, XAAOAuthRevoke, XAAHandleChanged,
+	XAAChatReceived, XAAChatSent,
 }
 
 // XAAUsed reports whether the product applies X Activity events of this type.
@@ -274,6 +280,8 @@ func (d *xaaData) events(receivedAt time.Time) ([]casework.Event, error) {
 			Delete: &casework.TweetDeletion{TweetID: p.ID, UserID: p.AuthorID}}}, nil
 	case XAADMReceived, XAADMSent:
 		return d.dmEvents(receivedAt)
+	case XAAChatReceived, XAAChatSent:
+		return d.chatEvents(receivedAt)
 	case XAAFollow, XAAUnfollow:
 		return d.followEvent(receivedAt)
 	case XAALike:

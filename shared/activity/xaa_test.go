@@ -153,7 +153,7 @@ func TestXAAIgnoredAndMalformed(t *testing.T) {
 			t.Errorf("%s: %+v, %v; want ignored", name, p, err)
 		}
 	}
-	for _, typ := range []string{"dm.read", "chat.received", "spaces.start", "mute.create", "block.create", "news.new", "profile.update.geo"} {
+	for _, typ := range []string{"dm.read", "chat.conversation_join", "spaces.start", "mute.create", "block.create", "news.new", "profile.update.geo"} {
 		if XAAUsed(typ) {
 			t.Errorf("%s is used", typ)
 		}

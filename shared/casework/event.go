@@ -39,6 +39,7 @@ type Event struct {
 	Favorite *Favorite      // EventFavorite
 	Revoke   *Revocation    // EventRevoke
 	Rename   *HandleRename  // EventHandleRename
+	Chat     *ChatEvent     // EventChat
 }
 
 // HandleRename says the user UserID now has the screen name After (Before

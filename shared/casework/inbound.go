@@ -86,6 +86,7 @@ type Inbound struct {
 	x     XPeople // nil: nothing is asked of X
 	now   func() time.Time
 	log   *slog.Logger
+	chat  ChatDeps // X Chat events (inbound_chat.go)
 }
 
 // NewInbound returns an Inbound writing to store; now and log may be nil.
@@ -150,6 +151,8 @@ func (in *Inbound) Apply(ctx context.Context, ev Event) error {
 		err = in.applyRevoke(ctx, brand)
 	case EventHandleRename:
 		err = in.applyRename(ctx, brand, ev.Rename)
+	case EventChat:
+		err = in.applyChat(ctx, brand, brands, ev.Chat, rec)
 	default:
 		err = skip(SkipTypeUnhandled)
 	}
@@ -208,6 +211,8 @@ func recallOf(id string, ev Event, brands brands) Recall {
 		if r.XUserID == "" {
 			customer(ev.Follow.Target)
 		}
+	case ev.Type == EventChat && ev.Chat != nil:
+		chatRecall(&r, ev.Chat, brands)
 	}
 	return r
 }

@@ -35,6 +35,10 @@ const (
 	StatusSent     DeliveryStatus = "sent"
 	StatusFailed   DeliveryStatus = "failed"
 	StatusReceived DeliveryStatus = "received"
+	// StatusWaitingForKey: an X Chat message that arrived before its
+	// conversation key; it has no text until the key arrives and it is
+	// decrypted (it then becomes received, or sent for the brand's own).
+	StatusWaitingForKey DeliveryStatus = "waiting_for_key"
 )
 
 // Message is one Tweet or Direct Message in a case.

@@ -122,6 +122,8 @@ func partyOf(p activity.Parsed, messageID string) string {
 		id = ev.Favorite.User.ID
 	case ev.Delete != nil:
 		id = ev.Delete.UserID
+	case ev.Chat != nil:
+		id = ev.Chat.Peer(ev.ForUserID)
 	case ev.Revoke != nil, ev.Rename != nil:
 		return "brand:" + ev.ForUserID
 	}

@@ -115,7 +115,7 @@ func TestMalformedBodiesFail(t *testing.T) {
 // acknowledged, never retried, never dead-lettered.
 func TestXAAUnusedEventTypeIsDone(t *testing.T) {
 	e := newEnv(t)
-	for _, typ := range []string{"dm.read", "dm.indicate_typing", "profile.update.bio", "chat.received", "news.new"} {
+	for _, typ := range []string{"dm.read", "dm.indicate_typing", "profile.update.bio", "chat.conversation_join", "news.new"} {
 		if n := e.deliverAt(at, xaa("5", typ, map[string]any{"anything": true})); n != 0 {
 			t.Errorf("%s: failed, would be retried", typ)
 		}

@@ -39,6 +39,7 @@ type Store struct {
 	events    map[string]eventRecord // by event id
 	work      map[string]*casework.Work
 	chatKeys  map[chatConv]map[string]*casework.ChatKey // by key version
+	chatWaits map[chatWaitKey]casework.ChatWait         // made on first use (chatwaits.go)
 }
 
 var _ casework.Store = (*Store)(nil)

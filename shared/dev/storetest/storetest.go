@@ -70,6 +70,7 @@ var tests = []struct {
 	{"QueuedFollowWork", testQueuedFollowWork},
 	{"MessageChatPayload", testMessageChatPayload},
 	{"ChatKeys", testChatKeys},
+	{"ChatWaits", testChatWaits},
 }
 
 // Run runs the whole suite, each test in parallel on a store of its own.
