@@ -487,5 +487,15 @@ func (c *Chat) DecryptConversationKey(ctx context.Context, encryptedKeyB64 strin
 	return c.takeBytes(ctx, "chat_decryptConversationKey", res)
 }
 
+// MemoryBytes is the size of the Chat's wasm memory, in bytes.
+func (c *Chat) MemoryBytes() uint32 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return 0
+	}
+	return c.h.mod.Memory().Size()
+}
+
 // String describes the Chat without any key material.
 func (c *Chat) String() string { return fmt.Sprintf("xchat.Chat(%s)", c.h.mod.Name()) }

@@ -71,6 +71,24 @@ func Load(ctx context.Context) (*Engine, error) {
 	return loadEngine, loadErr
 }
 
+// CompileOptions choose how Compile runs the module.
+type CompileOptions struct {
+	// Interpreter selects wazero's interpreter instead of its compiler.
+	Interpreter bool
+}
+
+// Compile compiles the embedded module afresh into a new Engine, outside
+// Load's once-per-process engine and any compilation cache: for
+// measurements (make bench) and tests. Functions call Load. Close the
+// Engine when done.
+func Compile(ctx context.Context, opts CompileOptions) (*Engine, error) {
+	cfg := wazero.NewRuntimeConfigCompiler()
+	if opts.Interpreter {
+		cfg = wazero.NewRuntimeConfigInterpreter()
+	}
+	return newEngine(ctx, cfg)
+}
+
 // newEngine compiles the module under cfg and instantiates the glue's
 // imports. Tests and the bench use it to compare wazero's two engines.
 func newEngine(ctx context.Context, cfg wazero.RuntimeConfig) (*Engine, error) {

@@ -16,7 +16,10 @@
 //   - one inbound worker instance's events/s against raw conditional
 //     PutItem/s on the same local DynamoDB, with its calls per event;
 //   - reads on a large data set against a small one (a case's messages,
-//     the customer search).
+//     the customer search);
+//   - X's chat engine hosted in Go (issue 20): its cold load and one
+//     message's encrypt and decrypt under wazero's compiler, each against
+//     the interpreter, and a Chat's memory.
 //
 // It starts and always stops its own local servers (shared/localaws) and
 // emulators. It is development code: no function links it.
@@ -81,15 +84,21 @@ type Plan struct {
 	CaseSmall, CaseLarge     int
 	SearchSmall, SearchLarge int
 	ScalePairs               int
+	// XChatRounds are cold loads of X's chat engine of each kind;
+	// XChatMessages and XChatInterpMessages the messages timed under the
+	// compiler and the interpreter.
+	XChatRounds, XChatMessages, XChatInterpMessages int
 }
 
 // FullPlan is `make bench`: under ten minutes on two cores.
 var FullPlan = Plan{ColdRounds: 30, WebhookPairs: 2000, Blocks: 10, InboundRounds: 100, InboundPuts: 20,
-	CaseSmall: 10, CaseLarge: 10000, SearchSmall: 100, SearchLarge: 100000, ScalePairs: 300}
+	CaseSmall: 10, CaseLarge: 10000, SearchSmall: 100, SearchLarge: 100000, ScalePairs: 300,
+	XChatRounds: 5, XChatMessages: 200, XChatInterpMessages: 5}
 
 // QuickPlan is BENCH_QUICK=1: every row, little of each.
 var QuickPlan = Plan{ColdRounds: 3, WebhookPairs: 100, Blocks: 5, InboundRounds: 4, InboundPuts: 20,
-	CaseSmall: 10, CaseLarge: 100, SearchSmall: 100, SearchLarge: 200, ScalePairs: 30}
+	CaseSmall: 10, CaseLarge: 100, SearchSmall: 100, SearchLarge: 200, ScalePairs: 30,
+	XChatRounds: 1, XChatMessages: 10, XChatInterpMessages: 1}
 
 // Report is a run's measurements.
 type Report struct {
@@ -111,6 +120,7 @@ type Report struct {
 	Inbound  InboundResult
 	Case     ScaleResult
 	Search   ScaleResult
+	XChat    XChatResult
 }
 
 // Run builds, measures and returns the report; every server and emulator
@@ -156,6 +166,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	if only.needsLocal() {
 		if err := measureLocal(ctx, only, plan, filepath.Join(work, "logs"), rep, progress); err != nil {
+			return nil, err
+		}
+	}
+	if only.Has(GroupXChat) {
+		progress(fmt.Sprintf("xchat: %d cold loads of each kind, %d messages (interpreter: %d)", plan.XChatRounds, plan.XChatMessages, plan.XChatInterpMessages))
+		if rep.XChat, err = measureXChat(ctx, plan.XChatRounds, plan.XChatMessages, plan.XChatInterpMessages, progress); err != nil {
 			return nil, err
 		}
 	}

@@ -15,7 +15,7 @@ import (
 
 // The quick run (BENCH_QUICK=1) measures every row of issue 13's table:
 // each function and anchor started and zipped, every counted request, the
-// webhook, the inbound worker and both scale reads. Figures on a shared
+// webhook, the inbound worker, both scale reads and X's chat engine. Figures on a shared
 // machine are noise, so nothing here checks a time: only that each row was
 // measured and prints.
 func TestQuickRun(t *testing.T) {
@@ -61,6 +61,12 @@ func TestQuickRun(t *testing.T) {
 			t.Errorf("scale = %+v", s)
 		}
 	}
+	if x, p := rep.XChat, bench.QuickPlan; len(x.LoadMS) != p.XChatRounds || len(x.LoadInterpMS) != p.XChatRounds ||
+		len(x.EncryptMS) != p.XChatMessages || len(x.DecryptMS) != p.XChatMessages ||
+		len(x.EncryptInterpMS) != p.XChatInterpMessages || len(x.DecryptInterpMS) != p.XChatInterpMessages ||
+		x.ChatWasmBytes <= 0 || x.ChatHeapBytes <= 0 {
+		t.Errorf("xchat = %+v", x)
+	}
 
 	var out bytes.Buffer
 	if err := rep.WriteTable(&out); err != nil {
@@ -68,7 +74,8 @@ func TestQuickRun(t *testing.T) {
 	}
 	table := out.String()
 	want := []string{"webhook acknowledgement p50", "inbound events/s per worker instance", "inbound DynamoDB calls per event",
-		"scale: GET case", "scale: customer search", "make test, warm"}
+		"scale: GET case", "scale: customer search", "make test, warm",
+		"X Chat engine cold load", "X Chat encrypt + sign one message", "X Chat decrypt + verify one message", "X Chat memory per Chat"}
 	for _, c := range rep.Calls {
 		want = append(want, "DynamoDB calls: "+c.Name)
 	}

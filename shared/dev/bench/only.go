@@ -16,10 +16,11 @@ const (
 	GroupCalls   = "calls"   // DynamoDB calls per console request
 	GroupInbound = "inbound" // the inbound worker's events/s and calls per event
 	GroupScale   = "scale"   // the large data sets against the small ones
+	GroupXChat   = "xchat"   // X's chat engine in Go: cold load, per-message cost, memory
 )
 
 // Groups are every row group, in the table's order.
-var Groups = []string{GroupCold, GroupZip, GroupWebhook, GroupCalls, GroupInbound, GroupScale}
+var Groups = []string{GroupCold, GroupZip, GroupWebhook, GroupCalls, GroupInbound, GroupScale, GroupXChat}
 
 // OnlyEnv names the variable that limits a run to some rows (see ParseOnly).
 const OnlyEnv = "BENCH_ONLY"
@@ -36,7 +37,7 @@ type Only struct {
 }
 
 // ParseOnly reads BENCH_ONLY: a comma-separated list of row groups
-// (cold, zip, webhook, calls, inbound, scale) and function names (as
+// (cold, zip, webhook, calls, inbound, scale, xchat) and function names (as
 // package functions names them), e.g. "cold,zip,customers". A function
 // name alone implies the cold and zip rows. It is an error to name
 // anything else.

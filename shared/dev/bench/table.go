@@ -84,6 +84,9 @@ func (r *Report) Rows() []Row {
 	if r.Only.Has(GroupScale) {
 		rows = append(rows, r.scaleRows()...)
 	}
+	if r.Only.Has(GroupXChat) {
+		rows = append(rows, r.xchatRows()...)
+	}
 	if len(r.Only.Groups) == 0 {
 		rows = append(rows, Row{Metric: "make test, warm", Anchor: "—", Value: "not measured here", Absolute: "time `make test` twice", Goal: "≤ 40 s"})
 	}
@@ -225,4 +228,28 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// xchatRows are X's chat engine's costs under the compiler Load uses, each
+// against the interpreter (issue 20 sets no goal: they are what the DM
+// workers pay).
+func (r *Report) xchatRows() []Row {
+	x := r.XChat
+	const interp = "wazero interpreter, same work"
+	row := func(metric string, a, b []float64) Row {
+		return Row{Metric: metric, Anchor: interp, Value: ratio(spreadOf(perRound(a, b))),
+			Absolute: fmt.Sprintf("%.1f vs %.1f ms", median(a), median(b))}
+	}
+	return []Row{
+		row("X Chat engine cold load: compile + instantiate + import keys (compiler)", x.LoadMS, x.LoadInterpMS),
+		{Metric: "X Chat encrypt + sign one message (compiler)", Anchor: interp,
+			Value:    fmt.Sprintf("%.2f ms (%.2f–%.2f)", median(x.EncryptMS), quantile(x.EncryptMS, 0.25), quantile(x.EncryptMS, 0.75)),
+			Absolute: fmt.Sprintf("%d messages; interpreter %.0f ms (%d)", len(x.EncryptMS), median(x.EncryptInterpMS), len(x.EncryptInterpMS))},
+		{Metric: "X Chat decrypt + verify one message (compiler)", Anchor: interp,
+			Value:    fmt.Sprintf("%.2f ms (%.2f–%.2f)", median(x.DecryptMS), quantile(x.DecryptMS, 0.25), quantile(x.DecryptMS, 0.75)),
+			Absolute: fmt.Sprintf("%d messages; interpreter %.0f ms (%d)", len(x.DecryptMS), median(x.DecryptInterpMS), len(x.DecryptInterpMS))},
+		{Metric: "X Chat memory per Chat (one brand handle's engine instance)", Anchor: "—",
+			Value:    fmt.Sprintf("%.2f MB wasm", x.ChatWasmBytes/mb),
+			Absolute: fmt.Sprintf("%.2f MB Go heap per Chat, wasm memory included, keys imported", x.ChatHeapBytes/mb)},
+	}
 }
