@@ -52,7 +52,8 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	name := "xops-" + regexp.MustCompile(`[^a-zA-Z0-9_-]+`).ReplaceAllString(t.Name(), "-")
 	store := local.SampleStore(t, name)
-	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler), DeliveryBackoff: 5 * time.Millisecond})
+	// Legacy DMs (X before 9 December 2026) until issue 20's product side reads X Chat.
+	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler), DeliveryBackoff: 5 * time.Millisecond, LegacyDMs: true})
 	simSrv := httptest.NewServer(sim.Handler())
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {

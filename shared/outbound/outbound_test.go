@@ -72,7 +72,8 @@ func newEnv(t *testing.T, opts options) *env {
 	urls := local.Queues(t, fmt.Sprintf("ob%d-", n), q)
 	queue := sqsqueue.New(sqsClient, urls[queues.Outbound.Name])
 	quiet := slog.New(slog.DiscardHandler)
-	sim := xsim.New(xsim.Options{Logger: quiet})
+	// Legacy DMs (X before 9 December 2026) until issue 20's product side sends X Chat.
+	sim := xsim.New(xsim.Options{Logger: quiet, LegacyDMs: true})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	brand := sample.Brands[0]

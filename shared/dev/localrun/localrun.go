@@ -70,6 +70,10 @@ type Options struct {
 	// (xsim.FormatXAA, the default) or Account Activity payloads
 	// (xsim.FormatAAA); X_SIM_FORMAT in `make dev`.
 	XSimFormat xsim.Format
+	// XSimLegacyDMs makes the simulator X as it was before it retired
+	// legacy Direct Messages on 9 December 2026 (xsim.Options.LegacyDMs);
+	// X_SIM_LEGACY_DMS=1 in `make dev`.
+	XSimLegacyDMs bool
 	// ConsumerKey and ConsumerSecret are the simulated X app's (default
 	// sample.ConsumerKey and sample.ConsumerSecret): the simulator checks
 	// OAuth with them and signs webhook deliveries, the webhook verifies.
@@ -276,7 +280,7 @@ func startSimulator(ctx context.Context, opts Options, app secrets.AppCredential
 	simCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	// The simulated X enforces the rules of the run's X access (X_ACCESS).
 	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
-		Format: opts.XSimFormat, Access: access, Logger: log.With("part", "xsim")})
+		Format: opts.XSimFormat, Access: access, LegacyDMs: opts.XSimLegacyDMs, Logger: log.With("part", "xsim")})
 	if opts.DataDir != "" {
 		// The simulated X keeps its Tweets, DMs and users beside the store,
 		// so that cases from an earlier run still point at what X holds.

@@ -252,7 +252,7 @@ func (s *Sim) appAPI(endpoint string, kinds authKinds, h appHandler) http.Handle
 func (s *Sim) serveApp(w http.ResponseWriter, r *http.Request, body []byte, endpoint string, kinds authKinds, rec *APICall, h appHandler) (int, any) {
 	c := &appCall{call: &call{r: r, body: body}}
 	limitKey := "app"
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.st.byBearer[strings.TrimSpace(tok)] == nil {
 		if !hmac.Equal([]byte(strings.TrimSpace(tok)), []byte(s.BearerToken())) {
 			return errUnauthorized.status, errUnauthorized.body
 		}
@@ -262,12 +262,12 @@ func (s *Sim) serveApp(w http.ResponseWriter, r *http.Request, body []byte, endp
 		}
 		c.bearer = true
 	} else {
-		u, why := s.authenticate(r, body)
+		u, kind, _, why := s.authenticateUser(r, body)
 		if u == nil {
 			s.log.Debug("xsim: unauthorized", "method", r.Method, "path", r.URL.Path, "reason", why)
 			return errUnauthorized.status, errUnauthorized.body
 		}
-		rec.Auth, rec.UserID, rec.Username = "oauth1", u.ID, u.Username
+		rec.Auth, rec.UserID, rec.Username = kind, u.ID, u.Username
 		if kinds&authUser == 0 {
 			return fail(errUserForbidden)
 		}

@@ -199,7 +199,7 @@ func TestSubscriptions(t *testing.T) {
 // TestDeliveryNeedsTheSubscription: an event reaches the webhook only
 // through a subscription of its user to its event type.
 func TestDeliveryNeedsTheSubscription(t *testing.T) {
-	f := newBareFixture(t, Options{})
+	f := newBareFixture(t, Options{LegacyDMs: true})
 	bearer := f.bearer()
 	hook := str(f.app(bearer, "POST", "/2/webhooks", `{"url":"`+f.hook.srv.URL+`"}`).body, "data", "id")
 	f.subscribe(acmeSupport, "post.mention.create", hook)
@@ -244,7 +244,7 @@ func TestSeededSubscriptions(t *testing.T) {
 }
 
 func TestReplay(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{LegacyDMs: true})
 	bearer := f.bearer()
 	hook := f.sim.WebhookID(f.hook.srv.URL)
 	f.ctl("POST", "/sim/users/bob_stranger/tweets", `{"text":"@AcmeSupport first"}`)

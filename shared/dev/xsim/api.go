@@ -26,9 +26,9 @@ type APICall struct {
 	// Body is the request body: JSON as it was sent, anything else as a
 	// JSON string.
 	Body json.RawMessage `json:"body,omitempty"`
-	// Auth is how the call was authenticated: oauth1 (user context),
-	// bearer (the app's token) or basic (the token grant); empty when the
-	// user endpoints' OAuth check failed.
+	// Auth is how the call was authenticated: oauth1 or oauth2 (user
+	// context), bearer (the app's token) or basic (the token grant); empty
+	// when the user endpoints' OAuth check failed.
 	Auth string `json:"auth,omitempty"`
 	// UserID and Username are the authenticated user's; empty when the
 	// OAuth check failed or the app's bearer token was used.
@@ -71,12 +71,16 @@ func (s *Sim) api(endpoint string, h apiHandler) http.Handler {
 }
 
 func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request, body []byte, endpoint string, rec *APICall, h apiHandler) (int, any) {
-	u, why := s.authenticate(r, body)
+	u, kind, appOnly, why := s.authenticateUser(r, body)
+	if appOnly {
+		rec.Auth = "bearer"
+		return fail(errAppOnlyForbidden)
+	}
 	if u == nil {
 		s.log.Debug("xsim: unauthorized", "method", r.Method, "path", r.URL.Path, "reason", why)
 		return errUnauthorized.status, errUnauthorized.body
 	}
-	rec.Auth, rec.UserID, rec.Username = "oauth1", u.ID, u.Username
+	rec.Auth, rec.UserID, rec.Username = kind, u.ID, u.Username
 	if f := s.takeFault(r.URL.Path); f != nil {
 		xe := statusProblem(f.Status)
 		if f.Status == http.StatusTooManyRequests {
@@ -519,6 +523,9 @@ type userData struct {
 	// user: "following" (they follow the user), "followed_by" (the user
 	// follows them), "follow_request_sent", "follow_request_received".
 	ConnectionStatus *[]string `json:"connection_status,omitempty"`
+	// ReceivesYourDM is whether the user accepts Direct Messages from the
+	// authenticating user.
+	ReceivesYourDM *bool `json:"receives_your_dm,omitempty"`
 }
 
 // userData renders u with the user.fields asked for; connection_status
@@ -550,6 +557,9 @@ func (s *Sim) userData(u, me *user, userFields string) userData {
 				status = append(status, "follow_request_received")
 			}
 			d.ConnectionStatus = &status
+		case "receives_your_dm":
+			ok := s.receivesDMFrom(u, me)
+			d.ReceivesYourDM = &ok
 		}
 	}
 	return d
@@ -585,6 +595,24 @@ func (s *Sim) lookupUserAPI(c *call) (int, any) {
 
 // maxDMLength is X's limit for a Direct Message's text.
 const maxDMLength = 10000
+
+// errLegacyDMsRetired is the simulator's answer to the legacy Direct
+// Message endpoints after X retired them on 9 December 2026. X's pages say
+// the endpoints stop but not what they answer; the simulator answers 410
+// Gone with a problem document naming the replacement.
+var errLegacyDMsRetired = plainProblem(http.StatusGone, "Gone",
+	"Legacy Direct Messages were retired on 9 December 2026: /2/dm_conversations and /2/dm_events no longer exist. Use the X Chat API (/2/chat/*).")
+
+// legacyDM wraps a legacy Direct Message endpoint: it answers as before
+// with Options.LegacyDMs, and as retired otherwise.
+func (s *Sim) legacyDM(h apiHandler) apiHandler {
+	return func(c *call) (int, any) {
+		if !s.opts.LegacyDMs {
+			return fail(errLegacyDMsRetired)
+		}
+		return h(c)
+	}
+}
 
 // POST /2/dm_conversations/with/:participant_id/messages
 func (s *Sim) sendDMAPI(c *call) (int, any) {
@@ -669,7 +697,7 @@ func (s *Sim) sendDM(from, to *user, text string, viaAPI bool) (*dm, *xError) {
 	if len([]rune(text)) > maxDMLength {
 		return nil, invalidRequest("text", "", "The text of a Direct Message can be at most 10000 characters.")
 	}
-	if !to.OpenDMs && !to.following[from.ID] && !s.st.wroteByDM(to.ID, from.ID) {
+	if !s.receivesDMFrom(to, from) {
 		return nil, errDMNotAllowed
 	}
 	now := s.stamp()

@@ -23,8 +23,21 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.Handle("GET /2/users/by/username/{username}", s.api(EndpointLookupUser, s.lookupUserAPI))
 	mux.Handle("GET /2/users/{id}", s.api(EndpointUserByID, s.userByIDAPI))
 	mux.Handle("GET /2/users/{id}/tweets", s.api(EndpointUserTweets, s.userTweetsAPI))
-	mux.Handle("POST /2/dm_conversations/with/{participant_id}/messages", s.api(EndpointSendDM, s.sendDMAPI))
-	mux.Handle("GET /2/dm_conversations/with/{participant_id}/dm_events", s.api(EndpointDMEvents, s.dmEventsAPI))
+	mux.Handle("POST /2/dm_conversations/with/{participant_id}/messages", s.api(EndpointSendDM, s.legacyDM(s.sendDMAPI)))
+	mux.Handle("GET /2/dm_conversations/with/{participant_id}/dm_events", s.api(EndpointDMEvents, s.legacyDM(s.dmEventsAPI)))
+	// Every other legacy DM route, retired as X retired them.
+	mux.Handle("/2/dm_conversations/", s.api("* /2/dm_conversations", s.legacyDM(func(*call) (int, any) { return fail(pageNotFound) })))
+	mux.Handle("/2/dm_events", s.api("* /2/dm_events", s.legacyDM(func(*call) (int, any) { return fail(pageNotFound) })))
+	mux.Handle("/2/dm_events/", s.api("* /2/dm_events", s.legacyDM(func(*call) (int, any) { return fail(pageNotFound) })))
+	// X Chat (chat.go).
+	mux.Handle("POST /2/users/{id}/public_keys", s.api(EndpointAddPublicKey, s.addPublicKeyAPI))
+	mux.Handle("GET /2/users/{id}/public_keys", s.api(EndpointGetPublicKeys, s.getPublicKeysAPI))
+	mux.Handle("GET /2/users/public_keys", s.api(EndpointGetUsersPublicKey, s.getUsersPublicKeysAPI))
+	mux.Handle("POST /2/chat/conversations/{id}/keys", s.api(EndpointChatKeys, s.addConversationKeysAPI))
+	mux.Handle("POST /2/chat/conversations/{id}/messages", s.api(EndpointChatMessages, s.sendChatMessageAPI))
+	mux.Handle("GET /2/chat/conversations/{id}/events", s.api(EndpointChatEvents, s.chatEventsAPI))
+	mux.Handle("GET /2/chat/conversations/{id}", s.api(EndpointChatConversation, s.chatConversationAPI))
+	mux.Handle("GET /2/chat/conversations", s.api(EndpointChatConversations, s.chatConversationsAPI))
 	// The app's webhooks and X Activity API subscriptions (activity.go).
 	mux.HandleFunc("POST /oauth2/token", s.tokenHandler)
 	mux.Handle("POST /2/webhooks", s.appAPI(EndpointCreateWebhook, authUser|authBearer, s.createWebhookAPI))
@@ -45,6 +58,9 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.HandleFunc("POST /sim/users", s.ctlCreateUser)
 	mux.HandleFunc("POST /sim/users/{username}/tweets", s.ctlTweet)
 	mux.HandleFunc("POST /sim/users/{username}/dms", s.ctlDM)
+	mux.HandleFunc("GET /sim/users/{username}/credentials", s.ctlCredentials)
+	mux.HandleFunc("PUT /sim/users/{username}/dm-settings", s.ctlDMSettings)
+	mux.HandleFunc("GET /sim/users/{username}/chat", s.ctlChat)
 	mux.HandleFunc("POST /sim/users/{username}/follow-requests/{requester}", s.ctlAcceptFollowRequest)
 	mux.HandleFunc("PUT /sim/users/{username}/following/{target}", s.ctlFollow(true))
 	mux.HandleFunc("DELETE /sim/users/{username}/following/{target}", s.ctlFollow(false))
@@ -141,7 +157,9 @@ func (s *Sim) ctlTweet(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]string{"id": t.ID})
 }
 
-// POST /sim/users/{username}/dms {to, text} → 201 {id, dm_conversation_id}
+// POST /sim/users/{username}/dms {to, text} → 201 {id, message_id,
+// conversation_id}: an X Chat message from the user's own client (with
+// Options.LegacyDMs, a legacy DM → 201 {id, dm_conversation_id})
 func (s *Sim) ctlDM(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		To   string `json:"to"`
@@ -159,6 +177,10 @@ func (s *Sim) ctlDM(w http.ResponseWriter, r *http.Request) {
 	to := s.st.userByName(in.To)
 	if to == nil {
 		ctlError(w, http.StatusNotFound, "No simulated user @"+trimAt(in.To)+".")
+		return
+	}
+	if !s.opts.LegacyDMs {
+		s.ctlChatDM(w, u, to, in.Text)
 		return
 	}
 	m, xe := s.sendDM(u, to, in.Text, false)

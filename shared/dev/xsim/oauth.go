@@ -3,7 +3,9 @@ package xsim
 import (
 	"crypto/hmac"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"mime"
 	"net/http"
@@ -176,4 +178,42 @@ func (s *Sim) authenticate(r *http.Request, body []byte) (*user, string) {
 		s.lastSeen = now
 	}
 	return u, ""
+}
+
+// userTokens are the OAuth 1.0a access token and secret the simulator
+// gives out for a user it made (the sample brand handles keep their own):
+// derived from the id, so they survive restarts and resets.
+func userTokens(id string) (token, secret string) {
+	sum := sha256.Sum256([]byte("xsim oauth1 " + id))
+	return id + "-" + hex.EncodeToString(sum[:10]), hex.EncodeToString(sum[10:30])
+}
+
+// userBearer is the OAuth 2.0 user access token the simulator gives out for
+// a user, derived from the id as userTokens are.
+func userBearer(id string) string {
+	sum := sha256.Sum256([]byte("xsim oauth2 " + id))
+	return "xsim-" + base64.RawURLEncoding.EncodeToString(sum[:24])
+}
+
+// authenticateUser returns the user a user-context request acts for: an
+// OAuth 2.0 user access token (Authorization: Bearer) or an OAuth 1.0a
+// signature, as X takes both on its user-context endpoints. appOnly is set
+// when the request carries the app's own bearer token instead. Called with
+// s.mu held.
+func (s *Sim) authenticateUser(r *http.Request, body []byte) (u *user, kind string, appOnly bool, why string) {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		tok = strings.TrimSpace(tok)
+		if u := s.st.byBearer[tok]; u != nil && tok != "" {
+			return u, "oauth2", false, ""
+		}
+		if hmac.Equal([]byte(tok), []byte(s.BearerToken())) {
+			return nil, "bearer", true, "app-only token"
+		}
+		return nil, "", false, "unknown bearer token"
+	}
+	u, why = s.authenticate(r, body)
+	if u == nil {
+		return nil, "", false, why
+	}
+	return u, "oauth1", false, ""
 }

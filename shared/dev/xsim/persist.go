@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 )
 
 // snapshotVersion is the format of a saved state; a file of another
@@ -18,7 +19,7 @@ const snapshotVersion = 1
 // snapshot is what Persist keeps of the simulated X: its users (with whom
 // they follow), Tweets and Direct Messages, the app's webhooks and X
 // Activity subscriptions (X keeps them whatever happens to the product),
-// and the last id given out, so ids keep increasing across restarts.
+// the X Chat conversations (ciphertext only) and the last id given out, so ids keep increasing across restarts.
 // Recorded calls, faults, rate-limit windows and webhook deliveries are not
 // kept. A file written before webhooks were kept has none: the app starts
 // with none, as a new X app does.
@@ -28,6 +29,7 @@ type snapshot struct {
 	Users         []snapshotUser   `json:"users"`
 	Tweets        []snapshotTweet  `json:"tweets"` // in creation order
 	DMs           []*dm            `json:"dms"`
+	Chats         []*chatConv      `json:"chats,omitempty"`
 	Webhooks      []*webhookConfig `json:"webhooks,omitempty"`
 	Subscriptions []*subscription  `json:"subscriptions,omitempty"`
 }
@@ -74,6 +76,7 @@ func (s *Sim) load(path string) error {
 		return fmt.Errorf("xsim: state %s is version %d, not %d", path, snap.Version, snapshotVersion)
 	}
 	st := &state{users: map[string]*user{}, byName: map[string]*user{}, byToken: map[string]*user{}, tweets: map[string]*tweet{}}
+	st.init()
 	for _, su := range snap.Users {
 		u := &su.user
 		u.following = map[string]bool{}
@@ -89,6 +92,9 @@ func (s *Sim) load(path string) error {
 		st.order = append(st.order, t)
 	}
 	st.dms = snap.DMs
+	for _, conv := range snap.Chats {
+		st.chats[conv.ID] = conv
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.st = st
@@ -98,6 +104,10 @@ func (s *Sim) load(path string) error {
 	if snap.LastID > s.ids.last {
 		s.ids.last = snap.LastID
 	}
+	// The clients of the process that saved the file are gone with it:
+	// the sample customers get new ones (a new device, a new key version).
+	s.clients = map[string]ChatClient{}
+	s.provisionChatClientsLocked()
 	return nil
 }
 
@@ -126,6 +136,10 @@ func (s *Sim) save() error {
 		snap.Tweets = append(snap.Tweets, snapshotTweet{tweet: *t, DeliveredTo: t.deliveredTo})
 	}
 	snap.DMs = s.st.dms
+	for _, conv := range s.st.chats {
+		snap.Chats = append(snap.Chats, conv)
+	}
+	slices.SortFunc(snap.Chats, func(a, b *chatConv) int { return strings.Compare(a.ID, b.ID) })
 	snap.Webhooks, snap.Subscriptions = s.app.webhooks, s.app.subs
 	b, err := json.Marshal(snap)
 	s.mu.Unlock()

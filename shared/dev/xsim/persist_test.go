@@ -15,7 +15,7 @@ import (
 func persistedFixture(t *testing.T, path string) *fixture {
 	t.Helper()
 	f := &fixture{t: t, hook: newReceiver(t)}
-	f.sim = New(Options{WebhookURL: f.hook.srv.URL, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	f.sim = New(Options{WebhookURL: f.hook.srv.URL, LegacyDMs: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err := f.sim.Persist(path); err != nil {
 		t.Fatal(err)
 	}

@@ -115,6 +115,18 @@ type Options struct {
 	// RateLimitWindow is the window's length (default 15 minutes).
 	RateLimits      map[string]int
 	RateLimitWindow time.Duration
+	// LegacyDMs keeps X's legacy Direct Messages as they were before X
+	// retired them on 9 December 2026: /2/dm_conversations answers, DMs are
+	// delivered as dm.* events (direct_message_events with FormatAAA), and
+	// POST /sim/users/{username}/dms sends a legacy DM. False, the default,
+	// is X after that day: the legacy endpoints answer 410 Gone, nothing is
+	// delivered as a DM, and a simulated user's DM is an X Chat message.
+	LegacyDMs bool
+	// ChatClients gives each simulated user an X Chat client of its own
+	// (keys made by X's engine), which POST /sim/users/{username}/dms
+	// encrypts with and GET /sim/users/{username}/chat decrypts with; nil
+	// means no user has one (those routes answer 501).
+	ChatClients ChatClientFactory
 	// TimestampWindow, when positive, refuses OAuth timestamps further than
 	// that from the real time, as X does; zero accepts any timestamp.
 	TimestampWindow time.Duration
@@ -146,6 +158,8 @@ type Sim struct {
 	nonces   map[string]time.Time
 	lastSeen time.Time
 	xaaSeq   int64
+	// clients are the simulated users' X Chat clients, by user id.
+	clients map[string]ChatClient
 
 	// saveMu serialises saves; statePath is the file Persist keeps the
 	// state in ("" : not kept).
@@ -186,6 +200,7 @@ func New(opts Options) *Sim {
 	s.resetLocked()
 	s.seedApp()
 	s.mux = s.routes()
+	s.provisionChatClients()
 	return s
 }
 
@@ -235,10 +250,12 @@ func (s *Sim) Reset() {
 	defer s.mu.Unlock()
 	s.resetLocked()
 	s.hooks.reset()
+	s.provisionChatClientsLocked()
 }
 
 func (s *Sim) resetLocked() {
 	s.st = newState()
+	s.clients = map[string]ChatClient{}
 	s.calls = nil
 	s.faults = nil
 	s.limits = map[limitKey]*limitWindow{}

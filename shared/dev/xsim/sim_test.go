@@ -133,7 +133,7 @@ func TestTimestampWindow(t *testing.T) {
 }
 
 func TestAPIAnswers(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{LegacyDMs: true})
 	first := f.api(acmeSupport, "POST", "/2/tweets", `{"text":"@alice_follows hello from Acme"}`)
 	tweetID := str(first.body, "data", "id")
 	if first.status != http.StatusCreated || !isID(tweetID) || str(first.body, "data", "text") != "@alice_follows hello from Acme" {
@@ -287,7 +287,7 @@ func TestRateLimitsAndFaults(t *testing.T) {
 // does not follow it once the customer has written to it by DM, and only
 // that brand handle.
 func TestDMToACustomerWhoWroteFirst(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{LegacyDMs: true})
 	path := "/2/dm_conversations/with/" + bob.XUser + "/messages"
 	if a := f.api(acmeSupport, "POST", path, `{"text":"Can we help?"}`); a.status != 403 {
 		t.Fatalf("before bob wrote: %d %s", a.status, a.raw)
@@ -304,7 +304,7 @@ func TestDMToACustomerWhoWroteFirst(t *testing.T) {
 }
 
 func TestControlRoutes(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{LegacyDMs: true})
 	created := f.ctl("POST", "/sim/users", `{"username":"@carol_new","name":"Carol New"}`)
 	carolID := str(created.body, "id")
 	if created.status != 201 || !isID(carolID) || str(created.body, "username") != "carol_new" {

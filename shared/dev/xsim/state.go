@@ -18,8 +18,13 @@ type user struct {
 	// app holds for the user (brand handles only).
 	Token, TokenSecret string
 	// OpenDMs users accept Direct Messages from anyone; others only from
-	// accounts they follow.
+	// accounts they follow (X's default for a new account).
 	OpenDMs bool
+	// BearerToken is the OAuth 2.0 user access token the simulator gives
+	// out for the user (GET /sim/users/{username}/credentials).
+	BearerToken string
+	// PublicKeys are the user's registered X Chat public key versions.
+	PublicKeys []publicKey
 	// Protected users approve their followers: a follow is a request
 	// until they accept it.
 	Protected bool
@@ -65,9 +70,13 @@ type state struct {
 	users   map[string]*user // by id
 	byName  map[string]*user // by lower-case username
 	byToken map[string]*user
-	tweets  map[string]*tweet
-	order   []*tweet // creation order
-	dms     []*dm
+	// byBearer indexes users by their OAuth 2.0 user access token.
+	byBearer map[string]*user
+	tweets   map[string]*tweet
+	order    []*tweet // creation order
+	dms      []*dm
+	// chats are the X Chat conversations by REST id ("min-max").
+	chats map[string]*chatConv
 }
 
 // newState returns the sample users and follows.
@@ -78,6 +87,7 @@ func newState() *state {
 		byToken: map[string]*user{},
 		tweets:  map[string]*tweet{},
 	}
+	st.init()
 	for _, b := range sample.Brands {
 		st.add(&user{ID: b.XUserID, Username: b.ScreenName, Name: b.Name,
 			Token: b.Credentials.AccessToken, TokenSecret: b.Credentials.AccessTokenSecret,
@@ -99,7 +109,25 @@ func newState() *state {
 	return st
 }
 
+// init makes the state's maps that a loaded snapshot may lack.
+func (st *state) init() {
+	if st.byBearer == nil {
+		st.byBearer = map[string]*user{}
+	}
+	if st.chats == nil {
+		st.chats = map[string]*chatConv{}
+	}
+}
+
+// add keeps u, giving it OAuth credentials of its own when it has none.
 func (st *state) add(u *user) {
+	if u.Token == "" {
+		u.Token, u.TokenSecret = userTokens(u.ID)
+	}
+	if u.BearerToken == "" {
+		u.BearerToken = userBearer(u.ID)
+	}
+	st.byBearer[u.BearerToken] = u
 	if u.following == nil {
 		u.following = map[string]bool{}
 	}

@@ -121,7 +121,7 @@ func TestWebhookLongTweetIsExtended(t *testing.T) {
 }
 
 func TestWebhookDMAndFollowEvents(t *testing.T) {
-	f := newFixture(t, Options{Format: FormatAAA})
+	f := newFixture(t, Options{Format: FormatAAA, LegacyDMs: true})
 	f.ctl("POST", "/sim/users/bob_stranger/dms", `{"to":"AcmeSupport","text":"can you help?"}`)
 	f.ctl("PUT", "/sim/users/bob_stranger/following/AcmeSupport", "")
 	dmOut := f.api(acmeSupport, "POST", "/2/dm_conversations/with/"+bob.XUser+"/messages", `{"text":"Sure, what is your order number?"}`)
@@ -201,7 +201,7 @@ func TestWebhookUnreachableAndNoWebhook(t *testing.T) {
 	dead := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 	url := dead.URL
 	dead.Close()
-	f := newFixture(t, Options{WebhookURL: url, DeliveryAttempts: 2})
+	f := newFixture(t, Options{WebhookURL: url, DeliveryAttempts: 2, LegacyDMs: true})
 	f.ctl("POST", "/sim/users/bob_stranger/dms", `{"to":"AcmeDeals","text":"anyone?"}`)
 	f.flush()
 	if d := f.sim.Deliveries(); len(d) != 1 || !d[0].GaveUp || d[0].LastStatus != 0 || d[0].LastError == "" {

@@ -37,7 +37,7 @@ func parsed(t *testing.T, p map[string]any) []casework.Event {
 // TestXAADeliveriesByDefault: the simulator speaks X Activity unless told
 // otherwise, one event per delivery, in envelopes the product parses.
 func TestXAADeliveriesByDefault(t *testing.T) {
-	f := newFixture(t, Options{})
+	f := newFixture(t, Options{LegacyDMs: true})
 	mention := f.ctl("POST", "/sim/users/alice_follows/tweets", `{"text":"hey @AcmeSupport my order is late & lost"}`)
 	mentionID := str(mention.body, "id")
 	reply := f.api(acmeSupport, "POST", "/2/tweets", `{"text":"@alice_follows sorry! Checking now.","reply":{"in_reply_to_tweet_id":"`+mentionID+`"}}`)

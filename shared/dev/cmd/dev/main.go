@@ -62,6 +62,7 @@ func run() error {
 	}
 	return localrun.Run(ctx, localrun.Options{
 		XSimFormat:     format,
+		XSimLegacyDMs:  os.Getenv("X_SIM_LEGACY_DMS") == "1",
 		Addr:           net.JoinHostPort("127.0.0.1", port),
 		XSimAddr:       net.JoinHostPort("127.0.0.1", simPort),
 		ConsumerKey:    os.Getenv("X_CONSUMER_KEY"),
