@@ -135,7 +135,7 @@ func TestChatEndpoints(t *testing.T) {
 			fakeKeyChange("100", acmeSupport.XUserID, brandV, bob.XUser, "1", brandV, "kc-x"), 403, "resource-unavailable"},
 		"unregistered version": {"/2/chat/conversations/" + conv + "/keys",
 			fakeKeyChange("100", acmeSupport.XUserID, brandV, alice.XUser, "42", brandV, "kc-y"), 400, "no registered public key version [42]"},
-		"not a participant": {"/2/chat/conversations/1-2/keys", ck, 403, "not a participant"},
+		"not a participant":   {"/2/chat/conversations/1-2/keys", ck, 403, "not a participant"},
 		"no conversation yet": {"/2/chat/conversations/" + conv + "/messages", fakeMessage("m-0", "x", "100", brandV), 404, "has no conversation key"},
 	} {
 		if a := f.userAPI(brand, "POST", c.path, c.body); a.status != c.status || !strings.Contains(a.raw, c.want) {
