@@ -242,7 +242,9 @@ var OutboundWorker = Function{
 	// is slow.
 	BatchSize: 5,
 	CallsX:    true,
-	Access:    Access{Table: true, XApp: true, BrandHandles: true, DelaysMessages: true, XActivity: true},
+	// SendOutbound: a command waiting out a long run of X's rate limits
+	// is queued again (shared/outbound).
+	Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, DelaysMessages: true, XActivity: true},
 }
 
 // Reconciler is the reconciler function.

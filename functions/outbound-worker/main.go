@@ -35,5 +35,5 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 		return nil, err
 	}
 	subs := outbound.SubscriptionConfig{WebhookID: cfg.XWebhookID, Tag: casework.SubscriptionTag(cfg.Stage)}
-	return outbound.New(outbound.Deps{Store: dynamo.Open(awsCfg, cfg), X: x, Subscriptions: subs, Delayer: queue, Logger: logger}), nil
+	return outbound.New(outbound.Deps{Store: dynamo.Open(awsCfg, cfg), X: x, Subscriptions: subs, Delayer: queue, Outbox: queue, Logger: logger}), nil
 }

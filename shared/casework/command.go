@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"strconv"
 	"time"
 )
 
@@ -45,6 +46,21 @@ type Command struct {
 	// XUserID is the brand handle's X user id (subscribe, unsubscribe).
 	XUserID   string    `json:"x_user_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// NotBefore, when set, is the earliest time the command may act: a
+	// command queued again to wait out X's rate limit (Outbound) carries
+	// X's reset, and is held back until then without calling X. The
+	// queue's deduplication id of such a copy names it (DedupID).
+	NotBefore time.Time `json:"not_before,omitzero"`
+}
+
+// DedupID is the command's deduplication id on the queue: its id, and for
+// a copy queued again to wait out a rate limit also its NotBefore, so
+// that the copy is not taken for a repeat of the command.
+func (c Command) DedupID() string {
+	if c.NotBefore.IsZero() {
+		return c.ID
+	}
+	return c.ID + "-" + strconv.FormatInt(c.NotBefore.UnixMilli(), 10)
 }
 
 // GroupID is the command's ordering group on the FIFO queue: as fine as
@@ -69,6 +85,7 @@ func (c Command) GroupID() string {
 // Outbox queues commands for the outbound worker.
 type Outbox interface {
 	// Enqueue queues the command durably, or fails; a second enqueue of the
-	// same command id within the queue's deduplication window is dropped.
+	// same command (DedupID) within the queue's deduplication window is
+	// dropped.
 	Enqueue(ctx context.Context, cmd Command) error
 }

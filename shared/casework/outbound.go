@@ -45,6 +45,21 @@ type Delivery struct {
 	// Last is the queue's last delivery: every failure is final, so that
 	// it is recorded before the queue dead-letters the command.
 	Last bool
+	// MaxReceives is how many deliveries the queue gives a message before
+	// it dead-letters it (0: not known). A rate limit waits on the same
+	// message while enough of them are left for the faults the command
+	// may still meet (MaxFaultAttempts), then on a copy of the command
+	// queued again (OutboundDeps.Outbox), whose deliveries start again,
+	// so waiting out X's limits for the whole rate-limit budget never
+	// runs the message into the dead-letter queue.
+	MaxReceives int
+}
+
+// requeuesRateLimits reports whether a rate limit on this delivery is
+// waited out on a copy of the command queued again rather than on this
+// message: when no more deliveries are left than the faults still allowed.
+func (d Delivery) requeuesRateLimits() bool {
+	return d.MaxReceives > 0 && d.MaxReceives-d.Attempt <= MaxFaultAttempts
 }
 
 // RetryLater is the error of a command that should be delivered again
@@ -64,6 +79,14 @@ func (r *RetryLater) Unwrap() error { return r.Cause }
 // request, or the reconciler's re-queue), so this one stops.
 var errSuperseded = errors.New("superseded by a later command")
 
+// errRequeued: the command was queued again to wait out X's rate limit
+// (a copy with the same id, held back until X's reset), so this delivery
+// of it is done and its work goes on with the copy.
+var errRequeued = errors.New("queued again to wait for X's rate-limit reset")
+
+// errNotYet: the command carries a NotBefore still to come.
+var errNotYet = errors.New("held back until its NotBefore")
+
 // OutboundDeps are what the outbound rules need.
 type OutboundDeps struct {
 	Store Store
@@ -81,6 +104,10 @@ type OutboundDeps struct {
 	Backoff func(faults int) time.Duration
 	// RateLimitBudget bounds a run of rate limits; 0 means DefaultRateLimitBudget.
 	RateLimitBudget time.Duration
+	// Outbox is the outbound queue, where a command waiting out a long run
+	// of rate limits is queued again (Delivery.MaxReceives); nil waits on
+	// the same message, spending the queue's deliveries.
+	Outbox Outbox
 }
 
 // SubscriptionTarget is the deployment's side of the subscriptions.
@@ -115,12 +142,13 @@ type Outbound struct {
 	log        *slog.Logger
 	backoff    func(int) time.Duration
 	rateBudget time.Duration
+	outbox     Outbox
 }
 
 // NewOutbound returns the outbound rules on their dependencies.
 func NewOutbound(d OutboundDeps) *Outbound {
 	o := &Outbound{store: d.Store, x: d.X, activity: d.Activity, target: d.Subscriptions, now: d.Clock,
-		log: d.Logger, backoff: d.Backoff, rateBudget: d.RateLimitBudget}
+		log: d.Logger, backoff: d.Backoff, rateBudget: d.RateLimitBudget, outbox: d.Outbox}
 	if o.now == nil {
 		o.now = time.Now
 	}
@@ -145,9 +173,13 @@ func RetryBackoff(n int) time.Duration {
 // Execute does one delivery of a command: it acts on X and records the
 // outcome, then resolves the command's work. It returns a *RetryLater when
 // the command should come back later, nil when it is done (or superseded
-// by a later command for the same work), any other error when the store
-// failed.
+// by a later command for the same work, or queued again to wait out X's
+// rate limit), any other error when the store failed. A command whose
+// NotBefore is still to come does nothing and comes back then.
 func (o *Outbound) Execute(ctx context.Context, cmd Command, d Delivery) error {
+	if wait := cmd.NotBefore.Sub(o.now()); wait > 0 {
+		return &RetryLater{After: wait, Cause: errNotYet}
+	}
 	var err error
 	switch cmd.Kind {
 	case CmdTweet, CmdDM:
@@ -165,6 +197,9 @@ func (o *Outbound) Execute(ctx context.Context, cmd Command, d Delivery) error {
 	}
 	if errors.Is(err, errSuperseded) {
 		o.log.InfoContext(ctx, "command superseded by a later one", "command", cmd.ID, "kind", cmd.Kind)
+		return nil
+	}
+	if errors.Is(err, errRequeued) {
 		return nil
 	}
 	if err != nil {
@@ -254,12 +289,37 @@ func (o *Outbound) decide(ctx context.Context, cmd Command, d Delivery, failed e
 				j.reason, j.retryAt.UTC().Format(time.RFC3339), work.RateLimitedSince.UTC().Format(time.RFC3339))
 			return &j, nil
 		}
-		return nil, &RetryLater{After: max(j.retryAt.Sub(now), time.Second), Cause: failed}
+		after := max(j.retryAt.Sub(now), time.Second)
+		if o.outbox != nil && d.requeuesRateLimits() {
+			return nil, o.requeue(ctx, cmd, now.Add(after), failed)
+		}
+		return nil, &RetryLater{After: after, Cause: failed}
 	}
 	if work.Faults >= MaxFaultAttempts {
 		return &j, nil
 	}
 	return nil, &RetryLater{After: min(o.backoff(work.Faults), MaxRetryWait), Cause: failed}
+}
+
+// requeue queues a copy of the rate-limited command, held back until X's
+// reset (NotBefore), and returns errRequeued: this delivery is done, and
+// the copy's deliveries start from one, as the queue counts them. The copy
+// has the command's id, so the work (already noted, with the time the run
+// of rate limits began) stays the command's, and goes to the back of the
+// command's FIFO group: only after a run of rate limits long enough for
+// this (Delivery.MaxReceives) may a later command of the group, one that X
+// does not refuse, go out before it. If the copy cannot be queued, this
+// message waits for the reset itself, and queues the copy next time.
+func (o *Outbound) requeue(ctx context.Context, cmd Command, at time.Time, failed error) error {
+	next := cmd
+	next.NotBefore = at
+	if err := o.outbox.Enqueue(ctx, next); err != nil {
+		o.log.WarnContext(ctx, "rate-limited command not queued again; it waits on its message", "command", cmd.ID, "kind", cmd.Kind, "err", err)
+		return &RetryLater{After: max(at.Sub(o.now()), time.Second), Cause: failed}
+	}
+	o.log.InfoContext(ctx, "rate-limited command queued again until X's reset", "command", cmd.ID, "kind", cmd.Kind,
+		"not_before", at.UTC().Format(time.RFC3339))
+	return errRequeued
 }
 
 // disconnect records that X refused the brand handle's credentials.
@@ -352,7 +412,7 @@ func (o *Outbound) sendFailed(ctx context.Context, cmd Command, d Delivery, m *M
 	j, err := o.decide(ctx, cmd, d, failed)
 	if j == nil {
 		var r *RetryLater
-		if errors.As(err, &r) && isXKind(failed, XRateLimited) {
+		if (errors.As(err, &r) || errors.Is(err, errRequeued)) && isXKind(failed, XRateLimited) {
 			// X did nothing, so the next attempt need not look for the Tweet.
 			if _, uerr := UpdateMessage(ctx, o.store, m, func(m *Message) bool {
 				changed := m.Status == StatusSending

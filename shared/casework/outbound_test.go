@@ -330,3 +330,78 @@ func TestSupersededCommandStops(t *testing.T) {
 		t.Errorf("follow state %+v, want the unfollow still pending", f)
 	}
 }
+
+// Rate limits are waited out for the whole budget, however many the queue's
+// deliveries: with X's limit resetting every 2 s, a Tweet refused for 57
+// minutes is then sent, once, and never reaches the dead-letter queue
+// (issue 21 item 5: it failed x_rate_limited after 20 tries in 27 s,
+// each 429 spending one of the message's 20 deliveries). This plays the
+// queue: each message's deliveries are counted, a RetryLater brings the
+// same message back, a copy queued again starts its own count.
+func TestRateLimitsOutlastTheQueuesDeliveries(t *testing.T) {
+	const maxReceives = 20
+	limited := func(e *outEnv) error {
+		return &casework.XFailure{Kind: casework.XRateLimited, Reason: "Too Many Requests", RetryAt: e.now.Add(2 * time.Second), Err: errors.New("429")}
+	}
+	// run delivers the command until it is done, X answering 429 to its
+	// first refusals tries; it returns the message and how long it took.
+	run := func(t *testing.T, refusals int) (*outEnv, *casework.Message, time.Duration, int) {
+		e := newOutEnv(t)
+		e.rules = casework.NewOutbound(casework.OutboundDeps{Store: e.store, X: e.x, Clock: func() time.Time { return e.now },
+			Logger: slog.New(slog.DiscardHandler), Outbox: e.out})
+		_, m, err := e.svc.CreateCase(e.ctx, casework.NewCase{CustomerID: e.alice.ID, HandleID: e.acme.ID, Text: "@alice_follows hi"})
+		must(t, err)
+		start, messages := e.now, 0
+		for pending := e.out.queued(); len(pending) > 0; pending = e.out.queued() {
+			e.out.mu.Lock()
+			e.out.cmds = nil
+			e.out.mu.Unlock()
+			if len(pending) != 1 {
+				t.Fatalf("%d commands queued at once, want 1: %+v", len(pending), pending)
+			}
+			cmd := pending[0]
+			messages++
+			for attempt := 1; ; attempt++ {
+				if attempt > maxReceives {
+					t.Fatalf("message %d dead-lettered after %d deliveries (%s in)", messages, maxReceives, e.now.Sub(start))
+				}
+				if e.x.count("tweet") < refusals {
+					e.x.mu.Lock()
+					e.x.fails = map[string][]error{"tweet": {limited(e)}}
+					e.x.mu.Unlock()
+				}
+				err := e.rules.Execute(e.ctx, cmd, casework.Delivery{Attempt: attempt, Last: attempt == maxReceives, MaxReceives: maxReceives})
+				var r *casework.RetryLater
+				if errors.As(err, &r) {
+					e.now = e.now.Add(r.After)
+					continue
+				}
+				must(t, err)
+				break
+			}
+		}
+		return e, e.message(t, m), e.now.Sub(start), messages
+	}
+
+	t.Run("sent after 57 minutes of rate limits", func(t *testing.T) {
+		refusals := int((57 * time.Minute) / (2 * time.Second))
+		e, got, took, messages := run(t, refusals)
+		if got.Status != casework.StatusSent {
+			t.Fatalf("after %d rate limits in %s: message %s %+v, want sent", refusals, took, got.Status, got.Error)
+		}
+		if n := e.x.count("tweet"); n != refusals+1 {
+			t.Errorf("X was asked %d times, want %d: a copy held back until X's reset calls X only then", n, refusals+1)
+		}
+		if messages < 2 {
+			t.Errorf("the command never went to a new message")
+		}
+		t.Logf("%d rate limits, %s, %d queue messages", refusals, took, messages)
+	})
+	t.Run("failed once the hour is up", func(t *testing.T) {
+		_, got, took, _ := run(t, 1<<30)
+		wantFailed(t, got, casework.MsgXRateLimited)
+		if took < time.Hour-time.Minute || took > time.Hour+time.Minute {
+			t.Errorf("failed x_rate_limited after %s of rate limits, want the budget of an hour", took)
+		}
+	})
+}

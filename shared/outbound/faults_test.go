@@ -156,6 +156,39 @@ func TestRunOfRateLimitsThenSent(t *testing.T) {
 	e.noWorkLeft()
 }
 
+// More rate limits in a row than the queue delivers a message (here 8
+// deliveries, 12 refusals, X's limit resetting every second): the worker
+// keeps waiting out X's limits, queueing the command again as a new
+// message when its deliveries run low, and the message is sent once, with
+// nothing dead-lettered and no X call before a reset (issue 21 item 5:
+// the message failed x_rate_limited on its last delivery).
+func TestRateLimitsOutlastTheMessagesDeliveries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, options{maxReceives: 8})
+	e.sim.AddFault("/2/tweets", 429, 12, time.Second)
+	m := e.createCase("@alice_follows after more rate limits than deliveries")
+	e.runUntil(60*time.Second, e.final(m))
+	if got := e.message(m); got.Status != casework.StatusSent || got.XID == "" {
+		t.Fatalf("message = %+v %+v, want sent", got, got.Error)
+	}
+	if n := e.tweetsPosted(); n != 1 {
+		t.Errorf("%d Tweets posted, want 1", n)
+	}
+	calls := 0
+	for _, c := range e.sim.Calls() {
+		if c.Method == "POST" && c.Path == "/2/tweets" {
+			calls++
+		}
+	}
+	if calls != 13 {
+		t.Errorf("X was asked to post %d times, want 13 (12 refused, 1 taken)", calls)
+	}
+	if n := e.dlqDepth(); n != 0 {
+		t.Errorf("%d commands in the dead-letter queue", n)
+	}
+	e.noWorkLeft()
+}
+
 // An endless run of rate limits: past the budget the message fails with
 // x_rate_limited and X's reason; nothing stays queued or dead-lettered.
 func TestEndlessRateLimitsFailTheMessage(t *testing.T) {

@@ -10,7 +10,11 @@
 // Delivery rules (casework.Outbound says the rest):
 //   - Done or superseded: the message is deleted (a success in the batch).
 //   - Retry later (X's rate-limit reset, the backoff after a fault): the
-//     message's visibility is changed to come back then.
+//     message's visibility is changed to come back then. A command held
+//     back by rate limits for so long that its message would run out of
+//     the queue's deliveries is queued again as a new message (Outbox),
+//     held back until X's reset, and the old message is deleted: X's
+//     limits are waited out for the whole rate-limit budget (an hour).
 //   - Anything else (a store failing, an unreadable command): the message
 //     comes back after the backoff of its receive count; after the queue's
 //     maximum receive count it goes to the dead-letter queue. On that last
@@ -94,6 +98,11 @@ type Deps struct {
 	// MaxReceives is the queue's maximum receive count: on that delivery
 	// every failure is final. 0 means queues.Outbound's.
 	MaxReceives int
+	// Outbox is the outbound queue itself: a command that has waited out
+	// so many rate limits that its message would run out of deliveries is
+	// queued there again, held back until X's reset (casework.Delivery).
+	// nil waits on the same message.
+	Outbox casework.Outbox
 }
 
 // New returns a worker.
@@ -117,8 +126,8 @@ func New(d Deps) *Worker {
 	}
 	rules := casework.NewOutbound(casework.OutboundDeps{
 		Store: d.Store, X: adapter, Activity: activity, Clock: d.Now, Logger: d.Logger, Backoff: d.Backoff,
-		RateLimitBudget: d.RateLimitBudget,
-		Subscriptions:   casework.SubscriptionTarget{WebhookID: d.Subscriptions.WebhookID, Tag: d.Subscriptions.Tag},
+		RateLimitBudget: d.RateLimitBudget, Outbox: d.Outbox,
+		Subscriptions: casework.SubscriptionTarget{WebhookID: d.Subscriptions.WebhookID, Tag: d.Subscriptions.Tag},
 	})
 	return &Worker{rules: rules, delay: d.Delayer, log: d.Logger, backoff: d.Backoff, maxReceives: d.MaxReceives}
 }
@@ -177,7 +186,7 @@ func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage) error {
 	}
 	receives := sqsqueue.ReceiveCount(rec)
 	log := w.log.With("command", cmd.ID, "kind", cmd.Kind, "receives", receives)
-	err := w.rules.Execute(ctx, cmd, casework.Delivery{Attempt: receives, Last: receives >= w.maxReceives})
+	err := w.rules.Execute(ctx, cmd, casework.Delivery{Attempt: receives, Last: receives >= w.maxReceives, MaxReceives: w.maxReceives})
 	if err != nil {
 		return fmt.Errorf("outbound: %s %s: %w", cmd.Kind, cmd.ID, err)
 	}

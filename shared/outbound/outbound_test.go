@@ -58,6 +58,8 @@ type options struct {
 	// backoff replaces the test's no-wait backoff; rateBudget the worker's.
 	backoff    func(int) time.Duration
 	rateBudget time.Duration
+	// maxReceives replaces the queue's and the worker's maximum receive count.
+	maxReceives int
 }
 
 func newEnv(t *testing.T, opts options) *env {
@@ -69,6 +71,9 @@ func newEnv(t *testing.T, opts options) *env {
 	// instead of a minute.
 	q := queues.Outbound
 	q.VisibilityTimeout = time.Second
+	if opts.maxReceives > 0 {
+		q.MaxReceiveCount = opts.maxReceives
+	}
 	urls := local.Queues(t, fmt.Sprintf("ob%d-", n), q)
 	queue := sqsqueue.New(sqsClient, urls[queues.Outbound.Name])
 	quiet := slog.New(slog.DiscardHandler)
@@ -90,7 +95,7 @@ func newEnv(t *testing.T, opts options) *env {
 	if bo == nil {
 		bo = func(int) time.Duration { return 0 }
 	}
-	w := New(Deps{Store: store, X: wx, Delayer: queue, Logger: quiet, Backoff: bo, RateLimitBudget: opts.rateBudget})
+	w := New(Deps{Store: store, X: wx, Delayer: queue, Outbox: queue, Logger: quiet, Backoff: bo, RateLimitBudget: opts.rateBudget, MaxReceives: opts.maxReceives})
 	return &env{
 		t: t, store: store, sim: sim, x: x, queue: queue, worker: w, simURL: srv.URL, queueURL: urls[queues.Outbound.Name],
 		dlqURL: urls[queues.Outbound.DLQName()], sqs: sqsClient,

@@ -84,13 +84,13 @@ func (q *Queue) Send(ctx context.Context, body, groupID, dedupID string) error {
 func (q *Queue) Deduplicates() bool { return q.fifo }
 
 // Enqueue queues an outbound command as JSON, grouped by GroupID and
-// deduplicated by the command's id.
+// deduplicated by DedupID (the command's id, with its NotBefore when set).
 func (q *Queue) Enqueue(ctx context.Context, cmd casework.Command) error {
 	body, err := json.Marshal(cmd)
 	if err != nil {
 		return fmt.Errorf("sqsqueue: encode command %s: %w", cmd.ID, err)
 	}
-	return q.Send(ctx, string(body), cmd.GroupID(), cmd.ID)
+	return q.Send(ctx, string(body), cmd.GroupID(), cmd.DedupID())
 }
 
 var _ casework.Outbox = (*Queue)(nil)
