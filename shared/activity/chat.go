@@ -50,11 +50,11 @@ func (d *xaaData) chatEvents(receivedAt time.Time) ([]casework.Event, error) {
 	}
 	ch := &casework.ChatEvent{
 		UUID: d.uuid(), Sent: d.EventType == XAAChatSent, ConversationID: casework.CanonicalChatConversationID(p.ConversationID), SenderID: p.SenderID,
-		MessageID: env.MessageID, SequenceID: env.SequenceID, Kind: env.Kind, KeyVersion: p.KeyVersion.String(),
+		MessageID: env.MessageID, SequenceID: env.SequenceID, Kind: env.Kind, KeyVersion: env.KeyVersion,
 		EncodedEvent: p.EncodedEvent, KeyChangeEvent: p.KeyChangeEvent, CreatedAt: receivedAt,
 	}
-	if ch.KeyVersion == "" {
-		ch.KeyVersion = env.KeyVersion
+	if ch.KeyVersion == "" { // the signed one, else what the payload says
+		ch.KeyVersion = p.KeyVersion.String()
 	}
 	if ch.Kind == casework.ChatKindMessage && ch.MessageID == "" {
 		return nil, fmt.Errorf("activity: a %s message has no message_id in its encoded_event", d.EventType)

@@ -121,7 +121,7 @@ func TestChatEvents(t *testing.T) {
 	ev := p.Events[0]
 	at := time.UnixMilli(1784841183370).UTC()
 	want := casework.ChatEvent{UUID: "8511582263942905822", ConversationID: "1111111111111111111-2222222222222222222", // canonical
-		SenderID: chatCustomer, MessageID: "m-1", SequenceID: "1001", Kind: casework.ChatKindMessage, KeyVersion: "1768236281331",
+		SenderID: chatCustomer, MessageID: "m-1", SequenceID: "1001", Kind: casework.ChatKindMessage, KeyVersion: "1782945126642",
 		EncodedEvent: enc, KeyChangeEvent: kc, CreatedAt: at}
 	if ev.Type != casework.EventChat || ev.ID != "chat:8511582263942905822" || ev.ForUserID != chatBrand || !ev.At.Equal(at) || *ev.Chat != want {
 		t.Errorf("event = %+v %+v\nwant chat %+v", ev, ev.Chat, want)
@@ -132,7 +132,7 @@ func TestChatEvents(t *testing.T) {
 	})
 	p, err = ParseMessage(sent, received)
 	if err != nil || len(p.Events) != 1 || !p.Events[0].Chat.Sent || p.Events[0].Chat.KeyVersion != "1782945126642" {
-		t.Fatalf("chat.sent: %+v, %v (key version from the MessageCreateEvent when the payload has none)", p, err)
+		t.Fatalf("chat.sent: %+v, %v (the key version is the MessageCreateEvent's)", p, err)
 	}
 
 	// A key change alone is an event of its own kind.
