@@ -60,6 +60,11 @@ func (c *Chat) call(ctx context.Context, name string, args ...uint64) ([]uint64,
 	if c.broken != nil {
 		return nil, c.broken
 	}
+	// A call runs to its end once started (stopping the engine midway would
+	// break the instance), so a done ctx is honoured only before it starts.
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	f := c.h.mod.ExportedFunction(name)
 	if f == nil {
 		return nil, fmt.Errorf("xchat: the module exports no %s", name)

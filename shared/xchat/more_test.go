@@ -1,0 +1,160 @@
+package xchat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"sync"
+	"testing"
+)
+
+// TestUnverifiedEventsAreRefusedByDefault: a new Chat refuses an event
+// whose signature it cannot verify (X's default, which the product keeps);
+// only SetRejectUnverified(false) lets it through, marked unverified.
+func TestUnverifiedEventsAreRefusedByDefault(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	brand, customer := newParty(t, e, "42"), newParty(t, e, "43")
+	cv := startConversation(t, brand, customer)
+	_, ev := cv.send(t, brand, cv.key, "hi")
+	keys := ConversationKeys{cv.version: cv.key}
+	strangers := []SigningKey{customer.signingKey()} // no key of the sender
+
+	if _, err := customer.chat.DecryptEvent(ctx, ev, keys, strangers); !errors.Is(err, ErrUnverified) {
+		t.Fatalf("default policy: err %v, want ErrUnverified", err)
+	}
+	if err := customer.chat.SetRejectUnverified(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	out, err := customer.chat.DecryptEvent(ctx, ev, keys, strangers)
+	if err != nil || out.Verified || out.Content == nil || out.Content.Text != "hi" {
+		t.Fatalf("lenient policy: %+v, %v; want the text, unverified", out, err)
+	}
+	if err := customer.chat.SetRejectUnverified(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := customer.chat.DecryptEvent(ctx, ev, keys, strangers); !errors.Is(err, ErrUnverified) {
+		t.Fatalf("policy restored: err %v, want ErrUnverified", err)
+	}
+}
+
+// TestStoredSigningKeysAndKeyCache: SetSigningKeys and SetCacheKeys stand in
+// for the arguments they default.
+func TestStoredSigningKeysAndKeyCache(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	brand, customer := newParty(t, e, "42"), newParty(t, e, "43")
+	cv := startConversation(t, brand, customer)
+	_, ev := cv.send(t, brand, cv.key, "cached")
+	if err := customer.chat.SetSigningKeys(ctx, []SigningKey{brand.signingKey(), customer.signingKey()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := customer.chat.SetCacheKeys(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	// The batch caches the verified key change's key.
+	if res, err := customer.chat.DecryptEvents(ctx, []string{cv.keyChange}, nil); err != nil || len(res.Errors) != 0 {
+		t.Fatalf("DecryptEvents: %+v, %v", res, err)
+	}
+	out, err := customer.chat.DecryptEvent(ctx, ev, nil, nil)
+	if err != nil || out.Content.Text != "cached" || !out.Verified {
+		t.Fatalf("DecryptEvent from the stored keys: %+v, %v", out, err)
+	}
+	// The customer answers without naming the key: the cache supplies it.
+	p, err := customer.chat.EncryptMessage(ctx, EncryptParams{ConversationID: cv.id, Text: "reply"})
+	if err != nil || p.ConversationKeyVersion != cv.version {
+		t.Fatalf("EncryptMessage from the cache: %+v, %v", p, err)
+	}
+}
+
+func TestDecryptConversationKey(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	brand, customer := newParty(t, e, "42"), newParty(t, e, "43")
+	ch, err := brand.chat.PrepareConversationKeyChange(ctx, KeyChangeParams{PublicKeys: []PublicKeyInput{brand.publicKey(), customer.publicKey()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pk := range ch.ParticipantKeys {
+		if pk.UserID != customer.id {
+			continue
+		}
+		key, err := customer.chat.DecryptConversationKey(ctx, pk.EncryptedKey)
+		if err != nil || !bytes.Equal(key, ch.ConversationKey) {
+			t.Fatalf("customer unwraps %x, %v; want the prepared key", key, err)
+		}
+		return
+	}
+	t.Fatalf("no participant key for %s in %+v", customer.id, ch.ParticipantKeys)
+}
+
+func TestNoKeysClosedAndCancelled(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	c, err := e.NewChat(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ExportKeys(ctx)
+	if !errors.Is(err, ErrNoKeys) {
+		t.Errorf("ExportKeys with no keys: %v, want ErrNoKeys", err)
+	}
+	if errors.Is(err, ErrBroken) {
+		t.Errorf("a refusal broke the instance: %v", err)
+	}
+	if err := c.ImportKeys(ctx, []byte("short"), ""); err == nil {
+		t.Error("ImportKeys accepted 5 bytes")
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := c.GenerateKeypairs(cancelled); !errors.Is(err, context.Canceled) {
+		t.Errorf("GenerateKeypairs on a cancelled ctx: %v", err)
+	}
+	if _, err := c.GenerateKeypairs(ctx); err != nil {
+		t.Errorf("the Chat is unusable after refusals: %v", err)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := c.ExportKeys(ctx); !errors.Is(err, ErrClosed) {
+		t.Errorf("ExportKeys after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestChatIsSafeForConcurrentUse: callers sharing one Chat are serialized
+// (run with -race to see the guard).
+func TestChatIsSafeForConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	brand, customer := newParty(t, e, "42"), newParty(t, e, "43")
+	cv := startConversation(t, brand, customer)
+	keys := []SigningKey{brand.signingKey(), customer.signingKey()}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Go(func() {
+			text := string(rune('a' + i))
+			p, err := brand.chat.EncryptMessage(ctx, EncryptParams{ConversationID: cv.id, Text: text, ConversationKey: cv.key, ConversationKeyVersion: cv.version})
+			if err != nil {
+				errs <- err
+				return
+			}
+			ev := messageEvent(t, envelope{seq: int64(10 + i), messageID: p.MessageID, senderID: brand.id, conversationID: cv.id, createdAtMsec: 1}, p.EncryptedContent, p.EncodedEventSignature)
+			out, err := customer.chat.DecryptEvent(ctx, ev, ConversationKeys{cv.version: cv.key}, keys)
+			if err == nil && out.Content.Text != text {
+				err = errors.New("decrypted " + out.Content.Text + ", want " + text)
+			}
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
