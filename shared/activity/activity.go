@@ -418,20 +418,10 @@ func tweetTime(createdAt, timestampMS string) (time.Time, error) {
 // (X's own, to the millisecond, and right in a replay days later), else
 // receivedAt, when the webhook received it.
 func createdAt(id string, receivedAt time.Time) time.Time {
-	if t, ok := snowflakeTime(id); ok {
+	if t, ok := casework.SnowflakeTime(id); ok {
 		return t
 	}
 	return receivedAt
-}
-
-// snowflakeTime is the creation time in an X snowflake id (ids since
-// November 2010: milliseconds since X's epoch in the bits above 22).
-func snowflakeTime(id string) (time.Time, bool) {
-	n, err := strconv.ParseUint(id, 10, 64)
-	if err != nil || n>>22 == 0 {
-		return time.Time{}, false
-	}
-	return time.UnixMilli(int64(n>>22) + 1288834974657).UTC(), true
 }
 
 // millis parses X's millisecond timestamps, sent as strings or numbers.

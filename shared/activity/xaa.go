@@ -201,6 +201,7 @@ type v2Post struct {
 	AuthorID         string `json:"author_id"`
 	CreatedAt        string `json:"created_at"`
 	InReplyToUserID  string `json:"in_reply_to_user_id"`
+	ConversationID   string `json:"conversation_id"`
 	ReferencedTweets []struct {
 		Type string `json:"type"`
 		ID   string `json:"id"`
@@ -360,7 +361,8 @@ func (d *xaaData) postEvent(p v2Post, receivedAt time.Time) (casework.Event, err
 	at = at.UTC()
 	// XAA.md says v2 text is not HTML-escaped, X's v2 API answers escape
 	// '&', '<' and '>' as AAA does: undoing that escaping reads both.
-	tw := &casework.Tweet{ID: p.ID, Text: unescape(p.Text), Author: d.user(p.AuthorID), InReplyToUserID: p.InReplyToUserID, CreatedAt: at}
+	tw := &casework.Tweet{ID: p.ID, Text: unescape(p.Text), Author: d.user(p.AuthorID), InReplyToUserID: p.InReplyToUserID,
+		ConversationID: p.ConversationID, CreatedAt: at}
 	// A long Post is read whole: its text and its entities come from
 	// note_tweet (the top-level ones cover the first 280 characters only;
 	// a mention of the brand past them is in note_tweet.entities alone).

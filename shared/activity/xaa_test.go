@@ -62,6 +62,7 @@ func comparable(ev casework.Event) casework.Event {
 		ev.Favorite = &f
 	case casework.EventTweet:
 		tw := *ev.Tweet
+		tw.ConversationID = "" // v2 only
 		tw.Mentions = nil
 		for _, m := range ev.Tweet.Mentions {
 			tw.Mentions = append(tw.Mentions, casework.XAccount{ID: m.ID, ScreenName: m.ScreenName})

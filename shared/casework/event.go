@@ -73,8 +73,11 @@ type Tweet struct {
 	// RetweetOfID is set on a Retweet: the id of the Retweeted Tweet.
 	RetweetOfID string
 	// QuotedID is set on a quote Tweet: the id of the quoted Tweet.
-	QuotedID  string
-	CreatedAt time.Time
+	QuotedID string
+	// ConversationID is the id of the first Post of the thread the Tweet
+	// is in (its own id when it starts one), when X says (API v2).
+	ConversationID string
+	CreatedAt      time.Time
 	// URLs are the links of Text as X shortened them, each with the address
 	// it leads to. Text keeps X's t.co links: what the customer posted, as
 	// X counts it; a console shows ExpandedURL beside (or over) each.

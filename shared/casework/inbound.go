@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/acme/twitter-cases/shared/twtext"
@@ -23,8 +24,22 @@ const EventRetention = 7 * 24 * time.Hour
 // its own (ids derived from X's ids, conditional writes), so a redelivery or
 // a crash half-way changes nothing the second time, and a processed-event
 // record skips repeats cheaply. Decisions where X's behaviour leaves a choice:
-//   - A reply whose parent is unknown (not yet arrived, or never in a case)
-//     starts its own case; a parent arriving later does not merge them.
+//   - Arrival order does not split a customer's thread. A Tweet that
+//     replies to (or quotes) a Tweet of one of the customer's cases joins
+//     that case; any other starts or joins the case of its conversation
+//     for its customer, whose id is derived from the two alone
+//     (ThreadCaseID: X's conversation_id, the thread's first Post), so a
+//     reply delivered before its parent, and the parent after it, meet in
+//     one case as two copies of one event would: the second finds the
+//     case the first wrote. A reply whose parent is unknown joins the case
+//     holding the conversation's first Post when there is one (a thread
+//     an agent started). Nothing is merged afterwards and no write
+//     depends on another, so a crash between steps leaves what a retry
+//     completes. What may still split: a Post that arrives after its
+//     replies and itself joins an older case (it replies to a Tweet of a
+//     case that is not the conversation's first), and, in the Account
+//     Activity format (no conversation_id), threads over three levels
+//     delivered in reverse.
 //   - A reply to a Tweet of a case joins that case only if its author is the
 //     case's customer; anyone else's reply starts a case of their own.
 //   - Retweets are not recorded; a quote Tweet is treated like a reply to
@@ -265,11 +280,13 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 	}
 	var c *Case
 	var parent *Message
+	parentUnknown := false
 	if parentXID != "" {
 		parent, err = in.store.MessageByXID(ctx, KindTweet, parentXID)
 		if err != nil && ErrorCode(err) != ENotFound {
 			return nil, err
 		}
+		parentUnknown = parent == nil
 		if parent != nil {
 			pc, err := in.store.GetCase(ctx, parent.CaseID)
 			if err != nil && ErrorCode(err) != ENotFound {
@@ -282,7 +299,12 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 			}
 		}
 	}
-	caseID := DerivedID(tw.CreatedAt, "case:tweet:"+tw.ID)
+	var caseID string
+	if c == nil {
+		if c, caseID, err = in.threadCase(ctx, tw, cust, parentUnknown); err != nil {
+			return nil, err
+		}
+	}
 	if c != nil {
 		caseID = c.ID
 	}
@@ -324,6 +346,70 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 		return nil, err
 	}
 	return m, nil
+}
+
+// threadRoot is the X id of the conversation a customer's Tweet belongs
+// to: X's conversation_id (the id of the thread's first Post); without it
+// (Account Activity), the Tweet it replies to when that is the author's
+// own, else the Tweet itself.
+func threadRoot(tw *Tweet) string {
+	switch {
+	case tw.ConversationID != "":
+		return tw.ConversationID
+	case tw.InReplyToID != "" && tw.InReplyToUserID != "" && tw.InReplyToUserID == tw.Author.ID:
+		return tw.InReplyToID
+	}
+	return tw.ID
+}
+
+// ThreadCaseID is the id of the case a customer's Tweets in the
+// conversation rootXID start: derived from the conversation and the
+// customer alone (its time from the root's snowflake id), so every Tweet
+// of theirs in it, arriving in any order, starts or finds the same case.
+func ThreadCaseID(rootXID, customerID string) string {
+	at, ok := SnowflakeTime(rootXID)
+	if !ok {
+		at = time.UnixMilli(0)
+	}
+	return DerivedID(at, "case:thread:"+rootXID+":"+customerID)
+}
+
+// SnowflakeTime is the creation time in an X snowflake id (every id since
+// November 2010: milliseconds since X's epoch above bit 22).
+func SnowflakeTime(id string) (time.Time, bool) {
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || n>>22 == 0 {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(int64(n>>22) + 1288834974657).UTC(), true
+}
+
+// threadCase is the case a customer's Tweet tw joins when no case of
+// theirs holds the Tweet it replies to (nil when it starts one), and the
+// id of the case it starts: the case of its conversation for the
+// customer (ThreadCaseID), which the conversation's other Tweets of theirs
+// start or join under the same id whatever their order. A Tweet whose
+// parent is not known yet (parentUnknown) first looks for the
+// conversation's first Post: when a case of the customer holds it (a
+// conversation an agent started from the console), it joins that case.
+func (in *Inbound) threadCase(ctx context.Context, tw *Tweet, cust *Customer, parentUnknown bool) (*Case, string, error) {
+	root := threadRoot(tw)
+	if parentUnknown && root != tw.ID && root != tw.InReplyToID && root != tw.QuotedID {
+		m, err := in.store.MessageByXID(ctx, KindTweet, root)
+		if err != nil && ErrorCode(err) != ENotFound {
+			return nil, "", err
+		}
+		if m != nil {
+			c, err := in.store.GetCase(ctx, m.CaseID)
+			if err != nil && ErrorCode(err) != ENotFound {
+				return nil, "", err
+			}
+			if c != nil && c.CustomerID == cust.ID {
+				return c, c.ID, nil
+			}
+		}
+	}
+	return nil, ThreadCaseID(root, cust.ID), nil
 }
 
 // completeTweet finishes a Tweet whose message was written by an earlier
