@@ -24,6 +24,7 @@ type NewCase struct {
 // queued, with its work) and queues the Tweet. DynamoDB calls: 3 (customer,
 // case, message; brand handles cached).
 func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, error) {
+	in.Text = CleanText(in.Text)
 	var v validation
 	if strings.TrimSpace(in.CustomerID) == "" {
 		v.add("customer_id", "required", "Name the customer the case is with.")

@@ -50,10 +50,14 @@ type TwitterAccount struct {
 	XUserID string
 }
 
-// Normalize trims the name, lower-cases e-mails, reduces phones to their
-// digits (keeping a leading '+') and drops duplicates, in place.
+// Normalize trims the name and collapses its runs of spaces, tabs and
+// newlines (other control characters stay, for Validate to refuse),
+// lower-cases e-mails, reduces phones to their digits (keeping a leading
+// '+') and drops duplicates, in place.
 func (c *Customer) Normalize() {
-	c.Name = strings.Join(strings.Fields(c.Name), " ")
+	c.Name = strings.Join(strings.FieldsFunc(c.Name, func(r rune) bool {
+		return unicode.IsSpace(r) && !strayControl(r)
+	}), " ")
 	c.Emails = normalizeAll(c.Emails, NormalizeEmail)
 	c.Phones = normalizeAll(c.Phones, NormalizePhone)
 	if c.Twitter != nil {
@@ -68,6 +72,8 @@ func (c *Customer) Validate() error {
 		v.add("name", "required", "A customer needs a name.")
 	} else if len(c.Name) > 200 {
 		v.add("name", "invalid", "A name has at most 200 characters.")
+	} else if hasStrayControl(c.Name) {
+		v.add("name", "invalid", "A name holds no control characters (U+0000 to U+001F other than tab and newline, or U+007F).")
 	}
 	for i, e := range c.Emails {
 		if !ValidEmail(e) {

@@ -310,7 +310,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 	}
 	m := &Message{
 		ID: DerivedID(tw.CreatedAt, "msg:tweet:"+tw.ID), CaseID: caseID, Direction: DirectionIn, Kind: KindTweet,
-		Text: tw.Text, Status: StatusReceived, XID: tw.ID, InReplyToXID: parentXID,
+		Text: CleanText(tw.Text), Status: StatusReceived, XID: tw.ID, InReplyToXID: parentXID,
 		Author: Author{CustomerID: cust.ID, ScreenName: tw.Author.ScreenName}, CreatedAt: tw.CreatedAt,
 	}
 	m.URLs, m.Media = slices.Clone(tw.URLs), slices.Clone(tw.Media)
@@ -470,7 +470,7 @@ func (in *Inbound) applyDM(ctx context.Context, brands brands, dm *DM, rec Recal
 	}
 	m := &Message{
 		ID: DerivedID(dm.CreatedAt, "msg:dm:"+dm.ID), CaseID: c.ID, Direction: DirectionIn, Kind: KindDM,
-		Text: dm.Text, Status: StatusReceived, XID: dm.ID,
+		Text: CleanText(dm.Text), Status: StatusReceived, XID: dm.ID,
 		Author: Author{CustomerID: cust.ID, ScreenName: dm.Sender.ScreenName}, CreatedAt: dm.CreatedAt,
 	}
 	if err := in.store.PutMessage(ctx, m); err != nil && ErrorCode(err) != EConflict {
@@ -720,7 +720,7 @@ func (in *Inbound) customerFor(ctx context.Context, u XAccount, rec Recalled, as
 			}
 		}
 		now := in.now()
-		c = &Customer{ID: NewID(now), Name: u.Name, CreatedAt: now, UpdatedAt: now, Twitter: xAccountOf(u)}
+		c = &Customer{ID: NewID(now), Name: CleanText(u.Name), CreatedAt: now, UpdatedAt: now, Twitter: xAccountOf(u)}
 		c.Normalize()
 		if c.Name == "" {
 			c.Name = cmp.Or(c.Twitter.Handle, "X user "+u.ID)

@@ -108,6 +108,7 @@ type ReplyRequest struct {
 // anything is written. The case's activity moves to now (and a new case
 // becomes open); then the message is written queued and its command queued.
 func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) {
+	in.Text = CleanText(in.Text)
 	if err := s.checkReply(in); err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func (s *Service) CountText(mode TextMode, text string) (TextCount, error) {
 	if !mode.Valid() {
 		return TextCount{}, fieldError("mode", "invalid", "A mode is mention or dm.")
 	}
-	count, err := s.judgeText(mode, text)
+	count, err := s.judgeText(mode, CleanText(text))
 	count.Valid = err == nil
 	return count, nil
 }

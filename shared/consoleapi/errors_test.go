@@ -145,3 +145,81 @@ func TestRuleRefusalsAre422(t *testing.T) {
 	}
 	e.commands()
 }
+
+// Issue 21 item 12: bad bytes are refused the same way everywhere. A body
+// that is not UTF-8 (or escapes a lone surrogate) is 400 invalid_json on
+// every route that takes one, as at the webhook, and nothing is written;
+// a control character in a name is a field error; one in a Post's text is
+// removed from what is stored.
+func TestBadBytesAreRefusedAlike(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c, _ := e.createCase(alice, support1, "@alice_follows hello")
+	e.wantCommands("tweet")
+	bodies := map[string]string{
+		"not UTF-8":            "\xff\xfe",
+		"lone high surrogate":  `\ud800`,
+		"lone low surrogate":   `\udc00`,
+		"high then not a pair": `\ud83dx`,
+	}
+	routes := []struct{ method, path, body string }{
+		{"POST", "/v1/customers", `{"name":"Zed %s"}`},
+		{"PATCH", "/v1/customers/" + carol, `{"name":"Zed %s"}`},
+		{"POST", "/v1/cases", `{"customer_id":"` + alice + `","handle_id":"` + support1 + `","text":"@alice_follows %s"}`},
+		{"POST", "/v1/cases/" + c.ID + "/replies", `{"mode":"mention","text":"@alice_follows %s"}`},
+		{"PATCH", "/v1/cases/" + c.ID, `{"status":"open%s"}`},
+		{"POST", "/v1/text/count", `{"text":"%s","mode":"mention"}`},
+	}
+	for name, bad := range bodies {
+		for _, rt := range routes {
+			body := strings.Replace(rt.body, "%s", bad, 1)
+			key := "bad-bytes-" + strings.ReplaceAll(name, " ", "-")
+			e.doUnchecked(rt.method, rt.path, body, "Idempotency-Key", key).wantProblem(t, 400, "invalid_json")
+		}
+	}
+	var found list[apiCustomer]
+	e.do("GET", "/v1/customers?q=zed", nil).want(t, 200, &found)
+	if len(found.Items) != 0 {
+		t.Errorf("a refused body made customers %+v", found.Items)
+	}
+	e.wantCommands() // and sent nothing
+	// A valid surrogate pair, or an escaped backslash before "ud800", is text.
+	e.do("POST", "/v1/text/count", `{"text":"\ud83d\ude42 \\ud800","mode":"mention"}`).want(t, 200, nil)
+
+	// Control characters in a name: a field error, the name not written.
+	for _, name := range []string{"Ann\u0000Lee", "Ann\u001b[31mLee", "Ann\rLee", "Ann\u007fLee"} {
+		p := e.do("POST", "/v1/customers", map[string]any{"name": name}).wantProblem(t, 400, "validation_failed")
+		if got := fieldNames(p); !slices.Equal(got, []string{"name:invalid"}) {
+			t.Errorf("name %q: fields %v, want [name:invalid]", name, got)
+		}
+		e.do("PATCH", "/v1/customers/"+carol, map[string]any{"name": name}).wantProblem(t, 400, "validation_failed")
+	}
+	var ann apiCustomer
+	e.do("POST", "/v1/customers", map[string]any{"name": "Ann\tLee\nJr"}).want(t, 201, &ann)
+	if ann.Name != "Ann Lee Jr" {
+		t.Errorf("name %q, want tab and newline read as spaces: Ann Lee Jr", ann.Name)
+	}
+
+	// Control characters in a Post's text are removed, and counted as removed.
+	var created struct {
+		Message apiMessage `json:"message"`
+	}
+	e.do("POST", "/v1/cases", map[string]any{"customer_id": alice, "handle_id": support1, "text": "@alice_follows a\u0000b\u001bc\r\nd\te"}).want(t, 201, &created)
+	if want := "@alice_follows abc\nd\te"; created.Message.Text != want {
+		t.Errorf("case text %q, want %q", created.Message.Text, want)
+	}
+	var reply struct {
+		Message apiMessage `json:"message"`
+	}
+	e.do("POST", "/v1/cases/"+c.ID+"/replies", map[string]any{"mode": "mention", "text": "@alice_follows ok\u0000!"}).want(t, 202, &reply)
+	if want := "@alice_follows ok!"; reply.Message.Text != want {
+		t.Errorf("reply text %q, want %q", reply.Message.Text, want)
+	}
+	var count struct {
+		WeightedLength int `json:"weighted_length"`
+	}
+	e.do("POST", "/v1/text/count", map[string]any{"text": "ab\u0000\u0001", "mode": "mention"}).want(t, 200, &count)
+	if count.WeightedLength != 2 {
+		t.Errorf("weighted length %d, want 2 (the controls removed, as the server stores the text)", count.WeightedLength)
+	}
+}

@@ -176,3 +176,34 @@ func TestShortPath(t *testing.T) {
 		}
 	}
 }
+
+// Issue 21 item 12: what is not UTF-8 is refused before it is decoded
+// (encoding/json would store U+FFFD in its place).
+func TestCheckUTF8(t *testing.T) {
+	for _, tt := range []struct {
+		body string
+		ok   bool
+	}{
+		{`{"text":"hi"}`, true},
+		{`{"text":"Zoë 🙂"}`, true},
+		{`{"text":"\ud83d\ude42"}`, true},       // a pair
+		{`{"text":"\\ud800"}`, true},            // an escaped backslash, then text
+		{`{"text":"\\\ud83d\ude42"}`, true},     // an escaped backslash, then a pair
+		{`{"text":"\u00e9\uD83D\uDE42"}`, true}, // upper-case hex
+		{"{\"text\":\"h\xffi\"}", false},
+		{"{\"text\":\"\xed\xa0\x80\"}", false}, // a surrogate written as UTF-8
+		{`{"text":"\ud800"}`, false},
+		{`{"text":"\udc00"}`, false},
+		{`{"text":"\ud83d\u0041"}`, false},
+		{`{"text":"\\\ud800"}`, false},
+		{`{"text":"\ud83d"}`, false},
+	} {
+		err := CheckUTF8([]byte(tt.body))
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckUTF8(%q) = %v, want ok %t", tt.body, err, tt.ok)
+		}
+		if err != nil && casework.ErrorCode(err) != EInvalidJSON {
+			t.Errorf("CheckUTF8(%q): code %q, want %s", tt.body, casework.ErrorCode(err), EInvalidJSON)
+		}
+	}
+}

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/acme/twitter-cases/shared/casework"
 )
@@ -20,14 +22,17 @@ import (
 const MaxBodyBytes = 64 << 10
 
 // Decode reads a JSON request body into v (a pointer to a struct): at most
-// MaxBodyBytes, one value, no unknown members. It returns EPayloadTooLarge
-// or EInvalidJSON errors; a body whose members are unknown or of the wrong
-// type names every such member in the error's fields (unknown,
-// invalid_type), not only the first.
+// MaxBodyBytes, UTF-8 (CheckUTF8), one value, no unknown members. It
+// returns EPayloadTooLarge or EInvalidJSON errors; a body whose members
+// are unknown or of the wrong type names every such member in the error's
+// fields (unknown, invalid_type), not only the first.
 func Decode(w http.ResponseWriter, r *http.Request, v any) error {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		return decodeError(err)
+	}
+	if err := CheckUTF8(data); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -79,6 +84,55 @@ func memberErrors(data []byte, v any) []casework.FieldError {
 		}
 	}
 	return out
+}
+
+// CheckUTF8 refuses (EInvalidJSON) a JSON body that is not UTF-8 (RFC
+// 8259 section 8.1), or that escapes a lone surrogate ("\ud800"), which
+// no UTF-8 text can hold: encoding/json would read either as U+FFFD and
+// store a character the client never sent. The webhook refuses a
+// delivery that is not UTF-8 alike.
+func CheckUTF8(body []byte) error {
+	if !utf8.Valid(body) {
+		return casework.Errorf(EInvalidJSON, "The body is not UTF-8.")
+	}
+	if at := loneSurrogate(body); at >= 0 {
+		return casework.Errorf(EInvalidJSON, "The body escapes a lone UTF-16 surrogate (at byte %d), which is no character.", at)
+	}
+	return nil
+}
+
+// loneSurrogate is the offset of the first \u escape in body's strings
+// of a UTF-16 surrogate that is not half of a pair, or -1.
+func loneSurrogate(body []byte) int {
+	escape := func(i int) (rune, bool) { // the \uXXXX at i
+		if i+6 > len(body) || body[i] != '\\' || body[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(body[i+2:i+6]), 16, 32)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(body); i++ {
+		if body[i] != '\\' {
+			continue
+		}
+		r, ok := escape(i)
+		if !ok {
+			i++ // \\, \" and the like: skip the escaped character
+			continue
+		}
+		switch {
+		case r >= 0xd800 && r < 0xdc00:
+			if lo, ok := escape(i + 6); ok && lo >= 0xdc00 && lo < 0xe000 {
+				i += 11
+				continue
+			}
+			return i
+		case r >= 0xdc00 && r < 0xe000:
+			return i
+		}
+		i += 5
+	}
+	return -1
 }
 
 func decodeError(err error) error {
