@@ -372,6 +372,58 @@ func (c *Chat) VerifyKeyBinding(ctx context.Context, identityPub, signingPub, si
 	return res[0] != 0, nil
 }
 
+// MatchesRegisteredKey reports whether the loaded identity key is the one in
+// publicKeyB64 (SPKI, as X's public-key endpoints return it, or raw SEC1):
+// whether a key blob belongs to the key registered on X.
+func (c *Chat) MatchesRegisteredKey(ctx context.Context, publicKeyB64 string) (bool, error) {
+	defer c.lock(ctx)()
+	p, n, err := c.passString(ctx, publicKeyB64)
+	if err != nil {
+		return false, err
+	}
+	res, err := c.call(ctx, "chat_matchesRegisteredKey", c.ptr, p, n)
+	if err != nil {
+		return false, err
+	}
+	if res[2] != 0 {
+		return false, c.takeError(c.ctx(ctx), "chat_matchesRegisteredKey", res[1])
+	}
+	return res[0] != 0, nil
+}
+
+// PublicKeyFingerprint is the loaded identity key's fingerprint (URL-safe
+// base64), for comparing out of band.
+func (c *Chat) PublicKeyFingerprint(ctx context.Context) (string, error) {
+	defer c.lock(ctx)()
+	res, err := c.call(ctx, "chat_getPublicKeyFingerprint", c.ptr)
+	if err != nil {
+		return "", err
+	}
+	b, err := c.takeBytes(ctx, "chat_getPublicKeyFingerprint", res)
+	return string(b), err
+}
+
+// HasIdentityKey reports whether the identity key is loaded (enough to
+// decrypt).
+func (c *Chat) HasIdentityKey(ctx context.Context) (bool, error) {
+	return c.callBool(ctx, "chat_hasIdentityKey")
+}
+
+// IsUnlocked reports whether both the identity and the signing keys are
+// loaded (enough to send).
+func (c *Chat) IsUnlocked(ctx context.Context) (bool, error) {
+	return c.callBool(ctx, "chat_isUnlocked")
+}
+
+func (c *Chat) callBool(ctx context.Context, op string) (bool, error) {
+	defer c.lock(ctx)()
+	res, err := c.call(ctx, op, c.ptr)
+	if err != nil {
+		return false, err
+	}
+	return res[0] != 0, nil
+}
+
 // PrepareConversationKeyChange makes a new conversation key, wraps it to
 // every participant and signs the change.
 func (c *Chat) PrepareConversationKeyChange(ctx context.Context, p KeyChangeParams) (PreparedConversationChange, error) {

@@ -38,18 +38,22 @@
 //
 // # Interpreter or compiler
 //
-// Measured on this project's shared 2-core amd64 machine under load
-// (TestTiming-style runs, see the bench rows "xchat ..."): wazero's
-// interpreter compiles the module in about 0.14 s but then costs about
-// 0.5 s to encrypt and 0.7 s to decrypt-and-verify one message, 0.9 s to
-// generate keys; the compiler takes about 2.7 s to compile and then 14 ms
-// to encrypt and 3 ms to decrypt. A worker that handles more than about
-// four messages in its life is ahead with the compiler, and a queue of DMs
-// would be impossible with the interpreter, so Load uses the compiler
-// (wazero.NewRuntimeConfig picks it on amd64 and arm64, the Lambdas' arch).
-// The cost is the cold start of the functions that import this package
-// (only the DM workers): see make bench. Setting XCHAT_WAZERO_CACHE_DIR
-// keeps compiled code between processes (tests, local run).
+// Measured on this project's shared 2-core amd64 machine under load (load
+// average 11–16; make bench's "X Chat" rows, BENCH_ONLY=xchat): wazero's
+// interpreter compiles the module in about 0.14 s (a cold load of compile,
+// instantiate and key import: about 0.5 s) but then takes about 0.6 s to
+// encrypt and sign one message and 0.7–1.3 s to decrypt and verify one; the
+// compiler takes about 2.6 s to compile (cold load about 2.6 s) and then
+// 3–14 ms to encrypt and 3–12 ms to decrypt. The compiler is ahead from
+// the fourth message of a worker's life and the interpreter could not keep
+// up with a queue of DMs, so Load uses the compiler (wazero.NewRuntimeConfig
+// picks it on amd64 and arm64, the Lambdas' arch). The cost is the first
+// DM of a cold DM worker (only they link this package). Compiling peaks at
+// about 95 MB of Go heap (RSS about 100 MB, settling near 40 MB), so the
+// DM workers want 256 MB of Lambda memory or more. Each Chat adds about
+// 1.2 MB of wasm memory (1.6 MB of Go heap in all). Setting
+// XCHAT_WAZERO_CACHE_DIR keeps compiled code between processes (tests,
+// local run).
 //
 // # The JavaScript side
 //

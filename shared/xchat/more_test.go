@@ -158,3 +158,44 @@ func TestChatIsSafeForConcurrentUse(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestKeyStateAndRegisteredKey(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	brand, customer := newParty(t, e, "42"), newParty(t, e, "43")
+	c, err := e.NewChat(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	state := func() (bool, bool) {
+		t.Helper()
+		id, err1 := c.HasIdentityKey(ctx)
+		un, err2 := c.IsUnlocked(ctx)
+		if err := errors.Join(err1, err2); err != nil {
+			t.Fatal(err)
+		}
+		return id, un
+	}
+	if id, un := state(); id || un {
+		t.Fatalf("a new Chat has keys: identity %v, unlocked %v", id, un)
+	}
+	if err := c.ImportKeys(ctx, brand.blob, brand.reg.Version); err != nil {
+		t.Fatal(err)
+	}
+	if id, un := state(); !id || !un {
+		t.Fatalf("after ImportKeys: identity %v, unlocked %v", id, un)
+	}
+	for _, tc := range []struct {
+		key  string
+		want bool
+	}{{brand.reg.PublicKey.PublicKey, true}, {customer.reg.PublicKey.PublicKey, false}} {
+		if got, err := c.MatchesRegisteredKey(ctx, tc.key); err != nil || got != tc.want {
+			t.Errorf("MatchesRegisteredKey = %v, %v; want %v", got, err, tc.want)
+		}
+	}
+	fp, err := c.PublicKeyFingerprint(ctx)
+	if err != nil || fp != brand.reg.PublicKey.PublicKeyFingerprint {
+		t.Errorf("fingerprint %q, %v; the registration says %q", fp, err, brand.reg.PublicKey.PublicKeyFingerprint)
+	}
+}
