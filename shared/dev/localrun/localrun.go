@@ -31,6 +31,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
+	"github.com/acme/twitter-cases/shared/dev/xsim/xsimchat"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/phone"
 	"github.com/acme/twitter-cases/shared/queues"
@@ -278,9 +279,20 @@ func settings(cfg config.Config) (config.Config, error) {
 // it and is safe to call twice.
 func startSimulator(ctx context.Context, opts Options, app secrets.AppCredentials, access string, log *slog.Logger) (url string, stop func(), err error) {
 	simCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	// The simulated customers chat with X Chat clients of their own, on X's
+	// engine (none when the run is X before the cutover).
+	var clients xsim.ChatClientFactory
+	if !opts.XSimLegacyDMs {
+		f, err := xsimchat.New(ctx)
+		if err != nil {
+			stop()
+			return "", nil, fmt.Errorf("localrun: the simulated customers' X Chat clients: %w", err)
+		}
+		clients = f
+	}
 	// The simulated X enforces the rules of the run's X access (X_ACCESS).
 	sim := xsim.New(xsim.Options{ConsumerKey: app.ConsumerKey, ConsumerSecret: app.ConsumerSecret,
-		Format: opts.XSimFormat, Access: access, LegacyDMs: opts.XSimLegacyDMs, Logger: log.With("part", "xsim")})
+		Format: opts.XSimFormat, Access: access, LegacyDMs: opts.XSimLegacyDMs, ChatClients: clients, Logger: log.With("part", "xsim")})
 	if opts.DataDir != "" {
 		// The simulated X keeps its Tweets, DMs and users beside the store,
 		// so that cases from an earlier run still point at what X holds.

@@ -2,6 +2,7 @@ package xsim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,7 +24,7 @@ import (
 // ChatClientFactory makes simulated users' X Chat clients.
 type ChatClientFactory interface {
 	// NewClient returns a new client with no keys.
-	NewClient() (ChatClient, error)
+	NewClient(ctx context.Context) (ChatClient, error)
 }
 
 // ChatClient is one simulated user's X Chat client, after X's engine
@@ -32,22 +33,21 @@ type ChatClientFactory interface {
 type ChatClient interface {
 	// GenerateKeys makes new identity and signing keypairs and returns
 	// their public halves, as POST /2/users/{id}/public_keys takes them.
-	GenerateKeys() (KeyRegistration, error)
+	GenerateKeys(ctx context.Context) (KeyRegistration, error)
 	// SetIdentity makes the client sign as the user with the key version
 	// X registered.
-	SetIdentity(userID, keyVersion string) error
+	SetIdentity(ctx context.Context, userID, keyVersion string) error
 	// PrepareKeyChange makes a new key for the conversation (any id form),
-	// wraps it to each participant's identity key and signs the change; the
-	// client keeps the key for EncryptMessage.
-	PrepareKeyChange(conversationID string, participants []ParticipantKey) (KeyChange, error)
+	// wraps it to each participant's identity key and signs the change.
+	PrepareKeyChange(ctx context.Context, conversationID string, participants []ParticipantKey) (KeyChange, error)
 	// EncryptMessage encrypts and signs text with the newest key the client
-	// holds for the conversation.
-	EncryptMessage(conversationID, text string) (OutgoingMessage, error)
+	// holds for the conversation (one DecryptEvents gave it).
+	EncryptMessage(ctx context.Context, conversationID, text string) (OutgoingMessage, error)
 	// DecryptEvents applies the key changes among events (base64
 	// MessageEvents) and decrypts and verifies the messages, with the
 	// participants' registered signing keys; an event it cannot read or
 	// verify is reported in its Err.
-	DecryptEvents(events []string, signingKeys []SigningKey) ([]ReceivedEvent, error)
+	DecryptEvents(ctx context.Context, events []string, signingKeys []SigningKey) ([]ReceivedEvent, error)
 }
 
 // KeyRegistration is the public half of a new identity, as registration
@@ -113,18 +113,18 @@ var errNoChatClients = errors.New("this simulator has no X Chat clients (Options
 // chatClient returns u's X Chat client, making it on first use: new keys,
 // registered through X's public-key endpoint as the user. Called with s.mu
 // held.
-func (s *Sim) chatClient(u *user) (ChatClient, error) {
+func (s *Sim) chatClient(ctx context.Context, u *user) (ChatClient, error) {
 	if cl := s.clients[u.ID]; cl != nil {
 		return cl, nil
 	}
 	if s.opts.ChatClients == nil {
 		return nil, errNoChatClients
 	}
-	cl, err := s.opts.ChatClients.NewClient()
+	cl, err := s.opts.ChatClients.NewClient(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("xsim: new X Chat client for @%s: %w", u.Username, err)
 	}
-	reg, err := cl.GenerateKeys()
+	reg, err := cl.GenerateKeys(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("xsim: X Chat keys for @%s: %w", u.Username, err)
 	}
@@ -134,7 +134,7 @@ func (s *Sim) chatClient(u *user) (ChatClient, error) {
 		return nil, fmt.Errorf("xsim: register @%s's X Chat keys: %d %v", u.Username, status, out)
 	}
 	version := out.(map[string]any)["data"].(map[string]string)["public_key_version"]
-	if err := cl.SetIdentity(u.ID, version); err != nil {
+	if err := cl.SetIdentity(ctx, u.ID, version); err != nil {
 		return nil, fmt.Errorf("xsim: X Chat identity of @%s: %w", u.Username, err)
 	}
 	s.clients[u.ID] = cl
@@ -155,13 +155,13 @@ func (s *Sim) selfCall(u *user, method, path string, body []byte, pathValues map
 // sendChatAs sends text from u to `to` as u's X Chat client does: a new
 // conversation key first when u's client holds none for the conversation,
 // then the message. Called with s.mu held.
-func (s *Sim) sendChatAs(u, to *user, text string) (*chatEvent, *xError, error) {
-	cl, err := s.chatClient(u)
+func (s *Sim) sendChatAs(ctx context.Context, u, to *user, text string) (*chatEvent, *xError, error) {
+	cl, err := s.chatClient(ctx, u)
 	if err != nil {
 		return nil, nil, err
 	}
 	convID := conversationID(u.ID, to.ID)
-	if !s.clientHoldsKey(cl, convID) {
+	if !s.clientHoldsKey(ctx, cl, convID) {
 		var parts []ParticipantKey
 		for _, p := range []*user{u, to} {
 			rows := keyRows(p, false)
@@ -170,7 +170,7 @@ func (s *Sim) sendChatAs(u, to *user, text string) (*chatEvent, *xError, error) 
 			}
 			parts = append(parts, ParticipantKey{UserID: p.ID, PublicKey: rows[0].PublicKey, KeyVersion: rows[0].PublicKeyVersion})
 		}
-		kc, err := cl.PrepareKeyChange(convID, parts)
+		kc, err := cl.PrepareKeyChange(ctx, convID, parts)
 		if err != nil {
 			return nil, nil, fmt.Errorf("xsim: prepare @%s's conversation key: %w", u.Username, err)
 		}
@@ -188,8 +188,11 @@ func (s *Sim) sendChatAs(u, to *user, text string) (*chatEvent, *xError, error) 
 		if status != http.StatusOK {
 			return nil, &xError{status: status, body: out}, nil
 		}
+		if !s.clientHoldsKey(ctx, cl, convID) {
+			return nil, nil, fmt.Errorf("xsim: @%s's client cannot read its own key change of %s", u.Username, convID)
+		}
 	}
-	msg, err := cl.EncryptMessage(convID, text)
+	msg, err := cl.EncryptMessage(ctx, convID, text)
 	if err != nil {
 		return nil, nil, fmt.Errorf("xsim: encrypt @%s's message: %w", u.Username, err)
 	}
@@ -200,7 +203,7 @@ func (s *Sim) sendChatAs(u, to *user, text string) (*chatEvent, *xError, error) 
 // clientHoldsKey has the client read the conversation's newest key change,
 // as the X app does before sending: it reports whether the client holds
 // that key (the change was wrapped to its identity). Called with s.mu held.
-func (s *Sim) clientHoldsKey(cl ChatClient, convID string) bool {
+func (s *Sim) clientHoldsKey(ctx context.Context, cl ChatClient, convID string) bool {
 	conv := s.st.chats[convID]
 	if conv == nil {
 		return false
@@ -209,7 +212,7 @@ func (s *Sim) clientHoldsKey(cl ChatClient, convID string) bool {
 	if kc == nil {
 		return false
 	}
-	got, err := cl.DecryptEvents([]string{kc.encodedB64()}, s.signingKeys(conv.Participants...))
+	got, err := cl.DecryptEvents(ctx, []string{kc.encodedB64()}, s.signingKeys(conv.Participants...))
 	return err == nil && len(got) == 1 && got[0].Err == ""
 }
 
@@ -236,8 +239,8 @@ type chatView struct {
 
 // readChats decrypts every conversation of u with u's client. Called with
 // s.mu held.
-func (s *Sim) readChats(u *user) ([]chatView, error) {
-	cl, err := s.chatClient(u)
+func (s *Sim) readChats(ctx context.Context, u *user) ([]chatView, error) {
+	cl, err := s.chatClient(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +258,7 @@ func (s *Sim) readChats(u *user) ([]chatView, error) {
 		for _, e := range conv.Events {
 			events = append(events, e.encodedB64())
 		}
-		got, err := cl.DecryptEvents(events, s.signingKeys(conv.Participants...))
+		got, err := cl.DecryptEvents(ctx, events, s.signingKeys(conv.Participants...))
 		if err != nil {
 			return nil, fmt.Errorf("xsim: @%s reads %s: %w", u.Username, id, err)
 		}
@@ -271,12 +274,12 @@ func (s *Sim) readChats(u *user) ([]chatView, error) {
 }
 
 // POST /sim/users/{username}/dms in X Chat: ctlDM's chat half.
-func (s *Sim) ctlChatDM(w http.ResponseWriter, u, to *user, text string) {
+func (s *Sim) ctlChatDM(ctx context.Context, w http.ResponseWriter, u, to *user, text string) {
 	if strings.TrimSpace(text) == "" {
 		ctlError(w, http.StatusBadRequest, "A message needs a text.")
 		return
 	}
-	e, xe, err := s.sendChatAs(u, to, text)
+	e, xe, err := s.sendChatAs(ctx, u, to, text)
 	switch {
 	case errors.Is(err, errNoChatClients):
 		ctlError(w, http.StatusNotImplemented, err.Error())
@@ -301,7 +304,7 @@ func (s *Sim) ctlChat(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	views, err := s.readChats(u)
+	views, err := s.readChats(r.Context(), u)
 	switch {
 	case errors.Is(err, errNoChatClients):
 		ctlError(w, http.StatusNotImplemented, err.Error())
@@ -370,7 +373,7 @@ func (s *Sim) provisionChatClientsLocked() {
 	}
 	for _, c := range sample.Customers {
 		if u := s.st.users[c.XUser]; u != nil && c.Handle != "" {
-			if _, err := s.chatClient(u); err != nil {
+			if _, err := s.chatClient(context.Background(), u); err != nil {
 				s.log.Error("xsim: sample customer's X Chat client", "user", u.Username, "err", err)
 			}
 		}

@@ -180,7 +180,7 @@ func (s *Sim) ctlDM(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.opts.LegacyDMs {
-		s.ctlChatDM(w, u, to, in.Text)
+		s.ctlChatDM(r.Context(), w, u, to, in.Text)
 		return
 	}
 	m, xe := s.sendDM(u, to, in.Text, false)

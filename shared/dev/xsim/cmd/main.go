@@ -7,6 +7,8 @@
 //	X_SIM_WEBHOOK_URL   where events go (default http://127.0.0.1:${PORT:-8080}/webhooks/twitter;
 //	                    "none" delivers nothing)
 //	X_SIM_FORMAT        how events are delivered: xaa (X Activity, the default) or aaa (Account Activity)
+//	X_SIM_LEGACY_DMS    1: X before it retired legacy DMs on 9 December 2026 (default: after, X Chat only,
+//	                    the simulated customers with X Chat clients on X's engine)
 //	LOG_LEVEL           debug, info, warn or error (default info)
 //
 // Ctrl-C (SIGINT or SIGTERM) stops it.
@@ -23,6 +25,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
+	"github.com/acme/twitter-cases/shared/dev/xsim/xsimchat"
 )
 
 func main() {
@@ -39,7 +42,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	legacy := os.Getenv("X_SIM_LEGACY_DMS") == "1"
+	var clients xsim.ChatClientFactory
+	if !legacy {
+		f, err := xsimchat.New(context.Background())
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		clients = f
+	}
 	sim := xsim.New(xsim.Options{
+		LegacyDMs:      legacy,
+		ChatClients:    clients,
 		Format:         format,
 		ConsumerKey:    env("X_CONSUMER_KEY", sample.ConsumerKey),
 		ConsumerSecret: env("X_CONSUMER_SECRET", sample.ConsumerSecret),
