@@ -32,6 +32,11 @@ const (
 	SkipFavoriteUnknown = "favorite_unknown"
 	// SkipTypeUnhandled: an event type the rules do not know.
 	SkipTypeUnhandled = "event_type_unhandled"
+	// SkipTypeNotUsed: an X Activity event type the product does not use
+	// (read receipts, typing, profile changes but the handle, …), which
+	// the webhook acknowledges without queueing (the inbound worker, for
+	// one queued before).
+	SkipTypeNotUsed = "event_type_not_used"
 )
 
 // MetricInboundSkipped is the metric counting events the rules skipped.

@@ -30,6 +30,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/activity"
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/emf"
 )
 
 // Applier applies one event from X.
@@ -142,7 +143,8 @@ func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage, p activit
 		return err
 	}
 	if p.Ignored != "" {
-		w.log.InfoContext(ctx, "X Activity event type not used; acknowledged", "message_id", rec.MessageId, "event_type", p.Ignored, "ignored", 1)
+		emf.Count(ctx, w.log, "X Activity event type not used; acknowledged", casework.MetricInboundSkipped, []string{"rule"},
+			"message_id", rec.MessageId, "event_type", p.Ignored, "rule", casework.SkipTypeNotUsed, "ignored", 1)
 		return nil
 	}
 	var failed error

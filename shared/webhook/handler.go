@@ -16,6 +16,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/activity"
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/emf"
 	"github.com/acme/twitter-cases/shared/httpapi"
 )
 
@@ -182,8 +183,9 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		}
 		if !activity.XAAUsed(env.EventType) {
 			// Acknowledged, so X neither retries it nor disables the webhook.
-			h.log.InfoContext(ctx, "webhook: X Activity event type not used; acknowledged", "bytes", len(body),
-				"for_user_id", env.UserID, "event_type", env.EventType, "ignored", 1)
+			// Logged and counted as the inbound rules' skips are.
+			emf.Count(ctx, h.log, "webhook: X Activity event type not used; acknowledged", casework.MetricInboundSkipped, []string{"rule"},
+				"bytes", len(body), "for_user_id", env.UserID, "event_type", env.EventType, "rule", casework.SkipTypeNotUsed, "ignored", 1)
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusOK)
 			return

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/acme/twitter-cases/shared/activity"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 )
@@ -49,7 +50,8 @@ func TestPostXAA(t *testing.T) {
 				if len(sent) != 0 {
 					t.Errorf("%s queued %d messages; an unused type is only acknowledged", env.Data.EventType, len(sent))
 				}
-				if logs := s.logs.String(); !strings.Contains(logs, `"event_type":"`+env.Data.EventType+`"`) || !strings.Contains(logs, `"ignored":1`) {
+				if logs := s.logs.String(); !strings.Contains(logs, `"event_type":"`+env.Data.EventType+`"`) || !strings.Contains(logs, `"ignored":1`) ||
+					!strings.Contains(logs, `"rule":"`+casework.SkipTypeNotUsed+`"`) || !strings.Contains(logs, `"`+casework.MetricInboundSkipped+`":1`) || !strings.Contains(logs, `"_aws":`) {
 					t.Errorf("the ignored delivery is not counted in the log:\n%s", logs)
 				}
 				return
