@@ -199,3 +199,28 @@ func TestKeyStateAndRegisteredKey(t *testing.T) {
 		t.Errorf("fingerprint %q, %v; the registration says %q", fp, err, brand.reg.PublicKey.PublicKeyFingerprint)
 	}
 }
+
+// TestBrokenInstanceRefusesFurtherCalls: when a call fails inside the host
+// or the engine traps, the instance may be half-way through a change, so
+// the Chat refuses every later call with ErrBroken.
+func TestBrokenInstanceRefusesFurtherCalls(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	p := newParty(t, e, "42")
+	c := p.chat
+	// An externref this host never issued makes the import reading it fail.
+	ptr, n, err := c.passString(ctx, "AAAA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.call(ctx, "chat_decryptEvent", c.ptr, ptr, n, 1<<40, 1<<40)
+	if !errors.Is(err, ErrBroken) {
+		t.Fatalf("err %v, want ErrBroken", err)
+	}
+	if _, err := c.ExportKeys(ctx); !errors.Is(err, ErrBroken) {
+		t.Fatalf("a later call: %v, want ErrBroken", err)
+	}
+	if err := c.Close(ctx); err != nil {
+		t.Fatalf("Close of a broken Chat: %v", err)
+	}
+}
