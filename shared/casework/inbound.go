@@ -310,7 +310,7 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 	}
 	m := &Message{
 		ID: DerivedID(tw.CreatedAt, "msg:tweet:"+tw.ID), CaseID: caseID, Direction: DirectionIn, Kind: KindTweet,
-		Text: CleanText(tw.Text), Status: StatusReceived, XID: tw.ID, InReplyToXID: parentXID,
+		Text: CleanText(tw.Text), Status: StatusReceived, XID: tw.ID, InReplyToXID: parentXID, QuotedXID: tw.QuotedID,
 		Author: Author{CustomerID: cust.ID, ScreenName: tw.Author.ScreenName}, CreatedAt: tw.CreatedAt,
 	}
 	m.URLs, m.Media = slices.Clone(tw.URLs), slices.Clone(tw.Media)

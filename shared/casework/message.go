@@ -57,7 +57,11 @@ type Message struct {
 	// InReplyToXID is the X id of the Tweet this one replies to, which may
 	// not (yet) be a message of any case.
 	InReplyToXID string
-	Author       Author
+	// QuotedXID is the X id of the Post a customer's quote Post quotes
+	// (which may also be its InReplyToXID); it tells whether the customer
+	// summoned a brand handle by quoting it (XAccess.RepliesNeedSummons).
+	QuotedXID string
+	Author    Author
 	// SentBy is the agent who asked for an outgoing message; zero for a
 	// customer's message.
 	SentBy Agent

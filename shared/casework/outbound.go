@@ -257,6 +257,9 @@ func judge(err error, now time.Time) judgement {
 	case XChatKeysRejected:
 		return judgement{code: EHandleChatKeysRevoked,
 			reason: "X refused the brand handle's X Chat keys (" + xf.Reason + "); provision them again with make x-chat-keys."}
+	case XAccessForbidden:
+		return judgement{code: EXAccessForbids, reason: "X refused this for the app's access (X: " + xf.Reason + "). " +
+			"On self-serve access X restricts replies and programmatic @mentions to people who summoned the brand: send a Direct Message instead, where the customer accepts one."}
 	}
 	return judgement{code: MsgXRefused, reason: xf.Reason}
 }

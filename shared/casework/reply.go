@@ -14,6 +14,10 @@ type ModeOption struct {
 	Prefill   string
 	// Reason says why a DM is offered (DMReason); "" for a mention.
 	Reason DMReason
+	// Permit says, for a mention, whether X allows it to the default
+	// target (InReplyTo) on the deployment's access, and when not why;
+	// unused for a DM, which is offered only where allowed.
+	Permit MentionPermit
 }
 
 // HandleOptions are the reply modes one brand handle offers.
@@ -73,8 +77,12 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 		if h.Status != HandleConnected {
 			continue
 		}
+		permit, err := s.mentionPermit(ctx, &h, latest)
+		if err != nil {
+			return nil, err
+		}
 		ho := HandleOptions{Handle: h, Modes: []ModeOption{
-			{Mode: ModeMention, MaxLength: s.tweetMax, Prefill: "@" + acct.Handle + " "},
+			{Mode: ModeMention, MaxLength: s.tweetMax, Prefill: "@" + acct.Handle + " ", Permit: permit},
 		}}
 		i := slices.IndexFunc(follows, func(f FollowState) bool { return f.HandleID == h.ID })
 		if i >= 0 && follows[i].AllowsDM() {
@@ -207,6 +215,13 @@ func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyPartie
 		case target != nil && target.Direction != DirectionIn && !Mentions(in.Text, p.acct.Handle):
 			return nil, cmd, refusal("text", ECustomerNotMentioned,
 				"A reply under the brand's own Tweet reaches the customer only if it mentions them: start it with @"+p.acct.Handle+".")
+		}
+		permit, err := s.mentionPermit(ctx, p.h, target)
+		if err != nil {
+			return nil, cmd, err
+		}
+		if !permit.Allowed {
+			return nil, cmd, s.notSummoned(permit)
 		}
 		if target != nil {
 			m.InReplyToMessageID, m.InReplyToXID = target.ID, target.XID

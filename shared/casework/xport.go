@@ -82,6 +82,10 @@ const (
 	XChatKeysRejected
 	// XRefused: any other refusal.
 	XRefused
+	// XAccessForbidden: the app's X access does not allow the call (X's
+	// 403 client-forbidden, or its refusal of a reply the Post's author did
+	// not summon, or of a programmatic @mention, on self-serve access).
+	XAccessForbidden
 )
 
 // XFailure is a failed call to X as the X adapter reports it.

@@ -53,3 +53,43 @@ func TestFollowRefusedOnSelfServe(t *testing.T) {
 		t.Errorf("follows = %+v", c.Follows)
 	}
 }
+
+// TestSummonedRepliesOnSelfServe: the reply options say per brand handle
+// whether a mention reply is allowed (the customer's Tweet mentions
+// @AcmeSupport, not @AcmeDeals), and a reply X would refuse is 422
+// reply_not_summoned with nothing queued.
+func TestSummonedRepliesOnSelfServe(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withAccess(casework.AccessSelfServe))
+	caseID, _ := e.inboundCase(bob, support1, "bob_stranger", "3000000000000000101")
+	var o struct {
+		Handles []struct {
+			ScreenName string `json:"screen_name"`
+			Modes      []struct {
+				Mode       string `json:"mode"`
+				Allowed    bool   `json:"allowed"`
+				NotAllowed *struct {
+					Code   string `json:"code"`
+					Detail string `json:"detail"`
+				} `json:"not_allowed"`
+			} `json:"modes"`
+		} `json:"handles"`
+	}
+	e.do("GET", "/v1/cases/"+caseID+"/reply-options", nil).want(t, 200, &o)
+	got := map[string]bool{}
+	for _, h := range o.Handles {
+		m := h.Modes[0]
+		got[h.ScreenName] = m.Allowed
+		if m.Mode != "mention" || !m.Allowed && (m.NotAllowed == nil || m.NotAllowed.Code != casework.EReplyNotSummoned) {
+			t.Errorf("@%s: mention option %+v", h.ScreenName, m)
+		}
+	}
+	if !got["AcmeSupport"] || got["AcmeDeals"] {
+		t.Errorf("mention allowed = %v, want @AcmeSupport only", got)
+	}
+	e.do("POST", "/v1/cases/"+caseID+"/replies", map[string]string{"mode": "mention", "handle_id": deals2, "text": "@bob_stranger hi"}).
+		wantProblem(t, 422, casework.EReplyNotSummoned)
+	e.wantCommands()
+	e.do("POST", "/v1/cases/"+caseID+"/replies", map[string]string{"mode": "mention", "handle_id": support1, "text": "@bob_stranger hi"}).want(t, 202, nil)
+	e.wantCommands(casework.CmdTweet)
+}

@@ -275,6 +275,18 @@ type modeView struct {
 	MaxLength int    `json:"max_length"`
 	Prefill   string `json:"prefill"`
 	Reason    string `json:"reason,omitempty"`
+	// Allowed says whether X allows the mode to the default target on the
+	// deployment's X access; NotAllowed says why not.
+	Allowed    bool              `json:"allowed"`
+	NotAllowed *messageErrorView `json:"not_allowed,omitempty"`
+}
+
+func newModeView(m casework.ModeOption) modeView {
+	v := modeView{Mode: string(m.Mode), MaxLength: m.MaxLength, Prefill: m.Prefill, Reason: string(m.Reason), Allowed: true}
+	if m.Mode == casework.ModeMention && !m.Permit.Allowed {
+		v.Allowed, v.NotAllowed = false, &messageErrorView{Code: m.Permit.Code, Detail: m.Permit.Reason}
+	}
+	return v
 }
 
 type handleOptionsView struct {
@@ -293,7 +305,7 @@ func newReplyOptionsView(o *casework.ReplyOptions) replyOptionsView {
 	for _, h := range o.Handles {
 		hv := handleOptionsView{HandleID: h.Handle.ID, ScreenName: h.Handle.ScreenName, Modes: make([]modeView, 0, len(h.Modes))}
 		for _, m := range h.Modes {
-			hv.Modes = append(hv.Modes, modeView{Mode: string(m.Mode), MaxLength: m.MaxLength, Prefill: m.Prefill, Reason: string(m.Reason)})
+			hv.Modes = append(hv.Modes, newModeView(m))
 		}
 		v.Handles = append(v.Handles, hv)
 	}

@@ -28,6 +28,7 @@ type messageItem struct {
 	XID                string            `dynamodbav:"x_id,omitempty"`
 	InReplyToMessageID string            `dynamodbav:"in_reply_to_message_id,omitempty"`
 	InReplyToXID       string            `dynamodbav:"in_reply_to_x_id,omitempty"`
+	QuotedXID          string            `dynamodbav:"quoted_x_id,omitempty"`
 	AuthorHandleID     string            `dynamodbav:"author_handle_id,omitempty"`
 	AuthorCustomerID   string            `dynamodbav:"author_customer_id,omitempty"`
 	AuthorScreenName   string            `dynamodbav:"author_screen_name,omitempty"`
@@ -106,7 +107,7 @@ func toMessageItem(m *casework.Message, version int64) messageItem {
 	it := messageItem{
 		PK: casePK(m.CaseID), SK: messageSK(m.ID), ID: m.ID, CaseID: m.CaseID,
 		Direction: string(m.Direction), Kind: string(m.Kind), Text: m.Text, Status: string(m.Status),
-		XID: m.XID, InReplyToMessageID: m.InReplyToMessageID, InReplyToXID: m.InReplyToXID,
+		XID: m.XID, InReplyToMessageID: m.InReplyToMessageID, InReplyToXID: m.InReplyToXID, QuotedXID: m.QuotedXID,
 		AuthorHandleID: m.Author.HandleID, AuthorCustomerID: m.Author.CustomerID, AuthorScreenName: m.Author.ScreenName,
 		RetweetedBy: nilIfEmpty(m.RetweetedBy), FavoritedBy: nilIfEmpty(m.FavoritedBy),
 		Deleted: m.Deleted, Version: version, SentBy: toAgentItem(m.SentBy),
@@ -133,7 +134,7 @@ func (it *messageItem) message() (*casework.Message, error) {
 	m := &casework.Message{
 		ID: it.ID, CaseID: it.CaseID, Direction: casework.Direction(it.Direction), Kind: casework.MessageKind(it.Kind),
 		Text: it.Text, Status: casework.DeliveryStatus(it.Status), XID: it.XID,
-		InReplyToMessageID: it.InReplyToMessageID, InReplyToXID: it.InReplyToXID,
+		InReplyToMessageID: it.InReplyToMessageID, InReplyToXID: it.InReplyToXID, QuotedXID: it.QuotedXID,
 		Author:      casework.Author{HandleID: it.AuthorHandleID, CustomerID: it.AuthorCustomerID, ScreenName: it.AuthorScreenName},
 		RetweetedBy: it.RetweetedBy, FavoritedBy: it.FavoritedBy, Deleted: it.Deleted, Version: it.Version,
 		SentBy: it.SentBy.agent(),

@@ -68,6 +68,7 @@ var statusOf = map[string]int{
 	casework.EMergeIntoItself:            http.StatusUnprocessableEntity,
 	casework.EBrandHandleRequired:        http.StatusUnprocessableEntity,
 	casework.EXAccessForbids:             http.StatusUnprocessableEntity,
+	casework.EReplyNotSummoned:           http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status for an application error code.

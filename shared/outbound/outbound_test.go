@@ -60,6 +60,9 @@ type options struct {
 	rateBudget time.Duration
 	// maxReceives replaces the queue's and the worker's maximum receive count.
 	maxReceives int
+	// access is the X access of the app and the simulator; "" is
+	// Enterprise, which most tests assume (access_test.go: self-serve).
+	access casework.XAccess
 }
 
 func newEnv(t *testing.T, opts options) *env {
@@ -77,8 +80,11 @@ func newEnv(t *testing.T, opts options) *env {
 	urls := local.Queues(t, fmt.Sprintf("ob%d-", n), q)
 	queue := sqsqueue.New(sqsClient, urls[queues.Outbound.Name])
 	quiet := slog.New(slog.DiscardHandler)
+	if opts.access == "" {
+		opts.access = casework.AccessEnterprise
+	}
 	// Legacy DMs (X before 9 December 2026) until issue 20's product side sends X Chat.
-	sim := xsim.New(xsim.Options{Logger: quiet, LegacyDMs: true})
+	sim := xsim.New(xsim.Options{Logger: quiet, LegacyDMs: true, Access: string(opts.access)})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	brand := sample.Brands[0]
@@ -99,7 +105,7 @@ func newEnv(t *testing.T, opts options) *env {
 	return &env{
 		t: t, store: store, sim: sim, x: x, queue: queue, worker: w, simURL: srv.URL, queueURL: urls[queues.Outbound.Name],
 		dlqURL: urls[queues.Outbound.DLQName()], sqs: sqsClient,
-		svc:    casework.NewService(casework.Deps{Store: store, Outbox: queue, XUsers: x}),
+		svc:    casework.NewService(casework.Deps{Store: store, Outbox: queue, XUsers: x, XAccess: opts.access}),
 		poller: sqspoll.New(sqsClient, urls[queues.Outbound.Name], w.Handle, sqspoll.WithLogger(quiet), sqspoll.WithWaitTime(1)),
 	}
 }

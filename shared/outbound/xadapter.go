@@ -47,6 +47,8 @@ func failure(err error) error {
 		f.Kind = casework.XNoChatKeys
 	case xapi.IsChatKeysRejected(err):
 		f.Kind = casework.XChatKeysRejected
+	case xapi.IsAccessForbidden(err):
+		f.Kind = casework.XAccessForbidden
 	case xapi.IsDuplicate(err):
 		f.Kind = casework.XDuplicate
 	case xapi.IsNotFound(err):

@@ -271,3 +271,18 @@ func IsChatKeysRejected(err error) bool {
 	return strings.Contains(text, "no registered public key version") ||
 		strings.Contains(text, "signing key") && strings.Contains(text, "not registered")
 }
+
+// IsAccessForbidden reports whether X refused the call for the app's
+// access: 403 with X's client-forbidden problem type ("App not enrolled or
+// lacks required access", x-api/fundamentals/response-codes-and-errors;
+// follows on self-serve access since 16 April 2026), or X's refusal of a
+// reply whose original Post did not summon the replier (self-serve, since
+// 23 February 2026; the detail integrators report).
+func IsAccessForbidden(err error) bool {
+	e, ok := AsError(err)
+	if !ok || e.StatusCode != http.StatusForbidden {
+		return false
+	}
+	return isProblem(e, "client-forbidden") ||
+		strings.Contains(strings.ToLower(e.Detail), "not been mentioned or otherwise engaged")
+}

@@ -553,7 +553,10 @@ function ReplyBox({ c, msgs, onSent }) {
   useEffect(() => {
     if (!h) return;
     if (h.handle_id !== from) setFrom(h.handle_id);
-    if (!modes.some((x) => x.mode === mode)) setMode(modes[0]?.mode || 'mention');
+    // Start in a mode X allows (allowed: false is a mention the Post's
+    // author did not summon this brand handle to, on self-serve access).
+    const usable = modes.find((x) => x.allowed !== false) || modes[0];
+    if (!modes.some((x) => x.mode === mode && x.allowed !== false)) setMode(usable?.mode || 'mention');
   }, [opts.data, from]);
   useEffect(() => {
     if (!touched && modeOpt) setText(modeOpt.prefill || '');
@@ -583,6 +586,12 @@ function ReplyBox({ c, msgs, onSent }) {
   if (!opts.data) return html`<p>Loading the reply box…</p>`;
   if (handles.length === 0) return html`<p>No connected brand handle can reply.</p>`;
   const why = tooLong(count, text, mode);
+  const canDM = modes.some((x) => x.mode === 'dm');
+  const refused = modeOpt?.allowed === false ? modeOpt.not_allowed : null;
+  // X refused the case's latest outgoing Tweet for the app's access.
+  const lastOut = [...msgs].reverse().find((m) => m.direction === 'out');
+  const xRefused = lastOut?.status === 'failed' && lastOut.error?.code === 'x_access_forbids';
+  const toDM = () => { setMode('dm'); setTouched(false); };
   return html`
     <form class="composer reply" onSubmit=${send} aria-labelledby="reply-title">
       <h3 id="reply-title">Reply</h3>
@@ -596,18 +605,23 @@ function ReplyBox({ c, msgs, onSent }) {
         <span>
           <label for="reply-mode">Reply as</label>
           <select id="reply-mode" value=${mode} onChange=${(e) => setMode(e.target.value)}>
-            ${modes.map((x) => html`<option value=${x.mode}>${x.mode === 'dm' ? 'Direct message' : 'Mention'}</option>`)}
+            ${modes.map((x) => html`<option value=${x.mode} disabled=${x.allowed === false}>${x.mode === 'dm' ? 'Direct message' : 'Mention'}${x.allowed === false ? ' (X does not allow it here)' : ''}</option>`)}
           </select>
         </span>
       </div>
-      ${!modes.some((x) => x.mode === 'dm') && html`<p class="hint">Direct message is not offered: the customer does not follow @${h.screen_name}.</p>`}
+      ${!canDM && html`<p class="hint">Direct message is not offered: the customer does not follow @${h.screen_name}.</p>`}
+      ${(refused || modes.find((x) => x.mode === 'mention' && x.allowed === false)) && html`<p class="hint not-allowed">
+        ${(refused || modes.find((x) => x.mode === 'mention').not_allowed)?.detail}
+        ${canDM && mode !== 'dm' && html` <button type="button" onClick=${toDM}>Send a Direct Message instead</button>`}</p>`}
+      ${xRefused && mode !== 'dm' && html`<p class="hint not-allowed">X refused the last Tweet for this app's access.
+        ${canDM ? html` <button type="button" onClick=${toDM}>Send a Direct Message instead</button>` : ' A Direct Message is not possible either: the customer does not follow the brand handle.'}</p>`}
       <label for="reply-text">Reply text</label>
       <textarea id="reply-text" rows="4" value=${text} aria-invalid=${why ? 'true' : 'false'}
         onInput=${(e) => { setText(e.target.value); setTouched(true); key.current = newKey(); }}></textarea>
       <${Counter} count=${count} id="reply-count" />
       ${why && html`<p class="error" role="alert">${why}</p>`}
       <${ErrorNote} error=${error} />
-      <button type="submit" class="primary" disabled=${sending}>Send</button>
+      <button type="submit" class="primary" disabled=${sending || !!refused}>Send</button>
       <p class="sr-only" role="status">${notice}</p>
     </form>`;
 }
