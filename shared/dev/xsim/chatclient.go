@@ -25,6 +25,9 @@ import (
 type ChatClientFactory interface {
 	// NewClient returns a new client with no keys.
 	NewClient(ctx context.Context) (ChatClient, error)
+	// RestoreClient returns a client holding the keys of an exported blob
+	// (ChatClient.ExportKeys), registered as keyVersion, signing as userID.
+	RestoreClient(ctx context.Context, blob []byte, userID, keyVersion string) (ChatClient, error)
 }
 
 // ChatClient is one simulated user's X Chat client, after X's engine
@@ -34,6 +37,9 @@ type ChatClient interface {
 	// GenerateKeys makes new identity and signing keypairs and returns
 	// their public halves, as POST /2/users/{id}/public_keys takes them.
 	GenerateKeys(ctx context.Context) (KeyRegistration, error)
+	// ExportKeys returns the client's private keys as X's key blob, which
+	// the simulator keeps for the device across restarts (Persist).
+	ExportKeys(ctx context.Context) ([]byte, error)
 	// SetIdentity makes the client sign as the user with the key version
 	// X registered.
 	SetIdentity(ctx context.Context, userID, keyVersion string) error
@@ -137,8 +143,41 @@ func (s *Sim) chatClient(ctx context.Context, u *user) (ChatClient, error) {
 	if err := cl.SetIdentity(ctx, u.ID, version); err != nil {
 		return nil, fmt.Errorf("xsim: X Chat identity of @%s: %w", u.Username, err)
 	}
+	blob, err := cl.ExportKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("xsim: export @%s's X Chat keys: %w", u.Username, err)
+	}
 	s.clients[u.ID] = cl
+	s.devices[u.ID] = device{KeyBlob: blob, KeyVersion: version}
 	return cl, nil
+}
+
+// device is a simulated user's X Chat client as Persist keeps it: the
+// user's own phone, not what X holds (its private keys, in a file of its
+// own beside the state).
+type device struct {
+	KeyBlob    []byte `json:"key_blob"`
+	KeyVersion string `json:"key_version"`
+}
+
+// restoreClients brings back the clients of devices whose key version
+// their user still has registered. Called with s.mu held.
+func (s *Sim) restoreClients(ctx context.Context, devices map[string]device) {
+	if s.opts.ChatClients == nil {
+		return
+	}
+	for id, d := range devices {
+		u := s.st.users[id]
+		if u == nil || u.keyVersion(d.KeyVersion) == nil {
+			continue
+		}
+		cl, err := s.opts.ChatClients.RestoreClient(ctx, d.KeyBlob, id, d.KeyVersion)
+		if err != nil {
+			s.log.Error("xsim: restore a simulated user's X Chat client", "user", u.Username, "err", err)
+			continue
+		}
+		s.clients[id], s.devices[id] = cl, d
+	}
 }
 
 // selfCall is a request a simulated user's own client makes to the

@@ -1,6 +1,7 @@
 package xsim
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -104,11 +105,28 @@ func (s *Sim) load(path string) error {
 	if snap.LastID > s.ids.last {
 		s.ids.last = snap.LastID
 	}
-	// The clients of the process that saved the file are gone with it:
-	// the sample customers get new ones (a new device, a new key version).
-	s.clients = map[string]ChatClient{}
+	// The simulated users' phones: their X Chat clients come back with
+	// their keys; one whose keys were lost gets a new client (a new
+	// device, a new key version).
+	s.clients, s.devices = map[string]ChatClient{}, map[string]device{}
+	devices := map[string]device{}
+	if b, err := os.ReadFile(devicesPath(path)); err == nil {
+		if err := json.Unmarshal(b, &devices); err != nil {
+			return fmt.Errorf("xsim: %s: %w", devicesPath(path), err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("xsim: read devices: %w", err)
+	}
+	s.restoreClients(context.Background(), devices)
 	s.provisionChatClientsLocked()
 	return nil
+}
+
+// devicesPath is the file beside the state where Persist keeps the
+// simulated users' X Chat clients (their private keys: never part of what
+// X holds).
+func devicesPath(statePath string) string {
+	return strings.TrimSuffix(statePath, filepath.Ext(statePath)) + "-devices.json"
 }
 
 // save writes the state to the persisted file, if any, replacing it
@@ -142,23 +160,41 @@ func (s *Sim) save() error {
 	slices.SortFunc(snap.Chats, func(a, b *chatConv) int { return strings.Compare(a.ID, b.ID) })
 	snap.Webhooks, snap.Subscriptions = s.app.webhooks, s.app.subs
 	b, err := json.Marshal(snap)
+	var devices []byte
+	if err == nil && len(s.devices) > 0 {
+		devices, err = json.Marshal(s.devices)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("xsim: save state: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.statePath), ".xsim-state-*")
+	if devices != nil {
+		if err := writeAtomic(devicesPath(s.statePath), devices, 0o600); err != nil {
+			return fmt.Errorf("xsim: save devices: %w", err)
+		}
+	}
+	if err := writeAtomic(s.statePath, b, 0o644); err != nil {
+		return fmt.Errorf("xsim: save state: %w", err)
+	}
+	return nil
+}
+
+// writeAtomic replaces the file at path with b.
+func writeAtomic(path string, b []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".xsim-state-*")
 	if err != nil {
-		return fmt.Errorf("xsim: save state: %w", err)
+		return err
 	}
-	_, werr := tmp.Write(b)
+	werr := tmp.Chmod(mode)
+	_, err = tmp.Write(b)
 	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
+	if err := errors.Join(werr, err, cerr); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("xsim: save state: %w", err)
+		return err
 	}
-	if err := os.Rename(tmp.Name(), s.statePath); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("xsim: save state: %w", err)
+		return err
 	}
 	return nil
 }

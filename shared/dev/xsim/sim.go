@@ -158,8 +158,10 @@ type Sim struct {
 	nonces   map[string]time.Time
 	lastSeen time.Time
 	xaaSeq   int64
-	// clients are the simulated users' X Chat clients, by user id.
+	// clients are the simulated users' X Chat clients, by user id, and
+	// devices what Persist keeps of them.
 	clients map[string]ChatClient
+	devices map[string]device
 
 	// saveMu serialises saves; statePath is the file Persist keeps the
 	// state in ("" : not kept).
@@ -255,7 +257,7 @@ func (s *Sim) Reset() {
 
 func (s *Sim) resetLocked() {
 	s.st = newState()
-	s.clients = map[string]ChatClient{}
+	s.clients, s.devices = map[string]ChatClient{}, map[string]device{}
 	s.calls = nil
 	s.faults = nil
 	s.limits = map[limitKey]*limitWindow{}

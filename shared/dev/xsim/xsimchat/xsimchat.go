@@ -39,6 +39,24 @@ func (f *Factory) NewClient(ctx context.Context) (xsim.ChatClient, error) {
 	return &client{c: c}, nil
 }
 
+// RestoreClient returns a client holding an exported key blob's keys.
+func (f *Factory) RestoreClient(ctx context.Context, blob []byte, userID, keyVersion string) (xsim.ChatClient, error) {
+	cl, err := f.NewClient(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := cl.(*client).c
+	if err := c.ImportKeys(ctx, blob, keyVersion); err != nil {
+		return nil, fmt.Errorf("xsimchat: import keys: %w", err)
+	}
+	if err := c.SetIdentity(ctx, userID, keyVersion); err != nil {
+		return nil, fmt.Errorf("xsimchat: identity: %w", err)
+	}
+	return cl, nil
+}
+
+func (cl *client) ExportKeys(ctx context.Context) ([]byte, error) { return cl.c.ExportKeys(ctx) }
+
 // client is one simulated user's X Chat client.
 type client struct{ c *xchat.Chat }
 

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -244,5 +246,53 @@ func TestSimulatedCustomersChatWithXsEngine(t *testing.T) {
 	}
 	if st, out := e.do("", "POST", "/sim/users/dana_new/dms", map[string]string{"to": brand.ScreenName, "text": "hello"}); st != 201 {
 		t.Fatalf("new user's DM: %d %v", st, out)
+	}
+}
+
+// TestCustomersKeepTheirKeysAcrossRestarts: a persisted simulator brings
+// its users' clients back with their keys (kept apart from X's state), so
+// a customer reads its conversation after a restart and registers no new
+// version; X's state file holds no private key.
+func TestCustomersKeepTheirKeysAcrossRestarts(t *testing.T) {
+	ctx := context.Background()
+	clients, err := xsimchat.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "xsim.json")
+	start := func() (env, func()) {
+		sim := xsim.New(xsim.Options{ChatClients: clients, Logger: slog.New(slog.DiscardHandler)})
+		if err := sim.Persist(path); err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(sim.Handler())
+		return env{t: t, sim: sim, url: srv.URL}, func() { srv.Close(); sim.Close() }
+	}
+	alice, bob := sample.Customers[0], sample.Customers[1]
+	e, stop := start()
+	if st, out := e.do("", "PUT", "/sim/users/"+bob.Handle+"/dm-settings", map[string]string{"allow_dms_from": "everyone"}); st != 200 {
+		t.Fatalf("bob's DM settings: %d %v", st, out)
+	}
+	if st, out := e.do("", "POST", "/sim/users/"+alice.Handle+"/dms", map[string]string{"to": bob.Handle, "text": "hi bob"}); st != 201 {
+		t.Fatalf("alice writes bob: %d %v", st, out)
+	}
+	stop()
+	state, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(state), "key_blob") || strings.Contains(string(state), "hi bob") {
+		t.Error("X's state holds a private key or a plain text")
+	}
+
+	e, stop = start()
+	defer stop()
+	st, view := e.do("", "GET", "/sim/users/"+bob.Handle+"/chat", nil)
+	raw, _ := json.Marshal(view)
+	if st != 200 || !strings.Contains(string(raw), `"text":"hi bob"`) || !strings.Contains(string(raw), `"verified":true`) {
+		t.Fatalf("bob after a restart: %d %s", st, raw)
+	}
+	if _, out := e.do(e.token(bob.Handle), "GET", "/2/users/"+alice.XUser+"/public_keys", nil); len(out["data"].([]any)) != 1 {
+		t.Errorf("alice's keys after a restart: %v", out)
 	}
 }
