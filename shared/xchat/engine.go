@@ -89,6 +89,13 @@ func Compile(ctx context.Context, opts CompileOptions) (*Engine, error) {
 	return newEngine(ctx, cfg)
 }
 
+// Preload starts Load in the background and returns at once, so that a DM
+// worker's main can overlap the engine's compile (seconds) with the rest of
+// its start and its first poll; the first Load then waits for it to end.
+func Preload(ctx context.Context) {
+	go func() { _, _ = Load(ctx) }()
+}
+
 // newEngine compiles the module under cfg and instantiates the glue's
 // imports. Tests and the bench use it to compare wazero's two engines.
 func newEngine(ctx context.Context, cfg wazero.RuntimeConfig) (*Engine, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -222,5 +223,42 @@ func TestBrokenInstanceRefusesFurtherCalls(t *testing.T) {
 	}
 	if err := c.Close(ctx); err != nil {
 		t.Fatalf("Close of a broken Chat: %v", err)
+	}
+}
+
+// TestDecryptEventsReportsEachFailureWithItsKind: in a batch, an event whose
+// key is missing and one whose signature fails are reported by index with
+// kinds a caller can act on (keep the first, refuse the second), and the
+// rest still decrypt.
+func TestDecryptEventsReportsEachFailureWithItsKind(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	brand, customer := newParty(t, e, "42"), newParty(t, e, "43")
+	keys := []SigningKey{brand.signingKey(), customer.signingKey()}
+	cv := startConversation(t, brand, customer)
+	_, good := cv.send(t, brand, cv.key, "good")
+	p, _ := cv.send(t, brand, cv.key, "tampered")
+	other, _ := cv.send(t, brand, cv.key, "other")
+	tampered := messageEvent(t, envelope{seq: cv.next(), messageID: p.MessageID, senderID: brand.id, conversationID: cv.id, createdAtMsec: 1}, p.EncryptedContent, other.EncodedEventSignature)
+
+	later := startConversation(t, brand, customer) // a key this batch never sees
+	_, waiting := later.send(t, brand, later.key, "waiting")
+
+	res, err := customer.chat.DecryptEvents(ctx, []string{cv.keyChange, good, tampered, waiting}, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, m := range res.Messages {
+		if m.Event.Type == "message" {
+			texts = append(texts, m.Event.Content.Text)
+		}
+	}
+	if !slices.Equal(texts, []string{"good"}) {
+		t.Errorf("decrypted %q, want only the good one", texts)
+	}
+	f := res.Failures()
+	if len(f) != 2 || !errors.Is(f[2], ErrUnverified) || !errors.Is(f[3], ErrNoConversationKey) {
+		t.Errorf("failures %v, want 2: ErrUnverified and 3: ErrNoConversationKey", f)
 	}
 }
