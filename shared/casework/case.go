@@ -233,6 +233,19 @@ func (c *Case) Reopen(now time.Time) bool {
 	return true
 }
 
+// NewerActivity reports whether m is newer than the case's last activity
+// (CaseStore.NoteCaseActivity): later, or at the same time and with a
+// greater message id than its last message (ids sort by creation).
+func (c *Case) NewerActivity(m LastMessage) bool {
+	switch {
+	case m.CreatedAt.After(c.LastActivityAt):
+		return true
+	case m.CreatedAt.Equal(c.LastActivityAt):
+		return c.Summary.LastMessage == nil || c.Summary.LastMessage.ID < m.ID
+	}
+	return false
+}
+
 // Touch records activity at t; activity never moves backwards, so events
 // applied out of order leave the newest time.
 func (c *Case) Touch(t time.Time) {

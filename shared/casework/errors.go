@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Application error codes: stable and machine-readable, what the domain's
@@ -66,6 +67,19 @@ type Error struct {
 	// Extra holds additional members of the problem document, such as
 	// weighted_length and max_length for text_too_long.
 	Extra map[string]any
+	// RetryAfter, when not zero, is how soon the same request may succeed
+	// (an HTTP answer's Retry-After): the error is a lost race, not a
+	// refusal.
+	RetryAfter time.Duration
+}
+
+// keptChanging is the EConflict of an update that lost the race to other
+// writers every time it tried: the same request, tried again shortly,
+// may well succeed (with the same Idempotency-Key, it acts at most once).
+func keptChanging(format string, args ...any) *Error {
+	e := Errorf(EConflict, format, args...)
+	e.RetryAfter = time.Second
+	return e
 }
 
 // FieldError says what is wrong with one field of a request.

@@ -59,7 +59,7 @@ func DisconnectHandle(ctx context.Context, store HandleStore, id string, at time
 			return err
 		}
 	}
-	return Errorf(EConflict, "The brand handle %s kept changing.", id)
+	return keptChanging("The brand handle %s kept changing.", id)
 }
 
 // Normalize strips a leading '@' and surrounding space, in place.

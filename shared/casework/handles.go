@@ -180,7 +180,7 @@ func SetHandleSubscriptions(ctx context.Context, store HandleStore, id string, s
 			return nil, err
 		}
 	}
-	return nil, Errorf(EConflict, "The brand handle %s kept changing.", id)
+	return nil, keptChanging("The brand handle %s kept changing.", id)
 }
 
 // queueSubscribe queues the subscribe command of a handle whose state is

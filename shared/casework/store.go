@@ -75,6 +75,14 @@ type HandleStore interface {
 type CaseStore interface {
 	PutCase(ctx context.Context, c *Case) error
 	GetCase(ctx context.Context, id string) (*Case, error)
+	// NoteCaseActivity records m as the case's newest message, its last
+	// activity at m.CreatedAt (Case.NewerActivity says when), in one write
+	// on no version: concurrent calls for one case do not conflict, and the
+	// newest wins. It bumps the case's version, so that a concurrent
+	// versioned write reads the case again. It reports whether it changed
+	// the case (false: its activity is as new already); ENotFound when
+	// there is no such case.
+	NoteCaseActivity(ctx context.Context, caseID string, m LastMessage) (bool, error)
 	// CasesOfCustomer lists a customer's cases, newest activity first,
 	// only those in status when it is not "".
 	CasesOfCustomer(ctx context.Context, customerID string, status CaseStatus, page PageRequest) (Page[Case], error)

@@ -30,7 +30,7 @@ func UpdateCase(ctx context.Context, store CaseStore, c *Case, change func(*Case
 			return nil, err
 		}
 	}
-	return nil, Errorf(EConflict, "The case %s kept changing.", c.ID)
+	return nil, keptChanging("The case %s kept changing.", c.ID)
 }
 
 // UpdateMessage is UpdateCase for a message.
@@ -50,7 +50,7 @@ func UpdateMessage(ctx context.Context, store MessageStore, m *Message, change f
 			return nil, err
 		}
 	}
-	return nil, Errorf(EConflict, "The message %s kept changing.", m.ID)
+	return nil, keptChanging("The message %s kept changing.", m.ID)
 }
 
 // UpdateCustomer is UpdateCase for a customer.
@@ -70,5 +70,5 @@ func UpdateCustomer(ctx context.Context, store CustomerStore, c *Customer, chang
 			return nil, err
 		}
 	}
-	return nil, Errorf(EConflict, "The customer %s kept changing.", c.ID)
+	return nil, keptChanging("The customer %s kept changing.", c.ID)
 }

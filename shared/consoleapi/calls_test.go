@@ -50,7 +50,11 @@ func TestDynamoDBCallsPerRequest(t *testing.T) {
 	}{
 		{"create case", "POST", "/v1/cases", map[string]string{"customer_id": alice, "handle_id": support1, "text": "@alice_follows hello"}, 201, 3},
 		{"reply options", "GET", "/v1/cases/" + caseID + "/reply-options", nil, 200, 3},
+		// The first reply opens the new case (a versioned write); a
+		// further one moves the open case's activity with one write on no
+		// version (issue 21 item 6), so that replies do not conflict.
 		{"reply", "POST", "/v1/cases/" + caseID + "/replies", map[string]string{"text": "@bob_stranger we are on it", "mode": "mention"}, 202, 4},
+		{"reply to an open case", "POST", "/v1/cases/" + caseID + "/replies", map[string]string{"text": "@bob_stranger still on it", "mode": "mention"}, 202, 4},
 		{"retweet", "PUT", retweetPath(caseID, tweet, support1), nil, 202, 2},
 		{"follow", "PUT", "/v1/customers/" + bob + "/follows/" + support1, nil, 202, 2},
 		// A customer write puts every lookup again (Carol's one phone has

@@ -207,6 +207,47 @@ func (s *Store) PutCase(ctx context.Context, c *casework.Case) error {
 	return nil
 }
 
+// NoteCaseActivity records m as the case's newest message when it is
+// newer than the case's activity (see casework.CaseStore): one UpdateItem
+// that sets the last activity (and both index sort keys with it), the
+// updated time and the last message and adds 1 to the version, on the
+// condition that the stored activity key is older (or the same, with a
+// smaller last message id). Calls: 1 UpdateItem; 1 GetItem more when the
+// condition fails, to tell a newer case from none.
+func (s *Store) NoteCaseActivity(ctx context.Context, caseID string, m casework.LastMessage) (bool, error) {
+	lm, err := attributevalue.Marshal(toLastMessageItem(&m))
+	if err != nil {
+		return false, fmt.Errorf("dynamo: note activity of case %s: %w", caseID, err)
+	}
+	at := activityKey(m.CreatedAt, caseID)
+	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: s.table,
+		Key:       itemKey(casePK(caseID), caseSK),
+		UpdateExpression: aws.String("SET #last_activity_at = :t, #updated_at = :t, #GSI1SK = :at, #GSI2SK = :at, " +
+			"#last_message = :lm ADD #version :one"),
+		ConditionExpression: aws.String("attribute_exists(#PK) AND (#GSI1SK < :at OR " +
+			"(#GSI1SK = :at AND (attribute_not_exists(#last_message) OR #last_message.#id < :id)))"),
+		ExpressionAttributeNames: names(table.PK, table.GSI1SK, table.GSI2SK, "last_activity_at", "updated_at", "last_message", "version", "id"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":t": str(fmtTime(m.CreatedAt)), ":at": str(at), ":lm": lm, ":one": num(1), ":id": str(m.ID),
+		},
+	})
+	if isConditionFailed(err) {
+		c, err := s.getCase(ctx, caseID)
+		if err == nil && c == nil {
+			err = notFound("No case has the id %s.", caseID)
+		}
+		if err != nil {
+			return false, fmt.Errorf("dynamo: note activity of case %s: %w", caseID, err)
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("dynamo: note activity of case %s: %w", caseID, err)
+	}
+	return true, nil
+}
+
 func (s *Store) getCase(ctx context.Context, id string) (*casework.Case, error) {
 	var it caseItem
 	ok, err := s.getItem(ctx, casePK(id), caseSK, &it)

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acme/twitter-cases/shared/casework"
 )
@@ -204,6 +205,25 @@ func TestCheckUTF8(t *testing.T) {
 		}
 		if err != nil && casework.ErrorCode(err) != EInvalidJSON {
 			t.Errorf("CheckUTF8(%q): code %q, want %s", tt.body, casework.ErrorCode(err), EInvalidJSON)
+		}
+	}
+}
+
+// Issue 21 item 6: a conflict that is a lost race says when to try again;
+// one that is a refusal does not.
+func TestConflictRetryAfter(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{&casework.Error{Code: casework.EConflict, Message: "The case c kept changing.", RetryAfter: time.Second}, "1"},
+		{&casework.Error{Code: casework.EConflict, Message: "soon", RetryAfter: 1500 * time.Millisecond}, "2"},
+		{casework.Errorf(casework.EConflict, "The X account is already a brand handle."), ""},
+	} {
+		w := httptest.NewRecorder()
+		WriteError(w, httptest.NewRequest("POST", "/", nil), tt.err)
+		if w.Code != 409 || w.Header().Get("Retry-After") != tt.want {
+			t.Errorf("%v: %d, Retry-After %q; want 409, %q", tt.err, w.Code, w.Header().Get("Retry-After"), tt.want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -143,12 +144,17 @@ func ShortPath(p string) string {
 	return p[:cut] + "…(" + strconv.Itoa(len(p)) + " bytes)"
 }
 
-// WriteError answers with the problem document for err. Internal errors are
+// WriteError answers with the problem document for err, and Retry-After
+// when err is a lost race (casework.Error.RetryAfter). Internal errors are
 // logged with their cause; the client only sees a generic message.
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	p := ProblemFor(err)
 	if p.Status >= 500 {
 		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", ShortPath(r.URL.Path), "err", err)
+	}
+	var e *casework.Error
+	if errors.As(err, &e) && e.RetryAfter > 0 && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -31,6 +31,24 @@ func (s *Store) PutCase(ctx context.Context, c *casework.Case) error {
 	return nil
 }
 
+// NoteCaseActivity records m as the case's newest message when it is
+// newer than the case's activity (see casework.CaseStore).
+func (s *Store) NoteCaseActivity(ctx context.Context, caseID string, m casework.LastMessage) (bool, error) {
+	defer s.lock()()
+	c, ok := s.cases[caseID]
+	if !ok {
+		return false, fmt.Errorf("memstore: note activity of case %s: %w", caseID, notFound("No case has the id %s.", caseID))
+	}
+	if !c.NewerActivity(m) {
+		return false, nil
+	}
+	c.Touch(m.CreatedAt)
+	c.LastActivityAt = m.CreatedAt
+	c.Summary.LastMessage = &m
+	c.Version++
+	return true, nil
+}
+
 // GetCase reads a case.
 func (s *Store) GetCase(ctx context.Context, id string) (*casework.Case, error) {
 	defer s.lock()()

@@ -395,3 +395,77 @@ func testCaseCustomerTweet(t *testing.T, f *fixture) {
 		t.Fatalf("cleared, read back %+v known %v", got.CustomerTweet, got.CustomerTweetKnown)
 	}
 }
+
+// NoteCaseActivity moves a case's activity and last message forward only,
+// without a version, bumping the version so versioned writers read again;
+// concurrent notes all land and the newest wins (issue 21 item 6).
+func testNoteCaseActivity(t *testing.T, f *fixture) {
+	s := f.store
+	c := newCase(1, "cust-1", casework.CaseOpen, base.Add(time.Hour))
+	other := newCase(2, "cust-1", casework.CaseOpen, base.Add(2*time.Hour))
+	must(t, s.PutCase(f.ctx, c))
+	must(t, s.PutCase(f.ctx, other))
+	msg := func(i int, at time.Time) casework.LastMessage {
+		return casework.LastMessage{ID: idAt(i), Direction: casework.DirectionOut, Kind: casework.KindTweet, FirstLine: "reply", CreatedAt: at}
+	}
+	at := base.Add(3 * time.Hour)
+	for _, tt := range []struct {
+		name string
+		m    casework.LastMessage
+		want bool
+		last string // the last message id stored after it
+	}{
+		{"newer", msg(20, at), true, idAt(20)},
+		{"older", msg(30, at.Add(-time.Second)), false, idAt(20)},
+		{"same time, smaller id", msg(10, at), false, idAt(20)},
+		{"same time, greater id", msg(21, at), true, idAt(21)},
+		{"same message again", msg(21, at), false, idAt(21)},
+	} {
+		before, err := s.GetCase(f.ctx, c.ID)
+		must(t, err)
+		changed, err := s.NoteCaseActivity(f.ctx, c.ID, tt.m)
+		must(t, err)
+		got, err := s.GetCase(f.ctx, c.ID)
+		must(t, err)
+		if changed != tt.want || got.Summary.LastMessage == nil || got.Summary.LastMessage.ID != tt.last {
+			t.Fatalf("%s: changed %t, last message %+v; want %t, %s", tt.name, changed, got.Summary.LastMessage, tt.want, tt.last)
+		}
+		if tt.want && (got.Version != before.Version+1 || !got.LastActivityAt.Equal(tt.m.CreatedAt) || !reflect.DeepEqual(*got.Summary.LastMessage, tt.m)) {
+			t.Fatalf("%s: stored %+v (version %d after %d)", tt.name, got, got.Version, before.Version)
+		}
+		if !tt.want && got.Version != before.Version {
+			t.Fatalf("%s: version moved from %d to %d for no change", tt.name, before.Version, got.Version)
+		}
+	}
+	// A versioned write from before the note conflicts.
+	stale := *c
+	WantCode(t, s.PutCase(f.ctx, &stale), casework.EConflict)
+	// The lists order by the new activity.
+	p, err := s.CasesOfCustomer(f.ctx, "cust-1", "", casework.PageRequest{})
+	must(t, err)
+	if got := caseIDs(p.Items); !slices.Equal(got, []string{c.ID, other.ID}) {
+		t.Errorf("cases of customer %v, want the noted case first", got)
+	}
+	p, err = s.CasesByStatus(f.ctx, casework.CaseOpen, casework.PageRequest{})
+	must(t, err)
+	if got := caseIDs(p.Items); !slices.Equal(got, []string{c.ID, other.ID}) {
+		t.Errorf("open cases %v, want the noted case first", got)
+	}
+	// Twenty notes at once all land; the newest is the last message.
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			if _, err := s.NoteCaseActivity(f.ctx, other.ID, msg(100+i, at.Add(time.Duration(i)*time.Millisecond))); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	got, err := s.GetCase(f.ctx, other.ID)
+	must(t, err)
+	if got.Summary.LastMessage == nil || got.Summary.LastMessage.ID != idAt(119) {
+		t.Errorf("after concurrent notes the last message is %+v, want %s", got.Summary.LastMessage, idAt(119))
+	}
+	_, err = s.NoteCaseActivity(f.ctx, idAt(99), msg(1, at))
+	WantCode(t, err, casework.ENotFound)
+}

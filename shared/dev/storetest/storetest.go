@@ -45,6 +45,7 @@ var tests = []struct {
 	{"CasePutGet", testCasePutGet},
 	{"CaseCustomerTweet", testCaseCustomerTweet},
 	{"CaseConcurrentReadModifyWrite", testCaseConcurrentReadModifyWrite},
+	{"NoteCaseActivity", testNoteCaseActivity},
 	{"CasesOfCustomer", testCasesOfCustomer},
 	{"CasesByStatus", testCasesByStatus},
 	{"RecentCases", testRecentCases},
