@@ -348,9 +348,11 @@ func (d *xaaData) userNamed(username string) (casework.XAccount, bool) {
 // either format, for any event type, apply it once. A Post without
 // created_at is dated by its id (see createdAt).
 func (d *xaaData) postEvent(p v2Post, receivedAt time.Time) (casework.Event, error) {
-	if p.ID == "" || p.AuthorID == "" {
-		return casework.Event{}, fmt.Errorf("activity: a %s Post lacks its id or author_id", d.EventType)
+	if p.ID == "" {
+		return casework.Event{}, fmt.Errorf("activity: a %s Post lacks its id", d.EventType)
 	}
+	// A Post without author_id keeps an author without id: the rules ask X
+	// whose it is before applying it.
 	at, err := time.Parse(time.RFC3339Nano, p.CreatedAt)
 	if p.CreatedAt == "" {
 		at, err = createdAt(p.ID, receivedAt), nil
@@ -412,6 +414,16 @@ func (d *xaaData) postEvent(p v2Post, receivedAt time.Time) (casework.Event, err
 		if h.Tag != "" {
 			tw.Hashtags = append(tw.Hashtags, h.Tag)
 		}
+	}
+	// The event type says what a delivery may leave out: a mention event
+	// mentions the subscribed user, a reply event replies to one of its
+	// Posts (X Activity sends neither for implicit mentions).
+	switch brand := d.Filter.UserID; {
+	case brand == "":
+	case d.EventType == XAAPostMention && !tw.MentionsUser(brand):
+		tw.Mentions = append(tw.Mentions, d.user(brand))
+	case d.EventType == XAAPostReply && tw.InReplyToUserID == "":
+		tw.InReplyToUserID = brand
 	}
 	for _, u := range urls {
 		if u.MediaKey == "" { // an attachment's link; the attachment is in Media

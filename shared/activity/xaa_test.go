@@ -164,9 +164,14 @@ func TestXAAIgnoredAndMalformed(t *testing.T) {
 			t.Errorf("%s: err = %v, want ErrNotEnvelope", body, err)
 		}
 	}
-	p, err := ParseMessage([]byte(`{"data":{"event_type":"post.mention.create","filter":{"user_id":"1"},"payload":{"id":"5"}}}`), received)
+	p, err := ParseMessage([]byte(`{"data":{"event_type":"post.mention.create","filter":{"user_id":"1"},"payload":{"text":"hi"}}}`), received)
 	if err != nil || len(p.Bad) != 1 || len(p.Events) != 0 {
-		t.Errorf("a Post without author: %+v, %v", p, err)
+		t.Errorf("a Post without id: %+v, %v", p, err)
+	}
+	// One without author_id is the rules' to complete from X (by its id).
+	p, err = ParseMessage([]byte(`{"data":{"event_type":"post.mention.create","filter":{"user_id":"1"},"payload":{"id":"5"}}}`), received)
+	if err != nil || len(p.Bad) != 0 || len(p.Events) != 1 || p.Events[0].Tweet.Author.ID != "" || !p.Events[0].Tweet.MentionsUser("1") {
+		t.Errorf("a Post without author: %+v, %v; want it parsed, mentioning the subscribed user", p, err)
 	}
 }
 

@@ -130,6 +130,15 @@ func (in *Inbound) Apply(ctx context.Context, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("inbound: %s: %w", ev.ID, err)
 	}
+	if err := in.completeAuthor(ctx, brand, ev); skipRule(err) != "" {
+		if _, err := in.store.MarkEventProcessed(ctx, TweetEventID(ev.Tweet.ID), in.now().Add(EventRetention)); err != nil {
+			return fmt.Errorf("inbound: mark %s applied: %w", ev.ID, err)
+		}
+		in.logSkip(ctx, ev, brand, skipRule(err))
+		return nil
+	} else if err != nil {
+		return wrapEvent(ev, err)
+	}
 	id := ev.ID
 	if ev.Type == EventTweet && ev.Tweet != nil {
 		id = TweetEventID(ev.Tweet.ID) // the record its deletion marks too

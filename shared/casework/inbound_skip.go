@@ -30,6 +30,9 @@ const (
 	// SkipFavoriteUnknown: a like of a Tweet of no case, or by someone
 	// who is neither a brand handle nor a customer.
 	SkipFavoriteUnknown = "favorite_unknown"
+	// SkipPostGone: a Post delivered without its author that X no
+	// longer has (deleted before it could be asked).
+	SkipPostGone = "post_gone_from_x"
 	// SkipTypeUnhandled: an event type the rules do not know.
 	SkipTypeUnhandled = "event_type_unhandled"
 	// SkipTypeNotUsed: an X Activity event type the product does not use

@@ -3,6 +3,7 @@ package casework
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -22,6 +23,14 @@ type XUserState struct {
 // brand handle's credentials is an *XFailure of kind XUnauthorized.
 type XPeople interface {
 	UserState(ctx context.Context, as *BrandHandle, xUserID string) (XUserState, error)
+}
+
+// XPostAuthors is what the inbound rules ask X of a Post delivered
+// without its author; an XPeople that also implements it is asked.
+type XPostAuthors interface {
+	// PostAuthor returns the X user id of the Post's author; a Post X
+	// does not have (deleted) is an error with code ENotFound.
+	PostAuthor(ctx context.Context, as *BrandHandle, postID string) (string, error)
 }
 
 // WithX lets the rules ask X what an event leaves out (see completeParty)
@@ -127,4 +136,31 @@ func (in *Inbound) settleFollow(ctx context.Context, brand *BrandHandle, custome
 			"event_says", follows, "x_says", onX(x))
 	}
 	return onX(x), in.now(), nil
+}
+
+// completeAuthor gives a Post delivered without its author's id (no
+// author_id) the one X says (GET /2/tweets/:id as the brand handle),
+// before the event is recalled by its parties. A Post X no longer has is
+// skipped (SkipPostGone: it was deleted, and its text must not be kept);
+// without X to ask, the event fails, to end in the dead-letter queue.
+func (in *Inbound) completeAuthor(ctx context.Context, brand *BrandHandle, ev Event) error {
+	if ev.Type != EventTweet || ev.Tweet == nil || ev.Tweet.Author.ID != "" {
+		return nil
+	}
+	x, ok := in.x.(XPostAuthors)
+	if !ok || brand == nil || brand.Status == HandleDisconnected {
+		return fmt.Errorf("Post %s has no author_id, and X cannot be asked", ev.Tweet.ID)
+	}
+	id, err := x.PostAuthor(ctx, brand, ev.Tweet.ID)
+	if ErrorCode(err) == ENotFound {
+		return skip(SkipPostGone)
+	}
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		return fmt.Errorf("X gave Post %s no author", ev.Tweet.ID)
+	}
+	ev.Tweet.Author.ID = id
+	return nil
 }

@@ -2,6 +2,7 @@ package inbound
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -43,8 +44,8 @@ func newSimX(t *testing.T) *simX {
 	return &simX{t: t, sim: sim, url: srv.URL, x: x}
 }
 
-// ctl calls a control route of the simulator.
-func (s *simX) ctl(method, path, body string) {
+// ctl calls a control route of the simulator and returns its JSON answer.
+func (s *simX) ctl(method, path, body string) map[string]any {
 	s.t.Helper()
 	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
 	resp, err := http.DefaultClient.Do(req)
@@ -52,9 +53,13 @@ func (s *simX) ctl(method, path, body string) {
 		s.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if b, _ := io.ReadAll(resp.Body); resp.StatusCode >= 300 {
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
 		s.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
 	}
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	return out
 }
 
 // userLookups counts the simulator's GET /2/users/:id calls for the id,
@@ -142,5 +147,33 @@ func TestPartialPostIsCompletedFromX(t *testing.T) {
 	}
 	if c, err := e.store.CustomerByXUserID(context.Background(), gone); err != nil || c.Name != "X user "+gone {
 		t.Errorf("customer of an account X does not know: %+v %v", c, err)
+	}
+}
+
+// TestPostWithoutAuthorIsCompletedFromX: issue 21 item 2, for the other
+// fields the rules need. A mention delivered with neither author_id nor
+// entities (only its event type says it mentions the brand) is completed
+// from X (GET /2/tweets/:id, then the author) and makes the author's case;
+// one X no longer has is skipped, not dead-lettered, and not kept.
+func TestPostWithoutAuthorIsCompletedFromX(t *testing.T) {
+	e, x := newXEnv(t)
+	bob := sample.Customers[1]
+	id := x.ctl("POST", "/sim/users/"+bob.Handle+"/tweets", `{"text":"@AcmeSupport my parcel is lost"}`)["id"].(string)
+	bare := func(uuid, id string) map[string]any {
+		return xaa(uuid, "post.mention.create", map[string]any{"id": id, "text": "@AcmeSupport my parcel is lost"})
+	}
+	if n := e.deliverAt(at, bare("-1", id)); n != 0 {
+		t.Fatalf("%d failed", n)
+	}
+	cust, cases := e.casesOf(bob.XUser)
+	if cust.Twitter == nil || cust.Twitter.Handle != bob.Handle || len(cases) != 1 || len(cases[0]) != 1 || cases[0][0].XID != id {
+		t.Fatalf("customer %+v, cases %+v: want @%s's case with the Post", cust, cases, bob.Handle)
+	}
+	gone := snowflake(at, 9)
+	if n := e.deliverAt(at, bare("-2", gone)); n != 0 {
+		t.Fatalf("a Post X no longer has: %d failed", n)
+	}
+	if _, err := e.store.MessageByXID(context.Background(), casework.KindTweet, gone); casework.ErrorCode(err) != casework.ENotFound {
+		t.Errorf("a Post X no longer has was kept: %v", err)
 	}
 }

@@ -133,9 +133,12 @@ func TestSkippedEventsAreLoggedAndCounted(t *testing.T) {
 		return d
 	}
 	deliveries := []any{
-		// Mentions nobody the product knows: X delivered it, no rule takes it.
-		post("1861000000000000201", "@someone_else "+secret, map[string]any{"entities": map[string]any{
-			"mentions": []any{map[string]any{"start": 0, "end": 13, "username": "someone_else", "id": "42"}}}}),
+		// Mentions nobody the product knows (an Account Activity payload:
+		// an X Activity mention event names the brand by its type).
+		map[string]any{"for_user_id": brandX, "tweet_create_events": []any{map[string]any{"id_str": "1861000000000000201",
+			"text": "@someone_else " + secret, "created_at": "Wed Nov 25 10:00:00 +0000 2026",
+			"user":     map[string]any{"id_str": aliceX, "screen_name": "alice_follows", "name": "Alice"},
+			"entities": map[string]any{"user_mentions": []any{map[string]any{"id_str": "42", "screen_name": "someone_else"}}}}}},
 		// A Retweet.
 		post("1861000000000000202", "RT @AcmeSupport: "+secret, map[string]any{
 			"referenced_tweets": []any{map[string]any{"type": "retweeted", "id": "1861000000000000001"}}}),

@@ -11,6 +11,7 @@ import (
 // brand handle sees them.
 type X interface {
 	UserByID(ctx context.Context, auth xapi.BrandAuth, id string) (xapi.UserState, error)
+	LookupTweet(ctx context.Context, auth xapi.BrandAuth, tweetID string) (xapi.Tweet, error)
 }
 
 // XPeople adapts X's client to casework.XPeople, signing as the brand
@@ -20,13 +21,31 @@ func XPeople(x X) casework.XPeople { return xPeople{x} }
 
 type xPeople struct{ x X }
 
+func auth(as *casework.BrandHandle) xapi.BrandAuth {
+	return xapi.BrandAuth{XUserID: as.XUserID, CredentialsSecret: as.CredentialsSecret}
+}
+
+// failure reads X's refusal of the brand handle's credentials into an
+// XFailure; any other error is returned as it is.
+func failure(err error) error {
+	if err != nil && xapi.IsUnauthorized(err) {
+		return &casework.XFailure{Kind: casework.XUnauthorized, Err: err}
+	}
+	return err
+}
+
+func (p xPeople) PostAuthor(ctx context.Context, as *casework.BrandHandle, postID string) (string, error) {
+	tw, err := p.x.LookupTweet(ctx, auth(as), postID)
+	if xapi.IsNotFound(err) {
+		return "", casework.Errorf(casework.ENotFound, "X has no Post %s.", postID)
+	}
+	return tw.AuthorID, failure(err)
+}
+
 func (p xPeople) UserState(ctx context.Context, as *casework.BrandHandle, xUserID string) (casework.XUserState, error) {
-	u, err := p.x.UserByID(ctx, xapi.BrandAuth{XUserID: as.XUserID, CredentialsSecret: as.CredentialsSecret}, xUserID)
+	u, err := p.x.UserByID(ctx, auth(as), xUserID)
 	if err != nil {
-		if xapi.IsUnauthorized(err) {
-			return casework.XUserState{}, &casework.XFailure{Kind: casework.XUnauthorized, Err: err}
-		}
-		return casework.XUserState{}, err
+		return casework.XUserState{}, failure(err)
 	}
 	return casework.XUserState{Account: casework.XAccount{ID: u.ID, ScreenName: u.Username, Name: u.Name},
 		FollowsBrand: u.FollowsBrand, BrandFollows: u.BrandFollows}, nil
