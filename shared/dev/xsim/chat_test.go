@@ -289,3 +289,30 @@ func TestReceivesYourDM(t *testing.T) {
 		t.Errorf("recorded call: %+v", last)
 	}
 }
+
+// TestChatWithAccountActivityFormat: with Account Activity payloads (X
+// after 9 December has no DM in them) a chat message still arrives, as an
+// X Activity chat.* event, and nothing arrives as direct_message_events.
+func TestChatWithAccountActivityFormat(t *testing.T) {
+	f := newFixture(t, Options{Format: FormatAAA})
+	brand, al := f.oauth2Token(acmeSupport.ScreenName), f.oauth2Token(alice.Handle)
+	subscribeChat(f, al, alice.XUser)
+	brandV := str(f.userAPI(brand, "POST", "/2/users/"+acmeSupport.XUserID+"/public_keys", fakeRegistration(1)).body, "data", "public_key_version")
+	aliceV := str(f.userAPI(al, "POST", "/2/users/"+alice.XUser+"/public_keys", fakeRegistration(2)).body, "data", "public_key_version")
+	if a := f.userAPI(brand, "POST", "/2/chat/conversations/"+alice.XUser+"/keys", fakeKeyChange("7", acmeSupport.XUserID, brandV, alice.XUser, aliceV, brandV, "k")); a.status != 200 {
+		t.Fatalf("keys: %d %s", a.status, a.raw)
+	}
+	if a := f.userAPI(brand, "POST", "/2/chat/conversations/"+alice.XUser+"/messages", fakeMessage("m", "c", "7", brandV)); a.status != 201 {
+		t.Fatalf("message: %d %s", a.status, a.raw)
+	}
+	f.flush()
+	got := f.hook.take()
+	if len(got) != 1 || len(xaaOnly(got, alice.XUser, "chat.received")) != 1 {
+		t.Errorf("deliveries: %s", mustJSON(t, got))
+	}
+	for _, p := range got {
+		if _, dm := p["direct_message_events"]; dm {
+			t.Errorf("a DM delivered in Account Activity format: %s", mustJSON(t, p))
+		}
+	}
+}
