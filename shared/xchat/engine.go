@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 
@@ -59,7 +60,10 @@ func Load(ctx context.Context) (*Engine, error) {
 	loadOnce.Do(func() {
 		cfg := wazero.NewRuntimeConfig()
 		if dir := os.Getenv(CacheDirEnv); dir != "" {
-			cache, err := wazero.NewCompilationCacheWithDir(dir)
+			// wazero names its cache entries "dev" when it cannot tell its
+			// version (it cannot in tests): a folder per version keeps an
+			// upgraded wazero from reading an older one's code.
+			cache, err := wazero.NewCompilationCacheWithDir(filepath.Join(dir, wazeroVersion))
 			if err != nil {
 				loadErr = fmt.Errorf("xchat: compilation cache %s: %w", dir, err)
 				return
@@ -88,6 +92,10 @@ func Compile(ctx context.Context, opts CompileOptions) (*Engine, error) {
 	}
 	return newEngine(ctx, cfg)
 }
+
+// wazeroVersion is the wazero release go.mod requires (a test holds them
+// equal).
+const wazeroVersion = "v1.12.0"
 
 // Preload starts Load in the background and returns at once, so that a DM
 // worker's main can overlap the engine's compile (seconds) with the rest of

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,17 @@ func TestModuleIsThePinnedPackages(t *testing.T) {
 	}
 	if "@xdevplatform/chat-xdk@"+installed.Version != Package {
 		t.Fatalf("node_modules holds chat-xdk %s, not %s (run make deps)", installed.Version, Package)
+	}
+}
+
+// TestWazeroVersionIsGoMods: the compilation cache's folder is named for
+// the wazero go.mod requires.
+func TestWazeroVersionIsGoMods(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "github.com/tetratelabs/wazero " + wazeroVersion + "\n"; !bytes.Contains(b, []byte(want)) {
+		t.Fatalf("go.mod does not require %q: update wazeroVersion", strings.TrimSpace(want))
 	}
 }
