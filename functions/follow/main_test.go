@@ -27,6 +27,8 @@ func build(t *testing.T) http.Handler {
 
 func TestFollowThroughAPIGateway(t *testing.T) {
 	d := local.Deploy(t)
+	// X allows follows through its API on Enterprise access only.
+	t.Setenv("X_ACCESS", "enterprise")
 	h := build(t)
 	ev := lambdatest.Event(t, "follow.json")
 

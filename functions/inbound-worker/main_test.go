@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
 )
 
@@ -33,6 +36,27 @@ func deploy(t *testing.T, name string) (*dynamo.Store, func(events.SQSEvent) eve
 	t.Setenv("AWS_REGION", localaws.Region)
 	t.Setenv("TABLE_NAME", name)
 	t.Setenv("DYNAMODB_ENDPOINT", local.DynamoDBEndpoint)
+	// The worker asks X what a delivery leaves out and, for an untimed
+	// follow event that would change a follow state, who follows whom: X
+	// is the simulator, the secrets the sample's, as in the local run.
+	sim := httptest.NewServer(xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler)}).Handler())
+	t.Cleanup(sim.Close)
+	// X as it stands after the samples' scenario: Alice has unfollowed
+	// @AcmeSupport (unfollow.json), which X then confirms.
+	req, err := http.NewRequest(http.MethodDelete, sim.URL+"/sim/users/alice_follows/following/AcmeSupport", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("simulated unfollow: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	sm := httptest.NewServer(localaws.NewSecretsManager(sample.Secrets()))
+	t.Cleanup(sm.Close)
+	t.Setenv("X_APP_SECRET", sample.AppSecret)
+	t.Setenv("X_API_BASE_URL", sim.URL)
+	t.Setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", sm.URL)
 	cfg, err := config.FromEnv(os.Getenv)
 	if err != nil {
 		t.Fatal(err)

@@ -141,6 +141,9 @@ func TestFunctionEnvironments(t *testing.T) {
 				want["TWEET_MAX_LENGTH"] = "140"
 				want["ALLOWED_ORIGINS"] = join("http://localhost:3000,https://", getAtt(c.at(t, stack.ConsoleDistributionID), "DomainName"))
 			}
+			if a.ConsoleAPI || a.BrandHandles {
+				want["X_ACCESS"] = "self-serve"
+			}
 			if a.XActivity {
 				want["STAGE"] = "dev"
 			}
@@ -323,7 +326,9 @@ func TestGrantedActionsAreTheAdaptersCalls(t *testing.T) {
 		}
 		var out []string
 		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
+			// maintenance.go holds the calls only operators' tools make
+			// (a table Scan), which no function's role grants.
+			if strings.HasSuffix(f, "_test.go") || filepath.Base(f) == "maintenance.go" {
 				continue
 			}
 			src, err := os.ReadFile(f)

@@ -70,7 +70,7 @@ func newEnv(t *testing.T) *env {
 	}
 	w := outbound.New(outbound.Deps{Store: store, X: x, Delayer: queue, Logger: quiet, Backoff: func(int) time.Duration { return 0 }})
 	e := &env{t: t, ctx: ctx, store: store, sim: sim, queue: queue,
-		crashy: casework.NewService(casework.Deps{Store: store, Outbox: lostOutbox{}, XUsers: x}),
+		crashy: casework.NewService(casework.Deps{Store: store, Outbox: lostOutbox{}, XUsers: x, XAccess: casework.AccessEnterprise}),
 		poller: sqspoll.New(sqsClient, urls[queues.Outbound.Name], w.Handle, sqspoll.WithLogger(quiet), sqspoll.WithWaitTime(1)),
 	}
 	e.rec = reconcile.New(reconcile.Deps{Store: store, Outbox: queue, Logger: quiet,
@@ -153,7 +153,7 @@ func TestLostCommandsAreHandedBackAndDone(t *testing.T) {
 func TestHandingBackLiveWorkSendsOnce(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	live := casework.NewService(casework.Deps{Store: e.store, Outbox: e.queue})
+	live := casework.NewService(casework.Deps{Store: e.store, Outbox: e.queue, XAccess: casework.AccessEnterprise})
 	_, m, err := live.CreateCase(e.ctx, casework.NewCase{CustomerID: sample.Customers[0].ID, HandleID: sample.Brands[0].HandleID, Text: "@alice_follows only once"})
 	if err != nil {
 		t.Fatal(err)

@@ -185,6 +185,8 @@ func (l *local) routes(store *dynamo.Store) (http.Handler, error) {
 	svc := casework.NewService(casework.Deps{
 		Store: cached, Outbox: sqsqueue.New(l.sqsClient, l.urls[queues.Outbound.Name]),
 		XUsers: xsetup.Lookup{X: l.x, Handles: cached}, TweetMaxLength: 280,
+		// The bench measures follows, which X allows on Enterprise access only.
+		XAccess: casework.AccessEnterprise,
 	})
 	var apiRoutes []string
 	for _, f := range functions.All {
