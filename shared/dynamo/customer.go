@@ -531,4 +531,3 @@ func (s *Store) CustomerByHandle(ctx context.Context, handle string) (*casework.
 	}
 	return c, nil
 }
-
