@@ -140,18 +140,25 @@ func snapshot(t *testing.T, store *dynamo.Store) view {
 			t.Fatal(err)
 		}
 		for _, k := range cases.Items {
-			v.Cases = append(v.Cases, fmt.Sprintf("%s %s %s %s", k.ID, x, k.Channel, k.Status))
 			msgs, err := store.MessagesOfCase(ctx, k.ID, casework.PageRequest{Limit: 200})
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A case is named by its first message's X id, not its own id:
+			// a thread's case id derives from X's conversation_id, which
+			// XAA carries and AAA does not (casework.ThreadCaseID).
+			label := k.ID
+			if len(msgs.Items) > 0 {
+				label = "case-of-" + msgs.Items[0].XID
+			}
+			v.Cases = append(v.Cases, fmt.Sprintf("%s %s %s %s", label, x, k.Channel, k.Status))
 			for _, m := range msgs.Items {
 				var favs []string
 				for _, f := range m.FavoritedBy {
 					favs = append(favs, xid[f])
 				}
 				v.Messages = append(v.Messages, fmt.Sprintf("%s %s %s %s %s x=%s re=%s deleted=%v favs=%v urls=%v media=%v %q",
-					m.ID, k.ID, m.Direction, m.Kind, m.Status, m.XID, m.InReplyToXID, m.Deleted, favs, m.URLs, m.Media, m.Text))
+					m.ID, label, m.Direction, m.Kind, m.Status, m.XID, m.InReplyToXID, m.Deleted, favs, m.URLs, m.Media, m.Text))
 			}
 		}
 		follows, err := store.FollowsOf(ctx, cid)
