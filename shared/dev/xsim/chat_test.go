@@ -215,6 +215,13 @@ func TestChatEndpoints(t *testing.T) {
 		t.Errorf("events of an unknown conversation: %d %s", a.status, a.raw)
 	}
 
+	// What X holds, as the timeline shows it: ciphertext in X's envelope.
+	tl := f.ctl("GET", "/sim/timeline/"+alice.Handle, "")
+	chats, _ := tl.body["chats"].([]any)
+	if len(chats) != 2 || str(chats[0], "kind") != "key_change" || str(chats[1], "kind") != "message" || str(chats[1], "encoded_event") != str(p, "encoded_event") {
+		t.Errorf("alice's timeline: %s", tl.raw)
+	}
+
 	// The legacy DM endpoints are retired.
 	if a := f.api(acmeSupport, "POST", "/2/dm_conversations/with/"+alice.XUser+"/messages", `{"text":"hi"}`); a.status != 410 {
 		t.Errorf("legacy DM: %d %s", a.status, a.raw)

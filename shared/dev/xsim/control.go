@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -313,13 +314,28 @@ type timelineDM struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
+// timelineChat is one X Chat event as X holds it: ciphertext in X's
+// envelope, and the metadata X routes by.
+type timelineChat struct {
+	ConversationID         string    `json:"conversation_id"`
+	SequenceID             string    `json:"sequence_id"`
+	MessageID              string    `json:"message_id"`
+	SenderID               string    `json:"sender_id"`
+	Kind                   string    `json:"kind"` // "message" or "key_change"
+	ConversationKeyVersion string    `json:"conversation_key_version"`
+	EncodedEvent           string    `json:"encoded_event"`
+	CreatedAt              time.Time `json:"created_at"`
+}
+
 // Timeline is what X holds for one user, as GET /sim/timeline/{username}
-// shows it: live Tweets and Retweets, DMs sent and received, follows.
+// shows it: live Tweets and Retweets, legacy DMs sent and received, X Chat
+// events (ciphertext), follows.
 type Timeline struct {
 	User      timelineUser      `json:"user"`
 	Tweets    []timelineTweet   `json:"tweets"`
 	Retweets  []timelineRetweet `json:"retweets"`
 	DMs       []timelineDM      `json:"dms"`
+	Chats     []timelineChat    `json:"chats"`
 	Following []timelineUser    `json:"following"`
 	Followers []timelineUser    `json:"followers"`
 }
@@ -332,7 +348,7 @@ func (s *Sim) ctlTimeline(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	tl := Timeline{User: tlUser(u), Tweets: []timelineTweet{}, Retweets: []timelineRetweet{}, DMs: []timelineDM{},
+	tl := Timeline{User: tlUser(u), Tweets: []timelineTweet{}, Retweets: []timelineRetweet{}, DMs: []timelineDM{}, Chats: []timelineChat{},
 		Following: []timelineUser{}, Followers: []timelineUser{}}
 	for _, t := range s.st.order {
 		if t.Deleted || t.AuthorID != u.ID {
@@ -351,6 +367,23 @@ func (s *Sim) ctlTimeline(w http.ResponseWriter, r *http.Request) {
 	for _, m := range s.st.dms {
 		if m.SenderID == u.ID || m.RecipientID == u.ID {
 			tl.DMs = append(tl.DMs, timelineDM{ID: m.ID, ConversationID: m.ConversationID, SenderID: m.SenderID, RecipientID: m.RecipientID, Text: m.Text, CreatedAt: m.CreatedAt})
+		}
+	}
+	var convs []string
+	for id, conv := range s.st.chats {
+		if slices.Contains(conv.Participants, u.ID) {
+			convs = append(convs, id)
+		}
+	}
+	slices.Sort(convs)
+	for _, id := range convs {
+		for _, e := range s.st.chats[id].Events {
+			kind := "message"
+			if e.KeyChange {
+				kind = "key_change"
+			}
+			tl.Chats = append(tl.Chats, timelineChat{ConversationID: id, SequenceID: e.Seq, MessageID: e.MessageID, SenderID: e.SenderID,
+				Kind: kind, ConversationKeyVersion: e.KeyVersion, EncodedEvent: e.encodedB64(), CreatedAt: e.CreatedAt})
 		}
 	}
 	for _, f := range s.st.followingOf(u) {
