@@ -277,6 +277,7 @@ const (
 	EnvXWebhookID       = "X_WEBHOOK_ID"
 	EnvPhoneRegion      = "DEFAULT_PHONE_REGION"
 	EnvXAccess          = "X_ACCESS"
+	EnvXPrices          = "X_PRICES"
 	// EnvGOGC is read by the Go runtime, not shared/config (Function.GOGC).
 	EnvGOGC = "GOGC"
 )
@@ -305,6 +306,8 @@ type Config struct {
 	// XAccess is the X access of the deployment's app (self-serve or
 	// enterprise), which decides what X allows.
 	XAccess string
+	// XPrices overrides X's published prices (JSON, casework.ParsePricing).
+	XPrices string
 }
 
 // Env returns the function's environment: exactly the variables its
@@ -332,6 +335,9 @@ func (f Function) Env(r Resources, s Config) map[string]string {
 	}
 	if (a.ConsoleAPI || a.BrandHandles) && s.XAccess != "" {
 		env[EnvXAccess] = s.XAccess
+	}
+	if (a.ConsoleAPI || a.BrandHandles) && s.XPrices != "" {
+		env[EnvXPrices] = s.XPrices
 	}
 	if a.XActivity {
 		env[EnvStage] = s.Stage

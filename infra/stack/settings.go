@@ -15,6 +15,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/phone"
 )
@@ -36,6 +37,7 @@ const (
 	ContextAPIBurstLimit       = "apiBurstLimit"
 	ContextDefaultPhoneRegion  = "defaultPhoneRegion"
 	ContextXAccess             = "xAccess"
+	ContextXPrices             = "xPrices"
 )
 
 // Settings are a deployment's choices; SettingsFrom reads them from the
@@ -84,6 +86,10 @@ type Settings struct {
 	// (pay-per-use, the default) or "enterprise"; it decides what X
 	// allows the product to do (XPLATFORM.md).
 	XAccess string
+	// XPrices overrides X's published prices: US dollar amounts by kind
+	// and an optional as_of date, as JSON (casework.ParsePricing); ""
+	// keeps X's published prices of casework.DefaultPricing.
+	XPrices string
 }
 
 // DefaultSettings are the settings of an empty context.
@@ -100,7 +106,7 @@ var DefaultSettings = Settings{
 
 // FunctionConfig is what of the settings reaches the functions' environment.
 func (s Settings) FunctionConfig() functions.Config {
-	return functions.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID, PhoneRegion: s.DefaultPhoneRegion, XAccess: s.XAccess}
+	return functions.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID, PhoneRegion: s.DefaultPhoneRegion, XAccess: s.XAccess, XPrices: s.XPrices}
 }
 
 // ExternalJWT reports whether the API trusts an external issuer instead
@@ -131,6 +137,7 @@ func SettingsFrom(scope constructs.Construct) (Settings, error) {
 	if s.XAccess != "self-serve" && s.XAccess != "enterprise" {
 		r.bad(ContextXAccess, s.XAccess, "want self-serve or enterprise")
 	}
+	r.prices(&s.XPrices)
 	r.intIn(ContextAPIRateLimit, &s.APIRateLimit, 1, 10000)
 	r.intIn(ContextAPIBurstLimit, &s.APIBurstLimit, 1, 5000)
 	if len(r.problems) > 0 {
@@ -340,4 +347,33 @@ func show(v any) string {
 		return strconv.Quote(s)
 	}
 	return fmt.Sprint(v)
+}
+
+// prices reads the deployment's overrides of X's prices: an object (cdk.json)
+// or its JSON in a string (cdk -c), checked as the functions read it.
+func (r *contextReader) prices(dst *string) {
+	v, ok := r.get(ContextXPrices)
+	if !ok {
+		return
+	}
+	switch x := v.(type) {
+	case string:
+		*dst = strings.TrimSpace(x)
+	case map[string]any:
+		if len(x) == 0 {
+			return
+		}
+		b, err := json.Marshal(x)
+		if err != nil {
+			r.bad(ContextXPrices, v, "want an object of US dollar amounts by kind")
+			return
+		}
+		*dst = string(b)
+	default:
+		r.bad(ContextXPrices, v, "want an object of US dollar amounts by kind")
+		return
+	}
+	if _, err := casework.ParsePricing(*dst); err != nil {
+		r.bad(ContextXPrices, v, err.Error())
+	}
 }

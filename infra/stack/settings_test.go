@@ -70,6 +70,11 @@ func TestSettingsFromContext(t *testing.T) {
 			check: func(s stack.Settings) bool {
 				return s.XAccess == "enterprise" && s.FunctionConfig().XAccess == "enterprise"
 			}},
+		{name: "X prices", context: map[string]any{"xPrices": map[string]any{"as_of": "2026-09-01", "post_url": 0.25}},
+			check: func(s stack.Settings) bool {
+				return s.FunctionConfig().XPrices == `{"as_of":"2026-09-01","post_url":0.25}`
+			}},
+		{name: "unknown price kind", context: map[string]any{"xPrices": `{"tweet":0.1}`}, wantErr: `"xPrices"`},
 		{name: "unknown X access", context: map[string]any{"xAccess": "basic"}, wantErr: `"xAccess"`},
 		{name: "unknown phone region", context: map[string]any{"defaultPhoneRegion": "XX"}, wantErr: `"defaultPhoneRegion"`},
 		{name: "every problem at once", context: map[string]any{"tweetMaxLength": 0.0, "logLevel": "loud"}, wantErr: `"logLevel"`},

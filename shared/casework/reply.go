@@ -18,6 +18,9 @@ type ModeOption struct {
 	// target (InReplyTo) on the deployment's access, and when not why;
 	// unused for a DM, which is offered only where allowed.
 	Permit MentionPermit
+	// Price is what sending the prefill costs on X; PriceWithURL what a
+	// mention costs once it holds a URL (X bills 13 times more).
+	Price, PriceWithURL Price
 }
 
 // HandleOptions are the reply modes one brand handle offers.
@@ -81,12 +84,19 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 		if err != nil {
 			return nil, err
 		}
+		prefill := "@" + acct.Handle + " "
 		ho := HandleOptions{Handle: h, Modes: []ModeOption{
-			{Mode: ModeMention, MaxLength: s.tweetMax, Prefill: "@" + acct.Handle + " ", Permit: permit},
+			{Mode: ModeMention, MaxLength: s.tweetMax, Prefill: prefill, Permit: permit,
+				Price: s.pricing.PostPrice(prefill, permit.Summoned), PriceWithURL: s.pricing.price(PricePostURL)},
 		}}
 		i := slices.IndexFunc(follows, func(f FollowState) bool { return f.HandleID == h.ID })
 		if i >= 0 && follows[i].AllowsDM() {
 			ho.Modes = append(ho.Modes, ModeOption{Mode: ModeDM, MaxLength: MaxDMLength, Reason: follows[i].DMReason()})
+		}
+		for i := range ho.Modes {
+			if ho.Modes[i].Mode == ModeDM {
+				ho.Modes[i].Price = s.pricing.price(PriceDM)
+			}
 		}
 		out.Handles = append(out.Handles, ho)
 	}

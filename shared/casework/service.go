@@ -35,6 +35,9 @@ type Deps struct {
 	// XAccess is the X access the deployment's app has; "" means
 	// DefaultXAccess (self-serve).
 	XAccess XAccess
+	// Pricing is X's price list as the deployment knows it; zero means
+	// DefaultPricing.
+	Pricing Pricing
 }
 
 // Default and largest Tweet limit of a deployment.
@@ -67,6 +70,7 @@ type Service struct {
 	tweetMax    int
 	tweetConfig twtext.Config
 	access      XAccess
+	pricing     Pricing
 }
 
 // NewService returns the service on its dependencies. It panics when Store
@@ -89,7 +93,10 @@ func NewService(d Deps) *Service {
 	if err != nil {
 		panic("casework.NewService: " + err.Error())
 	}
-	return &Service{access: access,
+	if d.Pricing.Prices == nil {
+		d.Pricing = DefaultPricing
+	}
+	return &Service{access: access, pricing: d.Pricing,
 		store: d.Store, outbox: d.Outbox, xusers: d.XUsers, creds: d.Credentials, phones: d.Phones, now: d.Clock,
 		tweetMax: d.TweetMaxLength, tweetConfig: TweetConfig(d.TweetMaxLength),
 	}
@@ -99,6 +106,9 @@ func (s *Service) clock() time.Time { return s.now().UTC() }
 
 // XAccess is the X access the deployment's app has.
 func (s *Service) XAccess() XAccess { return s.access }
+
+// Pricing is X's price list as the deployment knows it.
+func (s *Service) Pricing() Pricing { return s.pricing }
 
 // enqueueFailed is the error of a request whose command could not be queued.
 func enqueueFailed(what string, cause error) error {

@@ -17,6 +17,9 @@ type MentionPermit struct {
 	Allowed bool
 	Code    string
 	Reason  string
+	// Summoned: the Post's author summoned the brand handle, so X bills
+	// the reply as a summoned reply (PriceSummonedReply).
+	Summoned bool
 }
 
 // mentionPermit is X's reply rule for the deployment's access: on
@@ -26,12 +29,12 @@ type MentionPermit struct {
 // self-serve access a reply is allowed only to a Post whose author
 // summoned the brand handle (summoned).
 func (s *Service) mentionPermit(ctx context.Context, h *BrandHandle, target *Message) (MentionPermit, error) {
-	if !s.access.RepliesNeedSummons() || target == nil {
+	if target == nil {
 		return MentionPermit{Allowed: true}, nil
 	}
 	ok, err := s.summoned(ctx, h, target)
-	if err != nil || ok {
-		return MentionPermit{Allowed: ok}, err
+	if err != nil || ok || !s.access.RepliesNeedSummons() {
+		return MentionPermit{Allowed: err == nil, Summoned: ok}, err
 	}
 	who := "its author"
 	if target.Author.ScreenName != "" {

@@ -68,6 +68,10 @@ type Config struct {
 	// "self-serve" (the default) or "enterprise"; it decides what X
 	// allows (casework.XAccess).
 	XAccess string
+	// XPrices overrides X's published prices (X_PRICES): a JSON object of
+	// US dollar amounts by kind, with an optional as_of date, read by
+	// casework.ParsePricing; "" keeps casework.DefaultPricing.
+	XPrices string
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv, or a map's
@@ -88,6 +92,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Stage:            cmp.Or(getenv("STAGE"), "local"),
 		LogLevel:         cmp.Or(getenv("LOG_LEVEL"), "info"),
 		XAccess:          cmp.Or(getenv("X_ACCESS"), DefaultXAccess),
+		XPrices:          getenv("X_PRICES"),
 		PhoneRegion:      strings.ToUpper(cmp.Or(strings.TrimSpace(getenv("DEFAULT_PHONE_REGION")), DefaultPhoneRegion)),
 	}
 	var problems []string

@@ -93,3 +93,54 @@ func TestSummonedRepliesOnSelfServe(t *testing.T) {
 	e.do("POST", "/v1/cases/"+caseID+"/replies", map[string]string{"mode": "mention", "handle_id": support1, "text": "@bob_stranger hi"}).want(t, 202, nil)
 	e.wantCommands(casework.CmdTweet)
 }
+
+// TestPricesOfASend: the reply options and the character count carry what
+// the send costs on X: a reply to a mention $0.010, a URL makes it $0.200,
+// a Post with no case $0.015, a DM $0.015.
+func TestPricesOfASend(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withAccess(casework.AccessSelfServe))
+	caseID, _ := e.inboundCase(alice, support1, "alice_follows", "3000000000000000201")
+	type price struct {
+		Kind string `json:"kind"`
+		USD  string `json:"usd"`
+		AsOf string `json:"as_of"`
+	}
+	var o struct {
+		Handles []struct {
+			ScreenName string `json:"screen_name"`
+			Modes      []struct {
+				Mode         string `json:"mode"`
+				Price        price  `json:"price"`
+				PriceWithURL *price `json:"price_with_url"`
+			} `json:"modes"`
+		} `json:"handles"`
+	}
+	e.do("GET", "/v1/cases/"+caseID+"/reply-options", nil).want(t, 200, &o)
+	support := o.Handles[0]
+	if support.ScreenName != "AcmeSupport" || support.Modes[0].Price != (price{"summoned_reply", "0.010", "2026-04-20"}) ||
+		support.Modes[0].PriceWithURL == nil || support.Modes[0].PriceWithURL.USD != "0.200" {
+		t.Errorf("@AcmeSupport's mention option prices %+v", support.Modes[0])
+	}
+	if len(support.Modes) < 2 || support.Modes[1].Mode != "dm" || support.Modes[1].Price.USD != "0.015" {
+		t.Errorf("@AcmeSupport's DM option %+v", support.Modes)
+	}
+	for _, tc := range []struct {
+		body map[string]string
+		want price
+	}{
+		{map[string]string{"text": "@alice_follows thanks", "case_id": caseID}, price{"summoned_reply", "0.010", "2026-04-20"}},
+		{map[string]string{"text": "@alice_follows see https://support.acme.com/x", "case_id": caseID}, price{"post_url", "0.200", "2026-04-20"}},
+		{map[string]string{"text": "@alice_follows thanks", "case_id": caseID, "handle_id": deals2}, price{"post", "0.015", "2026-04-20"}},
+		{map[string]string{"text": "@alice_follows hello"}, price{"post", "0.015", "2026-04-20"}},
+		{map[string]string{"text": "hello", "mode": "dm"}, price{"dm", "0.015", "2026-04-20"}},
+	} {
+		var c struct {
+			Price price `json:"price"`
+		}
+		e.do("POST", "/v1/text/count", tc.body).want(t, 200, &c)
+		if c.Price != tc.want {
+			t.Errorf("count %v: price %+v, want %+v", tc.body, c.Price, tc.want)
+		}
+	}
+}

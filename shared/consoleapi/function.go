@@ -137,7 +137,11 @@ func consoleService(cfg config.Config, needs Needs) (*casework.Service, Records,
 			return nil, nil, err
 		}
 	}
-	svc := casework.NewService(casework.Deps{Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones, TweetMaxLength: cfg.TweetMaxLength, XAccess: casework.XAccess(cfg.XAccess)})
+	pricing, err := casework.ParsePricing(cfg.XPrices)
+	if err != nil {
+		return nil, nil, fmt.Errorf("X_PRICES: %w", err)
+	}
+	svc := casework.NewService(casework.Deps{Pricing: pricing, Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones, TweetMaxLength: cfg.TweetMaxLength, XAccess: casework.XAccess(cfg.XAccess)})
 	return svc, table, nil
 }
 

@@ -15,7 +15,7 @@ func (s *server) handleReplyOptions() http.Handler {
 			httpapi.WriteError(w, r, err)
 			return
 		}
-		httpapi.Encode(w, http.StatusOK, newReplyOptionsView(o))
+		httpapi.Encode(w, http.StatusOK, newReplyOptionsView(o, s.svc.Pricing().AsOf))
 	})
 }
 
@@ -53,6 +53,11 @@ func (s *server) handleTextCount() http.Handler {
 	type request struct {
 		Text string `json:"text"`
 		Mode string `json:"mode"`
+		// CaseID, HandleID and InReplyToMessageID price the text as a
+		// reply in that case (a summoned reply costs less).
+		CaseID             string `json:"case_id"`
+		HandleID           string `json:"handle_id"`
+		InReplyToMessageID string `json:"in_reply_to_message_id"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req request
@@ -64,6 +69,13 @@ func (s *server) handleTextCount() http.Handler {
 			httpapi.WriteError(w, r, err)
 			return
 		}
-		httpapi.Encode(w, http.StatusOK, textCountView{Mode: string(c.Mode), WeightedLength: c.WeightedLength, MaxLength: c.MaxLength, Valid: c.Valid})
+		price, err := s.svc.PriceSend(r.Context(), casework.PriceQuery{Mode: c.Mode, Text: req.Text,
+			CaseID: req.CaseID, HandleID: req.HandleID, InReplyToMessageID: req.InReplyToMessageID})
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusOK, textCountView{Mode: string(c.Mode), WeightedLength: c.WeightedLength, MaxLength: c.MaxLength, Valid: c.Valid,
+			Price: newPriceView(price, s.svc.Pricing().AsOf)})
 	})
 }

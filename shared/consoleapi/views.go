@@ -279,10 +279,31 @@ type modeView struct {
 	// deployment's X access; NotAllowed says why not.
 	Allowed    bool              `json:"allowed"`
 	NotAllowed *messageErrorView `json:"not_allowed,omitempty"`
+	// Price is what sending the prefill costs on X; PriceWithURL, for a
+	// mention, what it costs once the text holds a URL.
+	Price        *priceView `json:"price,omitempty"`
+	PriceWithURL *priceView `json:"price_with_url,omitempty"`
 }
 
-func newModeView(m casework.ModeOption) modeView {
-	v := modeView{Mode: string(m.Mode), MaxLength: m.MaxLength, Prefill: m.Prefill, Reason: string(m.Reason), Allowed: true}
+// priceView is a price on X: its kind on X's price list, the amount in US
+// dollars (a decimal string, and in millionths), and the date of the list.
+type priceView struct {
+	Kind   string `json:"kind"`
+	USD    string `json:"usd"`
+	Micros int64  `json:"micros"`
+	AsOf   string `json:"as_of"`
+}
+
+func newPriceView(p casework.Price, asOf string) *priceView {
+	if p.Kind == "" {
+		return nil
+	}
+	return &priceView{Kind: string(p.Kind), USD: p.Amount.USD(), Micros: int64(p.Amount), AsOf: asOf}
+}
+
+func newModeView(m casework.ModeOption, asOf string) modeView {
+	v := modeView{Mode: string(m.Mode), MaxLength: m.MaxLength, Prefill: m.Prefill, Reason: string(m.Reason), Allowed: true,
+		Price: newPriceView(m.Price, asOf), PriceWithURL: newPriceView(m.PriceWithURL, asOf)}
 	if m.Mode == casework.ModeMention && !m.Permit.Allowed {
 		v.Allowed, v.NotAllowed = false, &messageErrorView{Code: m.Permit.Code, Detail: m.Permit.Reason}
 	}
@@ -300,12 +321,12 @@ type replyOptionsView struct {
 	InReplyTo *messageView        `json:"in_reply_to"`
 }
 
-func newReplyOptionsView(o *casework.ReplyOptions) replyOptionsView {
+func newReplyOptionsView(o *casework.ReplyOptions, asOf string) replyOptionsView {
 	v := replyOptionsView{Handles: make([]handleOptionsView, 0, len(o.Handles))}
 	for _, h := range o.Handles {
 		hv := handleOptionsView{HandleID: h.Handle.ID, ScreenName: h.Handle.ScreenName, Modes: make([]modeView, 0, len(h.Modes))}
 		for _, m := range h.Modes {
-			hv.Modes = append(hv.Modes, newModeView(m))
+			hv.Modes = append(hv.Modes, newModeView(m, asOf))
 		}
 		v.Handles = append(v.Handles, hv)
 	}
@@ -321,4 +342,6 @@ type textCountView struct {
 	WeightedLength int    `json:"weighted_length"`
 	MaxLength      int    `json:"max_length"`
 	Valid          bool   `json:"valid"`
+	// Price is what sending the text costs on X.
+	Price *priceView `json:"price,omitempty"`
 }

@@ -110,6 +110,8 @@ type Deps struct {
 	ConsoleDir string
 	// Phones reads customers' phone numbers; nil keeps them as their digits.
 	Phones casework.Phones
+	// Pricing is X's price list (X_PRICES over casework.DefaultPricing).
+	Pricing casework.Pricing
 }
 
 // Run starts everything, serves until ctx is done, then stops every process
@@ -128,6 +130,10 @@ func Run(ctx context.Context, opts Options) error {
 	phones, err := phone.New(cmp.Or(cfg.PhoneRegion, config.DefaultPhoneRegion))
 	if err != nil {
 		return fmt.Errorf("localrun: %w", err)
+	}
+	pricing, err := casework.ParsePricing(cfg.XPrices)
+	if err != nil {
+		return fmt.Errorf("localrun: X_PRICES: %w", err)
 	}
 	store, sqsClient, urls, err := servers.provision(ctx, &cfg, phones)
 	if err != nil {
@@ -153,7 +159,7 @@ func Run(ctx context.Context, opts Options) error {
 	cfg.XAPIBaseURL, cfg.XAppSecret = simURL, sample.AppSecret
 	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
 		XUsers: xsetup.Lookup{X: x, Handles: store}, X: x, Credentials: xsetup.CredentialsCheck{Secrets: cache},
-		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir, Phones: phones}
+		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir, Phones: phones, Pricing: pricing}
 
 	srv, serveErr, err := serve(ln, deps)
 	if err != nil {

@@ -84,7 +84,7 @@ func Service(d Deps) *casework.Service {
 	return casework.NewService(casework.Deps{
 		Store: d.Store, Outbox: sqsqueue.New(d.SQS, d.Config.OutboundQueueURL), XUsers: d.XUsers,
 		Credentials: d.Credentials, Phones: d.Phones, TweetMaxLength: d.Config.TweetMaxLength,
-		XAccess: casework.XAccess(d.Config.XAccess),
+		XAccess: casework.XAccess(d.Config.XAccess), Pricing: d.Pricing,
 	})
 }
 

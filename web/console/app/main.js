@@ -242,22 +242,34 @@ function Inbox() {
  * Counter asks the server to count the text (POST /v1/text/count), so the
  * page never disagrees with what the server will accept.
  */
-function useCount(text, mode) {
+function useCount(text, mode, reply) {
   const { api } = useApp();
   const [count, setCount] = useState(null);
   useEffect(() => {
     let stop = false;
     const t = setTimeout(async () => {
       try {
-        const c = await api.post('/v1/text/count', { text, mode });
+        // In a case the count also prices the send as a reply there (a
+        // summoned reply costs less, a URL 13 times more).
+        const c = await api.post('/v1/text/count', { text, mode, ...(reply || {}) });
         if (!stop) setCount({ ...c, text, mode });
       } catch {
         /* the Send answer will say what is wrong */
       }
     }, 120);
     return () => { stop = true; clearTimeout(t); };
-  }, [text, mode]);
+  }, [text, mode, reply?.case_id, reply?.handle_id]);
   return count;
+}
+
+/** Price shows what a send costs on X, beside Send, and warns when a link makes it dearer. */
+function Price({ count, modeOpt }) {
+  const p = count?.price || modeOpt?.price;
+  if (!p) return null;
+  const plain = modeOpt?.price;
+  const dearer = p.kind === 'post_url' && plain && plain.kind !== 'post_url' && plain.micros > 0;
+  return html`<span class="price" aria-live="polite">Costs $${p.usd} on X
+    ${dearer && html`<strong class="warn"> — the link makes this reply cost ${Math.round(p.micros / plain.micros)} times more ($${plain.usd} without it)</strong>`}</span>`;
 }
 
 function Counter({ count, id }) {
@@ -543,7 +555,7 @@ function ReplyBox({ c, msgs, onSent }) {
   const [sending, setSending] = useState(false);
   const [notice, setNotice] = useState('');
   const key = useRef(newKey());
-  const count = useCount(text, mode);
+  const count = useCount(text, mode, { case_id: c.id, handle_id: from || undefined });
 
   const handles = opts.data?.handles || [];
   const h = handles.find((x) => x.handle_id === from) || handles[0];
@@ -622,6 +634,7 @@ function ReplyBox({ c, msgs, onSent }) {
       ${why && html`<p class="error" role="alert">${why}</p>`}
       <${ErrorNote} error=${error} />
       <button type="submit" class="primary" disabled=${sending || !!refused}>Send</button>
+      <${Price} count=${count?.text === text && count?.mode === mode ? count : null} modeOpt=${modeOpt} />
       <p class="sr-only" role="status">${notice}</p>
     </form>`;
 }
