@@ -29,11 +29,13 @@ type MentionPermit struct {
 // self-serve access a reply is allowed only to a Post whose author
 // summoned the brand handle (summoned).
 func (s *Service) mentionPermit(ctx context.Context, h *BrandHandle, target *Message) (MentionPermit, error) {
-	if target == nil {
+	if target == nil || !s.access.RepliesNeedSummons() {
+		// On Enterprise X bills by contract, not by the pay-per-use list:
+		// a reply is priced as a Post, and no read is spent on the summons.
 		return MentionPermit{Allowed: true}, nil
 	}
 	ok, err := s.summoned(ctx, h, target)
-	if err != nil || ok || !s.access.RepliesNeedSummons() {
+	if err != nil || ok {
 		return MentionPermit{Allowed: err == nil, Summoned: ok}, err
 	}
 	who := "its author"
