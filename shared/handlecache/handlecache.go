@@ -11,10 +11,15 @@
 // caught later: the outbound worker reads the handle from the store before
 // it calls X, so a reply queued by a handle disconnected elsewhere a moment
 // ago ends failed with handle_disconnected, never sent.
+//
+// Concurrent misses share one ListHandles (issue 21 item 13: ten events
+// at once on an empty cache ran the same query ten times): the first
+// caller loads, the others wait for its answer.
 package handlecache
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -36,6 +41,21 @@ type Store struct {
 	mu      sync.Mutex
 	handles []casework.BrandHandle // nil: no copy
 	at      time.Time
+	// loading is the ListHandles in flight, which callers that miss the
+	// copy meanwhile wait for; nil when none.
+	loading *flight
+	// gen counts writes: a load that began before one does not keep its
+	// answer as the copy.
+	gen uint64
+	// joined counts callers that waited for another's load (tests).
+	joined int
+}
+
+// flight is one ListHandles of the wrapped store that several callers wait for.
+type flight struct {
+	done chan struct{}
+	hs   []casework.BrandHandle
+	err  error
 }
 
 // New wraps store; ttl <= 0 means DefaultTTL. now is the clock (nil means
@@ -51,35 +71,66 @@ func New(store casework.Store, ttl time.Duration, now func() time.Time) *Store {
 }
 
 // copyOf returns the brand handles, from the copy when it is fresh, else
-// from one ListHandles of the wrapped store.
+// from one ListHandles of the wrapped store, shared with every caller that
+// misses while it is in flight. A caller whose own context is live does
+// not take another caller's cancellation for an answer: it loads again.
 func (s *Store) copyOf(ctx context.Context) ([]casework.BrandHandle, error) {
-	s.mu.Lock()
-	if s.handles != nil && s.now().Sub(s.at) < s.ttl {
-		hs := s.handles
-		s.mu.Unlock()
-		return hs, nil
+	for {
+		s.mu.Lock()
+		if s.handles != nil && s.now().Sub(s.at) < s.ttl {
+			hs := s.handles
+			s.mu.Unlock()
+			return hs, nil
+		}
+		f := s.loading
+		if f == nil {
+			f = &flight{done: make(chan struct{})}
+			s.loading = f
+			gen := s.gen
+			s.mu.Unlock()
+			s.load(ctx, f, gen)
+		} else {
+			s.joined++
+			s.mu.Unlock()
+		}
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if f.err != nil && ctx.Err() == nil && (errors.Is(f.err, context.Canceled) || errors.Is(f.err, context.DeadlineExceeded)) {
+			continue // the loading caller gave up; this one has not
+		}
+		return f.hs, f.err
 	}
-	s.mu.Unlock()
+}
+
+// load runs f's ListHandles and keeps its answer as the copy unless a
+// write happened since the load began (gen).
+func (s *Store) load(ctx context.Context, f *flight, gen uint64) {
 	at := s.now()
 	hs, err := s.Store.ListHandles(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if hs == nil {
+	if err == nil && hs == nil {
 		hs = []casework.BrandHandle{}
 	}
 	s.mu.Lock()
-	if s.handles == nil || at.After(s.at) {
+	if err == nil && s.gen == gen && (s.handles == nil || at.After(s.at)) {
 		s.handles, s.at = hs, at
 	}
+	if s.loading == f {
+		s.loading = nil
+	}
+	f.hs, f.err = hs, err
 	s.mu.Unlock()
-	return hs, nil
+	close(f.done)
 }
 
-// forget drops the copy.
+// forget drops the copy, and the load in flight (begun before the write
+// that called it) for later callers.
 func (s *Store) forget() {
 	s.mu.Lock()
-	s.handles = nil
+	s.handles, s.loading = nil, nil
+	s.gen++
 	s.mu.Unlock()
 }
 

@@ -2,6 +2,8 @@ package handlecache_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -130,5 +132,104 @@ func TestReadsWithinTTLShareOneQuery(t *testing.T) {
 	}
 	if got := inner.lists.Load() - lists; got != 2 {
 		t.Errorf("%d lists after the writes, want 2 (after the write, after the lost race)", got)
+	}
+}
+
+// blocking is a store whose ListHandles waits for release (or its caller's
+// context), as a slow query on a cold instance would.
+type blocking struct {
+	casework.Store
+	lists   atomic.Int64
+	release chan struct{}
+}
+
+func (b *blocking) ListHandles(ctx context.Context) ([]casework.BrandHandle, error) {
+	b.lists.Add(1)
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	return b.Store.ListHandles(ctx)
+}
+
+func newBlocking(t *testing.T) (*blocking, *handlecache.Store) {
+	t.Helper()
+	inner := &blocking{Store: memstore.New(), release: make(chan struct{})}
+	h := &casework.BrandHandle{ID: "01JDTESTHANDLE000000000001", ScreenName: "AcmeSupport", XUserID: "1001", CredentialsSecret: "s/a", Status: casework.HandleConnected}
+	if err := inner.Store.PutHandle(context.Background(), h); err != nil {
+		t.Fatal(err)
+	}
+	return inner, handlecache.New(inner, time.Hour, nil)
+}
+
+// waitUntil waits for cond, failing the test after 10 s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting until %s", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Issue 21 item 13: ten events at once on an empty cache (a fresh
+// instance) share one ListHandles instead of running it ten times.
+func TestConcurrentMissesShareOneQuery(t *testing.T) {
+	inner, cache := newBlocking(t)
+	const n = 10
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			h, err := cache.HandleByXUserID(context.Background(), "1001")
+			if err == nil && h.ScreenName != "AcmeSupport" {
+				err = fmt.Errorf("got %+v", h)
+			}
+			errs <- err
+		}()
+	}
+	// Every caller has either started a query or joined one.
+	waitUntil(t, "every caller reached the store or joined a load", func() bool {
+		return int(inner.lists.Load())+handlecache.Joined(cache) == n
+	})
+	close(inner.release)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if got := inner.lists.Load(); got != 1 {
+		t.Errorf("%d concurrent misses ran ListHandles %d times, want once", n, got)
+	}
+}
+
+// A caller that gives up does not fail the callers waiting for its load.
+func TestWaitersOutliveTheLoaderGivingUp(t *testing.T) {
+	inner, cache := newBlocking(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	first := make(chan error, 1)
+	go func() {
+		_, err := cache.ListHandles(ctx)
+		first <- err
+	}()
+	waitUntil(t, "the first caller is loading", func() bool { return inner.lists.Load() == 1 })
+	second := make(chan error, 1)
+	go func() {
+		hs, err := cache.ListHandles(context.Background())
+		if err == nil && len(hs) != 1 {
+			err = fmt.Errorf("got %+v", hs)
+		}
+		second <- err
+	}()
+	waitUntil(t, "the second caller waits for the first's load", func() bool { return handlecache.Joined(cache) == 1 })
+	cancel()
+	close(inner.release)
+	if err := <-first; !errors.Is(err, context.Canceled) {
+		t.Errorf("the caller that gave up got %v, want context.Canceled", err)
+	}
+	if err := <-second; err != nil {
+		t.Errorf("the waiting caller got %v, want the handles", err)
 	}
 }

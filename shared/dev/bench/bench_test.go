@@ -49,6 +49,10 @@ func TestQuickRun(t *testing.T) {
 		if len(c.Ops) == 0 {
 			t.Errorf("%s: no DynamoDB call counted", c.Name)
 		}
+		// A fresh instance reads its brand handles once more, never fewer.
+		if len(c.ColdOps) < len(c.Ops) {
+			t.Errorf("%s: %d calls on a cold cache, fewer than the %d on a warm one", c.Name, len(c.ColdOps), len(c.Ops))
+		}
 	}
 	if rep.Webhook.Pairs != bench.QuickPlan.WebhookPairs || rep.Webhook.Ratio.Median <= 0 {
 		t.Errorf("webhook = %+v", rep.Webhook)

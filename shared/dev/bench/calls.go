@@ -13,8 +13,12 @@ import (
 type CallCount struct {
 	// Name is the request's, as issue 13 names it.
 	Name string
-	// Ops are the operations, in order.
+	// Ops are the operations, in order, on an instance whose brand
+	// handles are cached (a busy one).
 	Ops []string
+	// ColdOps are the same request's operations as the first request of a
+	// fresh instance, its brand-handle cache empty.
+	ColdOps []string
 	// Today and Goal are issue 13's count before the work and its goal.
 	Today, Goal int
 }
@@ -31,15 +35,38 @@ var callGoals = map[string][2]int{
 }
 
 // measureCalls counts the DynamoDB operations of the console's busiest
-// requests at the client, one after another on one fresh instance of the
-// routes over the sample data, as a function serves them, its brand
-// handles cached (as on a busy instance): a case opened by a customer's
-// mention (through the inbound worker), then create case,
-// reply options, a mention reply, a Retweet of the customer's Tweet, a
-// follow and setting a customer's Twitter handle (looked up on the X
-// simulator). No request carries an Idempotency-Key.
+// requests at the client, one after another over the sample data, as a
+// function serves them: a case opened by a customer's mention (through
+// the inbound worker), then create case, reply options, a mention reply,
+// a Retweet of the customer's Tweet, a follow and setting a customer's
+// Twitter handle (looked up on the X simulator). No request carries an
+// Idempotency-Key. It runs the sequence twice, on tables of their own:
+// on one instance whose brand handles are cached (as on a busy one), and
+// with each request the first of a fresh instance (its cache empty), so
+// the table shows both.
 func measureCalls(ctx context.Context, l *local) ([]CallCount, error) {
-	store, err := l.newStore(ctx, "bench-calls", true)
+	if _, err := l.addXUser("carol_online"); err != nil {
+		return nil, err
+	}
+	warm, err := callSequence(ctx, l, "bench-calls", false)
+	if err != nil {
+		return nil, err
+	}
+	cold, err := callSequence(ctx, l, "bench-calls-cold", true)
+	if err != nil {
+		return nil, fmt.Errorf("cold cache: %w", err)
+	}
+	for i := range warm {
+		warm[i].ColdOps = cold[i].Ops
+	}
+	return warm, nil
+}
+
+// callSequence runs measureCalls' requests on a table of its own: on one
+// instance with its brand handles cached, or (fresh) each on a new
+// instance.
+func callSequence(ctx context.Context, l *local, tableName string, fresh bool) ([]CallCount, error) {
+	store, err := l.newStore(ctx, tableName, true)
 	if err != nil {
 		return nil, err
 	}
@@ -64,9 +91,6 @@ func measureCalls(ctx context.Context, l *local) ([]CallCount, error) {
 		return nil, fmt.Errorf("bench: bob's case has no message: %v", err)
 	}
 	tweetID := msgs.Items[0].ID
-	if _, err := l.addXUser("carol_online"); err != nil {
-		return nil, err
-	}
 	// A busy instance has its brand handles cached already.
 	if _, err := call(api, "GET", "/v1/handles", nil, 200); err != nil {
 		return nil, err
@@ -88,6 +112,11 @@ func measureCalls(ctx context.Context, l *local) ([]CallCount, error) {
 	}
 	var out []CallCount
 	for _, st := range steps {
+		if fresh {
+			if api, err = l.routes(store); err != nil {
+				return nil, err
+			}
+		}
 		if _, err := call(api, st.method, st.path, st.body, st.status); err != nil {
 			return nil, fmt.Errorf("%s: %w", st.name, err)
 		}

@@ -27,6 +27,9 @@ type InboundResult struct {
 	// breakdown per event.
 	Ops    []string
 	Events int
+	// ColdOps are the DynamoDB operations of the first batch of a fresh
+	// instance, its brand-handle cache empty (not recorded in the rest).
+	ColdOps []string
 }
 
 // inboundBatch is what Lambda hands the inbound worker at most (package functions).
@@ -97,7 +100,7 @@ func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundRes
 	}
 
 	var ratios, eventRates, putRates []float64
-	var all []string
+	var all, cold []string
 	var events int
 	warm := min(inboundWarmRounds, rounds)
 	for r := 0; r < warm+rounds; r++ {
@@ -115,6 +118,9 @@ func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundRes
 		if err != nil {
 			return InboundResult{}, err
 		}
+		if r == 0 {
+			cold = ops
+		}
 		if r < warm {
 			continue
 		}
@@ -125,6 +131,6 @@ func measureInbound(ctx context.Context, l *local, rounds, puts int) (InboundRes
 	return InboundResult{
 		Ratio: spreadOf(ratios), EventsPerSec: median(eventRates), PutsPerSec: median(putRates),
 		CallsPerEvent: float64(len(all)) / float64(events), WritesPerEvent: float64(writes(all)) / float64(events),
-		Ops: all, Events: events,
+		Ops: all, Events: events, ColdOps: cold,
 	}, nil
 }
