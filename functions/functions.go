@@ -79,6 +79,10 @@ type Access struct {
 	// needs its queue's URL. The right to call it comes, with receive and
 	// delete, with the event source mapping.
 	DelaysMessages bool
+	// KeepsDeliveries: put items into the table (TABLE_NAME), only those
+	// whose partition key starts with table.DeliveryPrefix: the webhook
+	// keeps a delivery too large for a queue message (shared/claimcheck).
+	KeepsDeliveries bool
 	// XApp: read the X app's credentials secret (X_APP_SECRET).
 	XApp bool
 	// BrandHandles: read the brand handles' credentials secrets, every
@@ -213,7 +217,9 @@ var TwitterWebhook = Function{
 	MemoryMB:    httpMemoryMB,
 	Timeout:     httpTimeout,
 	Routes:      []string{"GET /webhooks/twitter", "POST /webhooks/twitter"},
-	Access:      Access{SendInbound: true, XApp: true},
+	// KeepsDeliveries: a delivery larger than a queue message is kept in
+	// the table (shared/claimcheck).
+	Access: Access{SendInbound: true, XApp: true, KeepsDeliveries: true},
 }
 
 // InboundWorker is the inbound-worker function.
@@ -316,7 +322,7 @@ type Config struct {
 func (f Function) Env(r Resources, s Config) map[string]string {
 	env := map[string]string{EnvLogLevel: s.LogLevel}
 	a := f.Access
-	if a.Table {
+	if a.Table || a.KeepsDeliveries {
 		env[EnvTableName] = r.TableName
 	}
 	delays := func(q queues.Queue) bool { return a.DelaysMessages && f.Consumes != nil && f.Consumes.Name == q.Name }

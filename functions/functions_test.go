@@ -74,7 +74,7 @@ func TestEnv(t *testing.T) {
 			"TWEET_MAX_LENGTH": "280", "ALLOWED_ORIGINS": "https://a,https://b"}},
 		{"customers", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "X_APP_SECRET": "x",
 			"TWEET_MAX_LENGTH": "280", "ALLOWED_ORIGINS": "https://a,https://b", "DEFAULT_PHONE_REGION": "GB", "GOGC": "200"}},
-		{"twitter-webhook", map[string]string{"LOG_LEVEL": "debug", "INBOUND_QUEUE_URL": "i", "X_APP_SECRET": "x"}},
+		{"twitter-webhook", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "INBOUND_QUEUE_URL": "i", "X_APP_SECRET": "x"}},
 		{"inbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "X_APP_SECRET": "x"}},
 		{"outbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o", "X_APP_SECRET": "x",
 			"STAGE": "prod", "X_WEBHOOK_ID": "42"}},

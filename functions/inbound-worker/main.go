@@ -26,11 +26,14 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 		return nil, err
 	}
 	// Every event reads its brand handle: kept for a few seconds.
-	store := handlecache.New(dynamo.Open(awsCfg, cfg), 0, nil)
+	table := dynamo.Open(awsCfg, cfg)
+	store := handlecache.New(table, 0, nil)
 	// X is asked what a delivery leaves out; credentials are read on first use.
 	x, err := xsetup.X(xsetup.Secrets(awsCfg), cfg)
 	if err != nil {
 		return nil, err
 	}
-	return inbound.New(casework.NewInbound(store, nil, logger).WithX(inbound.XPeople(x)), logger), nil
+	// Deliveries too large for a queue message come as pointers to the
+	// table (shared/claimcheck).
+	return inbound.New(casework.NewInbound(store, nil, logger).WithX(inbound.XPeople(x)), logger).WithKept(table), nil
 }

@@ -124,7 +124,7 @@ func TestFunctionEnvironments(t *testing.T) {
 			got, _ := c.prop(idsOf(t, c, f).fn, "Environment.Variables").(map[string]any)
 			want := map[string]any{"LOG_LEVEL": "info"}
 			a := f.Access
-			if a.Table {
+			if a.Table || a.KeepsDeliveries {
 				want["TABLE_NAME"] = tableRef
 			}
 			delays := func(q queues.Queue) bool { return a.DelaysMessages && f.Consumes != nil && f.Consumes.Name == q.Name }
@@ -273,6 +273,12 @@ func TestLeastPrivilege(t *testing.T) {
 				add(stack.TableActions, getAtt(tableID, "Arn"))
 				for _, ix := range table.Definition.Indexes {
 					add(stack.IndexActions, join(getAtt(tableID, "Arn"), "/index/"+ix.Name))
+				}
+			}
+			if a.KeepsDeliveries && !a.Table {
+				// Only items under the delivery prefix.
+				for _, action := range stack.KeepDeliveryActions {
+					want = append(want, grantIf(action, getAtt(tableID, "Arn"), stack.KeepDeliveryCondition()))
 				}
 			}
 			send := []string{"sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"}

@@ -40,6 +40,17 @@ var TableActions = []string{
 // IndexActions are the calls allowed on the table's indexes.
 var IndexActions = []string{"dynamodb:Query"}
 
+// KeepDeliveryActions are the calls of a function that keeps large
+// webhook deliveries (functions.Access.KeepsDeliveries), on the table's
+// items under table.DeliveryPrefix alone (KeepDeliveryCondition).
+var KeepDeliveryActions = []string{"dynamodb:PutItem"}
+
+// KeepDeliveryCondition limits KeepDeliveryActions to the items whose
+// partition key starts with table.DeliveryPrefix.
+func KeepDeliveryCondition() map[string]any {
+	return map[string]any{"ForAllValues:StringLike": map[string]any{"dynamodb:LeadingKeys": []any{table.DeliveryPrefix + "*"}}}
+}
+
 // SecretActions are the calls allowed on the secrets a function reads.
 var SecretActions = []string{"secretsmanager:GetSecretValue"}
 
@@ -113,6 +124,14 @@ func newFunction(st awscdk.Stack, f functions.Function, d functionDeps) awslambd
 			indexes = append(indexes, awscdk.Fn_Join(jsii.String(""), &[]*string{d.table.TableArn(), jsii.String("/index/" + ix.Name)}))
 		}
 		allow(IndexActions, indexes...)
+	}
+	if a.KeepsDeliveries && !a.Table {
+		cond := KeepDeliveryCondition()
+		role.AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings(KeepDeliveryActions...),
+			Resources:  &[]*string{d.table.TableArn()},
+			Conditions: &cond,
+		}))
 	}
 	if a.SendOutbound {
 		d.queues[queues.Outbound.Name].GrantSendMessages(role)

@@ -81,7 +81,7 @@ func (c *cfnTemplate) grants(t testing.TB, roleID string) []string {
 		}
 		for _, st := range list(c.prop(pid, "PolicyDocument.Statement")) {
 			s := st.(map[string]any)
-			for _, k := range []string{"NotAction", "NotResource", "Condition", "Principal"} {
+			for _, k := range []string{"NotAction", "NotResource", "Principal"} {
 				if _, ok := s[k]; ok {
 					t.Errorf("policy %s: statement with %s: %v", pid, k, s)
 				}
@@ -91,7 +91,11 @@ func (c *cfnTemplate) grants(t testing.TB, roleID string) []string {
 			}
 			for _, a := range list(s["Action"]) {
 				for _, r := range list(s["Resource"]) {
-					out = append(out, grant(a.(string), r))
+					g := grant(a.(string), r)
+					if cond, ok := s["Condition"]; ok {
+						g = grantIf(a.(string), r, cond)
+					}
+					out = append(out, g)
 				}
 			}
 		}
@@ -102,6 +106,11 @@ func (c *cfnTemplate) grants(t testing.TB, roleID string) []string {
 
 // grant renders one permission.
 func grant(action string, resource any) string { return action + " on " + js(resource) }
+
+// grantIf renders one permission under a condition.
+func grantIf(action string, resource, cond any) string {
+	return grant(action, resource) + " if " + js(cond)
+}
 
 // list turns a CloudFormation value that may be one item or a list into a list.
 func list(v any) []any {

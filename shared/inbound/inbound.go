@@ -30,6 +30,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/activity"
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/claimcheck"
 	"github.com/acme/twitter-cases/shared/emf"
 )
 
@@ -46,6 +47,7 @@ const Concurrency = 10
 type Worker struct {
 	apply Applier
 	log   *slog.Logger
+	kept  claimcheck.Store
 }
 
 // New returns a worker applying events through apply.
@@ -54,6 +56,38 @@ func New(apply Applier, log *slog.Logger) *Worker {
 		log = slog.Default()
 	}
 	return &Worker{apply: apply, log: log}
+}
+
+// WithKept makes the worker read the deliveries the webhook kept in s
+// because they were larger than a queue message (shared/claimcheck): a
+// pointer message is applied as the delivery it names.
+func (w *Worker) WithKept(s claimcheck.Store) *Worker {
+	w.kept = s
+	return w
+}
+
+// errKeptUnread wraps the failure to read a kept delivery: the message is
+// tried again, and after the queue's retries dead-lettered, pointer and all.
+type errKeptUnread struct{ err error }
+
+func (e errKeptUnread) Error() string { return "kept delivery not read: " + e.err.Error() }
+func (e errKeptUnread) Unwrap() error { return e.err }
+
+// body is the delivery a message carries: its own body, or the body a
+// pointer message names.
+func (w *Worker) body(ctx context.Context, rec events.SQSMessage) ([]byte, error) {
+	p, ok := claimcheck.Read([]byte(rec.Body))
+	if !ok {
+		return []byte(rec.Body), nil
+	}
+	if w.kept == nil {
+		return nil, errKeptUnread{errors.New("the worker has no store of kept deliveries")}
+	}
+	b, err := claimcheck.Fetch(ctx, w.kept, p)
+	if err != nil {
+		return nil, errKeptUnread{err}
+	}
+	return b, nil
 }
 
 // Handle processes a batch and reports the messages to deliver again. The
@@ -69,7 +103,11 @@ func (w *Worker) Handle(ctx context.Context, batch events.SQSEvent) (events.SQSE
 	var order []string
 	groups := map[string][]int{}
 	for i, rec := range batch.Records {
-		parsed[i], errs[i] = activity.ParseMessage([]byte(rec.Body), SentAt(rec))
+		body, err := w.body(ctx, rec)
+		if err == nil {
+			parsed[i], err = activity.ParseMessage(body, SentAt(rec))
+		}
+		errs[i] = err
 		key := partyOf(parsed[i], rec.MessageId)
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
@@ -136,6 +174,11 @@ func partyOf(p activity.Parsed, messageID string) string {
 
 // handleOne applies one message's events; p and err are its parse.
 func (w *Worker) handleOne(ctx context.Context, rec events.SQSMessage, p activity.Parsed, err error) error {
+	var unread errKeptUnread
+	if errors.As(err, &unread) {
+		w.log.WarnContext(ctx, "kept delivery not read; will retry", "message_id", rec.MessageId, "err", err)
+		return err
+	}
 	if err != nil {
 		// It will not parse next time either; after the retries it lands in
 		// the dead-letter queue, where someone can look at it.

@@ -20,6 +20,11 @@ const (
 	TTL = "expires_at"
 )
 
+// DeliveryPrefix starts the partition key of the items that keep a webhook
+// delivery too large for a queue message (shared/claimcheck): the webhook
+// may write only those (an IAM condition on dynamodb:LeadingKeys).
+const DeliveryPrefix = "DELIVERY#"
+
 // Index names.
 const (
 	GSI1 = "GSI1"

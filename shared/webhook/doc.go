@@ -2,8 +2,9 @@
 // Account Activity (AAA) payloads, until X ends that API on 1 January 2027,
 // and X Activity (XAA) deliveries. It answers X's challenge-response checks
 // (CRC), verifies the signature of every delivery and queues the payload
-// for the inbound worker. It never touches the store; the inbound worker
-// turns payloads into cases.
+// for the inbound worker. It touches the store only to keep a delivery too
+// large for a queue message (below); the inbound worker turns payloads into
+// cases.
 //
 // # Routes
 //
@@ -13,7 +14,7 @@
 //     letters, digits, "-", "_", ".", "=", "+", "/"), and 400
 //     invalid_crc_token for anything else: a JSON event body needs '{',
 //     '"' and ':', so no answer can sign one.
-//   - POST /webhooks/twitter reads the raw body (at most 1 MiB, else 413),
+//   - POST /webhooks/twitter reads the raw body (at most 5 MiB, else 413),
 //     checks x-twitter-webhooks-signature ("sha256=" + base64 of the
 //     HMAC-SHA256 of the raw body with the consumer secret) in constant time
 //     (missing, malformed or wrong: 401, nothing queued), refuses a signed
@@ -32,7 +33,8 @@
 //
 //   - An X Activity delivery ({"data": {"event_uuid", "filter",
 //     "event_type", "tag", "payload", "includes"}}, one event each) is
-//     queued byte for byte; one larger than a queue message is 413.
+//     queued byte for byte; one larger than a queue message is kept
+//     (below).
 //   - An Account Activity payload (docs.x.com/x-api/account-activity,
 //     "Payload examples": a JSON object with for_user_id and event arrays
 //     such as tweet_create_events, or a user_event, and for Direct Messages
@@ -47,6 +49,13 @@
 //   - The two characters SQS refuses that valid JSON may carry raw, U+FFFE
 //     and U+FFFF, are written as \ufffe and \uffff escapes, which decode to
 //     the same text.
+//
+// An event larger than a queue message even alone (a long post with its
+// includes can be hundreds of kB) is kept in the table, compressed and in
+// parts under DynamoDB's item limit, and a small pointer message naming it
+// is queued instead (shared/claimcheck); the inbound worker reads it back
+// and applies it as any other. Only those deliveries touch the table, with
+// PutItem under table.DeliveryPrefix alone.
 //
 // X retries deliveries and a retried payload may be queued again (in full,
 // after a partial failure); the worker applies each event exactly once by

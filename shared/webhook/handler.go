@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"time"
 	"unicode/utf8"
 
 	"github.com/acme/twitter-cases/shared/activity"
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/claimcheck"
 	"github.com/acme/twitter-cases/shared/emf"
 	"github.com/acme/twitter-cases/shared/httpapi"
 )
@@ -25,7 +27,12 @@ const Path = "/webhooks/twitter"
 
 // Defaults of Options.
 const (
-	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxBodyBytes: X's deliveries are a few kB, a long post with
+	// its includes a few hundred; what does not fit a queue message is
+	// kept in the table (Options.Keep). 5 MiB stays under Lambda's 6 MB
+	// limit on a synchronous invocation's payload, which API Gateway's
+	// event (the body and the headers) must fit in.
+	DefaultMaxBodyBytes = 5 << 20
 	DefaultSendTimeout  = 10 * time.Second
 )
 
@@ -58,8 +65,14 @@ type Options struct {
 	// MaxBodyBytes is the largest delivery accepted (DefaultMaxBodyBytes).
 	MaxBodyBytes int64
 	// MaxMessageBytes is the largest queue message; larger payloads are
-	// split per event (DefaultMaxMessageBytes).
+	// split per event (DefaultMaxMessageBytes), and an event still larger
+	// is kept in Keep, a pointer to it queued instead.
 	MaxMessageBytes int
+	// Keep keeps the events larger than a queue message (shared/claimcheck,
+	// in the table); nil refuses them with 413.
+	Keep claimcheck.Store
+	// Now tells the time (the kept bodies' expiry); nil means time.Now.
+	Now func() time.Time
 	// SendTimeout bounds the queueing of one delivery (DefaultSendTimeout).
 	SendTimeout time.Duration
 	// Logger receives the handler's logs (slog.Default()).
@@ -79,6 +92,9 @@ func Handler(secret SecretFunc, q Sender, opts Options) http.Handler {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	h := &handler{secret: secret, queue: q, opts: opts, log: opts.Logger, dedup: true}
 	if d, ok := q.(Deduplicator); ok {
@@ -191,7 +207,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		forUser, counts = env.UserID, env.EventType
-		if parts, err = whole(body, h.opts.MaxMessageBytes); err != nil {
+		if parts, err = whole(body, h.partLimit()); err != nil {
 			h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
 			writeProblem(w, casework.Errorf(httpapi.EPayloadTooLarge, "This delivery is larger than a queue message."))
 			return
@@ -204,7 +220,7 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		forUser, counts = p.forUserID(), p.eventCounts()
-		if parts, err = split(p, body, h.opts.MaxMessageBytes); err != nil {
+		if parts, err = split(p, body, h.partLimit()); err != nil {
 			h.log.ErrorContext(ctx, "webhook: delivery cannot be queued", "bytes", len(body), "for_user_id", forUser, "events", counts, "err", err)
 			writeProblem(w, casework.Errorf(httpapi.EPayloadTooLarge, "An event of this payload is larger than a queue message."))
 			return
@@ -216,7 +232,20 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 	if group == "" {
 		group = "webhook"
 	}
+	kept := 0
 	for i, part := range parts {
+		if len(part) > h.opts.MaxMessageBytes {
+			// Too large for a queue message: kept in the table, a pointer queued.
+			ptr, err := claimcheck.Keep(sendCtx, h.opts.Keep, part, h.opts.Now())
+			if err != nil {
+				h.log.ErrorContext(ctx, "webhook: keeping a large delivery failed; X will deliver again", "bytes", len(body), "for_user_id", forUser,
+					"events", counts, "message", i+1, "messages", len(parts), "err", err)
+				writeProblem(w, casework.Errorf(casework.EUnavailable, "The payload could not be queued; deliver it again."))
+				return
+			}
+			part = ptr
+			kept++
+		}
 		var dedupID string
 		if h.dedup {
 			sum := sha256.Sum256(part)
@@ -230,9 +259,18 @@ func (h *handler) receive(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "webhook: delivery queued", slog.Int("bytes", len(body)), slog.String("for_user_id", forUser),
-		slog.String("events", counts), slog.Int("messages", len(parts)))
+		slog.String("events", counts), slog.Int("messages", len(parts)), slog.Int("kept", kept))
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
+}
+
+// partLimit is the largest message the payload is split into: a queue
+// message, or any size when larger ones are kept (Options.Keep).
+func (h *handler) partLimit() int {
+	if h.opts.Keep != nil {
+		return math.MaxInt
+	}
+	return h.opts.MaxMessageBytes
 }
 
 // presizeLimit is the largest Content-Length readBody sizes its buffer for

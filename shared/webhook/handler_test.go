@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/acme/twitter-cases/shared/claimcheck"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/openapi/openapitest"
@@ -378,7 +379,7 @@ func bigPayload(t *testing.T, size int) []byte {
 func TestPostSplitsALargePayload(t *testing.T) {
 	url := inboundQueue(t)
 	s := newServer(t, StaticSecret(sample.ConsumerSecret), sqsqueue.New(sqsClient, url), Options{})
-	body := bigPayload(t, DefaultMaxBodyBytes) // exactly 1 MiB: accepted
+	body := bigPayload(t, DefaultMaxBodyBytes) // exactly the limit: accepted
 	resp, b := s.post(t, body, Sign(sample.ConsumerSecret, body))
 	if resp.StatusCode != 200 {
 		t.Fatalf("POST = %d %s", resp.StatusCode, b)
@@ -423,7 +424,8 @@ func TestPostTooLarge(t *testing.T) {
 	if resp.StatusCode != 413 || problemCode(t, resp, b) != "payload_too_large" {
 		t.Errorf("POST = %d %s, want 413", resp.StatusCode, b)
 	}
-	// One event larger than a queue message cannot be queued either.
+	// One event larger than a queue message cannot be queued either, when
+	// there is nowhere to keep it (Options.Keep).
 	one := dmPayload(1, DefaultMaxMessageBytes)
 	resp, b = s.post(t, one, Sign(sample.ConsumerSecret, one))
 	if resp.StatusCode != 413 || problemCode(t, resp, b) != "payload_too_large" {
@@ -534,5 +536,80 @@ func TestOtherMethods(t *testing.T) {
 	resp, _ := do(t, http.DefaultClient, mustRequest(t, "PUT", s.url))
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("PUT = %d, want 405", resp.StatusCode)
+	}
+}
+
+// keptBodies is a claimcheck.Store in memory (the table's adapter is
+// tested on the local DynamoDB in shared/dynamo); fail makes it refuse.
+type keptBodies struct {
+	mu    sync.Mutex
+	parts map[string][][]byte
+	fail  bool
+}
+
+func (k *keptBodies) PutDeliveryParts(_ context.Context, id string, parts [][]byte, _ time.Time) error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.fail {
+		return errors.New("the table is down")
+	}
+	if k.parts == nil {
+		k.parts = map[string][][]byte{}
+	}
+	k.parts[id] = parts
+	return nil
+}
+
+func (k *keptBodies) DeliveryParts(_ context.Context, id string, n int) ([][]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if p := k.parts[id]; len(p) == n {
+		return p, nil
+	}
+	return nil, claimcheck.ErrMissing
+}
+
+// A signed delivery larger than a queue message (a 311 KB long post with
+// its includes) is kept and a pointer to it queued, then answered 200; if
+// it cannot be kept the answer is 503 (X delivers it again) and nothing is
+// queued (issue 21 item 9: it was 413 payload_too_large, never queued).
+func TestPostKeepsADeliveryLargerThanAMessage(t *testing.T) {
+	url := inboundQueue(t)
+	kept := &keptBodies{}
+	s := newServer(t, StaticSecret(sample.ConsumerSecret), sqsqueue.New(sqsClient, url), Options{Keep: kept})
+	body := []byte(`{"data":{"event_uuid":"-311","event_type":"post.mention.create","filter":{"user_id":"1"},"tag":"t",` +
+		`"payload":{"id":"2","author_id":"3","text":"@AcmeSupport a long story"},"includes":{"users":[` +
+		strings.Repeat(`{"id":"3","username":"long_poster","name":"A long description of a reader."},`, 4100) +
+		`{"id":"4","username":"x","name":"x"}]}}}`)
+	if len(body) < 311_000 {
+		t.Fatalf("the delivery is %d bytes", len(body))
+	}
+	resp, b := s.post(t, body, Sign(sample.ConsumerSecret, body))
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST of %d bytes = %d %s, want 200", len(body), resp.StatusCode, b)
+	}
+	got := received(t, url)
+	if len(got) != 1 {
+		t.Fatalf("%d messages queued, want one pointer", len(got))
+	}
+	p, ok := claimcheck.Read([]byte(got[0]))
+	if !ok {
+		t.Fatalf("queued %.200s, want a pointer", got[0])
+	}
+	back, err := claimcheck.Fetch(context.Background(), kept, p)
+	if err != nil || !bytes.Equal(back, body) {
+		t.Fatalf("the kept body (%d bytes, %v) is not the delivery (%d bytes)", len(back), err, len(body))
+	}
+	if !strings.Contains(s.logs.String(), `"kept":1`) {
+		t.Errorf("the log does not count the kept message:\n%s", s.logs)
+	}
+
+	kept.fail = true
+	resp, b = s.post(t, body, Sign(sample.ConsumerSecret, body))
+	if resp.StatusCode != 503 {
+		t.Errorf("POST when the table fails = %d %s, want 503", resp.StatusCode, b)
+	}
+	if got := received(t, url); len(got) != 0 {
+		t.Errorf("%d messages queued when the body could not be kept", len(got))
 	}
 }

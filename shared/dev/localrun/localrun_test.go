@@ -107,6 +107,7 @@ func TestRunServesHealthAndStopsEverything(t *testing.T) {
 	oldCase, oldTweet := customerTweetCase(t, base, cfg)
 	checkXAAShow(t, base, cfg)
 	checkEmojiTweet(t, base, cfg)
+	checkDeliveryLargerThanAMessage(t, base, cfg)
 	checkCrashedRequestIsFinished(t, base, cfg)
 	checkProtectedFollow(t, base, cfg)
 
@@ -478,6 +479,44 @@ func checkXAAShow(t *testing.T, base string, cfg config.Config) {
 		t.Errorf("three deliveries of one mention: %s, want one message", body)
 	}
 	if n := queueDepth(t, sqsClient, cfg.InboundQueueURL+"-dlq"); n != 0 {
+		t.Errorf("%d messages in the inbound dead-letter queue", n)
+	}
+}
+
+// checkDeliveryLargerThanAMessage: a signed delivery of 311 KB (a long
+// post with its includes), larger than a queue message, is acknowledged,
+// kept in the table and applied as any other (issue 21 item 9: it got 413
+// payload_too_large and was never queued).
+func checkDeliveryLargerThanAMessage(t *testing.T, base string, cfg config.Config) {
+	t.Helper()
+	brand := sample.Brands[0]
+	var users strings.Builder
+	users.WriteString(`{"id":"2999000000000000311","username":"long_poster","name":"Long Poster"}`)
+	for i := 0; users.Len() < 311_000; i++ {
+		fmt.Fprintf(&users, `,{"id":"29990000000%08d","username":"reader_%d","name":"Reader %d","description":%q}`,
+			i, i, i, strings.Repeat("Reads every long post twice. ", 12))
+	}
+	delivery := fmt.Sprintf(`{"data":{"event_uuid":"-311","event_type":"post.mention.create","filter":{"user_id":%q},"tag":"t",`+
+		`"payload":{"id":"1999000000000000311","author_id":"2999000000000000311","created_at":"2026-12-01T09:00:00.000Z","text":"@%s here is the whole story",`+
+		`"entities":{"mentions":[{"start":0,"end":12,"username":%q,"id":%q}]},"edit_history_tweet_ids":["1999000000000000311"]},`+
+		`"includes":{"users":[%s]}}}`,
+		brand.XUserID, brand.ScreenName, brand.ScreenName, brand.XUserID, users.String())
+	if len(delivery) < 311_000 || len(delivery) <= webhook.DefaultMaxMessageBytes {
+		t.Fatalf("the delivery is %d bytes, want over 311 KB and over a queue message", len(delivery))
+	}
+	postSigned(t, base, cfg, delivery)
+	eventually(t, "the long delivery reaches its case", func() bool {
+		_, body := call(t, "GET", base+"/v1/customers?q=@long_poster", "dev", "")
+		var list struct {
+			Items []struct{ ID string } `json:"items"`
+		}
+		if json.Unmarshal([]byte(body), &list) != nil || len(list.Items) != 1 {
+			return false
+		}
+		_, body = call(t, "GET", base+"/v1/cases?customer_id="+list.Items[0].ID, "dev", "")
+		return strings.Contains(body, "here is the whole story")
+	})
+	if n := queueDepth(t, localaws.SQSClient(cfg.SQSEndpoint), cfg.InboundQueueURL+"-dlq"); n != 0 {
 		t.Errorf("%d messages in the inbound dead-letter queue", n)
 	}
 }

@@ -33,7 +33,7 @@ func Routes(d Deps) (http.Handler, error) {
 		return nil, fmt.Errorf("localrun: %w", err)
 	}
 	hook := webhook.Handler(webhook.StaticSecret(d.ConsumerSecret),
-		sqsqueue.New(d.SQS, d.Config.InboundQueueURL), webhook.Options{Logger: d.Logger})
+		sqsqueue.New(d.SQS, d.Config.InboundQueueURL), webhook.Options{Logger: d.Logger, Keep: d.Store})
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
 	for _, r := range hookRoutes {
@@ -98,7 +98,7 @@ func Pollers(d Deps) []*sqspoll.Poller {
 	if d.X != nil {
 		rules.WithX(inbound.XPeople(d.X))
 	}
-	in := inbound.New(rules, d.Logger.With("worker", "inbound"))
+	in := inbound.New(rules, d.Logger.With("worker", "inbound")).WithKept(d.Store)
 	return []*sqspoll.Poller{
 		sqspoll.New(d.SQS, d.Queues[queues.Outbound.Name], out.Handle, sqspoll.WithLogger(d.Logger), sqspoll.WithWaitTime(1)),
 		sqspoll.New(d.SQS, d.Queues[queues.Inbound.Name], in.Handle, sqspoll.WithLogger(d.Logger), sqspoll.WithWaitTime(1)),
