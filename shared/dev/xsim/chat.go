@@ -465,6 +465,13 @@ func (s *Sim) addConversationKeysAPI(c *call) (int, any) {
 	if len(in.ActionSignatures) == 0 {
 		return fail(chatInvalid("action_signatures", "The `action_signatures` field is required: every state-changing chat call is signed."))
 	}
+	// Every signature must be whole (X validates them at its boundary); a
+	// 1:1 key change has one, whose detail is the change.
+	for _, a := range in.ActionSignatures[1:] {
+		if _, xe := s.checkActionSignature(c.user, a); xe != nil {
+			return fail(xe)
+		}
+	}
 	sig := in.ActionSignatures[0]
 	detail, xe := s.checkActionSignature(c.user, sig)
 	if xe != nil {

@@ -135,7 +135,10 @@ func TestChatEndpoints(t *testing.T) {
 			fakeKeyChange("100", acmeSupport.XUserID, brandV, bob.XUser, "1", brandV, "kc-x"), 403, "resource-unavailable"},
 		"unregistered version": {"/2/chat/conversations/" + conv + "/keys",
 			fakeKeyChange("100", acmeSupport.XUserID, brandV, alice.XUser, "42", brandV, "kc-y"), 400, "no registered public key version [42]"},
-		"not a participant":   {"/2/chat/conversations/1-2/keys", ck, 403, "not a participant"},
+		"not a participant": {"/2/chat/conversations/1-2/keys", ck, 403, "not a participant"},
+		"a signature without its detail": {"/2/chat/conversations/" + alice.XUser + "/keys",
+			strings.TrimSuffix(ck, "]}") + `,{"message_id":"x","message_event_signature":{"signature":"c2ln","public_key_version":"` + brandV + `","signature_version":"7"}}]}`,
+			400, "encoded_message_event_detail"},
 		"no conversation yet": {"/2/chat/conversations/" + conv + "/messages", fakeMessage("m-0", "x", "100", brandV), 404, "has no conversation key"},
 	} {
 		if a := f.userAPI(brand, "POST", c.path, c.body); a.status != c.status || !strings.Contains(a.raw, c.want) {
