@@ -43,7 +43,8 @@ type Options struct {
 	// ModuleRoot is the folder holding node_modules; empty means the module
 	// root found upwards from the working directory.
 	ModuleRoot string
-	// DataDir keeps dynalite's data between runs; empty means in memory.
+	// DataDir keeps the server's data between runs (dynalite's tables;
+	// fauxqs's queued messages, see StartSQS); empty means in memory.
 	DataDir string
 	// LogDir receives the server's output file; empty means os.TempDir().
 	LogDir string
@@ -79,23 +80,125 @@ server.listen(0, "127.0.0.1", () => console.log("` + listening + `" + server.add
 // FAUXQS_HOST only names the host in queue URLs), so this starts its
 // exported buildApp, the same server, listening on 127.0.0.1 alone. Queue
 // URLs carry the port each request was sent to.
+//
+// fauxqs keeps its queues in memory only. With opts.DataDir, the messages
+// are kept as SQS keeps them, through a crash of the process: every
+// message a queue stores (sent, or moved to a dead-letter queue) and every
+// deletion is appended to a journal (JournalFile in DataDir) before fauxqs
+// answers, and on the next start the messages sent and not deleted are put
+// back into their queues as each queue is created again (by name, in the
+// order they were sent; FIFO deduplication ids too). A restored message is
+// visible at once (as after its visibility timeout) and its receive count
+// starts again. The journal is compacted to the live messages on start. It
+// is written, not synced: it outlives the process (kill -9), not the
+// machine's power.
 func StartSQS(ctx context.Context, opts Options) (*Server, error) {
 	return start(ctx, "fauxqs", opts, func(root string) ([]string, []string) {
-		return []string{"--input-type=module", "-e", fauxqsOnLoopback},
-			[]string{"FAUXQS_HOST=127.0.0.1",
-				"FAUXQS_APP=" + filepath.Join(root, "node_modules", "fauxqs", "dist", "app.js")}
+		env := []string{"FAUXQS_HOST=127.0.0.1",
+			"FAUXQS_APP=" + filepath.Join(root, "node_modules", "fauxqs", "dist", "app.js"),
+			"FAUXQS_STORE=" + filepath.Join(root, "node_modules", "fauxqs", "dist", "sqs", "sqsStore.js")}
+		if opts.DataDir != "" {
+			env = append(env, "FAUXQS_JOURNAL="+filepath.Join(opts.DataDir, JournalFile))
+		}
+		return []string{"--input-type=module", "-e", fauxqsOnLoopback}, env
 	}, "/health")
 }
 
+// JournalFile is the file in Options.DataDir where StartSQS keeps the
+// queued messages.
+const JournalFile = "queues.jsonl"
+
 // fauxqsOnLoopback is the Node program StartSQS runs: fauxqs's app (at
 // FAUXQS_APP) on a port of 127.0.0.1 the kernel picks, which it reports,
-// logging each request as its CLI does.
+// logging each request as its CLI does; with FAUXQS_JOURNAL, its queues
+// journaled there (fauxqsJournal).
 const fauxqsOnLoopback = `
 import { pathToFileURL } from "node:url";
+if (process.env.FAUXQS_JOURNAL) {
+` + fauxqsJournal + `
+}
 const { buildApp } = await import(pathToFileURL(process.env.FAUXQS_APP).href);
 const app = buildApp({ logger: true, host: process.env.FAUXQS_HOST });
 await app.listen({ port: 0, host: "127.0.0.1" });
 console.log("` + listening + `" + app.server.address().port);
+`
+
+// fauxqsJournal keeps fauxqs's messages in the file FAUXQS_JOURNAL (see
+// StartSQS): it wraps the methods of fauxqs's queue and store classes (at
+// FAUXQS_STORE) through which every message enters a queue (enqueue: a
+// send, a move to the dead-letter queue) and leaves it (deleteMessage,
+// purge, deleteQueue), so it journals the same events whichever API call
+// causes them. One JSON object a line: {"op":"put","q":name,"m":message},
+// {"op":"del","id":messageId}, {"op":"purge","q":name}.
+const fauxqsJournal = `
+const fs = await import("node:fs");
+const { SqsQueue, SqsStore } = await import(pathToFileURL(process.env.FAUXQS_STORE).href);
+const file = process.env.FAUXQS_JOURNAL;
+const live = new Map(); // messageId → {q, m}, in the order sent
+if (fs.existsSync(file)) {
+  for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+    let r;
+    try { r = JSON.parse(line); } catch { continue; } // blank, or cut short by a crash
+    if (r.op === "put") { live.delete(r.m.messageId); live.set(r.m.messageId, r); }
+    else if (r.op === "del") live.delete(r.id);
+    else if (r.op === "purge") for (const [id, e] of live) if (e.q === r.q) live.delete(id);
+  }
+}
+fs.writeFileSync(file + ".tmp", [...live.values()].map((e) => JSON.stringify(e) + "\n").join(""));
+fs.renameSync(file + ".tmp", file);
+const fd = fs.openSync(file, "a");
+const write = (r) => fs.writeSync(fd, JSON.stringify(r) + "\n");
+const waiting = new Map(); // queue name → messages to put back when it is created
+for (const e of live.values()) {
+  if (!waiting.has(e.q)) waiting.set(e.q, []);
+  waiting.get(e.q).push(e.m);
+}
+console.log("fauxqs journal: " + live.size + " messages to restore in " + waiting.size + " queues");
+let restoring = false;
+const enqueue = SqsQueue.prototype.enqueue;
+SqsQueue.prototype.enqueue = function (msg) {
+  if (!restoring) write({ op: "put", q: this.name, m: msg });
+  return enqueue.call(this, msg);
+};
+const deleteMessage = SqsQueue.prototype.deleteMessage;
+SqsQueue.prototype.deleteMessage = function (handle) {
+  const entry = this.inflightMessages.get(handle);
+  const deleted = deleteMessage.call(this, handle);
+  if (deleted && entry) write({ op: "del", id: entry.message.messageId });
+  return deleted;
+};
+const purge = SqsQueue.prototype.purge;
+SqsQueue.prototype.purge = function () {
+  write({ op: "purge", q: this.name });
+  return purge.call(this);
+};
+const deleteQueue = SqsStore.prototype.deleteQueue;
+SqsStore.prototype.deleteQueue = function (url) {
+  const q = this.getQueue(url);
+  if (q) write({ op: "purge", q: q.name });
+  return deleteQueue.call(this, url);
+};
+const createQueue = SqsStore.prototype.createQueue;
+SqsStore.prototype.createQueue = function (name, ...rest) {
+  const q = createQueue.call(this, name, ...rest);
+  const msgs = waiting.get(name) ?? [];
+  waiting.delete(name);
+  restoring = true;
+  try {
+    for (const m of msgs) {
+      m.approximateReceiveCount = 0;
+      delete m.approximateFirstReceiveTimestamp;
+      if (m.messageDeduplicationId && Date.now() - m.sentTimestamp < 5 * 60 * 1000) {
+        q.recordDeduplication(m.messageDeduplicationId, m.messageId, m.sequenceNumber);
+      }
+      q.enqueue(m);
+    }
+  } finally {
+    restoring = false;
+  }
+  if (msgs.length > 0) console.log("fauxqs journal: restored " + msgs.length + " messages in " + name);
+  return q;
+};
 `
 
 // listening starts the line on which a server reports the port it bound.

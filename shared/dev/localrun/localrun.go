@@ -48,8 +48,9 @@ import (
 type Options struct {
 	// Addr is where the API listens, e.g. 127.0.0.1:8080 (port 0 picks one).
 	Addr string
-	// DataDir keeps the local DynamoDB's data, the X simulator's state
-	// (SimStateFile) and the servers' logs; removing it forgets both.
+	// DataDir keeps the local DynamoDB's data, the local SQS's queued
+	// messages, the X simulator's state (SimStateFile) and the servers'
+	// logs; removing it forgets them all.
 	DataDir string
 	// Config is the functions' configuration; the local run fills in the
 	// endpoints, table and queues it creates.
@@ -202,15 +203,17 @@ type localServers struct {
 	ddb, sqs *localaws.Server
 }
 
-// startServers starts local DynamoDB (its data under dataDir) and SQS,
-// their logs in dataDir/logs.
+// startServers starts local DynamoDB and SQS, both keeping their data
+// under dataDir, their logs in dataDir/logs.
 func startServers(ctx context.Context, dataDir string, log *slog.Logger) (*localServers, error) {
 	logDir := filepath.Join(dataDir, "logs")
 	ddb, err := localaws.StartDynamoDB(ctx, localaws.Options{DataDir: filepath.Join(dataDir, "dynamodb"), LogDir: logDir})
 	if err != nil {
 		return nil, fmt.Errorf("localrun: %w", err)
 	}
-	sqsSrv, err := localaws.StartSQS(ctx, localaws.Options{LogDir: logDir})
+	// The queued messages are kept too (a journal): what the webhook
+	// acknowledged outlives a crash of the run, as it does in SQS.
+	sqsSrv, err := localaws.StartSQS(ctx, localaws.Options{DataDir: filepath.Join(dataDir, "sqs"), LogDir: logDir})
 	if err != nil {
 		ddb.Stop()
 		return nil, fmt.Errorf("localrun: %w", err)

@@ -5,10 +5,11 @@
 // simulated X app's X_CONSUMER_KEY and X_CONSUMER_SECRET (defaults in
 // shared/dev/sample), and X_SIM_FORMAT, the simulator's delivery format ("xaa",
 // the default, or "aaa"). Data is kept in .data/ at the module
-// root; `make dev-reset` forgets it.
+// root (DATA_DIR names another folder); `make dev-reset` forgets it.
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -67,7 +68,7 @@ func run() error {
 		XSimAddr:       net.JoinHostPort("127.0.0.1", simPort),
 		ConsumerKey:    os.Getenv("X_CONSUMER_KEY"),
 		ConsumerSecret: os.Getenv("X_CONSUMER_SECRET"),
-		DataDir:        filepath.Join(root, ".data"),
+		DataDir:        cmp.Or(os.Getenv("DATA_DIR"), filepath.Join(root, ".data")),
 		ConsoleDir:     filepath.Join(root, "build", "web"),
 		Config:         cfg,
 		Logger:         logger,
