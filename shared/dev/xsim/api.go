@@ -370,7 +370,7 @@ func (s *Sim) deleteTweet(t *tweet) {
 	if t.Deleted {
 		return
 	}
-	t.Deleted = true
+	t.Deleted, t.DeletedAt = true, s.stamp()
 	s.deliverDelete(t)
 	for _, rt := range s.st.order {
 		if rt.RetweetOfID == t.ID && !rt.Deleted {

@@ -51,6 +51,13 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.Handle("DELETE /2/activity/subscriptions", s.appAPI(EndpointDeleteSubscriptions, authBearer, s.deleteSubscriptionsAPI))
 	mux.Handle("DELETE /2/activity/subscriptions/{subscription_id}", s.appAPI(EndpointDeleteSubscription, authBearer, s.deleteSubscriptionAPI))
 	mux.Handle("PUT /2/activity/subscriptions/{subscription_id}", s.appAPI(EndpointUpdateSubscription, authBearer, s.updateSubscriptionAPI))
+	// Batch compliance (compliance.go); the upload and download URLs are
+	// the simulator's own, as X's are Cloud Storage's.
+	mux.Handle("POST /2/compliance/jobs", s.appAPI(EndpointCreateComplianceJob, authBearer, s.createComplianceJobAPI))
+	mux.Handle("GET /2/compliance/jobs/{id}", s.appAPI(EndpointGetComplianceJob, authBearer, s.getComplianceJobAPI))
+	mux.Handle("GET /2/compliance/jobs", s.appAPI(EndpointListComplianceJobs, authBearer, s.listComplianceJobsAPI))
+	mux.HandleFunc("PUT /sim/compliance/jobs/{id}/upload", s.complianceUpload)
+	mux.HandleFunc("GET /sim/compliance/jobs/{id}/download", s.complianceDownload)
 	mux.HandleFunc("/2/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, pageNotFound.status, pageNotFound.body)
 	})
@@ -66,6 +73,10 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.HandleFunc("PUT /sim/users/{username}/following/{target}", s.ctlFollow(true))
 	mux.HandleFunc("DELETE /sim/users/{username}/following/{target}", s.ctlFollow(false))
 	mux.HandleFunc("DELETE /sim/tweets/{id}", s.ctlDeleteTweet)
+	mux.HandleFunc("PUT /sim/users/{username}/status", s.ctlUserStatus)
+	mux.HandleFunc("PUT /sim/compliance", s.ctlComplianceSettings)
+	mux.HandleFunc("GET /sim/compliance/jobs", s.ctlComplianceJobs)
+	mux.HandleFunc("PUT /sim/compliance/jobs/{id}/status", s.ctlComplianceJobStatus)
 	mux.HandleFunc("GET /sim/requests", s.ctlRequests)
 	mux.HandleFunc("GET /sim/timeline/{username}", s.ctlTimeline)
 	mux.HandleFunc("POST /sim/faults", s.ctlFault)

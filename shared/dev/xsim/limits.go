@@ -24,6 +24,9 @@ func (s *Sim) rateLimit(userID, endpoint string) (w limitWindow, ok bool) {
 	lw := s.limits[k]
 	if lw == nil || !now.Before(lw.reset) {
 		limit := DefaultRateLimit
+		if strings.Contains(endpoint, "/2/compliance/") || strings.HasSuffix(endpoint, "/2/compliance/jobs") {
+			limit = ComplianceRateLimit // X's documented limit, met by design
+		}
 		if n, set := s.opts.RateLimits[endpoint]; set {
 			limit = n
 		}

@@ -158,6 +158,8 @@ type Sim struct {
 	nonces   map[string]time.Time
 	lastSeen time.Time
 	xaaSeq   int64
+	// compliance is the app's batch compliance jobs (compliance.go).
+	compliance complianceState
 	// clients are the simulated users' X Chat clients, by user id, and
 	// devices what Persist keeps of them.
 	clients map[string]ChatClient
@@ -262,6 +264,7 @@ func (s *Sim) resetLocked() {
 	s.faults = nil
 	s.limits = map[limitKey]*limitWindow{}
 	s.nonces = map[string]time.Time{}
+	s.compliance = complianceState{}
 }
 
 // UserID returns the id of the user with that username (any case, optional

@@ -29,6 +29,11 @@ type user struct {
 	// until they accept it.
 	Protected bool
 	CreatedAt time.Time
+	// Status is "" (active) or what happened to the account (protected,
+	// suspended, deactivated, deleted) at StatusAt, which batch
+	// compliance reports.
+	Status   string    `json:",omitempty"`
+	StatusAt time.Time `json:",omitzero"`
 	following map[string]bool // ids
 	requests  map[string]bool // ids of users asking to follow (protected users)
 }
@@ -45,6 +50,8 @@ type tweet struct {
 	CreatedAt time.Time
 	ViaAPI    bool
 	Deleted   bool
+	// DeletedAt is when it was deleted (batch compliance's redacted_at).
+	DeletedAt time.Time `json:",omitzero"`
 	// deliveredTo are the users whose subscription delivered its creation.
 	deliveredTo []string
 }
