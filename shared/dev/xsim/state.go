@@ -32,8 +32,8 @@ type user struct {
 	// Status is "" (active) or what happened to the account (protected,
 	// suspended, deactivated, deleted) at StatusAt, which batch
 	// compliance reports.
-	Status   string    `json:",omitempty"`
-	StatusAt time.Time `json:",omitzero"`
+	Status    string          `json:",omitempty"`
+	StatusAt  time.Time       `json:",omitzero"`
 	following map[string]bool // ids
 	requests  map[string]bool // ids of users asking to follow (protected users)
 }
