@@ -97,6 +97,11 @@ type Access struct {
 	// Phones: writes customers' phone numbers, read into search keys in
 	// the deployment's default region (DEFAULT_PHONE_REGION).
 	Phones bool
+	// XChatKeys: read the brand handles' X Chat key secrets (their
+	// exported private keys), every secret under the stage's prefix
+	// (X_CHAT_KEY_PREFIX, stack.XChatKeySecretPrefix): only the functions
+	// that encrypt or decrypt Direct Messages.
+	XChatKeys bool
 }
 
 // Sizes shared by the functions.
@@ -234,7 +239,7 @@ var InboundWorker = Function{
 	BatchWindow: time.Second,
 	// It asks X, as a brand handle, what a delivery leaves out (the
 	// author of a Post without includes.users) and who follows whom.
-	Access: Access{Table: true, XApp: true, BrandHandles: true},
+	Access: Access{Table: true, XApp: true, BrandHandles: true, XChatKeys: true},
 }
 
 // OutboundWorker is the outbound-worker function.
@@ -250,7 +255,7 @@ var OutboundWorker = Function{
 	CallsX:    true,
 	// SendOutbound: a command waiting out a long run of X's rate limits
 	// is queued again (shared/outbound).
-	Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, DelaysMessages: true, XActivity: true},
+	Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, DelaysMessages: true, XActivity: true, XChatKeys: true},
 }
 
 // Reconciler is the reconciler function.
@@ -282,6 +287,7 @@ const (
 	EnvStage            = "STAGE"
 	EnvXWebhookID       = "X_WEBHOOK_ID"
 	EnvPhoneRegion      = "DEFAULT_PHONE_REGION"
+	EnvXChatKeyPrefix   = "X_CHAT_KEY_PREFIX"
 	EnvXAccess          = "X_ACCESS"
 	EnvXPrices          = "X_PRICES"
 	// EnvGOGC is read by the Go runtime, not shared/config (Function.GOGC).
@@ -295,6 +301,9 @@ type Resources struct {
 	OutboundQueueURL string
 	InboundQueueURL  string
 	XAppSecret       string
+	// XChatKeyPrefix starts the names of the brand handles' X Chat key
+	// secrets.
+	XChatKeyPrefix string
 }
 
 // Config is the part of a deployment's settings that reaches the
@@ -353,6 +362,9 @@ func (f Function) Env(r Resources, s Config) map[string]string {
 	}
 	if a.Phones {
 		env[EnvPhoneRegion] = s.PhoneRegion
+	}
+	if a.XChatKeys && r.XChatKeyPrefix != "" {
+		env[EnvXChatKeyPrefix] = r.XChatKeyPrefix
 	}
 	if f.GOGC != 0 {
 		env[EnvGOGC] = strconv.Itoa(f.GOGC)

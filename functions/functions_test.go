@@ -62,7 +62,7 @@ func TestSpecs(t *testing.T) {
 
 // Env gives exactly the variables a function's access calls for.
 func TestEnv(t *testing.T) {
-	r := Resources{TableName: "t", OutboundQueueURL: "o", InboundQueueURL: "i", XAppSecret: "x"}
+	r := Resources{TableName: "t", OutboundQueueURL: "o", InboundQueueURL: "i", XAppSecret: "x", XChatKeyPrefix: "k/"}
 	c := Config{LogLevel: "debug", TweetMaxLength: 280, AllowedOrigins: []string{"https://a", "https://b"}, Stage: "prod", XWebhookID: "42", PhoneRegion: "GB"}
 	for _, tc := range []struct {
 		name string
@@ -75,9 +75,9 @@ func TestEnv(t *testing.T) {
 		{"customers", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "X_APP_SECRET": "x",
 			"TWEET_MAX_LENGTH": "280", "ALLOWED_ORIGINS": "https://a,https://b", "DEFAULT_PHONE_REGION": "GB", "GOGC": "200"}},
 		{"twitter-webhook", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "INBOUND_QUEUE_URL": "i", "X_APP_SECRET": "x"}},
-		{"inbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "X_APP_SECRET": "x"}},
+		{"inbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "X_APP_SECRET": "x", "X_CHAT_KEY_PREFIX": "k/"}},
 		{"outbound-worker", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o", "X_APP_SECRET": "x",
-			"STAGE": "prod", "X_WEBHOOK_ID": "42"}},
+			"STAGE": "prod", "X_WEBHOOK_ID": "42", "X_CHAT_KEY_PREFIX": "k/"}},
 		{"reconciler", map[string]string{"LOG_LEVEL": "debug", "TABLE_NAME": "t", "OUTBOUND_QUEUE_URL": "o"}},
 	} {
 		f, ok := ByName(tc.name)

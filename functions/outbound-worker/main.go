@@ -1,7 +1,7 @@
 // Command outbound-worker is the Lambda function that consumes the outbound
 // SQS FIFO queue: it executes the commands the console API queued (Tweets,
-// replies, DMs, Retweets, follows) on X and records the results (partial
-// batch failures; see shared/outbound).
+// replies, DMs through X Chat, Retweets, follows) on X and records the
+// results (partial batch failures; see shared/outbound).
 package main
 
 import (
@@ -30,10 +30,15 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	if err != nil {
 		return nil, err
 	}
-	x, err := xsetup.X(xsetup.Secrets(awsCfg), cfg)
+	cache := xsetup.Secrets(awsCfg)
+	x, err := xsetup.X(cache, cfg)
 	if err != nil {
 		return nil, err
 	}
 	subs := outbound.SubscriptionConfig{WebhookID: cfg.XWebhookID, Tag: casework.SubscriptionTag(cfg.Stage)}
-	return outbound.New(outbound.Deps{Store: dynamo.Open(awsCfg, cfg), X: x, Subscriptions: subs, Delayer: queue, Outbox: queue, Logger: logger}), nil
+	// The brand handles' X Chat identities: X's engine and a handle's keys
+	// are loaded by the first DM that needs them, not here.
+	keys := outbound.NewKeyring(cache, cfg.XChatKeyPrefix, logger)
+	return outbound.New(outbound.Deps{Store: dynamo.Open(awsCfg, cfg), X: x, Keys: keys, Subscriptions: subs, Delayer: queue, Outbox: queue,
+		Logger: logger}), nil
 }

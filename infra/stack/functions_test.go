@@ -150,6 +150,9 @@ func TestFunctionEnvironments(t *testing.T) {
 			if a.Phones {
 				want["DEFAULT_PHONE_REGION"] = "US"
 			}
+			if a.XChatKeys {
+				want["X_CHAT_KEY_PREFIX"] = stack.XChatKeySecretPrefix("dev")
+			}
 			if f.GOGC != 0 {
 				want["GOGC"] = strconv.Itoa(f.GOGC)
 			}
@@ -255,6 +258,8 @@ func TestLeastPrivilege(t *testing.T) {
 	queueArn := func(q queues.Queue) obj { return getAtt(c.at(t, stack.QueueID(q)), "Arn") }
 	handles := join("arn:", pseudo("Partition"), ":secretsmanager:", pseudo("Region"), ":", pseudo("AccountId"),
 		":secret:"+stack.HandleSecretPrefix("dev")+"*")
+	chatKeys := join("arn:", pseudo("Partition"), ":secretsmanager:", pseudo("Region"), ":", pseudo("AccountId"),
+		":secret:"+stack.XChatKeySecretPrefix("dev")+"*")
 	for _, f := range functions.All {
 		t.Run(f.Name, func(t *testing.T) {
 			ids := idsOf(t, c, f)
@@ -297,6 +302,9 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 			if a.BrandHandles {
 				add(stack.SecretActions, handles)
+			}
+			if a.XChatKeys {
+				add(stack.SecretActions, chatKeys)
 			}
 			sort.Strings(want)
 			want = slices.Compact(want)

@@ -159,6 +159,16 @@ func newFunction(st awscdk.Stack, f functions.Function, d functionDeps) awslambd
 			AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:" + HandleSecretPrefix(d.stage) + "*"},
 		})
 	}
+	if a.XChatKeys {
+		allow(SecretActions, xChatKeySecretsARN(st, d.stage))
+		suppressions = append(suppressions, &cdknag.NagPackSuppression{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("Brand handles' X Chat keys are provisioned at run time (make x-chat-keys names the secret after " +
+				"the handle's X user id), so their secrets cannot be listed here; only the functions that encrypt or decrypt DMs may " +
+				"read secrets under the stage's documented prefix " + XChatKeySecretPrefix(d.stage) + ", and only GetSecretValue."),
+			AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:" + XChatKeySecretPrefix(d.stage) + "*"},
+		})
+	}
 	if q := f.Consumes; q != nil {
 		esp := &awslambdaeventsources.SqsEventSourceProps{
 			BatchSize:               jsii.Number(f.BatchSize),

@@ -102,6 +102,9 @@ func TestNagSuppressions(t *testing.T) {
 		if f.Access.BrandHandles {
 			want = append(want, "AwsSolutions-IAM5 "+policy+" [Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:twitter-cases/dev/handles/*]")
 		}
+		if f.Access.XChatKeys {
+			want = append(want, "AwsSolutions-IAM5 "+policy+" [Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:twitter-cases/dev/xchat-keys/*]")
+		}
 		for _, r := range f.Routes {
 			if method, path := functions.Route(r); !functions.NeedsJWT(path) {
 				want = append(want, "AwsSolutions-APIG4 "+name+"/"+stack.APIID+"/"+method+strings.ReplaceAll(path, "/", "--")+"/Resource")

@@ -30,6 +30,13 @@ func XAppSecretName(stage string) string { return SecretPrefix(stage) + "x-app" 
 // under the prefix and no other.
 func HandleSecretPrefix(stage string) string { return SecretPrefix(stage) + "handles/" }
 
+// XChatKeySecretPrefix is how the names of the brand handles' X Chat key
+// secrets start: make x-chat-keys writes one per brand handle, named
+// XChatKeySecretPrefix(stage)+<x user id> (secrets.ChatKeys: the exported
+// private keys and their registered version). Only the functions that
+// encrypt or decrypt DMs may read them; none may write them.
+func XChatKeySecretPrefix(stage string) string { return SecretPrefix(stage) + "xchat-keys/" }
+
 // XAppPlaceholder is the value the stack gives the X app secret it
 // creates: the right shape with empty values (and a generated filler, as
 // CloudFormation generates something), which the functions refuse
@@ -84,6 +91,16 @@ func handleSecretsARN(st awscdk.Stack, stage string) *string {
 		Service:      jsii.String("secretsmanager"),
 		Resource:     jsii.String("secret"),
 		ResourceName: jsii.String(HandleSecretPrefix(stage) + "*"),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+}
+
+// xChatKeySecretsARN is the ARN pattern of every X Chat key secret of the stage.
+func xChatKeySecretsARN(st awscdk.Stack, stage string) *string {
+	return st.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("secretsmanager"),
+		Resource:     jsii.String("secret"),
+		ResourceName: jsii.String(XChatKeySecretPrefix(stage) + "*"),
 		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
 }

@@ -54,24 +54,25 @@ var stagePattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
 // names by QueueID and DeadLetterQueueID, those of the functions from
 // theirs by FunctionID.
 const (
-	TableID               = "Table"
-	XAppSecretID          = "XAppSecret"
-	UserPoolID            = "UserPool"
-	UserPoolClientID      = "ConsoleClient"
-	APIID                 = "Api"
-	APIAccessLogsID       = "ApiAccessLogs"
-	AlarmTopicID          = "AlarmTopic"
-	WebhookFailuresID     = "WebhookFailures"
-	TableNameOutputID     = "TableName"
-	APIURLOutputID        = "ApiUrl"
-	WebhookURLOutputID    = "WebhookUrl"
-	UserPoolIDOutputID    = "UserPoolId"
-	UserPoolClientOutput  = "UserPoolClientId"
-	JWTIssuerOutputID     = "JwtIssuer"
-	AlarmTopicOutputID    = "AlarmTopicArn"
-	XAppSecretOutputID    = "XAppSecretName"
-	HandlePrefixOutputID  = "BrandHandleSecretPrefix"
-	MetricNamespacePrefix = "TwitterCases/"
+	TableID                = "Table"
+	XAppSecretID           = "XAppSecret"
+	UserPoolID             = "UserPool"
+	UserPoolClientID       = "ConsoleClient"
+	APIID                  = "Api"
+	APIAccessLogsID        = "ApiAccessLogs"
+	AlarmTopicID           = "AlarmTopic"
+	WebhookFailuresID      = "WebhookFailures"
+	TableNameOutputID      = "TableName"
+	APIURLOutputID         = "ApiUrl"
+	WebhookURLOutputID     = "WebhookUrl"
+	UserPoolIDOutputID     = "UserPoolId"
+	UserPoolClientOutput   = "UserPoolClientId"
+	JWTIssuerOutputID      = "JwtIssuer"
+	AlarmTopicOutputID     = "AlarmTopicArn"
+	XAppSecretOutputID     = "XAppSecretName"
+	HandlePrefixOutputID   = "BrandHandleSecretPrefix"
+	XChatKeyPrefixOutputID = "XChatKeySecretPrefix"
+	MetricNamespacePrefix  = "TwitterCases/"
 )
 
 // Props configures the stack.
@@ -160,12 +161,14 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	app := newXAppSecret(st, props.Stage, s)
 	out(XAppSecretOutputID, "Name of the Secrets Manager secret with the X app's consumer key and secret (JSON: consumer_key, consumer_secret)", jsii.String(app.name))
 	out(HandlePrefixOutputID, "Brand handles' credentials secrets must be named with this prefix (JSON: access_token, access_token_secret)", jsii.String(HandleSecretPrefix(props.Stage)))
+	out(XChatKeyPrefixOutputID, "Brand handles' X Chat key secrets are named with this prefix and the handle's X user id (make x-chat-keys writes them)", jsii.String(XChatKeySecretPrefix(props.Stage)))
 
 	res := functions.Resources{
 		TableName:        *tbl.TableName(),
 		OutboundQueueURL: *queueOf[queues.Outbound.Name].QueueUrl(),
 		InboundQueueURL:  *queueOf[queues.Inbound.Name].QueueUrl(),
 		XAppSecret:       app.name,
+		XChatKeyPrefix:   XChatKeySecretPrefix(props.Stage),
 	}
 	fns := map[string]awslambda.Function{}
 	for _, f := range functions.All {

@@ -2,6 +2,7 @@ package casework
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -191,4 +192,81 @@ func (k *ChatKey) Validate() error {
 		v.add("key_change_event", "required", "A conversation key is kept as a key change: X's event or the brand's prepared change.")
 	}
 	return v.err()
+}
+
+// ChatIdentityStatus says where a brand handle's X Chat identity stands.
+type ChatIdentityStatus string
+
+// X Chat identity statuses of a brand handle.
+const (
+	// ChatReady: keys provisioned, their version registered on X.
+	ChatReady ChatIdentityStatus = "ready"
+	// ChatKeysMissing: no usable key secret (never provisioned, or lost).
+	ChatKeysMissing ChatIdentityStatus = "missing"
+	// ChatKeysRevoked: X refused the keys' version.
+	ChatKeysRevoked ChatIdentityStatus = "revoked"
+)
+
+// ChatIdentity is what the product knows of a brand handle's X Chat
+// identity, without its keys: provisioning records it, and the outbound
+// worker when X or the secret refuses.
+type ChatIdentity struct {
+	Status ChatIdentityStatus
+	// KeyVersion is the registered public-key version (ChatReady).
+	KeyVersion string
+	// Detail says why, when the status is not ChatReady.
+	Detail    string
+	UpdatedAt time.Time
+}
+
+// Reasons a brand handle cannot send and read X Chat DMs (ChatReadiness).
+const (
+	ReasonChatNotSubscribed = "chat_not_subscribed"
+)
+
+// ChatReadiness says whether the brand handle can send and read Direct
+// Messages (X Chat), and when not, why: a stable code and a sentence.
+func (h *BrandHandle) ChatReadiness() (ready bool, reason, detail string) {
+	id := h.XChat
+	switch {
+	case h.Status != HandleConnected:
+		return false, EHandleDisconnected, "The brand handle is disconnected from X; reconnect it."
+	case id == nil || id.Status == "":
+		return false, EHandleChatKeysMissing, "The brand handle has no X Chat keys yet: run make x-chat-keys HANDLE=" + h.ScreenName + "."
+	case id.Status == ChatKeysMissing:
+		return false, EHandleChatKeysMissing, cmpOr(id.Detail, "The brand handle's X Chat keys are missing: run make x-chat-keys HANDLE="+h.ScreenName+".")
+	case id.Status == ChatKeysRevoked:
+		return false, EHandleChatKeysRevoked, cmpOr(id.Detail, "X refused the brand handle's X Chat keys: run make x-chat-keys HANDLE="+h.ScreenName+" ROTATE=1.")
+	case h.Subscriptions == nil || h.Subscriptions.Status != SubsActive ||
+		!slices.Contains(h.Subscriptions.EventTypes, "chat.received") || !slices.Contains(h.Subscriptions.EventTypes, "chat.sent"):
+		return false, ReasonChatNotSubscribed, "X does not deliver the handle's X Chat events (chat.received, chat.sent) yet: its subscriptions lack them."
+	}
+	return true, "", ""
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// SetHandleChatIdentity records the brand handle's X Chat identity state,
+// re-reading the handle on a lost race.
+func SetHandleChatIdentity(ctx context.Context, store HandleStore, id string, st ChatIdentity) (*BrandHandle, error) {
+	for range maxUpdateAttempts {
+		h, err := store.GetHandle(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		h.XChat = &st
+		err = store.PutHandle(ctx, h)
+		if err == nil {
+			return h, nil
+		}
+		if ErrorCode(err) != EConflict {
+			return nil, err
+		}
+	}
+	return nil, Errorf(EConflict, "The brand handle %s kept changing.", id)
 }

@@ -30,6 +30,9 @@ type BrandHandle struct {
 	// when the product never asked X for them (a handle registered before
 	// subscriptions existed: make x-subscriptions creates them).
 	Subscriptions *Subscriptions
+	// XChat is what the product knows of the handle's X Chat identity
+	// (never its keys); nil when it was never provisioned.
+	XChat *ChatIdentity
 	// Version counts the handle's writes, for optimistic concurrency.
 	Version   int64
 	CreatedAt time.Time

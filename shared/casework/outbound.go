@@ -91,6 +91,9 @@ var errNotYet = errors.New("held back until its NotBefore")
 type OutboundDeps struct {
 	Store Store
 	X     XActions
+	// Chat sends Direct Messages through X Chat; nil fails every DM with
+	// handle_chat_keys_missing.
+	Chat XChat
 	// Activity manages the brand handles' X Activity API subscriptions;
 	// nil fails the subscription commands.
 	Activity XActivity
@@ -136,6 +139,7 @@ type SubscriptionTarget struct {
 type Outbound struct {
 	store      Store
 	x          XActions
+	chat       XChat
 	activity   XActivity
 	target     SubscriptionTarget
 	now        func() time.Time
@@ -147,7 +151,7 @@ type Outbound struct {
 
 // NewOutbound returns the outbound rules on their dependencies.
 func NewOutbound(d OutboundDeps) *Outbound {
-	o := &Outbound{store: d.Store, x: d.X, activity: d.Activity, target: d.Subscriptions, now: d.Clock,
+	o := &Outbound{store: d.Store, x: d.X, chat: d.Chat, activity: d.Activity, target: d.Subscriptions, now: d.Clock,
 		log: d.Logger, backoff: d.Backoff, rateBudget: d.RateLimitBudget, outbox: d.Outbox}
 	if o.now == nil {
 		o.now = time.Now
@@ -337,9 +341,11 @@ func (o *Outbound) disconnect(ctx context.Context, cmd Command, j judgement) err
 // ---- messages ----
 
 // send posts a message's Tweet or DM. Before calling X the message is
-// marked sending (with the time); a delivery that finds it still sending
-// first looks on X for what the earlier attempt may have posted (adopt),
-// so a message never makes a second Tweet or DM, nor takes another's.
+// marked sending (with the time). A Tweet's delivery that finds it still
+// sending first looks on X for what the earlier attempt may have posted
+// (adopt); a DM's posts the X Chat payload recorded before its first call
+// (postChat). Either way a message never makes a second Tweet or DM, nor
+// takes another's.
 func (o *Outbound) send(ctx context.Context, cmd Command, d Delivery) error {
 	m, err := o.store.GetMessage(ctx, cmd.CaseID, cmd.MessageID)
 	if ErrorCode(err) == ENotFound {
@@ -381,7 +387,6 @@ func (o *Outbound) post(ctx context.Context, cmd Command, m *Message) (string, e
 	if err != nil {
 		return "", err
 	}
-	to := ""
 	switch m.Kind {
 	case KindTweet:
 	case KindDM:
@@ -389,12 +394,12 @@ func (o *Outbound) post(ctx context.Context, cmd Command, m *Message) (string, e
 		if err != nil {
 			return "", err
 		}
-		to = cust.Twitter.XUserID
+		return o.postChat(ctx, m, brand, cust.Twitter.XUserID)
 	default:
 		return "", Errorf(EValidation, "A %s message cannot be sent.", m.Kind)
 	}
 	if m.Status == StatusSending {
-		if done, err := o.adopt(ctx, m, brand, to); err != nil || done {
+		if done, err := o.adopt(ctx, m, brand); err != nil || done {
 			return "", err
 		}
 	}
@@ -402,10 +407,125 @@ func (o *Outbound) post(ctx context.Context, cmd Command, m *Message) (string, e
 	if err := o.store.PutMessage(ctx, m); err != nil {
 		return "", err
 	}
-	if m.Kind == KindTweet {
-		return o.x.PostTweet(ctx, brand, m.Text, m.InReplyToXID)
+	return o.x.PostTweet(ctx, brand, m.Text, m.InReplyToXID)
+}
+
+// ---- X Chat DMs ----
+
+// errPayloadRace: another delivery wrote the message while this one
+// recorded its X Chat payload; the retry reads the message again and sends
+// what it holds. (Not an application error: it is retried, never final.)
+var errPayloadRace = errors.New("the message changed while its X Chat payload was being recorded")
+
+// postChat sends a DM through X Chat, exactly once across retries,
+// crashes and the reconciler: a message without a payload is encrypted
+// and its payload (with the signed message_id, claimed as the message's X
+// id) recorded in one conditional write before the first call to X; every
+// delivery after that posts the recorded payload unchanged, which X takes
+// as the same message. It returns the message_id once X has it.
+func (o *Outbound) postChat(ctx context.Context, m *Message, brand *BrandHandle, to string) (string, error) {
+	if o.chat == nil {
+		return "", Errorf(EHandleChatKeysMissing, "This deployment cannot send X Chat messages (no X Chat engine configured).")
 	}
-	return o.x.SendDM(ctx, brand, to, m.Text)
+	if m.Chat == nil || m.Chat.EncodedMessageCreateEvent == "" {
+		p, err := o.encryptChat(ctx, brand, to, m.Text)
+		if err != nil {
+			return "", err
+		}
+		next := *m
+		next.Chat, next.XID = p, p.MessageID
+		next.Status, next.AttemptedAt = StatusSending, o.now()
+		if err := o.store.PutMessage(ctx, &next); err != nil {
+			if ErrorCode(err) == EConflict {
+				return "", fmt.Errorf("%w: %v", errPayloadRace, err)
+			}
+			return "", err
+		}
+		*m = next
+		o.log.InfoContext(ctx, "X Chat payload recorded", "message", m.ID, "message_id", p.MessageID,
+			"conversation", p.ConversationID, "key_version", p.ConversationKeyVersion)
+	}
+	if err := o.chat.Send(ctx, brand, m.Chat); err != nil {
+		return "", err
+	}
+	return m.Chat.MessageID, nil
+}
+
+// encryptChat encrypts text for the customer: it reads the customer's
+// public keys (their binding verified), takes the conversation's newest
+// key when it still reaches both identities, or prepares a new one and
+// records it before X sees it, posts a change X does not hold yet (the
+// recorded one, so a retry makes no second key), and encrypts under it.
+func (o *Outbound) encryptChat(ctx context.Context, brand *BrandHandle, to, text string) (*ChatPayload, error) {
+	keys, err := o.chat.RecipientKeys(ctx, brand, to)
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, Errorf(ECustomerHasNoChatKeys,
+			"The customer has not set up X Chat yet (no encryption keys on X), so a Direct Message cannot be encrypted to them; it can be sent once they have.")
+	}
+	recipient := keys[0]
+	brandVersion, err := o.chat.BrandKeyVersion(ctx, brand)
+	if err != nil {
+		return nil, err
+	}
+	conv := ChatConversationID(brand.XUserID, to)
+	stored, err := o.store.ChatKeys(ctx, brand.XUserID, conv)
+	if err != nil {
+		return nil, err
+	}
+	k := reusableChatKey(stored, brandVersion, recipient)
+	if k == nil {
+		if k, err = o.chat.PrepareKeyChange(ctx, brand, recipient); err != nil {
+			return nil, err
+		}
+		k.CreatedAt, k.UpdatedAt = o.now(), o.now()
+		if err := o.store.PutChatKey(ctx, k); err != nil {
+			return nil, err
+		}
+		o.log.InfoContext(ctx, "X Chat conversation key prepared", "conversation", conv, "key_version", k.KeyVersion)
+	}
+	if !k.Accepted() {
+		seq, err := o.chat.PostKeyChange(ctx, brand, k)
+		if err != nil {
+			return nil, err
+		}
+		k.SequenceID, k.UpdatedAt = seq, o.now()
+		if err := o.store.PutChatKey(ctx, k); err != nil && ErrorCode(err) != EConflict {
+			return nil, err
+		}
+	}
+	return o.chat.Encrypt(ctx, brand, k, text)
+}
+
+// reusableChatKey is the conversation's newest key when a message can
+// still be encrypted under it: wrapped to the brand's current identity
+// (or to an identity not known) and, for a change the brand prepared, to
+// the recipient's newest public-key version. Older keys are never taken:
+// a message goes under the newest key, or a new one.
+func reusableChatKey(stored []ChatKey, brandVersion string, recipient ChatPublicKey) *ChatKey {
+	if len(stored) == 0 {
+		return nil
+	}
+	k := stored[0]
+	if k.BrandKeyVersion != "" && k.BrandKeyVersion != brandVersion {
+		return nil
+	}
+	if k.Change != nil {
+		reaches := false
+		for _, p := range k.Change.ParticipantKeys {
+			if p.UserID == recipient.UserID && p.PublicKeyVersion == recipient.Version {
+				reaches = true
+			}
+		}
+		if !reaches {
+			return nil
+		}
+	} else if !k.Accepted() {
+		return nil
+	}
+	return &k
 }
 
 // sendFailed retries the message later, or fails it; a DM X refused for
@@ -440,7 +560,18 @@ func (o *Outbound) sendFailed(ctx context.Context, cmd Command, d Delivery, m *M
 			if _, err := o.store.SetCustomerFollowsBrand(ctx, c.CustomerID, cmd.HandleID, false, o.now()); err != nil {
 				return err
 			}
-			j.reason = "The customer does not accept Direct Messages from this brand handle: they do not follow it (X: " + xf.Reason + ")."
+			j.reason = "The customer does not accept Direct Messages from this brand handle (X: " + xf.Reason + ")."
+		}
+	}
+	if o.chat != nil && (j.code == EHandleChatKeysMissing || j.code == EHandleChatKeysRevoked) {
+		// GET /v1/handles says so until the keys are provisioned again.
+		st := ChatIdentity{Status: ChatKeysMissing, Detail: j.reason, UpdatedAt: o.now()}
+		if j.code == EHandleChatKeysRevoked {
+			st.Status = ChatKeysRevoked
+		}
+		o.log.WarnContext(ctx, "brand handle's X Chat keys unusable", "handle_id", cmd.HandleID, "code", j.code)
+		if _, err := SetHandleChatIdentity(ctx, o.store, cmd.HandleID, st); err != nil {
+			return err
 		}
 	}
 	return o.fail(ctx, m, &Error{Code: j.code, Message: j.reason})
@@ -465,18 +596,13 @@ func (o *Outbound) recipient(ctx context.Context, caseID string) (*Customer, err
 	return twitterCustomer(ctx, o.store, c.CustomerID)
 }
 
-// adopt looks on X for the Tweet or DM an earlier attempt of m may have
-// made and records the first one no other message holds; it reports
-// whether m is now done.
-func (o *Outbound) adopt(ctx context.Context, m *Message, brand *BrandHandle, to string) (bool, error) {
+// adopt looks on X for the Tweet an earlier attempt of m may have made
+// and records the first one no other message holds; it reports whether m
+// is now done. (A DM needs no look: its recorded X Chat payload is posted
+// again, and X takes it as the same message.)
+func (o *Outbound) adopt(ctx context.Context, m *Message, brand *BrandHandle) (bool, error) {
 	a := SendAttempt{Text: m.Text, InReplyToXID: m.InReplyToXID, From: m.AttemptedAt.Add(-clockSkew), To: o.now().Add(clockSkew)}
-	var ids []string
-	var err error
-	if m.Kind == KindTweet {
-		ids, err = o.x.FindTweets(ctx, brand, a)
-	} else {
-		ids, err = o.x.FindDMs(ctx, brand, to, a)
-	}
+	ids, err := o.x.FindTweets(ctx, brand, a)
 	if err != nil {
 		return false, err
 	}
@@ -512,6 +638,10 @@ func (o *Outbound) record(ctx context.Context, m *Message, xid string) (taken bo
 		}
 		next := *m
 		next.Status, next.XID, next.Error, next.SentAt = StatusSent, xid, nil, o.now()
+		if c := next.Chat; c != nil {
+			// On X now: the encrypted payload is of no further use.
+			next.Chat = &ChatPayload{ConversationID: c.ConversationID, MessageID: c.MessageID, ConversationKeyVersion: c.ConversationKeyVersion}
+		}
 		err := o.store.PutMessage(ctx, &next)
 		if err == nil {
 			*m = next
@@ -645,8 +775,9 @@ func (o *Outbound) follow(ctx context.Context, cmd Command, d Delivery) error {
 // ---- subscriptions ----
 
 // subscribe brings the brand handle's subscriptions to what the product
-// needs and records the outcome on the handle: active, or failed with the
-// reason (after the retries, for X's outages and rate limits).
+// needs (creating what is missing, deleting the deployment's extras of the
+// handle) and records the outcome on the handle: active, or failed with
+// the reason (after the retries, for X's outages and rate limits).
 func (o *Outbound) subscribe(ctx context.Context, cmd Command, d Delivery) error {
 	if o.activity == nil {
 		return errors.New("no X Activity API client configured")
@@ -660,7 +791,14 @@ func (o *Outbound) subscribe(ctx context.Context, cmd Command, d Delivery) error
 	}
 	var have []string
 	if err = h.CanAct(); err == nil {
-		have, _, err = SyncSubscriptions(ctx, o.activity, h, o.target, false)
+		// The handle's own path migrates it too: the deployment's
+		// subscriptions of this user that are no longer wanted (dm.* since
+		// X Chat) are deleted.
+		var pruned []XSubscription
+		have, pruned, err = SyncSubscriptions(ctx, o.activity, h, o.target, true)
+		for _, p := range pruned {
+			o.log.InfoContext(ctx, "subscription no longer wanted deleted", "handle_id", h.ID, "event_type", p.EventType, "subscription", p.ID)
+		}
 	}
 	state := Subscriptions{Status: SubsActive, EventTypes: have, UpdatedAt: o.now()}
 	if err != nil {

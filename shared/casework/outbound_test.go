@@ -68,13 +68,6 @@ func (x *scriptedX) PostTweet(context.Context, *casework.BrandHandle, string, st
 	return x.id(), nil
 }
 
-func (x *scriptedX) SendDM(context.Context, *casework.BrandHandle, string, string) (string, error) {
-	if err := x.answer("dm"); err != nil {
-		return "", err
-	}
-	return x.id(), nil
-}
-
 func (x *scriptedX) Retweet(context.Context, *casework.BrandHandle, string) error {
 	return x.answer("retweet")
 }
@@ -95,20 +88,18 @@ func (x *scriptedX) FindTweets(context.Context, *casework.BrandHandle, casework.
 	return nil, x.answer("find")
 }
 
-func (x *scriptedX) FindDMs(context.Context, *casework.BrandHandle, string, casework.SendAttempt) ([]string, error) {
-	return nil, x.answer("find")
-}
-
 // outEnv is svcEnv with the outbound rules on the same store and a scripted X.
 type outEnv struct {
 	*svcEnv
 	x     *scriptedX
+	chat  *scriptedChat
 	rules *casework.Outbound
 }
 
 func newOutEnv(t *testing.T) *outEnv {
 	e := &outEnv{svcEnv: newSvcEnv(t), x: &scriptedX{}}
-	e.rules = casework.NewOutbound(casework.OutboundDeps{Store: e.store, X: e.x, Clock: func() time.Time { return e.now },
+	e.chat = &scriptedChat{x: e.x, keys: map[string][]casework.ChatPublicKey{}}
+	e.rules = casework.NewOutbound(casework.OutboundDeps{Store: e.store, X: e.x, Chat: e.chat, Clock: func() time.Time { return e.now },
 		Logger: slog.New(slog.DiscardHandler), Backoff: func(int) time.Duration { return time.Second }})
 	return e
 }
@@ -188,7 +179,8 @@ func TestRefusedDMIsDMNotAllowed(t *testing.T) {
 	c := e.openCase(t, e.alice.ID, casework.ChannelTweet, casework.CaseOpen)
 	m, err := e.svc.Reply(e.ctx, casework.ReplyRequest{CaseID: c.ID, Mode: casework.ModeDM, Text: "a private word"})
 	must(t, err)
-	e.x.script("dm", xFailure(casework.XDMNotAllowed, "You cannot send messages to users who are not following you."))
+	e.chat.give(e.alice.Twitter.XUserID)
+	e.x.script("chat.send", xFailure(casework.XDMNotAllowed, "You cannot send messages to users who are not following you."))
 	e.run(t, first)
 	wantFailed(t, e.message(t, m), casework.EDMNotAllowed)
 	f, err := e.store.Follow(e.ctx, e.alice.ID, e.acme.ID)

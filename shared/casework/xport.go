@@ -13,8 +13,6 @@ type XActions interface {
 	// PostTweet posts a Tweet, in reply to inReplyToXID when not "", and
 	// returns its X id.
 	PostTweet(ctx context.Context, as *BrandHandle, text, inReplyToXID string) (string, error)
-	// SendDM sends a Direct Message to the X user and returns its event id.
-	SendDM(ctx context.Context, as *BrandHandle, toXUserID, text string) (string, error)
 	Retweet(ctx context.Context, as *BrandHandle, tweetXID string) error
 	UndoRetweet(ctx context.Context, as *BrandHandle, tweetXID string) error
 	Follow(ctx context.Context, as *BrandHandle, userXID string) (FollowAnswer, error)
@@ -22,8 +20,45 @@ type XActions interface {
 	// FindTweets returns the X ids of the brand handle's Tweets an earlier
 	// attempt may have posted, newest first.
 	FindTweets(ctx context.Context, as *BrandHandle, a SendAttempt) ([]string, error)
-	// FindDMs does the same for Direct Messages to the X user.
-	FindDMs(ctx context.Context, as *BrandHandle, toXUserID string, a SendAttempt) ([]string, error)
+}
+
+// XChat is what the outbound rules need to send an X Chat DM as a brand
+// handle: the recipient's public keys, the brand identity in X's engine
+// (key changes and encryption, with keys it opens in memory only) and X's
+// chat endpoints. The X adapter implements it and reports X's refusals and
+// outages as *XFailure; a brand handle without usable keys is an error with
+// code EHandleChatKeysMissing.
+type XChat interface {
+	// RecipientKeys returns the user's registered X Chat public keys,
+	// newest version first, each key binding verified by X's engine (a
+	// record that fails it is an error with code EChatKeysUnverified); a
+	// user who registered none has none.
+	RecipientKeys(ctx context.Context, as *BrandHandle, userXID string) ([]ChatPublicKey, error)
+	// BrandKeyVersion is the public-key version the brand handle's X Chat
+	// identity signs with.
+	BrandKeyVersion(ctx context.Context, as *BrandHandle) (string, error)
+	// PrepareKeyChange makes a fresh conversation key for the brand's 1:1
+	// conversation with the recipient, wrapped to both identities and
+	// signed by the brand: a ChatKey with its Change, not yet on X.
+	PrepareKeyChange(ctx context.Context, as *BrandHandle, recipient ChatPublicKey) (*ChatKey, error)
+	// PostKeyChange posts the brand's prepared change to X (posting the
+	// same change again is the same change) and returns X's sequence id.
+	PostKeyChange(ctx context.Context, as *BrandHandle, k *ChatKey) (string, error)
+	// Encrypt encrypts and signs text for the conversation under the key k.
+	Encrypt(ctx context.Context, as *BrandHandle, k *ChatKey, text string) (*ChatPayload, error)
+	// Send posts the recorded payload unchanged: X takes an identical
+	// repost as the same message.
+	Send(ctx context.Context, as *BrandHandle, p *ChatPayload) error
+}
+
+// ChatPublicKey is one registered X Chat public-key version of a user, as
+// X answers it (base64 SPKI keys).
+type ChatPublicKey struct {
+	UserID                     string
+	Version                    string
+	PublicKey                  string
+	SigningPublicKey           string
+	IdentityPublicKeySignature string
 }
 
 // XActivity is what the outbound rules need of X's Activity API for the

@@ -57,6 +57,10 @@ type Config struct {
 	// Stage names the deployment (STAGE, default "local"); the tag of its
 	// subscriptions on X (casework.SubscriptionTag).
 	Stage string
+	// XChatKeyPrefix starts the names of the brand handles' X Chat key
+	// secrets, <prefix><x user id> (X_CHAT_KEY_PREFIX, default
+	// twitter-cases/<stage>/xchat-keys/, the stack's XChatKeySecretPrefix).
+	XChatKeyPrefix string
 	// LogLevel is debug, info, warn or error (LOG_LEVEL, default info).
 	LogLevel string
 	// PhoneRegion is the region, an ISO 3166-1 alpha-2 code, that phone
@@ -90,10 +94,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		XAppSecret:       getenv("X_APP_SECRET"),
 		XWebhookID:       getenv("X_WEBHOOK_ID"),
 		Stage:            cmp.Or(getenv("STAGE"), "local"),
+		XChatKeyPrefix:   getenv("X_CHAT_KEY_PREFIX"),
 		LogLevel:         cmp.Or(getenv("LOG_LEVEL"), "info"),
 		XAccess:          cmp.Or(getenv("X_ACCESS"), DefaultXAccess),
 		XPrices:          getenv("X_PRICES"),
 		PhoneRegion:      strings.ToUpper(cmp.Or(strings.TrimSpace(getenv("DEFAULT_PHONE_REGION")), DefaultPhoneRegion)),
+	}
+	if c.XChatKeyPrefix == "" {
+		c.XChatKeyPrefix = "twitter-cases/" + c.Stage + "/xchat-keys/"
 	}
 	var problems []string
 	if s := getenv("TWEET_MAX_LENGTH"); s != "" {

@@ -1,6 +1,7 @@
 package consoleapi_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -131,4 +132,65 @@ func TestDeleteHandle(t *testing.T) {
 	e.do("DELETE", "/v1/handles/"+deals2, nil).wantProblem(t, 404, "not_found")
 	// Its X account can be registered again.
 	e.do("POST", "/v1/handles", map[string]string{"screen_name": "AcmeDeals", "x_user_id": "1000000000000000002", "credentials_secret": "test/x/AcmeDeals"}).want(t, 201, nil)
+}
+
+// GET /v1/handles says per handle whether it can send and read DMs (X
+// Chat) and why not, and gives nothing of its keys but their version.
+func TestHandlesSayWhetherXChatIsReady(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	hs, err := e.store.ListHandles(ctx)
+	if err != nil || len(hs) == 0 {
+		t.Fatalf("handles %v, %v", hs, err)
+	}
+	h := hs[0]
+	chatSubs := &casework.Subscriptions{Status: casework.SubsActive, EventTypes: []string{"chat.received", "chat.sent", "post.mention.create"}}
+	type xChat struct {
+		Ready      bool   `json:"ready"`
+		Reason     string `json:"reason"`
+		Detail     string `json:"detail"`
+		KeyVersion string `json:"key_version"`
+	}
+	for _, tt := range []struct {
+		name   string
+		change func(h *casework.BrandHandle)
+		want   xChat
+	}{
+		{"never provisioned", func(h *casework.BrandHandle) { h.XChat, h.Subscriptions = nil, chatSubs }, xChat{Reason: casework.EHandleChatKeysMissing}},
+		{"revoked", func(h *casework.BrandHandle) {
+			h.XChat = &casework.ChatIdentity{Status: casework.ChatKeysRevoked, Detail: "X refused the keys"}
+		}, xChat{Reason: casework.EHandleChatKeysRevoked, Detail: "X refused the keys"}},
+		{"not subscribed to chat", func(h *casework.BrandHandle) {
+			h.XChat = &casework.ChatIdentity{Status: casework.ChatReady, KeyVersion: "1765000000000"}
+			h.Subscriptions = &casework.Subscriptions{Status: casework.SubsActive, EventTypes: []string{"dm.received", "dm.sent"}}
+		}, xChat{Reason: casework.ReasonChatNotSubscribed, KeyVersion: "1765000000000"}},
+		{"ready", func(h *casework.BrandHandle) { h.Subscriptions = chatSubs }, xChat{Ready: true, KeyVersion: "1765000000000"}},
+		{"disconnected", func(h *casework.BrandHandle) { h.Status = casework.HandleDisconnected }, xChat{Reason: casework.EHandleDisconnected, KeyVersion: "1765000000000"}},
+	} {
+		cur, err := e.store.GetHandle(ctx, h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tt.change(cur)
+		if err := e.store.PutHandle(ctx, cur); err != nil {
+			t.Fatal(err)
+		}
+		var list struct {
+			Items []struct {
+				ID    string `json:"id"`
+				XChat xChat  `json:"x_chat"`
+			} `json:"items"`
+		}
+		e.do("GET", "/v1/handles", nil).want(t, 200, &list)
+		for _, it := range list.Items {
+			if it.ID != h.ID {
+				continue
+			}
+			got := it.XChat
+			if got.Ready != tt.want.Ready || got.Reason != tt.want.Reason || got.KeyVersion != tt.want.KeyVersion ||
+				(tt.want.Detail != "" && got.Detail != tt.want.Detail) || (!got.Ready && got.Detail == "") {
+				t.Errorf("%s: x_chat %+v, want %+v", tt.name, got, tt.want)
+			}
+		}
+	}
 }

@@ -186,7 +186,18 @@ type handleView struct {
 	XUserID       string             `json:"x_user_id"`
 	Status        string             `json:"status"`
 	Subscriptions *subscriptionsView `json:"subscriptions"`
+	XChat         xChatView          `json:"x_chat"`
 	CreatedAt     string             `json:"created_at,omitempty"`
+}
+
+// xChatView says whether the handle can send and read Direct Messages
+// (X Chat) and, when not, why; never anything of its keys but the
+// registered version.
+type xChatView struct {
+	Ready      bool   `json:"ready"`
+	Reason     string `json:"reason,omitempty"`
+	Detail     string `json:"detail,omitempty"`
+	KeyVersion string `json:"key_version,omitempty"`
 }
 
 type subscriptionsView struct {
@@ -199,6 +210,10 @@ type subscriptionsView struct {
 // newHandleView leaves out the credentials secret's name: the console has no use for it.
 func newHandleView(h *casework.BrandHandle) handleView {
 	v := handleView{ID: h.ID, ScreenName: h.ScreenName, XUserID: h.XUserID, Status: string(h.Status), CreatedAt: jsonTime(h.CreatedAt)}
+	v.XChat.Ready, v.XChat.Reason, v.XChat.Detail = h.ChatReadiness()
+	if h.XChat != nil && h.XChat.Status == casework.ChatReady {
+		v.XChat.KeyVersion = h.XChat.KeyVersion
+	}
 	if sub := h.Subscriptions; sub != nil {
 		v.Subscriptions = &subscriptionsView{Status: string(sub.Status), Detail: sub.Detail, EventTypes: nonNil(sub.EventTypes), UpdatedAt: jsonTime(sub.UpdatedAt)}
 	}

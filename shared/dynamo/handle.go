@@ -32,6 +32,11 @@ type handleItem struct {
 	SubsDetail     string   `dynamodbav:"subs_detail,omitempty"`
 	SubsEventTypes []string `dynamodbav:"subs_event_types,omitempty"`
 	SubsUpdatedAt  string   `dynamodbav:"subs_updated_at,omitempty"`
+	// The X Chat identity's state (casework.ChatIdentity; never its keys).
+	ChatStatus     string `dynamodbav:"chat_status,omitempty"`
+	ChatKeyVersion string `dynamodbav:"chat_key_version,omitempty"`
+	ChatDetail     string `dynamodbav:"chat_detail,omitempty"`
+	ChatUpdatedAt  string `dynamodbav:"chat_updated_at,omitempty"`
 }
 
 // All brand handles share one partition: a deployment has a handful.
@@ -52,6 +57,9 @@ func toHandleItem(h *casework.BrandHandle, version int64) handleItem {
 		it.SubsStatus, it.SubsDetail, it.SubsEventTypes = string(sub.Status), sub.Detail, nilIfEmpty(sub.EventTypes)
 		it.SubsUpdatedAt = fmtTime(sub.UpdatedAt)
 	}
+	if c := h.XChat; c != nil {
+		it.ChatStatus, it.ChatKeyVersion, it.ChatDetail, it.ChatUpdatedAt = string(c.Status), c.KeyVersion, c.Detail, fmtTime(c.UpdatedAt)
+	}
 	return it
 }
 
@@ -66,6 +74,12 @@ func (it *handleItem) handle() (*casework.BrandHandle, error) {
 	if it.SubsStatus != "" {
 		h.Subscriptions = &casework.Subscriptions{Status: casework.SubscriptionStatus(it.SubsStatus), Detail: it.SubsDetail, EventTypes: it.SubsEventTypes}
 		if err := parseTimes(it.SubsUpdatedAt, &h.Subscriptions.UpdatedAt); err != nil {
+			return nil, fmt.Errorf("brand handle %s: %w", it.ID, err)
+		}
+	}
+	if it.ChatStatus != "" {
+		h.XChat = &casework.ChatIdentity{Status: casework.ChatIdentityStatus(it.ChatStatus), KeyVersion: it.ChatKeyVersion, Detail: it.ChatDetail}
+		if err := parseTimes(it.ChatUpdatedAt, &h.XChat.UpdatedAt); err != nil {
 			return nil, fmt.Errorf("brand handle %s: %w", it.ID, err)
 		}
 	}

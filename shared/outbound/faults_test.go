@@ -29,15 +29,6 @@ func (e *env) reply(caseID string, mode casework.TextMode, text string) *casewor
 }
 
 // dmsSent counts the DMs the simulator accepted.
-func (e *env) dmsSent() int {
-	n := 0
-	for _, c := range e.sim.Calls() {
-		if c.Method == "POST" && strings.HasPrefix(c.Path, "/2/dm_conversations/") && c.Status == 201 {
-			n++
-		}
-	}
-	return n
-}
 
 // dlqDepth is how many commands the dead-letter queue holds.
 func (e *env) dlqDepth() int {
@@ -88,52 +79,31 @@ func TestRetryAfter5xxDoesNotAdoptATweetWithAnotherURL(t *testing.T) {
 	e.noWorkLeft()
 }
 
-// Two identical DMs, a 500 on the second: the second is sent, since the
-// first's DM already belongs to the first message.
+// Two identical DMs, a 500 on the second: the second is sent, its own X
+// Chat message (each DM's payload has its own signed message_id).
 func TestIdenticalDMsAfter5xxAreTwoDMs(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, options{})
+	e.chatBrand()
+	alice := e.chatCustomer("alice_follows")
 	first := e.createCase("@alice_follows hi")
 	e.runUntil(10*time.Second, e.final(first))
 	a := e.reply(first.CaseID, casework.ModeDM, "Thanks, we're on it")
-	e.runUntil(10*time.Second, e.final(a))
-	e.sim.AddFault("/2/dm_conversations/", 500, 1, 0)
+	e.runUntil(60*time.Second, e.final(a))
+	e.sim.AddFault("/2/chat/conversations/", 500, 1, 0)
 	b := e.reply(first.CaseID, casework.ModeDM, "Thanks, we're on it")
 	e.runUntil(15*time.Second, e.final(b))
 	gotA, gotB := e.message(a), e.message(b)
 	if gotB.Status != casework.StatusSent || gotB.XID == "" || gotB.XID == gotA.XID {
 		t.Fatalf("second DM = %+v %+v; first's X id %s", gotB, gotB.Error, gotA.XID)
 	}
-	if n := e.dmsSent(); n != 2 {
+	if n := e.chatMessagesOnX(); n != 2 {
 		t.Errorf("%d DMs sent, want 2", n)
 	}
+	if got := e.reads(alice, sample.Brands[0].XUserID); len(got) != 2 {
+		t.Errorf("the customer reads %q, want the two DMs", got)
+	}
 	e.noWorkLeft()
-}
-
-// A crash after X took the Tweet, in a case where an identical earlier
-// Tweet exists elsewhere: the retry adopts its own Tweet, not the other.
-func TestCrashAdoptsItsOwnTweetNotAnIdenticalOne(t *testing.T) {
-	t.Parallel()
-	var cx *crashingX
-	e := newEnv(t, options{wrapX: func(x X) X { cx = &crashingX{X: x}; return cx }})
-	cx.crashed.Store(true)
-	first := e.createCase("@alice_follows hi")
-	e.runUntil(10*time.Second, e.final(first))
-	a := e.reply(first.CaseID, casework.ModeDM, "Thanks, we're on it")
-	e.runUntil(10*time.Second, e.final(a))
-	cx.crashed.Store(false)
-	b := e.reply(first.CaseID, casework.ModeDM, "Thanks, we're on it")
-	e.runUntil(15*time.Second, e.final(b))
-	if !cx.crashed.Load() {
-		t.Fatal("the worker never crashed; the test proves nothing")
-	}
-	gotA, gotB := e.message(a), e.message(b)
-	if gotB.Status != casework.StatusSent || gotB.XID == "" || gotB.XID == gotA.XID {
-		t.Fatalf("second DM = %+v; first's X id %s", gotB, gotA.XID)
-	}
-	if n := e.dmsSent(); n != 2 {
-		t.Errorf("%d DMs sent, want 2 (one each, none twice)", n)
-	}
 }
 
 // Ten 429s in a row, each resetting a second later, then X takes the
@@ -275,10 +245,12 @@ func (e *env) receive(n int) []events.SQSMessage {
 func TestFaultStaysWithItsCase(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, options{backoff: func(int) time.Duration { return time.Minute }})
+	e.chatBrand()
+	e.chatCustomer("alice_follows")
 	ctx := context.Background()
 	first := e.createCase("@alice_follows hi")
 	e.runUntil(10*time.Second, e.final(first))
-	e.sim.AddFault("/2/dm_conversations/with/"+sample.Customers[0].XUser, 500, 100, 0)
+	e.sim.AddFault("/2/chat/conversations/", 500, 100, 0)
 	dm := e.reply(first.CaseID, casework.ModeDM, "a DM X keeps failing")
 	later := e.reply(first.CaseID, casework.ModeDM, "and one after it")
 	_, other, err := e.svc.CreateCase(ctx, casework.NewCase{CustomerID: sample.Customers[1].ID, HandleID: sample.Brands[0].HandleID,
@@ -325,6 +297,8 @@ func TestFaultStaysWithItsCase(t *testing.T) {
 func TestDMRefusedForLackOfFollowCorrectsTheFollowState(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, options{})
+	e.chatBrand()
+	e.chatCustomer("bob_stranger")
 	ctx := context.Background()
 	bob, brand := sample.Customers[1], sample.Brands[0]
 	// The store believes bob follows @AcmeSupport (an unfollow event was lost).
@@ -337,7 +311,7 @@ func TestDMRefusedForLackOfFollowCorrectsTheFollowState(t *testing.T) {
 	}
 	e.runUntil(10*time.Second, e.final(first))
 	dm := e.reply(first.CaseID, casework.ModeDM, "a private word")
-	e.runUntil(10*time.Second, e.final(dm))
+	e.runUntil(60*time.Second, e.final(dm))
 	got := e.message(dm)
 	if got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != casework.EDMNotAllowed {
 		t.Fatalf("DM = %+v %+v, want failed dm_not_allowed", got, got.Error)

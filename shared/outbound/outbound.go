@@ -1,6 +1,6 @@
 // Package outbound is the outbound worker: it takes the commands the
 // console API queues on the outbound FIFO queue (Tweets, mention replies,
-// Direct Messages, Retweets, follows, subscriptions) and hands each to the
+// Direct Messages through X Chat, Retweets, follows, subscriptions) and hands each to the
 // domain's outbound rules (casework.Outbound), which act on X through this
 // package's X adapter and record the results. The worker itself decides
 // nothing: it reads the command and its delivery (how many times the queue
@@ -51,7 +51,6 @@ const MaxAttempts = casework.MaxFaultAttempts
 // X is what the worker needs from X; *xapi.Client implements it.
 type X interface {
 	CreateTweet(ctx context.Context, auth xapi.BrandAuth, text, inReplyToTweetID string) (xapi.TweetResult, error)
-	SendDM(ctx context.Context, auth xapi.BrandAuth, participantID, text string) (xapi.DMResult, error)
 	Retweet(ctx context.Context, auth xapi.BrandAuth, tweetID string) error
 	UndoRetweet(ctx context.Context, auth xapi.BrandAuth, tweetID string) error
 	Follow(ctx context.Context, auth xapi.BrandAuth, targetUserID string) (xapi.FollowResult, error)
@@ -59,8 +58,6 @@ type X interface {
 	// FindTweets returns the ids of the brand handle's Tweets the attempt
 	// may have posted, newest first.
 	FindTweets(ctx context.Context, auth xapi.BrandAuth, a xapi.Attempt) ([]string, error)
-	// FindDMs does the same for Direct Messages to the participant.
-	FindDMs(ctx context.Context, auth xapi.BrandAuth, participantID string, a xapi.Attempt) ([]string, error)
 }
 
 // Delayer changes when a received SQS message becomes visible again.
@@ -84,6 +81,12 @@ type Deps struct {
 	// Activity manages the brand handles' X Activity API subscriptions;
 	// nil means X, when it implements Activity (*xapi.Client does).
 	Activity Activity
+	// Chat is X's chat endpoints; nil means X, when it implements ChatX
+	// (*xapi.Client does).
+	Chat ChatX
+	// Keys are the brand handles' X Chat identities (NewKeyring); nil
+	// fails every DM with handle_chat_keys_missing.
+	Keys *Keyring
 	// Subscriptions is the deployment's webhook id and tag.
 	Subscriptions SubscriptionConfig
 	Delayer       Delayer
@@ -110,6 +113,9 @@ func New(d Deps) *Worker {
 	if a, ok := d.X.(Activity); ok && d.Activity == nil {
 		d.Activity = a
 	}
+	if c, ok := d.X.(ChatX); ok && d.Chat == nil {
+		d.Chat = c
+	}
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
@@ -124,8 +130,12 @@ func New(d Deps) *Worker {
 	if d.Activity != nil {
 		activity = adapter
 	}
+	var chat casework.XChat
+	if d.Chat != nil && d.Keys != nil {
+		chat = &chatAdapter{x: d.Chat, keys: d.Keys, log: d.Logger}
+	}
 	rules := casework.NewOutbound(casework.OutboundDeps{
-		Store: d.Store, X: adapter, Activity: activity, Clock: d.Now, Logger: d.Logger, Backoff: d.Backoff,
+		Store: d.Store, X: adapter, Chat: chat, Activity: activity, Clock: d.Now, Logger: d.Logger, Backoff: d.Backoff,
 		RateLimitBudget: d.RateLimitBudget, Outbox: d.Outbox,
 		Subscriptions: casework.SubscriptionTarget{WebhookID: d.Subscriptions.WebhookID, Tag: d.Subscriptions.Tag},
 	})

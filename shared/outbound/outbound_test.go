@@ -40,6 +40,7 @@ func TestMain(m *testing.M) { localawstest.Main(m, local) }
 // the X simulator through gotwi and records in DynamoDB.
 type env struct {
 	t        *testing.T
+	secrets  *secrets.Static
 	store    *dynamo.Store
 	svc      *casework.Service
 	sim      *xsim.Sim
@@ -55,6 +56,8 @@ type env struct {
 
 type options struct {
 	wrapX func(X) X
+	// wrapChat wraps X's chat endpoints as the worker sees them.
+	wrapChat func(ChatX) ChatX
 	// backoff replaces the test's no-wait backoff; rateBudget the worker's.
 	backoff    func(int) time.Duration
 	rateBudget time.Duration
@@ -83,12 +86,13 @@ func newEnv(t *testing.T, opts options) *env {
 	if opts.access == "" {
 		opts.access = casework.AccessEnterprise
 	}
-	// Legacy DMs (X before 9 December 2026) until issue 20's product side sends X Chat.
-	sim := xsim.New(xsim.Options{Logger: quiet, LegacyDMs: true, Access: string(opts.access)})
+	sim := xsim.New(xsim.Options{Logger: quiet, Access: string(opts.access)})
 	srv := httptest.NewServer(sim.Handler())
 	t.Cleanup(srv.Close)
 	brand := sample.Brands[0]
-	x, err := xapi.New(xapi.Config{Secrets: secrets.NewCache(sample.Secrets()), AppSecret: sample.AppSecret,
+	src := sample.Secrets()
+	cache := secrets.NewCache(src)
+	x, err := xapi.New(xapi.Config{Secrets: cache, AppSecret: sample.AppSecret,
 		BaseURL: srv.URL, Logger: quiet, LookupAs: xapi.BrandAuth{XUserID: brand.XUserID, CredentialsSecret: brand.Secret}})
 	if err != nil {
 		t.Fatal(err)
@@ -101,9 +105,14 @@ func newEnv(t *testing.T, opts options) *env {
 	if bo == nil {
 		bo = func(int) time.Duration { return 0 }
 	}
-	w := New(Deps{Store: store, X: wx, Delayer: queue, Outbox: queue, Logger: quiet, Backoff: bo, RateLimitBudget: opts.rateBudget, MaxReceives: opts.maxReceives})
+	var chat ChatX = x
+	if opts.wrapChat != nil {
+		chat = opts.wrapChat(x)
+	}
+	w := New(Deps{Store: store, X: wx, Chat: chat, Keys: NewKeyring(cache, chatKeyPrefix, quiet), Delayer: queue, Outbox: queue,
+		Logger: quiet, Backoff: bo, RateLimitBudget: opts.rateBudget, MaxReceives: opts.maxReceives})
 	return &env{
-		t: t, store: store, sim: sim, x: x, queue: queue, worker: w, simURL: srv.URL, queueURL: urls[queues.Outbound.Name],
+		t: t, secrets: src, store: store, sim: sim, x: x, queue: queue, worker: w, simURL: srv.URL, queueURL: urls[queues.Outbound.Name],
 		dlqURL: urls[queues.Outbound.DLQName()], sqs: sqsClient,
 		svc:    casework.NewService(casework.Deps{Store: store, Outbox: queue, XUsers: x, XAccess: opts.access}),
 		poller: sqspoll.New(sqsClient, urls[queues.Outbound.Name], w.Handle, sqspoll.WithLogger(quiet), sqspoll.WithWaitTime(1)),
@@ -277,45 +286,6 @@ func (c *crashingX) CreateTweet(ctx context.Context, a xapi.BrandAuth, text, inR
 	return r, err
 }
 
-func (c *crashingX) SendDM(ctx context.Context, a xapi.BrandAuth, to, text string) (xapi.DMResult, error) {
-	r, err := c.X.SendDM(ctx, a, to, text)
-	if err == nil && c.crashed.CompareAndSwap(false, true) {
-		panic("worker killed between X's answer and the DynamoDB write")
-	}
-	return r, err
-}
-
-func TestCrashBetweenXAndStoreStillOneDM(t *testing.T) {
-	t.Parallel()
-	var cx *crashingX
-	e := newEnv(t, options{wrapX: func(x X) X { cx = &crashingX{X: x}; return cx }})
-	ctx := context.Background()
-	first := e.createCase("@alice_follows before the DM")
-	cx.crashed.Store(true) // let the first Tweet through
-	e.runUntil(10*time.Second, e.final(first))
-	cx.crashed.Store(false)
-	dm, err := e.svc.Reply(ctx, casework.ReplyRequest{CaseID: first.CaseID, Mode: casework.TextMode("dm"), Text: "only once, please"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.runUntil(15*time.Second, e.final(dm))
-	if !cx.crashed.Load() {
-		t.Fatal("the worker never crashed; the test proves nothing")
-	}
-	if got := e.message(dm); got.Status != casework.StatusSent || got.XID == "" {
-		t.Fatalf("DM = %+v", got)
-	}
-	sent := 0
-	for _, c := range e.sim.Calls() {
-		if c.Method == "POST" && strings.HasPrefix(c.Path, "/2/dm_conversations/") && c.Status == 201 {
-			sent++
-		}
-	}
-	if sent != 1 {
-		t.Errorf("%d DMs sent after a crash, want 1", sent)
-	}
-}
-
 func TestCrashBetweenXAndStoreStillOneTweet(t *testing.T) {
 	t.Parallel()
 	var cx *crashingX
@@ -337,6 +307,8 @@ func TestCrashBetweenXAndStoreStillOneTweet(t *testing.T) {
 func TestMentionReplyAndDM(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, options{})
+	e.chatBrand()
+	e.chatCustomer("alice_follows")
 	ctx := context.Background()
 	first := e.createCase("@alice_follows first")
 	e.runUntil(10*time.Second, e.final(first))
@@ -350,7 +322,7 @@ func TestMentionReplyAndDM(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.runUntil(10*time.Second, func() bool { return e.final(mention)() && e.final(dm)() })
+	e.runUntil(60*time.Second, func() bool { return e.final(mention)() && e.final(dm)() })
 	for _, m := range []*casework.Message{mention, dm} {
 		if got := e.message(m); got.Status != casework.StatusSent || got.XID == "" {
 			t.Errorf("%s reply = %+v %+v", m.Kind, got, got.Error)
@@ -361,7 +333,7 @@ func TestMentionReplyAndDM(t *testing.T) {
 		if c.Path == "/2/tweets" && c.Status == 201 && strings.Contains(string(c.Body), posted.XID) {
 			replyCalls++
 		}
-		if strings.HasPrefix(c.Path, "/2/dm_conversations/with/"+sample.Customers[0].XUser) && c.Status == 201 {
+		if strings.HasPrefix(c.Path, "/2/chat/conversations/") && strings.HasSuffix(c.Path, "/messages") && c.Status == 201 {
 			dmCalls++
 		}
 	}
@@ -485,6 +457,8 @@ func TestFollowRecordsTheNewState(t *testing.T) {
 // is corrected, so DM is no longer offered.
 func TestRefusedDMCorrectsTheFollowState(t *testing.T) {
 	e := newEnv(t, options{})
+	e.chatBrand()
+	e.chatCustomer("alice_follows")
 	ctx := context.Background()
 	alice, brand := sample.Customers[0], sample.Brands[0]
 	first := e.createCase("@alice_follows first")
@@ -495,6 +469,8 @@ func TestRefusedDMCorrectsTheFollowState(t *testing.T) {
 		t.Fatalf("unfollow on X: %v %v", err, resp)
 	}
 	resp.Body.Close()
+	// She takes DMs only from accounts she follows (receives_your_dm false).
+	e.call("PUT", "/sim/users/alice_follows/dm-settings", "", []byte(`{"allow_dms_from":"following"}`), nil)
 	dm, err := e.svc.Reply(ctx, casework.ReplyRequest{CaseID: first.CaseID, Mode: casework.TextMode("dm"), Text: "a private word"})
 	if err != nil {
 		t.Fatalf("the store still says she follows, so DM is offered: %v", err)

@@ -66,11 +66,6 @@ func (a *xAdapter) PostTweet(ctx context.Context, as *casework.BrandHandle, text
 	return tw.ID, failure(err)
 }
 
-func (a *xAdapter) SendDM(ctx context.Context, as *casework.BrandHandle, toXUserID, text string) (string, error) {
-	dm, err := a.x.SendDM(ctx, auth(as), toXUserID, text)
-	return dm.EventID, failure(err)
-}
-
 func (a *xAdapter) Retweet(ctx context.Context, as *casework.BrandHandle, tweetXID string) error {
 	return failure(a.x.Retweet(ctx, auth(as), tweetXID))
 }
@@ -94,11 +89,6 @@ func attempt(a casework.SendAttempt) xapi.Attempt {
 
 func (a *xAdapter) FindTweets(ctx context.Context, as *casework.BrandHandle, at casework.SendAttempt) ([]string, error) {
 	ids, err := a.x.FindTweets(ctx, auth(as), attempt(at))
-	return ids, failure(err)
-}
-
-func (a *xAdapter) FindDMs(ctx context.Context, as *casework.BrandHandle, toXUserID string, at casework.SendAttempt) ([]string, error) {
-	ids, err := a.x.FindDMs(ctx, auth(as), toXUserID, attempt(at))
 	return ids, failure(err)
 }
 

@@ -19,6 +19,7 @@ import (
 //
 //	{"x_user_id": "...", "key_version": "...", "private_keys": "<base64 export_keys blob>",
 //	 "public_key": "<base64 SPKI>", "signing_public_key": "<base64 SPKI>",
+//	 "identity_public_key_signature": "<base64>",
 //	 "previous": [{"key_version": "...", "private_keys": "..."}]}
 //
 // key_version is the public_key_version X registered the keys under (the
@@ -28,12 +29,15 @@ import (
 // still be opened. Only the functions that handle DMs read the secret; it
 // never reaches the table, a log or an answer.
 type ChatKeys struct {
-	XUserID          string        `json:"x_user_id"`
-	KeyVersion       string        `json:"key_version"`
-	PrivateKeys      string        `json:"private_keys"`
-	PublicKey        string        `json:"public_key,omitempty"`
-	SigningPublicKey string        `json:"signing_public_key,omitempty"`
-	Previous         []ChatKeyBlob `json:"previous,omitempty"`
+	XUserID          string `json:"x_user_id"`
+	KeyVersion       string `json:"key_version"`
+	PrivateKeys      string `json:"private_keys"`
+	PublicKey        string `json:"public_key,omitempty"`
+	SigningPublicKey string `json:"signing_public_key,omitempty"`
+	// IdentityPublicKeySignature binds the two public keys (as registered),
+	// so the same keys can be registered again where X lost them.
+	IdentityPublicKeySignature string        `json:"identity_public_key_signature,omitempty"`
+	Previous                   []ChatKeyBlob `json:"previous,omitempty"`
 }
 
 // ChatKeyBlob is one earlier identity of a brand handle: its exported

@@ -2,7 +2,6 @@ package xapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -34,7 +33,6 @@ const (
 	tweetEndpoint   = "https://api.twitter.com/2/tweets/:id"
 	retweetEndpoint = "https://api.twitter.com/2/users/:id/retweets"
 	followEndpoint  = "https://api.twitter.com/2/users/:id/following"
-	dmEndpoint      = "https://api.twitter.com/2/dm_conversations/with/:participant_id/messages"
 )
 
 // TweetResult is a Tweet X has created.
@@ -251,70 +249,6 @@ func (c *Client) LookupUserAs(ctx context.Context, auth BrandAuth, username stri
 	}
 	return casework.XUser{ID: gotwi.StringValue(out.Data.ID), Username: gotwi.StringValue(out.Data.Username), Name: gotwi.StringValue(out.Data.Name)}, nil
 }
-
-// DMResult is a Direct Message X has sent.
-type DMResult struct {
-	EventID        string
-	ConversationID string
-}
-
-// SendDM sends text as a Direct Message from the brand handle to the user
-// (POST /2/dm_conversations/with/:participant_id/messages). X refuses it
-// (403, IsPermanent) when the user does not accept messages from the handle.
-func (c *Client) SendDM(ctx context.Context, auth BrandAuth, participantID, text string) (DMResult, error) {
-	if participantID == "" {
-		return DMResult{}, errors.New("xapi: send dm: no participant id")
-	}
-	var res DMResult
-	err := c.do(ctx, "send dm", auth, func(ctx context.Context, gc *gotwi.Client) error {
-		var out struct {
-			Data *struct {
-				ConversationID string `json:"dm_conversation_id"`
-				EventID        string `json:"dm_event_id"`
-			} `json:"data"`
-			partialErrors
-		}
-		if err := gc.CallAPI(ctx, dmEndpoint, "POST", &dmInput{ParticipantID: participantID, Text: text}, &out); err != nil {
-			return err
-		}
-		if out.Data == nil || out.Data.EventID == "" {
-			return partialError("send dm", out.Errors)
-		}
-		res = DMResult{EventID: out.Data.EventID, ConversationID: out.Data.ConversationID}
-		return nil
-	})
-	return res, err
-}
-
-// dmInput is the parameters of POST
-// /2/dm_conversations/with/:participant_id/messages, in the shape gotwi's
-// CallAPI takes (its util.Parameters interface): a path parameter and a
-// JSON body, which OAuth 1.0a does not sign.
-type dmInput struct {
-	accessToken   string
-	ParticipantID string `json:"-"`
-	Text          string `json:"text"`
-}
-
-func (p *dmInput) SetAccessToken(token string) { p.accessToken = token }
-func (p *dmInput) AccessToken() string         { return p.accessToken }
-
-func (p *dmInput) ResolveEndpoint(endpointBase string) string {
-	if p.ParticipantID == "" {
-		return ""
-	}
-	return strings.Replace(endpointBase, ":participant_id", url.PathEscape(p.ParticipantID), 1)
-}
-
-func (p *dmInput) Body() (io.Reader, error) {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	return strings.NewReader(string(b)), nil
-}
-
-func (p *dmInput) ParameterMap() map[string]string { return map[string]string{} }
 
 // partialErrors is X's errors array in a 200 answer (gotwi's Response
 // interface needs HasPartialError).

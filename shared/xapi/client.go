@@ -2,7 +2,8 @@
 // gotwi (github.com/michimani/gotwi v0.18.3). It acts as a brand handle with
 // OAuth 1.0a user context: the X app's consumer key and secret and the
 // handle's access token and secret, all read through a secrets.Cache on
-// first use. It Tweets, replies, sends Direct Messages, Retweets, follows
+// first use. It Tweets, replies, moves X Chat's ciphertext (the DMs; see
+// chat.go), Retweets, follows
 // and looks users and Tweets up, and turns X's refusals into *Error values
 // the outbound worker can act on.
 //

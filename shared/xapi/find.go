@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"html"
-	"io"
 	"net/url"
 	"strings"
 	"time"
@@ -92,8 +91,8 @@ type Link struct {
 	ExpandedURL string
 }
 
-// Attempt is what an earlier attempt to post a Tweet or send a DM asked X
-// for: FindTweets and FindDMs look for what it may have left on X.
+// Attempt is what an earlier attempt to post a Tweet asked X for:
+// FindTweets looks for what it may have left on X.
 type Attempt struct {
 	// Text is the text as the product sent it (links as the agent wrote them).
 	Text string
@@ -178,87 +177,4 @@ func canonicalURL(u string) string {
 		p.Path = ""
 	}
 	return p.String()
-}
-
-const dmEventsEndpoint = "https://api.twitter.com/2/dm_conversations/with/:participant_id/dm_events"
-
-// FindDMs returns the ids of the brand handle's Direct Messages to the
-// user, newest first, that the attempt may have sent: sent by the brand
-// handle within the window, with the same text (see SameText). It reads
-// the conversation's latest 100 events
-// (GET /2/dm_conversations/with/:participant_id/dm_events).
-func (c *Client) FindDMs(ctx context.Context, auth BrandAuth, participantID string, a Attempt) ([]string, error) {
-	if participantID == "" {
-		return nil, errors.New("xapi: find dm: no participant id")
-	}
-	var ids []string
-	err := c.do(ctx, "find dm", auth, func(ctx context.Context, gc *gotwi.Client) error {
-		ids = nil
-		var out struct {
-			Data []struct {
-				ID        string                  `json:"id"`
-				EventType string                  `json:"event_type"`
-				Text      string                  `json:"text"`
-				SenderID  string                  `json:"sender_id"`
-				CreatedAt string                  `json:"created_at"`
-				URLs      []dmURL                 `json:"urls"`
-				Entities  *struct{ URLs []dmURL } `json:"entities"`
-			} `json:"data"`
-			partialErrors
-		}
-		if err := gc.CallAPI(ctx, dmEventsEndpoint, "GET", &dmEventsInput{ParticipantID: participantID}, &out); err != nil {
-			return err
-		}
-		for _, e := range out.Data {
-			at, err := time.Parse(time.RFC3339, e.CreatedAt)
-			if err != nil {
-				at, _ = SnowflakeTime(e.ID)
-			}
-			if !at.IsZero() && at.Before(a.From) {
-				break // newest first: the rest are older still
-			}
-			urls := e.URLs
-			if e.Entities != nil {
-				urls = append(urls, e.Entities.URLs...)
-			}
-			var links []Link
-			for _, u := range urls {
-				links = append(links, Link{URL: u.URL, ExpandedURL: u.ExpandedURL})
-			}
-			if e.EventType == "MessageCreate" && e.SenderID == auth.XUserID && inWindow(at, a) &&
-				SameText(html.UnescapeString(e.Text), links, a.Text) {
-				ids = append(ids, e.ID)
-			}
-		}
-		return nil
-	})
-	return ids, err
-}
-
-// dmURL is a link entity of a DM event.
-type dmURL struct {
-	URL         string `json:"url"`
-	ExpandedURL string `json:"expanded_url"`
-}
-
-// dmEventsInput is the parameters of GET
-// /2/dm_conversations/with/:participant_id/dm_events for gotwi's CallAPI.
-type dmEventsInput struct {
-	accessToken   string
-	ParticipantID string
-}
-
-const dmEventsQuery = "dm_event.fields=id,event_type,text,sender_id,created_at,entities&max_results=100"
-
-func (p *dmEventsInput) SetAccessToken(token string) { p.accessToken = token }
-func (p *dmEventsInput) AccessToken() string         { return p.accessToken }
-
-func (p *dmEventsInput) ResolveEndpoint(endpointBase string) string {
-	return strings.Replace(endpointBase, ":participant_id", url.PathEscape(p.ParticipantID), 1) + "?" + dmEventsQuery
-}
-
-func (p *dmEventsInput) Body() (io.Reader, error) { return nil, nil }
-
-func (p *dmEventsInput) ParameterMap() map[string]string {
-	return map[string]string{"dm_event.fields": "id,event_type,text,sender_id,created_at,entities", "max_results": "100"}
 }

@@ -249,44 +249,6 @@ func TestTweetRefusals(t *testing.T) {
 	}
 }
 
-func TestDirectMessages(t *testing.T) {
-	f := newFixture(t, xsim.Options{})
-	ctx := context.Background()
-
-	// Alice follows @AcmeSupport: the DM goes out.
-	dm, err := f.client.SendDM(ctx, acmeSupport, alice.XUser, "Could you send us your order number?")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dm.EventID == "" || dm.ConversationID != sample.Brands[0].XUserID+"-"+alice.XUser {
-		t.Errorf("dm %+v", dm)
-	}
-	if tl := f.timeline("alice_follows"); len(tl.DMs) != 1 || tl.DMs[0].ID != dm.EventID || tl.DMs[0].Text != "Could you send us your order number?" {
-		t.Errorf("alice's DMs %+v", tl.DMs)
-	}
-
-	// Alice does not follow @AcmeDeals, Bob follows nobody: refused.
-	for _, to := range []struct {
-		as xapi.BrandAuth
-		id string
-	}{{acmeDeals, alice.XUser}, {acmeSupport, bob.XUser}} {
-		_, err := f.client.SendDM(ctx, to.as, to.id, "hello")
-		e, ok := xapi.AsError(err)
-		if !ok || e.StatusCode != 403 || e.Detail != "You cannot send messages to users who are not following you." || !xapi.IsPermanent(err) || xapi.IsRetryable(err) {
-			t.Errorf("refused dm: %v", err)
-		}
-	}
-
-	// Once Bob follows @AcmeSupport, it may.
-	f.ctl("PUT", "/sim/users/bob_stranger/following/AcmeSupport", "")
-	if _, err := f.client.SendDM(ctx, acmeSupport, bob.XUser, "Thanks for following"); err != nil {
-		t.Errorf("dm after the follow: %v", err)
-	}
-	if _, err := f.client.SendDM(ctx, acmeSupport, "999", "hello?"); !xapi.IsNotFound(err) {
-		t.Errorf("dm to an unknown user: %v", err)
-	}
-}
-
 func TestRetweetAndUndo(t *testing.T) {
 	f := newFixture(t, xsim.Options{})
 	ctx := context.Background()
@@ -417,14 +379,14 @@ func TestRateLimitedAndServerErrors(t *testing.T) {
 	}
 
 	for _, status := range []int{500, 502, 503} {
-		f.sim.AddFault("/2/dm_conversations/", status, 1, 0)
-		_, err := f.client.SendDM(ctx, acmeSupport, alice.XUser, "server error")
+		f.sim.AddFault("/2/users/", status, 1, 0)
+		_, err := f.client.LookupUserAs(ctx, acmeSupport, alice.Handle)
 		if e, ok := xapi.AsError(err); !ok || e.StatusCode != status || !xapi.IsRetryable(err) || xapi.IsPermanent(err) {
 			t.Errorf("%d: %v", status, err)
 		}
 	}
 	// Each failed once; the call itself is fine.
-	if _, err := f.client.SendDM(ctx, acmeSupport, alice.XUser, "server error"); err != nil {
+	if _, err := f.client.LookupUserAs(ctx, acmeSupport, alice.Handle); err != nil {
 		t.Errorf("after the faults: %v", err)
 	}
 }
@@ -545,8 +507,8 @@ func TestLogsHoldNoTokensOrText(t *testing.T) {
 	f := newFixture(t, xsim.Options{})
 	ctx := context.Background()
 	_, _ = f.client.CreateTweet(ctx, acmeSupport, "@alice_follows secret plans for the launch", "")
-	_, _ = f.client.SendDM(ctx, acmeSupport, alice.XUser, "your private order 555")
-	_, _ = f.client.SendDM(ctx, acmeDeals, alice.XUser, "refused private words")
+	_, _ = f.client.SendChatMessage(ctx, acmeSupport, alice.XUser, xapi.ChatMessageRequest{MessageID: "m-1", EncodedMessageCreateEvent: "your private order 555"})
+	_, _ = f.client.CreateTweet(ctx, acmeDeals, "refused private words", "")
 	logs := f.logs.String()
 	if !strings.Contains(logs, "x call") {
 		t.Fatalf("no debug logs:\n%s", logs)
@@ -702,45 +664,6 @@ func TestRecentTweetsAndFindTweets(t *testing.T) {
 			ids, err := f.client.FindTweets(ctx, acmeSupport, tt.attempt)
 			if err != nil || !slices.Equal(ids, tt.want) {
 				t.Errorf("FindTweets = %q, %v; want %q", ids, err, tt.want)
-			}
-		})
-	}
-}
-
-func TestFindDMs(t *testing.T) {
-	f := newFixture(t, xsim.Options{})
-	ctx := context.Background()
-	since := time.Now().Add(-time.Minute)
-	sent, err := f.client.SendDM(ctx, acmeSupport, alice.XUser, "your refund of 5 < 10 & more is on its way")
-	if err != nil {
-		t.Fatal(err)
-	}
-	linked, err := f.client.SendDM(ctx, acmeSupport, alice.XUser, "track it at https://acme.com/track?id=7")
-	if err != nil {
-		t.Fatal(err)
-	}
-	again, err := f.client.SendDM(ctx, acmeSupport, alice.XUser, "your refund of 5 < 10 & more is on its way")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.ctl("POST", "/sim/users/alice_follows/dms", `{"to":"AcmeSupport","text":"thanks"}`)
-	now := time.Now().Add(time.Minute)
-	for _, tt := range []struct {
-		name    string
-		attempt xapi.Attempt
-		want    []string
-	}{
-		{"ours, twice", xapi.Attempt{Text: "your refund of 5 < 10 & more is on its way", From: since, To: now}, []string{again.EventID, sent.EventID}},
-		{"with its link", xapi.Attempt{Text: "track it at https://acme.com/track?id=7", From: since, To: now}, []string{linked.EventID}},
-		{"another link", xapi.Attempt{Text: "track it at https://acme.com/track?id=8", From: since, To: now}, nil},
-		{"the customer's words are not ours", xapi.Attempt{Text: "thanks", From: since, To: now}, nil},
-		{"never sent", xapi.Attempt{Text: "something else", From: since, To: now}, nil},
-		{"sent before the window", xapi.Attempt{Text: "your refund of 5 < 10 & more is on its way", From: time.Now().Add(time.Hour)}, nil},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			ids, err := f.client.FindDMs(ctx, acmeSupport, alice.XUser, tt.attempt)
-			if err != nil || !slices.Equal(ids, tt.want) {
-				t.Errorf("FindDMs = %q, %v; want %q", ids, err, tt.want)
 			}
 		})
 	}

@@ -42,6 +42,7 @@ var stackResources = functions.Resources{
 	OutboundQueueURL: "https://sqs.us-east-1.amazonaws.com/000000000000/twitter-cases-bench-outbound.fifo",
 	InboundQueueURL:  "https://sqs.us-east-1.amazonaws.com/000000000000/twitter-cases-bench-inbound",
 	XAppSecret:       "twitter-cases/bench/x-app",
+	XChatKeyPrefix:   "twitter-cases/bench/xchat-keys/",
 }
 
 // stackConfig is a deployment's settings as they reach the functions.

@@ -33,6 +33,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dev/xsim/xsimchat"
 	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/phone"
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/reconcile"
@@ -113,6 +114,9 @@ type Deps struct {
 	Phones casework.Phones
 	// Pricing is X's price list (X_PRICES over casework.DefaultPricing).
 	Pricing casework.Pricing
+	// ChatKeys are the brand handles' X Chat identities the outbound
+	// worker sends DMs with; nil fails every DM.
+	ChatKeys *outbound.Keyring
 }
 
 // Run starts everything, serves until ctx is done, then stops every process
@@ -153,14 +157,20 @@ func Run(ctx context.Context, opts Options) error {
 		return err
 	}
 	defer stopSim()
-	x, cache, err := xAdapter(simURL, app, log)
+	cfg.XChatKeyPrefix = cmp.Or(cfg.XChatKeyPrefix, DefaultChatKeyPrefix)
+	vault := newChatVault(opts.DataDir)
+	x, cache, err := xAdapter(simURL, app, vault, cfg.XChatKeyPrefix, log)
 	if err != nil {
+		return err
+	}
+	if err := provisionChatKeys(ctx, store, x, vault, cfg.XChatKeyPrefix, log.With("part", "xchat-keys")); err != nil {
 		return err
 	}
 	cfg.XAPIBaseURL, cfg.XAppSecret = simURL, sample.AppSecret
 	deps := Deps{Config: cfg, Store: store, SQS: sqsClient, Queues: urls, Logger: log,
 		XUsers: xsetup.Lookup{X: x, Handles: store}, X: x, Credentials: xsetup.CredentialsCheck{Secrets: cache},
-		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir, Phones: phones, Pricing: pricing}
+		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir, Phones: phones, Pricing: pricing,
+		ChatKeys: outbound.NewKeyring(cache, cfg.XChatKeyPrefix, log.With("part", "xchat"))}
 
 	srv, serveErr, err := serve(ln, deps)
 	if err != nil {
@@ -321,12 +331,12 @@ func startSimulator(ctx context.Context, opts Options, app secrets.AppCredential
 // xAdapter builds the run's X adapter on the simulator and the credentials
 // cache under it: the sample credentials, with the app's under
 // sample.AppSecret, handed in as a test hands in its own.
-func xAdapter(simURL string, app secrets.AppCredentials, log *slog.Logger) (*xapi.Client, *secrets.Cache, error) {
+func xAdapter(simURL string, app secrets.AppCredentials, vault secrets.Source, chatPrefix string, log *slog.Logger) (*xapi.Client, *secrets.Cache, error) {
 	source := sample.Secrets()
 	if err := source.SetJSON(sample.AppSecret, app); err != nil {
 		return nil, nil, fmt.Errorf("localrun: %w", err)
 	}
-	cache := secrets.NewCache(source)
+	cache := secrets.NewCache(layered{base: source, vault: vault, prefix: chatPrefix})
 	x, err := xapi.New(xapi.Config{Secrets: cache, AppSecret: sample.AppSecret, BaseURL: simURL, Logger: log})
 	if err != nil {
 		return nil, nil, fmt.Errorf("localrun: %w", err)

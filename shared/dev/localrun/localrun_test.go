@@ -392,6 +392,9 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config, format xsim.Form
 	if _, body := call(t, "GET", base+"/v1/cases/"+bobsCase+"/reply-options", "dev", ""); !strings.Contains(body, `"mode":"dm","max_length":10000,"prefill":"","reason":"customer_wrote_by_dm"`) {
 		t.Errorf("after the unfollow the reply options do not offer dm for bob's DM: %s", body)
 	}
+	// The reply travels through X Chat: bob's phone holds X Chat keys, the
+	// brand handle's were provisioned when the run started.
+	phone := newChatPhone(t, cfg.XAPIBaseURL, bob.Handle)
 	if status, body := call(t, "POST", base+"/v1/cases/"+bobsCase+"/replies", "dev", `{"mode":"dm","text":"Thanks, we found your order."}`); status != 202 {
 		t.Fatalf("DM reply to a customer who wrote by DM = %d %s", status, body)
 	}
@@ -399,6 +402,9 @@ func checkTheLoop(t *testing.T, base string, cfg config.Config, format xsim.Form
 		_, body := call(t, "GET", base+"/v1/cases/"+bobsCase, "dev", "")
 		return strings.Contains(body, `"kind":"dm","text":"Thanks, we found your order.","status":"sent"`)
 	})
+	if got := phone.reads(t, cfg.XAPIBaseURL, brand.XUserID); len(got) != 1 || got[0] != "Thanks, we found your order." {
+		t.Errorf("bob's phone reads %q, want the reply, decrypted and verified", got)
+	}
 
 	// Events the simulator does not make, posted as X posts them: a like of
 	// our first Tweet, then the brand handle revoking the app.

@@ -81,6 +81,12 @@ func copyHandle(h *casework.BrandHandle) *casework.BrandHandle {
 		cp.EventTypes, cp.UpdatedAt = strs(sub.EventTypes), utc(sub.UpdatedAt)
 		out.Subscriptions = &cp
 	}
+	out.XChat = nil
+	if c := h.XChat; c != nil && c.Status != "" {
+		cp := *c
+		cp.UpdatedAt = utc(c.UpdatedAt)
+		out.XChat = &cp
+	}
 	return &out
 }
 

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/acme/twitter-cases/shared/casework"
 )
@@ -23,6 +24,8 @@ func testBrandHandles(t *testing.T, f *fixture) {
 	beta.Subscriptions = &casework.Subscriptions{Status: casework.SubsFailed, Detail: "no webhook",
 		EventTypes: []string{"dm.received", "follow.follow"}, UpdatedAt: base}
 	zeta.Subscriptions = &casework.Subscriptions{} // no status: no state
+	beta.XChat = &casework.ChatIdentity{Status: casework.ChatKeysRevoked, KeyVersion: "1765000000000", Detail: "X refused the keys", UpdatedAt: base}
+	acme.XChat = &casework.ChatIdentity{} // no status: no state
 	for _, h := range []*casework.BrandHandle{zeta, acme, beta} {
 		must(t, s.PutHandle(f.ctx, h))
 	}
@@ -37,6 +40,9 @@ func testBrandHandles(t *testing.T, f *fixture) {
 		if h.ID == zeta.ID && h.Subscriptions != nil {
 			t.Errorf("subscriptions without a status read as %+v, want none", h.Subscriptions)
 		}
+		if h.ID == acme.ID && h.XChat != nil {
+			t.Errorf("an X Chat identity without a status read as %+v, want none", h.XChat)
+		}
 	}
 	if !slices.Equal(names, []string{"acme", "Beta", "Zeta"}) {
 		t.Fatalf("handles %v, want by screen name", names)
@@ -45,6 +51,14 @@ func testBrandHandles(t *testing.T, f *fixture) {
 	must(t, err)
 	if !reflect.DeepEqual(got, beta) || got.Version != 1 {
 		t.Fatalf("got %+v\nwant %+v", got, beta)
+	}
+	// The X Chat identity's state is recorded as the handle changes.
+	got.XChat = &casework.ChatIdentity{Status: casework.ChatReady, KeyVersion: "1766000000000", UpdatedAt: base.Add(time.Minute)}
+	must(t, s.PutHandle(f.ctx, got))
+	again, err := s.GetHandle(f.ctx, beta.ID)
+	must(t, err)
+	if !reflect.DeepEqual(again.XChat, got.XChat) {
+		t.Fatalf("X Chat identity %+v, want %+v", again.XChat, got.XChat)
 	}
 	got, err = s.HandleByXUserID(f.ctx, "502")
 	must(t, err)
