@@ -60,6 +60,9 @@ func (e envelope) wrap(t *testing.T, detail, signature []byte) string {
 	return base64.StdEncoding.EncodeToString(w.stop())
 }
 
+// b64 is standard base64 with padding, the engine's encoding.
+var b64 = base64.StdEncoding
+
 func unb64(t *testing.T, s string) []byte {
 	t.Helper()
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding} {

@@ -86,7 +86,7 @@ func classify(msg string) error {
 		return ErrNoKeys
 	case has("parse error", "base64", "invalid format", "thrift", "invalid type", "missing field",
 		"invalid input", "invalid key", "invalid length", "unknown variant", "serialization error",
-		"key reconstruction failed", "decryption failed"):
+		"key reconstruction failed", "decryption failed", "invalid signingkeys"):
 		return ErrMalformed
 	}
 	return nil

@@ -260,11 +260,9 @@ func guarded(fn func(ctx context.Context, h *host, stack []uint64) *thrown) func
 		if t := fn(ctx, h, stack); t != nil {
 			idx := h.addToTable(ctx, t.value)
 			h.must(ctx, h.exnStore, uint64(idx))
+			// The module reads no result once an exception is stored.
 			for i := range stack {
 				stack[i] = 0
-			}
-			if len(stack) > 0 {
-				stack[0] = handleUndefined
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package xchat
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -638,6 +637,3 @@ func decodeInto[T any](v any) (T, error) {
 	}
 	return out, nil
 }
-
-// b64 is standard base64 with padding, the engine's encoding.
-var b64 = base64.StdEncoding

@@ -262,3 +262,34 @@ func TestDecryptEventsReportsEachFailureWithItsKind(t *testing.T) {
 		t.Errorf("failures %v, want 2: ErrUnverified and 3: ErrNoConversationKey", f)
 	}
 }
+
+// TestWrongTypedArgumentIsARefusal: a value of the wrong JavaScript type
+// where the engine expects an array is refused with the engine's message
+// (through the glue's exception path, __wbindgen_exn_store, where an
+// import throws), and the Chat stays usable.
+func TestWrongTypedArgumentIsARefusal(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	p := newParty(t, e, "42")
+	c := p.chat
+	for _, bad := range []any{"not an array", 42.0, obj("userId", "1")} {
+		res, err := c.call(ctx, "chat_setSigningKeys", c.ptr, c.arg(bad))
+		if err == nil {
+			err = c.takeUnit(ctx, "chat_setSigningKeys", res)
+		}
+		c.done(ctx)
+		if err == nil {
+			t.Fatalf("%#v: accepted as signing keys", bad)
+		}
+		var ee *Error
+		if !errors.As(err, &ee) || errors.Is(err, ErrBroken) || !errors.Is(err, ErrMalformed) {
+			t.Fatalf("%#v: %v, want ErrMalformed, leaving the Chat usable", bad, err)
+		}
+		if testing.Verbose() {
+			t.Logf("%#v: %v", bad, err)
+		}
+	}
+	if _, err := c.ExportKeys(ctx); err != nil {
+		t.Fatalf("the Chat is unusable after the refusals: %v", err)
+	}
+}
