@@ -177,6 +177,7 @@ XOPS = STAGE='$(STAGE)' \
   X_APP_SECRET='$(or $(X_APP_SECRET),$(call stack_output,XAppSecretName))' \
   WEBHOOK_URL='$(or $(WEBHOOK_URL),$(call stack_output,WebhookUrl))' \
   X_WEBHOOK_ID='$(or $(X_WEBHOOK_ID),$(shell node -p "require('./cdk.json').context.xWebhookId || ''"))' \
+  X_CHAT_KEY_PREFIX='$(or $(X_CHAT_KEY_PREFIX),$(call stack_output,XChatKeySecretPrefix))' \
   $(XOPS_CMD)
 
 .PHONY: x-webhook
@@ -186,6 +187,11 @@ x-webhook: ## Register the stage's webhook URL with X if missing, run the CRC ch
 .PHONY: x-subscriptions
 x-subscriptions: ## Every brand handle's X subscriptions against what it should have; create the missing (PRUNE=1 deletes extras).
 	$(XOPS) subscriptions $(if $(PRUNE),--prune)
+
+.PHONY: x-chat-keys
+x-chat-keys: ## A brand handle's X Chat keys: HANDLE=name provisions them (kept if X has them); ROTATE=1 new version; IMPORT=blob.b64 VERSION=v the brand's own; FORCE=1 over keys X holds.
+	@if [ -z '$(HANDLE)' ]; then echo 'usage: make x-chat-keys HANDLE=AcmeSupport [ROTATE=1 | IMPORT=blob.b64 VERSION=v] [FORCE=1]'; exit 2; fi
+	$(XOPS) chat-keys --handle '$(HANDLE)' $(if $(ROTATE),--rotate) $(if $(FORCE),--force) $(if $(IMPORT),--import '$(IMPORT)' --version '$(VERSION)')
 
 .PHONY: x-replay
 x-replay: ## Ask X to redeliver FROM=yyyymmddhhmm TO=yyyymmddhhmm (UTC) to the webhook, after an outage.

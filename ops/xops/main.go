@@ -7,9 +7,12 @@
 //	xops subscriptions [--prune]        every brand handle's subscriptions against what it should have; create the missing, --prune deletes extras
 //	xops replay --from T --to T         ask X to redeliver a window (yyyymmddhhmm, UTC) to the webhook
 //	xops reindex-customers              write every customer's search look-ups again in the current key form (needs only TABLE_NAME)
+//	xops chat-keys --handle NAME [--rotate | --import FILE --version V] [--force]
+//	                                    provision a brand handle's X Chat keys (ops/chatkeys): keep, generate and register, rotate, or import a blob
 //
 // Settings come from the environment, as the functions read them
-// (shared/config): TABLE_NAME, X_APP_SECRET, X_WEBHOOK_ID, STAGE, and for
+// (shared/config): TABLE_NAME, X_APP_SECRET, X_WEBHOOK_ID, STAGE,
+// X_CHAT_KEY_PREFIX (the stack's XChatKeySecretPrefix output), and for
 // local use DYNAMODB_ENDPOINT and X_API_BASE_URL; WEBHOOK_URL is the
 // deployment's webhook URL (the stack's WebhookUrl output). Credentials are
 // read from Secrets Manager as the functions read them (the SDK's
@@ -18,6 +21,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,12 +34,17 @@ import (
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/acme/twitter-cases/ops/chatkeys"
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/outbound"
+	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/xapi"
+	"github.com/acme/twitter-cases/shared/xchat"
 	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
@@ -48,7 +57,7 @@ func main() {
 	}
 }
 
-const usage = `usage: xops webhook [--url URL] | subscriptions [--prune] | replay --from yyyymmddhhmm --to yyyymmddhhmm | reindex-customers`
+const usage = `usage: xops webhook [--url URL] | subscriptions [--prune] | replay --from yyyymmddhhmm --to yyyymmddhhmm | reindex-customers | chat-keys --handle NAME [--rotate | --import FILE --version V] [--force]`
 
 // run runs one subcommand with the settings getenv gives, writing its
 // report to out.
@@ -111,8 +120,92 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			return err
 		}
 		return Replay(ctx, x, webhookID, *from, *to, out)
+	case "chat-keys":
+		handle := fs.String("handle", "", "the brand handle's screen name")
+		rotate := fs.Bool("rotate", false, "register new keys as a new version, keeping the old identity in the secret as previous")
+		force := fs.Bool("force", false, "register new keys even though X holds keys for the handle that its secret does not")
+		importFile := fs.String("import", "", "a file holding the brand's exported key blob (base64), to keep instead of new keys")
+		version := fs.String("version", "", "the key version X registered the imported blob under")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		var blob []byte
+		if *importFile != "" {
+			raw, err := os.ReadFile(*importFile)
+			if err != nil {
+				return err
+			}
+			if blob, err = base64.StdEncoding.DecodeString(strings.TrimSpace(string(raw))); err != nil {
+				return fmt.Errorf("%s does not hold a base64 key blob", *importFile)
+			}
+			defer clear(blob)
+		}
+		vault := chatkeys.SecretsManagerVault{Client: secretsmanager.NewFromConfig(awsCfg)}
+		return ChatKeys(ctx, x, dynamo.Open(awsCfg, cfg), vault, cfg.XChatKeyPrefix, ChatKeysRequest{Handle: *handle, Rotate: *rotate,
+			Force: *force, Blob: blob, Version: *version}, out)
 	}
 	return errors.New(usage)
+}
+
+// ChatKeysRequest is what make x-chat-keys asks for one brand handle.
+type ChatKeysRequest struct {
+	Handle        string
+	Rotate, Force bool
+	// Blob and Version import a key blob the brand holds.
+	Blob    []byte
+	Version string
+}
+
+// ChatKeys provisions a brand handle's X Chat keys (ops/chatkeys): keeps
+// the secret's keys when X holds them, generates and registers new ones
+// for a handle that has none, rotates, or imports the brand's blob, and
+// records the handle's state. It prints what it did, never a key.
+func ChatKeys(ctx context.Context, x *xapi.Client, store casework.HandleStore, vault chatkeys.Vault, prefix string, req ChatKeysRequest, out io.Writer) error {
+	name := strings.TrimPrefix(strings.TrimSpace(req.Handle), "@")
+	if name == "" {
+		return errors.New("name the brand handle: HANDLE=AcmeSupport")
+	}
+	if req.Rotate && req.Blob != nil {
+		return errors.New("rotate or import, not both")
+	}
+	if req.Blob != nil && req.Version == "" {
+		return errors.New("an imported key blob needs the VERSION X registered it under")
+	}
+	handles, err := store.ListHandles(ctx)
+	if err != nil {
+		return err
+	}
+	i := slices.IndexFunc(handles, func(h casework.BrandHandle) bool { return strings.EqualFold(h.ScreenName, name) })
+	if i < 0 {
+		return fmt.Errorf("no brand handle @%s is registered", name)
+	}
+	h := &handles[i]
+	engine, err := xchat.Load(ctx)
+	if err != nil {
+		return err
+	}
+	p := chatkeys.Provisioner{X: x, Vault: vault, Prefix: prefix, Engine: engine, Handles: store}
+	var res chatkeys.Outcome
+	switch {
+	case req.Blob != nil:
+		res, err = p.Import(ctx, h, req.Blob, req.Version)
+	case req.Rotate:
+		fmt.Fprintf(out, "note: a new key version makes every client wrap @%s's new conversation keys to it only: a device holding only the old keys (the brand's phone) stops reading conversations keyed from now on\n", h.ScreenName)
+		res, err = p.Rotate(ctx, h)
+	default:
+		res, err = p.Ensure(ctx, h, req.Force)
+	}
+	if errors.Is(err, chatkeys.ErrExistingIdentity) {
+		return fmt.Errorf("%w\n  import the blob the brand holds: make x-chat-keys HANDLE=%s IMPORT=blob.b64 VERSION=<its version>\n  or register new keys all the same (its other devices stop reading new conversations): make x-chat-keys HANDLE=%s FORCE=1", err, h.ScreenName, h.ScreenName)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "@%s (%s): X Chat keys %s, version %s, secret %s\n", h.ScreenName, h.XUserID, res.Action, res.KeyVersion, secrets.ChatKeysSecretName(prefix, h.XUserID))
+	if res.Fingerprint != "" {
+		fmt.Fprintf(out, "identity fingerprint: %s\n", res.Fingerprint)
+	}
+	return nil
 }
 
 // webhookID is X_WEBHOOK_ID, or else the id of the webhook X has for

@@ -22,6 +22,7 @@ import (
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
 	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/secrets"
 )
 
 var local = &localawstest.Servers{DynamoDB: true}
@@ -46,6 +47,9 @@ type fixture struct {
 	store *dynamo.Store
 	hook  string
 	env   map[string]string
+	// secrets is what the Secrets Manager stand-in serves (and the
+	// operators' commands write).
+	secrets *secrets.Static
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -60,14 +64,15 @@ func newFixture(t *testing.T) *fixture {
 			_ = json.NewEncoder(w).Encode(map[string]string{"response_token": xsim.Signature(sample.ConsumerSecret, []byte(r.URL.Query().Get("crc_token")))})
 		}
 	}))
-	sm := httptest.NewServer(localaws.NewSecretsManager(sample.Secrets()))
+	src := sample.Secrets()
+	sm := httptest.NewServer(localaws.NewSecretsManager(src))
 	t.Cleanup(func() {
 		sm.Close()
 		hook.Close()
 		simSrv.Close()
 		sim.Close()
 	})
-	return &fixture{t: t, sim: sim, store: store, hook: hook.URL, env: map[string]string{
+	return &fixture{t: t, sim: sim, store: store, hook: hook.URL, secrets: src, env: map[string]string{
 		"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": localaws.Region,
 		"TABLE_NAME": name, "DYNAMODB_ENDPOINT": local.DynamoDBEndpoint, "X_API_BASE_URL": simSrv.URL,
 		"AWS_ENDPOINT_URL_SECRETS_MANAGER": sm.URL, "X_APP_SECRET": sample.AppSecret, "STAGE": "test", "WEBHOOK_URL": hook.URL,
@@ -296,5 +301,48 @@ func (f *fixture) addSubscription(bearer, userID, eventType, webhookID string) {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil || resp.StatusCode != 200 {
 		f.t.Fatalf("add subscription: %v %v", resp, err)
+	}
+}
+
+// make x-chat-keys: a handle without keys gets new ones (registered on X,
+// the blob in its secret in Secrets Manager, the handle's state recorded);
+// run again it keeps them; ROTATE=1 registers a new version and keeps the
+// old identity; nothing of the keys is printed.
+func TestChatKeys(t *testing.T) {
+	f := newFixture(t)
+	brand := sample.Brands[0]
+	name := "twitter-cases/test/xchat-keys/" + brand.XUserID // config's default for STAGE=test
+	read := func() secrets.ChatKeys {
+		t.Helper()
+		raw, err := f.secrets.GetSecret(context.Background(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := secrets.ParseChatKeys(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	out := f.mustRun("chat-keys", "--handle", "@"+brand.ScreenName)
+	k := read()
+	if !strings.Contains(out, "X Chat keys generated, version "+k.KeyVersion) || strings.Contains(out, k.PrivateKeys) {
+		t.Fatalf("output:\n%s", out)
+	}
+	h, err := f.store.GetHandle(context.Background(), brand.HandleID)
+	if err != nil || h.XChat == nil || h.XChat.Status != casework.ChatReady || h.XChat.KeyVersion != k.KeyVersion {
+		t.Fatalf("handle state %+v, %v", h.XChat, err)
+	}
+	if out := f.mustRun("chat-keys", "--handle", brand.ScreenName); !strings.Contains(out, "X Chat keys kept, version "+k.KeyVersion) {
+		t.Errorf("second run:\n%s", out)
+	}
+	out = f.mustRun("chat-keys", "--handle", brand.ScreenName, "--rotate")
+	r := read()
+	if r.KeyVersion == k.KeyVersion || len(r.Previous) != 1 || r.Previous[0].KeyVersion != k.KeyVersion || !strings.Contains(out, "rotated") ||
+		!strings.Contains(out, "stops reading conversations") {
+		t.Errorf("after rotating: %v\n%s", r, out)
+	}
+	if _, err := f.run("chat-keys", "--handle", "NoSuchBrand"); err == nil {
+		t.Error("an unknown handle was provisioned")
 	}
 }
