@@ -12,7 +12,10 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync"
+	"time"
 
+	"github.com/acme/twitter-cases/shared/claimcheck"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/secrets"
@@ -46,5 +49,30 @@ func handler(ctx context.Context, cfg config.Config, getenv func(string) string,
 	// is named. When neither is set every request answers 503, never a
 	// check against an empty or a well-known key.
 	secret := secrets.ConsumerSecret(secrets.FromAWS(awsCfg), cfg.XAppSecret, getenv("X_CONSUMER_SECRET"))
-	return webhook.Handler(secret, queue, webhook.Options{Logger: logger, Keep: dynamo.Open(awsCfg, cfg)}), nil
+	// The table's client is made on the first delivery too large for a
+	// queue message, not at every cold start.
+	keep := &lazyStore{open: func() claimcheck.Store { return dynamo.Open(awsCfg, cfg) }}
+	return webhook.Handler(secret, queue, webhook.Options{Logger: logger, Keep: keep}), nil
+}
+
+// lazyStore opens the store of kept deliveries on first use.
+type lazyStore struct {
+	once  sync.Once
+	open  func() claimcheck.Store
+	store claimcheck.Store
+}
+
+func (l *lazyStore) get() claimcheck.Store {
+	l.once.Do(func() { l.store = l.open() })
+	return l.store
+}
+
+// PutDeliveryParts implements claimcheck.Store.
+func (l *lazyStore) PutDeliveryParts(ctx context.Context, id string, parts [][]byte, expires time.Time) error {
+	return l.get().PutDeliveryParts(ctx, id, parts, expires)
+}
+
+// DeliveryParts implements claimcheck.Store.
+func (l *lazyStore) DeliveryParts(ctx context.Context, id string, n int) ([][]byte, error) {
+	return l.get().DeliveryParts(ctx, id, n)
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/claimcheck"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
@@ -153,5 +155,42 @@ func TestOneBadAAAEventDoesNotSinkItsSibling(t *testing.T) {
 	msgs, err := e.store.MessagesOfCase(ctx, cases.Items[0].ID, casework.PageRequest{})
 	if err != nil || len(msgs.Items) != 1 || msgs.Items[0].XID != "701" {
 		t.Errorf("messages %+v (%v), want the valid Tweet once", msgs.Items, err)
+	}
+}
+
+// TestKeptDeliveryIsApplied: a pointer to a delivery the webhook kept in
+// the table (shared/claimcheck) is applied as the delivery itself; a
+// pointer whose body is not kept fails, to be retried and then
+// dead-lettered, never dropped (issue 21 item 9).
+func TestKeptDeliveryIsApplied(t *testing.T) {
+	e := newEnv(t)
+	e.worker.WithKept(e.store)
+	delivery, err := json.Marshal(xaa("-311", "post.mention.create", map[string]any{
+		"id": "1999000000000000311", "author_id": "2999000000000000311", "created_at": "2026-11-25T09:00:00.000Z",
+		"text":     "@" + brandName + " " + strings.Repeat("the whole story, ", 20_000),
+		"entities": map[string]any{"mentions": []any{map[string]any{"start": 0, "end": 1 + len(brandName), "username": brandName, "id": brandX}}},
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var withUsers map[string]any
+	_ = json.Unmarshal(delivery, &withUsers)
+	withUsers["data"].(map[string]any)["includes"] = map[string]any{"users": []any{
+		map[string]any{"id": "2999000000000000311", "username": "long_poster", "name": "Long Poster"}}}
+	delivery, _ = json.Marshal(withUsers)
+	ptr, err := claimcheck.Keep(context.Background(), e.store, delivery, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := e.deliverAt(at, string(ptr)); n != 0 {
+		t.Fatalf("the pointer to a kept %d-byte delivery failed", len(delivery))
+	}
+	c, err := e.store.CustomerByXUserID(context.Background(), "2999000000000000311")
+	if err != nil || c == nil {
+		t.Fatalf("the kept delivery's author is no customer: %v", err)
+	}
+	missing := `{"` + claimcheck.PointerMember + `":{"id":"00ff","bytes":10,"parts":1}}`
+	if n := e.deliverAt(at, missing); n != 1 {
+		t.Error("a pointer to a body that is not kept did not fail")
 	}
 }
