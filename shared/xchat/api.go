@@ -230,6 +230,23 @@ type DecryptedMessage struct {
 	OriginalB64 string `json:"originalB64,omitempty"`
 }
 
+// VerifiedConversationKeys are the keys of the batch's key changes whose
+// signature verified. Use these, not ConversationKeys: the engine lists in
+// ConversationKeys the key of every change wrapped to this identity, also
+// of a change it reported in Errors as failing its signature.
+func (r DecryptEventsResult) VerifiedConversationKeys() ConversationKeys {
+	out := ConversationKeys{}
+	for _, m := range r.Messages {
+		if m.Event.Type != "keyChange" || !m.Event.Verified || m.Event.KeyVersion == "" {
+			continue
+		}
+		if k, ok := r.ConversationKeys.Keys[m.Event.KeyVersion]; ok {
+			out[m.Event.KeyVersion] = k
+		}
+	}
+	return out
+}
+
 // Failures returns the failed events as *Error by input index, so callers can
 // tell with errors.Is a missing key (keep the event) from a bad signature
 // (refuse it).
@@ -466,7 +483,10 @@ func (c *Chat) EncryptMessage(ctx context.Context, p EncryptParams) (SendPayload
 }
 
 // ExtractConversationKeys decrypts the conversation keys that key change
-// events (base64 X MessageEvents) wrap to this Chat's identity key.
+// events (base64 X MessageEvents) wrap to this Chat's identity key. It does
+// NOT verify the changes' signatures (the engine's behaviour): pass only
+// events already verified, e.g. by DecryptEvents (see
+// DecryptEventsResult.VerifiedConversationKeys).
 func (c *Chat) ExtractConversationKeys(ctx context.Context, events []string) (ConversationKeyResult, error) {
 	defer c.lock(ctx)()
 	p, n, err := c.passStrings(ctx, events)

@@ -293,3 +293,61 @@ func TestWrongTypedArgumentIsARefusal(t *testing.T) {
 		t.Fatalf("the Chat is unusable after the refusals: %v", err)
 	}
 }
+
+// TestForgedKeyChange: a key change whose signature fails is reported by
+// DecryptEvents and DecryptEvent as ErrUnverified, yet the engine still
+// lists its key in DecryptEvents' ConversationKeys and
+// ExtractConversationKeys returns it without checking: only
+// VerifiedConversationKeys leaves it out. (Pinned, since callers rely on
+// knowing which of the engine's calls verify.)
+func TestForgedKeyChange(t *testing.T) {
+	ctx := context.Background()
+	e := testEngine(t)
+	brand, customer := newParty(t, e, "42"), newParty(t, e, "43")
+	keys := []SigningKey{brand.signingKey(), customer.signingKey()}
+	prepare := func() PreparedConversationChange {
+		ch, err := brand.chat.PrepareConversationKeyChange(ctx, KeyChangeParams{PublicKeys: []PublicKeyInput{brand.publicKey(), customer.publicKey()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ch
+	}
+	a, b := prepare(), prepare()
+	env := envelope{seq: 1, senderID: brand.id, conversationID: a.ConversationID, createdAtMsec: 1}
+	good := keyChangeEvent(t, env, a.ActionSignatures[0])
+	sig := a.ActionSignatures[0]
+	sig.Signature = b.ActionSignatures[0].Signature
+	forged := keyChangeEvent(t, env, sig)
+	otherSender := env
+	otherSender.senderID = customer.id
+	claimed := keyChangeEvent(t, otherSender, a.ActionSignatures[0])
+
+	res, err := customer.chat.DecryptEvents(ctx, []string{good}, keys)
+	if err != nil || len(res.Errors) != 0 {
+		t.Fatalf("the genuine change: %v, errors %v", err, res.Errors)
+	}
+	if v := res.VerifiedConversationKeys(); len(v) != 1 || !bytes.Equal(v[a.ConversationKeyVersion], a.ConversationKey) {
+		t.Fatalf("the genuine change's verified keys: %d", len(v))
+	}
+	for name, ev := range map[string]string{"another change's signature": forged, "claims the other participant": claimed} {
+		res, err := customer.chat.DecryptEvents(ctx, []string{ev}, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !errors.Is(res.Failures()[0], ErrUnverified) {
+			t.Errorf("%s: failures %v, want ErrUnverified", name, res.Failures())
+		}
+		if len(res.ConversationKeys.Keys) != 1 {
+			t.Errorf("%s: the engine now leaves the key out of ConversationKeys (%d): simplify VerifiedConversationKeys' doc", name, len(res.ConversationKeys.Keys))
+		}
+		if v := res.VerifiedConversationKeys(); len(v) != 0 {
+			t.Errorf("%s: VerifiedConversationKeys holds %d keys", name, len(v))
+		}
+		if _, err := customer.chat.DecryptEvent(ctx, ev, ConversationKeys{}, keys); !errors.Is(err, ErrUnverified) {
+			t.Errorf("%s: DecryptEvent: %v, want ErrUnverified", name, err)
+		}
+		if got, err := customer.chat.ExtractConversationKeys(ctx, []string{ev}); err != nil || len(got.Keys) != 1 {
+			t.Errorf("%s: ExtractConversationKeys now checks signatures (%d keys, %v): update its doc", name, len(got.Keys), err)
+		}
+	}
+}
