@@ -38,6 +38,15 @@ type Customer struct {
 	// MergedInto is the customer this one was merged into; a merged
 	// customer keeps only its id, name and this pointer.
 	MergedInto string
+	// XStatus is what X's batch compliance reported of the customer's X
+	// account ("deleted", "deactivated", "suspended", "protected"; ""
+	// while none): their Posts' content is removed from the product and
+	// the console says why; the record itself (name, e-mails, phones) is
+	// the support team's and stays. XStatusRedactedAt is when X says it
+	// happened, XStatusAppliedAt when the product applied it.
+	XStatus           string
+	XStatusRedactedAt time.Time
+	XStatusAppliedAt  time.Time
 	// Version counts the customer's writes, for optimistic concurrency.
 	Version   int64
 	CreatedAt time.Time

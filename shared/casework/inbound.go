@@ -591,26 +591,7 @@ func (in *Inbound) removeDeletedText(ctx context.Context, tweetID string, at tim
 // markDeleted removes the text of a message deleted on X at at, and from
 // its case's summary when it is the case's last message or CustomerTweet.
 func (in *Inbound) markDeleted(ctx context.Context, m *Message, at time.Time) error {
-	m, err := UpdateMessage(ctx, in.store, m, func(m *Message) bool {
-		if m.Deleted {
-			return false
-		}
-		m.MarkDeleted(at)
-		return true
-	})
-	if err != nil {
-		return err
-	}
-	c, err := in.store.GetCase(ctx, m.CaseID)
-	if err != nil {
-		return err
-	}
-	_, err = UpdateCase(ctx, in.store, c, func(c *Case) (bool, error) {
-		if lm := c.Summary.LastMessage; (lm == nil || lm.ID != m.ID) && (c.CustomerTweet == nil || c.CustomerTweet.MessageID != m.ID) {
-			return false, nil
-		}
-		return c.NoteMessage(m), nil
-	})
+	_, err := removeContent(ctx, in.store, m, ReasonDeleted, at, at)
 	return err
 }
 

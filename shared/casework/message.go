@@ -87,6 +87,13 @@ type Message struct {
 	Chat    *ChatPayload
 	Error   *MessageError
 	Deleted bool
+	// RemovedReason says why X's compliance rule removed the content of a
+	// Deleted message: "deleted" (by its author), or what X's batch
+	// compliance reported: "bounced", "protected", "suspended",
+	// "deactivated". RedactedAt is when X says it happened; DeletedAt is
+	// when the product applied it (X's policy: within 24 hours).
+	RemovedReason string
+	RedactedAt    time.Time
 	// Version counts the message's writes, for optimistic concurrency.
 	Version   int64
 	CreatedAt time.Time
@@ -159,8 +166,22 @@ func (m *Message) RetweetedByHandle(handleID string) bool {
 // MarkDeleted removes the text of a message deleted on X (X's compliance
 // rule) and records when.
 func (m *Message) MarkDeleted(now time.Time) {
+	m.MarkRemoved(ReasonDeleted, now, now)
+}
+
+// MarkRemoved removes the text, links and media of a message whose Post X
+// reported gone for reason (at redactedAt), keeping the message and why,
+// and records when the product applied it. It reports whether it changed
+// anything: a message removed already keeps its first reason.
+func (m *Message) MarkRemoved(reason string, redactedAt, now time.Time) bool {
+	if m.Deleted {
+		return false
+	}
 	m.Text = ""
 	m.URLs, m.Media = nil, nil
 	m.Deleted = true
+	m.RemovedReason = reason
+	m.RedactedAt = redactedAt
 	m.DeletedAt = now
+	return true
 }

@@ -35,6 +35,10 @@ type customerItem struct {
 	FormerXUserIDs []string `dynamodbav:"former_x_user_ids,omitempty"`
 	// MergedInto names the customer this one was merged into.
 	MergedInto string `dynamodbav:"merged_into,omitempty"`
+	// XStatus is what X's batch compliance reported of the X account.
+	XStatus           string `dynamodbav:"x_status,omitempty"`
+	XStatusRedactedAt string `dynamodbav:"x_status_redacted_at,omitempty"`
+	XStatusAppliedAt  string `dynamodbav:"x_status_applied_at,omitempty"`
 }
 
 type twitterItem struct {
@@ -63,6 +67,7 @@ func toCustomerItem(c *casework.Customer, version int64) customerItem {
 		Emails: nilIfEmpty(c.Emails), Phones: nilIfEmpty(c.Phones), PhoneKeys: nilIfEmpty(c.PhoneKeys), PreviousHandles: nilIfEmpty(c.PreviousHandles),
 		FormerXUserIDs: nilIfEmpty(c.FormerXUserIDs), MergedInto: c.MergedInto,
 		Version: version, CreatedAt: fmtTime(c.CreatedAt), UpdatedAt: fmtTime(c.UpdatedAt),
+		XStatus: c.XStatus, XStatusRedactedAt: fmtTime(c.XStatusRedactedAt), XStatusAppliedAt: fmtTime(c.XStatusAppliedAt),
 	}
 	if c.Twitter != nil {
 		it.Twitter = &twitterItem{Handle: c.Twitter.Handle, XUserID: c.Twitter.XUserID}
@@ -72,11 +77,13 @@ func toCustomerItem(c *casework.Customer, version int64) customerItem {
 
 func (it *customerItem) customer() (*casework.Customer, error) {
 	c := &casework.Customer{ID: it.ID, Name: it.Name, Emails: it.Emails, Phones: it.Phones, PhoneKeys: it.PhoneKeys,
-		PreviousHandles: it.PreviousHandles, FormerXUserIDs: it.FormerXUserIDs, MergedInto: it.MergedInto, Version: it.Version}
+		PreviousHandles: it.PreviousHandles, FormerXUserIDs: it.FormerXUserIDs, MergedInto: it.MergedInto, Version: it.Version,
+		XStatus: it.XStatus}
 	if it.Twitter != nil {
 		c.Twitter = &casework.TwitterAccount{Handle: it.Twitter.Handle, XUserID: it.Twitter.XUserID}
 	}
-	if err := parseTimes(it.CreatedAt, &c.CreatedAt, it.UpdatedAt, &c.UpdatedAt); err != nil {
+	if err := parseTimes(it.CreatedAt, &c.CreatedAt, it.UpdatedAt, &c.UpdatedAt,
+		it.XStatusRedactedAt, &c.XStatusRedactedAt, it.XStatusAppliedAt, &c.XStatusAppliedAt); err != nil {
 		return nil, fmt.Errorf("customer %s: %w", it.ID, err)
 	}
 	return c, nil

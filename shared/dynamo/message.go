@@ -46,6 +46,8 @@ type messageItem struct {
 	SentAt             string            `dynamodbav:"sent_at,omitempty"`
 	AttemptedAt        string            `dynamodbav:"attempted_at,omitempty"`
 	DeletedAt          string            `dynamodbav:"deleted_at,omitempty"`
+	RemovedReason      string            `dynamodbav:"removed_reason,omitempty"`
+	RedactedAt         string            `dynamodbav:"redacted_at,omitempty"`
 }
 
 // retweetItem is one entry of a message's Retweet log: a Retweet asked
@@ -112,7 +114,7 @@ func toMessageItem(m *casework.Message, version int64) messageItem {
 		RetweetedBy: nilIfEmpty(m.RetweetedBy), FavoritedBy: nilIfEmpty(m.FavoritedBy),
 		Deleted: m.Deleted, Version: version, SentBy: toAgentItem(m.SentBy),
 		CreatedAt: fmtTime(m.CreatedAt), SentAt: fmtTime(m.SentAt), DeletedAt: fmtTime(m.DeletedAt),
-		AttemptedAt: fmtTime(m.AttemptedAt),
+		AttemptedAt: fmtTime(m.AttemptedAt), RemovedReason: m.RemovedReason, RedactedAt: fmtTime(m.RedactedAt),
 	}
 	for _, l := range m.URLs {
 		it.URLs = append(it.URLs, linkItem{URL: l.URL, ExpandedURL: l.ExpandedURL})
@@ -137,7 +139,7 @@ func (it *messageItem) message() (*casework.Message, error) {
 		InReplyToMessageID: it.InReplyToMessageID, InReplyToXID: it.InReplyToXID, QuotedXID: it.QuotedXID,
 		Author:      casework.Author{HandleID: it.AuthorHandleID, CustomerID: it.AuthorCustomerID, ScreenName: it.AuthorScreenName},
 		RetweetedBy: it.RetweetedBy, FavoritedBy: it.FavoritedBy, Deleted: it.Deleted, Version: it.Version,
-		SentBy: it.SentBy.agent(),
+		SentBy: it.SentBy.agent(), RemovedReason: it.RemovedReason,
 	}
 	// The latest log entry of each brand handle: who asked for its current
 	// Retweet, or why X refused the last one.
@@ -175,7 +177,7 @@ func (it *messageItem) message() (*casework.Message, error) {
 		m.Chat = &casework.ChatPayload{ConversationID: c.ConversationID, MessageID: c.MessageID, ConversationKeyVersion: c.ConversationKeyVersion,
 			EncodedMessageCreateEvent: c.EncodedMessageCreateEvent, EncodedMessageEventSignature: c.EncodedMessageEventSignature}
 	}
-	if err := parseTimes(it.CreatedAt, &m.CreatedAt, it.SentAt, &m.SentAt, it.DeletedAt, &m.DeletedAt, it.AttemptedAt, &m.AttemptedAt); err != nil {
+	if err := parseTimes(it.CreatedAt, &m.CreatedAt, it.SentAt, &m.SentAt, it.DeletedAt, &m.DeletedAt, it.AttemptedAt, &m.AttemptedAt, it.RedactedAt, &m.RedactedAt); err != nil {
 		return nil, fmt.Errorf("message %s: %w", it.ID, err)
 	}
 	return m, nil
