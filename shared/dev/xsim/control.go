@@ -41,6 +41,12 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.Handle("GET /2/chat/conversations", s.api(EndpointChatConversations, s.chatConversationsAPI))
 	// The app's webhooks and X Activity API subscriptions (activity.go).
 	mux.HandleFunc("POST /oauth2/token", s.tokenHandler)
+	// OAuth 2.0 user authorization (oauth2.go).
+	mux.HandleFunc("GET /i/oauth2/authorize", s.authorizePage)
+	mux.HandleFunc("POST /i/oauth2/authorize", s.authorizeDecision)
+	mux.HandleFunc("POST /2/oauth2/token", s.tokenEndpoint(s.oauth2Token))
+	mux.HandleFunc("POST /2/oauth2/revoke", s.tokenEndpoint(s.oauth2Revoke))
+	mux.Handle("GET /2/users/me", s.api(EndpointUsersMe, s.usersMeAPI))
 	mux.Handle("POST /2/webhooks", s.appAPI(EndpointCreateWebhook, authUser|authBearer, s.createWebhookAPI))
 	mux.Handle("GET /2/webhooks", s.appAPI(EndpointListWebhooks, authBearer, s.listWebhooksAPI))
 	mux.Handle("PUT /2/webhooks/{webhook_id}", s.appAPI(EndpointValidateWebhook, authUser|authBearer, s.validateWebhookAPI))
@@ -67,6 +73,8 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.HandleFunc("POST /sim/users/{username}/tweets", s.ctlTweet)
 	mux.HandleFunc("POST /sim/users/{username}/dms", s.ctlDM)
 	mux.HandleFunc("GET /sim/users/{username}/credentials", s.ctlCredentials)
+	mux.HandleFunc("DELETE /sim/users/{username}/connected-apps", s.ctlRevokeApp)
+	mux.HandleFunc("PUT /sim/oauth2", s.ctlOAuth2Settings)
 	mux.HandleFunc("PUT /sim/users/{username}/dm-settings", s.ctlDMSettings)
 	mux.HandleFunc("GET /sim/users/{username}/chat", s.ctlChat)
 	mux.HandleFunc("POST /sim/users/{username}/follow-requests/{requester}", s.ctlAcceptFollowRequest)

@@ -206,6 +206,12 @@ func (s *Sim) authenticateUser(r *http.Request, body []byte) (u *user, kind stri
 		if u := s.st.byBearer[tok]; u != nil && tok != "" {
 			return u, "oauth2", false, ""
 		}
+		if id, known, expired := s.st.oauth2.accessUser(tok, time.Now()); known {
+			if u := s.st.users[id]; u != nil && !expired {
+				return u, "oauth2", false, ""
+			}
+			return nil, "", false, "access token expired"
+		}
 		if hmac.Equal([]byte(tok), []byte(s.BearerToken())) {
 			return nil, "bearer", true, "app-only token"
 		}

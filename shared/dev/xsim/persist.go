@@ -33,6 +33,9 @@ type snapshot struct {
 	Chats         []*chatConv      `json:"chats,omitempty"`
 	Webhooks      []*webhookConfig `json:"webhooks,omitempty"`
 	Subscriptions []*subscription  `json:"subscriptions,omitempty"`
+	// OAuth2Grants are the users' OAuth 2.0 authorizations of the app, so
+	// a handle connected in an earlier run still refreshes its tokens.
+	OAuth2Grants []*grant `json:"oauth2_grants,omitempty"`
 }
 
 type snapshotUser struct {
@@ -93,6 +96,9 @@ func (s *Sim) load(path string) error {
 		st.order = append(st.order, t)
 	}
 	st.dms = snap.DMs
+	for _, g := range snap.OAuth2Grants {
+		st.oauth2.add(g)
+	}
 	for _, conv := range snap.Chats {
 		st.chats[conv.ID] = conv
 	}
@@ -159,6 +165,7 @@ func (s *Sim) save() error {
 	}
 	slices.SortFunc(snap.Chats, func(a, b *chatConv) int { return strings.Compare(a.ID, b.ID) })
 	snap.Webhooks, snap.Subscriptions = s.app.webhooks, s.app.subs
+	snap.OAuth2Grants = s.st.oauth2.grants
 	b, err := json.Marshal(snap)
 	var devices []byte
 	if err == nil && len(s.devices) > 0 {

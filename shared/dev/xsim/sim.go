@@ -136,6 +136,17 @@ type Options struct {
 	// the simulator answered before they existed. The local run sets it
 	// from X_ACCESS.
 	Access string
+	// OAuth2ClientID and OAuth2ClientSecret are the app's OAuth 2.0 client
+	// credentials (a confidential client, oauth2.go); empty means
+	// DefaultOAuth2ClientID and DefaultOAuth2ClientSecret.
+	OAuth2ClientID     string
+	OAuth2ClientSecret string
+	// CallbackURLs are the app's OAuth 2.0 callback URLs, matched exactly;
+	// none means any http or https URL is taken.
+	CallbackURLs []string
+	// AccessTokenLifetime is how long OAuth 2.0 access tokens last (0:
+	// X's two hours); PUT /sim/oauth2 changes it at run time.
+	AccessTokenLifetime time.Duration
 }
 
 // Sim is a running X simulator. It is safe for concurrent use.
@@ -160,6 +171,9 @@ type Sim struct {
 	xaaSeq   int64
 	// compliance is the app's batch compliance jobs (compliance.go).
 	compliance complianceState
+	// tokenLifetime, when set by PUT /sim/oauth2, overrides
+	// Options.AccessTokenLifetime.
+	tokenLifetime time.Duration
 	// clients are the simulated users' X Chat clients, by user id, and
 	// devices what Persist keeps of them.
 	clients map[string]ChatClient

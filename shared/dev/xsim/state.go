@@ -84,6 +84,8 @@ type state struct {
 	dms      []*dm
 	// chats are the X Chat conversations by REST id ("min-max").
 	chats map[string]*chatConv
+	// oauth2 is the app's OAuth 2.0 grants and codes (oauth2.go).
+	oauth2 oauth2State
 }
 
 // newState returns the sample users and follows.
@@ -124,6 +126,7 @@ func (st *state) init() {
 	if st.chats == nil {
 		st.chats = map[string]*chatConv{}
 	}
+	st.oauth2.init()
 }
 
 // add keeps u, giving it OAuth credentials of its own when it has none.
