@@ -177,6 +177,13 @@ func TestBadBytesAreRefusedAlike(t *testing.T) {
 			e.doUnchecked(rt.method, rt.path, body, "Idempotency-Key", key).wantProblem(t, 400, "invalid_json")
 		}
 	}
+	// A query value that is not UTF-8 is a field error, not a search for U+FFFD.
+	for _, path := range []string{"/v1/customers?q=Zo%FF", "/v1/cases?customer_id=" + alice + "&status=op%C3"} {
+		p := e.doUnchecked("GET", path, nil).wantProblem(t, 400, "validation_failed")
+		if got := fieldNames(p); len(got) != 1 || !strings.HasSuffix(got[0], ":invalid") {
+			t.Errorf("GET %s: fields %v, want the parameter invalid", path, got)
+		}
+	}
 	var found list[apiCustomer]
 	e.do("GET", "/v1/customers?q=zed", nil).want(t, 200, &found)
 	if len(found.Items) != 0 {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/httpapi"
@@ -52,8 +53,8 @@ func pathIDs(next http.Handler) http.Handler {
 }
 
 // knownQuery answers 400 validation_failed, naming each one, for query
-// parameters the route does not take (QueryParameters) or that are given
-// more than once: a misspelt ?limt= or ?stauts= would otherwise be
+// parameters the route does not take (QueryParameters), that are given
+// more than once, or whose value is not UTF-8: a misspelt ?limt= or ?stauts= would otherwise be
 // ignored and answer something else than was asked (issue 14 item 7).
 func knownQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -75,6 +76,10 @@ func knownQuery(next http.Handler) http.Handler {
 			case len(q[name]) > 1:
 				fields = append(fields, casework.FieldError{Name: name, Code: "repeated",
 					Detail: fmt.Sprintf("%s is given %d times; give it once.", name, len(q[name]))})
+			case !utf8.ValidString(q[name][0]):
+				// Issue 21 item 12: bad bytes are refused, not read as U+FFFD.
+				fields = append(fields, casework.FieldError{Name: name, Code: "invalid",
+					Detail: fmt.Sprintf("%s is not UTF-8.", name)})
 			}
 		}
 		if len(fields) > 0 {
