@@ -180,13 +180,15 @@ var Reply = Function{
 	Name:        "reply",
 	Description: "Console API: reply options, replies (mention or Direct Message) and the character counter",
 	MemoryMB:    httpMemoryMB,
-	Timeout:     httpTimeout,
+	Timeout:     lookupTimeout,
 	Routes: []string{
 		"GET /v1/cases/{id}/reply-options",
 		"POST /v1/cases/{id}/replies",
 		"POST /v1/text/count",
 	},
-	Access: Access{Table: true, SendOutbound: true, ConsoleAPI: true},
+	// The reply options ask X, as each brand handle, whether the customer
+	// accepts its DMs and has X Chat keys (kept an hour: casework.DMReachTTL).
+	Access: Access{Table: true, SendOutbound: true, XApp: true, BrandHandles: true, ConsoleAPI: true},
 }
 
 // Retweet is the retweet function.

@@ -9,11 +9,12 @@ import (
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/wire"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 func main() { wire.ServeHTTP(handler) }
 
 // handler builds the function's http.Handler from its configuration, as
 // functions.Reply declares it; it does no network I/O.
-var handler = consoleapi.Function(functions.Reply, consoleapi.Needs{Outbox: sqsqueue.Outbound},
+var handler = consoleapi.Function(functions.Reply, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xsetup.XUsers, Credentials: xsetup.Credentials, Reach: xsetup.Reach},
 	consoleapi.RouteReplyOptions, consoleapi.RouteReply, consoleapi.RouteTextCount)

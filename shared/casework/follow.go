@@ -26,6 +26,9 @@ type FollowState struct {
 	// Direct Message (zero: never), which opens a conversation the brand
 	// handle may answer by DM.
 	CustomerDMAt time.Time
+	// Reach is what X last said about messaging the customer as the brand
+	// handle (see DMReach); nil when never asked.
+	Reach *DMReach
 }
 
 // DMReason says why a Direct Message from the brand handle to the customer
@@ -42,6 +45,9 @@ const (
 	DMNotAllowed        DMReason = ""
 	DMCustomerFollows   DMReason = "customer_follows"
 	DMCustomerWroteByDM DMReason = "customer_wrote_by_dm"
+	// DMCustomerAcceptsDMs: X says the customer accepts the brand handle's
+	// DMs (receives_your_dm), whatever the follows.
+	DMCustomerAcceptsDMs DMReason = "customer_accepts_dms"
 )
 
 // FollowAction is a follow or an unfollow.
@@ -54,14 +60,20 @@ const (
 )
 
 // DMReason says why the brand handle may send the customer a Direct
-// Message: the customer follows it, or has written to it by DM (a
-// conversation the customer started); DMNotAllowed otherwise.
+// Message: the customer follows it (unless X, asked since that follow,
+// says they do not accept its DMs), has written to it by DM (a
+// conversation the customer started, which X lets the brand answer), or X
+// says they accept its DMs (Reach, receives_your_dm); DMNotAllowed
+// otherwise.
 func (f FollowState) DMReason() DMReason {
+	xSaysNo := f.Reach != nil && !f.Reach.ReceivesDM && !f.Reach.CheckedAt.Before(f.CustomerFollowsAt)
 	switch {
-	case f.CustomerFollowsBrand:
+	case f.CustomerFollowsBrand && !xSaysNo:
 		return DMCustomerFollows
 	case !f.CustomerDMAt.IsZero():
 		return DMCustomerWroteByDM
+	case f.Reach != nil && f.Reach.ReceivesDM:
+		return DMCustomerAcceptsDMs
 	}
 	return DMNotAllowed
 }

@@ -27,6 +27,10 @@ type ModeOption struct {
 type HandleOptions struct {
 	Handle BrandHandle
 	Modes  []ModeOption
+	// DMUnavailable says why no Direct Message is offered although the
+	// customer accepts the brand handle's DMs (they have no X Chat keys
+	// yet); nil otherwise.
+	DMUnavailable *ModeUnavailable
 }
 
 // ReplyOptions is everything the console needs to draw a case's reply box.
@@ -42,8 +46,17 @@ type ReplyOptions struct {
 // ReplyOptions tells, for each connected brand handle, which modes a reply
 // in the case may use: a mention always (the deployment's Tweet limit,
 // prefilled with "@handle "), a Direct Message only where the customer
-// follows that brand handle or has written to it by DM (MaxDMLength, no
-// prefill, and the reason).
+// accepts that brand handle's DMs (X's receives_your_dm, asked of X as the
+// brand handle at most once per DMReachTTL; until X answers, a follow
+// stands for it) or has written to it by DM (MaxDMLength, no prefill, and
+// the reason). Every DM is an X Chat message from XChatCutover (9 December
+// 2026): from then a customer X says has no X Chat keys cannot be sent one
+// (X's API encrypts to the recipient's registered keys; X's
+// MessageCreateEvent has an is_pending_public_key flag, but X documents no
+// way for an API client to send to a user without keys, and X's engine
+// always sets it false), so the DM is not offered and DMUnavailable says
+// so (customer_has_no_chat_keys), until X lists their keys: the agent
+// answers by mention meanwhile, rather than a DM waiting an unknown time.
 func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOptions, error) {
 	c, err := s.store.GetCase(ctx, caseID)
 	if err != nil {
@@ -89,9 +102,18 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 			{Mode: ModeMention, MaxLength: s.tweetMax, Prefill: prefill, Permit: permit,
 				Price: s.pricing.PostPrice(prefill, permit.Summoned), PriceWithURL: s.pricing.price(PricePostURL)},
 		}}
-		i := slices.IndexFunc(follows, func(f FollowState) bool { return f.HandleID == h.ID })
-		if i >= 0 && follows[i].AllowsDM() {
-			ho.Modes = append(ho.Modes, ModeOption{Mode: ModeDM, MaxLength: MaxDMLength, Reason: follows[i].DMReason()})
+		f := FollowState{CustomerID: cust.ID, HandleID: h.ID}
+		if i := slices.IndexFunc(follows, func(f FollowState) bool { return f.HandleID == h.ID }); i >= 0 {
+			f = follows[i]
+		}
+		f = s.reach(ctx, f, &h, acct.XUserID)
+		switch {
+		case !f.AllowsDM():
+		case f.Reach != nil && !f.Reach.ChatKeys && !s.now().Before(XChatCutover):
+			ho.DMUnavailable = &ModeUnavailable{Code: ECustomerHasNoChatKeys, Detail: "@" + acct.Handle +
+				" has not set up X Chat yet (no encryption keys on X), so no Direct Message can be encrypted to them; a DM is offered once X lists their keys. Reply by mention meanwhile."}
+		default:
+			ho.Modes = append(ho.Modes, ModeOption{Mode: ModeDM, MaxLength: MaxDMLength, Reason: f.DMReason()})
 		}
 		for i := range ho.Modes {
 			if ho.Modes[i].Mode == ModeDM {

@@ -38,6 +38,9 @@ type Deps struct {
 	// Pricing is X's price list as the deployment knows it; zero means
 	// DefaultPricing.
 	Pricing Pricing
+	// Reach asks X whether a customer accepts a brand handle's DMs and has
+	// X Chat keys (reply options); nil uses only what events recorded.
+	Reach XReach
 }
 
 // Default and largest Tweet limit of a deployment.
@@ -71,6 +74,7 @@ type Service struct {
 	tweetConfig twtext.Config
 	access      XAccess
 	pricing     Pricing
+	xreach      XReach
 }
 
 // NewService returns the service on its dependencies. It panics when Store
@@ -98,7 +102,7 @@ func NewService(d Deps) *Service {
 	}
 	return &Service{access: access, pricing: d.Pricing,
 		store: d.Store, outbox: d.Outbox, xusers: d.XUsers, creds: d.Credentials, phones: d.Phones, now: d.Clock,
-		tweetMax: d.TweetMaxLength, tweetConfig: TweetConfig(d.TweetMaxLength),
+		tweetMax: d.TweetMaxLength, tweetConfig: TweetConfig(d.TweetMaxLength), xreach: d.Reach,
 	}
 }
 

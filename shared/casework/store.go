@@ -153,6 +153,9 @@ type FollowStore interface {
 	// SetCustomerWroteByDM records that the customer wrote to the brand
 	// handle by Direct Message at at (kept unless a later DM is recorded).
 	SetCustomerWroteByDM(ctx context.Context, customerID, handleID string, at time.Time) error
+	// SetDMReach records X's answer on reaching the customer by DM as the
+	// brand handle (FollowState.Reach), unless a later one is recorded.
+	SetDMReach(ctx context.Context, customerID, handleID string, r DMReach) error
 	// SetFollowPending records a follow or unfollow asked of X by the
 	// agent by ("" clears the pending action and leaves who asked).
 	SetFollowPending(ctx context.Context, customerID, handleID string, action FollowAction, by Agent) error

@@ -80,6 +80,9 @@ func (n Needs) match(a functions.Access) error {
 	check("XUsers (xsetup.XUsers)", n.XUsers != nil, a.XApp && a.BrandHandles)
 	check("Credentials (xsetup.Credentials)", n.Credentials != nil, a.BrandHandles)
 	check("Phones (phone.New)", n.Phones != nil, a.Phones)
+	if n.Reach != nil && !(a.XApp && a.BrandHandles) {
+		errs = append(errs, errors.New("its main builds Reach (xsetup.Reach), which asks X as the brand handles: its access must declare XApp and BrandHandles"))
+	}
 	return errors.Join(errs...)
 }
 
@@ -101,6 +104,10 @@ type Needs struct {
 	// keys, casework.IndexPhones); nil for functions that never do, so they
 	// do not link the phone library.
 	Phones func(cfg config.Config) (casework.Phones, error)
+	// Reach builds the look-up of whether a customer accepts a brand
+	// handle's DMs and has X Chat keys (xsetup.Reach), for the reply
+	// options; nil for functions that never draw them.
+	Reach func(awsCfg aws.Config, cfg config.Config) (casework.XReach, error)
 }
 
 // consoleService builds the console service of a function and the store
@@ -141,7 +148,14 @@ func consoleService(cfg config.Config, needs Needs) (*casework.Service, Records,
 	if err != nil {
 		return nil, nil, fmt.Errorf("X_PRICES: %w", err)
 	}
-	svc := casework.NewService(casework.Deps{Pricing: pricing, Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones, TweetMaxLength: cfg.TweetMaxLength, XAccess: casework.XAccess(cfg.XAccess)})
+	var reach casework.XReach
+	if needs.Reach != nil {
+		if reach, err = needs.Reach(awsCfg, cfg); err != nil {
+			return nil, nil, err
+		}
+	}
+	svc := casework.NewService(casework.Deps{Pricing: pricing, Store: store, Outbox: outbox, XUsers: xusers, Credentials: creds, Phones: phones,
+		TweetMaxLength: cfg.TweetMaxLength, XAccess: casework.XAccess(cfg.XAccess), Reach: reach})
 	return svc, table, nil
 }
 

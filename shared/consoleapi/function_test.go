@@ -20,16 +20,18 @@ func TestFunctionNeedsMatchTheRegistry(t *testing.T) {
 	outbox := func(aws.Config, config.Config) (casework.Outbox, error) { return nil, nil }
 	xusers := func(aws.Config, config.Config, casework.HandleStore) (casework.XUsers, error) { return nil, nil }
 	creds := func(aws.Config, config.Config) (casework.Credentials, error) { return nil, nil }
+	reach := func(aws.Config, config.Config) (casework.XReach, error) { return nil, nil }
 	tests := []struct {
 		name    string
 		f       functions.Function
 		needs   Needs
 		wantErr string
 	}{
-		{"reply builds its queue", functions.Reply, Needs{Outbox: outbox}, ""},
+		{"reply builds its queue and X's DM reach", functions.Reply, Needs{Outbox: outbox, XUsers: xusers, Credentials: creds, Reach: reach}, ""},
+		{"retweet asks X nothing about DMs", functions.Retweet, Needs{Outbox: outbox, Reach: reach}, "builds Reach"},
 		{"follow builds queue, look-up, check", functions.Follow, Needs{Outbox: outbox, XUsers: xusers, Credentials: creds}, ""},
 		{"reply without its queue", functions.Reply, Needs{}, "needs Outbox"},
-		{"reply with a look-up it never uses", functions.Reply, Needs{Outbox: outbox, XUsers: xusers}, "builds XUsers"},
+		{"retweet with a look-up it never uses", functions.Retweet, Needs{Outbox: outbox, XUsers: xusers}, "builds XUsers"},
 		{"console without the credentials check", functions.Console, Needs{Outbox: outbox, XUsers: xusers}, "needs Credentials"},
 		{"not a console API function", functions.TwitterWebhook, Needs{}, "not a console API function"},
 	}

@@ -76,6 +76,8 @@ type envConfig struct {
 	ddb      *dynamodb.Client                    // the service's DynamoDB client; nil is the shared one
 	wrap     func(casework.Store) casework.Store // wraps the service's store, as the functions' wiring does
 	access   casework.XAccess                    // the deployment's X access; enterprise unless a test says
+	reach    casework.XReach                     // X's answer on DMs; nil: none
+	clock    func() time.Time                    // the service's clock; nil: now
 }
 
 var seq atomic.Int64
@@ -131,9 +133,12 @@ func newEnv(t *testing.T, opts ...func(*envConfig)) *env {
 	if cfg.wrap != nil {
 		svcStore = cfg.wrap(e.store)
 	}
-	deps := casework.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Phones: phones, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax, XAccess: cfg.access}
+	deps := casework.Deps{Store: svcStore, Outbox: e.outbox, XUsers: e.xusers, Credentials: cfg.creds, Phones: phones, Clock: newClock().Now, TweetMaxLength: cfg.tweetMax, XAccess: cfg.access, Reach: cfg.reach}
 	if cfg.noXUsers {
 		deps.XUsers = nil
+	}
+	if cfg.clock != nil {
+		deps.Clock = cfg.clock
 	}
 	svc := casework.NewService(deps)
 	h, err := consoleapi.Routes(svc, e.store, consoleapi.Options{DevToken: devToken, AllowedOrigins: cfg.origins}, consoleapi.Patterns())

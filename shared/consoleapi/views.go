@@ -53,8 +53,10 @@ type messageView struct {
 	Media              []mediaView       `json:"media,omitempty"`
 	Error              *messageErrorView `json:"error,omitempty"`
 	Deleted            bool              `json:"deleted,omitempty"`
-	CreatedAt          string            `json:"created_at"`
-	SentAt             string            `json:"sent_at,omitempty"`
+	// EndToEndEncrypted marks an X Chat DM (every DM from 9 December 2026).
+	EndToEndEncrypted bool   `json:"end_to_end_encrypted,omitempty"`
+	CreatedAt         string `json:"created_at"`
+	SentAt            string `json:"sent_at,omitempty"`
 }
 
 // agentView is who did something: the agent's token subject and e-mail.
@@ -115,7 +117,7 @@ func newMessageView(m *casework.Message) messageView {
 		ID: m.ID, CaseID: m.CaseID, Direction: string(m.Direction), Kind: string(m.Kind), Text: m.Text,
 		Status: string(status), XID: optional(m.XID), InReplyToMessageID: optional(m.InReplyToMessageID),
 		Author:      authorView{HandleID: m.Author.HandleID, CustomerID: m.Author.CustomerID, ScreenName: m.Author.ScreenName},
-		RetweetedBy: nonNil(m.RetweetedBy), FavoritedBy: m.FavoritedBy, Deleted: m.Deleted,
+		RetweetedBy: nonNil(m.RetweetedBy), FavoritedBy: m.FavoritedBy, Deleted: m.Deleted, EndToEndEncrypted: m.Kind == casework.KindDM && m.Chat != nil,
 		CreatedAt: jsonTime(m.CreatedAt), SentAt: jsonTime(m.SentAt), SentBy: newAgentView(m.SentBy),
 		Retweets: make([]retweetView, 0, len(m.Retweets)),
 	}
@@ -329,6 +331,9 @@ type handleOptionsView struct {
 	HandleID   string     `json:"handle_id"`
 	ScreenName string     `json:"screen_name"`
 	Modes      []modeView `json:"modes"`
+	// DMUnavailable says why no DM is offered to a customer who accepts
+	// the brand's DMs (no X Chat keys yet).
+	DMUnavailable *messageErrorView `json:"dm_unavailable,omitempty"`
 }
 
 type replyOptionsView struct {
@@ -340,6 +345,9 @@ func newReplyOptionsView(o *casework.ReplyOptions, asOf string) replyOptionsView
 	v := replyOptionsView{Handles: make([]handleOptionsView, 0, len(o.Handles))}
 	for _, h := range o.Handles {
 		hv := handleOptionsView{HandleID: h.Handle.ID, ScreenName: h.Handle.ScreenName, Modes: make([]modeView, 0, len(h.Modes))}
+		if u := h.DMUnavailable; u != nil {
+			hv.DMUnavailable = &messageErrorView{Code: u.Code, Detail: u.Detail}
+		}
 		for _, m := range h.Modes {
 			hv.Modes = append(hv.Modes, newModeView(m, asOf))
 		}

@@ -34,6 +34,11 @@ type followItem struct {
 	RequestedAt     int64      `dynamodbav:"requested_at,omitempty"`
 	// CustomerDMAt: the customer's latest DM to the brand handle.
 	CustomerDMAt int64 `dynamodbav:"customer_dm_at,omitempty"`
+	// X's answer on reaching the customer by DM (casework.DMReach), and
+	// when (0: never asked).
+	ReachAt         int64 `dynamodbav:"reach_at,omitempty"`
+	ReachReceivesDM bool  `dynamodbav:"reach_receives_dm,omitempty"`
+	ReachChatKeys   bool  `dynamodbav:"reach_chat_keys,omitempty"`
 }
 
 func followSK(handleID string) string { return "FOLLOW#" + handleID }
@@ -46,7 +51,7 @@ func unixNanos(n int64) time.Time {
 }
 
 func (it *followItem) state() casework.FollowState {
-	return casework.FollowState{
+	f := casework.FollowState{
 		CustomerID: it.CustomerID, HandleID: it.HandleID,
 		BrandFollowsCustomer: it.BrandFollows, CustomerFollowsBrand: it.CustomerFollows,
 		Pending:        casework.FollowAction(it.Pending),
@@ -55,6 +60,10 @@ func (it *followItem) state() casework.FollowState {
 		RequestedAt:  unixNanos(it.RequestedAt),
 		CustomerDMAt: unixNanos(it.CustomerDMAt),
 	}
+	if it.ReachAt != 0 {
+		f.Reach = &casework.DMReach{ReceivesDM: it.ReachReceivesDM, ChatKeys: it.ReachChatKeys, CheckedAt: unixNanos(it.ReachAt)}
+	}
+	return f
 }
 
 // FollowsOf returns the follow state of a customer with every brand handle
@@ -131,6 +140,33 @@ func (s *Store) SetCustomerWroteByDM(ctx context.Context, customerID, handleID s
 	}
 	if err != nil {
 		return fmt.Errorf("dynamo: set customer_dm_at of customer %s and brand handle %s: %w", customerID, handleID, err)
+	}
+	return nil
+}
+
+// SetDMReach records X's answer on reaching the customer by DM as the
+// brand handle unless a later one is recorded. Calls: 1 UpdateItem.
+func (s *Store) SetDMReach(ctx context.Context, customerID, handleID string, r casework.DMReach) error {
+	what := fmt.Sprintf("dynamo: set dm reach of customer %s and brand handle %s", customerID, handleID)
+	if r.CheckedAt.IsZero() {
+		return fmt.Errorf("%s: %w", what, invalid("checked_at", "X's answer needs its time."))
+	}
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                s.table,
+		Key:                      itemKey(customerPK(customerID), followSK(handleID)),
+		UpdateExpression:         aws.String("SET #customer_id = :c, #handle_id = :h, #reach_at = :at, #reach_receives_dm = :dm, #reach_chat_keys = :keys"),
+		ConditionExpression:      aws.String("attribute_not_exists(#reach_at) OR #reach_at < :at"),
+		ExpressionAttributeNames: names("customer_id", "handle_id", "reach_at", "reach_receives_dm", "reach_chat_keys"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":c": str(customerID), ":h": str(handleID), ":at": num(r.CheckedAt.UnixNano()),
+			":dm": &types.AttributeValueMemberBOOL{Value: r.ReceivesDM}, ":keys": &types.AttributeValueMemberBOOL{Value: r.ChatKeys},
+		},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -283,14 +283,17 @@ type UserState struct {
 	FollowsBrand bool
 	// BrandFollows: the brand handle follows the user ("following").
 	BrandFollows bool
+	// ReceivesYourDM: the user accepts Direct Messages from the brand
+	// handle (X's receives_your_dm).
+	ReceivesYourDM bool
 }
 
 // userByIDEndpoint is X's user lookup by id.
 const userByIDEndpoint = "https://api.twitter.com/2/users/:id"
 
 // UserByID looks the X account with the id up, signed as the brand handle
-// (GET /2/users/:id with user.fields=connection_status, from the brand
-// handle's side). An account X does not know (deleted, suspended) is a
+// (GET /2/users/:id with user.fields=connection_status and
+// receives_your_dm, from the brand handle's side). An account X does not know (deleted, suspended) is a
 // *casework.Error with code ETwitterUserNotFound.
 func (c *Client) UserByID(ctx context.Context, auth BrandAuth, id string) (UserState, error) {
 	if id == "" {
@@ -304,6 +307,7 @@ func (c *Client) UserByID(ctx context.Context, auth BrandAuth, id string) (UserS
 				Name             string   `json:"name"`
 				Username         string   `json:"username"`
 				ConnectionStatus []string `json:"connection_status"`
+				ReceivesYourDM   bool     `json:"receives_your_dm"`
 			} `json:"data"`
 			partialErrors
 		}
@@ -313,7 +317,7 @@ func (c *Client) UserByID(ctx context.Context, auth BrandAuth, id string) (UserS
 		if out.Data == nil || out.Data.ID == "" {
 			return partialError("user by id", out.Errors)
 		}
-		st = UserState{ID: out.Data.ID, Username: out.Data.Username, Name: out.Data.Name}
+		st = UserState{ID: out.Data.ID, Username: out.Data.Username, Name: out.Data.Name, ReceivesYourDM: out.Data.ReceivesYourDM}
 		for _, s := range out.Data.ConnectionStatus {
 			switch s {
 			case "followed_by":
@@ -336,7 +340,7 @@ type userByIDInput struct {
 	ID          string
 }
 
-const userByIDFields = "connection_status,name,username"
+const userByIDFields = "connection_status,name,receives_your_dm,username"
 
 func (p *userByIDInput) SetAccessToken(token string) { p.accessToken = token }
 func (p *userByIDInput) AccessToken() string         { return p.accessToken }

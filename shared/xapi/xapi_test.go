@@ -669,13 +669,14 @@ func TestRecentTweetsAndFindTweets(t *testing.T) {
 	}
 }
 
-// TestUserByID: the user by id, as the brand handle sees it: who it is and
-// how they follow each other (connection_status), signed as that handle.
+// TestUserByID: the user by id, as the brand handle sees it: who it is,
+// how they follow each other (connection_status) and whether the user
+// accepts the brand's DMs (receives_your_dm), signed as that handle.
 func TestUserByID(t *testing.T) {
 	f := newFixture(t, xsim.Options{})
 	ctx := context.Background()
 	got, err := f.client.UserByID(ctx, acmeSupport, alice.XUser)
-	want := xapi.UserState{ID: alice.XUser, Username: "alice_follows", Name: "Alice Follower", FollowsBrand: true}
+	want := xapi.UserState{ID: alice.XUser, Username: "alice_follows", Name: "Alice Follower", FollowsBrand: true, ReceivesYourDM: true}
 	if err != nil || got != want {
 		t.Fatalf("alice: %+v %v, want %+v", got, err, want)
 	}
@@ -683,7 +684,7 @@ func TestUserByID(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err = f.client.UserByID(ctx, acmeSupport, bob.XUser)
-	if err != nil || got.Username != "bob_stranger" || got.FollowsBrand || !got.BrandFollows {
+	if err != nil || got.Username != "bob_stranger" || got.FollowsBrand || !got.BrandFollows || got.ReceivesYourDM {
 		t.Errorf("bob, followed by the brand: %+v %v", got, err)
 	}
 	if got, err := f.client.UserByID(ctx, acmeDeals, alice.XUser); err != nil || got.FollowsBrand || got.BrandFollows {

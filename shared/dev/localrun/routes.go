@@ -15,6 +15,7 @@ import (
 	"github.com/acme/twitter-cases/shared/queues"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/webhook"
+	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
 // Routes mounts every route the registry (package functions) declares on
@@ -81,10 +82,14 @@ func declared() (apiRoutes, hookRoutes []string, err error) {
 
 // Service is the console service the routes run on.
 func Service(d Deps) *casework.Service {
+	var reach casework.XReach
+	if d.X != nil {
+		reach = xsetup.DMReach{X: d.X}
+	}
 	return casework.NewService(casework.Deps{
 		Store: d.Store, Outbox: sqsqueue.New(d.SQS, d.Config.OutboundQueueURL), XUsers: d.XUsers,
 		Credentials: d.Credentials, Phones: d.Phones, TweetMaxLength: d.Config.TweetMaxLength,
-		XAccess: casework.XAccess(d.Config.XAccess), Pricing: d.Pricing,
+		XAccess: casework.XAccess(d.Config.XAccess), Pricing: d.Pricing, Reach: reach,
 	})
 }
 

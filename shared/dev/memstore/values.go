@@ -114,6 +114,11 @@ func copyFollow(f *casework.FollowState) casework.FollowState {
 	out := *f
 	out.RequestedAt, out.BrandFollowsAt, out.CustomerFollowsAt, out.CustomerDMAt =
 		utc(f.RequestedAt), utc(f.BrandFollowsAt), utc(f.CustomerFollowsAt), utc(f.CustomerDMAt)
+	if f.Reach != nil {
+		r := *f.Reach
+		r.CheckedAt = utc(r.CheckedAt)
+		out.Reach = &r
+	}
 	return out
 }
 

@@ -251,7 +251,7 @@ func TestEnums(t *testing.T) {
 		"Direction":     {"in", "out"},
 		"MessageKind":   {"tweet", "dm"},
 		"ReplyMode":     {"mention", "dm"},
-		"MessageStatus": {"queued", "sending", "sent", "failed", "received"},
+		"MessageStatus": {"queued", "sending", "sent", "failed", "received", "waiting_for_key"},
 	}
 	for name, want := range tests {
 		proxy := m.Components.Schemas.GetOrZero(name)

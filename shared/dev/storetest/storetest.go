@@ -72,6 +72,7 @@ var tests = []struct {
 	{"MessageChatPayload", testMessageChatPayload},
 	{"ChatKeys", testChatKeys},
 	{"ChatWaits", testChatWaits},
+	{"DMReach", testDMReach},
 }
 
 // Run runs the whole suite, each test in parallel on a store of its own.
