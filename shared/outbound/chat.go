@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/acme/twitter-cases/shared/brandchat"
@@ -204,7 +205,7 @@ func (a *chatAdapter) PostKeyChange(ctx context.Context, as *casework.BrandHandl
 func (a *chatAdapter) Encrypt(ctx context.Context, as *casework.BrandHandle, k *casework.ChatKey, text string) (*casework.ChatPayload, error) {
 	var p xchat.SendPayload
 	err := a.keys.Use(ctx, as.XUserID, func(ctx context.Context, id *brandchat.Identity[*xchat.Chat]) error {
-		key, err := a.open(ctx, id, k)
+		key, err := a.open(ctx, as, id, k)
 		if err != nil {
 			return err
 		}
@@ -223,7 +224,7 @@ func (a *chatAdapter) Encrypt(ctx context.Context, as *casework.BrandHandle, k *
 // open returns a copy of the raw conversation key of k: from this
 // process's memory, or opened with the brand's identity from the key
 // change (the brand's own wrapped copy, or X's key-change event).
-func (a *chatAdapter) open(ctx context.Context, id *brandchat.Identity[*xchat.Chat], k *casework.ChatKey) ([]byte, error) {
+func (a *chatAdapter) open(ctx context.Context, as *casework.BrandHandle, id *brandchat.Identity[*xchat.Chat], k *casework.ChatKey) ([]byte, error) {
 	rk := rawKey{k.BrandXUserID, k.ConversationID, k.KeyVersion}
 	a.mu.Lock()
 	key, ok := a.raw[rk]
@@ -245,16 +246,23 @@ func (a *chatAdapter) open(ctx context.Context, id *brandchat.Identity[*xchat.Ch
 		}
 		key, err = id.Chat.DecryptConversationKey(ctx, wrapped)
 	case k.KeyChangeEvent != "":
-		var res xchat.ConversationKeyResult
-		res, err = id.Chat.ExtractConversationKeys(ctx, []string{k.KeyChangeEvent})
-		key = res.Keys[k.KeyVersion]
-		for v, other := range res.Keys {
+		// X's event: its signature is verified (against both participants'
+		// registered signing keys) before its key encrypts anything.
+		var signing []xchat.SigningKey
+		if signing, err = a.signingKeys(ctx, as, k.ConversationID); err != nil {
+			return nil, err
+		}
+		var res xchat.DecryptEventsResult
+		res, err = id.Chat.DecryptEvents(ctx, []string{k.KeyChangeEvent}, signing)
+		verified := res.VerifiedConversationKeys()
+		key = verified[k.KeyVersion]
+		for v, other := range verified {
 			if v != k.KeyVersion {
 				clear(other)
 			}
 		}
 		if err == nil && len(key) == 0 {
-			err = fmt.Errorf("outbound: the key change of %s holds no key of version %s for the brand", k.ConversationID, k.KeyVersion)
+			err = fmt.Errorf("outbound: the key change of %s holds no verified key of version %s for the brand", k.ConversationID, k.KeyVersion)
 		}
 	default:
 		err = fmt.Errorf("outbound: conversation key %s of %s has no key change", k.KeyVersion, k.ConversationID)
@@ -264,6 +272,28 @@ func (a *chatAdapter) open(ctx context.Context, id *brandchat.Identity[*xchat.Ch
 	}
 	a.keep(rk, key)
 	return key, nil
+}
+
+// signingKeys are both participants' registered signing keys, as X's
+// public-key endpoint answers them (the engine checks each entry's key
+// binding when it verifies).
+func (a *chatAdapter) signingKeys(ctx context.Context, as *casework.BrandHandle, conversationID string) ([]xchat.SigningKey, error) {
+	first, second, ok := strings.Cut(conversationID, "-")
+	if !ok {
+		return nil, fmt.Errorf("outbound: %s is not a 1:1 conversation", conversationID)
+	}
+	var out []xchat.SigningKey
+	for _, u := range []string{first, second} {
+		rows, err := a.x.ChatPublicKeys(ctx, auth(as), u)
+		if err != nil {
+			return nil, failure(err)
+		}
+		for _, r := range rows {
+			out = append(out, xchat.SigningKey{UserID: u, PublicKeyVersion: r.Version, PublicKey: r.SigningPublicKey,
+				IdentityPublicKey: r.PublicKey, IdentityPublicKeySignature: r.IdentityPublicKeySignature})
+		}
+	}
+	return out, nil
 }
 
 // keep remembers a copy of a raw conversation key in this process.

@@ -358,3 +358,68 @@ func TestChatDMRefusals(t *testing.T) {
 		})
 	}
 }
+
+// The customer started the conversation and made its key (X's key-change
+// event, kept as the inbound worker keeps it): the brand's reply goes
+// under that key, verified first, with no key change of its own, and the
+// customer's client reads it.
+func TestChatDMUnderTheCustomersKey(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, options{})
+	e.chatBrand()
+	alice := e.chatCustomer("alice_follows")
+	brand := sample.Brands[0]
+	ctx := context.Background()
+	// Alice's phone makes the conversation's key, wrapped to both.
+	var bkeys struct {
+		Data []xapi.ChatPublicKey `json:"data"`
+	}
+	e.call("GET", "/2/users/"+brand.XUserID+"/public_keys", alice.bearer, nil, &bkeys)
+	kc, err := alice.chat.PrepareConversationKeyChange(ctx, xchat.KeyChangeParams{PublicKeys: []xchat.PublicKeyInput{
+		{UserID: alice.id, PublicKey: alice.reg.PublicKey.PublicKey, KeyVersion: alice.version},
+		{UserID: brand.XUserID, PublicKey: bkeys.Data[0].PublicKey, KeyVersion: bkeys.Data[0].Version}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pks []map[string]string
+	for _, p := range kc.ParticipantKeys {
+		pks = append(pks, map[string]string{"user_id": p.UserID, "encrypted_conversation_key": p.EncryptedKey, "public_key_version": p.PublicKeyVersion})
+	}
+	var sigs []map[string]any
+	for _, s := range kc.ActionSignatures {
+		sigs = append(sigs, map[string]any{"message_id": s.MessageID, "encoded_message_event_detail": s.EncodedMessageEventDetail,
+			"message_event_signature": map[string]string{"signature": s.Signature, "public_key_version": s.PublicKeyVersion, "signature_version": s.SignatureVersion}})
+	}
+	body, _ := json.Marshal(map[string]any{"conversation_key_version": kc.ConversationKeyVersion, "conversation_participant_keys": pks, "action_signatures": sigs})
+	e.call("POST", "/2/chat/conversations/"+brand.XUserID+"/keys", alice.bearer, body, nil)
+	// The brand keeps X's key-change event, as the inbound worker does.
+	conv := casework.ChatConversationID(brand.XUserID, alice.id)
+	page, err := e.x.ChatConversationEvents(ctx, xapi.BrandAuth{XUserID: brand.XUserID, CredentialsSecret: brand.Secret}, conv, 10, "")
+	if err != nil || len(page.Events)+len(page.KeyEvents) == 0 {
+		t.Fatalf("events %+v, %v", page, err)
+	}
+	event := page.Events[0].EncodedEvent
+	if len(page.KeyEvents) > 0 {
+		event = page.KeyEvents[0]
+	}
+	if err := e.store.PutChatKey(ctx, &casework.ChatKey{BrandXUserID: brand.XUserID, ConversationID: conv, KeyVersion: kc.ConversationKeyVersion,
+		KeyChangeEvent: event, SequenceID: page.Events[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	first := e.createCase("@alice_follows hello")
+	e.runUntil(10*time.Second, e.final(first))
+	dm := e.reply(first.CaseID, casework.ModeDM, "under your key")
+	e.runUntil(60*time.Second, e.final(dm))
+	got := e.message(dm)
+	if got.Status != casework.StatusSent || got.Chat.ConversationKeyVersion != kc.ConversationKeyVersion {
+		t.Fatalf("DM = %s %+v %+v, want sent under the customer's key %s", got.Status, got.Chat, got.Error, kc.ConversationKeyVersion)
+	}
+	for _, c := range e.sim.Calls() {
+		if c.Method == "POST" && strings.HasSuffix(c.Path, "/keys") && c.UserID == brand.XUserID {
+			t.Errorf("the brand made a key change of its own: %s", c.Path)
+		}
+	}
+	if texts := e.reads(alice, brand.XUserID); len(texts) != 1 || texts[0] != "under your key" {
+		t.Errorf("the customer reads %q", texts)
+	}
+}
