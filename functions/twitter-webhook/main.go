@@ -12,12 +12,9 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sync"
-	"time"
 
-	"github.com/acme/twitter-cases/shared/claimcheck"
 	"github.com/acme/twitter-cases/shared/config"
-	"github.com/acme/twitter-cases/shared/dynamo"
+	"github.com/acme/twitter-cases/shared/dynamo/deliveryput"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/sqsqueue"
 	"github.com/acme/twitter-cases/shared/webhook"
@@ -49,30 +46,8 @@ func handler(ctx context.Context, cfg config.Config, getenv func(string) string,
 	// is named. When neither is set every request answers 503, never a
 	// check against an empty or a well-known key.
 	secret := secrets.ConsumerSecret(secrets.FromAWS(awsCfg), cfg.XAppSecret, getenv("X_CONSUMER_SECRET"))
-	// The table's client is made on the first delivery too large for a
-	// queue message, not at every cold start.
-	keep := &lazyStore{open: func() claimcheck.Store { return dynamo.Open(awsCfg, cfg) }}
+	// Deliveries too large for a queue message are kept in the table with
+	// signed PutItem calls (deliveryput), not the SDK's DynamoDB client.
+	keep := deliveryput.New(awsCfg, cfg.DynamoDBEndpoint, cfg.TableName)
 	return webhook.Handler(secret, queue, webhook.Options{Logger: logger, Keep: keep}), nil
-}
-
-// lazyStore opens the store of kept deliveries on first use.
-type lazyStore struct {
-	once  sync.Once
-	open  func() claimcheck.Store
-	store claimcheck.Store
-}
-
-func (l *lazyStore) get() claimcheck.Store {
-	l.once.Do(func() { l.store = l.open() })
-	return l.store
-}
-
-// PutDeliveryParts implements claimcheck.Store.
-func (l *lazyStore) PutDeliveryParts(ctx context.Context, id string, parts [][]byte, expires time.Time) error {
-	return l.get().PutDeliveryParts(ctx, id, parts, expires)
-}
-
-// DeliveryParts implements claimcheck.Store.
-func (l *lazyStore) DeliveryParts(ctx context.Context, id string, n int) ([][]byte, error) {
-	return l.get().DeliveryParts(ctx, id, n)
 }

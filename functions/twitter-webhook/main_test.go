@@ -14,18 +14,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/acme/twitter-cases/shared/claimcheck"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/localaws/localawstest"
 	"github.com/acme/twitter-cases/shared/dev/openapi/openapitest"
 	"github.com/acme/twitter-cases/shared/dev/sample"
+	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/queues"
+	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/webhook"
 )
 
-var sqsEndpoint string
+var sqsEndpoint, ddbEndpoint string
 
-var local = &localawstest.Servers{SQS: true, Setup: func(s *localawstest.Servers) { sqsEndpoint = s.SQSEndpoint }}
+var local = &localawstest.Servers{SQS: true, DynamoDB: true, Setup: func(s *localawstest.Servers) {
+	sqsEndpoint, ddbEndpoint = s.SQSEndpoint, s.DynamoDBEndpoint
+}}
 
 func TestMain(m *testing.M) { localawstest.Main(m, local) }
 
@@ -55,6 +60,8 @@ func setup(t *testing.T, secret string) string {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
 	t.Setenv("AWS_REGION", localaws.Region)
 	t.Setenv("SQS_ENDPOINT", sqsEndpoint)
+	t.Setenv("DYNAMODB_ENDPOINT", ddbEndpoint)
+	t.Setenv("TABLE_NAME", prefix+"table")
 	t.Setenv("INBOUND_QUEUE_URL", urls[queues.Inbound.Name])
 	t.Setenv("X_CONSUMER_SECRET", secret)
 	return urls[queues.Inbound.Name]
@@ -110,6 +117,46 @@ func TestPostThroughAPIGateway(t *testing.T) {
 	}
 	if len(out.Messages) != 1 || aws.ToString(out.Messages[0].Body) != req.Body {
 		t.Errorf("queued %d messages, want the body once", len(out.Messages))
+	}
+}
+
+// TestLargePostThroughAPIGateway: a signed delivery larger than a queue
+// message (311 KB) is kept in the table by the function as main builds it
+// (deliveryput, on the local DynamoDB) and a pointer to it queued, which
+// the store reads back as the delivery (issue 21 item 9).
+func TestLargePostThroughAPIGateway(t *testing.T) {
+	url := setup(t, sample.ConsumerSecret)
+	ctx := context.Background()
+	tableName := os.Getenv("TABLE_NAME")
+	ddb := localaws.DynamoDBClient(ddbEndpoint)
+	if err := localaws.EnsureTable(ctx, ddb, tableName, table.Definition); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"data":{"event_uuid":"-311","event_type":"post.mention.create","filter":{"user_id":"1"},"tag":"t",` +
+		`"payload":{"id":"2","author_id":"3","text":"@AcmeSupport a long story"},"includes":{"users":[` +
+		strings.Repeat(`{"id":"3","username":"long_poster","name":"A long description of a reader."},`, 4200) +
+		`{"id":"4","username":"x","name":"x"}]}}}`
+	req := apiEvent(t, "webhook-post.json")
+	req.Body = body
+	req.Headers["x-twitter-webhooks-signature"] = webhook.Sign(sample.ConsumerSecret, []byte(body))
+	resp, err := proxy(t).ProxyWithContext(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 200 {
+		t.Fatalf("answer to %d bytes = %d %s", len(body), resp.StatusCode, resp.Body)
+	}
+	out, err := localaws.SQSClient(sqsEndpoint).ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("queued %v, %v; want one pointer", out, err)
+	}
+	p, ok := claimcheck.Read([]byte(aws.ToString(out.Messages[0].Body)))
+	if !ok {
+		t.Fatalf("queued %.200s, want a pointer", aws.ToString(out.Messages[0].Body))
+	}
+	got, err := claimcheck.Fetch(ctx, dynamo.New(ddb, tableName), p)
+	if err != nil || string(got) != body {
+		t.Errorf("the kept delivery (%d bytes, %v) is not the one posted (%d bytes)", len(got), err, len(body))
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/acme/twitter-cases/shared/claimcheck"
+	"github.com/acme/twitter-cases/shared/dev/localaws"
+	"github.com/acme/twitter-cases/shared/dynamo/deliveryput"
 )
 
 // A delivery too large for a queue message is kept in the table and read
@@ -55,5 +57,30 @@ func TestKeptDeliveries(t *testing.T) {
 	p, _ = claimcheck.Read(msg)
 	if _, err := claimcheck.Fetch(f.ctx, f.store, p); !errors.Is(err, claimcheck.ErrMissing) {
 		t.Errorf("a body past its TTL: %v, want ErrMissing (the local DynamoDB keeps what TTL removes)", err)
+	}
+}
+
+// The webhook keeps deliveries with deliveryput (signed PutItem calls,
+// without the SDK's DynamoDB client): what it writes, the store reads,
+// through the real local DynamoDB; a table that does not exist is an
+// error, not retried.
+func TestDeliveryPutWritesWhatTheStoreReads(t *testing.T) {
+	f := newFixture(t)
+	put := deliveryput.New(localaws.AWSConfig(), local.DynamoDBEndpoint, f.table)
+	noise := make([]byte, 800_000)
+	_, _ = rand.Read(noise)
+	for _, body := range [][]byte{[]byte(`{"data":{"text":"` + strings.Repeat("a long story 🙂 ", 20_000) + `"}}`), noise} {
+		msg, err := claimcheck.Keep(f.ctx, put, body, f.clock.Now())
+		must(t, err)
+		p, _ := claimcheck.Read(msg)
+		got, err := claimcheck.Fetch(f.ctx, f.store, p)
+		must(t, err)
+		if !bytes.Equal(got, body) {
+			t.Fatalf("read back %d bytes, kept %d in %d parts", len(got), len(body), p.Parts)
+		}
+	}
+	missing := deliveryput.New(localaws.AWSConfig(), local.DynamoDBEndpoint, "no-such-table")
+	if _, err := claimcheck.Keep(f.ctx, missing, []byte("x"), f.clock.Now()); err == nil || !strings.Contains(err.Error(), "ResourceNotFoundException") {
+		t.Errorf("keeping into a missing table: %v, want DynamoDB's ResourceNotFoundException", err)
 	}
 }
