@@ -136,6 +136,7 @@ var Console = Function{
 		"GET /v1/cases",
 		"GET /v1/cases/{id}", "PATCH /v1/cases/{id}",
 		"GET /v1/cases/{id}/messages",
+		"GET /v1/usage",
 	},
 	// It queues the brand handles' subscribe and unsubscribe commands and
 	// reads their credentials secrets to check them.

@@ -19,4 +19,4 @@ func main() { wire.ServeHTTP(handler) }
 // handler builds the function's http.Handler from its configuration, as
 // functions.Console declares it; it does no network I/O.
 var handler = consoleapi.Function(functions.Console, consoleapi.Needs{Outbox: sqsqueue.Outbound, XUsers: xsetup.XUsers, Credentials: xsetup.Credentials},
-	consoleapi.RouteHealth, consoleapi.RouteListHandles, consoleapi.RouteRegisterHandle, consoleapi.RouteUpdateHandle, consoleapi.RouteDeleteHandle, consoleapi.RouteSearchCustomers, consoleapi.RouteGetCustomer, consoleapi.RouteListCases, consoleapi.RouteGetCase, consoleapi.RoutePatchCase, consoleapi.RouteMessages)
+	consoleapi.RouteHealth, consoleapi.RouteListHandles, consoleapi.RouteRegisterHandle, consoleapi.RouteUpdateHandle, consoleapi.RouteDeleteHandle, consoleapi.RouteSearchCustomers, consoleapi.RouteGetCustomer, consoleapi.RouteListCases, consoleapi.RouteGetCase, consoleapi.RoutePatchCase, consoleapi.RouteMessages, consoleapi.RouteUsage)

@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/acme/twitter-cases/shared/casework"
@@ -39,6 +40,10 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	// The brand handles' X Chat identities: X's engine and a handle's keys
 	// are loaded by the first DM that needs them, not here.
 	keys := outbound.NewKeyring(cache, cfg.XChatKeyPrefix, logger)
+	pricing, err := casework.ParsePricing(cfg.XPrices)
+	if err != nil {
+		return nil, fmt.Errorf("X_PRICES: %w", err)
+	}
 	return outbound.New(outbound.Deps{Store: dynamo.Open(awsCfg, cfg), X: x, Keys: keys, Subscriptions: subs, Delayer: queue, Outbox: queue,
-		Logger: logger}), nil
+		Logger: logger, Pricing: pricing}), nil
 }

@@ -59,6 +59,10 @@ func (s *Service) CreateCase(ctx context.Context, in NewCase) (*Case, *Message, 
 	m := &Message{
 		ID: NewID(now), CaseID: c.ID, Direction: DirectionOut, Kind: KindTweet, Text: in.Text, Status: StatusQueued,
 		Author: Author{HandleID: h.ID, ScreenName: h.ScreenName}, SentBy: agentOf(ctx), CreatedAt: now,
+		Price: s.pricing.PostPrice(in.Text, false),
+	}
+	if err := checkBudget(ctx, s.store, h, m.Price, now); err != nil {
+		return nil, nil, err
 	}
 	c.NoteParties(cust, h)
 	c.NoteMessage(m)

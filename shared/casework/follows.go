@@ -50,6 +50,8 @@ func (s *Service) changeFollow(ctx context.Context, customerID, handleID string,
 	kind := CmdFollow
 	if action == ActionUnfollow {
 		kind = CmdUnfollow
+	} else if err := checkBudget(ctx, s.store, h, s.pricing.CommandPrice(CmdFollow, "", false), now); err != nil {
+		return nil, false, err
 	}
 	cmd := Command{ID: NewID(now), Kind: kind, HandleID: h.ID, CustomerID: cust.ID, CreatedAt: now}
 	var f FollowState

@@ -33,6 +33,9 @@ type BrandHandle struct {
 	// XChat is what the product knows of the handle's X Chat identity
 	// (never its keys); nil when it was never provisioned.
 	XChat *ChatIdentity
+	// MonthlyBudget caps what the handle may spend on X in a UTC month
+	// (sends, Retweets, follows; checked before X is called); 0: no cap.
+	MonthlyBudget Micros
 	// Version counts the handle's writes, for optimistic concurrency.
 	Version   int64
 	CreatedAt time.Time

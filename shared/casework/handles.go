@@ -22,6 +22,8 @@ type NewHandle struct {
 type HandlePatch struct {
 	CredentialsSecret *string
 	Status            *HandleStatus
+	// MonthlyBudget sets the handle's monthly budget on X (0 removes it).
+	MonthlyBudget *Micros
 }
 
 // Credentials checks a brand handle's credentials secret before the
@@ -76,8 +78,8 @@ func (s *Service) RegisterHandle(ctx context.Context, in NewHandle) (*BrandHandl
 // (checked) and/or a new status. Reconnecting a handle, or giving it new
 // credentials, checks the credentials and asks for its subscriptions again.
 func (s *Service) UpdateHandle(ctx context.Context, id string, p HandlePatch) (*BrandHandle, error) {
-	if p.CredentialsSecret == nil && p.Status == nil {
-		return nil, &Error{Code: EValidation, Message: "Give credentials_secret, status or both.",
+	if p.CredentialsSecret == nil && p.Status == nil && p.MonthlyBudget == nil {
+		return nil, &Error{Code: EValidation, Message: "Give credentials_secret, status, monthly_budget_usd or several.",
 			Fields: []FieldError{{Name: "status", Code: "required", Detail: "Nothing to change."}}}
 	}
 	h, err := s.store.GetHandle(ctx, id)
@@ -90,6 +92,12 @@ func (s *Service) UpdateHandle(ctx context.Context, id string, p HandlePatch) (*
 	}
 	if p.Status != nil {
 		next.Status = *p.Status
+	}
+	if p.MonthlyBudget != nil {
+		if *p.MonthlyBudget < 0 {
+			return nil, fieldError("monthly_budget_usd", "invalid", "A monthly budget is an amount of US dollars, 0 for none.")
+		}
+		next.MonthlyBudget = *p.MonthlyBudget
 	}
 	next.Normalize()
 	if err := next.Validate(); err != nil {

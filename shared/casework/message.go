@@ -61,7 +61,10 @@ type Message struct {
 	// (which may also be its InReplyToXID); it tells whether the customer
 	// summoned a brand handle by quoting it (XAccess.RepliesNeedSummons).
 	QuotedXID string
-	Author    Author
+	// Price is what sending an outgoing message costs on X, as priced
+	// when it was queued (the budget's check and the spend's record).
+	Price  Price
+	Author Author
 	// SentBy is the agent who asked for an outgoing message; zero for a
 	// customer's message.
 	SentBy Agent

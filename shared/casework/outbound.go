@@ -107,6 +107,9 @@ type OutboundDeps struct {
 	Backoff func(faults int) time.Duration
 	// RateLimitBudget bounds a run of rate limits; 0 means DefaultRateLimitBudget.
 	RateLimitBudget time.Duration
+	// Pricing prices Retweets and follows for the spend and the budget
+	// (a message carries its own price); zero means DefaultPricing.
+	Pricing Pricing
 	// Outbox is the outbound queue, where a command waiting out a long run
 	// of rate limits is queued again (Delivery.MaxReceives); nil waits on
 	// the same message, spending the queue's deliveries.
@@ -147,12 +150,16 @@ type Outbound struct {
 	backoff    func(int) time.Duration
 	rateBudget time.Duration
 	outbox     Outbox
+	pricing    Pricing
 }
 
 // NewOutbound returns the outbound rules on their dependencies.
 func NewOutbound(d OutboundDeps) *Outbound {
 	o := &Outbound{store: d.Store, x: d.X, chat: d.Chat, activity: d.Activity, target: d.Subscriptions, now: d.Clock,
-		log: d.Logger, backoff: d.Backoff, rateBudget: d.RateLimitBudget, outbox: d.Outbox}
+		log: d.Logger, backoff: d.Backoff, rateBudget: d.RateLimitBudget, outbox: d.Outbox, pricing: d.Pricing}
+	if o.pricing.Prices == nil {
+		o.pricing = DefaultPricing
+	}
 	if o.now == nil {
 		o.now = time.Now
 	}
@@ -363,6 +370,12 @@ func (o *Outbound) send(ctx context.Context, cmd Command, d Delivery) error {
 	if err != nil {
 		return o.sendFailed(ctx, cmd, d, m, err)
 	}
+	// X has it: its price is spent, once (the message's id) however often
+	// this runs, before the message says sent, so that a crash in between
+	// is found again by the adoption.
+	if err := o.spent(ctx, m.ID, cmd.HandleID, o.messagePrice(m)); err != nil {
+		return err
+	}
 	if xid == "" {
 		return nil // adopted what an earlier attempt posted
 	}
@@ -402,6 +415,9 @@ func (o *Outbound) post(ctx context.Context, cmd Command, m *Message) (string, e
 		if done, err := o.adopt(ctx, m, brand); err != nil || done {
 			return "", err
 		}
+	}
+	if err := o.checkBudget(ctx, brand, o.messagePrice(m)); err != nil {
+		return "", err
 	}
 	m.Status, m.AttemptedAt = StatusSending, o.now()
 	if err := o.store.PutMessage(ctx, m); err != nil {
@@ -691,12 +707,19 @@ func (o *Outbound) retweet(ctx context.Context, cmd Command, d Delivery) error {
 		return err
 	}
 	undo := cmd.Kind == CmdUnretweet
+	price := o.pricing.CommandPrice(cmd.Kind, "", false)
 	brand, err := connectedHandle(ctx, o.store, cmd.HandleID)
+	if err == nil && !undo {
+		err = o.checkBudget(ctx, brand, price)
+	}
 	if err == nil {
 		if undo {
 			err = o.x.UndoRetweet(ctx, brand, m.XID)
 		} else {
 			err = o.x.Retweet(ctx, brand, m.XID)
+		}
+		if err == nil {
+			err = o.spent(ctx, cmd.ID, cmd.HandleID, price)
 		}
 	}
 	if err == nil {
@@ -739,15 +762,22 @@ func (o *Outbound) follow(ctx context.Context, cmd Command, d Delivery) error {
 	if err != nil {
 		return err
 	}
+	price := o.pricing.CommandPrice(cmd.Kind, "", false)
 	brand, err := connectedHandle(ctx, o.store, cmd.HandleID)
 	if err == nil {
 		_, err = twitterCustomer(ctx, o.store, cust.ID)
+	}
+	if err == nil && follows {
+		err = o.checkBudget(ctx, brand, price)
 	}
 	if err == nil {
 		if follows {
 			ans, err = o.x.Follow(ctx, brand, cust.Twitter.XUserID)
 		} else {
 			err = o.x.Unfollow(ctx, brand, cust.Twitter.XUserID)
+		}
+		if err == nil {
+			err = o.spent(ctx, cmd.ID, cmd.HandleID, price)
 		}
 	}
 	if err != nil {
@@ -884,4 +914,37 @@ func SyncSubscriptions(ctx context.Context, x XActivity, h *BrandHandle, target 
 func isXKind(err error, kind XFailureKind) bool {
 	var xf *XFailure
 	return errors.As(err, &xf) && xf.Kind == kind
+}
+
+// ---- spend ----
+
+// messagePrice is what sending m costs: its price as queued, else (a
+// message queued before prices were kept) a Post or DM at list price.
+func (o *Outbound) messagePrice(m *Message) Price {
+	if m.Price.Kind != "" {
+		return m.Price
+	}
+	if m.Kind == KindDM {
+		return o.pricing.price(PriceDM)
+	}
+	return o.pricing.PostPrice(m.Text, false)
+}
+
+// checkBudget is the worker's own check of the brand handle's monthly
+// budget right before X is called: other sends may have spent it since
+// the request was accepted.
+func (o *Outbound) checkBudget(ctx context.Context, h *BrandHandle, price Price) error {
+	return checkBudget(ctx, o.store, h, price, o.now())
+}
+
+// spent records a completed call's price against the brand handle, once
+// per id (a retry records nothing more).
+func (o *Outbound) spent(ctx context.Context, id, handleID string, price Price) error {
+	if price.Kind == "" {
+		return nil
+	}
+	if _, err := o.store.RecordSpend(ctx, Spend{ID: id, HandleID: handleID, Price: price, At: o.now()}); err != nil {
+		return fmt.Errorf("record the spend of %s: %w", id, err)
+	}
+	return nil
 }

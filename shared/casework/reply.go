@@ -160,6 +160,9 @@ func (s *Service) Reply(ctx context.Context, in ReplyRequest) (*Message, error) 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkBudget(ctx, s.store, p.h, m.Price, m.CreatedAt); err != nil {
+		return nil, err
+	}
 	if err := s.queueReply(ctx, p, m, cmd); err != nil {
 		return nil, err
 	}
@@ -234,6 +237,7 @@ func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyPartie
 		if err := s.dmAllowed(ctx, p.cust, p.acct, p.h); err != nil {
 			return nil, cmd, err
 		}
+		m.Price = s.pricing.price(PriceDM)
 		m.Kind, cmd.Kind, cmd.CustomerID = KindDM, CmdDM, p.cust.ID
 	case ModeMention:
 		target, err := s.replyTarget(ctx, p.c, in.InReplyToMessageID)
@@ -255,6 +259,7 @@ func (s *Service) draftReply(ctx context.Context, in ReplyRequest, p replyPartie
 		if !permit.Allowed {
 			return nil, cmd, s.notSummoned(permit)
 		}
+		m.Price = s.pricing.PostPrice(in.Text, permit.Summoned)
 		if target != nil {
 			m.InReplyToMessageID, m.InReplyToXID = target.ID, target.XID
 		}

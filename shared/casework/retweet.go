@@ -22,6 +22,9 @@ func (s *Service) Retweet(ctx context.Context, caseID, messageID, handleID strin
 	if m.RetweetedByHandle(h.ID) {
 		return m, false, nil
 	}
+	if err := checkBudget(ctx, s.store, h, s.pricing.CommandPrice(CmdRetweet, "", false), now); err != nil {
+		return nil, false, err
+	}
 	queued, err = s.dispatch(ctx, cmd, "Retweet", func(ctx context.Context, w Work) (bool, error) {
 		return s.store.QueueRetweet(ctx, caseID, messageID, rt, w)
 	}, func(ctx context.Context) error {

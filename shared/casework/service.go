@@ -222,5 +222,10 @@ func (s *Service) lookupXUser(ctx context.Context, username string) (XUser, erro
 	if u.ID == "" || !isXID(u.ID) {
 		return XUser{}, fmt.Errorf("%w: lookup of @%s gave X user id %q", Errorf(EUnavailable, "X gave an unusable answer for @%s.", username), username, u.ID)
 	}
+	// X billed the read (User: Read): the app's spend, recorded once.
+	now := s.clock()
+	if _, err := s.store.RecordSpend(ctx, Spend{ID: "lookup:" + NewID(now), HandleID: AppHandleID, Price: s.pricing.price(PriceUserRead), At: now}); err != nil {
+		slog.WarnContext(ctx, "the spend of a handle look-up on X was not recorded", "err", err)
+	}
 	return u, nil
 }

@@ -228,6 +228,7 @@ type Store interface {
 	EventStore
 	WorkStore
 	ChatKeyStore
+	SpendStore
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 }

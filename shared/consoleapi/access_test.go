@@ -2,6 +2,7 @@ package consoleapi_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/acme/twitter-cases/shared/casework"
 )
@@ -143,4 +144,54 @@ func TestPricesOfASend(t *testing.T) {
 			t.Errorf("count %v: price %+v, want %+v", tc.body, c.Price, tc.want)
 		}
 	}
+}
+
+// TestBudgetAndUsage: PATCH /v1/handles/{id} sets a monthly budget, a send
+// that would pass it is 422 x_budget_exhausted with what is spent, and GET
+// /v1/usage answers the month's spend per handle and kind.
+func TestBudgetAndUsage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var h struct {
+		MonthlyBudgetUSD *string `json:"monthly_budget_usd"`
+	}
+	e.do("PATCH", "/v1/handles/"+support1, map[string]string{"monthly_budget_usd": "0.02"}).want(t, 200, &h)
+	if h.MonthlyBudgetUSD == nil || *h.MonthlyBudgetUSD != "0.020" {
+		t.Errorf("budget = %v", h.MonthlyBudgetUSD)
+	}
+	e.do("PATCH", "/v1/handles/"+support1, map[string]string{"monthly_budget_usd": "lots"}).wantProblem(t, 400, casework.EValidation)
+	now := time.Now()
+	_, err := e.store.RecordSpend(e.ctx, casework.Spend{ID: "m1", HandleID: support1, Price: casework.DefaultPricing.PostPrice("hi", false), At: now})
+	must(t, err)
+	var p struct {
+		problem
+		SpentUSD  string `json:"spent_usd"`
+		BudgetUSD string `json:"budget_usd"`
+	}
+	e.do("POST", "/v1/cases", map[string]string{"customer_id": alice, "handle_id": support1, "text": "@alice_follows hello"}).want(t, 422, &p)
+	if p.Code != casework.EXBudgetExhausted || p.SpentUSD != "0.015" || p.BudgetUSD != "0.020" {
+		t.Errorf("refusal = %+v", p)
+	}
+	e.wantCommands()
+	var u struct {
+		Month    string `json:"month"`
+		TotalUSD string `json:"total_usd"`
+		Handles  []struct {
+			HandleID string `json:"handle_id"`
+			SpentUSD string `json:"spent_usd"`
+			Calls    []struct {
+				Kind  string `json:"kind"`
+				Calls int64  `json:"calls"`
+			} `json:"calls"`
+		} `json:"handles"`
+	}
+	e.do("GET", "/v1/usage", nil).want(t, 200, &u)
+	if u.Month != casework.Month(now) || u.TotalUSD != "0.015" || len(u.Handles) != 2 || u.Handles[0].SpentUSD != "0.015" && u.Handles[1].SpentUSD != "0.015" {
+		t.Errorf("usage = %+v", u)
+	}
+	e.do("GET", "/v1/usage?month=1999-01", nil).want(t, 200, &u)
+	if u.TotalUSD != "0.000" {
+		t.Errorf("usage of 1999-01 = %+v", u)
+	}
+	e.do("GET", "/v1/usage?month=soon", nil).wantProblem(t, 400, casework.EValidation)
 }

@@ -53,6 +53,7 @@ func TestEveryRouteGivesItsDocumentedAnswers(t *testing.T) {
 		{"POST /v1/handles", fixed("/v1/handles"), map[string]string{"screen_name": "AcmeNews", "x_user_id": "1000000000000000003", "credentials_secret": "ok/AcmeNews"}, 201},
 		{"PATCH /v1/handles/{id}", at("/v1/handles/%s", &handleID), map[string]string{"credentials_secret": "ok/Other"}, 200},
 		{"DELETE /v1/handles/{id}", at("/v1/handles/%s", &handleID), nil, 204},
+		{"GET /v1/usage", fixed("/v1/usage?month=2026-12"), nil, 200},
 		{"GET /v1/customers", fixed("/v1/customers?q=alice"), nil, 200},
 		{"POST /v1/customers", fixed("/v1/customers"), map[string]any{"name": "Dave Answers", "emails": []string{"dave@example.com"}, "twitter_handle": "dave"}, 201},
 		{"GET /v1/customers/{id}", at("/v1/customers/%s", &created), nil, 200},

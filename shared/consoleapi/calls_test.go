@@ -60,8 +60,9 @@ func TestDynamoDBCallsPerRequest(t *testing.T) {
 		// A customer write puts every lookup again (Carol's one phone has
 		// three search keys: E.164, national, as dialled, issue 14 item
 		// 1), all in one BatchWriteItem; the customer and its follow
-		// states are read in one Query.
-		{"set Twitter handle", "PUT", "/v1/customers/" + carol + "/twitter", map[string]string{"handle": "carol_online"}, 200, 5},
+		// states are read in one Query. The look-up on X is billed: its
+		// spend is a record and its month's total (PutItem, UpdateItem).
+		{"set Twitter handle", "PUT", "/v1/customers/" + carol + "/twitter", map[string]string{"handle": "carol_online"}, 200, 7},
 	}
 	for _, st := range steps {
 		r := e.do(st.method, st.path, st.body, "Idempotency-Key", "")

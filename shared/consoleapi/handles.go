@@ -62,6 +62,9 @@ func (s *server) handleUpdateHandle() http.Handler {
 	type request struct {
 		CredentialsSecret *string `json:"credentials_secret"`
 		Status            *string `json:"status"`
+		// MonthlyBudgetUSD is the handle's monthly budget on X in US
+		// dollars ("0.05"); "0" removes it.
+		MonthlyBudgetUSD *string `json:"monthly_budget_usd"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req request
@@ -69,6 +72,15 @@ func (s *server) handleUpdateHandle() http.Handler {
 			return
 		}
 		p := casework.HandlePatch{CredentialsSecret: req.CredentialsSecret}
+		if req.MonthlyBudgetUSD != nil {
+			b, err := casework.ParseUSD(*req.MonthlyBudgetUSD)
+			if err != nil {
+				httpapi.WriteError(w, r, &casework.Error{Code: casework.EValidation, Message: "The monthly budget is an amount of US dollars such as \"25.00\", or \"0\" for none.",
+					Fields: []casework.FieldError{{Name: "monthly_budget_usd", Code: "invalid", Detail: err.Error()}}})
+				return
+			}
+			p.MonthlyBudget = &b
+		}
 		if req.Status != nil {
 			st := casework.HandleStatus(*req.Status)
 			p.Status = &st
@@ -90,5 +102,76 @@ func (s *server) handleDeleteHandle() http.Handler {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+// usageView is GET /v1/usage's answer: the month's spend on X per brand
+// handle and kind of call.
+type usageView struct {
+	Month    string            `json:"month"`
+	PricesAs string            `json:"prices_as_of"`
+	TotalUSD string            `json:"total_usd"`
+	Handles  []handleUsageView `json:"handles"`
+}
+
+type handleUsageView struct {
+	HandleID   string          `json:"handle_id"`
+	ScreenName string          `json:"screen_name,omitempty"`
+	SpentUSD   string          `json:"spent_usd"`
+	BudgetUSD  *string         `json:"monthly_budget_usd"`
+	Calls      []usageKindView `json:"calls"`
+}
+
+type usageKindView struct {
+	Kind   string `json:"kind"`
+	Calls  int64  `json:"calls"`
+	USD    string `json:"usd"`
+	Micros int64  `json:"micros"`
+}
+
+func newUsageView(u *casework.Usage) usageView {
+	v := usageView{Month: u.Month, PricesAs: u.AsOf, Handles: []handleUsageView{}}
+	byID := map[string]int{}
+	add := func(id, name string, budget casework.Micros) int {
+		if i, ok := byID[id]; ok {
+			return i
+		}
+		hv := handleUsageView{HandleID: id, ScreenName: name, Calls: []usageKindView{}}
+		if budget > 0 {
+			b := budget.USD()
+			hv.BudgetUSD = &b
+		}
+		byID[id] = len(v.Handles)
+		v.Handles = append(v.Handles, hv)
+		return byID[id]
+	}
+	for _, h := range u.Handles {
+		add(h.ID, h.ScreenName, h.MonthlyBudget)
+	}
+	spent := map[int]casework.Micros{}
+	var total casework.Micros
+	for _, t := range u.Totals {
+		i := add(t.HandleID, "", 0)
+		v.Handles[i].Calls = append(v.Handles[i].Calls, usageKindView{Kind: string(t.Kind), Calls: t.Calls, USD: t.Amount.USD(), Micros: int64(t.Amount)})
+		spent[i] += t.Amount
+		total += t.Amount
+	}
+	for i := range v.Handles {
+		v.Handles[i].SpentUSD = spent[i].USD()
+	}
+	v.TotalUSD = total.USD()
+	return v
+}
+
+// handleUsage is GET /v1/usage?month=YYYY-MM (default the current UTC
+// month): what the product spent on X, per brand handle and kind of call.
+func (s *server) handleUsage() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.svc.Usage(r.Context(), r.URL.Query().Get("month"))
+		if err != nil {
+			httpapi.WriteError(w, r, err)
+			return
+		}
+		httpapi.Encode(w, http.StatusOK, newUsageView(u))
 	})
 }

@@ -77,6 +77,7 @@ func Patterns() []string {
 // validation_failed naming it (knownQuery).
 var queryParameters = map[string][]string{
 	"GET /v1/handles":             {"limit", "cursor"},
+	"GET /v1/usage":               {"month"},
 	"GET /v1/customers":           {"q", "limit", "cursor"},
 	"GET /v1/cases":               {"customer_id", "status", "updated_since", "limit", "cursor"},
 	"GET /v1/cases/{id}":          {"order", "limit"},
@@ -137,6 +138,7 @@ var (
 	RouteRegisterHandle = Route{"POST /v1/handles", func(s *server) http.Handler { return s.agent(s.handleRegisterHandle()) }}
 	RouteUpdateHandle   = Route{"PATCH /v1/handles/{id}", func(s *server) http.Handler { return s.agent(s.handleUpdateHandle()) }}
 	RouteDeleteHandle   = Route{"DELETE /v1/handles/{id}", func(s *server) http.Handler { return s.agent(s.handleDeleteHandle()) }}
+	RouteUsage          = Route{"GET /v1/usage", func(s *server) http.Handler { return s.agent(s.handleUsage()) }}
 
 	RouteSearchCustomers = Route{"GET /v1/customers", func(s *server) http.Handler { return s.agent(s.handleSearchCustomers()) }}
 	RouteCreateCustomer  = Route{"POST /v1/customers", func(s *server) http.Handler { return s.agent(s.handleCreateCustomer()) }}
@@ -172,7 +174,7 @@ const (
 // tests); a function's main does not call it, so it links only its own.
 func all() []Route {
 	return []Route{RouteHealth,
-		RouteListHandles, RouteRegisterHandle, RouteUpdateHandle, RouteDeleteHandle,
+		RouteListHandles, RouteRegisterHandle, RouteUpdateHandle, RouteDeleteHandle, RouteUsage,
 		RouteSearchCustomers, RouteCreateCustomer, RouteGetCustomer, RoutePatchCustomer, RouteMergeCustomer,
 		RouteListCases, RouteCreateCase, RouteGetCase, RoutePatchCase, RouteMessages,
 		RouteReplyOptions, RouteReply, RouteTextCount,

@@ -190,6 +190,8 @@ type handleView struct {
 	Subscriptions *subscriptionsView `json:"subscriptions"`
 	XChat         xChatView          `json:"x_chat"`
 	CreatedAt     string             `json:"created_at,omitempty"`
+	// MonthlyBudgetUSD is the handle's monthly budget on X; null: none.
+	MonthlyBudgetUSD *string `json:"monthly_budget_usd"`
 }
 
 // xChatView says whether the handle can send and read Direct Messages
@@ -215,6 +217,10 @@ func newHandleView(h *casework.BrandHandle) handleView {
 	v.XChat.Ready, v.XChat.Reason, v.XChat.Detail = h.ChatReadiness()
 	if h.XChat != nil && h.XChat.Status == casework.ChatReady {
 		v.XChat.KeyVersion = h.XChat.KeyVersion
+	}
+	if h.MonthlyBudget > 0 {
+		b := h.MonthlyBudget.USD()
+		v.MonthlyBudgetUSD = &b
 	}
 	if sub := h.Subscriptions; sub != nil {
 		v.Subscriptions = &subscriptionsView{Status: string(sub.Status), Detail: sub.Detail, EventTypes: nonNil(sub.EventTypes), UpdatedAt: jsonTime(sub.UpdatedAt)}

@@ -37,6 +37,8 @@ type handleItem struct {
 	ChatKeyVersion string `dynamodbav:"chat_key_version,omitempty"`
 	ChatDetail     string `dynamodbav:"chat_detail,omitempty"`
 	ChatUpdatedAt  string `dynamodbav:"chat_updated_at,omitempty"`
+	// MonthlyBudgetMicros is the handle's monthly budget on X (0: none).
+	MonthlyBudgetMicros int64 `dynamodbav:"monthly_budget_micros,omitempty"`
 }
 
 // All brand handles share one partition: a deployment has a handful.
@@ -51,7 +53,7 @@ func toHandleItem(h *casework.BrandHandle, version int64) handleItem {
 	it := handleItem{
 		PK: handlesPK, SK: handleSK(h.ID), ID: h.ID, ScreenName: h.ScreenName, XUserID: h.XUserID,
 		CredentialsSecret: h.CredentialsSecret, Status: string(h.Status), Version: version,
-		CreatedAt: fmtTime(h.CreatedAt), UpdatedAt: fmtTime(h.UpdatedAt),
+		CreatedAt: fmtTime(h.CreatedAt), UpdatedAt: fmtTime(h.UpdatedAt), MonthlyBudgetMicros: int64(h.MonthlyBudget),
 	}
 	if sub := h.Subscriptions; sub != nil {
 		it.SubsStatus, it.SubsDetail, it.SubsEventTypes = string(sub.Status), sub.Detail, nilIfEmpty(sub.EventTypes)
@@ -66,7 +68,7 @@ func toHandleItem(h *casework.BrandHandle, version int64) handleItem {
 func (it *handleItem) handle() (*casework.BrandHandle, error) {
 	h := &casework.BrandHandle{
 		ID: it.ID, ScreenName: it.ScreenName, XUserID: it.XUserID, CredentialsSecret: it.CredentialsSecret,
-		Status: casework.HandleStatus(it.Status), Version: it.Version,
+		Status: casework.HandleStatus(it.Status), Version: it.Version, MonthlyBudget: casework.Micros(it.MonthlyBudgetMicros),
 	}
 	if err := parseTimes(it.CreatedAt, &h.CreatedAt, it.UpdatedAt, &h.UpdatedAt); err != nil {
 		return nil, fmt.Errorf("brand handle %s: %w", it.ID, err)

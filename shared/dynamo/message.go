@@ -29,6 +29,8 @@ type messageItem struct {
 	InReplyToMessageID string            `dynamodbav:"in_reply_to_message_id,omitempty"`
 	InReplyToXID       string            `dynamodbav:"in_reply_to_x_id,omitempty"`
 	QuotedXID          string            `dynamodbav:"quoted_x_id,omitempty"`
+	PriceKind          string            `dynamodbav:"price_kind,omitempty"`
+	PriceMicros        int64             `dynamodbav:"price_micros,omitempty"`
 	AuthorHandleID     string            `dynamodbav:"author_handle_id,omitempty"`
 	AuthorCustomerID   string            `dynamodbav:"author_customer_id,omitempty"`
 	AuthorScreenName   string            `dynamodbav:"author_screen_name,omitempty"`
@@ -110,6 +112,7 @@ func toMessageItem(m *casework.Message, version int64) messageItem {
 		PK: casePK(m.CaseID), SK: messageSK(m.ID), ID: m.ID, CaseID: m.CaseID,
 		Direction: string(m.Direction), Kind: string(m.Kind), Text: m.Text, Status: string(m.Status),
 		XID: m.XID, InReplyToMessageID: m.InReplyToMessageID, InReplyToXID: m.InReplyToXID, QuotedXID: m.QuotedXID,
+		PriceKind: string(m.Price.Kind), PriceMicros: int64(m.Price.Amount),
 		AuthorHandleID: m.Author.HandleID, AuthorCustomerID: m.Author.CustomerID, AuthorScreenName: m.Author.ScreenName,
 		RetweetedBy: nilIfEmpty(m.RetweetedBy), FavoritedBy: nilIfEmpty(m.FavoritedBy),
 		Deleted: m.Deleted, Version: version, SentBy: toAgentItem(m.SentBy),
@@ -137,6 +140,7 @@ func (it *messageItem) message() (*casework.Message, error) {
 		ID: it.ID, CaseID: it.CaseID, Direction: casework.Direction(it.Direction), Kind: casework.MessageKind(it.Kind),
 		Text: it.Text, Status: casework.DeliveryStatus(it.Status), XID: it.XID,
 		InReplyToMessageID: it.InReplyToMessageID, InReplyToXID: it.InReplyToXID, QuotedXID: it.QuotedXID,
+		Price:       casework.Price{Kind: casework.PriceKind(it.PriceKind), Amount: casework.Micros(it.PriceMicros)},
 		Author:      casework.Author{HandleID: it.AuthorHandleID, CustomerID: it.AuthorCustomerID, ScreenName: it.AuthorScreenName},
 		RetweetedBy: it.RetweetedBy, FavoritedBy: it.FavoritedBy, Deleted: it.Deleted, Version: it.Version,
 		SentBy: it.SentBy.agent(), RemovedReason: it.RemovedReason,

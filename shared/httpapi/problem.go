@@ -70,6 +70,7 @@ var statusOf = map[string]int{
 	casework.EBrandHandleRequired:        http.StatusUnprocessableEntity,
 	casework.EXAccessForbids:             http.StatusUnprocessableEntity,
 	casework.EReplyNotSummoned:           http.StatusUnprocessableEntity,
+	casework.EXBudgetExhausted:           http.StatusUnprocessableEntity,
 }
 
 // StatusOf returns the HTTP status for an application error code.

@@ -106,6 +106,9 @@ type Deps struct {
 	// queued there again, held back until X's reset (casework.Delivery).
 	// nil waits on the same message.
 	Outbox casework.Outbox
+	// Pricing is X's price list the spend is recorded with; zero means
+	// casework.DefaultPricing.
+	Pricing casework.Pricing
 }
 
 // New returns a worker.
@@ -136,7 +139,7 @@ func New(d Deps) *Worker {
 	}
 	rules := casework.NewOutbound(casework.OutboundDeps{
 		Store: d.Store, X: adapter, Chat: chat, Activity: activity, Clock: d.Now, Logger: d.Logger, Backoff: d.Backoff,
-		RateLimitBudget: d.RateLimitBudget, Outbox: d.Outbox,
+		RateLimitBudget: d.RateLimitBudget, Outbox: d.Outbox, Pricing: d.Pricing,
 		Subscriptions: casework.SubscriptionTarget{WebhookID: d.Subscriptions.WebhookID, Tag: d.Subscriptions.Tag},
 	})
 	return &Worker{rules: rules, delay: d.Delayer, log: d.Logger, backoff: d.Backoff, maxReceives: d.MaxReceives}

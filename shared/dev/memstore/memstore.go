@@ -40,6 +40,7 @@ type Store struct {
 	work      map[string]*casework.Work
 	chatKeys  map[chatConv]map[string]*casework.ChatKey // by key version
 	chatWaits map[chatWaitKey]casework.ChatWait         // made on first use (chatwaits.go)
+	spend     *spendLedger                              // made on first use (spend.go)
 }
 
 var _ casework.Store = (*Store)(nil)
