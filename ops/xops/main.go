@@ -74,7 +74,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		if err != nil {
 			return err
 		}
-		n, err := dynamo.Open(awsCfg, cfg).ReindexCustomers(ctx)
+		store := dynamo.Open(awsCfg, cfg)
+		n, err := store.ReindexCustomers(ctx)
+		if err == nil {
+			// Record the form, so that EnsureSearchKeys (the local run's
+			// start) finds nothing left to do.
+			err = store.RecordSearchKeyForm(ctx)
+		}
 		fmt.Fprintf(out, "reindexed %d customers\n", n)
 		return err
 	}

@@ -538,3 +538,48 @@ func (s *Store) CustomerByHandle(ctx context.Context, handle string) (*casework.
 	}
 	return c, nil
 }
+
+// searchKeysPK and searchKeysSK are the item that records which form the
+// table's customer look-up keys are in (SearchKeyForm).
+const (
+	searchKeysPK = "META#SEARCHKEYS"
+	searchKeysSK = "META"
+)
+
+// SearchKeyForm is the form of customer look-up keys this code writes: 2
+// since name words are NFC and case-folded (issue 21 item 10); 1 (or no
+// record) before.
+const SearchKeyForm = 2
+
+// EnsureSearchKeys reindexes the customers (ReindexCustomers) unless the
+// table records that its look-up keys are in SearchKeyForm already, and
+// then records it; it returns how many customers it reindexed. Calls: 1
+// GetItem when the keys are current; else those of ReindexCustomers and 1
+// PutItem.
+func (s *Store) EnsureSearchKeys(ctx context.Context) (int, error) {
+	var rec struct {
+		Form int `dynamodbav:"form"`
+	}
+	if _, err := s.getItem(ctx, searchKeysPK, searchKeysSK, &rec); err != nil {
+		return 0, fmt.Errorf("dynamo: search key form: %w", err)
+	}
+	if rec.Form >= SearchKeyForm {
+		return 0, nil
+	}
+	n, err := s.ReindexCustomers(ctx)
+	if err != nil {
+		return n, err
+	}
+	return n, s.RecordSearchKeyForm(ctx)
+}
+
+// RecordSearchKeyForm records that the table's customer look-up keys are
+// in SearchKeyForm (after ReindexCustomers). Calls: 1 PutItem.
+func (s *Store) RecordSearchKeyForm(ctx context.Context) error {
+	item := itemKey(searchKeysPK, searchKeysSK)
+	item["form"] = num(SearchKeyForm)
+	if _, err := s.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: s.table, Item: item}); err != nil {
+		return fmt.Errorf("dynamo: record search key form: %w", err)
+	}
+	return nil
+}

@@ -257,6 +257,10 @@ func (s *localServers) provision(ctx context.Context, cfg *config.Config, phones
 	if err := sample.SeedWithPhones(ctx, store, phones); err != nil {
 		return nil, nil, nil, fmt.Errorf("localrun: %w", err)
 	}
+	// Data an earlier run wrote may hold search keys in an older form.
+	if _, err := store.EnsureSearchKeys(ctx); err != nil {
+		return nil, nil, nil, fmt.Errorf("localrun: %w", err)
+	}
 	return store, sqsClient, urls, nil
 }
 
