@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -315,5 +316,61 @@ func TestChatRefusals(t *testing.T) {
 				t.Errorf("work left after the failure: %+v", w)
 			}
 		})
+	}
+}
+
+func (s *crashingStore) PutChatKey(ctx context.Context, k *casework.ChatKey) error {
+	if err := s.write("PutChatKey"); err != nil {
+		return err
+	}
+	return s.Store.PutChatKey(ctx, k)
+}
+
+// TestChatDMCrashAtEveryWrite: the outbound worker stops before any one of
+// a DM's writes (the conversation key's, the recorded payload's, the sent
+// mark's), then the command is delivered again (the queue's redelivery or
+// the reconciler's re-queue): X holds exactly one message, made under one
+// key change, and the message is sent with that message's id. Every write
+// is tried as the crash point.
+func TestChatDMCrashAtEveryWrite(t *testing.T) {
+	for n := 1; ; n++ {
+		e, c := dmEnv(t)
+		m := e.dm(t, c, "exactly once, whatever happens")
+		cmd := e.out.queued()[0]
+		cs := &crashingStore{Store: e.store, n: n}
+		rules := casework.NewOutbound(casework.OutboundDeps{Store: cs, X: e.x, Chat: e.chat, Clock: func() time.Time { return e.now },
+			Logger: slog.New(slog.DiscardHandler), Backoff: func(int) time.Duration { return time.Second }})
+		err := rules.Execute(e.ctx, cmd, first)
+		if !errors.Is(err, errCrash) {
+			if n == 1 {
+				t.Fatalf("the DM made no write: %v", err)
+			}
+			t.Logf("%d writes, each tried as the crash point", n-1)
+			return
+		}
+		cs.mu.Lock()
+		cs.n = 0
+		cs.mu.Unlock()
+		for attempt := 2; attempt <= 3; attempt++ {
+			if err := rules.Execute(e.ctx, cmd, casework.Delivery{Attempt: attempt}); err != nil {
+				var retry *casework.RetryLater
+				if !errors.As(err, &retry) {
+					t.Fatalf("crash before write %d: delivery %d: %v", n, attempt, err)
+				}
+			}
+		}
+		got := e.message(t, m)
+		if got.Status != casework.StatusSent || got.Chat == nil || got.XID != got.Chat.MessageID {
+			t.Fatalf("crash before write %d: message %s %+v %+v", n, got.Status, got.Chat, got.Error)
+		}
+		if k := e.chat.messagesOnX(); k != 1 {
+			t.Errorf("crash before write %d: X holds %d messages, want 1", n, k)
+		}
+		if _, ok := e.chat.onX[got.XID]; !ok {
+			t.Errorf("crash before write %d: the message's id %s is not the message X holds", n, got.XID)
+		}
+		if len(e.chat.posted) != 1 {
+			t.Errorf("crash before write %d: key versions posted %v, want one", n, e.chat.posted)
+		}
 	}
 }
