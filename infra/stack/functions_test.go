@@ -360,7 +360,7 @@ func TestGrantedActionsAreTheAdaptersCalls(t *testing.T) {
 	if d := diffStrings(sorted(stack.TableActions), calls("shared/dynamo", "dynamodb")); d != "" {
 		t.Errorf("stack.TableActions against shared/dynamo's calls:%s", d)
 	}
-	if d := diffStrings(sorted(stack.SecretActions), calls("shared/secrets", "secretsmanager")); d != "" {
-		t.Errorf("stack.SecretActions against shared/secrets' calls:%s", d)
+	if d := diffStrings(sorted(append(slices.Clone(stack.SecretActions), stack.SecretWriteActions...)), calls("shared/secrets", "secretsmanager")); d != "" {
+		t.Errorf("stack.SecretActions and SecretWriteActions against shared/secrets' calls:%s", d)
 	}
 }

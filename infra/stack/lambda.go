@@ -54,6 +54,11 @@ func KeepDeliveryCondition() map[string]any {
 // SecretActions are the calls allowed on the secrets a function reads.
 var SecretActions = []string{"secretsmanager:GetSecretValue"}
 
+// SecretWriteActions are the calls allowed on the secrets a function
+// writes: a brand handle's OAuth 2.0 tokens, by the functions that connect
+// a handle or refresh its tokens (issue 24).
+var SecretWriteActions = []string{"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue"}
+
 // FunctionID returns the construct id of a function: "CreateCaseFunction"
 // for "create-case". Its role, log group and alarms are named after it.
 func FunctionID(name string) string { return pascal(name) + "Function" }

@@ -34,6 +34,7 @@ import (
 	"github.com/michimani/gotwi"
 
 	"github.com/acme/twitter-cases/shared/secrets"
+	"github.com/acme/twitter-cases/shared/xauth"
 )
 
 // BrandAuth says which brand handle acts on X: its X user id (the path id of
@@ -62,6 +63,10 @@ type Config struct {
 	// user lookup needs some user's or the app's bearer token; the adapter
 	// signs as a brand handle).
 	LookupAs BrandAuth
+	// OAuth2 keeps the access tokens of brand handles connected with
+	// OAuth 2.0 (a credentials secret holding secrets.OAuth2Tokens)
+	// current; nil means such handles cannot act.
+	OAuth2 *xauth.Refresher
 }
 
 // Client calls X for the product. It is safe for concurrent use.
@@ -71,9 +76,13 @@ type Client struct {
 	http      *http.Client
 	log       *slog.Logger
 	lookupAs  BrandAuth
+	oauth2    *xauth.Refresher
 
 	mu      sync.Mutex
 	clients map[string]*gotwi.Client // by credentials secret name
+	// bearer is the access token an OAuth 2.0 handle's client was built
+	// with, by credentials secret name.
+	bearer map[string]string
 	app     *gotwi.Client            // the app's bearer token
 }
 
@@ -108,7 +117,7 @@ func New(cfg Config) (*Client, error) {
 		log = slog.Default()
 	}
 	return &Client{secrets: cfg.Secrets, appSecret: cfg.AppSecret, http: &copied, log: log, lookupAs: cfg.LookupAs,
-		clients: map[string]*gotwi.Client{}}, nil
+		oauth2: cfg.OAuth2, clients: map[string]*gotwi.Client{}, bearer: map[string]string{}}, nil
 }
 
 // NewHTTPClient returns an HTTP client with the timeouts calls to X need:
@@ -169,12 +178,33 @@ type recorderKey struct{}
 // gotwiFor returns the gotwi client of the handle whose credentials the
 // named secret holds, building it (and reading the secrets) on first use.
 func (c *Client) gotwiFor(ctx context.Context, secretName string) (*gotwi.Client, error) {
+	gc, _, err := c.gotwiRefusing(ctx, secretName, "")
+	return gc, err
+}
+
+// gotwiRefusing is gotwiFor when X refused the OAuth 2.0 access token
+// refused (a 401): such a handle's client is built with a newer one. It
+// also returns the access token the client holds ("" for OAuth 1.0a).
+func (c *Client) gotwiRefusing(ctx context.Context, secretName, refused string) (*gotwi.Client, string, error) {
 	c.mu.Lock()
-	gc := c.clients[secretName]
+	gc, bearer := c.clients[secretName], c.bearer[secretName]
 	c.mu.Unlock()
-	if gc != nil {
-		return gc, nil
+	if gc != nil && bearer == "" {
+		return gc, "", nil
 	}
+	raw, err := c.secrets.Get(ctx, secretName)
+	if err != nil {
+		return nil, "", fmt.Errorf("brand credentials: %w", err)
+	}
+	if secrets.IsOAuth2(raw) {
+		return c.oauth2Client(ctx, secretName, refused, gc, bearer)
+	}
+	gc, err = c.oauth1Client(ctx, secretName)
+	return gc, "", err
+}
+
+// oauth1Client returns the gotwi client of an OAuth 1.0a handle.
+func (c *Client) oauth1Client(ctx context.Context, secretName string) (*gotwi.Client, error) {
 	app, err := c.secrets.App(ctx, c.appSecret)
 	if err != nil {
 		return nil, fmt.Errorf("app credentials: %w", err)
@@ -183,7 +213,7 @@ func (c *Client) gotwiFor(ctx context.Context, secretName string) (*gotwi.Client
 	if err != nil {
 		return nil, fmt.Errorf("brand credentials: %w", err)
 	}
-	gc, err = gotwi.NewClient(&gotwi.NewClientInput{
+	gc, err := gotwi.NewClient(&gotwi.NewClientInput{
 		HTTPClient:           c.http,
 		AuthenticationMethod: gotwi.AuthenMethodOAuth1UserContext,
 		OAuthToken:           user.AccessToken,
@@ -196,11 +226,40 @@ func (c *Client) gotwiFor(ctx context.Context, secretName string) (*gotwi.Client
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if existing := c.clients[secretName]; existing != nil {
+	if existing := c.clients[secretName]; existing != nil && c.bearer[secretName] == "" {
 		return existing, nil
 	}
 	c.clients[secretName] = gc
+	delete(c.bearer, secretName)
 	return gc, nil
+}
+
+// oauth2Client returns the gotwi client of an OAuth 2.0 handle, with its
+// current access token (refreshed when it is about to expire or was
+// refused). A refresh X refuses is X's 401 to the call.
+func (c *Client) oauth2Client(ctx context.Context, secretName, refused string, gc *gotwi.Client, built string) (*gotwi.Client, string, error) {
+	if c.oauth2 == nil {
+		return nil, "", fmt.Errorf("brand credentials: %s holds OAuth 2.0 tokens and no refresher is configured", secretName)
+	}
+	tok, err := c.oauth2.AccessToken(ctx, secretName, refused)
+	if errors.Is(err, xauth.ErrRefused) {
+		return nil, "", &Error{Op: "refresh token", StatusCode: http.StatusUnauthorized, Title: "Unauthorized",
+			Detail: strings.TrimPrefix(err.Error(), "xauth: "), Err: err}
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("brand credentials: %w", err)
+	}
+	if gc != nil && tok == built {
+		return gc, tok, nil
+	}
+	gc, err = gotwi.NewClientWithAccessToken(&gotwi.NewClientWithAccessTokenInput{HTTPClient: c.http, AccessToken: tok})
+	if err != nil {
+		return nil, "", fmt.Errorf("gotwi client: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.clients[secretName], c.bearer[secretName] = gc, tok
+	return gc, tok, nil
 }
 
 // forget drops the handle's gotwi client and the cached secrets it was
@@ -208,6 +267,7 @@ func (c *Client) gotwiFor(ctx context.Context, secretName string) (*gotwi.Client
 func (c *Client) forget(secretName string) {
 	c.mu.Lock()
 	delete(c.clients, secretName)
+	delete(c.bearer, secretName)
 	c.mu.Unlock()
 	c.secrets.Invalidate(secretName)
 	c.secrets.Invalidate(c.appSecret)
@@ -219,8 +279,12 @@ func (c *Client) do(ctx context.Context, op string, auth BrandAuth, call func(ct
 	if auth.CredentialsSecret == "" {
 		return fmt.Errorf("xapi: %s: the brand handle has no credentials secret", op)
 	}
+	refused := ""
 	for attempt := 1; ; attempt++ {
-		gc, err := c.gotwiFor(ctx, auth.CredentialsSecret)
+		gc, bearer, err := c.gotwiRefusing(ctx, auth.CredentialsSecret, refused)
+		if _, ok := AsError(err); ok {
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("xapi: %s: %w", op, err)
 		}
@@ -233,6 +297,7 @@ func (c *Client) do(ctx context.Context, op string, auth BrandAuth, call func(ct
 		}
 		if IsUnauthorized(err) && attempt == 1 {
 			c.log.Info("x refused the credentials; re-reading them", "op", op, "x_user_id", auth.XUserID, "secret", auth.CredentialsSecret)
+			refused = bearer
 			c.forget(auth.CredentialsSecret)
 			continue
 		}
