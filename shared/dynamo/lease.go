@@ -64,4 +64,3 @@ func (s *Store) ReleaseLease(ctx context.Context, name, owner string) error {
 	}
 	return nil
 }
-

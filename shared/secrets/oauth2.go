@@ -32,7 +32,7 @@ type OAuth2Tokens struct {
 	// IssuedAt is when X gave the access token out (its lifetime is
 	// ExpiresAt - IssuedAt).
 	IssuedAt time.Time `json:"issued_at,omitzero"`
-	Scope        string    `json:"scope,omitempty"`
+	Scope    string    `json:"scope,omitempty"`
 }
 
 // IsOAuth2 reports whether a credentials secret holds OAuth 2.0 tokens

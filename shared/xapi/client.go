@@ -83,7 +83,7 @@ type Client struct {
 	// bearer is the access token an OAuth 2.0 handle's client was built
 	// with, by credentials secret name.
 	bearer map[string]string
-	app     *gotwi.Client            // the app's bearer token
+	app    *gotwi.Client // the app's bearer token
 }
 
 // New returns a client. It does no I/O: secrets are read on the first call.
