@@ -78,7 +78,7 @@ func TestValidatorAcceptsConformingAnswers(t *testing.T) {
 		{"customer without twitter", "GET", "/v1/customers/01JDCUST3", 200, js,
 			`{"id":"01JDCUST3","name":"Carol","emails":[],"phones":[],"twitter":null,"previous_handles":[],` + times + `}`},
 		{"customer not found", "GET", "/v1/customers/nope", 404, pj, problem(404, "not_found")},
-		{"handles", "GET", "/v1/handles", 200, js, `{"items":[{"id":"h1","screen_name":"AcmeSupport","x_user_id":"1000000000000000001","status":"connected","subscriptions":null}],"x_access":"self-serve"}`},
+		{"handles", "GET", "/v1/handles", 200, js, `{"items":[{"id":"h1","screen_name":"AcmeSupport","x_user_id":"1000000000000000001","status":"connected","subscriptions":null,"x_chat":{"ready":false,"reason":"handle_chat_keys_missing","detail":"no X Chat keys"}}],"x_access":"self-serve"}`},
 		{"reply options", "GET", "/v1/cases/c/reply-options", 200, js,
 			`{"handles":[{"handle_id":"h1","screen_name":"AcmeSupport","modes":[{"mode":"mention","max_length":140,"prefill":"@alice_follows "},{"mode":"dm","max_length":10000,"prefill":"","reason":"customer_follows"}]}],"in_reply_to":` + sentMessage + `}`},
 		{"text count", "POST", "/v1/text/count", 200, js, `{"mode":"mention","weighted_length":12,"max_length":140,"valid":true}`},
