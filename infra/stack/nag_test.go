@@ -82,6 +82,7 @@ func TestNagSuppressions(t *testing.T) {
 	name := *st.StackName()
 	var want []string
 	want = append(want, "AwsSolutions-SMG4 "+name+"/"+stack.XAppSecretID+"/Resource")
+	want = append(want, "AwsSolutions-IAM5 "+name+"/"+stack.XChatKeyProvisionerID+"/Resource [Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:twitter-cases/dev/xchat-keys/*]")
 	// The console's hosting: CloudFront's default certificate, geo and
 	// WAF, and CDK's BucketDeployment handler.
 	for _, rule := range []string{"CFR1", "CFR2", "CFR4"} {

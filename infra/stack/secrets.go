@@ -5,6 +5,7 @@ import (
 	"regexp"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -103,4 +104,32 @@ func xChatKeySecretsARN(st awscdk.Stack, stage string) *string {
 		ResourceName: jsii.String(XChatKeySecretPrefix(stage) + "*"),
 		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
+}
+
+// XChatKeyProvisionerID is the logical id of the managed policy that lets
+// its holder provision the brand handles' X Chat keys.
+const XChatKeyProvisionerID = "XChatKeyProvisioner"
+
+// newXChatKeyProvisioner is the only grant to write X Chat key secrets: a
+// managed policy, attached to no role of the stack, for the operators'
+// role that runs make x-chat-keys (create a handle's secret, write a new
+// version, read it back). The functions' roles only read the secrets.
+func newXChatKeyProvisioner(st awscdk.Stack, stage string) awsiam.ManagedPolicy {
+	p := awsiam.NewManagedPolicy(st, jsii.String(XChatKeyProvisionerID), &awsiam.ManagedPolicyProps{
+		Description: jsii.String(fmt.Sprintf("Provision the brand handles' X Chat keys of twitter-cases %s (make x-chat-keys); "+
+			"attach to the operators' role only", stage)),
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions: jsii.Strings("secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue",
+				"secretsmanager:DescribeSecret"),
+			Resources: &[]*string{xChatKeySecretsARN(st, stage)},
+		})},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(p, &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM5"),
+		Reason: jsii.String("Brand handles' X Chat keys are provisioned at run time, one secret per handle named after its X user id, " +
+			"so they cannot be listed here; the policy covers only secrets under the stage's documented prefix " +
+			XChatKeySecretPrefix(stage) + " and is attached to no role of the stack (the operators attach it to theirs)."),
+		AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:" + XChatKeySecretPrefix(stage) + "*"},
+	}}, jsii.Bool(true))
+	return p
 }

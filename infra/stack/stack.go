@@ -72,7 +72,9 @@ const (
 	XAppSecretOutputID     = "XAppSecretName"
 	HandlePrefixOutputID   = "BrandHandleSecretPrefix"
 	XChatKeyPrefixOutputID = "XChatKeySecretPrefix"
-	MetricNamespacePrefix  = "TwitterCases/"
+	// XChatKeyProvisionerOutputID is the ARN of the policy that may write them.
+	XChatKeyProvisionerOutputID = "XChatKeyProvisionerPolicyArn"
+	MetricNamespacePrefix       = "TwitterCases/"
 )
 
 // Props configures the stack.
@@ -162,6 +164,8 @@ func New(scope constructs.Construct, id string, props Props) (awscdk.Stack, erro
 	out(XAppSecretOutputID, "Name of the Secrets Manager secret with the X app's consumer key and secret (JSON: consumer_key, consumer_secret)", jsii.String(app.name))
 	out(HandlePrefixOutputID, "Brand handles' credentials secrets must be named with this prefix (JSON: access_token, access_token_secret)", jsii.String(HandleSecretPrefix(props.Stage)))
 	out(XChatKeyPrefixOutputID, "Brand handles' X Chat key secrets are named with this prefix and the handle's X user id (make x-chat-keys writes them)", jsii.String(XChatKeySecretPrefix(props.Stage)))
+	out(XChatKeyProvisionerOutputID, "Managed policy to attach to the operators' role that runs make x-chat-keys (the only grant to write X Chat key secrets)",
+		newXChatKeyProvisioner(st, props.Stage).ManagedPolicyArn())
 
 	res := functions.Resources{
 		TableName:        *tbl.TableName(),
