@@ -88,6 +88,20 @@ func TestUnknownQueryParameters(t *testing.T) {
 			}
 		})
 	}
+	// A parameter whose percent-encoding is broken is named, not dropped:
+	// the list would otherwise answer its first page as if no cursor had
+	// been given.
+	for path, want := range map[string][]string{
+		"/v1/cases?status=open&cursor=%%%": {"cursor:invalid"},
+		"/v1/cases?status=open&limit=%zz":  {"limit:invalid"},
+		"/v1/customers?q=alice;limit=5":    {"q:invalid"},
+		"/v1/handles?%zz=1":                {"%zz:invalid"},
+	} {
+		p := e.doUnchecked("GET", path, nil).wantProblem(t, 400, "validation_failed")
+		if got := fieldNames(p); !slices.Equal(got, want) {
+			t.Errorf("GET %s: fields %v, want %v", path, got, want)
+		}
+	}
 	// The parameters a route takes still work.
 	e.do("GET", "/v1/handles?limit=5", nil).want(t, 200, nil)
 	e.do("GET", "/v1/cases/"+alice+"/messages?cursor=x&limit=0", nil).wantProblem(t, 400, "validation_failed")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -54,7 +55,8 @@ func pathIDs(next http.Handler) http.Handler {
 
 // knownQuery answers 400 validation_failed, naming each one, for query
 // parameters the route does not take (QueryParameters), that are given
-// more than once, or whose value is not UTF-8: a misspelt ?limt= or ?stauts= would otherwise be
+// more than once, whose percent-encoding is broken (malformedQuery), or
+// whose value is not UTF-8: a misspelt ?limt= or ?stauts= would otherwise be
 // ignored and answer something else than was asked (issue 14 item 7).
 func knownQuery(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +66,7 @@ func knownQuery(next http.Handler) http.Handler {
 		}
 		takes := queryParameters[r.Pattern]
 		q := r.URL.Query()
-		var fields []casework.FieldError
+		fields := malformedQuery(r.URL.RawQuery)
 		for _, name := range slices.Sorted(maps.Keys(q)) {
 			switch {
 			case !slices.Contains(takes, name) && len(takes) == 0:
@@ -88,6 +90,31 @@ func knownQuery(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// malformedQuery names each parameter of raw whose percent-encoding is
+// broken (or that is separated by a semicolon): url.Values drops such a
+// pair without a word, so ?status=open&cursor=%zz would answer the first
+// page as if no cursor had been given.
+func malformedQuery(raw string) []casework.FieldError {
+	var fields []casework.FieldError
+	for pair := range strings.SplitSeq(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		name, errKey := url.QueryUnescape(key)
+		_, errValue := url.QueryUnescape(value)
+		if errKey == nil && errValue == nil && !strings.Contains(pair, ";") {
+			continue
+		}
+		if errKey != nil || !utf8.ValidString(name) {
+			name = strings.ToValidUTF8(key, "\uFFFD")
+		}
+		fields = append(fields, casework.FieldError{Name: name, Code: "invalid",
+			Detail: fmt.Sprintf("%s is not a percent-encoded query parameter (RFC 3986; & separates parameters).", name)})
+	}
+	return fields
 }
 
 // handler answers the routes mux does not have with a not_found problem,
