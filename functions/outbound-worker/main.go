@@ -45,5 +45,5 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 		return nil, fmt.Errorf("X_PRICES: %w", err)
 	}
 	return outbound.New(outbound.Deps{Store: dynamo.Open(awsCfg, cfg), X: x, Keys: keys, Subscriptions: subs, Delayer: queue, Outbox: queue,
-		Logger: logger, Pricing: pricing}), nil
+		Logger: logger, Pricing: pricing, CreditsPause: cfg.XCreditsPause}), nil
 }

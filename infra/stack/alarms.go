@@ -33,7 +33,18 @@ const (
 	// a delivery X could not hand over (bad signature, queue down, secret
 	// missing) or a failed CRC check, after which X disables the webhook.
 	WebhookFailuresMetric = "WebhookFailures"
+	// XCreditsExhaustedMetric counts the outbound worker's log lines
+	// saying X answered that the app's pay-per-use credits are spent (it
+	// then pauses calls to X): someone must add credits.
+	XCreditsExhaustedMetric = "XCreditsExhausted"
+	// XCreditsExhaustedID is the alarm on it.
+	XCreditsExhaustedID = "XCreditsExhausted"
 )
+
+// XCreditsExhaustedPattern matches the outbound worker's log line that
+// pauses calls to X because X said the app's credits are spent
+// (casework.ECreditsExhausted, with the pause's end).
+const XCreditsExhaustedPattern = `{ ($.code = "x_credits_exhausted") && ($.paused_until = *) }`
 
 // QueueAgeThreshold is how old the oldest message of a queue may get
 // before its alarm rings: the outbound queue holds commands back on
@@ -127,6 +138,16 @@ func newAlarms(st awscdk.Stack, stage string, s Settings, src alarmSources) {
 	})
 	alarm(WebhookFailuresID, "X's webhook calls were answered 4xx or 5xx: deliveries lost until X retries, or a failed CRC check (X then disables the webhook)",
 		filter.Metric(sum), 1)
+
+	credits := awslogs.NewMetricFilter(st, jsii.String(XCreditsExhaustedID+"Filter"), &awslogs.MetricFilterProps{
+		LogGroup:        src.functions[functions.OutboundWorker.Name].LogGroup(),
+		FilterPattern:   awslogs.FilterPattern_Literal(jsii.String(XCreditsExhaustedPattern)),
+		MetricNamespace: jsii.String(MetricNamespace(stage)),
+		MetricName:      jsii.String(XCreditsExhaustedMetric),
+		MetricValue:     jsii.String("1"),
+	})
+	alarm(XCreditsExhaustedID, "X says the app's pay-per-use credits are spent: nothing reaches X (the outbound worker pauses its calls) until someone adds credits in X's Developer Console",
+		credits.Metric(sum), 1)
 }
 
 // WebhookFailuresPattern matches the access log lines of webhook requests

@@ -53,7 +53,8 @@ func TestAlarms(t *testing.T) {
 	}
 	wants = append(wants,
 		want{"API 5xx", "AWS/ApiGateway", "5xx", ref(c.at(t, stack.APIID)), stack.APIServerErrorThreshold, "Sum"},
-		want{"webhook failures", stack.MetricNamespace("dev"), stack.WebhookFailuresMetric, nil, 1, "Sum"})
+		want{"webhook failures", stack.MetricNamespace("dev"), stack.WebhookFailuresMetric, nil, 1, "Sum"},
+		want{"X credits exhausted", stack.MetricNamespace("dev"), stack.XCreditsExhaustedMetric, nil, 1, "Sum"})
 
 	for _, w := range wants {
 		id, ok := alarmOn(c, w.namespace, w.metric, w.dimension)
@@ -78,12 +79,27 @@ func TestAlarms(t *testing.T) {
 		t.Errorf("%d alarms, want %d", n, len(wants))
 	}
 
-	// Webhook failures are counted from the access logs.
+	// Webhook failures are counted from the access logs, X's spent
+	// credits from the outbound worker's log.
 	filters := c.ofType("AWS::Logs::MetricFilter")
-	if len(filters) != 1 {
+	if len(filters) != 2 {
 		t.Fatalf("metric filters = %v", filters)
 	}
-	f := c.Resources[filters[0]].Properties
+	byMetric := map[string]map[string]any{}
+	for _, id := range filters {
+		p := c.Resources[id].Properties
+		m, _ := p["MetricTransformations"].([]any)
+		if len(m) == 1 {
+			name, _ := m[0].(map[string]any)["MetricName"].(string)
+			byMetric[name] = p
+		}
+	}
+	cf := byMetric[stack.XCreditsExhaustedMetric]
+	if cf == nil || !same(cf["LogGroupName"], ref(c.at(t, stack.FunctionID(functions.OutboundWorker.Name)+"Logs"))) ||
+		cf["FilterPattern"] != stack.XCreditsExhaustedPattern {
+		t.Errorf("credits filter = %s", js(cf))
+	}
+	f := byMetric[stack.WebhookFailuresMetric]
 	if !same(f["LogGroupName"], ref(c.at(t, stack.APIAccessLogsID))) ||
 		f["FilterPattern"] != `{ (($.routeKey = "GET /webhooks/twitter") || ($.routeKey = "POST /webhooks/twitter")) && ($.status >= 400) }` ||
 		!same(f["MetricTransformations"], arr(obj{"MetricName": stack.WebhookFailuresMetric, "MetricNamespace": "TwitterCases/dev", "MetricValue": "1"})) {

@@ -110,6 +110,9 @@ type OutboundDeps struct {
 	// Pricing prices Retweets and follows for the spend and the budget
 	// (a message carries its own price); zero means DefaultPricing.
 	Pricing Pricing
+	// CreditsPause is how long no call is made to X after X said the
+	// app's credits are spent; 0 means DefaultCreditsPause.
+	CreditsPause time.Duration
 	// Outbox is the outbound queue, where a command waiting out a long run
 	// of rate limits is queued again (Delivery.MaxReceives); nil waits on
 	// the same message, spending the queue's deliveries.
@@ -151,6 +154,10 @@ type Outbound struct {
 	rateBudget time.Duration
 	outbox     Outbox
 	pricing    Pricing
+	// creditsPause is how long calls to X stop when the credits are spent;
+	// pause is the worker's copy of the app-wide pause.
+	creditsPause time.Duration
+	pause        creditsPause
 }
 
 // NewOutbound returns the outbound rules on their dependencies.
@@ -159,6 +166,10 @@ func NewOutbound(d OutboundDeps) *Outbound {
 		log: d.Logger, backoff: d.Backoff, rateBudget: d.RateLimitBudget, outbox: d.Outbox, pricing: d.Pricing}
 	if o.pricing.Prices == nil {
 		o.pricing = DefaultPricing
+	}
+	o.creditsPause = d.CreditsPause
+	if o.creditsPause <= 0 {
+		o.creditsPause = DefaultCreditsPause
 	}
 	if o.now == nil {
 		o.now = time.Now
@@ -230,6 +241,8 @@ type judgement struct {
 	retryAt      time.Time
 	// disconnects: X refused the brand handle's credentials.
 	disconnects bool
+	// credits: X said the app's credits are spent (calls to X pause).
+	credits bool
 }
 
 // judge reads a failed step: an application error is final with its code,
@@ -268,6 +281,9 @@ func judge(err error, now time.Time) judgement {
 	case XChatKeysRejected:
 		return judgement{code: EHandleChatKeysRevoked,
 			reason: "X refused the brand handle's X Chat keys (" + xf.Reason + "); provision them again with make x-chat-keys."}
+	case XCreditsExhausted:
+		return judgement{code: ECreditsExhausted, credits: true, reason: "X says the app's pay-per-use credits are spent (X: " + xf.Reason + "): nothing was sent. " +
+			"Add credits in X's Developer Console, then send again."}
 	case XAccessForbidden:
 		return judgement{code: EXAccessForbids, reason: "X refused this for the app's access (X: " + xf.Reason + "). " +
 			"On self-serve access X restricts replies and programmatic @mentions to people who summoned the brand: send a Direct Message instead, where the customer accepts one."}
@@ -283,6 +299,12 @@ func judge(err error, now time.Time) judgement {
 func (o *Outbound) decide(ctx context.Context, cmd Command, d Delivery, failed error) (*judgement, error) {
 	now := o.now()
 	j := judge(failed, now)
+	if j.credits {
+		var xf *XFailure
+		if errors.As(failed, &xf) {
+			o.noteCreditsExhausted(ctx, xf)
+		}
+	}
 	if !j.transient && !j.rateLimited || j.transient && d.Last {
 		return &j, o.disconnect(ctx, cmd, j)
 	}
@@ -415,6 +437,9 @@ func (o *Outbound) post(ctx context.Context, cmd Command, m *Message) (string, e
 		if done, err := o.adopt(ctx, m, brand); err != nil || done {
 			return "", err
 		}
+	}
+	if err := o.checkPause(ctx); err != nil {
+		return "", err
 	}
 	if err := o.checkBudget(ctx, brand, o.messagePrice(m)); err != nil {
 		return "", err
@@ -709,6 +734,9 @@ func (o *Outbound) retweet(ctx context.Context, cmd Command, d Delivery) error {
 	undo := cmd.Kind == CmdUnretweet
 	price := o.pricing.CommandPrice(cmd.Kind, "", false)
 	brand, err := connectedHandle(ctx, o.store, cmd.HandleID)
+	if err == nil {
+		err = o.checkPause(ctx)
+	}
 	if err == nil && !undo {
 		err = o.checkBudget(ctx, brand, price)
 	}
@@ -766,6 +794,9 @@ func (o *Outbound) follow(ctx context.Context, cmd Command, d Delivery) error {
 	brand, err := connectedHandle(ctx, o.store, cmd.HandleID)
 	if err == nil {
 		_, err = twitterCustomer(ctx, o.store, cust.ID)
+	}
+	if err == nil {
+		err = o.checkPause(ctx)
 	}
 	if err == nil && follows {
 		err = o.checkBudget(ctx, brand, price)

@@ -229,6 +229,7 @@ type Store interface {
 	WorkStore
 	ChatKeyStore
 	SpendStore
+	XPauseStore
 	// Ping checks that the store answers.
 	Ping(ctx context.Context) error
 }

@@ -121,6 +121,9 @@ const (
 	// 403 client-forbidden, or its refusal of a reply the Post's author did
 	// not summon, or of a programmatic @mention, on self-serve access).
 	XAccessForbidden
+	// XCreditsExhausted: the app's pay-per-use credits are spent (402, or
+	// 429 usage-capped): no call to X succeeds until someone adds credits.
+	XCreditsExhausted
 )
 
 // XFailure is a failed call to X as the X adapter reports it.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Defaults and bounds of the settings.
@@ -76,6 +77,10 @@ type Config struct {
 	// US dollar amounts by kind, with an optional as_of date, read by
 	// casework.ParsePricing; "" keeps casework.DefaultPricing.
 	XPrices string
+	// XCreditsPause is how long the outbound worker stops calling X after
+	// X said the app's credits are spent (X_CREDITS_PAUSE, a Go duration
+	// such as 15m; 0: casework.DefaultCreditsPause).
+	XCreditsPause time.Duration
 }
 
 // FromEnv reads the configuration through getenv (os.Getenv, or a map's
@@ -110,6 +115,14 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("TWEET_MAX_LENGTH=%q must be a whole number from 1 to %d", s, MaxTweetMaxLength))
 		} else {
 			c.TweetMaxLength = n
+		}
+	}
+	if s := getenv("X_CREDITS_PAUSE"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			problems = append(problems, fmt.Sprintf("X_CREDITS_PAUSE=%q must be a duration from 1s to 24h, such as 15m", s))
+		} else {
+			c.XCreditsPause = d
 		}
 	}
 	if !digits(c.XWebhookID, 19) {

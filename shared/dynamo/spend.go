@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -125,4 +126,50 @@ func (s *Store) usage(ctx context.Context, month, handleID string) ([]casework.S
 		out = append(out, casework.SpendTotal{Month: month, HandleID: it.HandleID, Kind: casework.PriceKind(it.Kind), Calls: it.Calls, Amount: casework.Micros(it.Micros)})
 	}
 	return out, nil
+}
+
+var _ casework.XPauseStore = (*Store)(nil)
+
+// The app-wide pause of calls to X is one item.
+const (
+	xPausePK = "XPAUSE"
+	xPauseSK = "APP"
+)
+
+// PauseX stops calls to X until until, unless a later pause is recorded.
+// Calls: 1 UpdateItem.
+func (s *Store) PauseX(ctx context.Context, until time.Time) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 s.table,
+		Key:                       itemKey(xPausePK, xPauseSK),
+		UpdateExpression:          aws.String("SET #until = :u, #until_s = :us"),
+		ConditionExpression:       aws.String("attribute_not_exists(#until) OR #until < :u"),
+		ExpressionAttributeNames:  names("until", "until_s"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":u": num(until.UnixMilli()), ":us": str(fmtTime(until))},
+	})
+	if isConditionFailed(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("dynamo: pause calls to X: %w", err)
+	}
+	return nil
+}
+
+// XPausedUntil is the end of the recorded pause (zero: none). Calls: 1 GetItem.
+func (s *Store) XPausedUntil(ctx context.Context) (time.Time, error) {
+	out, err := s.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: itemKey(xPausePK, xPauseSK), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return time.Time{}, fmt.Errorf("dynamo: read the pause of calls to X: %w", err)
+	}
+	var it struct {
+		Until int64 `dynamodbav:"until"`
+	}
+	if out.Item == nil {
+		return time.Time{}, nil
+	}
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return time.Time{}, err
+	}
+	return time.UnixMilli(it.Until).UTC(), nil
 }

@@ -112,3 +112,37 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestCreditsExhaustedPausesCallsToX: when X answers 402 the message fails
+// x_credits_exhausted, and the next sends fail the same way without any
+// call to X until the pause has passed.
+func TestCreditsExhaustedPausesCallsToX(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, options{})
+	first := e.createCase("@alice_follows hello from support")
+	e.runUntil(10*time.Second, e.final(first))
+	e.sim.SetCredits(0)
+	calls := len(e.sim.Calls())
+	refused := e.reply(first.CaseID, casework.ModeMention, "@alice_follows more")
+	e.runUntil(10*time.Second, e.final(refused))
+	if got := e.message(refused); got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != casework.ECreditsExhausted {
+		t.Fatalf("send with the credits spent = %+v", got)
+	}
+	if n := len(e.sim.Calls()) - calls; n != 1 {
+		t.Errorf("%d calls to X for the refused send, want 1 (no retry storm)", n)
+	}
+	until, err := e.store.XPausedUntil(context.Background())
+	if err != nil || time.Until(until) < 10*time.Minute {
+		t.Errorf("pause until %v (%v), want about 15 minutes from now", until, err)
+	}
+	calls = len(e.sim.Calls())
+	paused := e.reply(first.CaseID, casework.ModeMention, "@alice_follows and more")
+	e.runUntil(10*time.Second, e.final(paused))
+	if got := e.message(paused); got.Status != casework.StatusFailed || got.Error == nil || got.Error.Code != casework.ECreditsExhausted ||
+		!strings.Contains(got.Error.Detail, "paused until") {
+		t.Errorf("send during the pause = %+v", got.Error)
+	}
+	if n := len(e.sim.Calls()) - calls; n != 0 {
+		t.Errorf("%d calls to X during the pause, want none", n)
+	}
+}

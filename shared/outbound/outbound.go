@@ -109,6 +109,9 @@ type Deps struct {
 	// Pricing is X's price list the spend is recorded with; zero means
 	// casework.DefaultPricing.
 	Pricing casework.Pricing
+	// CreditsPause is how long no call is made to X after X said the
+	// app's credits are spent; 0 means casework.DefaultCreditsPause.
+	CreditsPause time.Duration
 }
 
 // New returns a worker.
@@ -139,7 +142,7 @@ func New(d Deps) *Worker {
 	}
 	rules := casework.NewOutbound(casework.OutboundDeps{
 		Store: d.Store, X: adapter, Chat: chat, Activity: activity, Clock: d.Now, Logger: d.Logger, Backoff: d.Backoff,
-		RateLimitBudget: d.RateLimitBudget, Outbox: d.Outbox, Pricing: d.Pricing,
+		RateLimitBudget: d.RateLimitBudget, Outbox: d.Outbox, Pricing: d.Pricing, CreditsPause: d.CreditsPause,
 		Subscriptions: casework.SubscriptionTarget{WebhookID: d.Subscriptions.WebhookID, Tag: d.Subscriptions.Tag},
 	})
 	return &Worker{rules: rules, delay: d.Delayer, log: d.Logger, backoff: d.Backoff, maxReceives: d.MaxReceives}

@@ -35,6 +35,8 @@ func failure(err error) error {
 	}
 	f := &casework.XFailure{Kind: casework.XRefused, Reason: xe.Reason(), Err: err}
 	switch {
+	case xapi.IsCreditsExhausted(err):
+		f.Kind = casework.XCreditsExhausted
 	case xapi.IsRateLimited(err):
 		f.Kind, f.RetryAt = casework.XRateLimited, xapi.RetryAt(err)
 	case xapi.IsRetryable(err):

@@ -286,3 +286,17 @@ func IsAccessForbidden(err error) bool {
 	return isProblem(e, "client-forbidden") ||
 		strings.Contains(strings.ToLower(e.Detail), "not been mentioned or otherwise engaged")
 }
+
+// IsCreditsExhausted reports whether X refused the call because the app's
+// pay-per-use credits are spent: 402 (what integrators report when the
+// balance is spent), or 429 with X's usage-capped problem type (a spending
+// limit or usage cap reached; x-api/fundamentals/response-codes-and-errors).
+// Unlike a rate limit it does not end at x-rate-limit-reset.
+func IsCreditsExhausted(err error) bool {
+	e, ok := AsError(err)
+	if !ok {
+		return false
+	}
+	return e.StatusCode == http.StatusPaymentRequired ||
+		e.StatusCode == http.StatusTooManyRequests && isProblem(e, "usage-capped")
+}

@@ -99,7 +99,7 @@ func Pollers(d Deps) []*sqspoll.Poller {
 	outboundQueue := sqsqueue.New(d.SQS, d.Config.OutboundQueueURL)
 	subs := outbound.SubscriptionConfig{WebhookID: d.Config.XWebhookID, Tag: casework.SubscriptionTag(d.Config.Stage)}
 	out := outbound.New(outbound.Deps{Store: d.Store, X: d.X, Keys: d.ChatKeys, Subscriptions: subs, Delayer: outboundQueue, Outbox: outboundQueue,
-		Pricing: d.Pricing, Logger: d.Logger.With("worker", "outbound")})
+		Pricing: d.Pricing, CreditsPause: d.Config.XCreditsPause, Logger: d.Logger.With("worker", "outbound")})
 	rules := casework.NewInbound(d.Store, nil, d.Logger.With("worker", "inbound"))
 	if d.X != nil {
 		rules.WithX(inbound.XPeople(d.X))

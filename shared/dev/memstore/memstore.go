@@ -41,6 +41,7 @@ type Store struct {
 	chatKeys  map[chatConv]map[string]*casework.ChatKey // by key version
 	chatWaits map[chatWaitKey]casework.ChatWait         // made on first use (chatwaits.go)
 	spend     *spendLedger                              // made on first use (spend.go)
+	xPause    time.Time                                 // the end of the pause of calls to X
 }
 
 var _ casework.Store = (*Store)(nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/acme/twitter-cases/shared/casework"
 )
@@ -73,4 +74,21 @@ func (s *Store) HandleMonthSpend(ctx context.Context, handleID, month string) (c
 		}
 	}
 	return sum, err
+}
+
+var _ casework.XPauseStore = (*Store)(nil)
+
+// PauseX stops calls to X until until; a later pause wins.
+func (s *Store) PauseX(ctx context.Context, until time.Time) error {
+	defer s.lock()()
+	if until.After(s.xPause) {
+		s.xPause = until.UTC()
+	}
+	return nil
+}
+
+// XPausedUntil is the end of the pause (zero: none).
+func (s *Store) XPausedUntil(ctx context.Context) (time.Time, error) {
+	defer s.lock()()
+	return s.xPause, nil
 }

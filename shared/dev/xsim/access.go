@@ -1,8 +1,13 @@
 package xsim
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
+
+	"github.com/acme/twitter-cases/shared/twtext"
 )
 
 // The simulated app's kinds of X access (Options.Access).
@@ -118,4 +123,111 @@ func (s *Sim) checkAccess(author *user, parent *tweet, text string) *xError {
 		}
 	}
 	return nil
+}
+
+// errCreditsDepleted is the simulator's answer once the app's credit
+// balance is spent: 402, as integrators report X answering (X's pages
+// document neither the status nor the body; the product reads the
+// status). X blocks every request until credits are added (pricing page:
+// "API requests will be blocked until you add credits").
+var errCreditsDepleted = plainProblem(http.StatusPaymentRequired, "Payment Required",
+	"Your enrolled account does not have any credits to fulfill this request. Add credits in the Developer Console.")
+
+// callPrice is what a successful call costs, in millionths of a dollar, at
+// X's published pay-per-use prices (x-api/getting-started/pricing); a
+// Post's price depends on its text: with a URL $0.200, a reply $0.010 (a
+// summoned reply, the only kind self-serve allows), else $0.015.
+func callPrice(endpoint string, body []byte) int64 {
+	switch endpoint {
+	case EndpointCreateTweet:
+		var in struct {
+			Text  string          `json:"text"`
+			Reply json.RawMessage `json:"reply"`
+		}
+		_ = json.Unmarshal(body, &in)
+		switch {
+		case len(twtext.ExtractURLs(in.Text)) > 0:
+			return 200_000
+		case len(in.Reply) > 0 && string(in.Reply) != "null":
+			return 10_000
+		}
+		return 15_000
+	case EndpointRetweet, EndpointFollow, EndpointSendDM:
+		return 15_000
+	case EndpointUndoRetweet, EndpointUnfollow, EndpointDeleteTweet:
+		return 10_000
+	case EndpointLookupUser:
+		return 10_000
+	case EndpointLookupTweet:
+		return 5_000
+	}
+	return 0
+}
+
+// creditsRefusal is the 402 when the app has a credit balance and it is
+// spent. Called with s.mu held.
+func (s *Sim) creditsRefusal() *xError {
+	if s.credits != nil && *s.credits <= 0 {
+		return errCreditsDepleted
+	}
+	return nil
+}
+
+// spendCredits takes a successful call's price from the balance (which,
+// as on X, may go slightly negative). Called with s.mu held.
+func (s *Sim) spendCredits(endpoint string, body []byte) {
+	if s.credits != nil {
+		*s.credits -= callPrice(endpoint, body)
+	}
+}
+
+// SetCredits gives the app a credit balance in millionths of a dollar
+// (negative: none, calls are never refused for credits, the default).
+func (s *Sim) SetCredits(micros int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if micros < 0 {
+		s.credits = nil
+		return
+	}
+	s.credits = &micros
+}
+
+// Credits is the app's credit balance and whether it has one.
+func (s *Sim) Credits() (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.credits == nil {
+		return 0, false
+	}
+	return *s.credits, true
+}
+
+// PUT /sim/credits {"balance_usd": "0.05"} sets the app's credit balance;
+// {"balance_usd": null} removes it (unlimited). GET /sim/credits reads it.
+func (s *Sim) ctlCredits(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPut {
+		var in struct {
+			BalanceUSD *string `json:"balance_usd"`
+		}
+		if !readJSON(w, r, &in) {
+			return
+		}
+		if in.BalanceUSD == nil {
+			s.SetCredits(-1)
+		} else {
+			f, err := strconv.ParseFloat(*in.BalanceUSD, 64)
+			if err != nil || f < 0 {
+				ctlError(w, http.StatusBadRequest, "balance_usd is an amount of US dollars such as \"0.05\", or null for no balance.")
+				return
+			}
+			s.SetCredits(int64(math.Round(f * 1e6)))
+		}
+	}
+	balance, ok := s.Credits()
+	out := map[string]any{"balance_usd": nil}
+	if ok {
+		out["balance_usd"] = fmt.Sprintf("%.6f", float64(balance)/1e6)
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -57,3 +57,25 @@ func TestParseAccess(t *testing.T) {
 		t.Error(`ParseAccess("basic") took it`)
 	}
 }
+
+// TestCreditBalance: with a balance, each call takes its price; once it is
+// spent every call is refused with 402 until credits are added.
+func TestCreditBalance(t *testing.T) {
+	f := newFixture(t, Options{})
+	if a := f.ctl("PUT", "/sim/credits", `{"balance_usd":"0.02"}`); str(a.body, "balance_usd") != "0.020000" {
+		t.Fatalf("set credits: %s", a.raw)
+	}
+	first := f.api(acmeSupport, "POST", "/2/tweets", `{"text":"@alice_follows one"}`)
+	second := f.api(acmeSupport, "POST", "/2/tweets", `{"text":"@alice_follows two"}`) // the balance goes negative, as X allows
+	third := f.api(acmeSupport, "POST", "/2/tweets", `{"text":"@alice_follows three"}`)
+	if first.status != 201 || second.status != 201 || third.status != http.StatusPaymentRequired || !strings.Contains(third.raw, `"status":402`) {
+		t.Errorf("calls: %d, %d, %d %s", first.status, second.status, third.status, third.raw)
+	}
+	if a := f.ctl("GET", "/sim/credits", ""); str(a.body, "balance_usd") != "-0.010000" {
+		t.Errorf("balance: %s", a.raw)
+	}
+	f.ctl("PUT", "/sim/credits", `{"balance_usd":null}`)
+	if a := f.api(acmeSupport, "POST", "/2/tweets", `{"text":"@alice_follows four"}`); a.status != 201 {
+		t.Errorf("with no balance: %d %s", a.status, a.raw)
+	}
+}

@@ -98,7 +98,14 @@ func (s *Sim) serveAPI(w http.ResponseWriter, r *http.Request, body []byte, endp
 		return errTooMany.status, errTooMany.body
 	}
 	setRateHeaders(w.Header(), win.limit, win.limit-win.used, win.reset)
-	return h(&call{r: r, body: body, user: u})
+	if xe := s.creditsRefusal(); xe != nil {
+		return fail(xe)
+	}
+	status, out := h(&call{r: r, body: body, user: u})
+	if status/100 == 2 {
+		s.spendCredits(endpoint, body)
+	}
+	return status, out
 }
 
 // record appends the call to the log. Called with s.mu held.

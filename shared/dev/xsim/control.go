@@ -89,6 +89,8 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.HandleFunc("GET /sim/timeline/{username}", s.ctlTimeline)
 	mux.HandleFunc("POST /sim/faults", s.ctlFault)
 	mux.HandleFunc("POST /sim/reset", s.ctlReset)
+	mux.HandleFunc("GET /sim/credits", s.ctlCredits)
+	mux.HandleFunc("PUT /sim/credits", s.ctlCredits)
 	mux.HandleFunc("GET /sim/deliveries", s.ctlDeliveries)
 	return mux
 }

@@ -159,6 +159,7 @@ type Sim struct {
 	closer sync.Once
 
 	mu       sync.Mutex
+	credits  *int64 // the app's credit balance in millionths of a dollar; nil: unlimited
 	st       *state
 	app      appConfig
 	ids      idGen
