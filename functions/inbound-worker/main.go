@@ -8,6 +8,7 @@ import (
 	"log/slog"
 
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/chatread"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/handlecache"
@@ -29,11 +30,18 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	table := dynamo.Open(awsCfg, cfg)
 	store := handlecache.New(table, 0, nil)
 	// X is asked what a delivery leaves out; credentials are read on first use.
-	x, err := xsetup.X(xsetup.Secrets(awsCfg), cfg)
+	cache := xsetup.Secrets(awsCfg)
+	x, err := xsetup.X(cache, cfg)
 	if err != nil {
 		return nil, err
 	}
+	// X Chat events are opened with X's engine and the brand handles' keys,
+	// both loaded by the first event that needs them, not here.
+	chat := casework.ChatDeps{
+		Reader: chatread.New(chatread.NewKeyring(cache, cfg.XChatKeyPrefix, logger), table, x, nil, logger),
+		Waits:  table,
+	}
 	// Deliveries too large for a queue message come as pointers to the
 	// table (shared/claimcheck).
-	return inbound.New(casework.NewInbound(store, nil, logger).WithX(inbound.XPeople(x)), logger).WithKept(table), nil
+	return inbound.New(casework.NewInbound(store, nil, logger).WithX(inbound.XPeople(x)).WithChat(chat), logger).WithKept(table), nil
 }

@@ -80,8 +80,9 @@ type ChatKey struct {
 	// KeyChangeEvent is X's encoded key-change event (base64 MessageEvent),
 	// when known.
 	KeyChangeEvent string
-	// Change is the change the brand prepared; nil for one made by the
-	// other participant.
+	// Change is the change the brand prepared (with its action
+	// signatures), or the wrapped keys of one X delivered (without: it is
+	// X's already); nil when neither is known.
 	Change *ChatKeyChange
 	// SequenceID is X's sequence id of the change, once X accepted it; ""
 	// for a change prepared and not yet accepted.

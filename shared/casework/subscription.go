@@ -8,7 +8,10 @@ import (
 // SubscribedEventTypes are the X Activity API event types the product
 // subscribes every brand handle to (filter user_id = the handle's X id):
 // exactly the ones the inbound rules apply, so a deployment pays for no
-// event it ignores. oauth.revoke is not among them: X cannot subscribe it
+// event it ignores. Direct Messages are X Chat's chat.received and
+// chat.sent (chat.sent is not billed): X sends no dm.* events after 9
+// December 2026, and a handle's subscriptions to them are pruned by its
+// next subscribe command or `make x-subscriptions` (the migration). oauth.revoke is not among them: X cannot subscribe it
 // per user; it reaches the app's webhook for every user who revokes it.
 var SubscribedEventTypes = []string{
 	"post.mention.create",
@@ -17,8 +20,8 @@ var SubscribedEventTypes = []string{
 	"post.repost.create",
 	"post.create",
 	"post.delete",
-	"dm.received",
-	"dm.sent",
+	"chat.received",
+	"chat.sent",
 	"follow.follow",
 	"follow.unfollow",
 	"like.create",

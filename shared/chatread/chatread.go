@@ -41,6 +41,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/brandchat"
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/xapi"
 	"github.com/acme/twitter-cases/shared/xchat"
 )
@@ -63,6 +64,20 @@ type X interface {
 // engine session (*brandchat.Keyring implements it).
 type Identities interface {
 	Use(ctx context.Context, xUserID string, fn func(ctx context.Context, id *brandchat.Identity[*xchat.Chat]) error) error
+}
+
+// NewKeyring returns the brand identities read from the secrets named with
+// prefix (config.XChatKeyPrefix), each loaded into a session of X's engine
+// by the first event that needs it (the engine is compiled then, not when
+// the function starts).
+func NewKeyring(cache *secrets.Cache, prefix string, log *slog.Logger) *brandchat.Keyring[*xchat.Chat] {
+	return brandchat.New(cache, prefix, func(ctx context.Context) (*xchat.Chat, error) {
+		eng, err := xchat.Load(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return eng.NewChat(ctx)
+	}, log)
 }
 
 // Reader opens X Chat events; it is safe for concurrent use.
@@ -278,6 +293,18 @@ func (r *Reader) keepKeyChanges(ctx context.Context, as *casework.BrandHandle, c
 		now := r.now()
 		k := &casework.ChatKey{BrandXUserID: as.XUserID, ConversationID: conv, KeyVersion: version, KeyChangeEvent: change,
 			CreatedAt: now, UpdatedAt: now}
+		// The participants' wrapped keys and their key versions, so that a
+		// reply after a participant registered new keys makes a new
+		// conversation key rather than one they cannot open.
+		for _, m := range res.Messages {
+			if m.Event.Type == "keyChange" && m.Event.KeyVersion == version && len(m.Event.ParticipantKeys) > 0 {
+				k.Change = &casework.ChatKeyChange{}
+				for _, p := range m.Event.ParticipantKeys {
+					k.Change.ParticipantKeys = append(k.Change.ParticipantKeys, casework.ChatParticipantKey{UserID: p.UserID,
+						EncryptedKey: p.EncryptedKey, PublicKeyVersion: p.PublicKeyVersion})
+				}
+			}
+		}
 		for _, s := range stored {
 			if s.KeyVersion == version {
 				k = &s // the brand's own change, now with X's event

@@ -47,9 +47,6 @@ func start(t *testing.T, dataDir string, format xsim.Format) (string, config.Con
 			// customers who never engaged with the brand, which self-serve
 			// access refuses (tested in casework, consoleapi and xsim).
 			Config: config.Config{TableName: "local-run-test", TweetMaxLength: 140, DevToken: "dev", XAccess: "enterprise"},
-			// The loop below still sends and reads legacy DMs, until issue
-			// 20's product side speaks X Chat.
-			XSimLegacyDMs: true,
 			Banner:        io.Discard,
 			Ready:         func(base string, cfg config.Config) { readyc <- ready{base, cfg} },
 			// Work a crash left behind is handed back within seconds.

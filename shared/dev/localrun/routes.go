@@ -7,6 +7,7 @@ import (
 
 	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/chatread"
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dev/openapi"
 	"github.com/acme/twitter-cases/shared/dev/sqspoll"
@@ -103,6 +104,10 @@ func Pollers(d Deps) []*sqspoll.Poller {
 	rules := casework.NewInbound(d.Store, nil, d.Logger.With("worker", "inbound"))
 	if d.X != nil {
 		rules.WithX(inbound.XPeople(d.X))
+		if d.ChatKeys != nil {
+			// One keyring per process: the workers share the brand identities.
+			rules.WithChat(casework.ChatDeps{Reader: chatread.New(d.ChatKeys, d.Store, d.X, nil, d.Logger.With("worker", "inbound")), Waits: d.Store})
+		}
 	}
 	in := inbound.New(rules, d.Logger.With("worker", "inbound")).WithKept(d.Store)
 	return []*sqspoll.Poller{

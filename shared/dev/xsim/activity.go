@@ -133,8 +133,14 @@ func (s *Sim) seedApp() {
 	now := s.stamp()
 	hook := &webhookConfig{ID: s.ids.next(now), URL: s.opts.WebhookURL, Valid: true, CreatedAt: now}
 	s.app.webhooks = append(s.app.webhooks, hook)
+	types := casework.SubscribedEventTypes
+	if s.opts.LegacyDMs {
+		// X before 9 December 2026: a deployment of then was subscribed to
+		// the legacy DM events too.
+		types = append(slices.Clone(types), xaaDMReceived, "dm.sent")
+	}
 	for _, b := range sample.Brands {
-		for _, et := range casework.SubscribedEventTypes {
+		for _, et := range types {
 			s.app.subs = append(s.app.subs, &subscription{ID: s.ids.next(now), EventType: et, UserID: b.XUserID,
 				Tag: "xsim", WebhookID: hook.ID, CreatedAt: now, UpdatedAt: now})
 		}

@@ -77,7 +77,7 @@ func subscribeChat(f *fixture, token, userID string) {
 	hook := f.sim.WebhookID(f.hook.srv.URL)
 	for _, et := range []string{"chat.received", "chat.sent"} {
 		a := f.userAPI(token, "POST", "/2/activity/subscriptions", fmt.Sprintf(`{"event_type":%q,"filter":{"user_id":%q},"webhook_id":%q}`, et, userID, hook))
-		if a.status != 200 {
+		if a.status != 200 && a.status != 409 { // 409: a sample brand handle is subscribed already
 			f.t.Fatalf("subscribe %s to %s: %d %s", userID, et, a.status, a.raw)
 		}
 	}
@@ -317,7 +317,7 @@ func TestChatWithAccountActivityFormat(t *testing.T) {
 	}
 	f.flush()
 	got := f.hook.take()
-	if len(got) != 1 || len(xaaOnly(got, alice.XUser, "chat.received")) != 1 {
+	if len(xaaOnly(got, alice.XUser, "chat.received")) != 1 || len(xaaOnly(got, acmeSupport.XUserID, "chat.sent")) != 1 {
 		t.Errorf("deliveries: %s", mustJSON(t, got))
 	}
 	for _, p := range got {
