@@ -47,8 +47,8 @@ func start(t *testing.T, dataDir string, format xsim.Format) (string, config.Con
 			// customers who never engaged with the brand, which self-serve
 			// access refuses (tested in casework, consoleapi and xsim).
 			Config: config.Config{TableName: "local-run-test", TweetMaxLength: 140, DevToken: "dev", XAccess: "enterprise"},
-			Banner:        io.Discard,
-			Ready:         func(base string, cfg config.Config) { readyc <- ready{base, cfg} },
+			Banner: io.Discard,
+			Ready:  func(base string, cfg config.Config) { readyc <- ready{base, cfg} },
 			// Work a crash left behind is handed back within seconds.
 			StaleAfter: 2 * time.Second, ReconcileEvery: 500 * time.Millisecond,
 		})
