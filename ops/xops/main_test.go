@@ -56,8 +56,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	name := "xops-" + regexp.MustCompile(`[^a-zA-Z0-9_-]+`).ReplaceAllString(t.Name(), "-")
 	store := local.SampleStore(t, name)
-	// Legacy DMs (X before 9 December 2026) until issue 20's product side reads X Chat.
-	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler), DeliveryBackoff: 5 * time.Millisecond, LegacyDMs: true})
+	sim := xsim.New(xsim.Options{Logger: slog.New(slog.DiscardHandler), DeliveryBackoff: 5 * time.Millisecond})
 	simSrv := httptest.NewServer(sim.Handler())
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet {
@@ -145,15 +144,16 @@ func TestSubscriptions(t *testing.T) {
 		}
 	}
 	// An extra subscription is reported, and deleted only with --prune.
+	removed := casework.SubscribedEventTypes[len(casework.SubscribedEventTypes)-1]
 	bearer := f.bearer()
-	req, _ := http.NewRequest("DELETE", f.env["X_API_BASE_URL"]+"/2/activity/subscriptions/"+f.subID(sample.Brands[0].XUserID, "dm.sent"), nil)
+	req, _ := http.NewRequest("DELETE", f.env["X_API_BASE_URL"]+"/2/activity/subscriptions/"+f.subID(sample.Brands[0].XUserID, removed), nil)
 	req.Header.Set("Authorization", bearer)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("delete one: %v %v", resp, err)
 	}
 	f.addSubscription(bearer, sample.Brands[0].XUserID, "profile.update.bio", hook)
 	out = f.mustRun("subscriptions")
-	if !strings.Contains(out, "11 of 12 subscribed; missing dm.sent; extra profile.update.bio") {
+	if !strings.Contains(out, "11 of 12 subscribed; missing "+removed+"; extra profile.update.bio") {
 		t.Errorf("report:\n%s", out)
 	}
 	if got := f.sim.Subscriptions(sample.Brands[0].XUserID); len(got) != 13 {
@@ -170,9 +170,10 @@ func TestReplay(t *testing.T) {
 	f.mustRun("webhook")
 	f.mustRun("subscriptions") // X_WEBHOOK_ID unset: the webhook of WEBHOOK_URL
 	simURL := f.env["X_API_BASE_URL"]
-	resp, err := http.Post(simURL+"/sim/users/bob_stranger/dms", "application/json", strings.NewReader(`{"to":"AcmeSupport","text":"lost in an outage"}`))
+	// A mention (any subscribed event would do: DMs are X Chat's now).
+	resp, err := http.Post(simURL+"/sim/users/bob_stranger/tweets", "application/json", strings.NewReader(`{"text":"@AcmeSupport lost in an outage"}`))
 	if err != nil || resp.StatusCode != 201 {
-		t.Fatalf("dm: %v %v", resp, err)
+		t.Fatalf("mention: %v %v", resp, err)
 	}
 	f.flush()
 	now := time.Now().UTC()
@@ -183,7 +184,7 @@ func TestReplay(t *testing.T) {
 	f.flush()
 	var first, again int
 	for _, d := range f.sim.Deliveries() {
-		if d.Kind == "dm.received" && d.Delivered {
+		if d.Kind == "post.mention.create" && d.Delivered {
 			if d.Replay {
 				again++
 			} else {
@@ -192,7 +193,7 @@ func TestReplay(t *testing.T) {
 		}
 	}
 	if first != 1 || again != 1 {
-		t.Errorf("DM delivered %d times, replayed %d times; want 1 and 1", first, again)
+		t.Errorf("mention delivered %d times, replayed %d times; want 1 and 1", first, again)
 	}
 	if _, err := f.run("replay", "--from", "yesterday", "--to", now.Format("200601021504")); err == nil {
 		t.Error("a bad FROM was taken")

@@ -76,9 +76,6 @@ func newFixture(t *testing.T, simOpts xsim.Options) *fixture {
 	t.Helper()
 	f := &fixture{t: t, logs: &syncBuffer{}}
 	simOpts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	// The legacy DM client is tested against X as it was before 9 December
-	// 2026 until issue 20 retires it.
-	simOpts.LegacyDMs = true
 	f.sim = xsim.New(simOpts)
 	f.srv = httptest.NewServer(f.sim.Handler())
 	t.Cleanup(func() {
