@@ -31,7 +31,7 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	store := handlecache.New(table, 0, nil)
 	// X is asked what a delivery leaves out; credentials are read on first use.
 	cache := xsetup.Secrets(awsCfg)
-	x, err := xsetup.X(cache, cfg)
+	x, err := xsetup.X(awsCfg, cache, cfg, table)
 	if err != nil {
 		return nil, err
 	}

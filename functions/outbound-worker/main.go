@@ -32,7 +32,8 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 		return nil, err
 	}
 	cache := xsetup.Secrets(awsCfg)
-	x, err := xsetup.X(cache, cfg)
+	store := dynamo.Open(awsCfg, cfg)
+	x, err := xsetup.X(awsCfg, cache, cfg, store)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +45,6 @@ func worker(ctx context.Context, cfg config.Config, logger *slog.Logger) (wire.S
 	if err != nil {
 		return nil, fmt.Errorf("X_PRICES: %w", err)
 	}
-	return outbound.New(outbound.Deps{Store: dynamo.Open(awsCfg, cfg), X: x, Keys: keys, Subscriptions: subs, Delayer: queue, Outbox: queue,
+	return outbound.New(outbound.Deps{Store: store, X: x, Keys: keys, Subscriptions: subs, Delayer: queue, Outbox: queue,
 		Logger: logger, Pricing: pricing, CreditsPause: cfg.XCreditsPause}), nil
 }

@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
-	x, err := xsetup.X(xsetup.Secrets(awsCfg), cfg)
+	x, err := xsetup.X(awsCfg, xsetup.Secrets(awsCfg), cfg, dynamo.Open(awsCfg, cfg))
 	if err != nil {
 		return err
 	}

@@ -28,11 +28,15 @@ type Source interface {
 	GetSecret(ctx context.Context, name string) ([]byte, error)
 }
 
-// AppCredentials are the X app's consumer key and secret. The secret holds
-// them as JSON: {"consumer_key": "...", "consumer_secret": "..."}.
+// AppCredentials are the X app's consumer key and secret, and its OAuth 2.0
+// client id and secret when the app connects handles with OAuth 2.0. The
+// secret holds them as JSON: {"consumer_key": "...", "consumer_secret":
+// "...", "client_id": "...", "client_secret": "..."}.
 type AppCredentials struct {
 	ConsumerKey    string `json:"consumer_key"`
 	ConsumerSecret string `json:"consumer_secret"`
+	ClientID       string `json:"client_id,omitempty"`
+	ClientSecret   string `json:"client_secret,omitempty"`
 }
 
 // UserCredentials are an X user's OAuth 1.0a access token and secret (a
@@ -70,7 +74,7 @@ func ParseUser(raw []byte) (UserCredentials, error) {
 
 // String keeps the values out of logs and error messages.
 func (c AppCredentials) String() string {
-	return fmt.Sprintf("AppCredentials{ConsumerKey:%s ConsumerSecret:[redacted]}", redact(c.ConsumerKey))
+	return fmt.Sprintf("AppCredentials{ConsumerKey:%s ConsumerSecret:[redacted] ClientID:%s ClientSecret:%s}", redact(c.ConsumerKey), redact(c.ClientID), redact(c.ClientSecret))
 }
 
 // GoString is String, so %#v redacts too.

@@ -70,6 +70,26 @@ type Client struct {
 // DefaultTokenURL is X's token endpoint.
 const DefaultTokenURL = "https://api.x.com/2/oauth2/token"
 
+// AppClient returns ClientFrom for a Refresher: the OAuth 2.0 client id and
+// secret from the X app's credentials secret, and the token endpoint under
+// baseURL ("" for X's).
+func AppClient(cache *secrets.Cache, appSecret, baseURL string, hc *http.Client) func(ctx context.Context) (Client, error) {
+	return func(ctx context.Context) (Client, error) {
+		app, err := cache.App(ctx, appSecret)
+		if err != nil {
+			return Client{}, err
+		}
+		if app.ClientID == "" || app.ClientSecret == "" {
+			return Client{}, fmt.Errorf("xauth: the X app secret %s has no client_id and client_secret", appSecret)
+		}
+		c := Client{ClientID: app.ClientID, ClientSecret: app.ClientSecret, HTTP: hc}
+		if baseURL != "" {
+			c.TokenURL = strings.TrimSuffix(baseURL, "/") + "/2/oauth2/token"
+		}
+		return c, nil
+	}
+}
+
 // TokenResponse is X's answer to a token request.
 type TokenResponse struct {
 	TokenType    string `json:"token_type"`
@@ -139,7 +159,10 @@ type Refresher struct {
 	Secrets *secrets.Cache
 	Writer  secrets.Writer
 	Leases  Leases
-	Client  Client
+	// Client is the app's OAuth 2.0 client, or ClientFrom reads it (from
+	// the X app's secret) when a refresh needs it.
+	Client     Client
+	ClientFrom func(ctx context.Context) (Client, error)
 	// Skew and LeaseTTL: zero means DefaultSkew and DefaultLeaseTTL.
 	Skew     time.Duration
 	LeaseTTL time.Duration
@@ -260,8 +283,14 @@ func (r *Refresher) tryRefresh(ctx context.Context, name, refused string) (token
 	if t.RefreshToken == "" {
 		return "", true, fmt.Errorf("%w: the secret %s holds no refresh token (connected without offline.access)", ErrRefused, name)
 	}
+	oc := r.Client
+	if r.ClientFrom != nil {
+		if oc, err = r.ClientFrom(ctx); err != nil {
+			return "", true, fmt.Errorf("xauth: the app's OAuth 2.0 client: %w", err)
+		}
+	}
 	start := time.Now()
-	resp, err := r.Client.Token(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {t.RefreshToken}})
+	resp, err := oc.Token(ctx, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {t.RefreshToken}})
 	if err != nil {
 		r.Logger.WarnContext(ctx, "oauth2 refresh failed", "secret", name, "refused", errors.Is(err, ErrRefused), "err", err)
 		return "", true, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/xapi"
 )
 
@@ -43,7 +44,7 @@ func Reach(awsCfg aws.Config, cfg config.Config) (casework.XReach, error) {
 	if cfg.XAppSecret == "" {
 		return nil, nil
 	}
-	x, err := X(Secrets(awsCfg), cfg)
+	x, err := X(awsCfg, Secrets(awsCfg), cfg, dynamo.Open(awsCfg, cfg))
 	if err != nil {
 		return nil, err
 	}

@@ -17,17 +17,27 @@ import (
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/secrets"
 	"github.com/acme/twitter-cases/shared/xapi"
+	"github.com/acme/twitter-cases/shared/xauth"
 )
 
 // Secrets returns the credentials cache over Secrets Manager
 // (secrets.FromAWS).
 func Secrets(awsCfg aws.Config) *secrets.Cache { return secrets.FromAWS(awsCfg) }
 
-// X returns the X adapter.
-func X(cache *secrets.Cache, cfg config.Config) (*xapi.Client, error) {
-	return xapi.New(xapi.Config{Secrets: cache, AppSecret: cfg.XAppSecret, BaseURL: cfg.XAPIBaseURL})
+// X returns the X adapter. With leases (the table) it acts as brand
+// handles connected with OAuth 2.0 too, refreshing their tokens
+// (shared/xauth) and writing the new pair to Secrets Manager; without,
+// as OAuth 1.0a handles only.
+func X(awsCfg aws.Config, cache *secrets.Cache, cfg config.Config, leases xauth.Leases) (*xapi.Client, error) {
+	xc := xapi.Config{Secrets: cache, AppSecret: cfg.XAppSecret, BaseURL: cfg.XAPIBaseURL}
+	if leases != nil {
+		xc.OAuth2 = &xauth.Refresher{Secrets: cache, Writer: secrets.WriterFromAWS(awsCfg), Leases: leases,
+			ClientFrom: xauth.AppClient(cache, cfg.XAppSecret, cfg.XAPIBaseURL, nil)}
+	}
+	return xapi.New(xc)
 }
 
 // Lookup implements casework.XUsers by signing X's user lookup as one of the
@@ -87,7 +97,11 @@ func (c CredentialsCheck) CheckCredentials(ctx context.Context, name string) err
 	case err != nil:
 		return err
 	}
-	if _, err := secrets.ParseUser(raw); err != nil {
+	parse := func(raw []byte) error { _, err := secrets.ParseUser(raw); return err }
+	if secrets.IsOAuth2(raw) {
+		parse = func(raw []byte) error { _, err := secrets.ParseOAuth2(raw); return err }
+	}
+	if err := parse(raw); err != nil {
 		return casework.Errorf(casework.EValidation, "The secret %s is not usable: %s.", name, strings.TrimPrefix(err.Error(), "secrets: "))
 	}
 	return nil
@@ -106,7 +120,7 @@ func XUsers(awsCfg aws.Config, cfg config.Config, handles casework.HandleStore) 
 	if cfg.XAppSecret == "" {
 		return nil, nil
 	}
-	x, err := X(Secrets(awsCfg), cfg)
+	x, err := X(awsCfg, Secrets(awsCfg), cfg, dynamo.Open(awsCfg, cfg))
 	if err != nil {
 		return nil, err
 	}

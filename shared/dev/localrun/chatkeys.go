@@ -39,6 +39,29 @@ func newChatVault(dataDir string) chatVault {
 	return chatkeys.NewFileVault(filepath.Join(dataDir, ChatKeysFile))
 }
 
+// TokensFile is the file in Options.DataDir where the local run keeps the
+// OAuth 2.0 tokens of brand handles connected with X (its Secrets
+// Manager's), so a connection survives a restart as the simulator's grant
+// does.
+const TokensFile = "x-oauth2-tokens.json"
+
+// TokenSecretPrefix names the local run's OAuth 2.0 token secrets.
+const TokenSecretPrefix = "local/x-oauth2/"
+
+// tokenVault is where the run keeps OAuth 2.0 token secrets.
+type tokenVault interface {
+	secrets.Writer
+	secrets.Source
+}
+
+// newTokenVault is the file under dataDir, or memory when there is none.
+func newTokenVault(dataDir string) tokenVault {
+	if dataDir == "" {
+		return secrets.NewStatic(nil)
+	}
+	return chatkeys.NewFileVault(filepath.Join(dataDir, TokensFile))
+}
+
 // memVault is a vault in memory.
 type memVault struct {
 	mu sync.Mutex

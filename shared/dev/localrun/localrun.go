@@ -42,6 +42,7 @@ import (
 	"github.com/acme/twitter-cases/shared/table"
 	"github.com/acme/twitter-cases/shared/webhook"
 	"github.com/acme/twitter-cases/shared/xapi"
+	"github.com/acme/twitter-cases/shared/xauth"
 	"github.com/acme/twitter-cases/shared/xsetup"
 )
 
@@ -151,7 +152,8 @@ func Run(ctx context.Context, opts Options) error {
 	defer ln.Close() // a no-op once the server has taken it
 	base := "http://" + ln.Addr().String()
 
-	app := secrets.AppCredentials{ConsumerKey: cmp.Or(opts.ConsumerKey, sample.ConsumerKey), ConsumerSecret: cmp.Or(opts.ConsumerSecret, sample.ConsumerSecret)}
+	app := secrets.AppCredentials{ConsumerKey: cmp.Or(opts.ConsumerKey, sample.ConsumerKey), ConsumerSecret: cmp.Or(opts.ConsumerSecret, sample.ConsumerSecret),
+		ClientID: xsim.DefaultOAuth2ClientID, ClientSecret: xsim.DefaultOAuth2ClientSecret}
 	simURL, stopSim, err := startSimulator(ctx, opts, app, cfg.XAccess, log)
 	if err != nil {
 		return err
@@ -159,7 +161,8 @@ func Run(ctx context.Context, opts Options) error {
 	defer stopSim()
 	cfg.XChatKeyPrefix = cmp.Or(cfg.XChatKeyPrefix, DefaultChatKeyPrefix)
 	vault := newChatVault(opts.DataDir)
-	x, cache, err := xAdapter(simURL, app, vault, cfg.XChatKeyPrefix, log)
+	tokens := newTokenVault(opts.DataDir)
+	x, cache, err := xAdapter(simURL, app, vault, cfg.XChatKeyPrefix, tokens, store, log)
 	if err != nil {
 		return err
 	}
@@ -335,13 +338,19 @@ func startSimulator(ctx context.Context, opts Options, app secrets.AppCredential
 // xAdapter builds the run's X adapter on the simulator and the credentials
 // cache under it: the sample credentials, with the app's under
 // sample.AppSecret, handed in as a test hands in its own.
-func xAdapter(simURL string, app secrets.AppCredentials, vault secrets.Source, chatPrefix string, log *slog.Logger) (*xapi.Client, *secrets.Cache, error) {
+//
+// Brand handles connected with OAuth 2.0 keep their tokens under
+// TokenSecretPrefix in tokens, which their refreshes write (leases in the
+// run's table).
+func xAdapter(simURL string, app secrets.AppCredentials, vault secrets.Source, chatPrefix string, tokens tokenVault, leases xauth.Leases, log *slog.Logger) (*xapi.Client, *secrets.Cache, error) {
 	source := sample.Secrets()
 	if err := source.SetJSON(sample.AppSecret, app); err != nil {
 		return nil, nil, fmt.Errorf("localrun: %w", err)
 	}
-	cache := secrets.NewCache(layered{base: source, vault: vault, prefix: chatPrefix})
-	x, err := xapi.New(xapi.Config{Secrets: cache, AppSecret: sample.AppSecret, BaseURL: simURL, Logger: log})
+	cache := secrets.NewCache(layered{base: layered{base: source, vault: vault, prefix: chatPrefix}, vault: tokens, prefix: TokenSecretPrefix})
+	refresher := &xauth.Refresher{Secrets: cache, Writer: tokens, Leases: leases, Logger: log.With("part", "xauth"),
+		ClientFrom: xauth.AppClient(cache, sample.AppSecret, simURL, nil)}
+	x, err := xapi.New(xapi.Config{Secrets: cache, AppSecret: sample.AppSecret, BaseURL: simURL, Logger: log, OAuth2: refresher})
 	if err != nil {
 		return nil, nil, fmt.Errorf("localrun: %w", err)
 	}
