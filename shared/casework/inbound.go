@@ -191,6 +191,7 @@ func (in *Inbound) Apply(ctx context.Context, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("inbound: mark %s applied: %w", ev.ID, err)
 	}
+	in.countDelivery(ctx, brand, brands, ev)
 	// A deletion recorded after the recall and before this mark found no
 	// message, or found it before its text was written: remove it now.
 	// (One recorded after this mark finds the message itself.)
@@ -791,4 +792,18 @@ func (in *Inbound) noteOnCase(ctx context.Context, c *Case, m *Message, cust *Cu
 func xAccountOf(u XAccount) *TwitterAccount {
 	handle, _ := twtext.NormalizeXScreenName(u.ScreenName)
 	return &TwitterAccount{Handle: handle, XUserID: u.ID}
+}
+
+// countDelivery adds what X billed for delivering the event to the brand
+// handle's month (Pricing.EventPrice), once: it runs only after the
+// event's first application was marked. A failure is logged, not retried
+// (the event is applied): the month's inbound cost is then one event short.
+func (in *Inbound) countDelivery(ctx context.Context, brand *BrandHandle, brands brands, ev Event) {
+	price := DefaultPricing.EventPrice(ev, func(id string) bool { return brands.of(id) != nil })
+	if price.Amount <= 0 {
+		return
+	}
+	if err := in.store.AddSpend(ctx, brand.ID, in.now(), price); err != nil {
+		in.log.WarnContext(ctx, "the cost of a delivered event was not counted", "event", ev.ID, "err", err)
+	}
 }

@@ -58,6 +58,10 @@ type SpendStore interface {
 	MonthSpend(ctx context.Context, month string) ([]SpendTotal, error)
 	// HandleMonthSpend returns one handle's total of the month.
 	HandleMonthSpend(ctx context.Context, handleID, month string) (Micros, error)
+	// AddSpend adds a call to its handle's month with no record of its
+	// own: for what is applied exactly once already (a delivered event,
+	// counted once its record is marked processed).
+	AddSpend(ctx context.Context, handleID string, at time.Time, price Price) error
 }
 
 // checkBudget refuses a call of price for brand handle h that would take
@@ -107,4 +111,30 @@ func (s *Service) Usage(ctx context.Context, month string) (*Usage, error) {
 		return nil, err
 	}
 	return &Usage{Month: month, AsOf: s.pricing.AsOf, Totals: totals, Handles: hs}, nil
+}
+
+// EventPrice is what X bills for delivering the event to the brand
+// handle's subscription (x-api/getting-started/pricing, "Webhook events"):
+// a Post event $0.005, a follow or unfollow $0.010, a received DM or X
+// Chat message $0.010, a profile update $0.005; deletions and the brand's
+// own sent DMs and chat messages are not billed. Account Activity API
+// deliveries are counted at the same prices (X publishes none for them).
+func (p Pricing) EventPrice(ev Event, brands func(xUserID string) bool) Price {
+	switch ev.Type {
+	case EventTweet:
+		return p.price(PriceEventPost)
+	case EventFollow, EventUnfollow:
+		return p.price(PriceEventFollow)
+	case EventHandleRename:
+		return p.price(PriceEventProfile)
+	case EventDM:
+		if ev.DM != nil && !brands(ev.DM.Sender.ID) {
+			return p.price(PriceEventDM)
+		}
+	case EventChat:
+		if ev.Chat != nil && !ev.Chat.Sent {
+			return p.price(PriceEventChat)
+		}
+	}
+	return Price{}
 }

@@ -69,17 +69,25 @@ func (s *Store) RecordSpend(ctx context.Context, sp casework.Spend) (bool, error
 	if err != nil {
 		return false, fmt.Errorf("dynamo: record spend %s: %w", sp.ID, err)
 	}
-	_, err = s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 s.table,
-		Key:                       itemKey(usagePK(casework.Month(sp.At)), usageSK(sp.HandleID, string(sp.Price.Kind))),
-		UpdateExpression:          aws.String("SET #handle_id = :h, #kind = :k ADD #calls :one, #micros :m"),
-		ExpressionAttributeNames:  names("handle_id", "kind", "calls", "micros"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":h": str(sp.HandleID), ":k": str(string(sp.Price.Kind)), ":one": num(1), ":m": num(int64(sp.Price.Amount))},
-	})
-	if err != nil {
+	if err := s.AddSpend(ctx, sp.HandleID, sp.At, sp.Price); err != nil {
 		return false, fmt.Errorf("dynamo: add spend %s to its month: %w", sp.ID, err)
 	}
 	return true, nil
+}
+
+// AddSpend adds a call to its handle's month total. Calls: 1 UpdateItem.
+func (s *Store) AddSpend(ctx context.Context, handleID string, at time.Time, price casework.Price) error {
+	_, err := s.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                 s.table,
+		Key:                       itemKey(usagePK(casework.Month(at)), usageSK(handleID, string(price.Kind))),
+		UpdateExpression:          aws.String("SET #handle_id = :h, #kind = :k ADD #calls :one, #micros :m"),
+		ExpressionAttributeNames:  names("handle_id", "kind", "calls", "micros"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":h": str(handleID), ":k": str(string(price.Kind)), ":one": num(1), ":m": num(int64(price.Amount))},
+	})
+	if err != nil {
+		return fmt.Errorf("dynamo: add spend to %s's %s: %w", handleID, casework.Month(at), err)
+	}
+	return nil
 }
 
 // MonthSpend returns the month's totals. Calls: 1 Query.

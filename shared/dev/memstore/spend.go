@@ -92,3 +92,20 @@ func (s *Store) XPausedUntil(ctx context.Context) (time.Time, error) {
 	defer s.lock()()
 	return s.xPause, nil
 }
+
+// AddSpend adds a call to its handle's month with no record of its own.
+func (s *Store) AddSpend(ctx context.Context, handleID string, at time.Time, price casework.Price) error {
+	defer s.lock()()
+	if s.spend == nil {
+		s.spend = &spendLedger{recorded: map[string]bool{}, totals: map[spendKey]*casework.SpendTotal{}}
+	}
+	k := spendKey{casework.Month(at), handleID, price.Kind}
+	t := s.spend.totals[k]
+	if t == nil {
+		t = &casework.SpendTotal{Month: k.month, HandleID: handleID, Kind: price.Kind}
+		s.spend.totals[k] = t
+	}
+	t.Calls++
+	t.Amount += price.Amount
+	return nil
+}
