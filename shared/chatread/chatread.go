@@ -367,6 +367,9 @@ func (r *Reader) conversationKeys(ctx context.Context, as *casework.BrandHandle,
 // keeps the key changes it carries; it returns how many were new.
 func (r *Reader) fetchKeyChanges(ctx context.Context, as *casework.BrandHandle, auth xapi.BrandAuth, chat *xchat.Chat, conv string, signing []xchat.SigningKey) (int, error) {
 	page, err := r.x.ChatConversationEvents(ctx, auth, conv, 100, "")
+	if xapi.IsNotFound(err) {
+		return 0, nil // X lists no such conversation (yet): nothing to add
+	}
 	if err != nil {
 		return 0, fmt.Errorf("events of %s: %w", conv, err)
 	}

@@ -487,11 +487,14 @@ function MessageItem({ m, c, onChange }) {
       <p class="head">
         <strong>${who}</strong>
         <span class="kind">${m.kind === 'dm' ? 'Direct Message' : 'Tweet'}</span>
+        ${m.end_to_end_encrypted && html`<span class="e2e" title="Sent through X Chat: X only carried ciphertext; decrypted here and its sender's signature verified">End-to-end encrypted</span>`}
         <time datetime=${m.created_at}>${when(m.created_at)}</time>
         ${out && html`<span class=${'delivery delivery-' + m.status}>${m.status}</span>`}
       </p>
-      <${MessageText} m=${m} />
-      ${m.status === 'failed' && m.error && html`<p class="error">Not sent: ${m.error.detail || m.error.code}</p>`}
+      ${m.status === 'waiting_for_key'
+        ? html`<p class="waiting" role="note">Encrypted message waiting for its key: it is kept and shows here as soon as X delivers the conversation key.</p>`
+        : html`<${MessageText} m=${m} />`}
+      ${m.status === 'failed' && m.error && html`<p class="error">${out ? 'Not sent' : 'Refused'}: ${m.error.detail || m.error.code}</p>`}
       ${out && html`<p class="foot"><${Agent} a=${m.sent_by} label="Sent by" /></p>`}
       ${!out && m.kind === 'tweet' && m.x_id && !m.deleted && html`<${RetweetControl} m=${m} handles=${handles.filter((h) => h.status === 'connected')} onChange=${onChange} />`}
     </li>`;
@@ -621,7 +624,7 @@ function ReplyBox({ c, msgs, onSent }) {
           </select>
         </span>
       </div>
-      ${!canDM && html`<p class="hint">Direct message is not offered: the customer does not follow @${h.screen_name}.</p>`}
+      ${!canDM && html`<p class="hint">Direct message is not offered: ${h.dm_unavailable?.detail || `the customer does not follow @${h.screen_name}.`}</p>`}
       ${(refused || modes.find((x) => x.mode === 'mention' && x.allowed === false)) && html`<p class="hint not-allowed">
         ${(refused || modes.find((x) => x.mode === 'mention').not_allowed)?.detail}
         ${canDM && mode !== 'dm' && html` <button type="button" onClick=${toDM}>Send a Direct Message instead</button>`}</p>`}

@@ -13,7 +13,7 @@
 
 import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const { BASE_URL, SIM_URL, CHROMIUM, SCREENSHOTS, AXE } = process.env;
@@ -231,6 +231,68 @@ async function main() {
       await rt.click();
       await page.getByRole('button', { name: /Undo Retweet/ }).click();
       await waitPressed(rt, 'false');
+    });
+
+    await step('an X Chat DM shows decrypted and marked end-to-end encrypted; one whose key is unknown shows waiting', async () => {
+      // The simulated customer's own X Chat client encrypts; the inbound
+      // worker decrypts and verifies it with the brand handle's keys.
+      const words = `encrypted hello ${Date.now()}`;
+      await sim('POST', '/sim/users/alice_follows/dms', { to: 'AcmeSupport', text: words });
+      await page.getByRole('link', { name: 'Inbox' }).click();
+      await page.getByRole('row', { name: new RegExp(words) }).getByRole('link', { name: /Alice Follower/ }).click();
+      const msg = page.locator('.message', { hasText: words });
+      await msg.waitFor();
+      await msg.getByText('End-to-end encrypted').waitFor();
+      // A customer with X's own JS binding writes twice: the first message
+      // is delivered without its conversation key (X never had it), so it
+      // waits, shown as such; the second brings the key, and both open.
+      const xdk = new URL('../../../node_modules/@xdevplatform/chat-xdk/pkg/', import.meta.url);
+      const { initSync, Chat } = await import(new URL('chat_xdk_wasm.js', xdk).href);
+      initSync({ module: readFileSync(new URL('chat_xdk_wasm_bg.wasm', xdk)) });
+      const username = `erin${Date.now() % 1e9}`;
+      await sim('POST', '/sim/users', { username, name: 'Erin Chat' });
+      const cred = await (await fetch(`${SIM_URL}/sim/users/${username}/credentials`)).json();
+      const x = async (method, p, body) => (await fetch(SIM_URL + p, { method, headers: { Authorization: 'Bearer ' + cred.oauth2.access_token, 'Content-Type': 'application/json' },
+        body: body && JSON.stringify(body) })).json();
+      const erin = new Chat();
+      const reg = erin.generateKeypairs();
+      const pk = reg.publicKey;
+      const mine = await x('POST', `/2/users/${cred.user_id}/public_keys`, { version: reg.version, generate_version: reg.generateVersion, public_key: {
+        public_key: pk.publicKey, signing_public_key: pk.signingPublicKey, identity_public_key_signature: pk.identityPublicKeySignature,
+        public_key_fingerprint: pk.publicKeyFingerprint, registration_method: pk.registrationMethod, signing_public_key_signature: pk.signingPublicKeySignature } });
+      erin.setIdentity(cred.user_id, mine.data.public_key_version);
+      const brand = '1000000000000000001';
+      const brandKey = (await x('GET', `/2/users/${brand}/public_keys`)).data[0];
+      const prepared = erin.prepareConversationKeyChange({ publicKeys: [
+        { userId: cred.user_id, publicKey: pk.publicKey, keyVersion: mine.data.public_key_version },
+        { userId: brand, publicKey: brandKey.public_key, keyVersion: brandKey.public_key_version }] });
+      // Envelopes as X's backend assembles them (Thrift MessageEvent).
+      const str = (id, v) => { const b = Buffer.from(v); const h = Buffer.alloc(7); h[0] = 11; h.writeInt16BE(id, 1); h.writeInt32BE(b.length, 3); return Buffer.concat([h, b]); };
+      const raw = (id, b) => { const h = Buffer.alloc(3); h[0] = 12; h.writeInt16BE(id, 1); return Buffer.concat([h, b]); };
+      let seq = 0;
+      const envelope = (messageID, detail, signature) => Buffer.concat([str(1, String(++seq)), str(2, messageID), str(3, cred.user_id),
+        str(4, prepared.conversationId), str(6, String(Date.now())), raw(7, detail), raw(9, signature), Buffer.from([0])]).toString('base64');
+      const b64 = (s) => Buffer.from(s, 'base64');
+      const message = (text) => {
+        const p = erin.encryptMessage({ conversationId: prepared.conversationId, text, conversationKey: prepared.conversationKey, conversationKeyVersion: prepared.conversationKeyVersion });
+        return envelope(p.messageId, Buffer.concat([raw(1, b64(p.encryptedContent)), Buffer.from([0])]), b64(p.encodedEventSignature));
+      };
+      const a = prepared.actionSignatures[0];
+      const keyChange = envelope(a.messageId, b64(a.encodedMessageEventDetail),
+        Buffer.concat([str(1, a.signature), str(2, a.publicKeyVersion), str(3, a.signatureVersion), Buffer.from([0])]));
+      const chatReceived = (encoded, change) => deliver({ data: { event_uuid: String(Date.now()) + seq, event_type: 'chat.received', filter: { user_id: brand }, tag: 'browser-test',
+        payload: { conversation_id: prepared.conversationId.replace(':', '-'), sender_id: cred.user_id, encoded_event: encoded,
+          conversation_key_version: prepared.conversationKeyVersion, ...(change ? { conversation_key_change_event: change } : {}) } } });
+      await chatReceived(message('the first, before its key'));
+      await page.getByRole('link', { name: 'Inbox' }).click();
+      await page.getByRole('row', { name: /Erin Chat/ }).getByRole('link', { name: /Erin Chat/ }).click();
+      await page.getByText('Encrypted message waiting for its key').waitFor();
+      await check(page, 'case-x-chat-waiting');
+      await chatReceived(message('the second, with the key'), keyChange);
+      await page.getByText('the second, with the key').waitFor();
+      await page.getByText('the first, before its key').waitFor();
+      if (await page.getByText('Encrypted message waiting for its key').count()) fail('a message still waits after its key arrived');
+      await check(page, 'case-x-chat');
     });
 
     await step('add a Twitter handle, follow, then unfollow', async () => {
