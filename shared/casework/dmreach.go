@@ -28,8 +28,9 @@ const DMReachTTL = time.Hour
 
 // XChatCutover is when X ends legacy Direct Messages (XCHAT.md): from then
 // on every DM is an X Chat message, end-to-end encrypted to the
-// recipient's registered keys, so a customer without X Chat keys cannot be
-// sent one. Before it, X still takes unencrypted DMs.
+// recipient's registered keys. Before it X still takes unencrypted DMs, but
+// the product no longer sends any: its DMs need the customer's X Chat keys
+// on either side of the date (ReplyOptions).
 var XChatCutover = time.Date(2026, 12, 9, 0, 0, 0, 0, time.UTC)
 
 // XReach asks X, as a brand handle, whether it can reach an X user by

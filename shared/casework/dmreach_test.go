@@ -85,11 +85,14 @@ func TestReplyOptionsAskXWhoAcceptsDMs(t *testing.T) {
 	if _, ok := dm(ho); ok || ho.DMUnavailable == nil || ho.DMUnavailable.Code != casework.ECustomerHasNoChatKeys || x.calls != 4 {
 		t.Errorf("bob without keys: %+v (unavailable %+v), %d look-ups", ho.Modes, ho.DMUnavailable, x.calls)
 	}
-	// Before X's cutover a DM needs no X Chat keys (X still takes legacy DMs).
+	// Before X's cutover too: X would still take a legacy DM, but the
+	// product sends every DM through X Chat, which X refuses for a customer
+	// without keys (customer_has_no_chat_keys on the message), so it is not
+	// offered then either.
 	before := e.now
 	e.now = casework.XChatCutover.Add(-time.Minute)
-	if r, ok := dm(options(bobCase)); !ok || r != casework.DMCustomerAcceptsDMs {
-		t.Errorf("bob without keys before the cutover: dm %v (%q)", ok, r)
+	if ho := options(bobCase); ho.DMUnavailable == nil || ho.DMUnavailable.Code != casework.ECustomerHasNoChatKeys {
+		t.Errorf("bob without keys before the cutover: %+v (unavailable %+v), want no DM", ho.Modes, ho.DMUnavailable)
 	}
 	e.now = before
 	// X failing leaves what was recorded.

@@ -49,8 +49,9 @@ type ReplyOptions struct {
 // accepts that brand handle's DMs (X's receives_your_dm, asked of X as the
 // brand handle at most once per DMReachTTL; until X answers, a follow
 // stands for it) or has written to it by DM (MaxDMLength, no prefill, and
-// the reason). Every DM is an X Chat message from XChatCutover (9 December
-// 2026): from then a customer X says has no X Chat keys cannot be sent one
+// the reason). Every DM the product sends is an X Chat message (legacy DMs
+// are retired, even before X's XChatCutover), so a customer X says has no
+// X Chat keys cannot be sent one
 // (X's API encrypts to the recipient's registered keys; X's
 // MessageCreateEvent has an is_pending_public_key flag, but X documents no
 // way for an API client to send to a user without keys, and X's engine
@@ -109,7 +110,7 @@ func (s *Service) ReplyOptions(ctx context.Context, caseID string) (*ReplyOption
 		f = s.reach(ctx, f, &h, acct.XUserID)
 		switch {
 		case !f.AllowsDM():
-		case f.Reach != nil && !f.Reach.ChatKeys && !s.now().Before(XChatCutover):
+		case f.Reach != nil && !f.Reach.ChatKeys:
 			ho.DMUnavailable = &ModeUnavailable{Code: ECustomerHasNoChatKeys, Detail: "@" + acct.Handle +
 				" has not set up X Chat yet (no encryption keys on X), so no Direct Message can be encrypted to them; a DM is offered once X lists their keys. Reply by mention meanwhile."}
 		default:
