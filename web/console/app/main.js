@@ -120,6 +120,7 @@ function App() {
   if ((m = route.match(/^\/cases\/([^/]+)$/))) screen = html`<${CaseView} id=${decodeURIComponent(m[1])} />`;
   else if ((m = route.match(/^\/customers\/([^/]+)$/))) screen = html`<${CustomerPage} id=${decodeURIComponent(m[1])} />`;
   else if (route === '/new') screen = html`<${NewCase} />`;
+  else if (route === '/usage') screen = html`<${UsagePage} />`;
   else screen = html`<${Inbox} />`;
   return html`
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); mainRef.current?.focus(); }}>Skip to content</a>
@@ -127,12 +128,63 @@ function App() {
       <h1><a href="#/">Twitter cases</a></h1>
       <nav aria-label="Main">
         <a href="#/" aria-current=${route === '/' || route === '' ? 'page' : undefined}>Inbox</a>
+        <a href="#/usage" aria-current=${route === '/usage' ? 'page' : undefined}>X spend</a>
         <a class="button primary" href="#/new" aria-current=${route === '/new' ? 'page' : undefined}>New case</a>
       </nav>
       <p class="who">Signed in as ${session.agent}
         ${session.cfg.auth !== 'dev' && html` <button type="button" class="link" onClick=${() => session.signOut()}>Sign out</button>`}</p>
     </header>
     <main id="main" tabindex="-1" ref=${mainRef}>${screen}</main>`;
+}
+
+// ---- spend on X -------------------------------------------------------------
+
+const KIND_NAMES = {
+  post: 'Posts', post_url: 'Posts with a link', summoned_reply: 'Summoned replies', dm: 'Direct messages',
+  interaction: 'Reposts and follows', interaction_delete: 'Undone Reposts and unfollows', user_read: 'Handle look-ups',
+  post_read: 'Post reads', owned_read: 'Own reads', event_post: 'Post events received', event_follow: 'Follow events received',
+  event_profile: 'Profile events received', event_chat: 'Chat messages received', event_dm: 'Direct messages received',
+};
+
+/** UsagePage shows what the product spent on X this month, per brand handle and kind of call, and each handle's budget. */
+function UsagePage() {
+  const { api } = useApp();
+  const [month, setMonth] = useState(new Date().toISOString().slice(0, 7));
+  const usage = useAsync(() => api.get(`/v1/usage?month=${q(month)}`), [month]);
+  const [budgets, setBudgets] = useState({});
+  const [error, setError] = useState(null);
+  const [notice, setNotice] = useState('');
+  const save = async (e, h) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api.patch(`/v1/handles/${q(h.handle_id)}`, { monthly_budget_usd: (budgets[h.handle_id] ?? '').trim() || '0' });
+      setNotice(`Budget of @${h.screen_name} saved.`);
+      usage.reload(true);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const u = usage.data;
+  return html`<section aria-labelledby="usage-title">
+    <h2 id="usage-title">Spend on X</h2>
+    <p><label for="usage-month">Month (UTC)</label>
+      <input id="usage-month" type="month" value=${month} onChange=${(e) => e.target.value && setMonth(e.target.value)} /></p>
+    <${ErrorNote} error=${usage.error || error} />
+    <p class="sr-only" role="status">${notice}</p>
+    ${u && html`<p>Total $${u.total_usd} at X's prices of ${u.prices_as_of}.</p>
+      ${u.handles.map((h) => html`<div class="usage" key=${h.handle_id}>
+        <h3>${h.screen_name ? '@' + h.screen_name : h.handle_id === 'app' ? 'The app (handle look-ups)' : h.handle_id}: $${h.spent_usd}${h.monthly_budget_usd ? ` of $${h.monthly_budget_usd}` : ''}</h3>
+        ${h.calls.length ? html`<table><thead><tr><th scope="col">Kind</th><th scope="col">Calls</th><th scope="col">Cost</th></tr></thead>
+          <tbody>${h.calls.map((c) => html`<tr key=${c.kind}><td>${KIND_NAMES[c.kind] || c.kind}</td><td>${c.calls}</td><td>$${c.usd}</td></tr>`)}</tbody></table>`
+          : html`<p class="hint">Nothing spent.</p>`}
+        ${h.screen_name && html`<form class="row" onSubmit=${(e) => save(e, h)}>
+          <label for=${'budget-' + h.handle_id}>Monthly budget (US$, 0 for none)</label>
+          <input id=${'budget-' + h.handle_id} inputmode="decimal" value=${budgets[h.handle_id] ?? (h.monthly_budget_usd || '')}
+            onInput=${(e) => setBudgets({ ...budgets, [h.handle_id]: e.target.value })} />
+          <button type="submit">Save budget</button></form>`}
+      </div>`)}`}
+  </section>`;
 }
 
 // ---- inbox -----------------------------------------------------------------
