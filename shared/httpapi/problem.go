@@ -16,6 +16,8 @@ import (
 const (
 	// EUnauthorized: no valid credentials (bearer token, webhook signature).
 	EUnauthorized = "unauthorized"
+	// EForbidden: a signed-in agent asking for what only an admin may do.
+	EForbidden = "forbidden"
 	// EPayloadTooLarge: a body over the route's limit.
 	EPayloadTooLarge = "payload_too_large"
 	// EInvalidJSON: a body that is not the JSON the route takes.
@@ -55,6 +57,7 @@ var statusOf = map[string]int{
 	casework.ENotFound:                   http.StatusNotFound,
 	casework.EConflict:                   http.StatusConflict,
 	EUnauthorized:                        http.StatusUnauthorized,
+	EForbidden:                           http.StatusForbidden,
 	EPayloadTooLarge:                     http.StatusRequestEntityTooLarge,
 	casework.EUnavailable:                http.StatusServiceUnavailable,
 	casework.EInternal:                   http.StatusInternalServerError,

@@ -28,6 +28,7 @@ import (
 
 	"github.com/acme/twitter-cases/shared/casework"
 	"github.com/acme/twitter-cases/shared/config"
+	"github.com/acme/twitter-cases/shared/connect"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
 	"github.com/acme/twitter-cases/shared/dev/sample"
 	"github.com/acme/twitter-cases/shared/dev/xsim"
@@ -118,6 +119,9 @@ type Deps struct {
 	// ChatKeys are the brand handles' X Chat identities the outbound
 	// worker sends DMs with; nil fails every DM.
 	ChatKeys *outbound.Keyring
+	// Connect is Connect with X (POST /v1/handles/connect and its
+	// callback); nil serves neither.
+	Connect *connect.Connector
 }
 
 // Run starts everything, serves until ctx is done, then stops every process
@@ -174,6 +178,13 @@ func Run(ctx context.Context, opts Options) error {
 		XUsers: xsetup.Lookup{X: x, Handles: store}, X: x, Credentials: xsetup.CredentialsCheck{Secrets: cache},
 		ConsumerSecret: app.ConsumerSecret, ConsoleDir: opts.ConsoleDir, Phones: phones, Pricing: pricing,
 		ChatKeys: outbound.NewKeyring(cache, cfg.XChatKeyPrefix, log.With("part", "xchat"))}
+	// Connect with X: the simulator's consent page sends the browser back
+	// to the console, which posts the code to the callback route.
+	deps.Connect = &connect.Connector{Client: xauth.AppClient(cache, sample.AppSecret, simURL, nil),
+		AuthorizeURL: simURL + "/i/oauth2/authorize", APIBaseURL: simURL, RedirectURI: base + "/",
+		SecretPrefix: TokenSecretPrefix, Writer: tokens, Invalidate: cache.Invalidate,
+		States: store, Store: store}
+	deps.Connect.Handles = Service(deps)
 
 	srv, serveErr, err := serve(ln, deps)
 	if err != nil {

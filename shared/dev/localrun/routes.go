@@ -11,6 +11,7 @@ import (
 	"github.com/acme/twitter-cases/shared/consoleapi"
 	"github.com/acme/twitter-cases/shared/dev/openapi"
 	"github.com/acme/twitter-cases/shared/dev/sqspoll"
+	"github.com/acme/twitter-cases/shared/httpapi"
 	"github.com/acme/twitter-cases/shared/inbound"
 	"github.com/acme/twitter-cases/shared/outbound"
 	"github.com/acme/twitter-cases/shared/queues"
@@ -42,6 +43,14 @@ func Routes(d Deps) (http.Handler, error) {
 		mux.Handle(r, hook)
 	}
 	mux.Handle(openAPIRoute, openapi.Handler())
+	if d.Connect != nil {
+		// Connect with X (issue 24): not yet a function of the registry.
+		cm := http.NewServeMux()
+		d.Connect.Routes(cm, "")
+		authed := httpapi.Authenticate(d.Config.DevToken)(cm)
+		mux.Handle("POST /v1/handles/connect", authed)
+		mux.Handle("POST /v1/handles/connect/callback", authed)
+	}
 	if d.ConsoleDir != "" {
 		mountConsole(mux, d.ConsoleDir, d.Config.DevToken)
 	}
