@@ -54,9 +54,14 @@ type messageView struct {
 	Error              *messageErrorView `json:"error,omitempty"`
 	Deleted            bool              `json:"deleted,omitempty"`
 	// EndToEndEncrypted marks an X Chat DM (every DM from 9 December 2026).
-	EndToEndEncrypted bool   `json:"end_to_end_encrypted,omitempty"`
-	CreatedAt         string `json:"created_at"`
-	SentAt            string `json:"sent_at,omitempty"`
+	EndToEndEncrypted bool `json:"end_to_end_encrypted,omitempty"`
+	// RemovedReason, RedactedAt and DeletedAt say why and when X's
+	// compliance rule removed a Post's content (issue 23).
+	RemovedReason string `json:"removed_reason,omitempty"`
+	RedactedAt    string `json:"redacted_at,omitempty"`
+	DeletedAt     string `json:"deleted_at,omitempty"`
+	CreatedAt     string `json:"created_at"`
+	SentAt        string `json:"sent_at,omitempty"`
 }
 
 // agentView is who did something: the agent's token subject and e-mail.
@@ -118,6 +123,7 @@ func newMessageView(m *casework.Message) messageView {
 		Status: string(status), XID: optional(m.XID), InReplyToMessageID: optional(m.InReplyToMessageID),
 		Author:      authorView{HandleID: m.Author.HandleID, CustomerID: m.Author.CustomerID, ScreenName: m.Author.ScreenName},
 		RetweetedBy: nonNil(m.RetweetedBy), FavoritedBy: m.FavoritedBy, Deleted: m.Deleted, EndToEndEncrypted: m.Kind == casework.KindDM && m.Chat != nil,
+		RemovedReason: m.RemovedReason, RedactedAt: jsonTime(m.RedactedAt), DeletedAt: jsonTime(m.DeletedAt),
 		CreatedAt: jsonTime(m.CreatedAt), SentAt: jsonTime(m.SentAt), SentBy: newAgentView(m.SentBy),
 		Retweets: make([]retweetView, 0, len(m.Retweets)),
 	}
@@ -245,6 +251,16 @@ type customerView struct {
 	// PreviousHandles are the screen names the customer's X account had
 	// before (renamed, or recycled to another account), most recent first.
 	PreviousHandles []string `json:"previous_handles"`
+	// XStatus is what X's batch compliance reported of the customer's X
+	// account, when it did (issue 23).
+	XStatus *xStatusView `json:"x_status,omitempty"`
+}
+
+// xStatusView is a customer's X account state from batch compliance.
+type xStatusView struct {
+	Status     string `json:"status"`
+	RedactedAt string `json:"redacted_at"`
+	AppliedAt  string `json:"applied_at"`
 }
 
 func newCustomerView(c *casework.Customer) customerView {
@@ -254,6 +270,9 @@ func newCustomerView(c *casework.Customer) customerView {
 	}
 	if c.Twitter != nil && c.Twitter.Handle != "" {
 		v.Twitter = &twitterView{Handle: c.Twitter.Handle, XUserID: c.Twitter.XUserID}
+	}
+	if c.XStatus != "" {
+		v.XStatus = &xStatusView{Status: c.XStatus, RedactedAt: jsonTime(c.XStatusRedactedAt), AppliedAt: jsonTime(c.XStatusAppliedAt)}
 	}
 	return v
 }

@@ -89,9 +89,26 @@ function webLink(url) {
   }
 }
 
+/** REMOVED_WHY says why X's compliance rule removed a Post's content (the API's removed_reason). */
+const REMOVED_WHY = {
+  deleted: 'Deleted on X.',
+  bounced: 'Removed: X withheld this Post.',
+  protected: 'Hidden: the author made their account protected on X.',
+  suspended: 'Removed: the author\'s account is suspended on X.',
+  deactivated: 'Removed: the author\'s account was deactivated on X.',
+};
+
+/** X_STATUS_WHY says what X reported of a customer's account (the API's x_status). */
+const X_STATUS_WHY = {
+  deleted: 'This customer deleted their X account',
+  deactivated: 'This customer deactivated their X account',
+  suspended: 'X suspended this customer\'s account',
+  protected: 'This customer protected their X account',
+};
+
 /** MessageText shows a message's text with its links expanded (the API's urls, else the text's own). */
 function MessageText({ m }) {
-  if (m.deleted) return html`<p class="text deleted"><em>Deleted on X.</em></p>`;
+  if (m.deleted) return html`<p class="text deleted"><em>${REMOVED_WHY[m.removed_reason] || REMOVED_WHY.deleted}</em></p>`;
   const expand = new Map((m.urls || []).map((u) => [u.url, u.expanded_url || u.url]));
   const parts = m.text.split(URL_RE).map((part, i) => {
     if (i % 2 === 0) return part;
@@ -748,6 +765,8 @@ function CustomerPanel({ id, headingId }) {
         <dt>E-mail</dt><dd>${c.emails.length ? c.emails.join(', ') : '—'}</dd>
         <dt>Phone</dt><dd>${c.phones.length ? c.phones.join(', ') : '—'}</dd>
       </dl>
+      ${c.x_status && html`<p class="x-status" role="note">${X_STATUS_WHY[c.x_status.status] || 'X reported this customer\'s account'}
+        (${new Date(c.x_status.redacted_at).toLocaleString()}): the content of their Posts is removed here, as X requires; this record stays.</p>`}
       <form class="handle-form" onSubmit=${save}>
         <label for="twitter-handle">Twitter handle</label>
         <input id="twitter-handle" value=${handle} onInput=${(e) => setHandle(e.target.value)} placeholder="@handle"
