@@ -193,6 +193,10 @@ x-chat-keys: ## A brand handle's X Chat keys: HANDLE=name provisions them (kept 
 	@if [ -z '$(HANDLE)' ]; then echo 'usage: make x-chat-keys HANDLE=AcmeSupport [ROTATE=1 | IMPORT=blob.b64 VERSION=v] [FORCE=1]'; exit 2; fi
 	$(XOPS) chat-keys --handle '$(HANDLE)' $(if $(ROTATE),--rotate) $(if $(FORCE),--force) $(if $(IMPORT),--import '$(IMPORT)' --version '$(VERSION)')
 
+.PHONY: x-compliance
+x-compliance: ## Run X's batch compliance sweep now and wait until it completes (against the local run: DYNAMODB_ENDPOINT, X_API_BASE_URL, X_APP_SECRET of make dev).
+	$(XOPS) compliance --wait
+
 .PHONY: x-replay
 x-replay: ## Ask X to redeliver FROM=yyyymmddhhmm TO=yyyymmddhhmm (UTC) to the webhook, after an outage.
 	@if [ -z '$(FROM)' ] || [ -z '$(TO)' ]; then echo 'usage: make x-replay FROM=yyyymmddhhmm TO=yyyymmddhhmm (UTC)'; exit 2; fi

@@ -102,6 +102,10 @@ type Access struct {
 	// (X_CHAT_KEY_PREFIX, stack.XChatKeySecretPrefix): only the functions
 	// that encrypt or decrypt Direct Messages.
 	XChatKeys bool
+	// SweepsTable: read every id the table keeps by a paginated Scan (the
+	// compliance sweep alone; infra/stack's SweepTableActions), and the
+	// sweep's interval (X_COMPLIANCE_EVERY).
+	SweepsTable bool
 }
 
 // Sizes shared by the functions.
@@ -276,7 +280,27 @@ var Reconciler = Function{
 }
 
 // All is every function of the product, in the order the stack creates them.
-var All = []Function{Console, Customers, CreateCase, Reply, Retweet, Follow, TwitterWebhook, InboundWorker, OutboundWorker, Reconciler}
+// XCompliance is X's batch compliance sweep (issue 23): every
+// ComplianceTick it moves the sweep one step on (create X's jobs, upload
+// the stored Post and user ids, look at the jobs, apply their results) and
+// returns, never waiting for X; a new sweep starts every X_COMPLIANCE_EVERY
+// (the deployment's xComplianceEvery, daily by default).
+var XCompliance = Function{
+	Name:        "x-compliance",
+	Description: "Scheduled: X batch compliance sweep (deleted, protected, suspended, deactivated Posts and accounts applied within 24 hours)",
+	MemoryMB:    httpMemoryMB,
+	// Uploading a large store's ids and applying a day's results take
+	// minutes; the Lambda maximum leaves room, and an interrupted run
+	// resumes where it stopped.
+	Timeout:  15 * time.Minute,
+	Schedule: ComplianceTick,
+	Access:   Access{Table: true, XApp: true, SweepsTable: true},
+}
+
+// ComplianceTick is how often the compliance sweep function runs.
+const ComplianceTick = 15 * time.Minute
+
+var All = []Function{Console, Customers, CreateCase, Reply, Retweet, Follow, TwitterWebhook, InboundWorker, OutboundWorker, Reconciler, XCompliance}
 
 // Environment variable names Env sets (see shared/config).
 const (
@@ -293,6 +317,7 @@ const (
 	EnvXChatKeyPrefix   = "X_CHAT_KEY_PREFIX"
 	EnvXAccess          = "X_ACCESS"
 	EnvXPrices          = "X_PRICES"
+	EnvXComplianceEvery = "X_COMPLIANCE_EVERY"
 	// EnvGOGC is read by the Go runtime, not shared/config (Function.GOGC).
 	EnvGOGC = "GOGC"
 )
@@ -326,6 +351,9 @@ type Config struct {
 	XAccess string
 	// XPrices overrides X's published prices (JSON, casework.ParsePricing).
 	XPrices string
+	// ComplianceEvery is how often a compliance sweep starts (0: the
+	// function's default, daily).
+	ComplianceEvery time.Duration
 }
 
 // Env returns the function's environment: exactly the variables its
@@ -368,6 +396,9 @@ func (f Function) Env(r Resources, s Config) map[string]string {
 	}
 	if a.XChatKeys && r.XChatKeyPrefix != "" {
 		env[EnvXChatKeyPrefix] = r.XChatKeyPrefix
+	}
+	if a.SweepsTable && s.ComplianceEvery > 0 {
+		env[EnvXComplianceEvery] = s.ComplianceEvery.String()
 	}
 	if f.GOGC != 0 {
 		env[EnvGOGC] = strconv.Itoa(f.GOGC)

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/acme/twitter-cases/functions"
+	"github.com/acme/twitter-cases/shared/compliance"
+	"github.com/acme/twitter-cases/shared/emf"
 	"github.com/acme/twitter-cases/shared/queues"
 )
 
@@ -126,6 +128,7 @@ func newAlarms(st awscdk.Stack, stage string, s Settings, src alarmSources) {
 		alarm(FunctionID(f.Name)+"Errors", fmt.Sprintf("the %s function failed (crash, timeout or returned error)", f.Name), fn.MetricErrors(sum), 1)
 		alarm(FunctionID(f.Name)+"Throttles", fmt.Sprintf("invocations of the %s function were throttled", f.Name), fn.MetricThrottles(sum), 1)
 	}
+	complianceAlarms(st, stage, action)
 	alarm("ApiServerErrors", fmt.Sprintf("the HTTP API answered %d or more 5xx in %v minutes", APIServerErrorThreshold, alarmPeriod.Minutes()),
 		src.api.MetricServerError(sum), APIServerErrorThreshold)
 
@@ -158,4 +161,42 @@ func WebhookFailuresPattern() string {
 		routes = append(routes, fmt.Sprintf(`($.routeKey = "%s")`, r))
 	}
 	return fmt.Sprintf(`{ (%s) && ($.status >= 400) }`, strings.Join(routes, " || "))
+}
+
+// The compliance sweep's alarms (shared/compliance's metrics).
+const (
+	ComplianceLagAlarmID    = "ComplianceApplyLag"
+	ComplianceStaleAlarmID  = "ComplianceSweepStale"
+	ComplianceGaveUpAlarmID = "ComplianceJobsGivenUp"
+)
+
+// complianceAlarms watch X's 24-hour promise: a result applied more than
+// 24 hours after X redacted it, no sweep completed for 36 hours (or no
+// sweep run reporting at all for as long: missing data breaches), and a
+// job given up after X failed or expired it MaxJobAttempts times.
+func complianceAlarms(st awscdk.Stack, stage string, action awscloudwatch.IAlarmAction) {
+	metric := func(name, stat string, period time.Duration) awscloudwatch.Metric {
+		return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			Namespace: jsii.String(emf.Namespace), MetricName: jsii.String(name),
+			Statistic: jsii.String(stat), Period: minutes(period),
+		})
+	}
+	add := func(id, description string, m awscloudwatch.Metric, threshold float64, missing awscloudwatch.TreatMissingData) {
+		a := awscloudwatch.NewAlarm(st, jsii.String(id), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(fmt.Sprintf("twitter-cases %s: %s", stage, description)),
+			Metric:             m,
+			Threshold:          jsii.Number(threshold),
+			EvaluationPeriods:  jsii.Number(1),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+			TreatMissingData:   missing,
+		})
+		a.AddAlarmAction(action)
+		a.AddOkAction(action)
+	}
+	add(ComplianceLagAlarmID, "X compliance: content deleted or hidden on X was applied more than 24 hours after X redacted it (X's Developer Policy)",
+		metric(compliance.MetricApplyLag, "Maximum", time.Hour), compliance.ApplyLagLimit.Seconds(), awscloudwatch.TreatMissingData_NOT_BREACHING)
+	add(ComplianceStaleAlarmID, "X compliance: no batch compliance sweep has completed for 36 hours (or the sweep reports nothing)",
+		metric(compliance.MetricSinceCompleted, "Maximum", time.Hour), compliance.SinceCompletedLimit.Seconds(), awscloudwatch.TreatMissingData_BREACHING)
+	add(ComplianceGaveUpAlarmID, "X compliance: a batch compliance job failed or expired on X three times and the sweep gave it up",
+		metric(compliance.MetricGaveUp, "Sum", time.Hour), 1, awscloudwatch.TreatMissingData_NOT_BREACHING)
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/acme/twitter-cases/functions"
 	"github.com/acme/twitter-cases/infra/stack"
+	"github.com/acme/twitter-cases/shared/compliance"
+	"github.com/acme/twitter-cases/shared/emf"
 	"github.com/acme/twitter-cases/shared/queues"
 )
 
@@ -36,25 +38,31 @@ func TestAlarms(t *testing.T) {
 		dimension               any
 		threshold               float64
 		statistic               string
+		missing                 string // TreatMissingData; "" is notBreaching
 	}
 	var wants []want
 	for _, q := range queues.Definitions {
 		dlq := c.at(t, stack.DeadLetterQueueID(q))
 		wants = append(wants,
-			want{q.Name + " DLQ not empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(dlq, "QueueName"), 1, "Maximum"},
+			want{q.Name + " DLQ not empty", "AWS/SQS", "ApproximateNumberOfMessagesVisible", getAtt(dlq, "QueueName"), 1, "Maximum", ""},
 			want{q.Name + " backlog", "AWS/SQS", "ApproximateAgeOfOldestMessage", getAtt(c.at(t, stack.QueueID(q)), "QueueName"),
-				stack.QueueAgeThreshold[q.Name].Seconds(), "Maximum"})
+				stack.QueueAgeThreshold[q.Name].Seconds(), "Maximum", ""})
 	}
 	for _, f := range functions.All {
 		fn := ref(c.at(t, stack.FunctionID(f.Name)))
 		wants = append(wants,
-			want{f.Name + " errors", "AWS/Lambda", "Errors", fn, 1, "Sum"},
-			want{f.Name + " throttles", "AWS/Lambda", "Throttles", fn, 1, "Sum"})
+			want{f.Name + " errors", "AWS/Lambda", "Errors", fn, 1, "Sum", ""},
+			want{f.Name + " throttles", "AWS/Lambda", "Throttles", fn, 1, "Sum", ""})
 	}
 	wants = append(wants,
-		want{"API 5xx", "AWS/ApiGateway", "5xx", ref(c.at(t, stack.APIID)), stack.APIServerErrorThreshold, "Sum"},
-		want{"webhook failures", stack.MetricNamespace("dev"), stack.WebhookFailuresMetric, nil, 1, "Sum"},
-		want{"X credits exhausted", stack.MetricNamespace("dev"), stack.XCreditsExhaustedMetric, nil, 1, "Sum"})
+		want{"API 5xx", "AWS/ApiGateway", "5xx", ref(c.at(t, stack.APIID)), stack.APIServerErrorThreshold, "Sum", ""},
+		want{"webhook failures", stack.MetricNamespace("dev"), stack.WebhookFailuresMetric, nil, 1, "Sum", ""},
+		want{"X credits exhausted", stack.MetricNamespace("dev"), stack.XCreditsExhaustedMetric, nil, 1, "Sum", ""},
+		// X's 24-hour promise (issue 23): a result applied late, no sweep
+		// completed for 36 hours (or none reporting), a job given up.
+		want{"compliance apply lag", emf.Namespace, compliance.MetricApplyLag, nil, compliance.ApplyLagLimit.Seconds(), "Maximum", ""},
+		want{"compliance sweep stale", emf.Namespace, compliance.MetricSinceCompleted, nil, compliance.SinceCompletedLimit.Seconds(), "Maximum", "breaching"},
+		want{"compliance job given up", emf.Namespace, compliance.MetricGaveUp, nil, 1, "Sum", ""})
 
 	for _, w := range wants {
 		id, ok := alarmOn(c, w.namespace, w.metric, w.dimension)
@@ -64,7 +72,11 @@ func TestAlarms(t *testing.T) {
 		}
 		p := c.Resources[id].Properties
 		got := fmt.Sprint(p["Threshold"], " ", p["ComparisonOperator"], " ", p["Statistic"], " ", p["EvaluationPeriods"], " ", p["TreatMissingData"])
-		exp := fmt.Sprint(w.threshold, " GreaterThanOrEqualToThreshold ", w.statistic, " 1 notBreaching")
+		missing := w.missing
+		if missing == "" {
+			missing = "notBreaching"
+		}
+		exp := fmt.Sprint(w.threshold, " GreaterThanOrEqualToThreshold ", w.statistic, " 1 ", missing)
 		if got != exp {
 			t.Errorf("%s: %s, want %s", w.what, got, exp)
 		}

@@ -153,6 +153,9 @@ func TestFunctionEnvironments(t *testing.T) {
 			if a.XChatKeys {
 				want["X_CHAT_KEY_PREFIX"] = stack.XChatKeySecretPrefix("dev")
 			}
+			if a.SweepsTable {
+				want["X_COMPLIANCE_EVERY"] = stack.DefaultSettings.XComplianceEvery.String()
+			}
 			if f.GOGC != 0 {
 				want["GOGC"] = strconv.Itoa(f.GOGC)
 			}
@@ -280,6 +283,9 @@ func TestLeastPrivilege(t *testing.T) {
 					add(stack.IndexActions, join(getAtt(tableID, "Arn"), "/index/"+ix.Name))
 				}
 			}
+			if a.SweepsTable {
+				add(stack.SweepTableActions, getAtt(tableID, "Arn"))
+			}
 			if a.KeepsDeliveries && !a.Table {
 				// Only items under the delivery prefix.
 				for _, action := range stack.KeepDeliveryActions {
@@ -333,7 +339,7 @@ func TestLeastPrivilege(t *testing.T) {
 func TestGrantedActionsAreTheAdaptersCalls(t *testing.T) {
 	root := projectConfig(t).Dir
 	call := regexp.MustCompile(`\.client\.([A-Z][A-Za-z]+)\(`)
-	calls := func(dir, service string) []string {
+	calls := func(dir, service string, only ...string) []string {
 		files, err := filepath.Glob(filepath.Join(root, dir, "*.go"))
 		if err != nil {
 			t.Fatal(err)
@@ -342,7 +348,13 @@ func TestGrantedActionsAreTheAdaptersCalls(t *testing.T) {
 		for _, f := range files {
 			// maintenance.go holds the calls only operators' tools make
 			// (a table Scan), which no function's role grants.
-			if strings.HasSuffix(f, "_test.go") || filepath.Base(f) == "maintenance.go" {
+			// sweep.go holds the compliance sweep's Scan, which only its
+			// function's role is granted (SweepTableActions).
+			base := filepath.Base(f)
+			if strings.HasSuffix(f, "_test.go") || base == "maintenance.go" || (len(only) == 0) == (base == "sweep.go") {
+				continue
+			}
+			if len(only) > 0 && !slices.Contains(only, base) {
 				continue
 			}
 			src, err := os.ReadFile(f)
@@ -359,6 +371,10 @@ func TestGrantedActionsAreTheAdaptersCalls(t *testing.T) {
 	sorted := func(s []string) []string { s = slices.Clone(s); sort.Strings(s); return s }
 	if d := diffStrings(sorted(stack.TableActions), calls("shared/dynamo", "dynamodb")); d != "" {
 		t.Errorf("stack.TableActions against shared/dynamo's calls:%s", d)
+	}
+	sweep := slices.DeleteFunc(calls("shared/dynamo", "dynamodb", "sweep.go"), func(a string) bool { return slices.Contains(stack.TableActions, a) })
+	if d := diffStrings(sorted(stack.SweepTableActions), sweep); d != "" {
+		t.Errorf("stack.SweepTableActions against shared/dynamo/sweep.go's calls beyond TableActions:%s", d)
 	}
 	if d := diffStrings(sorted(append(slices.Clone(stack.SecretActions), stack.SecretWriteActions...)), calls("shared/secrets", "secretsmanager")); d != "" {
 		t.Errorf("stack.SecretActions and SecretWriteActions against shared/secrets' calls:%s", d)

@@ -37,6 +37,11 @@ var TableActions = []string{
 	"dynamodb:UpdateItem",
 }
 
+// SweepTableActions are the calls the compliance sweep's store adds
+// (shared/dynamo/sweep.go: a paginated Scan of the claim items), granted to
+// a function whose Access has SweepsTable alone.
+var SweepTableActions = []string{"dynamodb:Scan"}
+
 // IndexActions are the calls allowed on the table's indexes.
 var IndexActions = []string{"dynamodb:Query"}
 
@@ -129,6 +134,9 @@ func newFunction(st awscdk.Stack, f functions.Function, d functionDeps) awslambd
 			indexes = append(indexes, awscdk.Fn_Join(jsii.String(""), &[]*string{d.table.TableArn(), jsii.String("/index/" + ix.Name)}))
 		}
 		allow(IndexActions, indexes...)
+	}
+	if a.SweepsTable {
+		allow(SweepTableActions, d.table.TableArn())
 	}
 	if a.KeepsDeliveries && !a.Table {
 		cond := KeepDeliveryCondition()

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -38,6 +39,7 @@ const (
 	ContextDefaultPhoneRegion  = "defaultPhoneRegion"
 	ContextXAccess             = "xAccess"
 	ContextXPrices             = "xPrices"
+	ContextXComplianceEvery    = "xComplianceEvery"
 )
 
 // Settings are a deployment's choices; SettingsFrom reads them from the
@@ -90,6 +92,11 @@ type Settings struct {
 	// and an optional as_of date, as JSON (casework.ParsePricing); ""
 	// keeps X's published prices of casework.DefaultPricing.
 	XPrices string
+	// XComplianceEvery is how often X's batch compliance sweep starts (a
+	// Go duration from 1h to 24h, default 24h): a deletion on X reaches the
+	// product within this plus the sweep's own time (its alarm rings past
+	// 24 hours).
+	XComplianceEvery time.Duration
 }
 
 // DefaultSettings are the settings of an empty context.
@@ -102,11 +109,12 @@ var DefaultSettings = Settings{
 	APIBurstLimit:       100,
 	DefaultPhoneRegion:  config.DefaultPhoneRegion,
 	XAccess:             config.DefaultXAccess,
+	XComplianceEvery:    config.DefaultComplianceEvery,
 }
 
 // FunctionConfig is what of the settings reaches the functions' environment.
 func (s Settings) FunctionConfig() functions.Config {
-	return functions.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID, PhoneRegion: s.DefaultPhoneRegion, XAccess: s.XAccess, XPrices: s.XPrices}
+	return functions.Config{LogLevel: s.LogLevel, TweetMaxLength: s.TweetMaxLength, AllowedOrigins: s.AllowedOrigins, XWebhookID: s.XWebhookID, PhoneRegion: s.DefaultPhoneRegion, XAccess: s.XAccess, XPrices: s.XPrices, ComplianceEvery: s.XComplianceEvery}
 }
 
 // ExternalJWT reports whether the API trusts an external issuer instead
@@ -138,6 +146,16 @@ func SettingsFrom(scope constructs.Construct) (Settings, error) {
 		r.bad(ContextXAccess, s.XAccess, "want self-serve or enterprise")
 	}
 	r.prices(&s.XPrices)
+	var every string
+	r.str(ContextXComplianceEvery, &every)
+	if every != "" {
+		d, err := time.ParseDuration(every)
+		if err != nil || d < time.Hour || d > 24*time.Hour {
+			r.bad(ContextXComplianceEvery, every, "want a duration from 1h to 24h, such as 24h or 12h")
+		} else {
+			s.XComplianceEvery = d
+		}
+	}
 	r.intIn(ContextAPIRateLimit, &s.APIRateLimit, 1, 10000)
 	r.intIn(ContextAPIBurstLimit, &s.APIBurstLimit, 1, 5000)
 	if len(r.problems) > 0 {

@@ -6,6 +6,7 @@
 //	xops webhook [--url URL]            register the webhook URL if X does not have it, run the CRC check, print id and validity
 //	xops subscriptions [--prune]        every brand handle's subscriptions against what it should have; create the missing, --prune deletes extras
 //	xops replay --from T --to T         ask X to redeliver a window (yyyymmddhhmm, UTC) to the webhook
+//	xops compliance [--wait]            run X's batch compliance sweep now (start one unless one is under way); --wait until it completes
 //	xops reindex-customers              write every customer's search look-ups again in the current key form (needs only TABLE_NAME)
 //	xops chat-keys --handle NAME [--rotate | --import FILE --version V] [--force]
 //	                                    provision a brand handle's X Chat keys (ops/chatkeys): keep, generate and register, rotate, or import a blob
@@ -26,6 +27,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"slices"
@@ -39,6 +41,7 @@ import (
 	"github.com/acme/twitter-cases/ops/chatkeys"
 
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/compliance"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dynamo"
 	"github.com/acme/twitter-cases/shared/outbound"
@@ -57,7 +60,7 @@ func main() {
 	}
 }
 
-const usage = `usage: xops webhook [--url URL] | subscriptions [--prune] | replay --from yyyymmddhhmm --to yyyymmddhhmm | reindex-customers | chat-keys --handle NAME [--rotate | --import FILE --version V] [--force]`
+const usage = `usage: xops webhook [--url URL] | subscriptions [--prune] | replay --from yyyymmddhhmm --to yyyymmddhhmm | compliance [--wait] | reindex-customers | chat-keys --handle NAME [--rotate | --import FILE --version V] [--force]`
 
 // run runs one subcommand with the settings getenv gives, writing its
 // report to out.
@@ -115,6 +118,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 			return err
 		}
 		return Subscriptions(ctx, x, dynamo.Open(awsCfg, cfg), webhookID, casework.SubscriptionTag(cfg.Stage), *prune, out)
+	case "compliance":
+		wait := fs.Bool("wait", false, "run again every 10 seconds until the sweep completes")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return Compliance(ctx, dynamo.Open(awsCfg, cfg), x, *wait, 10*time.Second, out)
 	case "replay":
 		from := fs.String("from", "", "the window's start, yyyymmddhhmm UTC (inclusive)")
 		to := fs.String("to", "", "the window's end, yyyymmddhhmm UTC (inclusive)")
@@ -384,4 +393,25 @@ func Replay(ctx context.Context, x *xapi.Client, webhookID, from, to string, out
 	}
 	fmt.Fprintf(out, "replay job %s: X redelivers %s to %s UTC to webhook %s\n", job, start.Format("2006-01-02 15:04"), end.Format("2006-01-02 15:04"), webhookID)
 	return nil
+}
+
+// Compliance runs X's batch compliance sweep now: a new sweep unless one is
+// under way, moved one step on (and with wait, again every poll until it
+// completes), printing each run's report.
+func Compliance(ctx context.Context, store *dynamo.Store, x *xapi.Client, wait bool, poll time.Duration, out io.Writer) error {
+	// Every of a nanosecond: any finished sweep is old enough to start again.
+	run := compliance.New(compliance.Deps{Store: store, X: x, Every: time.Nanosecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for {
+		rep, err := run(ctx)
+		fmt.Fprintf(out, "started=%t uploaded=%d applied=%d changed=%d retried=%d gave_up=%d completed=%t\n",
+			rep.Started, rep.Uploaded, rep.Applied, rep.Changed, rep.Retried, rep.GaveUp, rep.Completed)
+		if err != nil || !wait || rep.Completed || rep.GaveUp > 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(poll):
+		}
+	}
 }

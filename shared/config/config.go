@@ -81,7 +81,15 @@ type Config struct {
 	// X said the app's credits are spent (X_CREDITS_PAUSE, a Go duration
 	// such as 15m; 0: casework.DefaultCreditsPause).
 	XCreditsPause time.Duration
+	// ComplianceEvery is how often a compliance sweep starts
+	// (X_COMPLIANCE_EVERY, a Go duration such as 24h; default
+	// DefaultComplianceEvery).
+	ComplianceEvery time.Duration
 }
+
+// DefaultComplianceEvery is how often a compliance sweep starts when
+// X_COMPLIANCE_EVERY says nothing: daily.
+const DefaultComplianceEvery = 24 * time.Hour
 
 // FromEnv reads the configuration through getenv (os.Getenv, or a map's
 // lookup in tests) and reports every bad value at once.
@@ -123,6 +131,15 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("X_CREDITS_PAUSE=%q must be a duration from 1s to 24h, such as 15m", s))
 		} else {
 			c.XCreditsPause = d
+		}
+	}
+	c.ComplianceEvery = DefaultComplianceEvery
+	if s := getenv("X_COMPLIANCE_EVERY"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < time.Minute {
+			problems = append(problems, fmt.Sprintf("X_COMPLIANCE_EVERY=%q must be a duration of a minute or more, such as 24h", s))
+		} else {
+			c.ComplianceEvery = d
 		}
 	}
 	if !digits(c.XWebhookID, 19) {

@@ -32,6 +32,9 @@ type Store struct {
 	// filterChunk is how many index entries a filtered Query evaluates at
 	// least per call (DynamoDB applies Limit before the filter).
 	filterChunk int32
+	// scanLimit, when positive, caps the items a compliance Scan page
+	// reads (tests cross pages with it); 0 is DynamoDB's 1 MB pages.
+	scanLimit int32
 	// claimGrace is how long a fresh claim item is respected even when its
 	// owner's record does not show the value yet (its write may be under way).
 	claimGrace time.Duration

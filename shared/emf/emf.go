@@ -35,3 +35,30 @@ func Count(ctx context.Context, log *slog.Logger, msg, name string, dims []strin
 	)
 	log.InfoContext(ctx, msg, append(attrs, meta, slog.Int(name, 1))...)
 }
+
+// Value is one measurement of Values: a metric's name, value and
+// CloudWatch unit (Seconds, Count...).
+type Value struct {
+	Name  string
+	Value float64
+	Unit  string
+}
+
+// Values logs msg at info level with the attributes attrs and records each
+// value as a metric (no dimensions): one line, one data point each.
+func Values(ctx context.Context, log *slog.Logger, msg string, values []Value, attrs ...any) {
+	metrics := make([]map[string]string, len(values))
+	for i, v := range values {
+		metrics[i] = map[string]string{"Name": v.Name, "Unit": v.Unit}
+		attrs = append(attrs, slog.Float64(v.Name, v.Value))
+	}
+	meta := slog.Group("_aws",
+		slog.Int64("Timestamp", time.Now().UnixMilli()),
+		slog.Any("CloudWatchMetrics", []map[string]any{{
+			"Namespace":  Namespace,
+			"Dimensions": [][]any{{}},
+			"Metrics":    metrics,
+		}}),
+	)
+	log.InfoContext(ctx, msg, append(attrs, meta)...)
+}

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/acme/twitter-cases/shared/casework"
+	"github.com/acme/twitter-cases/shared/compliance"
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/connect"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
@@ -88,6 +89,11 @@ type Options struct {
 	// past its due time such work is handed back (default
 	// reconcile.StaleAfter).
 	ReconcileEvery, StaleAfter time.Duration
+	// ComplianceTick is how often the X compliance sweep runs (default a
+	// minute; functions.ComplianceTick in AWS), and ComplianceEvery how
+	// often a new sweep starts (default 5 minutes, so that a demo sees a
+	// deletion applied soon; daily in AWS).
+	ComplianceTick, ComplianceEvery time.Duration
 }
 
 // SimStateFile is the file in Options.DataDir where the X simulator keeps
@@ -397,9 +403,29 @@ func startWorkers(ctx context.Context, deps Deps, opts Options) (stop func()) {
 	rec := reconcile.New(reconcile.Deps{Store: deps.Store, Outbox: sqsqueue.New(deps.SQS, deps.Config.OutboundQueueURL),
 		Logger: deps.Logger.With("part", "reconciler"), StaleAfter: opts.StaleAfter})
 	wg.Go(func() { rec.Tick(ctx, cmp.Or(opts.ReconcileEvery, time.Minute)) })
+	if deps.X != nil {
+		sweep := compliance.New(compliance.Deps{Store: deps.Store, X: deps.X, Every: cmp.Or(opts.ComplianceEvery, 5*time.Minute),
+			Log: deps.Logger.With("part", "x-compliance")})
+		wg.Go(func() { tick(ctx, cmp.Or(opts.ComplianceTick, time.Minute), sweep) })
+	}
 	return func() {
 		cancel()
 		wg.Wait()
+	}
+}
+
+// tick runs run every d until ctx is done, as an EventBridge schedule
+// would; a failed run is logged by run's metrics line and tried next tick.
+func tick(ctx context.Context, d time.Duration, run func(context.Context) (casework.SweepReport, error)) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = run(ctx)
+		}
 	}
 }
 
