@@ -24,7 +24,9 @@ func sweep(ctx context.Context, cfg config.Config, logger *slog.Logger) (func(co
 	if err != nil {
 		return nil, err
 	}
-	x, err := xsetup.X(xsetup.Secrets(awsCfg), cfg)
+	// Batch compliance takes the app's bearer token only: no brand handle
+	// tokens to refresh (no leases).
+	x, err := xsetup.X(awsCfg, xsetup.Secrets(awsCfg), cfg, nil)
 	if err != nil {
 		return nil, err
 	}
