@@ -620,7 +620,11 @@ function ReplyBox({ c, msgs, onSent }) {
   const { api } = useApp();
   const opts = useAsync(() => api.get(`/v1/cases/${q(c.id)}/reply-options`), [c.id, msgs.length]);
   const [from, setFrom] = useState('');
-  const [mode, setMode] = useState('mention');
+  // A case the customer opened by Direct Message is answered by one unless
+  // the agent picks otherwise: a private question is not answered in public
+  // by default.
+  const preferred = c.channel === 'dm' ? 'dm' : 'mention';
+  const [mode, setMode] = useState(preferred);
   const [text, setText] = useState('');
   const [touched, setTouched] = useState(false);
   const [error, setError] = useState(null);
@@ -639,9 +643,10 @@ function ReplyBox({ c, msgs, onSent }) {
     if (h.handle_id !== from) setFrom(h.handle_id);
     // Start in a mode X allows (allowed: false is a mention the Post's
     // author did not summon this brand handle to, on self-serve access).
-    const usable = modes.find((x) => x.allowed !== false) || modes[0];
+    const usable = modes.find((x) => x.mode === preferred && x.allowed !== false) || modes.find((x) => x.allowed !== false) || modes[0];
     if (!modes.some((x) => x.mode === mode && x.allowed !== false)) setMode(usable?.mode || 'mention');
   }, [opts.data, from]);
+  useEffect(() => { setMode(preferred); setTouched(false); }, [c.id]);
   useEffect(() => {
     if (!touched && modeOpt) setText(modeOpt.prefill || '');
   }, [modeOpt?.mode, modeOpt?.prefill, from]);

@@ -243,6 +243,8 @@ async function main() {
       const msg = page.locator('.message', { hasText: words });
       await msg.waitFor();
       await msg.getByText('End-to-end encrypted').waitFor();
+      // A reply in a DM case starts as a Direct Message, not a public mention.
+      await page.waitForFunction(() => document.getElementById('reply-mode')?.value === 'dm', null, { timeout: STEP_MS });
       // A customer with X's own JS binding writes twice: the first message
       // is delivered without its conversation key (X never had it), so it
       // waits, shown as such; the second brings the key, and both open.
