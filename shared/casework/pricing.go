@@ -70,6 +70,11 @@ const (
 	PriceEventDM           PriceKind = "event_dm"           // a delivered dm.received event (dm.sent, dm.read are not billed)
 )
 
+// Inbound reports whether the kind is a delivered event's (event_*): X
+// bills it, but no agent asked for it, so it is shown beside a brand
+// handle's spend and does not count against its budget.
+func (k PriceKind) Inbound() bool { return strings.HasPrefix(string(k), "event_") }
+
 // Pricing is X's price list as the deployment knows it: a price per kind
 // and the date it was taken from X's pricing page. X changes its prices:
 // a deployment overrides them (X_PRICES, cdk.json xPrices).

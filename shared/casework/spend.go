@@ -56,7 +56,8 @@ type SpendStore interface {
 	RecordSpend(ctx context.Context, sp Spend) (bool, error)
 	// MonthSpend returns the month's totals of every handle and kind.
 	MonthSpend(ctx context.Context, month string) ([]SpendTotal, error)
-	// HandleMonthSpend returns one handle's total of the month.
+	// HandleMonthSpend returns one handle's total of the month, delivered
+	// events (PriceKind.Inbound) left out: what its budget caps.
 	HandleMonthSpend(ctx context.Context, handleID, month string) (Micros, error)
 	// AddSpend adds a call to its handle's month with no record of its
 	// own: for what is applied exactly once already (a delivered event,

@@ -115,9 +115,12 @@ type usageView struct {
 }
 
 type handleUsageView struct {
-	HandleID   string          `json:"handle_id"`
-	ScreenName string          `json:"screen_name,omitempty"`
+	HandleID   string `json:"handle_id"`
+	ScreenName string `json:"screen_name,omitempty"`
+	// SpentUSD is what the product's calls cost (what the budget caps);
+	// InboundUSD what X billed for delivering events to the handle.
 	SpentUSD   string          `json:"spent_usd"`
+	InboundUSD string          `json:"inbound_usd"`
 	BudgetUSD  *string         `json:"monthly_budget_usd"`
 	Calls      []usageKindView `json:"calls"`
 }
@@ -148,16 +151,20 @@ func newUsageView(u *casework.Usage) usageView {
 	for _, h := range u.Handles {
 		add(h.ID, h.ScreenName, h.MonthlyBudget)
 	}
-	spent := map[int]casework.Micros{}
+	spent, inbound := map[int]casework.Micros{}, map[int]casework.Micros{}
 	var total casework.Micros
 	for _, t := range u.Totals {
 		i := add(t.HandleID, "", 0)
 		v.Handles[i].Calls = append(v.Handles[i].Calls, usageKindView{Kind: string(t.Kind), Calls: t.Calls, USD: t.Amount.USD(), Micros: int64(t.Amount)})
-		spent[i] += t.Amount
+		if t.Kind.Inbound() {
+			inbound[i] += t.Amount
+		} else {
+			spent[i] += t.Amount
+		}
 		total += t.Amount
 	}
 	for i := range v.Handles {
-		v.Handles[i].SpentUSD = spent[i].USD()
+		v.Handles[i].SpentUSD, v.Handles[i].InboundUSD = spent[i].USD(), inbound[i].USD()
 	}
 	v.TotalUSD = total.USD()
 	return v

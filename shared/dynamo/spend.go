@@ -100,7 +100,9 @@ func (s *Store) HandleMonthSpend(ctx context.Context, handleID, month string) (c
 	totals, err := s.usage(ctx, month, handleID)
 	var sum casework.Micros
 	for _, t := range totals {
-		sum += t.Amount
+		if !t.Kind.Inbound() {
+			sum += t.Amount
+		}
 	}
 	return sum, err
 }

@@ -69,7 +69,7 @@ func (s *Store) HandleMonthSpend(ctx context.Context, handleID, month string) (c
 	totals, err := s.MonthSpend(ctx, month)
 	var sum casework.Micros
 	for _, t := range totals {
-		if t.HandleID == handleID {
+		if t.HandleID == handleID && !t.Kind.Inbound() {
 			sum += t.Amount
 		}
 	}

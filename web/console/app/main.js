@@ -191,7 +191,7 @@ function UsagePage() {
     <p class="sr-only" role="status">${notice}</p>
     ${u && html`<p>Total $${u.total_usd} at X's prices of ${u.prices_as_of}.</p>
       ${u.handles.map((h) => html`<div class="usage" key=${h.handle_id}>
-        <h3>${h.screen_name ? '@' + h.screen_name : h.handle_id === 'app' ? 'The app (handle look-ups)' : h.handle_id}: $${h.spent_usd}${h.monthly_budget_usd ? ` of $${h.monthly_budget_usd}` : ''}</h3>
+        <h3>${h.screen_name ? '@' + h.screen_name : h.handle_id === 'app' ? 'The app (handle look-ups)' : h.handle_id}: $${h.spent_usd}${h.monthly_budget_usd ? ` of $${h.monthly_budget_usd}` : ''}; events received $${h.inbound_usd}</h3>
         ${h.calls.length ? html`<table><thead><tr><th scope="col">Kind</th><th scope="col">Calls</th><th scope="col">Cost</th></tr></thead>
           <tbody>${h.calls.map((c) => html`<tr key=${c.kind}><td>${KIND_NAMES[c.kind] || c.kind}</td><td>${c.calls}</td><td>$${c.usd}</td></tr>`)}</tbody></table>`
           : html`<p class="hint">Nothing spent.</p>`}
