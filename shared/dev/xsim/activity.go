@@ -258,7 +258,8 @@ func (s *Sim) appAPI(endpoint string, kinds authKinds, h appHandler) http.Handle
 func (s *Sim) serveApp(w http.ResponseWriter, r *http.Request, body []byte, endpoint string, kinds authKinds, rec *APICall, h appHandler) (int, any) {
 	c := &appCall{call: &call{r: r, body: body}}
 	limitKey := "app"
-	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.st.byBearer[strings.TrimSpace(tok)] == nil {
+	if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && s.st.byBearer[strings.TrimSpace(tok)] == nil &&
+		s.st.oauth2.byAccess[strings.TrimSpace(tok)] == nil {
 		if !hmac.Equal([]byte(strings.TrimSpace(tok)), []byte(s.BearerToken())) {
 			return errUnauthorized.status, errUnauthorized.body
 		}

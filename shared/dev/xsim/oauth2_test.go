@@ -263,3 +263,17 @@ func TestOAuth2AccessTokensExpire(t *testing.T) {
 		t.Fatalf("revoke %d %v", st, out)
 	}
 }
+
+// A user's access token from the flow works on the app endpoints that
+// take user context (X Activity subscriptions) as on the user endpoints.
+func TestOAuth2TokenOnAppEndpoints(t *testing.T) {
+	f := newFixture(t, Options{})
+	cb := f.authorize(t, "AcmeSupport", "p", "plain", fullScope)
+	_, out := f.token(t, "/2/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {cb.Get("code")},
+		"redirect_uri": {testCallback}, "code_verifier": {"p"}}, true)
+	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/2/activity/subscriptions", nil)
+	req.Header.Set("Authorization", "Bearer "+out["access_token"].(string))
+	if a := f.send(req); a.status != http.StatusOK {
+		t.Fatalf("list subscriptions with a flow token: %d %s", a.status, a.raw)
+	}
+}

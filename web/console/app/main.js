@@ -137,6 +137,7 @@ function App() {
   if ((m = route.match(/^\/cases\/([^/]+)$/))) screen = html`<${CaseView} id=${decodeURIComponent(m[1])} />`;
   else if ((m = route.match(/^\/customers\/([^/]+)$/))) screen = html`<${CustomerPage} id=${decodeURIComponent(m[1])} />`;
   else if (route === '/new') screen = html`<${NewCase} />`;
+  else if (route === '/handles') screen = html`<${HandlesPage} />`;
   else if (route === '/usage') screen = html`<${UsagePage} />`;
   else screen = html`<${Inbox} />`;
   return html`
@@ -145,6 +146,7 @@ function App() {
       <h1><a href="#/">Twitter cases</a></h1>
       <nav aria-label="Main">
         <a href="#/" aria-current=${route === '/' || route === '' ? 'page' : undefined}>Inbox</a>
+        <a href="#/handles" aria-current=${route === '/handles' ? 'page' : undefined}>Brand handles</a>
         <a href="#/usage" aria-current=${route === '/usage' ? 'page' : undefined}>X spend</a>
         <a class="button primary" href="#/new" aria-current=${route === '/new' ? 'page' : undefined}>New case</a>
       </nav>
@@ -201,6 +203,65 @@ function UsagePage() {
             onInput=${(e) => setBudgets({ ...budgets, [h.handle_id]: e.target.value })} />
           <button type="submit">Save budget</button></form>`}
       </div>`)}`}
+  </section>`;
+}
+
+// ---- brand handles (issue 24) ------------------------------------------------
+
+// CONNECT marks a Connect with X this tab started: X's redirect back to the
+// console carries code and state, which must be this tab's (and not the
+// console's own sign-in's).
+const CONNECT = 'x-connect-pending';
+
+/** takeConnectReturn strips X's code and state from the address when they
+ * answer a Connect with X of this tab, and returns them. */
+function takeConnectReturn() {
+  const params = new URLSearchParams(location.search);
+  const pending = sessionStorage.getItem(CONNECT);
+  if (!pending || !params.has('state') || params.get('state') !== pending) return null;
+  sessionStorage.removeItem(CONNECT);
+  history.replaceState(null, '', location.pathname + '#/handles');
+  return { state: params.get('state'), code: params.get('code') || '', error: params.get('error') || '' };
+}
+
+function HandlesPage() {
+  const { api, connectResult } = useApp();
+  const list = useAsync(() => api.get('/v1/handles'), [connectResult]);
+  const [busy, setBusy] = useState('');
+  const [error, setError] = useState(null);
+  const [notice, setNotice] = useState('');
+  useEffect(() => { setError(connectResult?.error || null); setNotice(connectResult?.notice || ''); }, [connectResult]);
+  const connect = async (handleId) => {
+    setBusy('connect-' + (handleId || 'new')); setError(null);
+    try {
+      const out = await api.post('/v1/handles/connect', handleId ? { handle_id: handleId } : {});
+      sessionStorage.setItem(CONNECT, new URL(out.authorize_url).searchParams.get('state'));
+      location.assign(out.authorize_url);
+    } catch (e) { setError(e); setBusy(''); }
+  };
+  const remove = async (h) => {
+    if (!confirm(`Remove @${h.screen_name}? Its cases stay; X stops delivering its events.`)) return;
+    setBusy('remove-' + h.id); setError(null);
+    try { await api.del(`/v1/handles/${q(h.id)}`); setNotice(`@${h.screen_name} removed.`); list.reload(true); } catch (e) { setError(e); }
+    setBusy('');
+  };
+  const items = list.data?.items || [];
+  return html`<section aria-labelledby="handles-h">
+    <h2 id="handles-h">Brand handles</h2>
+    <p class="notice" role="status">${notice}</p>
+    <${ErrorNote} error=${error || list.error} />
+    <p><button type="button" class="primary" disabled=${!!busy} onClick=${() => connect('')}>Connect a brand handle with X</button></p>
+    ${list.loading && !list.data ? html`<p>Loading…</p>` : html`<table class="handles">
+      <caption class="sr-only">Brand handles</caption>
+      <thead><tr><th scope="col">Handle</th><th scope="col">Status</th><th scope="col">Subscriptions</th><th scope="col">X Chat</th><th scope="col">Actions</th></tr></thead>
+      <tbody>${items.map((h) => html`<tr key=${h.id}>
+        <th scope="row">@${h.screen_name}</th>
+        <td>${h.status}</td>
+        <td>${h.subscriptions ? h.subscriptions.status : 'not asked'}${h.subscriptions?.detail ? ` (${h.subscriptions.detail})` : ''}</td>
+        <td>${h.x_chat?.ready ? 'ready' : (h.x_chat?.reason || 'not set up')}</td>
+        <td><button type="button" disabled=${!!busy} aria-label=${`Reconnect @${h.screen_name}`} onClick=${() => connect(h.id)}>Reconnect</button>
+          <button type="button" class="link" disabled=${!!busy} aria-label=${`Remove @${h.screen_name}`} onClick=${() => remove(h)}>Remove</button></td>
+      </tr>`)}</tbody></table>`}
   </section>`;
 }
 
@@ -806,12 +867,21 @@ function CustomerPanel({ id, headingId }) {
 
 function Root({ app }) {
   const [handles, setHandles] = useState([]);
+  const [connectResult, setConnectResult] = useState(null);
+  useEffect(() => {
+    const back = app.connectReturn;
+    if (!back) return;
+    if (back.error || !back.code) { setConnectResult({ error: new Error(`X did not connect the handle (${back.error || 'no code'}).`) }); return; }
+    app.api.post('/v1/handles/connect/callback', { state: back.state, code: back.code })
+      .then((h) => setConnectResult({ notice: `@${h.screen_name} is connected.` }))
+      .catch((e) => setConnectResult({ error: e }));
+  }, []);
   const [error, setError] = useState(null);
   const [xAccess, setXAccess] = useState('');
   useEffect(() => {
     app.api.get('/v1/handles').then((l) => { setHandles(l.items || l); setXAccess(l.x_access || ''); }).catch(setError);
   }, []);
-  return html`<${Ctx.Provider} value=${{ ...app, handles, xAccess }}>
+  return html`<${Ctx.Provider} value=${{ ...app, handles, xAccess, connectResult }}>
     ${error && html`<${ErrorNote} error=${error} />`}
     <${App} />
   </${Ctx.Provider}>`;
@@ -821,11 +891,13 @@ async function start() {
   const root = document.getElementById('root');
   try {
     const cfg = await loadConfig();
+    // X's redirect after Connect with X, before the sign-in reads the address.
+    const connectReturn = takeConnectReturn();
     const session = new Session(cfg);
     if (!(await session.start())) return;
     const api = new Api(cfg.api_base_url || '', () => session.token(), () => session.expired());
     root.textContent = '';
-    render(html`<${Root} app=${{ api, session }} />`, root);
+    render(html`<${Root} app=${{ api, session, connectReturn }} />`, root);
   } catch (e) {
     root.innerHTML = '';
     const p = document.createElement('p');

@@ -317,6 +317,29 @@ async function main() {
       await waitPressed(follow, 'false');
     });
 
+    await step('connect a new brand handle with X (issue 24)', async () => {
+      await sim('POST', '/sim/users', { username: 'AcmeNew', name: 'Acme New' });
+      await page.getByRole('link', { name: 'Brand handles' }).click();
+      await page.getByRole('heading', { name: 'Brand handles' }).waitFor();
+      await check(page, 'handles');
+      await page.getByRole('button', { name: 'Connect a brand handle with X' }).click();
+      // The simulator's consent page, as x.com's.
+      await page.getByRole('heading', { name: 'Authorize app' }).waitFor();
+      await page.getByLabel('Username').fill('AcmeNew');
+      await page.getByRole('button', { name: 'Authorize app' }).click();
+      await page.getByText('@AcmeNew is connected.').waitFor();
+      const row = page.getByRole('row', { name: /@AcmeNew/ });
+      await row.getByText('connected').first().waitFor();
+      // Its subscriptions are made on X with its OAuth 2.0 token.
+      const deadline = Date.now() + STEP_MS;
+      while (!(await row.getByText('active').count())) {
+        if (Date.now() > deadline) fail('the connected handle\'s subscriptions never became active');
+        await page.reload();
+        await page.getByRole('row', { name: /@AcmeNew/ }).waitFor();
+      }
+      await check(page, 'handles-connected');
+    });
+
     if (errors.length) fail(`the page threw: ${errors.join('; ')}`);
     void bobCase;
   } finally {
