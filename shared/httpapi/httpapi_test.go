@@ -46,6 +46,27 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+// A body that is not a JSON object says so in JSON's words, never naming
+// the handler's Go type.
+func TestDecodeNotAnObject(t *testing.T) {
+	type request struct {
+		Text string `json:"text"`
+	}
+	for body, want := range map[string]string{
+		`[1]`:    "The body must be a JSON object, not array.",
+		`"text"`: "The body must be a JSON object, not string.",
+		`42`:     "The body must be a JSON object, not number.",
+	} {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		var v request
+		err := Decode(httptest.NewRecorder(), r, &v)
+		var e *casework.Error
+		if !errors.As(err, &e) || e.Code != EInvalidJSON || e.Message != want {
+			t.Errorf("body %s: %v, want %s %q", body, err, EInvalidJSON, want)
+		}
+	}
+}
+
 // Issue 14 item 7: every unknown or ill-typed member is named, not only
 // the first.
 func TestDecodeNamesEveryBadMember(t *testing.T) {

@@ -146,8 +146,11 @@ func decodeError(err error) error {
 		return casework.Errorf(EInvalidJSON, "The body is empty; a JSON object is expected.")
 	case errors.As(err, &syntax):
 		return casework.Errorf(EInvalidJSON, "The body is not valid JSON (at byte %d).", syntax.Offset)
+	case errors.As(err, &typ) && typ.Field == "":
+		// The body itself: say what the client sent, not a Go type's name.
+		return casework.Errorf(EInvalidJSON, "The body must be a JSON %s, not %s.", typeName(typ.Type), typ.Value)
 	case errors.As(err, &typ):
-		return casework.Errorf(EInvalidJSON, "Field %q must be of JSON type %s.", typ.Field, typ.Type)
+		return casework.Errorf(EInvalidJSON, "Field %q must be of JSON type %s.", typ.Field, typeName(typ.Type))
 	default:
 		// Truncated bodies land here.
 		return casework.Errorf(EInvalidJSON, "The body is not acceptable JSON: %s.", err)
