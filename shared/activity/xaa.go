@@ -202,7 +202,10 @@ type v2Post struct {
 	CreatedAt        string `json:"created_at"`
 	InReplyToUserID  string `json:"in_reply_to_user_id"`
 	ConversationID   string `json:"conversation_id"`
-	ReferencedTweets []struct {
+	// EditHistoryTweetIDs are the ids of the Post's versions, oldest
+	// first, itself last: an edited Post is a new Post naming them.
+	EditHistoryTweetIDs []string `json:"edit_history_tweet_ids"`
+	ReferencedTweets    []struct {
 		Type string `json:"type"`
 		ID   string `json:"id"`
 	} `json:"referenced_tweets"`
@@ -365,6 +368,11 @@ func (d *xaaData) postEvent(p v2Post, receivedAt time.Time) (casework.Event, err
 	// '&', '<' and '>' as AAA does: undoing that escaping reads both.
 	tw := &casework.Tweet{ID: p.ID, Text: unescape(p.Text), Author: d.user(p.AuthorID), InReplyToUserID: p.InReplyToUserID,
 		ConversationID: p.ConversationID, CreatedAt: at}
+	for _, id := range p.EditHistoryTweetIDs {
+		if id != p.ID {
+			tw.EditOf = append(tw.EditOf, id)
+		}
+	}
 	// A long Post is read whole: its text and its entities come from
 	// note_tweet (the top-level ones cover the first 280 characters only;
 	// a mention of the brand past them is in note_tweet.entities alone).

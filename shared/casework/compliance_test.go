@@ -72,3 +72,37 @@ func TestComplianceApplyUser(t *testing.T) {
 		t.Errorf("second apply: %+v %v", again, err)
 	}
 }
+
+// An edited Post arrives as a new Post naming its history: the message of
+// the first version shows the latest text, keeps the earlier one, and no
+// second message or case appears; repeats and late versions change nothing.
+func TestEditedPostUpdatesItsMessage(t *testing.T) {
+	e := newEnv(t)
+	users := []map[string]any{v2user("2000000000000000088", "editor", "Ed Itor"), v2user(brandX, brandName, "Acme Support")}
+	orig := post("1900000000000000101", "2000000000000000088", "@AcmeSupport my oder is late", ts(0))
+	e.mustDeliver(xaa("e-1", "post.mention.create", orig, users...))
+	edit := func(id, text string, history ...string) map[string]any {
+		p := post(id, "2000000000000000088", text, ts(2))
+		p["edit_history_tweet_ids"] = append(history, id)
+		return p
+	}
+	v2 := edit("1900000000000000102", "@AcmeSupport my order is late", "1900000000000000101")
+	v3 := edit("1900000000000000103", "@AcmeSupport my order is very late", "1900000000000000101", "1900000000000000102")
+	e.mustDeliver(xaa("e-3", "post.mention.create", v3, users...))
+	e.mustDeliver(xaa("e-2", "post.mention.create", v2, users...)) // late
+	e.mustDeliver(xaa("e-3b", "post.mention.create", v3, users...)) // repeat
+	c := e.customer("2000000000000000088")
+	cases := e.cases(c.ID)
+	if len(cases) != 1 {
+		t.Fatalf("%d cases, want 1", len(cases))
+	}
+	msgs := e.messages(cases[0].ID)
+	if len(msgs) != 1 {
+		t.Fatalf("%d messages, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if m.Text != "@AcmeSupport my order is very late" || !m.Edited() || m.LatestXID != "1900000000000000103" ||
+		len(m.Edits) != 1 || m.Edits[0].Text != "@AcmeSupport my oder is late" || m.XID != "1900000000000000101" {
+		t.Errorf("message = %+v", m)
+	}
+}

@@ -84,6 +84,9 @@ type Tweet struct {
 	URLs []Link
 	// Media are the photos, videos and GIFs attached to the Tweet.
 	Media []Media
+	// EditOf are the ids of the earlier versions of an edited Post, oldest
+	// first (X's edit_history_tweet_ids without the Post's own id).
+	EditOf []string
 }
 
 // MentionsUser reports whether the Tweet mentions the user id.

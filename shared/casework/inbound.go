@@ -281,6 +281,13 @@ func (in *Inbound) applyTweet(ctx context.Context, brand *BrandHandle, brands br
 	if rec.Message != nil {
 		return rec.Message, in.completeTweet(ctx, rec.Message, tw, addressed, rec)
 	}
+	if len(tw.EditOf) > 0 {
+		// An edited Post is a new Post naming its history: the message of
+		// an earlier version shows it, never a second message or case.
+		if m, err := in.applyEdit(ctx, tw); m != nil || err != nil {
+			return m, err
+		}
+	}
 	if rec.Event.Deleted {
 		return nil, skip(SkipDeletedFirst) // keep it out
 	}
@@ -587,6 +594,36 @@ func (in *Inbound) removeDeletedText(ctx context.Context, tweetID string, at tim
 		return err
 	}
 	return in.markDeleted(ctx, m, at) // also when deleted already: its case may not know yet
+}
+
+// applyEdit finds the message of an earlier version of the edited Post tw
+// (the latest first) and makes it show tw; nil when none is kept.
+func (in *Inbound) applyEdit(ctx context.Context, tw *Tweet) (*Message, error) {
+	for i := len(tw.EditOf) - 1; i >= 0; i-- {
+		m, err := in.store.MessageByXID(ctx, KindTweet, tw.EditOf[i])
+		if ErrorCode(err) == ENotFound {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		m, err = UpdateMessage(ctx, in.store, m, func(m *Message) bool { return m.ApplyEdit(tw) })
+		if err != nil {
+			return nil, err
+		}
+		c, err := in.store.GetCase(ctx, m.CaseID)
+		if err != nil {
+			return m, err
+		}
+		_, err = UpdateCase(ctx, in.store, c, func(c *Case) (bool, error) {
+			if lm := c.Summary.LastMessage; (lm == nil || lm.ID != m.ID) && (c.CustomerTweet == nil || c.CustomerTweet.MessageID != m.ID) {
+				return false, nil
+			}
+			return c.NoteMessage(m), nil
+		})
+		return m, err
+	}
+	return nil, nil
 }
 
 // markDeleted removes the text of a message deleted on X at at, and from

@@ -97,6 +97,11 @@ type Message struct {
 	// when the product applied it (X's policy: within 24 hours).
 	RemovedReason string
 	RedactedAt    time.Time
+	// LatestXID is the id of the latest version of an edited Post, whose
+	// text the message shows; Edits are the earlier versions, oldest first
+	// (XID's own first), kept for agents. Empty for a Post never edited.
+	LatestXID string
+	Edits     []MessageEdit
 	// Version counts the message's writes, for optimistic concurrency.
 	Version   int64
 	CreatedAt time.Time
@@ -105,6 +110,41 @@ type Message struct {
 	// AttemptedAt is when the outbound worker last started sending the
 	// message to X; while the status is sending, X may or may not have it.
 	AttemptedAt time.Time
+}
+
+// MessageEdit is an earlier version of an edited Post: its id and text.
+type MessageEdit struct {
+	XID  string
+	Text string
+}
+
+// Edited reports whether the message's Post was edited on X.
+func (m *Message) Edited() bool { return m.LatestXID != "" }
+
+// ApplyEdit makes the message show tw, a later version of its Post,
+// keeping the version it showed in Edits. It reports whether it changed
+// anything: a version no later than the one shown (a repeat, or an
+// earlier edit arriving late) and a removed Post change nothing.
+func (m *Message) ApplyEdit(tw *Tweet) bool {
+	current := m.XID
+	if m.LatestXID != "" {
+		current = m.LatestXID
+	}
+	if m.Deleted || !laterID(tw.ID, current) {
+		return false
+	}
+	m.Edits = append(m.Edits, MessageEdit{XID: current, Text: m.Text})
+	m.LatestXID = tw.ID
+	m.Text, m.URLs, m.Media = tw.Text, tw.URLs, tw.Media
+	return true
+}
+
+// laterID reports whether the X id a is later than b (snowflakes grow).
+func laterID(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) > len(b)
+	}
+	return a > b
 }
 
 // Link is one link of a Tweet: the t.co URL in its text and the address

@@ -58,10 +58,14 @@ type messageView struct {
 	// RemovedReason, RedactedAt and DeletedAt say why and when X's
 	// compliance rule removed a Post's content (issue 23).
 	RemovedReason string `json:"removed_reason,omitempty"`
-	RedactedAt    string `json:"redacted_at,omitempty"`
-	DeletedAt     string `json:"deleted_at,omitempty"`
-	CreatedAt     string `json:"created_at"`
-	SentAt        string `json:"sent_at,omitempty"`
+	// Edited marks a Post edited on X (text is its latest version's);
+	// Edits are the earlier versions, oldest first.
+	Edited     bool       `json:"edited,omitempty"`
+	Edits      []editView `json:"edits,omitempty"`
+	RedactedAt string     `json:"redacted_at,omitempty"`
+	DeletedAt  string     `json:"deleted_at,omitempty"`
+	CreatedAt  string     `json:"created_at"`
+	SentAt     string     `json:"sent_at,omitempty"`
 }
 
 // agentView is who did something: the agent's token subject and e-mail.
@@ -124,8 +128,12 @@ func newMessageView(m *casework.Message) messageView {
 		Author:      authorView{HandleID: m.Author.HandleID, CustomerID: m.Author.CustomerID, ScreenName: m.Author.ScreenName},
 		RetweetedBy: nonNil(m.RetweetedBy), FavoritedBy: m.FavoritedBy, Deleted: m.Deleted, EndToEndEncrypted: m.Kind == casework.KindDM && m.Chat != nil,
 		RemovedReason: m.RemovedReason, RedactedAt: jsonTime(m.RedactedAt), DeletedAt: jsonTime(m.DeletedAt),
+		Edited:    m.Edited(),
 		CreatedAt: jsonTime(m.CreatedAt), SentAt: jsonTime(m.SentAt), SentBy: newAgentView(m.SentBy),
 		Retweets: make([]retweetView, 0, len(m.Retweets)),
+	}
+	for _, e := range m.Edits {
+		v.Edits = append(v.Edits, editView{XID: e.XID, Text: e.Text})
 	}
 	for _, r := range m.RetweetRefusals {
 		v.RetweetRefusals = append(v.RetweetRefusals, refusalView{HandleID: r.HandleID,
@@ -254,6 +262,12 @@ type customerView struct {
 	// XStatus is what X's batch compliance reported of the customer's X
 	// account, when it did (issue 23).
 	XStatus *xStatusView `json:"x_status,omitempty"`
+}
+
+// editView is an earlier version of an edited Post.
+type editView struct {
+	XID  string `json:"x_id"`
+	Text string `json:"text"`
 }
 
 // xStatusView is a customer's X account state from batch compliance.

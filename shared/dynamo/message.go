@@ -50,6 +50,14 @@ type messageItem struct {
 	DeletedAt          string            `dynamodbav:"deleted_at,omitempty"`
 	RemovedReason      string            `dynamodbav:"removed_reason,omitempty"`
 	RedactedAt         string            `dynamodbav:"redacted_at,omitempty"`
+	LatestXID          string            `dynamodbav:"latest_x_id,omitempty"`
+	Edits              []editItem        `dynamodbav:"edits,omitempty"`
+}
+
+// editItem is an earlier version of an edited Post.
+type editItem struct {
+	XID  string `dynamodbav:"x_id"`
+	Text string `dynamodbav:"text"`
 }
 
 // retweetItem is one entry of a message's Retweet log: a Retweet asked
@@ -118,6 +126,10 @@ func toMessageItem(m *casework.Message, version int64) messageItem {
 		Deleted: m.Deleted, Version: version, SentBy: toAgentItem(m.SentBy),
 		CreatedAt: fmtTime(m.CreatedAt), SentAt: fmtTime(m.SentAt), DeletedAt: fmtTime(m.DeletedAt),
 		AttemptedAt: fmtTime(m.AttemptedAt), RemovedReason: m.RemovedReason, RedactedAt: fmtTime(m.RedactedAt),
+		LatestXID: m.LatestXID,
+	}
+	for _, e := range m.Edits {
+		it.Edits = append(it.Edits, editItem{XID: e.XID, Text: e.Text})
 	}
 	for _, l := range m.URLs {
 		it.URLs = append(it.URLs, linkItem{URL: l.URL, ExpandedURL: l.ExpandedURL})
@@ -143,7 +155,7 @@ func (it *messageItem) message() (*casework.Message, error) {
 		Price:       casework.Price{Kind: casework.PriceKind(it.PriceKind), Amount: casework.Micros(it.PriceMicros)},
 		Author:      casework.Author{HandleID: it.AuthorHandleID, CustomerID: it.AuthorCustomerID, ScreenName: it.AuthorScreenName},
 		RetweetedBy: it.RetweetedBy, FavoritedBy: it.FavoritedBy, Deleted: it.Deleted, Version: it.Version,
-		SentBy: it.SentBy.agent(), RemovedReason: it.RemovedReason,
+		SentBy: it.SentBy.agent(), RemovedReason: it.RemovedReason, LatestXID: it.LatestXID,
 	}
 	// The latest log entry of each brand handle: who asked for its current
 	// Retweet, or why X refused the last one.
@@ -168,6 +180,9 @@ func (it *messageItem) message() (*casework.Message, error) {
 	}
 	slices.Reverse(m.Retweets)
 	slices.Reverse(m.RetweetRefusals)
+	for _, e := range it.Edits {
+		m.Edits = append(m.Edits, casework.MessageEdit{XID: e.XID, Text: e.Text})
+	}
 	for _, l := range it.URLs {
 		m.URLs = append(m.URLs, casework.Link{URL: l.URL, ExpandedURL: l.ExpandedURL})
 	}

@@ -117,7 +117,11 @@ function MessageText({ m }) {
     if (!href) return html`<span class="inert-link">${target}</span>`;
     return html`<a href=${href} rel="noopener noreferrer" target="_blank">${target.replace(/^https?:\/\//, '')}</a>`;
   });
-  return html`<p class="text">${parts}</p>`;
+  if (!m.edited) return html`<p class="text">${parts}</p>`;
+  return html`<p class="text">${parts}</p>
+    <details class="edits"><summary>Edited on X</summary>
+      <ol>${(m.edits || []).map((e) => html`<li>${e.text}</li>`)}</ol>
+    </details>`;
 }
 
 function Agent({ a, label }) {
