@@ -89,7 +89,7 @@ func TestEditedPostUpdatesItsMessage(t *testing.T) {
 	v2 := edit("1900000000000000102", "@AcmeSupport my order is late", "1900000000000000101")
 	v3 := edit("1900000000000000103", "@AcmeSupport my order is very late", "1900000000000000101", "1900000000000000102")
 	e.mustDeliver(xaa("e-3", "post.mention.create", v3, users...))
-	e.mustDeliver(xaa("e-2", "post.mention.create", v2, users...)) // late
+	e.mustDeliver(xaa("e-2", "post.mention.create", v2, users...))  // late
 	e.mustDeliver(xaa("e-3b", "post.mention.create", v3, users...)) // repeat
 	c := e.customer("2000000000000000088")
 	cases := e.cases(c.ID)
