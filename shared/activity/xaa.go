@@ -196,12 +196,12 @@ func (w wrappedUser) user() casework.XAccount {
 
 // v2Post is a v2 Post object.
 type v2Post struct {
-	ID               string `json:"id"`
-	Text             string `json:"text"`
-	AuthorID         string `json:"author_id"`
-	CreatedAt        string `json:"created_at"`
-	InReplyToUserID  string `json:"in_reply_to_user_id"`
-	ConversationID   string `json:"conversation_id"`
+	ID              string `json:"id"`
+	Text            string `json:"text"`
+	AuthorID        string `json:"author_id"`
+	CreatedAt       string `json:"created_at"`
+	InReplyToUserID string `json:"in_reply_to_user_id"`
+	ConversationID  string `json:"conversation_id"`
 	// EditHistoryTweetIDs are the ids of the Post's versions, oldest
 	// first, itself last: an edited Post is a new Post naming them.
 	EditHistoryTweetIDs []string `json:"edit_history_tweet_ids"`
