@@ -45,12 +45,21 @@ func TestOnlyTheProvisionerWritesXChatKeys(t *testing.T) {
 	if d := diffStrings(got, want); d != "" {
 		t.Errorf("provisioner grants:%s", d)
 	}
+	// No function writes a secret but a brand handle's OAuth 2.0 tokens
+	// (a refresh, issue 24): X Chat keys are the provisioner's alone.
+	tokens := js(join("arn:", pseudo("Partition"), ":secretsmanager:", pseudo("Region"), ":", pseudo("AccountId"),
+		":secret:"+stack.OAuth2TokenSecretPrefix("dev")+"*"))
 	writes := []string{"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecret", "secretsmanager:*"}
 	for _, pid := range c.ofType("AWS::IAM::Policy") {
 		for _, st := range list(c.prop(pid, "PolicyDocument.Statement")) {
 			for _, a := range list(st.(map[string]any)["Action"]) {
-				if slices.Contains(writes, a.(string)) {
-					t.Errorf("policy %s grants %s", pid, a)
+				if !slices.Contains(writes, a.(string)) {
+					continue
+				}
+				for _, r := range list(st.(map[string]any)["Resource"]) {
+					if a != "secretsmanager:PutSecretValue" || js(r) != tokens {
+						t.Errorf("policy %s grants %s on %s", pid, a, js(r))
+					}
 				}
 			}
 		}

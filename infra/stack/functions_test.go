@@ -263,6 +263,8 @@ func TestLeastPrivilege(t *testing.T) {
 		":secret:"+stack.HandleSecretPrefix("dev")+"*")
 	chatKeys := join("arn:", pseudo("Partition"), ":secretsmanager:", pseudo("Region"), ":", pseudo("AccountId"),
 		":secret:"+stack.XChatKeySecretPrefix("dev")+"*")
+	tokens := join("arn:", pseudo("Partition"), ":secretsmanager:", pseudo("Region"), ":", pseudo("AccountId"),
+		":secret:"+stack.OAuth2TokenSecretPrefix("dev")+"*")
 	for _, f := range functions.All {
 		t.Run(f.Name, func(t *testing.T) {
 			ids := idsOf(t, c, f)
@@ -308,6 +310,7 @@ func TestLeastPrivilege(t *testing.T) {
 			}
 			if a.BrandHandles {
 				add(stack.SecretActions, handles)
+				add(stack.RefreshActions, tokens)
 			}
 			if a.XChatKeys {
 				add(stack.SecretActions, chatKeys)

@@ -59,10 +59,14 @@ func KeepDeliveryCondition() map[string]any {
 // SecretActions are the calls allowed on the secrets a function reads.
 var SecretActions = []string{"secretsmanager:GetSecretValue"}
 
-// SecretWriteActions are the calls allowed on the secrets a function
-// writes: a brand handle's OAuth 2.0 tokens, by the functions that connect
-// a handle or refresh its tokens (issue 24).
+// SecretWriteActions are the calls shared/secrets makes to write a secret:
+// a brand handle's OAuth 2.0 tokens, by the functions that connect a handle
+// (both) or refresh its tokens (RefreshActions only) (issue 24).
 var SecretWriteActions = []string{"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue"}
+
+// RefreshActions are the calls allowed on the OAuth 2.0 token secrets to a
+// function that acts as brand handles: a refresh replaces the pair.
+var RefreshActions = []string{"secretsmanager:PutSecretValue"}
 
 // FunctionID returns the construct id of a function: "CreateCaseFunction"
 // for "create-case". Its role, log group and alarms are named after it.
@@ -164,12 +168,20 @@ func newFunction(st awscdk.Stack, f functions.Function, d functionDeps) awslambd
 	if a.BrandHandles {
 		arn := handleSecretsARN(st, d.stage)
 		allow(SecretActions, arn)
+		// It refreshes OAuth 2.0 handles' tokens (shared/xauth).
+		allow(RefreshActions, tokenSecretsARN(st, d.stage))
 		suppressions = append(suppressions, &cdknag.NagPackSuppression{
 			Id: jsii.String("AwsSolutions-IAM5"),
 			Reason: jsii.String("Brand handles are registered at run time (POST /v1/handles names the secret), so their " +
 				"credentials secrets cannot be listed here; the function may read only secrets under the stage's " +
 				"documented prefix " + HandleSecretPrefix(d.stage) + ", and only GetSecretValue."),
 			AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:" + HandleSecretPrefix(d.stage) + "*"},
+		}, &cdknag.NagPackSuppression{
+			Id: jsii.String("AwsSolutions-IAM5"),
+			Reason: jsii.String("Brand handles connected with X (OAuth 2.0) get their token secret at run time, named after the " +
+				"handle's X user id; a function acting as a handle refreshes its tokens and may replace (PutSecretValue) only " +
+				"secrets under " + OAuth2TokenSecretPrefix(d.stage) + "."),
+			AppliesTo: &[]any{"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:" + OAuth2TokenSecretPrefix(d.stage) + "*"},
 		})
 	}
 	if a.XChatKeys {

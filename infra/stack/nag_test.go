@@ -101,7 +101,8 @@ func TestNagSuppressions(t *testing.T) {
 		policy := name + "/" + stack.FunctionID(f.Name) + "Role/DefaultPolicy/Resource"
 		want = append(want, "AwsSolutions-IAM5 "+policy+" [Resource::*]")
 		if f.Access.BrandHandles {
-			want = append(want, "AwsSolutions-IAM5 "+policy+" [Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:twitter-cases/dev/handles/*]")
+			want = append(want, "AwsSolutions-IAM5 "+policy+" [Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:twitter-cases/dev/handles/*]",
+				"AwsSolutions-IAM5 "+policy+" [Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:twitter-cases/dev/handles/x-oauth2/*]")
 		}
 		if f.Access.XChatKeys {
 			want = append(want, "AwsSolutions-IAM5 "+policy+" [Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:twitter-cases/dev/xchat-keys/*]")

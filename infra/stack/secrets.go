@@ -31,6 +31,13 @@ func XAppSecretName(stage string) string { return SecretPrefix(stage) + "x-app" 
 // under the prefix and no other.
 func HandleSecretPrefix(stage string) string { return SecretPrefix(stage) + "handles/" }
 
+// OAuth2TokenSecretPrefix is how the names of the OAuth 2.0 token secrets of
+// brand handles connected with X start (issue 24): under
+// HandleSecretPrefix, so every function that acts as a handle reads them,
+// and the only handle secrets a function may write (a refresh replaces
+// the pair: PutSecretValue; none may create one yet).
+func OAuth2TokenSecretPrefix(stage string) string { return HandleSecretPrefix(stage) + "x-oauth2/" }
+
 // XChatKeySecretPrefix is how the names of the brand handles' X Chat key
 // secrets start: make x-chat-keys writes one per brand handle, named
 // XChatKeySecretPrefix(stage)+<x user id> (secrets.ChatKeys: the exported
@@ -87,6 +94,15 @@ func newXAppSecret(st awscdk.Stack, stage string, s Settings) xAppSecret {
 }
 
 // handleSecretsARN is the ARN pattern of every brand handle secret of the stage.
+func tokenSecretsARN(st awscdk.Stack, stage string) *string {
+	return st.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("secretsmanager"),
+		Resource:     jsii.String("secret"),
+		ResourceName: jsii.String(OAuth2TokenSecretPrefix(stage) + "*"),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+}
+
 func handleSecretsARN(st awscdk.Stack, stage string) *string {
 	return st.FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("secretsmanager"),
