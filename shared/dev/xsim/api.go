@@ -172,7 +172,7 @@ type tweetData struct {
 // links (with their entities when fields asks for them), HTML-escaped.
 func (s *Sim) apiTweet(t *tweet, fields map[string]bool) tweetData {
 	text, urls := wrapURLs(t.ID, s.tweetText(t))
-	d := tweetData{ID: t.ID, Text: escapeText(text), EditHistoryTweetIDs: []string{t.ID}}
+	d := tweetData{ID: t.ID, Text: escapeText(text), EditHistoryTweetIDs: t.history()}
 	if fields["entities"] && len(urls) > 0 {
 		d.Entities = &struct {
 			URLs []urlEntity `json:"urls,omitempty"`

@@ -177,3 +177,18 @@ func TestComplianceRateLimit(t *testing.T) {
 		t.Errorf("request %d: %d %v", ComplianceRateLimit+1, last.status, last.header)
 	}
 }
+
+func TestEditMakesANewPostNamingItsHistory(t *testing.T) {
+	f := newFixture(t, Options{})
+	orig := str(f.ctl("POST", "/sim/users/"+alice.Handle+"/tweets", `{"text":"@AcmeSupport my oder"}`).body, "id")
+	a := f.ctl("POST", "/sim/tweets/"+orig+"/edits", `{"text":"@AcmeSupport my order"}`)
+	id := str(a.body, "id")
+	if a.status != 201 || id == "" || id == orig {
+		t.Fatalf("edit: %d %s", a.status, a.raw)
+	}
+	got := f.api(acmeSupport, "GET", "/2/tweets/"+id, "")
+	hist, _ := got.body["data"].(map[string]any)["edit_history_tweet_ids"].([]any)
+	if len(hist) != 2 || hist[0] != orig || hist[1] != id || str(got.body, "data", "text") != "@AcmeSupport my order" {
+		t.Errorf("edited Post: %s", got.raw)
+	}
+}

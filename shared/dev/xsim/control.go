@@ -82,6 +82,7 @@ func (s *Sim) routes() *http.ServeMux {
 	mux.HandleFunc("DELETE /sim/users/{username}/following/{target}", s.ctlFollow(false))
 	mux.HandleFunc("DELETE /sim/tweets/{id}", s.ctlDeleteTweet)
 	mux.HandleFunc("PUT /sim/users/{username}/status", s.ctlUserStatus)
+	mux.HandleFunc("POST /sim/tweets/{id}/edits", s.ctlEditTweet)
 	mux.HandleFunc("PUT /sim/compliance", s.ctlComplianceSettings)
 	mux.HandleFunc("GET /sim/compliance/jobs", s.ctlComplianceJobs)
 	mux.HandleFunc("PUT /sim/compliance/jobs/{id}/status", s.ctlComplianceJobStatus)
@@ -269,6 +270,35 @@ func (s *Sim) ctlDeleteTweet(w http.ResponseWriter, r *http.Request) {
 	}
 	s.deleteTweet(t)
 	writeJSON(w, http.StatusOK, map[string]bool{"deleted": true})
+}
+
+// POST /sim/tweets/{id}/edits {text} → 201 {id, edit_history_tweet_ids}:
+// the author edits the Post on X, which makes a new Post naming its
+// history (delivered as any new Post); the earlier version stays readable.
+func (s *Sim) ctlEditTweet(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Text string `json:"text"`
+	}
+	if !readJSON(w, r, &in) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.st.liveTweet(r.PathValue("id"))
+	if t == nil || t.RetweetOfID != "" {
+		ctlError(w, http.StatusNotFound, "No live Post "+r.PathValue("id")+".")
+		return
+	}
+	if strings.TrimSpace(in.Text) == "" {
+		ctlError(w, http.StatusBadRequest, "text is required.")
+		return
+	}
+	now := s.stamp()
+	e := &tweet{ID: s.ids.next(now), AuthorID: t.AuthorID, Text: in.Text, CreatedAt: now, QuotedID: t.QuotedID,
+		InReplyToID: t.InReplyToID, InReplyToUserID: t.InReplyToUserID, Mentions: s.mentions(in.Text)}
+	e.EditHistory = append(append([]string(nil), t.history()...), e.ID)
+	s.storeTweet(e)
+	writeJSON(w, http.StatusCreated, map[string]any{"id": e.ID, "edit_history_tweet_ids": e.EditHistory})
 }
 
 // GET /sim/requests[?path_prefix=&since=] → {requests: [...]}, oldest first.

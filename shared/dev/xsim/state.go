@@ -50,6 +50,10 @@ type tweet struct {
 	CreatedAt time.Time
 	ViaAPI    bool
 	Deleted   bool
+	// EditHistory are the ids of an edited Post's versions, oldest first,
+	// its own last (X's edit_history_tweet_ids); nil for a Post never
+	// edited, whose history is its own id.
+	EditHistory []string `json:",omitempty"`
 	// DeletedAt is when it was deleted (batch compliance's redacted_at).
 	DeletedAt time.Time `json:",omitzero"`
 	// deliveredTo are the users whose subscription delivered its creation.
@@ -227,4 +231,12 @@ func conversationID(a, b string) string {
 		a, b = b, a
 	}
 	return a + "-" + b
+}
+
+// history is the Post's edit_history_tweet_ids.
+func (t *tweet) history() []string {
+	if len(t.EditHistory) > 0 {
+		return t.EditHistory
+	}
+	return []string{t.ID}
 }

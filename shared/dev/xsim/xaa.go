@@ -113,7 +113,7 @@ type xaaPost struct {
 // text is not HTML-escaped (XAA.md).
 func (s *Sim) xaaPost(t *tweet) (xaaPost, []xaaUser) {
 	p := xaaPost{ID: t.ID, Text: s.tweetText(t), AuthorID: t.AuthorID, CreatedAt: t.CreatedAt.UTC().Format(v2TimeLayout),
-		ConversationID: s.conversationOf(t), InReplyToUserID: t.InReplyToUserID, EditHistoryTweetIDs: []string{t.ID}, Lang: "en"}
+		ConversationID: s.conversationOf(t), InReplyToUserID: t.InReplyToUserID, EditHistoryTweetIDs: t.history(), Lang: "en"}
 	users := []xaaUser{s.xaaUser(s.st.users[t.AuthorID])}
 	seen := map[string]bool{t.AuthorID: true}
 	include := func(id string) {
