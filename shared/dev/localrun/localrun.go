@@ -89,10 +89,11 @@ type Options struct {
 	// past its due time such work is handed back (default
 	// reconcile.StaleAfter).
 	ReconcileEvery, StaleAfter time.Duration
-	// ComplianceTick is how often the X compliance sweep runs (default a
-	// minute; functions.ComplianceTick in AWS), and ComplianceEvery how
-	// often a new sweep starts (default 5 minutes, so that a demo sees a
-	// deletion applied soon; daily in AWS).
+	// ComplianceTick is how often the X compliance sweep runs (make dev: a
+	// minute; functions.ComplianceTick in AWS; 0: never, so that tests see
+	// only the calls they make), and ComplianceEvery how often a new sweep
+	// starts (default 5 minutes, so that a demo sees a deletion applied
+	// soon; daily in AWS).
 	ComplianceTick, ComplianceEvery time.Duration
 }
 
@@ -403,10 +404,10 @@ func startWorkers(ctx context.Context, deps Deps, opts Options) (stop func()) {
 	rec := reconcile.New(reconcile.Deps{Store: deps.Store, Outbox: sqsqueue.New(deps.SQS, deps.Config.OutboundQueueURL),
 		Logger: deps.Logger.With("part", "reconciler"), StaleAfter: opts.StaleAfter})
 	wg.Go(func() { rec.Tick(ctx, cmp.Or(opts.ReconcileEvery, time.Minute)) })
-	if deps.X != nil {
+	if deps.X != nil && opts.ComplianceTick > 0 {
 		sweep := compliance.New(compliance.Deps{Store: deps.Store, X: deps.X, Every: cmp.Or(opts.ComplianceEvery, 5*time.Minute),
 			Log: deps.Logger.With("part", "x-compliance")})
-		wg.Go(func() { tick(ctx, cmp.Or(opts.ComplianceTick, time.Minute), sweep) })
+		wg.Go(func() { tick(ctx, opts.ComplianceTick, sweep) })
 	}
 	return func() {
 		cancel()

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/acme/twitter-cases/shared/config"
 	"github.com/acme/twitter-cases/shared/dev/localaws"
@@ -70,8 +71,11 @@ func run() error {
 		ConsumerSecret: os.Getenv("X_CONSUMER_SECRET"),
 		DataDir:        cmp.Or(os.Getenv("DATA_DIR"), filepath.Join(root, ".data")),
 		ConsoleDir:     filepath.Join(root, "build", "web"),
-		Config:         cfg,
-		Logger:         logger,
-		Banner:         os.Stdout,
+		// X's batch compliance sweep every minute, a new sweep every 5.
+		ComplianceTick:  time.Minute,
+		ComplianceEvery: 5 * time.Minute,
+		Config:          cfg,
+		Logger:          logger,
+		Banner:          os.Stdout,
 	})
 }
