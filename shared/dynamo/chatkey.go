@@ -7,11 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/acme/twitter-cases/shared/casework"
-	"github.com/acme/twitter-cases/shared/table"
 )
 
 // chatKeyItem is one version of a conversation's key as a brand identity
@@ -122,14 +119,9 @@ func (s *Store) PutChatKey(ctx context.Context, k *casework.ChatKey) error {
 // ChatKeys lists the versions of a conversation's key, newest first.
 // Calls: 1 Query (a conversation has a handful of versions).
 func (s *Store) ChatKeys(ctx context.Context, brandXUserID, conversationID string) ([]casework.ChatKey, error) {
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    aws.String("#PK = :pk"),
-		ExpressionAttributeNames:  names(table.PK),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(chatKeyPK(brandXUserID, conversationID))},
-		ConsistentRead:            aws.Bool(true),
-		ScanIndexForward:          aws.Bool(false),
-	})
+	in := s.partitionQuery(chatKeyPK(brandXUserID, conversationID))
+	in.ScanIndexForward = aws.Bool(false)
+	items, err := s.queryAll(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: chat keys of %s: %w", conversationID, err)
 	}

@@ -6,13 +6,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/acme/twitter-cases/shared/casework"
-	"github.com/acme/twitter-cases/shared/table"
 )
 
 var _ casework.ChatWaitStore = (*Store)(nil)
@@ -72,13 +69,7 @@ func (s *Store) PutChatWait(ctx context.Context, w *casework.ChatWait) error {
 // ChatWaits lists the conversation's waiting events for the brand handle,
 // oldest first (by their time on X). Calls: 1 Query (more for over 1 MB).
 func (s *Store) ChatWaits(ctx context.Context, handleID, conversationID string) ([]casework.ChatWait, error) {
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    aws.String("#PK = :pk"),
-		ExpressionAttributeNames:  names(table.PK),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(chatWaitPK(handleID, conversationID))},
-		ConsistentRead:            aws.Bool(true),
-	})
+	items, err := s.queryAll(ctx, s.partitionQuery(chatWaitPK(handleID, conversationID)))
 	if err != nil {
 		return nil, fmt.Errorf("dynamo: chat waits of %s: %w", conversationID, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -45,13 +44,7 @@ func (s *Store) PutDeliveryParts(ctx context.Context, id string, parts [][]byte,
 // claimcheck.ErrMissing when they are not all kept (or have expired).
 // Calls: 1 Query (consistent), more for a body over 1 MB compressed.
 func (s *Store) DeliveryParts(ctx context.Context, id string, n int) ([][]byte, error) {
-	in := &dynamodb.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    aws.String("#PK = :pk"),
-		ExpressionAttributeNames:  names(table.PK),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(table.DeliveryPrefix + id)},
-		ConsistentRead:            aws.Bool(true),
-	}
+	in := s.partitionQuery(table.DeliveryPrefix + id)
 	parts := make([][]byte, 0, n)
 	now := s.now().Unix()
 	for {

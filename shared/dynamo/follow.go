@@ -237,13 +237,7 @@ func (s *Store) SetFollowPending(ctx context.Context, customerID, handleID strin
 // its follow states (SK FOLLOW#<handle id>) only. Calls: 1 Query.
 func (s *Store) CustomerFollows(ctx context.Context, customerID string) (*casework.Customer, []casework.FollowState, error) {
 	what := "dynamo: customer " + customerID + " and its follows"
-	items, err := s.queryAll(ctx, &dynamodb.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    aws.String("#PK = :pk"),
-		ExpressionAttributeNames:  names(table.PK),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(customerPK(customerID))},
-		ConsistentRead:            aws.Bool(true),
-	})
+	items, err := s.queryAll(ctx, s.partitionQuery(customerPK(customerID)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", what, err)
 	}

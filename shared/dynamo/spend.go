@@ -108,13 +108,7 @@ func (s *Store) HandleMonthSpend(ctx context.Context, handleID, month string) (c
 }
 
 func (s *Store) usage(ctx context.Context, month, handleID string) ([]casework.SpendTotal, error) {
-	in := &dynamodb.QueryInput{
-		TableName:                 s.table,
-		KeyConditionExpression:    aws.String("#PK = :pk"),
-		ExpressionAttributeNames:  names(table.PK),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(usagePK(month))},
-		ConsistentRead:            aws.Bool(true),
-	}
+	in := s.partitionQuery(usagePK(month))
 	if handleID != "" {
 		in.KeyConditionExpression = aws.String("#PK = :pk AND begins_with(#SK, :h)")
 		in.ExpressionAttributeNames = names(table.PK, table.SK)

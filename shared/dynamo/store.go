@@ -251,6 +251,19 @@ func (s *Store) putVersioned(ctx context.Context, item any, version int64, what 
 // ---- many items ----
 
 // queryAll runs a Query to its end, following LastEvaluatedKey.
+// partitionQuery is the Query for every item of the partition pk, read
+// consistently, in ascending order of the sort key; callers add what
+// else they need (a sort-key condition, the order, a filter).
+func (s *Store) partitionQuery(pk string) *dynamodb.QueryInput {
+	return &dynamodb.QueryInput{
+		TableName:                 s.table,
+		KeyConditionExpression:    aws.String("#PK = :pk"),
+		ExpressionAttributeNames:  names(table.PK),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		ConsistentRead:            aws.Bool(true),
+	}
+}
+
 func (s *Store) queryAll(ctx context.Context, in *dynamodb.QueryInput) ([]map[string]types.AttributeValue, error) {
 	var items []map[string]types.AttributeValue
 	for {
